@@ -1,0 +1,52 @@
+# Reviewer App: the two commands of the README, and a few more.
+#   make run    set up (first time) and open the app on the demo visit
+#   make test   set up, then ruff, mypy and the whole test suite, headless
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck pytest dist bench clean setup
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/system-deps.sh
+	bash scripts/system-deps.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ "$$QT_QPA_PLATFORM" != "offscreen" ]; then \
+	  echo "No screen found: showing the app on a virtual screen (Xvfb). Set DISPLAY to see it."; \
+	  xvfb-run -a $(VENV)/bin/reviewer-app --demo; \
+	else \
+	  $(VENV)/bin/reviewer-app --demo; \
+	fi
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check storage sync reviewer_app ui tests bench || true
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy storage sync reviewer_app ui
+
+pytest: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy storage sync reviewer_app ui
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+dist: $(STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
+	./dist/reviewer-app/reviewer-app --version
+
+bench: $(STAMP)
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

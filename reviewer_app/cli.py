@@ -1,0 +1,142 @@
+"""The ``reviewer-app`` command.
+
+With no sub-command it opens the window (``--demo`` opens the demo visit). Every sub-command is
+headless: it never imports Qt, so scripts and CI use it with no display. A problem the user can put
+right (a bad file, an untrusted key) prints one line on stderr and exits 2; a fault of ours is
+logged with its traceback and summarised in one line, exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from reviewer_app import __version__, commands
+from reviewer_app.errors import USER_ERRORS
+from reviewer_app.logs import setup_logging
+from reviewer_app.paths import AppPaths
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[argparse.Namespace, AppPaths], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reviewer-app", description="Peer review visits against Quality Standards, offline."
+    )
+    parser.add_argument("--version", action="version", version=f"reviewer-app {__version__}")
+    parser.add_argument(
+        "--demo", action="store_true", help="demo mode: trust the demo key, open the demo visit"
+    )
+    parser.add_argument("--visit", help="open this visit's workspace (a visit id)")
+    parser.add_argument("kit", nargs="?", type=Path, help="a visit kit (.rvkit) to open")
+    parser.set_defaults(handler=None)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _keys_commands(sub)
+    _kit_commands(sub)
+    _visit_commands(sub)
+    _demo_commands(sub)
+    return parser
+
+
+def _demo_flag(p: argparse.ArgumentParser) -> None:
+    # Also accepted after the sub-command; SUPPRESS keeps the global flag when it is not repeated.
+    p.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help="demo mode")
+
+
+def _keys_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="keys_command")
+    keys.required = True
+    p = keys.add_parser("generate", help="make a signing key pair (KEY and KEY.pub)")
+    p.add_argument("--out", type=Path, required=True, metavar="KEY")
+    p.add_argument(
+        "--passphrase-env",
+        metavar="VAR",
+        help="encrypt the private key with the passphrase in this environment variable",
+    )
+    p.set_defaults(handler=commands.keys_generate)
+    p = keys.add_parser("trust", help="trust kits signed with this public key")
+    p.add_argument("public_key", type=Path, metavar="KEY.pub")
+    p.set_defaults(handler=commands.keys_trust)
+    p = keys.add_parser("list", help="the keys this laptop trusts")
+    _demo_flag(p)
+    p.set_defaults(handler=commands.keys_list)
+
+
+def _kit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    kit = sub.add_parser("kit", help="visit kits").add_subparsers(dest="kit_command")
+    kit.required = True
+    p = kit.add_parser("build", help="build and sign a visit kit")
+    p.add_argument("--standards", type=Path, required=True, help="CSV, XLSX or JSON")
+    p.add_argument("--visit", type=Path, required=True, help="visit details (JSON)")
+    p.add_argument("--self-assessment", type=Path, help="the provider's claims (CSV, XLSX, JSON)")
+    p.add_argument("--evidence", type=Path, help="a folder of evidence documents")
+    p.add_argument("--key", type=Path, required=True, help="the signing key (private half)")
+    p.add_argument("--passphrase-env", metavar="VAR", help="the key's passphrase is in VAR")
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="OUT.rvkit")
+    p.set_defaults(handler=commands.kit_build)
+    p = kit.add_parser("verify", help="check a kit's signature, hashes and contents")
+    p.add_argument("file", type=Path)
+    _demo_flag(p)
+    p.set_defaults(handler=commands.kit_verify)
+
+
+def _visit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    visit = sub.add_parser("visit", help="visits on this laptop").add_subparsers(
+        dest="visit_command"
+    )
+    visit.required = True
+    p = visit.add_parser("open", help="create or reopen the workspace for a kit's visit")
+    p.add_argument("kit", type=Path)
+    p.add_argument("--as", dest="member_id", required=True, metavar="MEMBER_ID")
+    _demo_flag(p)
+    p.set_defaults(handler=commands.visit_open)
+    p = visit.add_parser("list", help="the visits with a workspace on this laptop")
+    p.set_defaults(handler=commands.visit_list)
+
+
+def _demo_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command")
+    demo.required = True
+    p = demo.add_parser("kit", help="write the demo kit, or a scaled synthetic one")
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="OUT.rvkit")
+    p.add_argument("--standards", type=int, help="generate this many standards")
+    p.add_argument("--evidence-files", type=int, help="generate this many evidence files")
+    p.add_argument("--evidence-mb", type=float, help="total size of the evidence files (MB)")
+    p.set_defaults(handler=commands.demo_kit)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    paths = AppPaths.from_environment()
+    setup_logging(paths)
+    handler: Handler | None = args.handler
+    try:
+        if handler is None:
+            return _open_window(args, paths)
+        return handler(args, paths)
+    except USER_ERRORS as exc:
+        print(f"reviewer-app: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        log.exception("command failed: %s", argv)
+        print(
+            f"reviewer-app: something went wrong ({type(exc).__name__}: {exc}). "
+            f"The details are in {paths.logs / 'reviewer-app.log'}.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _open_window(args: argparse.Namespace, paths: AppPaths) -> int:
+    # The one place a layer above reviewer_app is imported: only when a window is wanted.
+    from ui.app import run_app
+
+    return run_app(paths, demo=args.demo, kit=args.kit, visit_id=args.visit)

@@ -1,0 +1,183 @@
+"""Visits on this laptop: opening a kit into a workspace, and finding workspaces again.
+
+Opening a kit (``open_kit``) checks everything first (``sync.kit_reader``: signature, hashes,
+limits) in a staging folder, and only then writes: the evidence documents go into the workspace's
+blob store, and the kit's content into the workspace in one transaction. A kit that is refused
+leaves the user's folders exactly as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage import StorageWorker, Workspace
+from sync.keys import TrustStore, key_id, load_public_key
+from sync.kit_model import KitManifest, Member, VisitDetails
+from sync.kit_reader import VerifiedKit, read_kit, verify_kit
+from reviewer_app.device import device_id
+from reviewer_app.errors import UserError
+from reviewer_app.paths import BUNDLED_KEYS_DIR, DEMO_DIR, AppPaths
+
+WORKSPACE_FILE = "workspace.sqlite"
+DEMO_PUBLIC_KEY = DEMO_DIR / "demo_key.pub"
+
+Progress = Callable[[str, int, int], None]
+
+
+class VisitError(UserError):
+    """Something the user can put right: the message says what and how."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedVisit:
+    visit_id: str
+    kit_id: str
+    member_id: str
+    workspace_path: Path
+    demo: bool
+    reissued: bool
+
+
+def trust_store(paths: AppPaths, *, demo: bool) -> TrustStore:
+    """The keys this laptop trusts: the user's, the app's, and the demo key only in demo mode."""
+    dirs = [paths.trusted_keys, BUNDLED_KEYS_DIR]
+    if demo:
+        dirs.append(DEMO_DIR)
+    return TrustStore(dirs)
+
+
+def demo_key_id() -> str:
+    return key_id(load_public_key(DEMO_PUBLIC_KEY))
+
+
+def workspace_path(paths: AppPaths, visit_id: str) -> Path:
+    return paths.visit_folder(visit_id) / WORKSPACE_FILE
+
+
+def open_kit(
+    kit: Path,
+    member_id: str,
+    *,
+    paths: AppPaths,
+    demo: bool = False,
+    progress: Progress | None = None,
+) -> OpenedVisit:
+    """Create (or reopen) this laptop's workspace for the kit's visit, as ``member_id``.
+
+    A re-issued kit for a visit already here replaces the kit's content and keeps every operation.
+    """
+    paths.staging.mkdir(parents=True, exist_ok=True)
+    try:
+        with read_kit(kit, trust=trust_store(paths, demo=demo), staging_root=paths.staging) as vk:
+            return _install(vk, member_id, paths=paths, progress=progress)
+    finally:
+        _remove_if_empty(paths.staging)
+
+
+def _install(
+    vk: VerifiedKit, member_id: str, *, paths: AppPaths, progress: Progress | None
+) -> OpenedVisit:
+    manifest = vk.manifest
+    visit = manifest.visit
+    if visit.member(member_id) is None:
+        known = ", ".join(f"{m.member_id} ({m.name})" for m in visit.team)
+        raise VisitError(f"{member_id!r} is not on this visit's team; choose one of: {known}")
+    demo = manifest.signing_key_id == demo_key_id()
+    target = workspace_path(paths, visit.visit_id)
+    with Workspace.open(target, device_id=device_id(paths), create=True) as ws:
+        previous = ws.kit_info()
+        reissued = previous is not None and previous["kit_id"] != manifest.kit_id
+        total = len(vk.evidence)
+        for i, doc in enumerate(vk.evidence, start=1):
+            entry = manifest.files[doc.file]
+            if not ws.blobs.has(entry.sha256):
+                ws.blobs.put_verified(vk.file_path(doc.file), entry.sha256, entry.size)
+            if progress:
+                progress("Storing evidence documents", i, total)
+        ws.load_kit(
+            kit_id=manifest.kit_id,
+            visit_id=visit.visit_id,
+            manifest_json=json.dumps(manifest.to_dict(), sort_keys=True),
+            sections=list(vk.standards.sections),
+            standards=[s.to_dict() for s in vk.standards.standards],
+            self_assessment=[e.to_dict() for e in vk.self_assessment],
+            evidence=[
+                {**d.to_dict(), **_file_entry(manifest, d.file)} for d in vk.evidence
+            ],
+        )
+        ws.set_local("member_id", member_id)
+        ws.set_local("demo", "1" if demo else "0")
+    return OpenedVisit(
+        visit_id=visit.visit_id,
+        kit_id=manifest.kit_id,
+        member_id=member_id,
+        workspace_path=target,
+        demo=demo,
+        reissued=reissued,
+    )
+
+
+def _file_entry(manifest: KitManifest, name: str) -> dict[str, object]:
+    entry = manifest.files[name]
+    return {"sha256": entry.sha256, "size": entry.size}
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class VisitSummary:
+    visit_id: str
+    title: str
+    start_date: str
+    member_id: str
+    path: Path
+
+
+def list_visits(paths: AppPaths) -> list[VisitSummary]:
+    """The visits with a workspace on this laptop, newest visit date first."""
+    out: list[VisitSummary] = []
+    if not paths.visits.is_dir():
+        return out
+    for folder in sorted(paths.visits.iterdir()):
+        file = folder / WORKSPACE_FILE
+        if not file.is_file():
+            continue
+        try:
+            with Workspace.open(file, device_id=device_id(paths)) as ws:
+                info = ws.kit_info()
+                member = ws.get_local("member_id") or ""
+        except Exception:  # a damaged workspace is listed by the app's start screen, not here
+            continue
+        if info is None:
+            continue
+        visit = VisitDetails.from_dict(json.loads(info["manifest_json"])["visit"])
+        out.append(VisitSummary(visit.visit_id, visit.title, visit.start_date, member, file))
+    out.sort(key=lambda v: v.start_date, reverse=True)
+    return out
+
+
+def forget_staging(paths: AppPaths) -> None:
+    """Remove what an interrupted kit check left behind (called at start-up)."""
+    if paths.staging.is_dir():
+        shutil.rmtree(paths.staging, ignore_errors=True)
+
+
+def kit_team(kit: Path, *, paths: AppPaths, demo: bool) -> tuple[VisitDetails, tuple[Member, ...]]:
+    """Check a kit and return its visit and team, for choosing "who am I" before opening it."""
+    manifest = verify_kit(kit, trust=trust_store(paths, demo=demo))
+    return manifest.visit, manifest.visit.team
+
+
+def storage_worker(paths: AppPaths, visit_id: str) -> StorageWorker:
+    """The one thread that owns the visit's workspace; the window sends it all disk work."""
+    file = workspace_path(paths, visit_id)
+    return StorageWorker(lambda: Workspace.open(file, device_id=device_id(paths)))

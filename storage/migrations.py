@@ -1,0 +1,171 @@
+"""Ordered schema migrations, keyed on ``PRAGMA user_version``.
+
+``MIGRATIONS`` is a list of ``(version, sql)``; a workspace at version *n* gets every step with a
+larger version, each in its own transaction together with the new ``user_version``, so a crash
+leaves the file at one version or the next, never in between. Add steps; never edit a released one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+_V1 = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT                      -- JSON
+);
+
+-- This laptop's own settings for the visit (who I am, where I was). Never replicated.
+CREATE TABLE local (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT                      -- JSON
+);
+
+-- The kit the workspace was opened from; replaced as a whole by a re-issued kit.
+CREATE TABLE kit_info (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    kit_id        TEXT NOT NULL,
+    visit_id      TEXT NOT NULL,
+    manifest_json TEXT NOT NULL,
+    loaded_at     TEXT NOT NULL
+);
+
+CREATE TABLE kit_sections (
+    position INTEGER PRIMARY KEY,
+    name     TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE kit_standards (
+    ref               TEXT PRIMARY KEY NOT NULL,
+    position          INTEGER NOT NULL UNIQUE,
+    section           TEXT NOT NULL DEFAULT '',
+    title             TEXT NOT NULL DEFAULT '',
+    requirement       TEXT NOT NULL DEFAULT '',
+    parts_json        TEXT NOT NULL DEFAULT '[]',
+    evidence_expected TEXT NOT NULL DEFAULT '',
+    key_standard      INTEGER NOT NULL DEFAULT 0,
+    applies_to_json   TEXT NOT NULL DEFAULT '[]',
+    notes_json        TEXT NOT NULL DEFAULT '[]'
+);
+
+CREATE TABLE kit_self_assessment (
+    ref           TEXT NOT NULL REFERENCES kit_standards(ref) ON DELETE CASCADE,
+    component     TEXT NOT NULL,
+    claim         TEXT NOT NULL DEFAULT '',
+    comment       TEXT NOT NULL DEFAULT '',
+    evidence_json TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (ref, component)
+);
+
+CREATE TABLE kit_evidence (
+    id             TEXT PRIMARY KEY NOT NULL,
+    title          TEXT NOT NULL DEFAULT '',
+    file           TEXT NOT NULL,
+    sha256         TEXT NOT NULL,
+    size           INTEGER NOT NULL,
+    standards_json TEXT NOT NULL DEFAULT '[]'
+);
+
+-- Full-text index over the standards, kept in step with kit_standards by triggers.
+CREATE VIRTUAL TABLE kit_standards_fts USING fts5(
+    ref, title, requirement, evidence_expected,
+    content='kit_standards', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER kit_standards_fts_ai AFTER INSERT ON kit_standards BEGIN
+    INSERT INTO kit_standards_fts(rowid, ref, title, requirement, evidence_expected)
+    VALUES (new.rowid, new.ref, new.title, new.requirement, new.evidence_expected);
+END;
+CREATE TRIGGER kit_standards_fts_ad AFTER DELETE ON kit_standards BEGIN
+    INSERT INTO kit_standards_fts(kit_standards_fts, rowid, ref, title, requirement,
+                                  evidence_expected)
+    VALUES ('delete', old.rowid, old.ref, old.title, old.requirement, old.evidence_expected);
+END;
+CREATE TRIGGER kit_standards_fts_au AFTER UPDATE ON kit_standards BEGIN
+    INSERT INTO kit_standards_fts(kit_standards_fts, rowid, ref, title, requirement,
+                                  evidence_expected)
+    VALUES ('delete', old.rowid, old.ref, old.title, old.requirement, old.evidence_expected);
+    INSERT INTO kit_standards_fts(rowid, ref, title, requirement, evidence_expected)
+    VALUES (new.rowid, new.ref, new.title, new.requirement, new.evidence_expected);
+END;
+
+-- The operation log: append-only. seq is the local arrival order ("what's new since").
+CREATE TABLE ops (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    op_id     TEXT UNIQUE NOT NULL,
+    hlc       TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    field     TEXT NOT NULL,
+    value     TEXT NOT NULL,            -- JSON
+    base      TEXT                      -- op_id the author saw, or NULL
+);
+CREATE INDEX ops_by_field ON ops(entity, entity_id, field);
+CREATE INDEX ops_by_base ON ops(base);
+
+-- Derived: the winner per field (largest (hlc, device_id, op_id)).
+CREATE TABLE field_state (
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    field     TEXT NOT NULL,
+    value     TEXT NOT NULL,            -- JSON
+    op_id     TEXT NOT NULL REFERENCES ops(op_id),
+    hlc       TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    PRIMARY KEY (entity, entity_id, field)
+) WITHOUT ROWID;
+
+-- Derived: ops on a field that no other op on that field names as its base.
+CREATE TABLE field_heads (
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    field     TEXT NOT NULL,
+    op_id     TEXT NOT NULL REFERENCES ops(op_id),
+    PRIMARY KEY (entity, entity_id, field, op_id)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, _V1),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+class SchemaTooNew(Exception):
+    """The workspace was written by a newer Reviewer App than this one."""
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    """The schema version recorded in the file (0 for a new, empty file)."""
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Bring the schema up to ``LATEST_VERSION``; return the versions applied (often none).
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``): each step runs in its own
+    ``BEGIN IMMEDIATE ... COMMIT`` and is rolled back whole if it fails.
+    """
+    current = user_version(conn)
+    if current > LATEST_VERSION:
+        raise SchemaTooNew(
+            f"this workspace was written by a newer Reviewer App (schema {current}, this app "
+            f"knows up to {LATEST_VERSION}); update Reviewer App to open it"
+        )
+    applied: list[int] = []
+    for version, sql in MIGRATIONS:
+        if version <= current:
+            continue
+        try:
+            conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied

@@ -1,0 +1,272 @@
+"""The operation log: every change as an operation, and the resolution every laptop agrees on.
+
+An :class:`Op` sets one field of one record (``entity``, ``entity_id``, ``field``) to a JSON value.
+``base`` is the op whose value the author saw (``None`` for the first write of a field).
+
+Resolution, the same on every laptop whatever the arrival order:
+
+- the **winner** of a field is its op with the largest ``(hlc, device_id, op_id)``;
+- the **heads** of a field are its ops minus every op another op on that field names as ``base``;
+- a **conflict** is a head that is not the winner, unless the loser is marked resolved by an op on
+  entity ``_conflict`` (``entity_id`` = the losing op's id, field ``resolved``, value ``true``);
+- a record is deleted by an op on field ``_deleted`` with value ``true`` (a tombstone, itself
+  last-writer-wins, so ``false`` brings the record back).
+
+The functions here work on an open connection inside the caller's transaction; ``Workspace`` wraps
+them. Applying a batch inserts with ``INSERT OR IGNORE`` on ``op_id`` and derives ``field_state``
+and ``field_heads`` for the new ops only, with set-based SQL, so applying twice equals applying once.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from storage.hlc import HLC_PATTERN
+
+JSONValue: TypeAlias = Any
+"""A value ``json.dumps`` accepts: None, bool, int, float (finite), str, lists and str-keyed dicts."""
+
+DELETED = "_deleted"
+CONFLICT_ENTITY = "_conflict"
+RESOLVED = "resolved"
+
+_FIELDS = ("op_id", "hlc", "device_id", "member_id", "entity", "entity_id", "field", "value", "base")
+_REQUIRED_TEXT = ("op_id", "device_id", "member_id", "entity", "entity_id", "field")
+MAX_ID_LENGTH = 200
+
+
+def dump_value(value: JSONValue) -> str:
+    """The canonical JSON text of a value (sorted keys, no spaces, UTF-8, no NaN)."""
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"value {value!r} cannot be stored as JSON: {exc}") from exc
+
+
+def load_value(text: str) -> JSONValue:
+    return json.loads(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One operation. Build local ones with ``Workspace.record``; read remote ones with ``from_json``."""
+
+    op_id: str
+    hlc: str
+    device_id: str
+    member_id: str
+    entity: str
+    entity_id: str
+    field: str
+    value: JSONValue
+    base: str | None = None
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {name: getattr(self, name) for name in _FIELDS}
+
+    def to_json_line(self) -> str:
+        """One line of JSON (sorted keys, no newline at the end) for ``ops.jsonl``."""
+        return dump_value(self.to_dict())
+
+    @classmethod
+    def from_json(cls, data: str | bytes | Mapping[str, Any]) -> Op:
+        """An op from a JSON line (or an already parsed dict), checked field by field.
+
+        Anything malformed raises ``ValueError`` naming the field and the op, so an import can
+        report which line of which bundle is bad.
+        """
+        if isinstance(data, str | bytes):
+            try:
+                data = json.loads(data)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise ValueError(f"operation is not valid JSON: {exc}") from exc
+        if not isinstance(data, Mapping):
+            raise ValueError(f"operation must be a JSON object, not {type(data).__name__}")
+        missing = [name for name in _FIELDS if name not in data]
+        if missing:
+            raise ValueError(f"operation {data.get('op_id')!r} lacks {', '.join(missing)}")
+        label = repr(data["op_id"])
+        for name in _REQUIRED_TEXT:
+            text = data[name]
+            if not isinstance(text, str) or not text or len(text) > MAX_ID_LENGTH:
+                raise ValueError(
+                    f"operation {label}: {name} must be a non-empty string of at most "
+                    f"{MAX_ID_LENGTH} characters, not {text!r}"
+                )
+        if not isinstance(data["hlc"], str) or not HLC_PATTERN.match(data["hlc"]):
+            raise ValueError(f"operation {label}: hlc {data['hlc']!r} is not an HLC timestamp")
+        base = data["base"]
+        if base is not None and (not isinstance(base, str) or not base):
+            raise ValueError(f"operation {label}: base must be an op id or null, not {base!r}")
+        dump_value(data["value"])  # raises ValueError for what JSON cannot hold
+        return cls(**{name: data[name] for name in _FIELDS})
+
+    def row(self) -> tuple[str, str, str, str, str, str, str, str, str | None]:
+        """The ``ops`` table row (value as canonical JSON text)."""
+        return (self.op_id, self.hlc, self.device_id, self.member_id, self.entity,
+                self.entity_id, self.field, dump_value(self.value), self.base)
+
+    def sort_key(self) -> tuple[str, str, str]:
+        """What decides the winner of a field: the largest key wins."""
+        return (self.hlc, self.device_id, self.op_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Concurrent edits of one field: ``winner`` is shown, ``loser`` is kept until resolved."""
+
+    entity: str
+    entity_id: str
+    field: str
+    winner: Op
+    loser: Op
+
+
+OP_COLUMNS = "op_id, hlc, device_id, member_id, entity, entity_id, field, value, base"
+
+
+def op_from_row(row: tuple[Any, ...]) -> Op:
+    """An ``Op`` from a row selected as ``OP_COLUMNS``."""
+    return Op(row[0], row[1], row[2], row[3], row[4], row[5], row[6], load_value(row[7]), row[8])
+
+
+def insert_ops(conn: sqlite3.Connection, ops: Iterable[Op]) -> int:
+    """Add ops not yet known and update the derived tables for them; return how many were new.
+
+    Must run inside a write transaction. Arrival order never matters: the winner is a maximum,
+    heads are a set difference, and an op whose child arrived first is never made a head.
+    """
+    rows = [op.row() for op in ops]
+    if not rows:
+        return 0
+    before = conn.execute("SELECT coalesce(max(seq), 0) FROM ops").fetchone()[0]
+    conn.executemany(
+        f"INSERT OR IGNORE INTO ops ({OP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
+    new = int(conn.execute("SELECT count(*) FROM ops WHERE seq > ?", (before,)).fetchone()[0])
+    if new:
+        _derive(conn, before)
+    return new
+
+
+def _derive(conn: sqlite3.Connection, before: int) -> None:
+    # Winner: the best new op per field replaces the stored one only if it beats it.
+    conn.execute(
+        """
+        INSERT INTO field_state (entity, entity_id, field, value, op_id, hlc, device_id, member_id)
+        SELECT entity, entity_id, field, value, op_id, hlc, device_id, member_id FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY entity, entity_id, field
+                ORDER BY hlc DESC, device_id DESC, op_id DESC) AS rank
+            FROM ops WHERE seq > ?1)
+        WHERE rank = 1
+        ON CONFLICT (entity, entity_id, field) DO UPDATE SET
+            value = excluded.value, op_id = excluded.op_id, hlc = excluded.hlc,
+            device_id = excluded.device_id, member_id = excluded.member_id
+        WHERE (excluded.hlc, excluded.device_id, excluded.op_id)
+              > (field_state.hlc, field_state.device_id, field_state.op_id)
+        """,
+        (before,),
+    )
+    # Heads: a new op is a head unless some op on its field (new or old) names it as base...
+    conn.execute(
+        """
+        INSERT OR IGNORE INTO field_heads (entity, entity_id, field, op_id)
+        SELECT n.entity, n.entity_id, n.field, n.op_id FROM ops AS n
+        WHERE n.seq > ?1 AND NOT EXISTS (
+            SELECT 1 FROM ops AS c
+            WHERE c.base = n.op_id AND c.entity = n.entity AND c.entity_id = n.entity_id
+              AND c.field = n.field)
+        """,
+        (before,),
+    )
+    # ...and an op a new op names as base stops being a head.
+    conn.execute(
+        """
+        DELETE FROM field_heads WHERE (entity, entity_id, field, op_id) IN (
+            SELECT entity, entity_id, field, base FROM ops WHERE seq > ?1 AND base IS NOT NULL)
+        """,
+        (before,),
+    )
+
+
+def current_op_id(conn: sqlite3.Connection, entity: str, entity_id: str, field: str) -> str | None:
+    """The winning op's id for a field, or ``None`` if nobody has written it."""
+    row = conn.execute(
+        "SELECT op_id FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?",
+        (entity, entity_id, field),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def get_op(conn: sqlite3.Connection, op_id: str) -> Op | None:
+    row = conn.execute(f"SELECT {OP_COLUMNS} FROM ops WHERE op_id = ?", (op_id,)).fetchone()
+    return None if row is None else op_from_row(row)
+
+
+def iter_ops(conn: sqlite3.Connection, since_seq: int = 0, chunk: int = 1000) -> Iterator[Op]:
+    """Every op that arrived after ``since_seq``, in arrival order."""
+    cursor = conn.execute(
+        f"SELECT {OP_COLUMNS} FROM ops WHERE seq > ? ORDER BY seq", (since_seq,)
+    )
+    while rows := cursor.fetchmany(chunk):
+        yield from (op_from_row(r) for r in rows)
+
+
+_CONFLICTS_SQL = f"""
+    SELECT {', '.join('w.' + c.strip() for c in OP_COLUMNS.split(','))},
+           {', '.join('l.' + c.strip() for c in OP_COLUMNS.split(','))}
+    FROM field_heads AS h
+    JOIN field_state AS s USING (entity, entity_id, field)
+    JOIN ops AS w ON w.op_id = s.op_id
+    JOIN ops AS l ON l.op_id = h.op_id
+    WHERE h.op_id <> s.op_id
+      AND h.entity <> '{CONFLICT_ENTITY}'
+      AND NOT EXISTS (
+        SELECT 1 FROM field_state AS r
+        WHERE r.entity = '{CONFLICT_ENTITY}' AND r.entity_id = h.op_id
+          AND r.field = '{RESOLVED}' AND r.value = 'true')
+    ORDER BY h.entity, h.entity_id, h.field, h.op_id
+"""
+
+
+def list_conflicts(conn: sqlite3.Connection) -> list[Conflict]:
+    """Every unresolved conflict, sorted by entity, entity id, field and losing op id.
+
+    Concurrent resolutions of one conflict (both saying "resolved") are not themselves listed.
+    """
+    out: list[Conflict] = []
+    for row in conn.execute(_CONFLICTS_SQL):
+        winner, loser = op_from_row(row[:9]), op_from_row(row[9:])
+        out.append(Conflict(loser.entity, loser.entity_id, loser.field, winner, loser))
+    return out
+
+
+def canonical_state(conn: sqlite3.Connection) -> bytes:
+    """Sorted UTF-8 JSON of the derived state: every field's winner (tombstones included), every
+    field's heads and the unresolved conflicts. Replicas that know the same ops give equal bytes."""
+    fields = [
+        [r[0], r[1], r[2], load_value(r[3]), r[4], r[5], r[6], r[7]]
+        for r in conn.execute(
+            "SELECT entity, entity_id, field, value, op_id, hlc, device_id, member_id "
+            "FROM field_state ORDER BY entity, entity_id, field"
+        )
+    ]
+    heads = [
+        list(r)
+        for r in conn.execute(
+            "SELECT entity, entity_id, field, op_id FROM field_heads "
+            "ORDER BY entity, entity_id, field, op_id"
+        )
+    ]
+    conflicts = [
+        [c.entity, c.entity_id, c.field, c.winner.op_id, c.loser.op_id]
+        for c in list_conflicts(conn)
+    ]
+    state = {"conflicts": conflicts, "fields": fields, "heads": heads}
+    return dump_value(state).encode("utf-8")

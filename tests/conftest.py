@@ -1,0 +1,65 @@
+"""Test set-up shared by every test.
+
+- Qt runs offscreen (no display in CI).
+- The OS keyring is replaced by an in-memory backend (there is no keyring daemon here).
+- Every folder the app writes goes to a fresh temporary ``REVIEWER_APP_HOME``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+
+import keyring  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+from keyring.backend import KeyringBackend  # noqa: E402
+
+settings.register_profile(
+    "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that forgets everything when the process ends."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def app_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh REVIEWER_APP_HOME for every test: no test sees another's files or the user's."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("REVIEWER_APP_HOME", str(home))
+    return home

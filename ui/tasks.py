@@ -1,0 +1,40 @@
+"""Bringing results of background work back to the UI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+T = TypeVar("T")
+
+
+class _Relay(QObject):
+    finished = Signal(object)
+
+
+def when_done(
+    future: Future[T],
+    owner: QObject,
+    on_result: Callable[[T], None],
+    on_error: Callable[[BaseException], None],
+) -> None:
+    """Call ``on_result`` (or ``on_error``) on the UI thread when ``future`` completes.
+
+    The future's callback runs on the worker thread; a queued signal carries it across.
+    ``owner`` keeps the relay alive and drops the callback if the owner is destroyed first.
+    """
+    relay = _Relay(owner)
+
+    def deliver(f: Any) -> None:
+        relay.deleteLater()
+        exc = f.exception()
+        if exc is not None:
+            on_error(exc)
+        else:
+            on_result(f.result())
+
+    relay.finished.connect(deliver)
+    future.add_done_callback(relay.finished.emit)
