@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="demo mode: trust the demo key, open the demo visit"
     )
     parser.add_argument("--visit", help="open this visit's workspace (a visit id)")
-    parser.add_argument("kit", nargs="?", type=Path, help="a visit kit (.rvkit) to open")
+    parser.add_argument("--kit", type=Path, help="open this visit kit (.rvkit)")
     parser.set_defaults(handler=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _keys_commands(sub)
@@ -112,6 +112,9 @@ def _demo_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) == 1 and argv[0].lower().endswith(".rvkit"):
+        argv = ["--kit", argv[0]]  # a kit double-clicked in the file manager
     args = parser.parse_args(argv)
     paths = AppPaths.from_environment()
     setup_logging(paths)
@@ -137,6 +140,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _open_window(args: argparse.Namespace, paths: AppPaths) -> int:
     # The one place a layer above reviewer_app is imported: only when a window is wanted.
-    from ui.app import run_app
+    from ui.app import run_app  # noqa: PLC0415
 
     return run_app(paths, demo=args.demo, kit=args.kit, visit_id=args.visit)

@@ -11,15 +11,15 @@ import os
 import sys
 from pathlib import Path
 
-from sync.keys import generate_key, key_id, load_public_key, load_signing_key
-from sync.kit_builder import build_kit
-from sync.kit_inputs import read_evidence_folder, read_self_assessment, read_visit, resolve_components
-from sync.kit_reader import verify_kit
-from sync.standards_import import read_standards
 from reviewer_app.demo import build_demo_kit
 from reviewer_app.errors import UserError
 from reviewer_app.paths import AppPaths
 from reviewer_app.visits import list_visits, open_kit, trust_store
+from sync.keys import generate_key, key_id, load_public_key, load_signing_key
+from sync.kit_builder import build_kit
+from sync.kit_inputs import read_evidence_folder, read_self_assessment, read_visit
+from sync.kit_reader import verify_kit
+from sync.standards_import import read_standards
 
 
 def _passphrase(var: str | None) -> bytes | None:
@@ -37,7 +37,7 @@ def _progress(stage: str, done: int, total: int) -> None:
         print(f"{stage}: {done}/{total}", end=end, file=sys.stderr)
 
 
-def keys_generate(args: argparse.Namespace, paths: AppPaths) -> int:
+def keys_generate(args: argparse.Namespace, _paths: AppPaths) -> int:
     out: Path = args.out
     if out.exists():
         raise UserError(f"{out} already exists; choose another name (keys are never overwritten)")
@@ -64,11 +64,12 @@ def keys_list(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
-def kit_build(args: argparse.Namespace, paths: AppPaths) -> int:
-    visit, warnings = read_visit(args.visit)
-    for warning in warnings:
+def kit_build(args: argparse.Namespace, _paths: AppPaths) -> int:
+    visit_input = read_visit(args.visit)
+    for warning in visit_input.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    standards = resolve_components(read_standards(args.standards), visit)
+    visit = visit_input.visit
+    standards = read_standards(args.standards, visit=visit)
     self_assessment = (
         read_self_assessment(args.self_assessment, standards, visit)
         if args.self_assessment
@@ -114,13 +115,13 @@ def visit_open(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
-def visit_list(args: argparse.Namespace, paths: AppPaths) -> int:
+def visit_list(_args: argparse.Namespace, paths: AppPaths) -> int:
     for v in list_visits(paths):
         print(f"{v.visit_id}\t{v.start_date}\t{v.member_id}\t{v.title}")
     return 0
 
 
-def demo_kit(args: argparse.Namespace, paths: AppPaths) -> int:
+def demo_kit(args: argparse.Namespace, _paths: AppPaths) -> int:
     manifest = build_demo_kit(
         args.out,
         standards=args.standards,

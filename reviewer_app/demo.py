@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from reviewer_app.paths import DEMO_DIR
 from sync.keys import load_signing_key
 from sync.kit_builder import build_kit
 from sync.kit_model import (
@@ -28,7 +29,6 @@ from sync.kit_model import (
     evidence_from_list,
     self_assessment_from_list,
 )
-from reviewer_app.paths import DEMO_DIR
 
 DEMO_PRIVATE_KEY = DEMO_DIR / "demo_key"
 DEMO_CREATED_BY = "Reviewer App demo"

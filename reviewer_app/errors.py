@@ -10,10 +10,9 @@ from __future__ import annotations
 from storage import NotAnImage, WorkspaceDamaged, WorkspaceMissing
 from sync.keys import KeyFileError
 from sync.kit_builder import KitBuildError
-from sync.kit_inputs import KitInputError
 from sync.kit_model import KitDataError
 from sync.kit_reader import KitRefused
-from sync.standards_import import StandardsImportError
+from sync.standards_import import InputFileError
 
 
 class UserError(Exception):
@@ -25,9 +24,8 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     KitRefused,
     KitBuildError,
     KitDataError,
-    KitInputError,
     KeyFileError,
-    StandardsImportError,
+    InputFileError,
     WorkspaceDamaged,
     WorkspaceMissing,
     NotAnImage,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-from typing import IO, Any
+from pathlib import Path
+from typing import Any
 
 from reviewer_app.paths import AppPaths
 
@@ -14,9 +15,7 @@ LOG_FILE = "reviewer-app.log"
 class _LazyFolderHandler(logging.handlers.RotatingFileHandler):
     """Creates the log folder on the first record, so a quiet run writes nothing."""
 
-    def _open(self) -> IO[Any]:
-        from pathlib import Path
-
+    def _open(self) -> Any:
         Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
         return super()._open()
 

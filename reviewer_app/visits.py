@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewer_app.device import device_id
+from reviewer_app.errors import UserError
+from reviewer_app.paths import BUNDLED_KEYS_DIR, DEMO_DIR, AppPaths
 from storage import StorageWorker, Workspace
 from sync.keys import TrustStore, key_id, load_public_key
 from sync.kit_model import KitManifest, Member, VisitDetails
 from sync.kit_reader import VerifiedKit, read_kit, verify_kit
-from reviewer_app.device import device_id
-from reviewer_app.errors import UserError
-from reviewer_app.paths import BUNDLED_KEYS_DIR, DEMO_DIR, AppPaths
 
 WORKSPACE_FILE = "workspace.sqlite"
 DEMO_PUBLIC_KEY = DEMO_DIR / "demo_key.pub"

@@ -70,5 +70,4 @@ class HybridClock:
     def observe(self, remote: str) -> None:
         """Move past a value received from another laptop, so the next ``tick`` is larger."""
         wall, counter = parse_hlc(remote)
-        if (wall, counter) > (self._wall, self._counter):
-            self._wall, self._counter = wall, counter
+        self._wall, self._counter = max((self._wall, self._counter), (wall, counter))

@@ -162,7 +162,9 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
         if version <= current:
             continue
         try:
-            conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

@@ -13,8 +13,9 @@ Resolution, the same on every laptop whatever the arrival order:
   last-writer-wins, so ``false`` brings the record back).
 
 The functions here work on an open connection inside the caller's transaction; ``Workspace`` wraps
-them. Applying a batch inserts with ``INSERT OR IGNORE`` on ``op_id`` and derives ``field_state``
-and ``field_heads`` for the new ops only, with set-based SQL, so applying twice equals applying once.
+them. Applying a batch inserts with ``INSERT OR IGNORE`` on ``op_id`` and derives
+``field_state`` and ``field_heads`` for the new ops only, with set-based SQL, so applying twice
+equals applying once.
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ from typing import Any, TypeAlias
 from storage.hlc import HLC_PATTERN
 
 JSONValue: TypeAlias = Any
-"""A value ``json.dumps`` accepts: None, bool, int, float (finite), str, lists and str-keyed dicts."""
+"""What ``json.dumps`` accepts: None, bool, int, finite float, str, lists, str-keyed dicts."""
 
 DELETED = "_deleted"
 CONFLICT_ENTITY = "_conflict"
 RESOLVED = "resolved"
 
-_FIELDS = ("op_id", "hlc", "device_id", "member_id", "entity", "entity_id", "field", "value", "base")
+_FIELDS = (
+    "op_id", "hlc", "device_id", "member_id", "entity", "entity_id", "field", "value", "base"
+)
 _REQUIRED_TEXT = ("op_id", "device_id", "member_id", "entity", "entity_id", "field")
 MAX_ID_LENGTH = 200
 
@@ -54,7 +57,7 @@ def load_value(text: str) -> JSONValue:
 
 @dataclass(frozen=True, slots=True)
 class Op:
-    """One operation. Build local ones with ``Workspace.record``; read remote ones with ``from_json``."""
+    """One operation. Local ones come from ``Workspace.record``; remote ones from ``from_json``."""
 
     op_id: str
     hlc: str
@@ -159,11 +162,12 @@ def _derive(conn: sqlite3.Connection, before: int) -> None:
     conn.execute(
         """
         INSERT INTO field_state (entity, entity_id, field, value, op_id, hlc, device_id, member_id)
+        WITH new AS MATERIALIZED (SELECT * FROM ops WHERE seq > ?1)  -- not a scan of all ops
         SELECT entity, entity_id, field, value, op_id, hlc, device_id, member_id FROM (
             SELECT *, row_number() OVER (
                 PARTITION BY entity, entity_id, field
                 ORDER BY hlc DESC, device_id DESC, op_id DESC) AS rank
-            FROM ops WHERE seq > ?1)
+            FROM new)
         WHERE rank = 1
         ON CONFLICT (entity, entity_id, field) DO UPDATE SET
             value = excluded.value, op_id = excluded.op_id, hlc = excluded.hlc,
@@ -179,7 +183,7 @@ def _derive(conn: sqlite3.Connection, before: int) -> None:
         INSERT OR IGNORE INTO field_heads (entity, entity_id, field, op_id)
         SELECT n.entity, n.entity_id, n.field, n.op_id FROM ops AS n
         WHERE n.seq > ?1 AND NOT EXISTS (
-            SELECT 1 FROM ops AS c
+            SELECT 1 FROM ops AS c INDEXED BY ops_by_base
             WHERE c.base = n.op_id AND c.entity = n.entity AND c.entity_id = n.entity_id
               AND c.field = n.field)
         """,

@@ -63,7 +63,7 @@ _CHUNK = 1024 * 1024
 _MAX_NAME = 100  # characters in an evidence file's name inside the kit
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _WINDOWS_RESERVED = frozenset(
-    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(1, 10)] + [f"lpt{i}" for i in range(1, 10)]
+    ["con", "prn", "aux", "nul"] + [f"{port}{i}" for port in ("com", "lpt") for i in range(1, 10)]
 )
 
 
@@ -126,7 +126,14 @@ def build_kit(
     )
     docs = _name_evidence(evidence)
     limits = KitLimits()
-    problems = _problems(visit, standards, self_assessment, evidence, docs, limits)
+    problems = _problems(
+        visit=visit,
+        standards=standards,
+        self_assessment=self_assessment,
+        evidence=evidence,
+        docs=docs,
+        limits=limits,
+    )
     if problems:
         raise KitBuildError(problems)
 
@@ -159,11 +166,18 @@ def build_kit(
     )
     date_time = (max(created.year, 1980), *created.timetuple()[1:6])
     return _write_atomically(
-        out, members, manifest_base, signing_key, date_time, limits, progress
+        out,
+        members,
+        manifest_base=manifest_base,
+        signing_key=signing_key,
+        date_time=date_time,
+        limits=limits,
+        progress=progress,
     )
 
 
 def _problems(
+    *,
     visit: VisitDetails,
     standards: StandardsSet,
     self_assessment: Sequence[SelfAssessmentEntry],
@@ -237,8 +251,12 @@ def _safe_parts(filename: str, *, fallback: str) -> tuple[str, str]:
     suffix = path.suffix if 1 < len(path.suffix) <= 10 else ""
     stem = path.name[: len(path.name) - len(suffix)].strip("._-")
     if not stem:
-        stem = _UNSAFE.sub("_", unicodedata.normalize("NFKD", fallback).encode("ascii", "ignore")
-                           .decode()).strip("._-") or "document"
+        stem = (
+            _UNSAFE.sub(
+                "_", unicodedata.normalize("NFKD", fallback).encode("ascii", "ignore").decode()
+            ).strip("._-")
+            or "document"
+        )
     if stem.split(".")[0].casefold() in _WINDOWS_RESERVED:
         stem = "_" + stem
     return stem[: _MAX_NAME - len(suffix)], suffix
@@ -247,6 +265,7 @@ def _safe_parts(filename: str, *, fallback: str) -> tuple[str, str]:
 def _write_atomically(
     out: Path,
     members: Sequence[_Member],
+    *,
     manifest_base: KitManifest,
     signing_key: Ed25519PrivateKey,
     date_time: tuple[int, int, int, int, int, int],
@@ -261,7 +280,14 @@ def _write_atomically(
         store: set[str] = set()
         while True:
             manifest, squeezed = _write_zip(
-                tmp, members, manifest_base, signing_key, date_time, limits, store, progress
+                tmp,
+                members,
+                manifest_base=manifest_base,
+                signing_key=signing_key,
+                date_time=date_time,
+                limits=limits,
+                store=store,
+                progress=progress,
             )
             if not squeezed:
                 break
@@ -280,6 +306,7 @@ def _write_atomically(
 def _write_zip(
     tmp: Path,
     members: Sequence[_Member],
+    *,
     manifest_base: KitManifest,
     signing_key: Ed25519PrivateKey,
     date_time: tuple[int, int, int, int, int, int],

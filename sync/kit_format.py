@@ -53,6 +53,9 @@ class KitLimits:
     max_json_size: int = 64 * MIB
 
 
+DEFAULT_LIMITS = KitLimits()
+
+
 def canonical_json(value: Any) -> bytes:
     """``value`` as canonical JSON: sorted keys, UTF-8, no spaces, no NaN or infinities.
 

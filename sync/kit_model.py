@@ -242,7 +242,7 @@ class StandardsSetInfo:
 
 @dataclass(frozen=True, slots=True)
 class VisitDetails:
-    """What a visit is: the ``visit.json`` input of ``kit build`` and the kit manifest's ``visit``."""
+    """What a visit is: the ``visit.json`` input of ``kit build``, and the manifest's ``visit``."""
 
     visit_id: str
     programme: str
@@ -382,8 +382,8 @@ class Standard:
     def from_dict(cls, d: Any, where: str) -> Standard:
         d = _obj(d, where)
         notes = []
-        for i, n in enumerate(_list(d.get("notes", []), f"{where}.notes")):
-            n = _obj(n, f"{where}.notes[{i}]")
+        for i, item in enumerate(_list(d.get("notes", []), f"{where}.notes")):
+            n = _obj(item, f"{where}.notes[{i}]")
             notes.append(
                 (_str(n, "name", f"{where}.notes[{i}]"), _str(n, "value", f"{where}.notes[{i}]"))
             )
@@ -408,7 +408,7 @@ class Standard:
 class StandardsSet:
     """A set of standards: the kit's ``standards.json``.
 
-    ``sections`` keeps the order of the patient pathway; every standard's ``section`` is one of them.
+    ``sections`` keeps the order of the patient pathway; each standard's ``section`` is one of them.
     """
 
     info: StandardsSetInfo
@@ -587,9 +587,9 @@ class KitManifest:
         if len(team_key) != 32:
             raise KitDataError(f"{where}.team_key", "must be 32 bytes")
         files: dict[str, FileEntry] = {}
-        for name, entry in _obj(d.get("files", {}), f"{where}.files").items():
+        for name, item in _obj(d.get("files", {}), f"{where}.files").items():
             w = f"{where}.files[{name!r}]"
-            entry = _obj(entry, w)
+            entry = _obj(item, w)
             sha = _str(entry, "sha256", w)
             if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
                 raise KitDataError(f"{w}.sha256", "is not a SHA-256 in lower-case hex")
@@ -600,7 +600,9 @@ class KitManifest:
         return cls(
             kit_id=_str(d, "kit_id", where),
             visit=visit,
-            standards_set=StandardsSetInfo.from_dict(d.get("standards_set"), f"{where}.standards_set"),
+            standards_set=StandardsSetInfo.from_dict(
+                d.get("standards_set"), f"{where}.standards_set"
+            ),
             created_at=_str(d, "created_at", where),
             created_by=_str(d, "created_by", where),
             signing_key_id=_str(d, "signing_key_id", where),

@@ -1,0 +1,27 @@
+"""Run every benchmark in bench/ and print its figures (`make bench`).
+
+Benchmarks print figures; they are not timed tests and never fail on a budget.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCRIPTS = ["edit_latency.py", "kit_import.py", "kill_edits.py"]
+
+
+def main() -> int:
+    for name in SCRIPTS:
+        script = HERE / name
+        if not script.exists():
+            continue
+        print(f"\n== {name} ==", flush=True)
+        subprocess.run([sys.executable, str(script)], check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

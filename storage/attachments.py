@@ -1,0 +1,237 @@
+"""Attachments stored by content: each file once, named by its SHA-256, however many records use it.
+
+``BlobStore(root)`` keeps ``<root>/<sha[:2]>/<sha>``. Every write goes to a temporary file in the
+store, is flushed to disk (fsync) and then renamed into place, so a blob that exists is whole.
+Photos are re-encoded before they are stored (``reencode_photo``): turned upright, stripped of
+every piece of metadata (EXIF with GPS position, XMP, comments, colour profile after conversion
+to sRGB) and capped in size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+CHUNK = 1024 * 1024
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+
+
+class NotAnImage(ValueError):
+    """The bytes given as a photo are not an image Reviewer App can read."""
+
+
+class BlobMismatch(ValueError):
+    """A file's content does not match the hash or size it was announced with."""
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """``(sha256 hex, size)`` of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":  # directories cannot be opened for fsync on Windows
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class BlobStore:
+    """Content-addressed files under ``root``. Safe to share between threads and processes:
+    writes are atomic renames of complete, fsynced files, and equal content has one name."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        """Where the blob ``sha256`` lives (whether or not it is there)."""
+        if not SHA256_PATTERN.match(sha256):
+            raise ValueError(f"{sha256!r} is not a SHA-256 (64 lowercase hex digits)")
+        return self.root / sha256[:2] / sha256
+
+    def has(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def open(self, sha256: str) -> BinaryIO:
+        """The blob for reading; ``FileNotFoundError`` names the missing hash."""
+        path = self.path(sha256)
+        try:
+            return open(path, "rb")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"attachment {sha256} is not in {self.root}") from None
+
+    def read_bytes(self, sha256: str) -> bytes:
+        with self.open(sha256) as f:
+            return f.read()
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store ``data`` (once) and return its SHA-256."""
+        sha = hashlib.sha256(data).hexdigest()
+        if not self.has(sha):
+            tmp = self._temp()
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            self._place(tmp, sha)
+        return sha
+
+    def put_file(self, source: Path) -> str:
+        """Store a copy of the file ``source`` (hashing while copying) and return its SHA-256."""
+        tmp = self._temp()
+        try:
+            digest = hashlib.sha256()
+            with open(source, "rb") as src, open(tmp, "wb") as dst:
+                while chunk := src.read(CHUNK):
+                    digest.update(chunk)
+                    dst.write(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+            sha = digest.hexdigest()
+            if self.has(sha):
+                tmp.unlink()
+            else:
+                self._place(tmp, sha)
+            return sha
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def put_verified(
+        self, source: Path, expected_sha256: str, expected_size: int, *, move: bool = False
+    ) -> str:
+        """Store a file whose hash and size are already known (from a manifest), checking both.
+
+        With ``move=True`` the file is moved rather than copied when it is on the same disk. A file
+        whose size or hash differs raises ``BlobMismatch`` and nothing is stored.
+        """
+        self.path(expected_sha256)  # validates the hash's format
+        actual_size = os.path.getsize(source)
+        if actual_size != expected_size:
+            raise BlobMismatch(
+                f"{source.name} is {actual_size} bytes, but {expected_size} were expected"
+            )
+        if self.has(expected_sha256):
+            return expected_sha256
+        if move:
+            sha, _ = sha256_file(source)
+            self._check(source, sha, expected_sha256)
+            tmp = self._temp()
+            try:
+                os.replace(source, tmp)
+            except OSError:  # another disk: copy instead
+                shutil.copyfile(source, tmp)
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            self._place(tmp, sha)
+            return sha
+        sha = self.put_file(source)
+        if sha != expected_sha256:
+            # put_file stored what the file really holds; it is harmless (content-addressed)
+            # but it is not what was announced.
+            self._check(source, sha, expected_sha256)
+        return sha
+
+    def add_photo(self, data: bytes, max_side: int = 2560, quality: int = 85) -> str:
+        """Re-encode a photo (``reencode_photo``) and store the result; return its SHA-256."""
+        return self.put_bytes(reencode_photo(data, max_side=max_side, quality=quality))
+
+    @staticmethod
+    def _check(source: Path, actual: str, expected: str) -> None:
+        if actual != expected:
+            raise BlobMismatch(
+                f"{source.name} does not match its recorded SHA-256 "
+                f"(expected {expected[:12]}..., found {actual[:12]}...): the file is damaged"
+            )
+
+    def _temp(self) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".incoming-", dir=self.root)
+        os.close(fd)
+        return Path(name)
+
+    def _place(self, tmp: Path, sha: str) -> None:
+        final = self.path(sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+
+
+PHOTO_FORMATS = "JPEG, PNG, HEIC, WebP, TIFF, GIF or BMP"
+
+
+def reencode_photo(data: bytes, max_side: int = 2560, quality: int = 85) -> bytes:
+    """A clean JPEG of the photo ``data``: upright, without metadata, long side <= ``max_side``.
+
+    EXIF orientation is applied to the pixels; EXIF (including GPS position), XMP, comments and
+    the colour profile are dropped (pixels are converted to sRGB first when a profile is present);
+    transparency is flattened onto white. Anything that is not a readable image raises
+    ``NotAnImage`` with a message for the user.
+    """
+    # Imported here: opening a workspace should not pay for loading Pillow.
+    from PIL import Image, ImageOps  # noqa: PLC0415
+
+    with contextlib.suppress(ImportError):  # HEIC support when pillow-heif is installed
+        import pillow_heif  # noqa: PLC0415
+
+        pillow_heif.register_heif_opener()
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale, faster
+            img.load()
+            upright = ImageOps.exif_transpose(img)
+            rgb = _to_srgb(upright)
+    except Image.DecompressionBombError as exc:
+        raise NotAnImage(f"This photo is too large to read safely ({exc}).") from exc
+    except (OSError, ValueError, SyntaxError) as exc:  # UnidentifiedImageError is an OSError
+        raise NotAnImage(
+            f"This file is not a photo Reviewer App can read ({PHOTO_FORMATS}). "
+            "Choose a photo, or attach it as a document instead."
+        ) from exc
+    rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    clean = Image.new("RGB", rgb.size)  # a fresh image carries no info, exif or profile
+    clean.paste(rgb)
+    out = io.BytesIO()
+    clean.save(out, format="JPEG", quality=quality, optimize=False)
+    return out.getvalue()
+
+
+def _to_srgb(img: Image.Image) -> Image.Image:
+    from PIL import Image, ImageCms  # noqa: PLC0415
+
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        background.alpha_composite(rgba)
+        img_rgb = background.convert("RGB")
+    else:
+        img_rgb = img.convert("RGB")
+    icc = img.info.get("icc_profile")
+    if icc:
+        with contextlib.suppress(Exception):  # a broken profile: keep the pixels as they are
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            converted = ImageCms.profileToProfile(
+                img_rgb, source, ImageCms.createProfile("sRGB"), outputMode="RGB"
+            )
+            if converted is not None:
+                img_rgb = converted
+    return img_rgb

@@ -1,0 +1,90 @@
+"""The storage worker: one thread that owns the workspace and runs every job on it in order.
+
+The UI thread never waits on disk: it ``submit``s a job and gets a ``concurrent.futures.Future``
+(``ui/`` turns its completion into a Qt signal). Jobs run one at a time, in submission order, on
+the worker's thread, which is the only thread that touches the workspace's connection.
+
+    worker = StorageWorker(lambda: Workspace.open(path, device_id=device))
+    future = worker.submit(Workspace.record, member, "note", note_id, {"text": "..."})
+    ops = future.result()
+    worker.close()
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, ParamSpec, TypeVar
+
+from storage.workspace import Workspace
+
+P = ParamSpec("P")
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+_Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
+
+
+class StorageWorker:
+    """Runs jobs ``fn(workspace, *args)`` on one daemon thread that owns the workspace.
+
+    ``open_workspace`` is called on that thread first; if it raises (a damaged or missing
+    workspace), ``opened`` holds the error and every job's future fails with it.
+    """
+
+    def __init__(self, open_workspace: Callable[[], Workspace], *, name: str = "storage") -> None:
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.opened: Future[Workspace] = Future()
+        self._thread = threading.Thread(
+            target=self._run, args=(open_workspace,), name=name, daemon=True
+        )
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Queue ``fn(workspace, *args)``; its result or exception arrives in the future."""
+        future: Future[T] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the storage worker is closed")
+            self._queue.put((future, fn, args))
+        return future
+
+    def close(self, timeout: float | None = None) -> None:
+        """Run every job already submitted, then close the workspace and stop the thread."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self, open_workspace: Callable[[], Workspace]) -> None:
+        try:
+            workspace: Workspace | None = open_workspace()
+            self.opened.set_result(workspace)  # type: ignore[arg-type]
+        except BaseException as exc:  # noqa: BLE001 - reported through every future
+            workspace = None
+            self.opened.set_exception(exc)
+        try:
+            while (job := self._queue.get()) is not None:
+                future, fn, args = job
+                if not future.set_running_or_notify_cancel():
+                    continue
+                if workspace is None:
+                    future.set_exception(self.opened.exception() or RuntimeError("not open"))
+                    continue
+                try:
+                    future.set_result(fn(workspace, *args))
+                except BaseException as exc:  # noqa: BLE001 - the caller sees it in the future
+                    future.set_exception(exc)
+        finally:
+            if workspace is not None:
+                try:
+                    workspace.close()
+                except Exception:
+                    log.exception("closing the workspace failed")

@@ -1,0 +1,520 @@
+"""The visit workspace: one SQLite file per visit per laptop.
+
+``Workspace.open(path, device_id=...)`` checks the file (``PRAGMA quick_check``), brings its schema
+up to date (``storage.migrations``) and takes a rolling backup. A damaged file raises
+``WorkspaceDamaged``, which names the backups to restore from (``restore_backup``).
+
+Threading: a ``Workspace`` is used by one thread at a time -- in the app, the ``StorageWorker``'s
+thread, which owns it. The connection is opened with ``check_same_thread=False`` only so that the
+worker may open it on one thread and close it on another; nothing here is safe for concurrent use.
+
+Every write is one transaction committed durably (WAL with ``synchronous=FULL``): when a method
+that writes returns, what it wrote survives a crash or a power cut.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from storage import kit as kit_tables
+from storage.attachments import BlobStore
+from storage.hlc import HLC_PATTERN, HybridClock
+from storage.migrations import SchemaTooNew, migrate, user_version
+from storage.oplog import (
+    CONFLICT_ENTITY,
+    DELETED,
+    RESOLVED,
+    Conflict,
+    JSONValue,
+    Op,
+    canonical_state,
+    current_op_id,
+    get_op,
+    insert_ops,
+    iter_ops,
+    list_conflicts,
+    load_value,
+)
+
+DEFAULT_KEEP_BACKUPS = 5
+BACKUP_GLOB = "workspace-*.sqlite"
+_CORRUPTION_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
+_SHORT_READ = 522  # SQLITE_IOERR_SHORT_READ: the file is shorter than its header says
+KEEP_WINNER: Any = object()
+"""Default of ``Workspace.resolve_conflict``'s ``value``: keep the winning value as it is."""
+
+
+class WorkspaceError(Exception):
+    """A workspace cannot be used; the message says what happened and what to do."""
+
+
+class WorkspaceMissing(WorkspaceError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"There is no workspace at {path}. Open the visit's kit to create it.")
+        self.path = path
+
+
+class WorkspaceDamaged(WorkspaceError):
+    """The workspace file failed its check. ``backups`` (newest first) are the way back."""
+
+    def __init__(self, path: Path, detail: str, backups: list[Path]) -> None:
+        self.path, self.detail, self.backups = path, detail, backups
+        if backups:
+            way_back = (
+                f"Restore the newest backup, {backups[0]} (made {_backup_time(backups[0])}), "
+                f"over it; {len(backups) - 1} older backup(s) are in {backups[0].parent}."
+            )
+        else:
+            way_back = (
+                "There is no backup of it. Keep the file for support, then import the latest "
+                "bundles from your team to rebuild your work."
+            )
+        super().__init__(
+            f"The visit workspace {path} is damaged ({detail}) and was not changed. {way_back}"
+        )
+
+
+class WrongVisit(WorkspaceError):
+    """A kit for another visit was loaded into a workspace."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """What applying remote ops did: ``new`` added, ``known`` already here, ``refused`` with why."""
+
+    new: int
+    known: int
+    refused: list[tuple[Op, str]] = field(default_factory=list)
+
+
+def list_backups(workspace_path: Path) -> list[Path]:
+    """The rolling backups of the workspace at ``workspace_path``, newest first."""
+    folder = Path(workspace_path).parent / "backups"
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob(BACKUP_GLOB), reverse=True)
+
+
+def _backup_time(backup: Path) -> str:
+    stamp = backup.stem.removeprefix("workspace-")
+    with contextlib.suppress(ValueError):
+        when = datetime.strptime(stamp, "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+        return when.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return "at an unknown time"
+
+
+def restore_backup(workspace_path: Path, backup: Path) -> Path:
+    """Put ``backup`` in place of the workspace; the damaged file is kept beside it, renamed.
+
+    Returns the damaged file's new name. Call only while no ``Workspace`` has the file open.
+    """
+    workspace_path = Path(workspace_path)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    kept = workspace_path.with_name(f"{workspace_path.name}.damaged-{stamp}")
+    if workspace_path.exists():
+        os.replace(workspace_path, kept)
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{workspace_path}{suffix}").unlink(missing_ok=True)
+    tmp = workspace_path.with_name(f".{workspace_path.name}.restoring")
+    shutil.copyfile(backup, tmp)
+    os.replace(tmp, workspace_path)
+    return kept
+
+
+def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # errors raised without a code (rare): judge by the message
+        return "malformed" in str(exc) or "not a database" in str(exc)
+    return code & 0xFF in _CORRUPTION_CODES or code == _SHORT_READ
+
+
+def _check_rows(conn: sqlite3.Connection) -> list[str]:
+    """Problems reported by ``quick_check`` and ``foreign_key_check`` (empty when healthy)."""
+    rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
+    problems = [] if rows == ["ok"] else rows
+    for table, rowid, parent, _fk in conn.execute("PRAGMA foreign_key_check"):
+        problems.append(f"{table} row {rowid} refers to a missing {parent} row")
+    return problems
+
+
+class Workspace:
+    """One visit's workspace. Open with ``Workspace.open``; use ``with`` or call ``close``."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, device_id: str, keep_backups: int
+    ) -> None:
+        self._conn = conn
+        self.path = path
+        self.folder = path.parent
+        self.device_id = device_id
+        self.keep_backups = keep_backups
+        self.blobs = BlobStore(self.folder / "blobs")
+        last = self._get_meta("hlc")
+        self._clock = HybridClock(last if isinstance(last, str) else None)
+
+    # -- opening and closing ------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        device_id: str,
+        create: bool = False,
+        keep_backups: int = DEFAULT_KEEP_BACKUPS,
+        backup: bool = True,
+    ) -> Workspace:
+        """Open (or with ``create=True`` create) the workspace at ``path``.
+
+        Raises ``WorkspaceMissing`` (no file and not ``create``), ``WorkspaceDamaged`` (the check
+        failed, or the file is not a workspace) or ``WorkspaceError`` (e.g. a newer schema). With
+        ``backup`` a rolling backup is taken when the file changed since the newest one.
+        """
+        path = Path(path)
+        existed = path.exists()
+        if not existed:
+            if not create:
+                raise WorkspaceMissing(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
+        try:
+            cls._prepare(conn, path, existed=existed, create=create)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if _is_corruption(exc):
+                raise WorkspaceDamaged(path, str(exc), list_backups(path)) from exc
+            raise WorkspaceError(f"The visit workspace {path} cannot be opened: {exc}") from exc
+        except SchemaTooNew as exc:
+            conn.close()
+            raise WorkspaceError(f"The visit workspace {path} cannot be opened: {exc}") from exc
+        except BaseException:
+            conn.close()
+            raise
+        ws = cls(conn, path, device_id, keep_backups)
+        if ws._get_meta("created_at") is None:
+            with ws._write():
+                ws._set_meta("created_at", datetime.now(UTC).isoformat(timespec="seconds"))
+                ws._set_meta("created_by_device", device_id)
+        if backup and existed and ws._changed_since_backup():
+            ws.backup()
+        return ws
+
+    @staticmethod
+    def _prepare(conn: sqlite3.Connection, path: Path, *, existed: bool, create: bool) -> None:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise WorkspaceDamaged(path, "; ".join(problems[:3]), list_backups(path))
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if existed and not create and user_version(conn) == 0:
+            raise WorkspaceDamaged(path, "it holds no Reviewer App data", list_backups(path))
+        migrate(conn)
+
+    def close(self) -> None:
+        """Close the file (SQLite folds the write-ahead log back into it)."""
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.execute("PRAGMA optimize")
+        self._conn.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed (durably) on success, rolled back on any error."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # -- small key/value tables ---------------------------------------------------------------
+
+    def _get_kv(self, table: str, key: str) -> JSONValue:
+        row = self._conn.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
+        return None if row is None or row[0] is None else load_value(row[0])
+
+    def _set_kv(self, table: str, key: str, value: JSONValue) -> None:
+        self._conn.execute(
+            f"INSERT INTO {table} (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, json.dumps(value, sort_keys=True, ensure_ascii=False)),
+        )
+
+    def _get_meta(self, key: str) -> JSONValue:
+        return self._get_kv("meta", key)
+
+    def _set_meta(self, key: str, value: JSONValue) -> None:
+        self._set_kv("meta", key, value)
+
+    def get_local(self, key: str, default: JSONValue = None) -> JSONValue:
+        """This laptop's own value for ``key`` (never replicated), or ``default``."""
+        value = self._get_kv("local", key)
+        return default if value is None else value
+
+    def set_local(self, key: str, value: JSONValue) -> None:
+        """Set this laptop's own value for ``key`` (any JSON value); durable on return."""
+        with self._write():
+            self._set_kv("local", key, value)
+
+    # -- the kit ------------------------------------------------------------------------------
+
+    def load_kit(
+        self,
+        *,
+        kit_id: str,
+        visit_id: str,
+        manifest_json: str,
+        sections: Sequence[str],
+        standards: Sequence[Mapping[str, Any]],
+        self_assessment: Sequence[Mapping[str, Any]],
+        evidence: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """Replace the kit's content (a re-issued kit) in one transaction; operations are kept.
+
+        A kit for a different visit than the one this workspace holds raises ``WrongVisit``.
+        """
+        known = self._get_meta("visit_id")
+        if known is not None and known != visit_id:
+            raise WrongVisit(
+                f"This kit is for visit {visit_id}, but the workspace {self.path} holds visit "
+                f"{known}; open the kit as its own visit."
+            )
+        with self._write() as conn:
+            kit_tables.load_kit(
+                conn, kit_id=kit_id, visit_id=visit_id, manifest_json=manifest_json,
+                sections=sections, standards=standards, self_assessment=self_assessment,
+                evidence=evidence,
+            )
+            self._set_meta("visit_id", visit_id)
+
+    def kit_info(self) -> dict[str, Any] | None:
+        """``{"kit_id", "visit_id", "manifest_json", "loaded_at"}``, or ``None`` before a kit."""
+        return kit_tables.kit_info(self._conn)
+
+    def sections(self) -> list[str]:
+        return kit_tables.sections(self._conn)
+
+    def standards(self) -> list[dict[str, Any]]:
+        """Every standard in the kit's order (see ``storage.kit`` for the keys)."""
+        return kit_tables.standards(self._conn)
+
+    def standard(self, ref: str) -> dict[str, Any] | None:
+        return kit_tables.standard(self._conn, ref)
+
+    def self_assessment(self) -> list[dict[str, Any]]:
+        return kit_tables.self_assessment(self._conn)
+
+    def evidence_index(self) -> list[dict[str, Any]]:
+        return kit_tables.evidence_index(self._conn)
+
+    def search_standards(self, query: str) -> list[str]:
+        """Refs of standards whose ref, title, requirement or evidence expected contain words
+        starting with every word of ``query``, in the kit's order. Any input is safe."""
+        return kit_tables.search_standards(self._conn, query)
+
+    # -- operations ---------------------------------------------------------------------------
+
+    def _new_op(
+        self, member_id: str, entity: str, entity_id: str, field_name: str, value: JSONValue
+    ) -> Op:
+        base = current_op_id(self._conn, entity, entity_id, field_name)
+        return Op(str(uuid.uuid4()), self._clock.tick(), self.device_id, member_id, entity,
+                  entity_id, field_name, value, base)
+
+    def _commit_local(self, ops: list[Op]) -> None:
+        insert_ops(self._conn, ops)
+        self._set_meta("hlc", self._clock.last)
+
+    def record(
+        self, member_id: str, entity: str, entity_id: str, changes: Mapping[str, JSONValue]
+    ) -> list[Op]:
+        """Record local edits of one record's fields: one transaction, durable on return.
+
+        Each op's ``base`` is the field's current winner, so edits made after seeing a value never
+        conflict with it. A value JSON cannot hold raises ``ValueError`` and nothing is recorded.
+        """
+        for name, text in (("member_id", member_id), ("entity", entity), ("entity_id", entity_id)):
+            if not isinstance(text, str) or not text:
+                raise ValueError(f"{name} must be a non-empty string, not {text!r}")
+        if not changes:
+            return []
+        with self._write():
+            ops = [self._new_op(member_id, entity, entity_id, f, v) for f, v in changes.items()]
+            self._commit_local(ops)
+        return ops
+
+    def delete(self, member_id: str, entity: str, entity_id: str) -> Op:
+        """Delete a record (a tombstone op on its ``_deleted`` field)."""
+        return self.record(member_id, entity, entity_id, {DELETED: True})[0]
+
+    def apply_ops(
+        self, ops: Iterable[Op], *, accept: Callable[[Op], str | None] | None = None
+    ) -> ApplyResult:
+        """Merge ops from other laptops in one transaction; applying them again changes nothing.
+
+        ``accept(op)`` returns why an op is refused, or ``None`` to take it. Refused ops are not
+        stored. The clock moves past the newest op received.
+        """
+        taken: list[Op] = []
+        refused: list[tuple[Op, str]] = []
+        for op in ops:
+            if not HLC_PATTERN.match(op.hlc):
+                refused.append((op, f"hlc {op.hlc!r} is not an HLC timestamp"))
+                continue
+            reason = accept(op) if accept is not None else None
+            if reason is None:
+                taken.append(op)
+            else:
+                refused.append((op, reason))
+        if not taken:
+            return ApplyResult(0, 0, refused)
+        with self._write() as conn:
+            new = insert_ops(conn, taken)
+            self._clock.observe(max(op.hlc for op in taken))
+            self._set_meta("hlc", self._clock.last)
+        return ApplyResult(new, len(taken) - new, refused)
+
+    def ops(self, since_seq: int = 0) -> Iterator[Op]:
+        """Every op that arrived here after ``since_seq`` (see ``last_seq``), in arrival order."""
+        return iter_ops(self._conn, since_seq)
+
+    def op(self, op_id: str) -> Op | None:
+        return get_op(self._conn, op_id)
+
+    def op_count(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM ops").fetchone()[0])
+
+    def last_seq(self) -> int:
+        """The arrival number of the newest op here (0 for none): pass to ``ops`` later."""
+        return int(self._conn.execute("SELECT coalesce(max(seq), 0) FROM ops").fetchone()[0])
+
+    # -- derived state ------------------------------------------------------------------------
+
+    def field(self, entity: str, entity_id: str, field_name: str) -> JSONValue:
+        """The winning value of one field, or ``None`` if nobody has written it."""
+        row = self._conn.execute(
+            "SELECT value FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?",
+            (entity, entity_id, field_name),
+        ).fetchone()
+        return None if row is None else load_value(row[0])
+
+    def entity(self, entity: str, entity_id: str) -> dict[str, JSONValue] | None:
+        """A record's fields (winning values), or ``None`` when it is missing or deleted."""
+        rows = self._conn.execute(
+            "SELECT field, value FROM field_state WHERE entity = ? AND entity_id = ?",
+            (entity, entity_id),
+        ).fetchall()
+        values = {f: load_value(v) for f, v in rows}
+        if not values or values.pop(DELETED, False) is True:
+            return None
+        return values
+
+    def entities(self, entity: str) -> dict[str, dict[str, JSONValue]]:
+        """Every live (not deleted) record of one kind: ``{entity_id: {field: value}}``."""
+        out: dict[str, dict[str, JSONValue]] = {}
+        deleted: set[str] = set()
+        for entity_id, f, v in self._conn.execute(
+            "SELECT entity_id, field, value FROM field_state WHERE entity = ? "
+            "ORDER BY entity_id, field",
+            (entity,),
+        ):
+            value = load_value(v)
+            if f == DELETED:
+                if value is True:
+                    deleted.add(entity_id)
+                continue
+            out.setdefault(entity_id, {})[f] = value
+        for entity_id in deleted:
+            out.pop(entity_id, None)
+        return out
+
+    def conflicts(self) -> list[Conflict]:
+        """Unresolved conflicts: concurrent edits where the loser is kept until someone decides."""
+        return list_conflicts(self._conn)
+
+    def resolve_conflict(
+        self, member_id: str, loser_op_id: str, value: JSONValue = KEEP_WINNER
+    ) -> list[Op]:
+        """Mark a conflict resolved; with ``value``, also set the field to it (based on the
+        winner). Returns the ops recorded. An unknown op id raises ``KeyError``."""
+        loser = self.op(loser_op_id)
+        if loser is None:
+            raise KeyError(f"no operation {loser_op_id!r} in this workspace")
+        with self._write():
+            ops = [self._new_op(member_id, CONFLICT_ENTITY, loser_op_id, RESOLVED, True)]
+            if value is not KEEP_WINNER:
+                ops.append(
+                    self._new_op(member_id, loser.entity, loser.entity_id, loser.field, value)
+                )
+            self._commit_local(ops)
+        return ops
+
+    def canonical_state(self) -> bytes:
+        """Sorted UTF-8 JSON of the derived state; equal bytes on replicas with equal ops."""
+        return canonical_state(self._conn)
+
+    # -- health and backups -------------------------------------------------------------------
+
+    def integrity_problems(self) -> list[str]:
+        """What ``quick_check`` and ``foreign_key_check`` report; empty when the file is sound."""
+        return _check_rows(self._conn)
+
+    def backups(self) -> list[Path]:
+        """This workspace's rolling backups, newest first."""
+        return list_backups(self.path)
+
+    def backup(self) -> Path:
+        """Copy the workspace (SQLite's online backup) into ``backups/``; keep the newest N."""
+        folder = self.folder / "backups"
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(".workspace-*.tmp"):  # left by a backup that was interrupted
+            stale.unlink(missing_ok=True)
+        target = folder / f"workspace-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}.sqlite"
+        while target.exists():
+            target = folder / f"workspace-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}.sqlite"
+        tmp = folder / f".{target.name}.tmp"
+        dest = sqlite3.connect(tmp)
+        try:
+            self._conn.backup(dest)
+        finally:
+            dest.close()
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+        for old in self.backups()[max(self.keep_backups, 1):]:
+            old.unlink(missing_ok=True)
+        return target
+
+    def _changed_since_backup(self) -> bool:
+        backups = self.backups()
+        if not backups:
+            return True
+        newest = backups[0].stat().st_mtime_ns
+        wal = Path(f"{self.path}-wal")
+        wal_changed = wal.exists() and wal.stat().st_size > 0 and wal.stat().st_mtime_ns > newest
+        return self.path.stat().st_mtime_ns > newest or wal_changed

@@ -1,0 +1,598 @@
+"""Reading and verifying a visit kit (``.rvkit``) without trusting anything in it.
+
+The checks run in this order, each before the next reads anything more (DESIGN.md, "Visit kit"):
+
+1. the file opens as a zip archive;
+2. the zip directory is sane, judged from the directory alone: not too many entries; no absolute
+   paths, ``..``, backslashes, drive letters or colons, control characters, links, duplicate names
+   (ignoring case, as Windows and macOS do), encrypted entries or unknown compression; declared
+   sizes within the total limit; no entry inflating beyond the ratio limit; a small manifest;
+3. ``manifest.sig`` is an Ed25519 signature, by a trusted key, of the exact bytes of
+   ``manifest.json`` (nothing is parsed before this);
+4. the manifest parses and is a format version this app reads;
+5. the archive's files are exactly the files the manifest lists;
+6. each file's bytes (never more than the manifest declares, plus one) match its size and SHA-256,
+   checked while it is extracted into a fresh staging folder;
+7. ``standards.json``, ``self_assessment.json`` and ``evidence/index.json`` parse and fit together.
+
+Any failure raises :class:`KitRefused` with one sentence for the user, and removes the staging
+folder. The caller moves what it needs out of :attr:`VerifiedKit.folder`, then cleans up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import re
+import shutil
+import stat
+import struct
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, NoReturn
+
+from sync.keys import TrustStore
+from sync.kit_format import (
+    CONTENT_JSON_NAMES,
+    DEFAULT_LIMITS,
+    EVIDENCE_INDEX_NAME,
+    MANIFEST_NAME,
+    SELF_ASSESSMENT_NAME,
+    SIGNATURE_NAME,
+    SIGNATURE_SIZE,
+    STANDARDS_NAME,
+    KitLimits,
+    consistency_problems,
+)
+from sync.kit_model import (
+    KIT_FORMAT_NAME,
+    KIT_FORMAT_VERSION,
+    EvidenceDoc,
+    KitDataError,
+    KitManifest,
+    SelfAssessmentEntry,
+    StandardsSet,
+    evidence_from_list,
+    self_assessment_from_list,
+)
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 1024 * 1024
+_FRESH_COPY = "ask programme staff for a fresh copy"
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_CLAIMED_KEY_ID = re.compile(rb'"signing_key_id"\s*:\s*"([0-9a-f]{16})"')
+# What zipfile and zlib raise for an archive that is damaged or crafted.
+_DAMAGED = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    struct.error,
+    ValueError,
+    NotImplementedError,
+)
+
+
+class KitRefused(Exception):
+    """A kit that will not be opened. ``str(exc)`` is one sentence for the user.
+
+    ``reason`` is a short fixed word for programs and tests: ``not_found``, ``not_zip``,
+    ``damaged``, ``unsafe``, ``too_big``, ``unsigned``, ``untrusted``, ``tampered``,
+    ``newer_version``, ``invalid``, ``missing_file``, ``extra_file`` or ``disk``.
+    """
+
+    def __init__(self, message: str, *, reason: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedKit:
+    """A kit that passed every check, unpacked in :attr:`folder` (a staging folder).
+
+    Use it as a context manager, or call :meth:`cleanup` when done, to remove the folder.
+    """
+
+    manifest: KitManifest
+    standards: StandardsSet
+    self_assessment: tuple[SelfAssessmentEntry, ...]
+    evidence: tuple[EvidenceDoc, ...]
+    folder: Path
+    signing_key_id: str
+
+    def file_path(self, name: str) -> Path:
+        """Where the kit's file ``name`` (as in the manifest, e.g. ``evidence/x.pdf``) was put.
+
+        Raises ``KeyError`` for a name the kit does not have.
+        """
+        if name not in self.manifest.files:
+            raise KeyError(name)
+        return self.folder.joinpath(*name.split("/"))
+
+    def cleanup(self) -> None:
+        """Remove the staging folder and whatever is left in it."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> VerifiedKit:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.cleanup()
+
+
+@dataclass(frozen=True, slots=True)
+class _Contents:
+    manifest: KitManifest
+    signing_key_id: str
+    standards: StandardsSet
+    self_assessment: tuple[SelfAssessmentEntry, ...]
+    evidence: tuple[EvidenceDoc, ...]
+
+
+def read_kit(
+    path: Path, *, trust: TrustStore, staging_root: Path, limits: KitLimits = DEFAULT_LIMITS
+) -> VerifiedKit:
+    """Check the kit at ``path`` and unpack it into a new folder under ``staging_root``.
+
+    Raises :class:`KitRefused` (leaving nothing behind under ``staging_root``, which is only
+    created once the signature has been checked) when any check fails.
+    """
+    folder: Path | None = None
+    created_root = not staging_root.exists()
+
+    def make_folder() -> Path:
+        nonlocal folder
+        try:
+            staging_root.mkdir(parents=True, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix="kit-", dir=staging_root))
+        except OSError as exc:
+            raise KitRefused(
+                f"Cannot unpack {path.name} into {staging_root}: {exc.strerror or exc}; "
+                "check there is free disk space and try again.",
+                reason="disk",
+            ) from exc
+        return folder
+
+    try:
+        contents = _check(path, trust, limits, make_folder)
+    except BaseException:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        if created_root:
+            with contextlib.suppress(OSError):
+                staging_root.rmdir()
+        raise
+    assert folder is not None  # _check always extracts
+    return VerifiedKit(
+        manifest=contents.manifest,
+        standards=contents.standards,
+        self_assessment=contents.self_assessment,
+        evidence=contents.evidence,
+        folder=folder,
+        signing_key_id=contents.signing_key_id,
+    )
+
+
+def verify_kit(path: Path, *, trust: TrustStore, limits: KitLimits = DEFAULT_LIMITS) -> KitManifest:
+    """Make every check :func:`read_kit` makes, hashing files as they stream, writing nothing.
+
+    Returns the kit's manifest; raises :class:`KitRefused` as :func:`read_kit` does.
+    """
+    return _check(path, trust, limits, None).manifest
+
+
+def _check(
+    path: Path, trust: TrustStore, limits: KitLimits, make_folder: Callable[[], Path] | None
+) -> _Contents:
+    kit = path.name
+    zf = _open_zip(path)
+    with zf, _refuse_damaged(kit):
+        files = _check_directory(zf, kit, limits)
+        manifest_bytes, kid = _check_signature(zf, files, kit, trust, limits)
+        manifest = _parse_manifest(manifest_bytes, kid, kit)
+        _check_file_list(files, manifest, kit, limits)
+        folder = make_folder() if make_folder is not None else None
+        texts = _extract(zf, files, manifest, kit, folder)
+    contents = _parse_contents(texts, manifest, kid, kit)
+    log.info(
+        "kit %s verified: kit %s, visit %s, key %s", kit, manifest.kit_id, manifest.visit_id, kid
+    )
+    return contents
+
+
+def _refuse(message: str, reason: str) -> NoReturn:
+    raise KitRefused(message, reason=reason)
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    if not path.is_file():
+        _refuse(f"{path} does not exist or is not a file; check the name.", "not_found")
+    try:
+        return zipfile.ZipFile(path)
+    except (*_DAMAGED, OSError) as exc:
+        log.info("kit %s does not open as a zip: %r", path, exc)
+        raise KitRefused(
+            f"{path.name} is not a visit kit (not a zip archive, or an incomplete copy of one); "
+            "check you chose the right file, or download it again.",
+            reason="not_zip",
+        ) from exc
+
+
+@contextlib.contextmanager
+def _refuse_damaged(kit: str) -> Iterator[None]:
+    try:
+        yield
+    except _DAMAGED as exc:
+        log.info("kit %s is damaged: %r", kit, exc)
+        raise KitRefused(f"{kit} is damaged ({exc}); {_FRESH_COPY}.", reason="damaged") from exc
+
+
+# -- (2) the zip directory --------------------------------------------------------------------
+
+
+def _check_directory(
+    zf: zipfile.ZipFile, kit: str, limits: KitLimits
+) -> dict[str, zipfile.ZipInfo]:
+    """The archive's file entries by name, after every check that needs only the directory."""
+    infos = zf.infolist()
+    if len(infos) > limits.max_entries:
+        _refuse(
+            f"{kit} has {len(infos):,} entries, more than a visit kit may have "
+            f"({limits.max_entries:,}); it is not a kit this app will open.",
+            "too_big",
+        )
+    unsafe = f"{kit} is not a safe visit kit: it has an entry named"
+    files: dict[str, zipfile.ZipInfo] = {}
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.orig_filename
+        problem = _name_problem(name, info.is_dir())
+        if problem:
+            _refuse(f"{unsafe} {name!r}, {problem}; do not open it, and {_FRESH_COPY}.", "unsafe")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            _refuse(
+                f"{unsafe} {name!r} that is a link; do not open it, and {_FRESH_COPY}.", "unsafe"
+            )
+        folded = name.rstrip("/").casefold()
+        if folded in seen:
+            _refuse(
+                f"{unsafe} {name!r} more than once; do not open it, and {_FRESH_COPY}.", "unsafe"
+            )
+        seen.add(folded)
+        if info.is_dir():
+            continue
+        if info.flag_bits & 0x1:
+            _refuse(
+                f"{kit} has an encrypted entry ({name!r}); visit kits are never encrypted, "
+                f"so {_FRESH_COPY}.",
+                "unsafe",
+            )
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            _refuse(
+                f"{kit} uses a kind of compression this app does not read ({name!r}); "
+                f"{_FRESH_COPY}.",
+                "unsafe",
+            )
+        if info.file_size > limits.ratio_threshold and info.file_size > limits.max_ratio * max(
+            info.compress_size, 1
+        ):
+            _refuse(
+                f"{kit} is not a safe visit kit: {name!r} would inflate from "
+                f"{info.compress_size:,} to {info.file_size:,} bytes (a 'zip bomb'); "
+                f"do not open it, and {_FRESH_COPY}.",
+                "too_big",
+            )
+        total += info.file_size
+        files[name] = info
+    if total > limits.max_total_size:
+        _refuse(
+            f"{kit} would unpack to {total:,} bytes, more than a visit kit may hold "
+            f"({limits.max_total_size:,}); it is not a kit this app will open.",
+            "too_big",
+        )
+    _check_file_folder_clash(files, unsafe)
+    manifest = files.get(MANIFEST_NAME)
+    if manifest is not None and manifest.file_size > limits.max_manifest_size:
+        _refuse(
+            f"{kit} has a manifest.json of {manifest.file_size:,} bytes, more than a visit kit's "
+            f"manifest may be ({limits.max_manifest_size:,}); it is not a kit this app will open.",
+            "too_big",
+        )
+    return files
+
+
+def _name_problem(name: str, is_dir: bool) -> str | None:
+    """Why ``name`` is unsafe to extract anywhere (Windows, macOS or Linux), or None."""
+    segments = (name[:-1] if is_dir else name).split("/")
+    rules: tuple[tuple[bool, str], ...] = (
+        (not name, "which is empty"),
+        ("\\" in name, "with a backslash (a Windows path)"),
+        (name.startswith("/"), "which is an absolute path"),
+        (bool(_DRIVE.match(name)), "which starts with a drive letter"),
+        (":" in name, "with a colon"),
+        (any(ord(c) < 32 or ord(c) == 127 for c in name), "with a control character"),
+        (".." in segments, "with '..', which points outside its folder"),
+        (any(s in ("", ".") for s in segments), "with an empty or '.' folder name"),
+    )
+    return next((message for broken, message in rules if broken), None)
+
+
+def _check_file_folder_clash(files: Mapping[str, zipfile.ZipInfo], unsafe: str) -> None:
+    """A file named like a folder other files are in ('a' and 'a/b') cannot be extracted."""
+    folders = {
+        "/".join(parts[:i]).casefold()
+        for parts in (n.split("/") for n in files)
+        for i in range(1, len(parts))
+    }
+    for name in files:
+        if name.casefold() in folders:
+            _refuse(f"{unsafe} {name!r} both as a file and as a folder; {_FRESH_COPY}.", "unsafe")
+
+
+# -- (3) and (4) the signed manifest ------------------------------------------------------------
+
+
+def _read_at_most(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """The entry's bytes, but never more than ``limit + 1`` of them, whatever its header says."""
+    with zf.open(info) as f:
+        return f.read(limit + 1)
+
+
+def _check_signature(
+    zf: zipfile.ZipFile,
+    files: Mapping[str, zipfile.ZipInfo],
+    kit: str,
+    trust: TrustStore,
+    limits: KitLimits,
+) -> tuple[bytes, str]:
+    """The manifest's exact bytes and the id of the trusted key that signed them."""
+    if MANIFEST_NAME not in files:
+        _refuse(
+            f"{kit} is not a visit kit (it has no manifest.json); check you chose the right file.",
+            "not_zip",
+        )
+    if SIGNATURE_NAME not in files:
+        _refuse(
+            f"{kit} is not signed (it has no manifest.sig), so this app cannot tell who made "
+            f"it; {_FRESH_COPY}.",
+            "unsigned",
+        )
+    manifest_bytes = _read_at_most(zf, files[MANIFEST_NAME], limits.max_manifest_size)
+    if len(manifest_bytes) > limits.max_manifest_size:
+        _refuse(f"{kit} has a manifest.json bigger than it declares; {_FRESH_COPY}.", "too_big")
+    signature = _read_at_most(zf, files[SIGNATURE_NAME], SIGNATURE_SIZE)
+    if len(signature) != SIGNATURE_SIZE:
+        _refuse(
+            f"{kit} has a damaged signature (manifest.sig is {len(signature)} bytes, not "
+            f"{SIGNATURE_SIZE}); {_FRESH_COPY}.",
+            "tampered",
+        )
+    kid = trust.verify(manifest_bytes, signature)
+    if kid is not None:
+        return manifest_bytes, kid
+    # Nothing trusted signed these bytes. The key id the manifest claims (found by a pattern,
+    # since an unverified manifest is never parsed) only chooses the words of the refusal.
+    match = _CLAIMED_KEY_ID.search(manifest_bytes)
+    claimed = match.group(1).decode("ascii") if match else None
+    if claimed is not None and claimed in trust:
+        _refuse(
+            f"{kit} was changed after it was signed (its signature does not match its "
+            f"manifest), so it cannot be trusted; {_FRESH_COPY}.",
+            "tampered",
+        )
+    _refuse(
+        f"{kit} is signed by a key this laptop does not trust (key id {claimed or 'unknown'}), "
+        "or was changed after it was signed; ask programme staff for their public key and run "
+        "`reviewer-app keys trust`.",
+        "untrusted",
+    )
+
+
+def _parse_json(data: bytes, name: str) -> Any:
+    """``data`` parsed as strict JSON (UTF-8, no NaN), refusing with the position of an error."""
+
+    def no_constants(token: str) -> NoReturn:
+        raise ValueError(f"{token} is not allowed")
+
+    advice = "ask programme staff for a corrected kit"
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=no_constants)
+    except UnicodeDecodeError:
+        _refuse(f"{name} in the kit is not UTF-8 text; {advice}.", "invalid")
+    except json.JSONDecodeError as exc:
+        _refuse(
+            f"{name} in the kit is not valid JSON (line {exc.lineno}, column {exc.colno}); "
+            f"{advice}.",
+            "invalid",
+        )
+    except (ValueError, RecursionError) as exc:
+        _refuse(f"{name} in the kit is not valid JSON ({exc}); {advice}.", "invalid")
+
+
+def _parse_manifest(data: bytes, kid: str, kit: str) -> KitManifest:
+    doc = _parse_json(data, MANIFEST_NAME)
+    if isinstance(doc, dict) and doc.get("format") == KIT_FORMAT_NAME:
+        version = doc.get("format_version")
+        if isinstance(version, int) and version > KIT_FORMAT_VERSION:
+            _refuse(
+                f"{kit} was made by a newer version of Reviewer App (kit format version "
+                f"{version}; this app reads version {KIT_FORMAT_VERSION}); update Reviewer App "
+                "and open the kit again.",
+                "newer_version",
+            )
+    try:
+        manifest = KitManifest.from_dict(doc)
+    except KitDataError as exc:
+        _refuse(
+            f"manifest.json in the kit is not valid ({exc}); ask programme staff for a "
+            "corrected kit.",
+            "invalid",
+        )
+    if manifest.signing_key_id != kid:
+        _refuse(
+            f"{kit} names signing key {manifest.signing_key_id} but was signed with key "
+            f"{kid}; ask programme staff for a corrected kit.",
+            "invalid",
+        )
+    return manifest
+
+
+# -- (5) and (6) the files ----------------------------------------------------------------------
+
+
+def _check_file_list(
+    files: Mapping[str, zipfile.ZipInfo], manifest: KitManifest, kit: str, limits: KitLimits
+) -> None:
+    present = set(files) - {MANIFEST_NAME, SIGNATURE_NAME}
+    listed = set(manifest.files)
+    missing = sorted(listed - present)
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        _refuse(
+            f"{kit} is missing {missing[0]!r}{more}, which its manifest lists; {_FRESH_COPY}.",
+            "missing_file",
+        )
+    extra = sorted(present - listed)
+    if extra:
+        more = f" and {len(extra) - 1} more" if len(extra) > 1 else ""
+        _refuse(
+            f"{kit} contains {extra[0]!r}{more}, which its manifest does not list, so it may "
+            f"have been tampered with; {_FRESH_COPY}.",
+            "extra_file",
+        )
+    if STANDARDS_NAME not in listed:
+        _refuse(
+            f"{kit} has no standards.json; ask programme staff for a corrected kit.", "missing_file"
+        )
+    for name in CONTENT_JSON_NAMES:
+        entry = manifest.files.get(name)
+        if entry is not None and entry.size > limits.max_json_size:
+            _refuse(
+                f"{name} in {kit} is {entry.size:,} bytes, more than this app reads "
+                f"({limits.max_json_size:,}); ask programme staff for a smaller kit.",
+                "too_big",
+            )
+
+
+def _extract(
+    zf: zipfile.ZipFile,
+    files: Mapping[str, zipfile.ZipInfo],
+    manifest: KitManifest,
+    kit: str,
+    folder: Path | None,
+) -> dict[str, bytes]:
+    """Hash (and, given a folder, write) every listed file; return the JSON files' bytes."""
+    root = folder.resolve() if folder is not None else None
+    texts: dict[str, bytes] = {}
+    for name in sorted(manifest.files):
+        expected = manifest.files[name]
+        target = None
+        if root is not None:
+            target = root.joinpath(*name.split("/"))
+            if not target.resolve().is_relative_to(root):  # the name checks make this impossible
+                _refuse(f"{kit} has an entry {name!r} outside its folder; {_FRESH_COPY}.", "unsafe")
+        keep = name in CONTENT_JSON_NAMES
+        kept: list[bytes] = []
+        digest = hashlib.sha256()
+        size = 0
+        with zf.open(files[name]) as src, _writer(target, kit) as write:
+            while size <= expected.size:
+                chunk = src.read(min(_CHUNK, expected.size + 1 - size))
+                if not chunk:
+                    break
+                size += len(chunk)
+                digest.update(chunk)
+                if size <= expected.size:
+                    write(chunk)
+                    if keep:
+                        kept.append(chunk)
+        if size != expected.size:
+            _refuse(
+                f"{name!r} in {kit} is {'bigger' if size > expected.size else 'smaller'} "
+                f"than its manifest says, so the kit was changed or damaged; {_FRESH_COPY}.",
+                "tampered",
+            )
+        if digest.hexdigest() != expected.sha256:
+            _refuse(
+                f"{name!r} in {kit} does not match its manifest (its SHA-256 differs), so the "
+                f"kit was changed or damaged; {_FRESH_COPY}.",
+                "tampered",
+            )
+        if keep:
+            texts[name] = b"".join(kept)
+    return texts
+
+
+@contextlib.contextmanager
+def _writer(target: Path | None, kit: str) -> Iterator[Callable[[bytes], object]]:
+    """A write function into ``target``, or one that discards when there is no target."""
+    if target is None:
+        yield len
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("xb") as f:
+            yield f.write
+    except OSError as exc:
+        raise KitRefused(
+            f"Cannot unpack {kit} into {target.parent}: {exc.strerror or exc}; check there is "
+            "free disk space and try again.",
+            reason="disk",
+        ) from exc
+
+
+# -- (7) the content ----------------------------------------------------------------------------
+
+
+def _parse_contents(
+    texts: Mapping[str, bytes], manifest: KitManifest, kid: str, kit: str
+) -> _Contents:
+    advice = "ask programme staff for a corrected kit"
+
+    def parse(name: str, build: Callable[[Any], Any], default: Any) -> Any:
+        if name not in texts:
+            return default
+        try:
+            return build(_parse_json(texts[name], name))
+        except KitDataError as exc:
+            _refuse(f"{name} in the kit is not valid ({exc}); {advice}.", "invalid")
+
+    standards: StandardsSet = parse(STANDARDS_NAME, StandardsSet.from_dict, None)
+    self_assessment: tuple[SelfAssessmentEntry, ...] = parse(
+        SELF_ASSESSMENT_NAME, self_assessment_from_list, ()
+    )
+    evidence: tuple[EvidenceDoc, ...] = parse(EVIDENCE_INDEX_NAME, evidence_from_list, ())
+    for i, doc in enumerate(evidence):
+        if doc.file not in manifest.files or doc.file in (EVIDENCE_INDEX_NAME, *texts):
+            _refuse(
+                f"{EVIDENCE_INDEX_NAME} in the kit is not valid (evidence[{i}].file: "
+                f"{doc.file!r} is not an evidence file of the kit); {advice}.",
+                "invalid",
+            )
+    problems = consistency_problems(manifest.visit, standards, self_assessment, evidence)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        _refuse(
+            f"The parts of {kit} do not fit together: {problems[0]}{more}; {advice}.", "invalid"
+        )
+    return _Contents(
+        manifest=manifest,
+        signing_key_id=kid,
+        standards=standards,
+        self_assessment=self_assessment,
+        evidence=evidence,
+    )

@@ -1,0 +1,179 @@
+"""The headless commands, run as a user would run them: in a real process, with no display."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from reviewer_app.paths import DEMO_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, home: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REVIEWER_APP_HOME": str(home)}
+    env.pop("DISPLAY", None)
+    env.pop("QT_QPA_PLATFORM", None)  # headless commands must not need Qt at all
+    proc = subprocess.run(  # noqa: PLW1510 (callers check the exit code themselves)
+        [sys.executable, "-m", "reviewer_app", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under folder with its SHA-256: what "unchanged" means.
+
+    The log folder is left out on purpose: it records why a kit was refused.
+    """
+    if not folder.exists():
+        return {}
+    return {
+        rel: hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
+        for p in sorted(folder.rglob("*"))
+        if not (rel := p.relative_to(folder).as_posix()).startswith("logs")
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("kits")
+    kit = folder / "demo.rvkit"
+    run("demo", "kit", "-o", str(kit), home=folder / "home")
+    return kit
+
+
+def test_version_prints_without_a_display(app_home: Path) -> None:
+    proc = run("--version", home=app_home)
+    assert proc.stdout.startswith("reviewer-app ")
+
+
+def test_demo_kit_verifies_only_in_demo_mode(demo_kit: Path, app_home: Path) -> None:
+    good = run("--demo", "kit", "verify", str(demo_kit), home=app_home)
+    assert good.stdout.startswith("OK ")
+    assert len(good.stdout.strip().splitlines()) == 1
+    refused = run("kit", "verify", str(demo_kit), home=app_home, check=False)
+    assert refused.returncode == 2
+    assert "trust" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_visit_open_prints_the_visit_id_last_and_reopens(demo_kit: Path, app_home: Path) -> None:
+    visit = json.loads((DEMO_DIR / "visit.json").read_text(encoding="utf-8"))
+    lead = next(m["member_id"] for m in visit["team"] if m["lead"])
+    first = run("visit", "open", str(demo_kit), "--as", lead, "--demo", home=app_home)
+    assert first.stdout.strip().splitlines()[-1] == visit["visit_id"]
+    workspace = app_home / "data" / "visits" / visit["visit_id"] / "workspace.sqlite"
+    assert workspace.is_file()
+    again = run("visit", "open", str(demo_kit), "--as", lead, "--demo", home=app_home)
+    assert again.stdout.strip().splitlines()[-1] == visit["visit_id"]
+    listed = run("visit", "list", home=app_home)
+    assert visit["visit_id"] in listed.stdout
+
+
+def test_visit_open_refuses_someone_not_on_the_team(demo_kit: Path, app_home: Path) -> None:
+    proc = run(
+        "visit", "open", str(demo_kit), "--as", "nobody", "--demo", home=app_home, check=False
+    )
+    assert proc.returncode == 2
+    assert "not on this visit's team" in proc.stderr
+
+
+def _tampered(kit: Path, out: Path) -> Path:
+    """The same kit with one byte of standards.json changed (its hash in the manifest now lies)."""
+    with zipfile.ZipFile(kit) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "standards.json":
+                data = data.replace(b"Staffing", b"Stuffing", 1)
+            dst.writestr(info, data)
+    return out
+
+
+def test_a_refused_kit_changes_nothing(demo_kit: Path, app_home: Path, tmp_path: Path) -> None:
+    visit = json.loads((DEMO_DIR / "visit.json").read_text(encoding="utf-8"))
+    lead = next(m["member_id"] for m in visit["team"] if m["lead"])
+    run("visit", "open", str(demo_kit), "--as", lead, "--demo", home=app_home)
+    before = tree(app_home)
+    bad_inputs = {
+        "tampered.rvkit": _tampered(demo_kit, tmp_path / "tampered.rvkit"),
+        "random.rvkit": tmp_path / "random.rvkit",
+        "truncated.rvkit": tmp_path / "truncated.rvkit",
+    }
+    bad_inputs["random.rvkit"].write_bytes(os.urandom(5000))
+    bad_inputs["truncated.rvkit"].write_bytes(demo_kit.read_bytes()[:-4000])
+    for name, kit in bad_inputs.items():
+        proc = run("visit", "open", str(kit), "--as", lead, "--demo", home=app_home, check=False)
+        assert proc.returncode == 2, name
+        assert "Traceback" not in proc.stderr, name
+        assert len(proc.stderr.strip().splitlines()) == 1, (name, proc.stderr)
+    assert tree(app_home) == before
+
+
+def test_keys_generate_trust_list_and_build(app_home: Path, tmp_path: Path) -> None:
+    key = tmp_path / "staff.key"
+    out = run("keys", "generate", "--out", str(key), home=app_home)
+    assert key.is_file() and (tmp_path / "staff.key.pub").is_file()
+    kid = out.stdout.strip().split()[-1]
+    assert run("keys", "list", home=app_home).stdout.strip() == "" or kid not in run(
+        "keys", "list", home=app_home
+    ).stdout
+    run("keys", "trust", str(tmp_path / "staff.key.pub"), home=app_home)
+    assert kid in run("keys", "list", home=app_home).stdout
+    kit = tmp_path / "visit.rvkit"
+    evidence = tmp_path / "evidence"
+    shutil.copytree(DEMO_DIR / "evidence", evidence)
+    run(
+        "kit", "build",
+        "--standards", str(DEMO_DIR / "standards.csv"),
+        "--visit", str(DEMO_DIR / "visit.json"),
+        "--self-assessment", str(DEMO_DIR / "self_assessment.json"),
+        "--evidence", str(evidence),
+        "--key", str(key),
+        "-o", str(kit),
+        home=app_home,
+    )
+    verified = run("kit", "verify", str(kit), home=app_home)
+    assert kid in verified.stdout
+    assert "keys generate" not in verified.stderr
+
+
+def test_keys_generate_never_overwrites(app_home: Path, tmp_path: Path) -> None:
+    key = tmp_path / "k"
+    run("keys", "generate", "--out", str(key), home=app_home)
+    before = key.read_bytes()
+    proc = run("keys", "generate", "--out", str(key), home=app_home, check=False)
+    assert proc.returncode == 2
+    assert key.read_bytes() == before
+
+
+def test_kit_build_reports_a_bad_standards_row(app_home: Path, tmp_path: Path) -> None:
+    key = tmp_path / "k"
+    run("keys", "generate", "--out", str(key), home=app_home)
+    csv = tmp_path / "standards.csv"
+    csv.write_text(
+        "Ref,Section,Title,Requirement\nHN-101,Staffing,Lead,A lead\nHN-101,Staffing,Dup,Again\n",
+        encoding="utf-8",
+    )
+    proc = run(
+        "kit", "build", "--standards", str(csv), "--visit", str(DEMO_DIR / "visit.json"),
+        "--key", str(key), "-o", str(tmp_path / "x.rvkit"), home=app_home, check=False,
+    )
+    assert proc.returncode == 2
+    assert "row 3" in proc.stderr and "HN-101" in proc.stderr
+    assert not (tmp_path / "x.rvkit").exists()
