@@ -37,18 +37,32 @@ def build(path: Path, n_ops: int) -> list[str]:
     for i in range(n_ops):
         device = devices[i % len(devices)]
         key = (rng.choice(entity_ids), rng.choice(FIELDS))
-        value = rng.choice(["met", "partly met", "not met"]) if key[1] == "rating" else (
-            "Observed on the ward round; staff described the escalation route. " * 2)
-        op = Op(str(uuid.uuid4()), format_hlc(start + i, 0), device, f"m{i % 4}", "judgement",
-                key[0], key[1], value, last.get(key))
+        value = (
+            rng.choice(["met", "partly met", "not met"])
+            if key[1] == "rating"
+            else ("Observed on the ward round; staff described the escalation route. " * 2)
+        )
+        op = Op(
+            str(uuid.uuid4()),
+            format_hlc(start + i, 0),
+            device,
+            f"m{i % 4}",
+            "judgement",
+            key[0],
+            key[1],
+            value,
+            last.get(key),
+        )
         last[key] = op.op_id
         ops.append(op)
     with Workspace.open(path, device_id="bench", create=True) as ws:
         t = time.perf_counter()
         for chunk in range(0, len(ops), 5_000):
-            ws.apply_ops(ops[chunk:chunk + 5_000])
-        print(f"built {ws.op_count():,} operations in {time.perf_counter() - t:.2f} s "
-              f"({path.stat().st_size / 1e6:.1f} MB)")
+            ws.apply_ops(ops[chunk : chunk + 5_000])
+        print(
+            f"built {ws.op_count():,} operations in {time.perf_counter() - t:.2f} s "
+            f"({path.stat().st_size / 1e6:.1f} MB)"
+        )
     return entity_ids
 
 
@@ -70,8 +84,9 @@ def main() -> None:
         for i in range(args.edits):
             entity_id, field = rng.choice(entity_ids), rng.choice(FIELDS)
             t = time.perf_counter()
-            worker.submit(Workspace.record, "m0", "judgement", entity_id,
-                          {field: f"edit {i}"}).result()
+            worker.submit(
+                Workspace.record, "m0", "judgement", entity_id, {field: f"edit {i}"}
+            ).result()
             samples.append((time.perf_counter() - t) * 1000)
         worker.close()
     q = statistics.quantiles(samples, n=100, method="inclusive")

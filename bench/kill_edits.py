@@ -40,8 +40,10 @@ def main() -> int:
             damaged += bool(result.problems)
             if result.lost or result.problems:
                 print(f"round {round_no}: lost {result.lost[:5]} problems {result.problems[:3]}")
-    print(f"seed {args.seed}: {args.rounds} rounds in {time.perf_counter() - start:.1f} s, "
-          f"{acknowledged:,} acknowledged edits, {lost} lost, {damaged} rounds with problems")
+    print(
+        f"seed {args.seed}: {args.rounds} rounds in {time.perf_counter() - start:.1f} s, "
+        f"{acknowledged:,} acknowledged edits, {lost} lost, {damaged} rounds with problems"
+    )
     print("PASS" if lost == 0 and damaged == 0 else "FAIL")
     return 0 if lost == 0 and damaged == 0 else 1
 

@@ -71,11 +71,16 @@ def load_kit(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
-                str(s["ref"]), i, _text(s, "section"), _text(s, "title"),
-                _text(s, "requirement"), _dump(s.get("parts", [])),
+                str(s["ref"]),
+                i,
+                _text(s, "section"),
+                _text(s, "title"),
+                _text(s, "requirement"),
+                _dump(s.get("parts", [])),
                 _text(s, "evidence_expected"),
                 int(bool(s.get("key", s.get("key_standard", False)))),
-                _dump(s.get("applies_to", [])), _dump(s.get("notes", [])),
+                _dump(s.get("applies_to", [])),
+                _dump(s.get("notes", [])),
             )
             for i, s in enumerate(standards)
         ],
@@ -84,8 +89,13 @@ def load_kit(
         "INSERT INTO kit_self_assessment (ref, component, claim, comment, evidence_json) "
         "VALUES (?, ?, ?, ?, ?)",
         [
-            (str(e["ref"]), str(e["component"]), _text(e, "claim"), _text(e, "comment"),
-             _dump(e.get("evidence", [])))
+            (
+                str(e["ref"]),
+                str(e["component"]),
+                _text(e, "claim"),
+                _text(e, "comment"),
+                _dump(e.get("evidence", [])),
+            )
             for e in self_assessment
         ],
     )
@@ -93,8 +103,14 @@ def load_kit(
         "INSERT INTO kit_evidence (id, title, file, sha256, size, standards_json) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         [
-            (str(d["id"]), _text(d, "title"), str(d["file"]), str(d["sha256"]),
-             int(d["size"]), _dump(d.get("standards", [])))
+            (
+                str(d["id"]),
+                _text(d, "title"),
+                str(d["file"]),
+                str(d["sha256"]),
+                int(d["size"]),
+                _dump(d.get("standards", [])),
+            )
             for d in evidence
         ],
     )
@@ -156,8 +172,13 @@ def self_assessment(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         "ORDER BY s.position, a.component"
     )
     return [
-        {"ref": r[0], "component": r[1], "claim": r[2], "comment": r[3],
-         "evidence": json.loads(r[4])}
+        {
+            "ref": r[0],
+            "component": r[1],
+            "claim": r[2],
+            "comment": r[3],
+            "evidence": json.loads(r[4]),
+        }
         for r in rows
     ]
 
@@ -167,8 +188,14 @@ def evidence_index(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         "SELECT id, title, file, sha256, size, standards_json FROM kit_evidence ORDER BY id"
     )
     return [
-        {"id": r[0], "title": r[1], "file": r[2], "sha256": r[3], "size": r[4],
-         "standards": json.loads(r[5])}
+        {
+            "id": r[0],
+            "title": r[1],
+            "file": r[2],
+            "sha256": r[3],
+            "size": r[4],
+            "standards": json.loads(r[5]),
+        }
         for r in rows
     ]
 

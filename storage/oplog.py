@@ -36,7 +36,15 @@ CONFLICT_ENTITY = "_conflict"
 RESOLVED = "resolved"
 
 _FIELDS = (
-    "op_id", "hlc", "device_id", "member_id", "entity", "entity_id", "field", "value", "base"
+    "op_id",
+    "hlc",
+    "device_id",
+    "member_id",
+    "entity",
+    "entity_id",
+    "field",
+    "value",
+    "base",
 )
 _REQUIRED_TEXT = ("op_id", "device_id", "member_id", "entity", "entity_id", "field")
 MAX_ID_LENGTH = 200
@@ -45,8 +53,9 @@ MAX_ID_LENGTH = 200
 def dump_value(value: JSONValue) -> str:
     """The canonical JSON text of a value (sorted keys, no spaces, UTF-8, no NaN)."""
     try:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          allow_nan=False)
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
     except (TypeError, ValueError) as exc:
         raise ValueError(f"value {value!r} cannot be stored as JSON: {exc}") from exc
 
@@ -111,8 +120,17 @@ class Op:
 
     def row(self) -> tuple[str, str, str, str, str, str, str, str, str | None]:
         """The ``ops`` table row (value as canonical JSON text)."""
-        return (self.op_id, self.hlc, self.device_id, self.member_id, self.entity,
-                self.entity_id, self.field, dump_value(self.value), self.base)
+        return (
+            self.op_id,
+            self.hlc,
+            self.device_id,
+            self.member_id,
+            self.entity,
+            self.entity_id,
+            self.field,
+            dump_value(self.value),
+            self.base,
+        )
 
     def sort_key(self) -> tuple[str, str, str]:
         """What decides the winner of a field: the largest key wins."""
@@ -158,17 +176,14 @@ def insert_ops(conn: sqlite3.Connection, ops: Iterable[Op]) -> int:
 
 
 def _derive(conn: sqlite3.Connection, before: int) -> None:
-    # Winner: the best new op per field replaces the stored one only if it beats it.
+    # Winner: each new op replaces the stored one only if it beats it. The rows go through one
+    # by one, each compared with the result of the previous, so the stored one ends as the max;
+    # this is cheaper than first ranking the batch with a window function.
     conn.execute(
         """
         INSERT INTO field_state (entity, entity_id, field, value, op_id, hlc, device_id, member_id)
-        WITH new AS MATERIALIZED (SELECT * FROM ops WHERE seq > ?1)  -- not a scan of all ops
-        SELECT entity, entity_id, field, value, op_id, hlc, device_id, member_id FROM (
-            SELECT *, row_number() OVER (
-                PARTITION BY entity, entity_id, field
-                ORDER BY hlc DESC, device_id DESC, op_id DESC) AS rank
-            FROM new)
-        WHERE rank = 1
+        SELECT entity, entity_id, field, value, op_id, hlc, device_id, member_id
+        FROM ops WHERE seq > ?1
         ON CONFLICT (entity, entity_id, field) DO UPDATE SET
             value = excluded.value, op_id = excluded.op_id, hlc = excluded.hlc,
             device_id = excluded.device_id, member_id = excluded.member_id
@@ -215,16 +230,14 @@ def get_op(conn: sqlite3.Connection, op_id: str) -> Op | None:
 
 def iter_ops(conn: sqlite3.Connection, since_seq: int = 0, chunk: int = 1000) -> Iterator[Op]:
     """Every op that arrived after ``since_seq``, in arrival order."""
-    cursor = conn.execute(
-        f"SELECT {OP_COLUMNS} FROM ops WHERE seq > ? ORDER BY seq", (since_seq,)
-    )
+    cursor = conn.execute(f"SELECT {OP_COLUMNS} FROM ops WHERE seq > ? ORDER BY seq", (since_seq,))
     while rows := cursor.fetchmany(chunk):
         yield from (op_from_row(r) for r in rows)
 
 
 _CONFLICTS_SQL = f"""
-    SELECT {', '.join('w.' + c.strip() for c in OP_COLUMNS.split(','))},
-           {', '.join('l.' + c.strip() for c in OP_COLUMNS.split(','))}
+    SELECT {", ".join("w." + c.strip() for c in OP_COLUMNS.split(","))},
+           {", ".join("l." + c.strip() for c in OP_COLUMNS.split(","))}
     FROM field_heads AS h
     JOIN field_state AS s USING (entity, entity_id, field)
     JOIN ops AS w ON w.op_id = s.op_id

@@ -219,6 +219,8 @@ class Workspace:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # 32 MB of page cache (default 2 MB): merging bundles inserts random UUIDs into indexes.
+        conn.execute("PRAGMA cache_size = -32000")
         if existed and not create and user_version(conn) == 0:
             raise WorkspaceDamaged(path, "it holds no Reviewer App data", list_backups(path))
         migrate(conn)
@@ -306,8 +308,13 @@ class Workspace:
             )
         with self._write() as conn:
             kit_tables.load_kit(
-                conn, kit_id=kit_id, visit_id=visit_id, manifest_json=manifest_json,
-                sections=sections, standards=standards, self_assessment=self_assessment,
+                conn,
+                kit_id=kit_id,
+                visit_id=visit_id,
+                manifest_json=manifest_json,
+                sections=sections,
+                standards=standards,
+                self_assessment=self_assessment,
                 evidence=evidence,
             )
             self._set_meta("visit_id", visit_id)
@@ -343,8 +350,17 @@ class Workspace:
         self, member_id: str, entity: str, entity_id: str, field_name: str, value: JSONValue
     ) -> Op:
         base = current_op_id(self._conn, entity, entity_id, field_name)
-        return Op(str(uuid.uuid4()), self._clock.tick(), self.device_id, member_id, entity,
-                  entity_id, field_name, value, base)
+        return Op(
+            str(uuid.uuid4()),
+            self._clock.tick(),
+            self.device_id,
+            member_id,
+            entity,
+            entity_id,
+            field_name,
+            value,
+            base,
+        )
 
     def _commit_local(self, ops: list[Op]) -> None:
         insert_ops(self._conn, ops)
@@ -506,7 +522,7 @@ class Workspace:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, target)
-        for old in self.backups()[max(self.keep_backups, 1):]:
+        for old in self.backups()[max(self.keep_backups, 1) :]:
             old.unlink(missing_ok=True)
         return target
 

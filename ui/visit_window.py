@@ -61,6 +61,10 @@ class VisitWindow(QMainWindow):
         self.standards_view.setAccessibleName("Standards by section")
         self.standards_view.setModel(self.standards_model)
         self.standards_view.setUniformRowHeights(True)
+        header = self.standards_view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.team_table = QTableWidget(0, 3, splitter)
         self.team_table.setAccessibleName("Review team")
         self.team_table.setHorizontalHeaderLabels(["Name", "Role", "Organisation"])
@@ -117,7 +121,6 @@ class VisitWindow(QMainWindow):
         for item in by_section.values():
             item.setText(f"{item.text()} ({item.rowCount()})")
         self.standards_view.expandAll()
-        self.standards_view.resizeColumnToContents(1)
 
     def show_error(self, exc: BaseException) -> None:
         self.heading.setText("This visit could not be opened")

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-# tests/ has no __init__.py, so pytest puts tests/ itself on sys.path, where tests/storage/ would
-# shadow the real storage package as an empty namespace package. Put the repository first.
-_REPO = str(Path(__file__).resolve().parents[2])
-if sys.path[0] != _REPO:
-    sys.path.insert(0, _REPO)
-if getattr(sys.modules.get("storage"), "__file__", "") is None:
-    del sys.modules["storage"]
-
-from storage import Workspace  # noqa: E402
+from storage import Workspace
 
 OpenWorkspace = Callable[..., Workspace]
 
@@ -73,10 +64,22 @@ def sample_kit(kit_id: str = "kit-1", visit_id: str = "visit-1", n: int = 3) -> 
         "sections": ["Triage", "Staffing"],
         "standards": standards,
         "self_assessment": [
-            {"ref": "T-100", "component": "ED", "claim": "met", "comment": "yes", "evidence": ["E1"]}
+            {
+                "ref": "T-100",
+                "component": "ED",
+                "claim": "met",
+                "comment": "yes",
+                "evidence": ["E1"],
+            }
         ],
         "evidence": [
-            {"id": "E1", "title": "Audit", "file": "evidence/audit.pdf", "sha256": "0" * 64,
-             "size": 10, "standards": ["T-100"]}
+            {
+                "id": "E1",
+                "title": "Audit",
+                "file": "evidence/audit.pdf",
+                "sha256": "0" * 64,
+                "size": 10,
+                "standards": ["T-100"],
+            }
         ],
     }

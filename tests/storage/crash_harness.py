@@ -40,8 +40,8 @@ def child(path: str, seed: int) -> None:
         if rng.random() < 0.1:
             ops = [ws.delete("m1", "judgement", entity_id)]
         else:
-            changes = {f: f"{rng.random()}" * rng.randrange(1, 40)
-                       for f in rng.sample(["rating", "note", "reason", "risk"], rng.randrange(1, 4))}
+            fields = rng.sample(["rating", "note", "reason", "risk"], rng.randrange(1, 4))
+            changes = {f: f"{rng.random()}" * rng.randrange(1, 40) for f in fields}
             ops = ws.record("m1", "judgement", entity_id, changes)
         if rng.random() < 0.05:
             ws.set_local("position", entity_id)
@@ -78,9 +78,7 @@ def run_round(path: Path, rng: random.Random, max_wait: float = 0.4) -> RoundRes
     reader.join(timeout=10)
     stdout.close()
     with Workspace.open(path, device_id="checker", create=True, backup=False) as ws:
-        known = {
-            r[0] for r in ws._conn.execute("SELECT op_id FROM ops")
-        }
+        known = {r[0] for r in ws._conn.execute("SELECT op_id FROM ops")}
         problems = ws.integrity_problems()
     return RoundResult(len(acked), [op for op in acked if op not in known], problems)
 

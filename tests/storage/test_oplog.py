@@ -136,7 +136,7 @@ def test_refused_ops_are_reported_and_not_stored(open_ws: OpenWorkspace) -> None
 
 
 def test_receiving_ops_moves_the_clock_past_them(open_ws: OpenWorkspace) -> None:
-    a, b = open_ws("a"), open_ws("b")
+    b = open_ws("b")
     future = Op("x1", "999999999999999.000000", "dev-x", "m", "note", "n", "text", "x", None)
     b.apply_ops([future])
     (mine,) = b.record("m", "note", "n", {"text": "mine"})
@@ -145,8 +145,17 @@ def test_receiving_ops_moves_the_clock_past_them(open_ws: OpenWorkspace) -> None
 
 
 def test_op_json_round_trip_and_validation() -> None:
-    op = Op("id-1", "000000000000001.000000", "dev", "m", "note", "n", "text",
-            {"b": [1, 2.5, None, True], "a": "é"}, None)
+    op = Op(
+        "id-1",
+        "000000000000001.000000",
+        "dev",
+        "m",
+        "note",
+        "n",
+        "text",
+        {"b": [1, 2.5, None, True], "a": "é"},
+        None,
+    )
     line = op.to_json_line()
     assert "\n" not in line and json.loads(line)["value"]["a"] == "é"
     assert Op.from_json(line) == op

@@ -20,7 +20,7 @@ from storage import KEEP_WINNER, Op, Workspace
 ENTITIES = ["judgement", "note"]
 IDS = ["x", "y"]
 FIELDS = ["rating", "text", "reason"]
-VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.text("ab\"é", max_size=3))
+VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.text('ab"é', max_size=3))
 STEPS = ["edit", "edit", "edit", "delete", "resolve", "exchange", "exchange", "exchange"]
 
 
@@ -31,7 +31,8 @@ def expected_state(ops: list[Op]) -> tuple[dict[tuple[str, str, str], object], s
         by_field[(op.entity, op.entity_id, op.field)].append(op)
     winners = {key: max(group, key=Op.sort_key) for key, group in by_field.items()}
     resolved = {
-        key[1] for key, w in winners.items()
+        key[1]
+        for key, w in winners.items()
         if key[0] == "_conflict" and key[2] == "resolved" and w.value is True
     }
     losers: set[str] = set()
@@ -49,8 +50,12 @@ def test_replicas_converge_whatever_the_exchange_order(data: st.DataObject) -> N
     with tempfile.TemporaryDirectory() as folder:
         count = data.draw(st.integers(3, 5), label="replicas")
         replicas = [
-            Workspace.open(Path(folder) / f"r{i}" / "workspace.sqlite", device_id=f"device-{i}",
-                           create=True, backup=False)
+            Workspace.open(
+                Path(folder) / f"r{i}" / "workspace.sqlite",
+                device_id=f"device-{i}",
+                create=True,
+                backup=False,
+            )
             for i in range(count)
         ]
         try:
@@ -91,7 +96,8 @@ def run_scenario(data: st.DataObject, replicas: list[Workspace]) -> None:
 
     winners, losers = expected_state(everything)
     event("unresolved conflicts" if losers else "no conflicts left")
-    event("some resolved" if any(op.entity == "_conflict" for op in everything) else "none resolved")
+    resolved = any(op.entity == "_conflict" for op in everything)
+    event("some resolved" if resolved else "none resolved")
     ws = replicas[0]
     assert {key: ws.field(*key) for key in winners} == winners
     assert {c.loser.op_id for c in ws.conflicts()} == losers

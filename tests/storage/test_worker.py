@@ -18,7 +18,7 @@ def test_futures_return_results(tmp_path: Path) -> None:
     ops = worker.submit(Workspace.record, "m", "note", "n", {"text": "hi"}).result(timeout=10)
     assert ops[0].value == "hi"
     assert worker.submit(Workspace.field, "note", "n", "text").result(timeout=10) == "hi"
-    threads = worker.submit(lambda ws: threading.current_thread().name).result(timeout=10)
+    threads = worker.submit(lambda _ws: threading.current_thread().name).result(timeout=10)
     assert threads == "storage"  # the work ran on the worker's thread, not this one
     worker.close()
 
@@ -36,7 +36,7 @@ def test_futures_carry_exceptions(tmp_path: Path) -> None:
 def test_close_drains_every_submitted_job(tmp_path: Path) -> None:
     path = tmp_path / "workspace.sqlite"
     worker = opener(path)
-    worker.submit(lambda ws: time.sleep(0.2))
+    worker.submit(lambda _ws: time.sleep(0.2))
     futures = [
         worker.submit(Workspace.record, "m", "note", f"n{i}", {"text": str(i)}) for i in range(50)
     ]

@@ -178,7 +178,9 @@ def test_self_assessment_for_an_unknown_standard_is_refused(ws: Workspace) -> No
         ("   ", []),
     ],
 )
-def test_search_never_raises_on_awkward_input(ws: Workspace, query: str, expected: list[str]) -> None:
+def test_search_never_raises_on_awkward_input(
+    ws: Workspace, query: str, expected: list[str]
+) -> None:
     ws.load_kit(**sample_kit(n=3))  # type: ignore[arg-type]
     assert ws.search_standards(query) == expected
 
