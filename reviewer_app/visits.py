@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,24 +92,28 @@ def _install(
     with Workspace.open(target, device_id=device_id(paths), create=True) as ws:
         previous = ws.kit_info()
         reissued = previous is not None and previous["kit_id"] != manifest.kit_id
-        total = len(vk.evidence)
-        for i, doc in enumerate(vk.evidence, start=1):
-            entry = manifest.files[doc.file]
-            if not ws.blobs.has(entry.sha256):
-                ws.blobs.put_verified(vk.file_path(doc.file), entry.sha256, entry.size)
-            if progress:
-                progress("Storing evidence documents", i, total)
-        ws.load_kit(
-            kit_id=manifest.kit_id,
-            visit_id=visit.visit_id,
-            manifest_json=json.dumps(manifest.to_dict(), sort_keys=True),
-            sections=list(vk.standards.sections),
-            standards=[s.to_dict() for s in vk.standards.standards],
-            self_assessment=[e.to_dict() for e in vk.self_assessment],
-            evidence=[
-                {**d.to_dict(), **_file_entry(manifest, d.file)} for d in vk.evidence
-            ],
-        )
+        if progress:
+            progress("Storing the kit", 0, 1)
+        # The reader hashed every file against the signed manifest while extracting it, so the
+        # blob store only moves them into place; flushing them to disk overlaps the inserts.
+        files = [
+            (vk.file_path(name), manifest.files[name].sha256, manifest.files[name].size)
+            for name in dict.fromkeys(d.file for d in vk.evidence)
+        ]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            storing = pool.submit(ws.blobs.adopt, files)
+            ws.load_kit(
+                kit_id=manifest.kit_id,
+                visit_id=visit.visit_id,
+                manifest_json=json.dumps(manifest.to_dict(), sort_keys=True),
+                sections=list(vk.standards.sections),
+                standards=[s.to_dict() for s in vk.standards.standards],
+                self_assessment=[e.to_dict() for e in vk.self_assessment],
+                evidence=[{**d.to_dict(), **_file_entry(manifest, d.file)} for d in vk.evidence],
+                before_commit=storing.result,
+            )
+        if progress:
+            progress("Storing the kit", 1, 1)
         ws.set_local("member_id", member_id)
         ws.set_local("demo", "1" if demo else "0")
     return OpenedVisit(

@@ -295,9 +295,13 @@ class Workspace:
         standards: Sequence[Mapping[str, Any]],
         self_assessment: Sequence[Mapping[str, Any]],
         evidence: Sequence[Mapping[str, Any]],
+        before_commit: Callable[[], object] | None = None,
     ) -> None:
         """Replace the kit's content (a re-issued kit) in one transaction; operations are kept.
 
+        ``before_commit`` runs inside the transaction, just before it commits: a caller storing
+        the kit's evidence on another thread waits there, so the rows never name a document
+        that is not yet safely on disk, while the two jobs still overlap.
         A kit for a different visit than the one this workspace holds raises ``WrongVisit``.
         """
         known = self._get_meta("visit_id")
@@ -318,6 +322,8 @@ class Workspace:
                 evidence=evidence,
             )
             self._set_meta("visit_id", visit_id)
+            if before_commit is not None:
+                before_commit()
 
     def kit_info(self) -> dict[str, Any] | None:
         """``{"kit_id", "visit_id", "manifest_json", "loaded_at"}``, or ``None`` before a kit."""

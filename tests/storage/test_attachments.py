@@ -107,3 +107,28 @@ def test_add_photo_stores_the_clean_version(tmp_path: Path) -> None:
     assert store.add_photo(phone_photo()) == sha  # re-encoding is deterministic
     with Image.open(store.path(sha)) as img:
         assert len(img.getexif()) == 0
+
+
+def test_adopt_moves_hashed_files_in_without_copying(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / "blobs")
+    staging = tmp_path / "blobs-staging"
+    staging.mkdir()
+    files = []
+    for i, data in enumerate([b"policy", b"audit", b"policy"]):
+        src = staging / f"doc{i}.pdf"
+        src.write_bytes(data)
+        files.append((src, hashlib.sha256(data).hexdigest(), len(data)))
+    assert store.adopt(files) == 2  # the third is the same content as the first
+    for _, sha, _ in files:
+        assert store.has(sha)
+    assert not (staging / "doc0.pdf").exists()  # moved, not copied
+    assert store.path(files[1][1]).read_bytes() == b"audit"
+
+
+def test_adopt_refuses_a_file_of_the_wrong_size(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / "blobs")
+    src = tmp_path / "doc.pdf"
+    src.write_bytes(b"short")
+    with pytest.raises(BlobMismatch, match="5 bytes"):
+        store.adopt([(src, hashlib.sha256(b"short").hexdigest(), 99)])
+    assert not store.has(hashlib.sha256(b"short").hexdigest())

@@ -193,3 +193,15 @@ def test_local_values_are_kept_apart_from_ops(ws: Workspace) -> None:
     assert ws.get_local("member_id") == "m1"
     assert ws.get_local("position") == {"ref": "T-101"}
     assert ws.op_count() == 0
+
+
+def test_kit_rows_are_not_committed_when_its_documents_failed_to_store(ws: Workspace) -> None:
+    ws.load_kit(**sample_kit("kit-1", n=3))  # type: ignore[arg-type]
+
+    def disk_full() -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        ws.load_kit(**sample_kit("kit-2", n=5), before_commit=disk_full)  # type: ignore[arg-type]
+    assert ws.kit_info()["kit_id"] == "kit-1"  # type: ignore[index]
+    assert len(ws.standards()) == 3
