@@ -28,7 +28,6 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check storage sync reviewer_app ui tests bench || true
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy storage sync reviewer_app ui
@@ -36,10 +35,8 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
-test: $(STAMP)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy storage sync reviewer_app ui
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+# Runs in this order (make without -j): lint, then types, then the suite.
+test: lint typecheck pytest
 
 dist: $(STAMP)
 	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec

@@ -345,9 +345,7 @@ def _write_zip(
                             if progress:
                                 progress(min(done, total), total)
             files[m.name] = FileEntry(sha256=digest.hexdigest(), size=size)
-            if size > limits.ratio_threshold and size > limits.max_ratio * max(
-                info.compress_size, 1
-            ):
+            if limits.inflates_too_far(size, info.compress_size):
                 squeezed.add(m.name)
         manifest = dataclasses.replace(manifest_base, files=files)
         manifest_bytes = canonical_json(manifest.to_dict())

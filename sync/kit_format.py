@@ -52,6 +52,13 @@ class KitLimits:
     max_manifest_size: int = 8 * MIB
     max_json_size: int = 64 * MIB
 
+    def inflates_too_far(self, size: int, compressed: int) -> bool:
+        """Whether an entry of ``size`` bytes, ``compressed`` in the zip, is past the ratio limit.
+
+        The reader refuses such an entry as a zip bomb, so the builder stores it uncompressed.
+        """
+        return size > self.ratio_threshold and size > self.max_ratio * max(compressed, 1)
+
 
 DEFAULT_LIMITS = KitLimits()
 

@@ -3,7 +3,8 @@
 These classes are the contract between the kit builder, the kit reader, the standards importers
 and the workspace. Each has ``to_dict()`` (what goes into the JSON files of a kit) and
 ``from_dict()`` (which validates and raises :class:`KitDataError` naming the path of the bad
-value, so a refusal message can say exactly what is wrong).
+value, so a refusal message can say exactly what is wrong). Both follow the fields' types (see
+:class:`_Record`); a class spells out only what its types cannot say.
 
 A standard's ``id`` is its ref: refs are unique within a set and survive a re-issued kit, so a
 reviewer's work stays attached to the same standard. Refs are free text; nothing parses them.
@@ -12,13 +13,16 @@ reviewer's work stays attached to the same standard. Refs are free text; nothing
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
+from typing import Any, ClassVar, Self, TypeVar, get_args, get_origin, get_type_hints
 
 KIT_FORMAT_NAME = "reviewer-app.visit-kit"
 KIT_FORMAT_VERSION = 1
 
 CLAIMS = ("met", "not_met", "not_applicable")
+
+# Field metadata: text that may be missing or blank although the field has no default.
+_OPTIONAL: Mapping[str, Any] = {"optional": True}
 
 
 class KitDataError(ValueError):
@@ -58,13 +62,6 @@ def _str(d: Mapping[str, Any], key: str, where: str, *, required: bool = True) -
     return value
 
 
-def _bool(d: Mapping[str, Any], key: str, where: str) -> bool:
-    value = d.get(key, False)
-    if not isinstance(value, bool):
-        raise KitDataError(f"{where}.{key}", "expected true or false")
-    return value
-
-
 def _int(d: Mapping[str, Any], key: str, where: str) -> int:
     value = d.get(key)
     if not isinstance(value, int) or isinstance(value, bool):
@@ -72,80 +69,129 @@ def _int(d: Mapping[str, Any], key: str, where: str) -> int:
     return value
 
 
-def _strs(d: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-    items = _list(d.get(key, []), f"{where}.{key}")
-    for i, item in enumerate(items):
-        if not isinstance(item, str):
-            raise KitDataError(f"{where}.{key}[{i}]", "expected text")
-    return tuple(items)
+def _unique(values: Sequence[str], where: str, what: str) -> None:
+    seen: set[str] = set()
+    for v in values:
+        if v in seen:
+            raise KitDataError(where, f"{what} {v!r} appears twice")
+        seen.add(v)
+
+
+# -- records: to_dict / from_dict by the fields' types -----------------------------------------
+
+
+class _Record:
+    """The base of the kit's dataclasses: reads and writes every field by its type.
+
+    ``str`` is required (present and not blank) unless the field has a default or ``_OPTIONAL``
+    metadata; ``bool`` is false and ``int`` its default when absent; ``tuple[str, ...]`` and
+    ``tuple[<record>, ...]`` are JSON lists (empty when absent); a record is a JSON object.
+    ``metadata={"key": ...}`` names a field's JSON key when it is not the field's name. Keys are
+    written in field order. A subclass overrides a method only for what its types cannot say.
+    """
+
+    __slots__ = ()
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.metadata.get("key", f.name): _plain(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> Self:
+        return _read(cls, d, where)
+
+
+R = TypeVar("R", bound=_Record)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _Record):
+        return value.to_dict()
+    return [_plain(v) for v in value] if isinstance(value, tuple) else value
+
+
+_SCHEMAS: dict[type[_Record], dict[str, tuple[Field[Any], Any]]] = {}
+
+
+def _schema(cls: type[_Record]) -> dict[str, tuple[Field[Any], Any]]:
+    """Each field of ``cls`` by name, with its type (the class's annotations are text)."""
+    if cls not in _SCHEMAS:
+        hints = get_type_hints(cls)
+        _SCHEMAS[cls] = {f.name: (f, hints[f.name]) for f in fields(cls)}
+    return _SCHEMAS[cls]
+
+
+def _read(cls: type[R], d: Any, where: str, **known: Any) -> R:
+    """``cls`` from the object ``d``: each field in order, unless ``known`` already has it."""
+    d = _obj(d, where)
+    return cls(
+        **{
+            f.name: known[f.name] if f.name in known else _field(cls, f.name, d, where)
+            for f in fields(cls)
+        }
+    )
+
+
+def _field(cls: type[_Record], name: str, d: Mapping[str, Any], where: str) -> Any:
+    """The field ``name`` of ``cls``, read from the object ``d`` by its type."""
+    f, tp = _schema(cls)[name]
+    key = f.metadata.get("key", name)
+    if tp is str:
+        optional = f.default is not MISSING or "optional" in f.metadata
+        return _str(d, key, where, required=not optional)
+    if tp is bool:
+        if not isinstance(value := d.get(key, False), bool):
+            raise KitDataError(f"{where}.{key}", "expected true or false")
+        return value
+    if tp is int:
+        return f.default if key not in d and f.default is not MISSING else _int(d, key, where)
+    if get_origin(tp) is tuple:
+        return _items(get_args(tp)[0], d.get(key, []), f"{where}.{key}")
+    return _one(tp, d.get(key), f"{where}.{key}")
+
+
+def _items(tp: Any, value: Any, where: str) -> tuple[Any, ...]:
+    return tuple(_one(tp, item, f"{where}[{i}]") for i, item in enumerate(_list(value, where)))
+
+
+def _one(tp: Any, value: Any, where: str) -> Any:
+    if tp is str:
+        if not isinstance(value, str):
+            raise KitDataError(where, "expected text")
+        return value
+    if isinstance(tp, type) and issubclass(tp, _Record):
+        return tp.from_dict(value, where)
+    raise TypeError(f"{where}: no reader for {tp!r}")  # a field that its class must read itself
 
 
 # -- visit details ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class Organisation:
+class Organisation(_Record):
     id: str
     name: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name}
-
-    @classmethod
-    def from_dict(cls, d: Any, where: str) -> Organisation:
-        d = _obj(d, where)
-        return cls(id=_str(d, "id", where), name=_str(d, "name", where))
-
 
 @dataclass(frozen=True, slots=True)
-class Site:
+class Site(_Record):
     id: str
     name: str
     organisation: str = ""
     reviewed_as: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "organisation": self.organisation,
-            "reviewed_as": self.reviewed_as,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Any, where: str) -> Site:
-        d = _obj(d, where)
-        return cls(
-            id=_str(d, "id", where),
-            name=_str(d, "name", where),
-            organisation=_str(d, "organisation", where, required=False),
-            reviewed_as=_str(d, "reviewed_as", where, required=False),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Component:
+class Component(_Record):
     """A service, team, level or commissioning body that standards are judged against."""
 
     id: str
     name: str
     site: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "site": self.site}
-
-    @classmethod
-    def from_dict(cls, d: Any, where: str) -> Component:
-        d = _obj(d, where)
-        return cls(
-            id=_str(d, "id", where),
-            name=_str(d, "name", where),
-            site=_str(d, "site", where, required=False),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Member:
+class Member(_Record):
     member_id: str
     name: str
     role: str
@@ -153,31 +199,9 @@ class Member:
     lead: bool = False
     subteam: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "member_id": self.member_id,
-            "name": self.name,
-            "role": self.role,
-            "organisation": self.organisation,
-            "lead": self.lead,
-            "subteam": self.subteam,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Any, where: str) -> Member:
-        d = _obj(d, where)
-        return cls(
-            member_id=_str(d, "member_id", where),
-            name=_str(d, "name", where),
-            role=_str(d, "role", where),
-            organisation=_str(d, "organisation", where, required=False),
-            lead=_bool(d, "lead", where),
-            subteam=_str(d, "subteam", where, required=False),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Session:
+class Session(_Record):
     """One timetabled meeting, tour or reading slot. Times are local ``HH:MM``; date ISO."""
 
     id: str
@@ -190,70 +214,29 @@ class Session:
     attendees: tuple[str, ...] = ()
     standards: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "date": self.date,
-            "start": self.start,
-            "end": self.end,
-            "title": self.title,
-            "location": self.location,
-            "subteam": self.subteam,
-            "attendees": list(self.attendees),
-            "standards": list(self.standards),
-        }
-
-    @classmethod
-    def from_dict(cls, d: Any, where: str) -> Session:
-        d = _obj(d, where)
-        return cls(
-            id=_str(d, "id", where),
-            date=_str(d, "date", where),
-            start=_str(d, "start", where),
-            end=_str(d, "end", where),
-            title=_str(d, "title", where),
-            location=_str(d, "location", where, required=False),
-            subteam=_str(d, "subteam", where, required=False),
-            attendees=_strs(d, "attendees", where),
-            standards=_strs(d, "standards", where),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class StandardsSetInfo:
+class StandardsSetInfo(_Record):
     id: str
     title: str
     version: str
     date: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "version": self.version, "date": self.date}
-
-    @classmethod
-    def from_dict(cls, d: Any, where: str) -> StandardsSetInfo:
-        d = _obj(d, where)
-        return cls(
-            id=_str(d, "id", where),
-            title=_str(d, "title", where),
-            version=_str(d, "version", where),
-            date=_str(d, "date", where, required=False),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class VisitDetails:
+class VisitDetails(_Record):
     """What a visit is: the ``visit.json`` input of ``kit build``, and the manifest's ``visit``."""
 
     visit_id: str
     programme: str
     title: str
-    network: str
+    network: str = field(metadata=_OPTIONAL)
     organisations: tuple[Organisation, ...]
     sites: tuple[Site, ...]
     components: tuple[Component, ...]
     start_date: str
-    end_date: str
-    venue: str
+    end_date: str = field(metadata=_OPTIONAL)  # read as start_date when missing or empty
+    venue: str = field(metadata=_OPTIONAL)
     timetable: tuple[Session, ...]
     team: tuple[Member, ...]
 
@@ -264,91 +247,40 @@ class VisitDetails:
     def member(self, member_id: str) -> Member | None:
         return next((m for m in self.team if m.member_id == member_id), None)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "visit_id": self.visit_id,
-            "programme": self.programme,
-            "title": self.title,
-            "network": self.network,
-            "organisations": [o.to_dict() for o in self.organisations],
-            "sites": [s.to_dict() for s in self.sites],
-            "components": [c.to_dict() for c in self.components],
-            "start_date": self.start_date,
-            "end_date": self.end_date,
-            "venue": self.venue,
-            "timetable": [s.to_dict() for s in self.timetable],
-            "team": [m.to_dict() for m in self.team],
-        }
-
     @classmethod
-    def from_dict(cls, d: Any, where: str = "visit") -> VisitDetails:
+    def from_dict(cls, d: Any, where: str = "visit") -> Self:
         d = _obj(d, where)
-        components = tuple(
-            Component.from_dict(c, f"{where}.components[{i}]")
-            for i, c in enumerate(_list(d.get("components", []), f"{where}.components"))
-        )
+        components: tuple[Component, ...] = _field(cls, "components", d, where)
         if not components:
             raise KitDataError(f"{where}.components", "a visit reviews at least one component")
-        team = tuple(
-            Member.from_dict(m, f"{where}.team[{i}]")
-            for i, m in enumerate(_list(d.get("team", []), f"{where}.team"))
-        )
+        team: tuple[Member, ...] = _field(cls, "team", d, where)
         _unique([c.id for c in components], f"{where}.components", "component id")
         _unique([m.member_id for m in team], f"{where}.team", "member_id")
-        return cls(
-            visit_id=_str(d, "visit_id", where),
-            programme=_str(d, "programme", where),
-            title=_str(d, "title", where),
-            network=_str(d, "network", where, required=False),
-            organisations=tuple(
-                Organisation.from_dict(o, f"{where}.organisations[{i}]")
-                for i, o in enumerate(_list(d.get("organisations", []), f"{where}.organisations"))
-            ),
-            sites=tuple(
-                Site.from_dict(s, f"{where}.sites[{i}]")
-                for i, s in enumerate(_list(d.get("sites", []), f"{where}.sites"))
-            ),
-            components=components,
-            start_date=_str(d, "start_date", where),
-            end_date=_str(d, "end_date", where, required=False) or _str(d, "start_date", where),
-            venue=_str(d, "venue", where, required=False),
-            timetable=tuple(
-                Session.from_dict(s, f"{where}.timetable[{i}]")
-                for i, s in enumerate(_list(d.get("timetable", []), f"{where}.timetable"))
-            ),
-            team=team,
-        )
-
-
-def _unique(values: Sequence[str], where: str, what: str) -> None:
-    seen: set[str] = set()
-    for v in values:
-        if v in seen:
-            raise KitDataError(where, f"{what} {v!r} appears twice")
-        seen.add(v)
+        visit = _read(cls, d, where, components=components, team=team)
+        return visit if visit.end_date else replace(visit, end_date=visit.start_date)
 
 
 # -- standards -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class Part:
+class Part(_Record):
     """A lettered part of a requirement ("a", "b", ...)."""
 
     label: str
     text: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "text": self.text}
 
-    @classmethod
-    def from_dict(cls, d: Any, where: str) -> Part:
-        d = _obj(d, where)
-        return cls(label=_str(d, "label", where), text=_str(d, "text", where))
+@dataclass(frozen=True, slots=True)
+class _Note(_Record):
+    """One of a standard's notes as a kit stores it; :class:`Standard` keeps ``(name, value)``."""
+
+    name: str
+    value: str
 
 
 @dataclass(frozen=True, slots=True)
-class Standard:
+class Standard(_Record):
     ref: str
     section: str
     title: str
@@ -365,73 +297,34 @@ class Standard:
         return self.ref
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "ref": self.ref,
-            "section": self.section,
-            "title": self.title,
-            "requirement": self.requirement,
-            "parts": [p.to_dict() for p in self.parts],
-            "evidence_expected": self.evidence_expected,
-            "key": self.key,
-            "applies_to": list(self.applies_to),
-            "order": self.order,
-            "notes": [{"name": k, "value": v} for k, v in self.notes],
-        }
+        return {**_Record.to_dict(self), "notes": [_Note(*n).to_dict() for n in self.notes]}
 
     @classmethod
-    def from_dict(cls, d: Any, where: str) -> Standard:
-        d = _obj(d, where)
-        notes = []
-        for i, item in enumerate(_list(d.get("notes", []), f"{where}.notes")):
-            n = _obj(item, f"{where}.notes[{i}]")
-            notes.append(
-                (_str(n, "name", f"{where}.notes[{i}]"), _str(n, "value", f"{where}.notes[{i}]"))
-            )
-        return cls(
-            ref=_str(d, "ref", where),
-            section=_str(d, "section", where),
-            title=_str(d, "title", where),
-            requirement=_str(d, "requirement", where),
-            parts=tuple(
-                Part.from_dict(p, f"{where}.parts[{i}]")
-                for i, p in enumerate(_list(d.get("parts", []), f"{where}.parts"))
-            ),
-            evidence_expected=_str(d, "evidence_expected", where, required=False),
-            key=_bool(d, "key", where),
-            applies_to=_strs(d, "applies_to", where),
-            order=_int(d, "order", where) if "order" in d else 0,
-            notes=tuple(notes),
-        )
+    def from_dict(cls, d: Any, where: str) -> Self:
+        notes = _items(_Note, _obj(d, where).get("notes", []), f"{where}.notes")
+        return _read(cls, d, where, notes=tuple((n.name, n.value) for n in notes))
 
 
 @dataclass(frozen=True, slots=True)
-class StandardsSet:
+class StandardsSet(_Record):
     """A set of standards: the kit's ``standards.json``.
 
     ``sections`` keeps the order of the patient pathway; each standard's ``section`` is one of them.
     """
 
-    info: StandardsSetInfo
+    info: StandardsSetInfo = field(metadata={"key": "set"})
     sections: tuple[str, ...]
     standards: tuple[Standard, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "set": self.info.to_dict(),
-            "sections": list(self.sections),
-            "standards": [s.to_dict() for s in self.standards],
-        }
-
     @classmethod
-    def from_dict(cls, d: Any, where: str = "standards") -> StandardsSet:
+    def from_dict(cls, d: Any, where: str = "standards") -> Self:
         d = _obj(d, where)
-        info = StandardsSetInfo.from_dict(d.get("set"), f"{where}.set")
-        standards = tuple(
-            Standard.from_dict(s, f"{where}.standards[{i}]")
-            for i, s in enumerate(_list(d.get("standards", []), f"{where}.standards"))
-        )
+        info = _field(cls, "info", d, where)
+        standards: tuple[Standard, ...] = _field(cls, "standards", d, where)
         _unique([s.ref for s in standards], f"{where}.standards", "ref")
-        sections = _strs(d, "sections", where) or tuple(dict.fromkeys(s.section for s in standards))
+        sections = _field(cls, "sections", d, where) or tuple(
+            dict.fromkeys(s.section for s in standards)
+        )
         known = set(sections)
         for i, s in enumerate(standards):
             if s.section not in known:
@@ -445,7 +338,7 @@ class StandardsSet:
 
 
 @dataclass(frozen=True, slots=True)
-class SelfAssessmentEntry:
+class SelfAssessmentEntry(_Record):
     """The provider's own claim for one standard and component."""
 
     ref: str
@@ -454,32 +347,16 @@ class SelfAssessmentEntry:
     comment: str = ""
     evidence: tuple[str, ...] = ()  # evidence document ids
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ref": self.ref,
-            "component": self.component,
-            "claim": self.claim,
-            "comment": self.comment,
-            "evidence": list(self.evidence),
-        }
-
     @classmethod
-    def from_dict(cls, d: Any, where: str) -> SelfAssessmentEntry:
-        d = _obj(d, where)
-        claim = _str(d, "claim", where)
+    def from_dict(cls, d: Any, where: str) -> Self:
+        claim = _str(_obj(d, where), "claim", where)
         if claim not in CLAIMS:
             raise KitDataError(f"{where}.claim", f"{claim!r} is not one of {', '.join(CLAIMS)}")
-        return cls(
-            ref=_str(d, "ref", where),
-            component=_str(d, "component", where),
-            claim=claim,
-            comment=_str(d, "comment", where, required=False),
-            evidence=_strs(d, "evidence", where),
-        )
+        return _read(cls, d, where, claim=claim)
 
 
 @dataclass(frozen=True, slots=True)
-class EvidenceDoc:
+class EvidenceDoc(_Record):
     """One of the provider's evidence documents; ``file`` is its path inside the kit."""
 
     id: str
@@ -487,38 +364,15 @@ class EvidenceDoc:
     file: str
     standards: tuple[str, ...] = ()  # refs it supports
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "file": self.file,
-            "standards": list(self.standards),
-        }
 
-    @classmethod
-    def from_dict(cls, d: Any, where: str) -> EvidenceDoc:
-        d = _obj(d, where)
-        return cls(
-            id=_str(d, "id", where),
-            title=_str(d, "title", where),
-            file=_str(d, "file", where),
-            standards=_strs(d, "standards", where),
-        )
-
-
-def self_assessment_from_list(items: Any, where: str = "self_assessment") -> tuple[
-    SelfAssessmentEntry, ...
-]:
-    return tuple(
-        SelfAssessmentEntry.from_dict(e, f"{where}[{i}]")
-        for i, e in enumerate(_list(items, where))
-    )
+def self_assessment_from_list(
+    items: Any, where: str = "self_assessment"
+) -> tuple[SelfAssessmentEntry, ...]:
+    return _items(SelfAssessmentEntry, items, where)
 
 
 def evidence_from_list(items: Any, where: str = "evidence") -> tuple[EvidenceDoc, ...]:
-    docs = tuple(
-        EvidenceDoc.from_dict(e, f"{where}[{i}]") for i, e in enumerate(_list(items, where))
-    )
+    docs: tuple[EvidenceDoc, ...] = _items(EvidenceDoc, items, where)
     _unique([d.id for d in docs], where, "evidence id")
     return docs
 
@@ -527,13 +381,13 @@ def evidence_from_list(items: Any, where: str = "evidence") -> tuple[EvidenceDoc
 
 
 @dataclass(frozen=True, slots=True)
-class FileEntry:
+class FileEntry(_Record):
     sha256: str
     size: int
 
 
 @dataclass(frozen=True, slots=True)
-class KitManifest:
+class KitManifest(_Record):
     kit_id: str
     visit: VisitDetails
     standards_set: StandardsSetInfo
@@ -560,13 +414,11 @@ class KitManifest:
             "visit": self.visit.to_dict(),
             "standards_set": self.standards_set.to_dict(),
             "team_key": self.team_key.hex(),
-            "files": {
-                name: {"sha256": f.sha256, "size": f.size} for name, f in sorted(self.files.items())
-            },
+            "files": {name: f.to_dict() for name, f in sorted(self.files.items())},
         }
 
     @classmethod
-    def from_dict(cls, d: Any, where: str = "manifest") -> KitManifest:
+    def from_dict(cls, d: Any, where: str = "manifest") -> Self:
         d = _obj(d, where)
         if d.get("format") != KIT_FORMAT_NAME:
             raise KitDataError(f"{where}.format", "this is not a visit kit manifest")
@@ -577,7 +429,7 @@ class KitManifest:
                 f"kit format version {version} is not supported by this app "
                 f"(it reads version {KIT_FORMAT_VERSION}); update the app",
             )
-        visit = VisitDetails.from_dict(d.get("visit"), f"{where}.visit")
+        visit: VisitDetails = _field(cls, "visit", d, where)
         if _str(d, "visit_id", where) != visit.visit_id:
             raise KitDataError(f"{where}.visit_id", "differs from visit.visit_id")
         try:
@@ -597,16 +449,6 @@ class KitManifest:
             if size < 0:
                 raise KitDataError(f"{w}.size", "is negative")
             files[name] = FileEntry(sha256=sha, size=size)
-        return cls(
-            kit_id=_str(d, "kit_id", where),
-            visit=visit,
-            standards_set=StandardsSetInfo.from_dict(
-                d.get("standards_set"), f"{where}.standards_set"
-            ),
-            created_at=_str(d, "created_at", where),
-            created_by=_str(d, "created_by", where),
-            signing_key_id=_str(d, "signing_key_id", where),
-            team_key=team_key,
-            files=files,
-            format_version=version,
+        return _read(
+            cls, d, where, format_version=version, visit=visit, team_key=team_key, files=files
         )

@@ -3,10 +3,8 @@
 The checks run in this order, each before the next reads anything more (DESIGN.md, "Visit kit"):
 
 1. the file opens as a zip archive;
-2. the zip directory is sane, judged from the directory alone: not too many entries; no absolute
-   paths, ``..``, backslashes, drive letters or colons, control characters, links, duplicate names
-   (ignoring case, as Windows and macOS do), encrypted entries or unknown compression; declared
-   sizes within the total limit; no entry inflating beyond the ratio limit; a small manifest;
+2. the zip directory is sane, judged from the directory alone (:mod:`sync.kit_archive`: entry
+   count, names, links, duplicates, encryption, compression, declared sizes and ratios);
 3. ``manifest.sig`` is an Ed25519 signature, by a trusted key, of the exact bytes of
    ``manifest.json`` (nothing is parsed before this);
 4. the manifest parses and is a format version this app reads;
@@ -27,7 +25,6 @@ import json
 import logging
 import re
 import shutil
-import stat
 import struct
 import tempfile
 import zipfile
@@ -39,6 +36,7 @@ from types import TracebackType
 from typing import Any, NoReturn
 
 from sync.keys import TrustStore
+from sync.kit_archive import FRESH_COPY, KitRefused, check_directory, refuse
 from sync.kit_format import (
     CONTENT_JSON_NAMES,
     DEFAULT_LIMITS,
@@ -63,11 +61,11 @@ from sync.kit_model import (
     self_assessment_from_list,
 )
 
+__all__ = ["KitRefused", "VerifiedKit", "read_kit", "verify_kit"]
+
 log = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
-_FRESH_COPY = "ask programme staff for a fresh copy"
-_DRIVE = re.compile(r"^[A-Za-z]:")
 _CLAIMED_KEY_ID = re.compile(rb'"signing_key_id"\s*:\s*"([0-9a-f]{16})"')
 # What zipfile and zlib raise for an archive that is damaged or crafted.
 _DAMAGED = (
@@ -78,20 +76,6 @@ _DAMAGED = (
     ValueError,
     NotImplementedError,
 )
-
-
-class KitRefused(Exception):
-    """A kit that will not be opened. ``str(exc)`` is one sentence for the user.
-
-    ``reason`` is a short fixed word for programs and tests: ``not_found``, ``not_zip``,
-    ``damaged``, ``unsafe``, ``too_big``, ``unsigned``, ``untrusted``, ``tampered``,
-    ``newer_version``, ``invalid``, ``missing_file``, ``extra_file`` or ``disk``.
-    """
-
-    def __init__(self, message: str, *, reason: str = "invalid") -> None:
-        super().__init__(message)
-        self.message = message
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +184,7 @@ def _check(
     kit = path.name
     zf = _open_zip(path)
     with zf, _refuse_damaged(kit):
-        files = _check_directory(zf, kit, limits)
+        files = check_directory(zf, kit, limits)
         manifest_bytes, kid = _check_signature(zf, files, kit, trust, limits)
         manifest = _parse_manifest(manifest_bytes, kid, kit)
         _check_file_list(files, manifest, kit, limits)
@@ -213,13 +197,9 @@ def _check(
     return contents
 
 
-def _refuse(message: str, reason: str) -> NoReturn:
-    raise KitRefused(message, reason=reason)
-
-
 def _open_zip(path: Path) -> zipfile.ZipFile:
     if not path.is_file():
-        _refuse(f"{path} does not exist or is not a file; check the name.", "not_found")
+        refuse(f"{path} does not exist or is not a file; check the name.", "not_found")
     try:
         return zipfile.ZipFile(path)
     except (*_DAMAGED, OSError) as exc:
@@ -237,110 +217,7 @@ def _refuse_damaged(kit: str) -> Iterator[None]:
         yield
     except _DAMAGED as exc:
         log.info("kit %s is damaged: %r", kit, exc)
-        raise KitRefused(f"{kit} is damaged ({exc}); {_FRESH_COPY}.", reason="damaged") from exc
-
-
-# -- (2) the zip directory --------------------------------------------------------------------
-
-
-def _check_directory(
-    zf: zipfile.ZipFile, kit: str, limits: KitLimits
-) -> dict[str, zipfile.ZipInfo]:
-    """The archive's file entries by name, after every check that needs only the directory."""
-    infos = zf.infolist()
-    if len(infos) > limits.max_entries:
-        _refuse(
-            f"{kit} has {len(infos):,} entries, more than a visit kit may have "
-            f"({limits.max_entries:,}); it is not a kit this app will open.",
-            "too_big",
-        )
-    unsafe = f"{kit} is not a safe visit kit: it has an entry named"
-    files: dict[str, zipfile.ZipInfo] = {}
-    seen: set[str] = set()
-    total = 0
-    for info in infos:
-        name = info.orig_filename
-        problem = _name_problem(name, info.is_dir())
-        if problem:
-            _refuse(f"{unsafe} {name!r}, {problem}; do not open it, and {_FRESH_COPY}.", "unsafe")
-        if stat.S_ISLNK(info.external_attr >> 16):
-            _refuse(
-                f"{unsafe} {name!r} that is a link; do not open it, and {_FRESH_COPY}.", "unsafe"
-            )
-        folded = name.rstrip("/").casefold()
-        if folded in seen:
-            _refuse(
-                f"{unsafe} {name!r} more than once; do not open it, and {_FRESH_COPY}.", "unsafe"
-            )
-        seen.add(folded)
-        if info.is_dir():
-            continue
-        if info.flag_bits & 0x1:
-            _refuse(
-                f"{kit} has an encrypted entry ({name!r}); visit kits are never encrypted, "
-                f"so {_FRESH_COPY}.",
-                "unsafe",
-            )
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            _refuse(
-                f"{kit} uses a kind of compression this app does not read ({name!r}); "
-                f"{_FRESH_COPY}.",
-                "unsafe",
-            )
-        if info.file_size > limits.ratio_threshold and info.file_size > limits.max_ratio * max(
-            info.compress_size, 1
-        ):
-            _refuse(
-                f"{kit} is not a safe visit kit: {name!r} would inflate from "
-                f"{info.compress_size:,} to {info.file_size:,} bytes (a 'zip bomb'); "
-                f"do not open it, and {_FRESH_COPY}.",
-                "too_big",
-            )
-        total += info.file_size
-        files[name] = info
-    if total > limits.max_total_size:
-        _refuse(
-            f"{kit} would unpack to {total:,} bytes, more than a visit kit may hold "
-            f"({limits.max_total_size:,}); it is not a kit this app will open.",
-            "too_big",
-        )
-    _check_file_folder_clash(files, unsafe)
-    manifest = files.get(MANIFEST_NAME)
-    if manifest is not None and manifest.file_size > limits.max_manifest_size:
-        _refuse(
-            f"{kit} has a manifest.json of {manifest.file_size:,} bytes, more than a visit kit's "
-            f"manifest may be ({limits.max_manifest_size:,}); it is not a kit this app will open.",
-            "too_big",
-        )
-    return files
-
-
-def _name_problem(name: str, is_dir: bool) -> str | None:
-    """Why ``name`` is unsafe to extract anywhere (Windows, macOS or Linux), or None."""
-    segments = (name[:-1] if is_dir else name).split("/")
-    rules: tuple[tuple[bool, str], ...] = (
-        (not name, "which is empty"),
-        ("\\" in name, "with a backslash (a Windows path)"),
-        (name.startswith("/"), "which is an absolute path"),
-        (bool(_DRIVE.match(name)), "which starts with a drive letter"),
-        (":" in name, "with a colon"),
-        (any(ord(c) < 32 or ord(c) == 127 for c in name), "with a control character"),
-        (".." in segments, "with '..', which points outside its folder"),
-        (any(s in ("", ".") for s in segments), "with an empty or '.' folder name"),
-    )
-    return next((message for broken, message in rules if broken), None)
-
-
-def _check_file_folder_clash(files: Mapping[str, zipfile.ZipInfo], unsafe: str) -> None:
-    """A file named like a folder other files are in ('a' and 'a/b') cannot be extracted."""
-    folders = {
-        "/".join(parts[:i]).casefold()
-        for parts in (n.split("/") for n in files)
-        for i in range(1, len(parts))
-    }
-    for name in files:
-        if name.casefold() in folders:
-            _refuse(f"{unsafe} {name!r} both as a file and as a folder; {_FRESH_COPY}.", "unsafe")
+        raise KitRefused(f"{kit} is damaged ({exc}); {FRESH_COPY}.", reason="damaged") from exc
 
 
 # -- (3) and (4) the signed manifest ------------------------------------------------------------
@@ -361,24 +238,24 @@ def _check_signature(
 ) -> tuple[bytes, str]:
     """The manifest's exact bytes and the id of the trusted key that signed them."""
     if MANIFEST_NAME not in files:
-        _refuse(
+        refuse(
             f"{kit} is not a visit kit (it has no manifest.json); check you chose the right file.",
             "not_zip",
         )
     if SIGNATURE_NAME not in files:
-        _refuse(
+        refuse(
             f"{kit} is not signed (it has no manifest.sig), so this app cannot tell who made "
-            f"it; {_FRESH_COPY}.",
+            f"it; {FRESH_COPY}.",
             "unsigned",
         )
     manifest_bytes = _read_at_most(zf, files[MANIFEST_NAME], limits.max_manifest_size)
     if len(manifest_bytes) > limits.max_manifest_size:
-        _refuse(f"{kit} has a manifest.json bigger than it declares; {_FRESH_COPY}.", "too_big")
+        refuse(f"{kit} has a manifest.json bigger than it declares; {FRESH_COPY}.", "too_big")
     signature = _read_at_most(zf, files[SIGNATURE_NAME], SIGNATURE_SIZE)
     if len(signature) != SIGNATURE_SIZE:
-        _refuse(
+        refuse(
             f"{kit} has a damaged signature (manifest.sig is {len(signature)} bytes, not "
-            f"{SIGNATURE_SIZE}); {_FRESH_COPY}.",
+            f"{SIGNATURE_SIZE}); {FRESH_COPY}.",
             "tampered",
         )
     kid = trust.verify(manifest_bytes, signature)
@@ -389,12 +266,12 @@ def _check_signature(
     match = _CLAIMED_KEY_ID.search(manifest_bytes)
     claimed = match.group(1).decode("ascii") if match else None
     if claimed is not None and claimed in trust:
-        _refuse(
+        refuse(
             f"{kit} was changed after it was signed (its signature does not match its "
-            f"manifest), so it cannot be trusted; {_FRESH_COPY}.",
+            f"manifest), so it cannot be trusted; {FRESH_COPY}.",
             "tampered",
         )
-    _refuse(
+    refuse(
         f"{kit} is signed by a key this laptop does not trust (key id {claimed or 'unknown'}), "
         "or was changed after it was signed; ask programme staff for their public key and run "
         "`reviewer-app keys trust`.",
@@ -412,15 +289,15 @@ def _parse_json(data: bytes, name: str) -> Any:
     try:
         return json.loads(data.decode("utf-8"), parse_constant=no_constants)
     except UnicodeDecodeError:
-        _refuse(f"{name} in the kit is not UTF-8 text; {advice}.", "invalid")
+        refuse(f"{name} in the kit is not UTF-8 text; {advice}.", "invalid")
     except json.JSONDecodeError as exc:
-        _refuse(
+        refuse(
             f"{name} in the kit is not valid JSON (line {exc.lineno}, column {exc.colno}); "
             f"{advice}.",
             "invalid",
         )
     except (ValueError, RecursionError) as exc:
-        _refuse(f"{name} in the kit is not valid JSON ({exc}); {advice}.", "invalid")
+        refuse(f"{name} in the kit is not valid JSON ({exc}); {advice}.", "invalid")
 
 
 def _parse_manifest(data: bytes, kid: str, kit: str) -> KitManifest:
@@ -428,7 +305,7 @@ def _parse_manifest(data: bytes, kid: str, kit: str) -> KitManifest:
     if isinstance(doc, dict) and doc.get("format") == KIT_FORMAT_NAME:
         version = doc.get("format_version")
         if isinstance(version, int) and version > KIT_FORMAT_VERSION:
-            _refuse(
+            refuse(
                 f"{kit} was made by a newer version of Reviewer App (kit format version "
                 f"{version}; this app reads version {KIT_FORMAT_VERSION}); update Reviewer App "
                 "and open the kit again.",
@@ -437,13 +314,13 @@ def _parse_manifest(data: bytes, kid: str, kit: str) -> KitManifest:
     try:
         manifest = KitManifest.from_dict(doc)
     except KitDataError as exc:
-        _refuse(
+        refuse(
             f"manifest.json in the kit is not valid ({exc}); ask programme staff for a "
             "corrected kit.",
             "invalid",
         )
     if manifest.signing_key_id != kid:
-        _refuse(
+        refuse(
             f"{kit} names signing key {manifest.signing_key_id} but was signed with key "
             f"{kid}; ask programme staff for a corrected kit.",
             "invalid",
@@ -462,26 +339,26 @@ def _check_file_list(
     missing = sorted(listed - present)
     if missing:
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
-        _refuse(
-            f"{kit} is missing {missing[0]!r}{more}, which its manifest lists; {_FRESH_COPY}.",
+        refuse(
+            f"{kit} is missing {missing[0]!r}{more}, which its manifest lists; {FRESH_COPY}.",
             "missing_file",
         )
     extra = sorted(present - listed)
     if extra:
         more = f" and {len(extra) - 1} more" if len(extra) > 1 else ""
-        _refuse(
+        refuse(
             f"{kit} contains {extra[0]!r}{more}, which its manifest does not list, so it may "
-            f"have been tampered with; {_FRESH_COPY}.",
+            f"have been tampered with; {FRESH_COPY}.",
             "extra_file",
         )
     if STANDARDS_NAME not in listed:
-        _refuse(
+        refuse(
             f"{kit} has no standards.json; ask programme staff for a corrected kit.", "missing_file"
         )
     for name in CONTENT_JSON_NAMES:
         entry = manifest.files.get(name)
         if entry is not None and entry.size > limits.max_json_size:
-            _refuse(
+            refuse(
                 f"{name} in {kit} is {entry.size:,} bytes, more than this app reads "
                 f"({limits.max_json_size:,}); ask programme staff for a smaller kit.",
                 "too_big",
@@ -504,7 +381,7 @@ def _extract(
         if root is not None:
             target = root.joinpath(*name.split("/"))
             if not target.resolve().is_relative_to(root):  # the name checks make this impossible
-                _refuse(f"{kit} has an entry {name!r} outside its folder; {_FRESH_COPY}.", "unsafe")
+                refuse(f"{kit} has an entry {name!r} outside its folder; {FRESH_COPY}.", "unsafe")
         keep = name in CONTENT_JSON_NAMES
         kept: list[bytes] = []
         digest = hashlib.sha256()
@@ -521,15 +398,15 @@ def _extract(
                     if keep:
                         kept.append(chunk)
         if size != expected.size:
-            _refuse(
+            refuse(
                 f"{name!r} in {kit} is {'bigger' if size > expected.size else 'smaller'} "
-                f"than its manifest says, so the kit was changed or damaged; {_FRESH_COPY}.",
+                f"than its manifest says, so the kit was changed or damaged; {FRESH_COPY}.",
                 "tampered",
             )
         if digest.hexdigest() != expected.sha256:
-            _refuse(
+            refuse(
                 f"{name!r} in {kit} does not match its manifest (its SHA-256 differs), so the "
-                f"kit was changed or damaged; {_FRESH_COPY}.",
+                f"kit was changed or damaged; {FRESH_COPY}.",
                 "tampered",
             )
         if keep:
@@ -569,7 +446,7 @@ def _parse_contents(
         try:
             return build(_parse_json(texts[name], name))
         except KitDataError as exc:
-            _refuse(f"{name} in the kit is not valid ({exc}); {advice}.", "invalid")
+            refuse(f"{name} in the kit is not valid ({exc}); {advice}.", "invalid")
 
     standards: StandardsSet = parse(STANDARDS_NAME, StandardsSet.from_dict, None)
     self_assessment: tuple[SelfAssessmentEntry, ...] = parse(
@@ -578,7 +455,7 @@ def _parse_contents(
     evidence: tuple[EvidenceDoc, ...] = parse(EVIDENCE_INDEX_NAME, evidence_from_list, ())
     for i, doc in enumerate(evidence):
         if doc.file not in manifest.files or doc.file in (EVIDENCE_INDEX_NAME, *texts):
-            _refuse(
+            refuse(
                 f"{EVIDENCE_INDEX_NAME} in the kit is not valid (evidence[{i}].file: "
                 f"{doc.file!r} is not an evidence file of the kit); {advice}.",
                 "invalid",
@@ -586,9 +463,7 @@ def _parse_contents(
     problems = consistency_problems(manifest.visit, standards, self_assessment, evidence)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        _refuse(
-            f"The parts of {kit} do not fit together: {problems[0]}{more}; {advice}.", "invalid"
-        )
+        refuse(f"The parts of {kit} do not fit together: {problems[0]}{more}; {advice}.", "invalid")
     return _Contents(
         manifest=manifest,
         signing_key_id=kid,
