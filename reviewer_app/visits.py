@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer_app.device import device_id
 from reviewer_app.errors import UserError
 from reviewer_app.paths import BUNDLED_KEYS_DIR, DEMO_DIR, AppPaths
-from storage import StorageWorker, Workspace
+from reviewer_app.session import VisitSession
+from storage import BlobStore, StorageWorker, Workspace
 from sync.keys import TrustStore, key_id, load_public_key
 from sync.kit_model import KitManifest, Member, VisitDetails
 from sync.kit_reader import VerifiedKit, read_kit, verify_kit
@@ -186,3 +187,13 @@ def storage_worker(paths: AppPaths, visit_id: str) -> StorageWorker:
     """The one thread that owns the visit's workspace; the window sends it all disk work."""
     file = workspace_path(paths, visit_id)
     return StorageWorker(lambda: Workspace.open(file, device_id=device_id(paths)))
+
+
+def open_session(paths: AppPaths, visit_id: str) -> Future[VisitSession]:
+    """Open the visit's workspace on its own storage worker and read it; the UI waits on nothing.
+
+    A damaged workspace fails the future with ``WorkspaceDamaged`` (its message names the
+    backups to go back to).
+    """
+    blobs = BlobStore(paths.visit_folder(visit_id) / "blobs")
+    return VisitSession.load(storage_worker(paths, visit_id), blobs)

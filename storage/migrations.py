@@ -128,8 +128,43 @@ CREATE TABLE field_heads (
 ) WITHOUT ROWID;
 """
 
+# 2: the reviewer's search also finds words in a requirement's lettered parts.
+_V2 = """
+DROP TRIGGER kit_standards_fts_ai;
+DROP TRIGGER kit_standards_fts_ad;
+DROP TRIGGER kit_standards_fts_au;
+DROP TABLE kit_standards_fts;
+CREATE VIRTUAL TABLE kit_standards_fts USING fts5(
+    ref, title, requirement, evidence_expected, parts_json,
+    content='kit_standards', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER kit_standards_fts_ai AFTER INSERT ON kit_standards BEGIN
+    INSERT INTO kit_standards_fts(rowid, ref, title, requirement, evidence_expected, parts_json)
+    VALUES (new.rowid, new.ref, new.title, new.requirement, new.evidence_expected,
+            new.parts_json);
+END;
+CREATE TRIGGER kit_standards_fts_ad AFTER DELETE ON kit_standards BEGIN
+    INSERT INTO kit_standards_fts(kit_standards_fts, rowid, ref, title, requirement,
+                                  evidence_expected, parts_json)
+    VALUES ('delete', old.rowid, old.ref, old.title, old.requirement, old.evidence_expected,
+            old.parts_json);
+END;
+CREATE TRIGGER kit_standards_fts_au AFTER UPDATE ON kit_standards BEGIN
+    INSERT INTO kit_standards_fts(kit_standards_fts, rowid, ref, title, requirement,
+                                  evidence_expected, parts_json)
+    VALUES ('delete', old.rowid, old.ref, old.title, old.requirement, old.evidence_expected,
+            old.parts_json);
+    INSERT INTO kit_standards_fts(rowid, ref, title, requirement, evidence_expected, parts_json)
+    VALUES (new.rowid, new.ref, new.title, new.requirement, new.evidence_expected,
+            new.parts_json);
+END;
+INSERT INTO kit_standards_fts(kit_standards_fts) VALUES ('rebuild');
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1),
+    (2, _V2),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -44,3 +44,25 @@ def test_a_workspace_from_a_newer_app_is_refused_with_a_message(tmp_path: Path) 
     conn.close()
     with pytest.raises(WorkspaceError, match="newer Reviewer App"):
         Workspace.open(path, device_id="d1")
+
+
+def test_a_version_1_workspace_gains_search_over_lettered_parts(tmp_path: Path) -> None:
+    from storage.migrations import MIGRATIONS
+
+    conn = sqlite3.connect(tmp_path / "w.sqlite", isolation_level=None)
+    conn.executescript(f"BEGIN;{MIGRATIONS[0][1]}\nPRAGMA user_version = 1;COMMIT;")
+    conn.execute(
+        "INSERT INTO kit_sections (position, name) VALUES (0, 'Staffing')"
+    )
+    conn.execute(
+        "INSERT INTO kit_standards (ref, position, section, title, requirement, parts_json, "
+        "evidence_expected, key_standard, applies_to_json, notes_json) VALUES "
+        "('HN-201', 0, 'Staffing', 'Lead', 'A lead consultant', "
+        "'[{\"label\": \"a\", \"text\": \"haemoglobinopathy sessions\"}]', '', 0, '[]', '[]')"
+    )
+    assert migrate(conn) == list(range(2, LATEST_VERSION + 1))
+    hits = conn.execute(
+        "SELECT rowid FROM kit_standards_fts WHERE kit_standards_fts MATCH 'haemoglobinopathy'"
+    ).fetchall()
+    assert len(hits) == 1
+    conn.close()

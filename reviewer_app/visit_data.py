@@ -1,0 +1,219 @@
+"""The read model of an open visit: everything the window shows, in memory.
+
+Read once from the workspace on the storage worker (``read_visit_data``), then kept up to date
+change by change (``VisitData.apply``), so moving between standards or filtering never waits on
+the disk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reviewer_app.visit_model import (
+    EVIDENCE_SEEN,
+    JUDGEMENT,
+    NOT_ASSESSED,
+    NOT_MET,
+    NOTE,
+    OBSERVATION,
+    PHOTO,
+    EvidenceSeen,
+    Judgement,
+    Note,
+    Observation,
+    Photo,
+    judgement_id,
+)
+from storage import Workspace
+from sync.kit_model import SelfAssessmentEntry, Standard, VisitDetails
+
+
+@dataclass(frozen=True, slots=True)
+class KitDocument:
+    """One of the kit's evidence documents, stored in the workspace's blob store."""
+
+    id: str
+    title: str
+    file: str
+    sha256: str
+    size: int
+    standards: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    not_assessed: bool = False
+    not_met: bool = False
+    with_notes: bool = False
+    key_only: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.not_assessed or self.not_met or self.with_notes or self.key_only
+
+
+@dataclass(slots=True)
+class VisitData:
+    visit: VisitDetails
+    sections: list[str]
+    standards: list[Standard]
+    self_assessment: dict[tuple[str, str], SelfAssessmentEntry]
+    documents: list[KitDocument]
+    member_id: str
+    demo: bool
+    position: tuple[str, str] | None = None
+    judgements: dict[str, Judgement] = field(default_factory=dict)
+    evidence_seen: dict[str, EvidenceSeen] = field(default_factory=dict)
+    notes: dict[str, Note] = field(default_factory=dict)
+    photos: dict[str, Photo] = field(default_factory=dict)
+    observations: dict[str, Observation] = field(default_factory=dict)
+    by_ref: dict[str, Standard] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_ref = {s.ref: s for s in self.standards}
+
+    # -- keeping up to date -------------------------------------------------------------------
+
+    def apply(self, entity: str, entity_id: str, fields: Mapping[str, Any] | None) -> None:
+        """Take one entity's new fields (None: deleted) into the model."""
+        table, make = _TABLES.get(entity, (None, None))
+        if table is None or make is None:
+            return
+        records: dict[str, Any] = getattr(self, table)
+        if fields is None:
+            records.pop(entity_id, None)
+        else:
+            records[entity_id] = make(entity_id, fields)
+
+    # -- questions the window asks ------------------------------------------------------------
+
+    def judgement(self, ref: str, component: str, member_id: str | None = None) -> Judgement:
+        jid = judgement_id(ref, component, member_id or self.member_id)
+        found = self.judgements.get(jid)
+        return found or Judgement(ref, component, member_id or self.member_id)
+
+    def applies(self, ref: str, component: str) -> bool:
+        return component in self.by_ref[ref].applies_to
+
+    def standards_for(self, component: str) -> list[Standard]:
+        return [s for s in self.standards if component in s.applies_to]
+
+    def progress(self, component: str) -> tuple[int, int]:
+        """(assessed by me, applicable) for a component."""
+        applicable = self.standards_for(component)
+        done = sum(1 for s in applicable if self.judgement(s.ref, component).assessed)
+        return done, len(applicable)
+
+    def notes_for(self, ref: str) -> list[Note]:
+        return [n for n in self.notes.values() if n.ref == ref]
+
+    def evidence_for(self, ref: str, component: str | None = None) -> list[EvidenceSeen]:
+        return [
+            e
+            for e in self.evidence_seen.values()
+            if e.ref == ref and (component is None or e.component in ("", component))
+        ]
+
+    def photos_for(self, ref: str) -> list[Photo]:
+        return [p for p in self.photos.values() if p.ref == ref]
+
+    def observations_for(self, ref: str) -> list[Observation]:
+        return [o for o in self.observations.values() if ref in o.refs]
+
+    def documents_for(self, ref: str) -> list[KitDocument]:
+        return [d for d in self.documents if ref in d.standards]
+
+    def document(self, doc_id: str) -> KitDocument | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
+    def refs_with_my_notes(self) -> set[str]:
+        return {n.ref for n in self.notes.values() if n.author == self.member_id}
+
+    def matching(
+        self,
+        component: str,
+        filters: Filters,
+        search_hits: Iterable[str] | None = None,
+        query: str = "",
+    ) -> list[str]:
+        """Refs to show for a component, in kit order.
+
+        ``search_hits`` are the refs the full-text index found (None: no search); a note of mine
+        containing the query matches too.
+        """
+        hits: set[str] | None = None
+        if search_hits is not None:
+            hits = set(search_hits)
+            q = query.strip().casefold()
+            if q:
+                hits |= {n.ref for n in self.notes.values() if q in n.text.casefold()}
+        noted = self.refs_with_my_notes() if filters.with_notes else set()
+        out = []
+        for s in self.standards:
+            if component not in s.applies_to or (hits is not None and s.ref not in hits):
+                continue
+            if filters.key_only and not s.key:
+                continue
+            if filters.with_notes and s.ref not in noted:
+                continue
+            if filters.not_assessed or filters.not_met:
+                value = self.judgement(s.ref, component).value
+                wanted = (filters.not_assessed and value == NOT_ASSESSED) or (
+                    filters.not_met and value == NOT_MET
+                )
+                if not wanted:
+                    continue
+            out.append(s.ref)
+        return out
+
+
+_TABLES: dict[str, tuple[str, Any]] = {
+    JUDGEMENT: ("judgements", Judgement.from_fields),
+    EVIDENCE_SEEN: ("evidence_seen", EvidenceSeen.from_fields),
+    NOTE: ("notes", Note.from_fields),
+    PHOTO: ("photos", Photo.from_fields),
+    OBSERVATION: ("observations", Observation.from_fields),
+}
+
+
+def read_visit_data(ws: Workspace) -> VisitData:
+    """Read the whole visit (runs on the storage worker)."""
+    info = ws.kit_info()
+    if info is None:
+        raise ValueError("this workspace has no kit loaded; open the visit's kit again")
+    manifest = json.loads(info["manifest_json"])
+    position = ws.get_local("position")
+    data = VisitData(
+        visit=VisitDetails.from_dict(manifest["visit"]),
+        sections=ws.sections(),
+        standards=[Standard.from_dict(s, f"standard {s.get('ref')}") for s in ws.standards()],
+        self_assessment={
+            (e["ref"], e["component"]): SelfAssessmentEntry.from_dict(e, "self-assessment")
+            for e in ws.self_assessment()
+        },
+        documents=[
+            KitDocument(
+                id=d["id"],
+                title=d["title"],
+                file=d["file"],
+                sha256=d["sha256"],
+                size=int(d["size"]),
+                standards=tuple(d.get("standards", ())),
+            )
+            for d in ws.evidence_index()
+        ],
+        member_id=str(ws.get_local("member_id") or ""),
+        demo=ws.get_local("demo") in ("1", 1, True),
+        position=(
+            (str(position["ref"]), str(position["component"]))
+            if isinstance(position, dict)
+            else None
+        ),
+    )
+    for entity in _TABLES:
+        for entity_id, fields in ws.entities(entity).items():
+            data.apply(entity, entity_id, fields)
+    return data

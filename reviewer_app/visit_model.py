@@ -1,0 +1,222 @@
+"""The words of a visit as data: judgements, evidence seen, notes, photos and observations.
+
+Every record a reviewer makes is an entity in the operation log (``storage.oplog``). This module
+names the entities and their fields, and holds the rules that do not need a database: which
+judgements need a reason, what the lettered parts suggest, how a record reads back from its
+fields. Each reviewer's judgement of a standard for a component is its own record, so two
+reviewers never edit the same fields (DESIGN.md: disagreements are not conflicts).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# -- judgements ------------------------------------------------------------------------------
+
+MET = "met"
+NOT_MET = "not_met"
+NOT_APPLICABLE = "not_applicable"
+NOT_ASSESSED = "not_assessed"
+JUDGEMENTS = (MET, NOT_MET, NOT_APPLICABLE, NOT_ASSESSED)
+JUDGEMENT_LABELS = {
+    MET: "Met",
+    NOT_MET: "Not met",
+    NOT_APPLICABLE: "Not applicable",
+    NOT_ASSESSED: "Not yet assessed",
+}
+NEEDS_REASON = frozenset({NOT_MET, NOT_APPLICABLE})
+
+# The self-assessment's claims use the same words, less "not yet assessed".
+CLAIM_LABELS = {MET: "Met", NOT_MET: "Not met", NOT_APPLICABLE: "Not applicable"}
+
+# -- observations and findings (DOMAIN.md "Findings") ----------------------------------------
+
+CATEGORIES = {
+    "general": "General comments and achievements",
+    "good_practice": "Good practice",
+    "immediate_risk": "Immediate risk",
+    "serious_concern": "Serious concern",
+    "concern": "Concern",
+    "further_consideration": "Further consideration",
+}
+
+# -- evidence seen ---------------------------------------------------------------------------
+
+EVIDENCE_KINDS = {
+    "document": "Kit document",
+    "meeting": "Meeting",
+    "interview": "Interview",
+    "observation": "Observation",
+}
+
+# -- entity names in the operation log --------------------------------------------------------
+
+JUDGEMENT = "judgement"
+EVIDENCE_SEEN = "evidence_seen"
+NOTE = "note"
+PHOTO = "photo"
+OBSERVATION = "observation"
+DELETED = "_deleted"
+
+
+def judgement_id(ref: str, component: str, member_id: str) -> str:
+    """A judgement's entity id. JSON, because refs are free text and may hold any character."""
+    return json.dumps([ref, component, member_id], ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_judgement_id(entity_id: str) -> tuple[str, str, str]:
+    ref, component, member_id = json.loads(entity_id)
+    return str(ref), str(component), str(member_id)
+
+
+def part_field(label: str) -> str:
+    return f"part.{label}"
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """One reviewer's judgement of one standard for one component."""
+
+    ref: str
+    component: str
+    member_id: str
+    value: str = NOT_ASSESSED
+    reason: str = ""
+    parts: Mapping[str, bool] = field(default_factory=dict)
+
+    @classmethod
+    def from_fields(cls, entity_id: str, fields: Mapping[str, Any]) -> Judgement:
+        ref, component, member_id = parse_judgement_id(entity_id)
+        value = fields.get("value")
+        parts = {
+            name.removeprefix("part."): bool(v)
+            for name, v in fields.items()
+            if name.startswith("part.") and v is not None
+        }
+        return cls(
+            ref=ref,
+            component=component,
+            member_id=member_id,
+            value=value if value in JUDGEMENTS else NOT_ASSESSED,
+            reason=str(fields.get("reason") or ""),
+            parts=parts,
+        )
+
+    @property
+    def assessed(self) -> bool:
+        return self.value != NOT_ASSESSED
+
+    @property
+    def missing_reason(self) -> bool:
+        """Not met and N/A need a reason (DOMAIN.md)."""
+        return self.value in NEEDS_REASON and not self.reason.strip()
+
+
+def suggest_from_parts(labels: Sequence[str], ticked: Mapping[str, bool]) -> str | None:
+    """What the ticked parts suggest: every part met suggests Met; some met suggests Not met.
+
+    A standard with parts is met only when every part is met (DOMAIN.md). Nothing ticked
+    suggests nothing: the reviewer may not have looked yet.
+    """
+    if not labels:
+        return None
+    met = [label for label in labels if ticked.get(label)]
+    if len(met) == len(labels):
+        return MET
+    if met:
+        return NOT_MET
+    return None
+
+
+# -- the other records -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceSeen:
+    id: str
+    ref: str
+    component: str
+    kind: str
+    document_id: str = ""
+    location: str = ""  # page or section of a document
+    session_id: str = ""
+    description: str = ""
+    author: str = ""
+
+    @classmethod
+    def from_fields(cls, entity_id: str, f: Mapping[str, Any]) -> EvidenceSeen:
+        return cls(
+            id=entity_id,
+            ref=_s(f, "ref"),
+            component=_s(f, "component"),
+            kind=_s(f, "kind") or "document",
+            document_id=_s(f, "document_id"),
+            location=_s(f, "location"),
+            session_id=_s(f, "session_id"),
+            description=_s(f, "description"),
+            author=_s(f, "author"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    id: str
+    ref: str
+    text: str
+    author: str = ""
+
+    @classmethod
+    def from_fields(cls, entity_id: str, f: Mapping[str, Any]) -> Note:
+        return cls(id=entity_id, ref=_s(f, "ref"), text=_s(f, "text"), author=_s(f, "author"))
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    id: str
+    sha256: str
+    ref: str = ""
+    observation_id: str = ""
+    caption: str = ""
+    author: str = ""
+
+    @classmethod
+    def from_fields(cls, entity_id: str, f: Mapping[str, Any]) -> Photo:
+        return cls(
+            id=entity_id,
+            sha256=_s(f, "sha256"),
+            ref=_s(f, "ref"),
+            observation_id=_s(f, "observation_id"),
+            caption=_s(f, "caption"),
+            author=_s(f, "author"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    id: str
+    text: str
+    category: str = "general"
+    refs: tuple[str, ...] = ()
+    session_id: str = ""
+    author: str = ""
+
+    @classmethod
+    def from_fields(cls, entity_id: str, f: Mapping[str, Any]) -> Observation:
+        refs = f.get("refs") or []
+        category = _s(f, "category")
+        return cls(
+            id=entity_id,
+            text=_s(f, "text"),
+            category=category if category in CATEGORIES else "general",
+            refs=tuple(str(r) for r in refs) if isinstance(refs, list) else (),
+            session_id=_s(f, "session_id"),
+            author=_s(f, "author"),
+        )
+
+
+def _s(fields: Mapping[str, Any], key: str) -> str:
+    value = fields.get(key)
+    return "" if value is None else str(value)
