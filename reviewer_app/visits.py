@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reviewer_app.device import device_id
 from reviewer_app.errors import UserError
 from reviewer_app.paths import BUNDLED_KEYS_DIR, DEMO_DIR, AppPaths
 from reviewer_app.session import VisitSession
-from storage import BlobStore, StorageWorker, Workspace
+from storage import (
+    BlobStore,
+    StorageWorker,
+    Workspace,
+    WorkspaceError,
+    list_backups,
+    restore_backup,
+)
+from storage import WorkspaceDamaged as WorkspaceDamaged  # noqa: PLC0414 (re-export for ui/)
 from sync.keys import TrustStore, key_id, load_public_key
 from sync.kit_model import KitManifest, Member, VisitDetails
 from sync.kit_reader import VerifiedKit, read_kit, verify_kit
@@ -194,6 +204,143 @@ def open_session(paths: AppPaths, visit_id: str) -> Future[VisitSession]:
 
     A damaged workspace fails the future with ``WorkspaceDamaged`` (its message names the
     backups to go back to).
+
+    A failed open also closes the worker (in the background), so the file is released before
+    the future reports the error: the caller may restore a backup over it straight away.
     """
     blobs = BlobStore(paths.visit_folder(visit_id) / "blobs")
-    return VisitSession.load(storage_worker(paths, visit_id), blobs)
+    worker = storage_worker(paths, visit_id)
+    loading = VisitSession.load(worker, blobs)
+    out: Future[VisitSession] = Future()
+
+    def done(f: Future[VisitSession]) -> None:
+        exc = f.exception()
+        if exc is None:
+            out.set_result(f.result())
+            return
+
+        def release() -> None:  # not on the worker's own thread: close() joins it
+            worker.close()
+            out.set_exception(exc)
+
+        threading.Thread(target=release, name="release-workspace", daemon=True).start()
+
+    loading.add_done_callback(done)
+    return out
+
+
+# -- for the start screen: recent visits, damaged workspaces and their backups -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecentVisit:
+    """A visit with a workspace here, as the start screen lists it.
+
+    A damaged workspace is listed too (``damaged``; its title is unknown, so empty), so the
+    reviewer can reach its backups from the start screen.
+    """
+
+    visit_id: str
+    title: str
+    start_date: str
+    member_id: str
+    member_name: str
+    member_role: str
+    demo: bool
+    damaged: bool
+    last_used: float  # the workspace file's modification time (seconds since the epoch)
+    path: Path
+
+
+def recent_visits(paths: AppPaths) -> list[RecentVisit]:
+    """Every visit with a workspace on this laptop, the one worked on last first.
+
+    Reads each workspace without taking a backup; slow on many visits: call it off the UI thread.
+    """
+    out: list[RecentVisit] = []
+    if not paths.visits.is_dir():
+        return out
+    for folder in sorted(paths.visits.iterdir()):
+        file = folder / WORKSPACE_FILE
+        if file.is_file():
+            entry = _recent_visit(paths, folder.name, file)
+            if entry is not None:
+                out.append(entry)
+    out.sort(key=lambda v: v.last_used, reverse=True)
+    return out
+
+
+def _recent_visit(paths: AppPaths, visit_id: str, file: Path) -> RecentVisit | None:
+    last_used = max(
+        (p.stat().st_mtime for p in (file, Path(f"{file}-wal")) if p.exists()), default=0.0
+    )
+    try:
+        with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+            info = ws.kit_info()
+            member_id = ws.get_local("member_id") or ""
+            demo = ws.get_local("demo") == "1"
+    except WorkspaceDamaged:
+        return RecentVisit(visit_id, "", "", "", "", "", False, True, last_used, file)
+    except WorkspaceError:
+        return None  # locked or from a newer app: not something the start screen can open
+    if info is None:
+        return None
+    visit = VisitDetails.from_dict(json.loads(info["manifest_json"])["visit"])
+    member = visit.member(member_id)
+    return RecentVisit(
+        visit_id=visit.visit_id,
+        title=visit.title,
+        start_date=visit.start_date,
+        member_id=member_id,
+        member_name=member.name if member else "",
+        member_role=member.role if member else "",
+        demo=demo,
+        damaged=False,
+        last_used=last_used,
+        path=file,
+    )
+
+
+def workspace_exists(paths: AppPaths, visit_id: str) -> bool:
+    """Whether this laptop has a workspace for the visit (healthy or not)."""
+    return bool(visit_id) and workspace_path(paths, visit_id).is_file()
+
+
+def workspace_backups(paths: AppPaths, visit_id: str) -> list[Path]:
+    """The visit's rolling backups, newest first."""
+    return list_backups(workspace_path(paths, visit_id))
+
+
+def backup_time(backup: Path) -> datetime | None:
+    """When a rolling backup was made (UTC), read from its name; None if the name is odd."""
+    stamp = backup.stem.removeprefix("workspace-")
+    try:
+        return datetime.strptime(stamp, "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def restore_workspace(paths: AppPaths, visit_id: str, backup: Path) -> Path:
+    """Put ``backup`` in place of the visit's workspace; returns where the damaged file was kept.
+
+    Only while the visit is not open (no session on it).
+    """
+    target = workspace_path(paths, visit_id)
+    if backup.resolve().parent != (target.parent / "backups").resolve():
+        raise VisitError(f"{backup} is not one of this visit's backups")
+    return restore_backup(target, backup)
+
+
+def remembered_member(paths: AppPaths, visit_id: str) -> str:
+    """Who this laptop's reviewer said they are on the visit ("" if the visit is new here).
+
+    A workspace that cannot be read counts as new: opening the kit will then report it.
+    """
+    file = workspace_path(paths, visit_id)
+    if not file.is_file():
+        return ""
+    try:
+        with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+            return ws.get_local("member_id") or ""
+    except WorkspaceError:
+        return ""

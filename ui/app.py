@@ -1,94 +1,223 @@
-"""Starting the desktop app: choose the visit, then show its window.
+"""Starting the desktop app: the QApplication, then the visit to open, then its window.
 
-The reviewer's full window (navigator, judgements, evidence) is built on top of this; for now the
-window shows the visit's details, team and standards, read on the storage worker.
+``choose_start`` decides what to open (a pure function, tested alone); ``AppController`` owns the
+one top-level window at a time: the start screen, or the reviewer's window for the open visit.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QWidget
 
 from reviewer_app import __version__
-from reviewer_app.demo import build_demo_kit, demo_visit
-from reviewer_app.errors import USER_ERRORS
-from reviewer_app.paths import AppPaths
-from reviewer_app.visits import forget_staging, kit_team, list_visits, open_kit, workspace_path
-from ui.visit_window import VisitWindow
+from reviewer_app.paths import RESOURCES, AppPaths
+from reviewer_app.session import VisitSession
+from reviewer_app.settings import Settings
+from reviewer_app.visits import forget_staging, workspace_exists
+from ui.errors import report_error
+from ui.start_screen import StartScreen
+from ui.visit_opener import prepare_demo
+
+__all__ = ["AppController", "Start", "application", "choose_start", "prepare_demo", "run_app"]
 
 log = logging.getLogger(__name__)
 
+APP_ICON = RESOURCES / "icons" / "reviewer-app.svg"
+CLOSE_VISIT_ACTION = "action_close_visit"  # the object name make_action gives "&Close visit"
+
 
 def application(argv: list[str] | None = None) -> QApplication:
+    """The one QApplication: system font and palette as they are, crisp on high-DPI screens."""
     app = QApplication.instance()
     if isinstance(app, QApplication):
         return app
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Reviewer App")
+    app.setApplicationDisplayName("Reviewer App")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("Reviewer App")
+    app.setDesktopFileName("reviewer-app")
+    if APP_ICON.is_file():
+        app.setWindowIcon(QIcon(str(APP_ICON)))
     return app
 
 
-def prepare_demo(paths: AppPaths) -> str:
-    """Make sure the demo visit has a workspace here; return its visit id.
+@dataclass(frozen=True, slots=True)
+class Start:
+    """What to do at start-up: ``kind`` is "demo", "kit", "visit" or "start_screen"."""
 
-    The demo opens as the team's lead, so every part of the app can be tried.
-    """
-    visit = demo_visit()
-    target = workspace_path(paths, visit.visit_id)
-    if target.exists():
-        return visit.visit_id
-    lead = visit.lead
-    assert lead is not None, "the demo visit has a lead"
-    paths.cache.mkdir(parents=True, exist_ok=True)
-    kit = paths.cache / "demo.rvkit"
-    build_demo_kit(kit)
-    return open_kit(kit, lead.member_id, paths=paths, demo=True).visit_id
+    kind: str
+    kit: Path | None = None
+    visit_id: str = ""
 
 
-def choose_member(kit: Path, paths: AppPaths, demo: bool, parent: QWidget | None) -> str | None:
-    visit, team = kit_team(kit, paths=paths, demo=demo)
-    labels = [f"{m.name} — {m.role}{' (lead)' if m.lead else ''}" for m in team]
-    label, ok = QInputDialog.getItem(
-        parent, "Who are you?", f"Your name on the team for {visit.title}:", labels, 0, False
-    )
-    if not ok:
-        return None
-    return team[labels.index(label)].member_id
+def choose_start(
+    paths: AppPaths,
+    settings: Settings,
+    *,
+    demo: bool,
+    kit: Path | None = None,
+    visit_id: str | None = None,
+) -> Start:
+    """The command line wins (a kit, then a visit, then --demo); else the visit open last time
+    (so after a crash or a power cut the app comes back to it); else the start screen."""
+    if kit is not None:
+        return Start("kit", kit=kit)
+    if visit_id:
+        return Start("visit", visit_id=visit_id)
+    if demo:
+        return Start("demo")
+    last = settings.get("last_visit_id")
+    if last and workspace_exists(paths, last):
+        return Start("visit", visit_id=last)
+    return Start("start_screen")
+
+
+def _main_window(session: VisitSession, paths: AppPaths) -> QWidget:
+    """The reviewer's window for a loaded session (imported here: it is the heavy part)."""
+    from ui.main_window import ReviewerWindow  # noqa: PLC0415
+
+    return ReviewerWindow(session, paths)
+
+
+class AppController(QObject):
+    """One top-level window at a time: the start screen, or the open visit's window."""
+
+    window_shown = Signal(object)  # the ReviewerWindow, once a visit is open
+
+    def __init__(self, paths: AppPaths, *, demo: bool = False) -> None:
+        super().__init__()
+        self.paths = paths
+        self.demo = demo
+        self.settings = Settings.load(paths)
+        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings")
+        self.start_screen = StartScreen(paths, demo=demo)
+        recent = self.settings.get("recent_kits")
+        if recent:
+            self.start_screen.kit_folder = Path(recent[0]).parent
+        self.start_screen.visit_opened.connect(self._visit_opened)
+        self.start_screen.opener.kit_opened.connect(self._kit_opened)
+        self.window: QWidget | None = None
+        self.session: VisitSession | None = None
+
+    def start(self, *, kit: Path | None = None, visit_id: str | None = None) -> Start:
+        """Show the start screen and begin what ``choose_start`` decided."""
+        forget_staging(self.paths)
+        plan = choose_start(self.paths, self.settings, demo=self.demo, kit=kit, visit_id=visit_id)
+        self.start_screen.show()
+        if plan.kind == "kit" and plan.kit is not None:
+            self.start_screen.open_kit(plan.kit)
+        elif plan.kind == "visit":
+            self.start_screen.open_visit(plan.visit_id)
+        elif plan.kind == "demo":
+            self.start_screen.open_demo()
+        return plan
+
+    def show_start_screen(self) -> None:
+        """Close the open visit (the window saves as it goes) and go back to the start screen.
+
+        A visit closed on purpose is not reopened at the next start.
+        """
+        # The start screen shows first: closing the last visible window would end the app.
+        self.start_screen.show()
+        self.start_screen.raise_()
+        self.start_screen.activateWindow()
+        window, self.window = self.window, None
+        if window is not None:
+            window.close()
+            window.deleteLater()
+        self._close_session()
+        self._save_setting("last_visit_id", "")
+
+    def _visit_opened(self, session: VisitSession) -> None:
+        try:
+            window = _main_window(session, self.paths)
+        except Exception as exc:  # a fault of ours: said once, politely; the start screen stays
+            session.close()
+            self.start_screen.show()
+            report_error(self.start_screen, exc, "show the visit")
+            return
+        old, self.window = self.window, window
+        if old is not None:
+            old.close()
+        self._close_session()
+        self.session = session
+        self._route_close_visit(window)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        window.show()
+        self.start_screen.hide()
+        self._save_setting("last_visit_id", session.data.visit.visit_id)
+        self.window_shown.emit(window)
+
+    def _route_close_visit(self, window: QWidget) -> None:
+        """ "Visit > Close visit" comes back here; closing the window itself ends the app.
+
+        The window may offer a ``close_visit_requested`` signal; else its "Close visit" action
+        (named by ``ui.actions.make_action``) is re-pointed at ``show_start_screen``.
+        """
+        signal = getattr(window, "close_visit_requested", None)
+        if signal is not None:
+            signal.connect(self.show_start_screen)
+            return
+        action = window.findChild(QAction, CLOSE_VISIT_ACTION)
+        if action is not None:
+            action.triggered.disconnect()
+            action.triggered.connect(lambda _checked=False: self.show_start_screen())
+
+    def _kit_opened(self, kit: Any) -> None:
+        self.settings.remember_kit(Path(kit).resolve())
+        self._save()
+
+    def _close_session(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            session.close()
+
+    def _save_setting(self, name: str, value: Any) -> None:
+        self.settings.set(name, value)
+        self._save()
+
+    def _save(self) -> None:
+        """Write the settings off the UI thread (fsync can take a while on a busy disk)."""
+
+        def check(f: Future[None]) -> None:
+            if f.exception() is not None:
+                log.warning("settings not saved: %s", f.exception())
+
+        self._saver.submit(self.settings.save).add_done_callback(check)
+
+    def flush(self) -> None:
+        """Wait until the settings asked for so far are on disk (one writer: they run in order)."""
+        self._saver.submit(lambda: None).result()
+
+    def shutdown(self) -> None:
+        if self.window is not None:
+            self.window.close()
+            self.window = None
+        self._close_session()
+        self.start_screen.close()
+        self._saver.shutdown(wait=True)
 
 
 def run_app(
     paths: AppPaths, *, demo: bool, kit: Path | None = None, visit_id: str | None = None
 ) -> int:
+    """Open the window (the start screen, or straight into a visit) and run until it closes."""
     app = application()
-    forget_staging(paths)
+    controller = AppController(paths, demo=demo)
+    controller.start(kit=kit, visit_id=visit_id)
     try:
-        if kit is not None:
-            member = choose_member(kit, paths, demo, None)
-            if member is None:
-                return 0
-            visit_id = open_kit(kit, member, paths=paths, demo=demo).visit_id
-        elif visit_id is None and demo:
-            visit_id = prepare_demo(paths)
-        elif visit_id is None:
-            visits = list_visits(paths)
-            if not visits:
-                QMessageBox.information(
-                    None,
-                    "Reviewer App",
-                    "There is no visit on this laptop yet.\n\n"
-                    "Open the visit kit programme staff sent you: reviewer-app KIT.rvkit\n"
-                    "To try the app, run: reviewer-app --demo",
-                )
-                return 0
-            visit_id = visits[0].visit_id
-    except USER_ERRORS as exc:
-        QMessageBox.warning(None, "Reviewer App", str(exc))
-        return 2
-    window = VisitWindow(visit_id, paths)
-    window.show()
-    return app.exec()
+        return app.exec()
+    finally:
+        controller.shutdown()

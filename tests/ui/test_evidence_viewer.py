@@ -1,0 +1,184 @@
+"""The evidence viewer opens the kit's real PDFs, pages through them and searches them."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from reviewer_app.demo import build_demo_kit
+from reviewer_app.paths import AppPaths
+from reviewer_app.session import VisitSession
+from reviewer_app.visits import open_kit, open_session
+from ui.evidence_viewer import DAMAGED, MISSING, EvidenceViewer
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+TCD_PROTOCOL = "E003"  # two pages; "capital programme" is on the second
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("kit") / "demo.rvkit"
+    build_demo_kit(out)
+    return out
+
+
+@pytest.fixture
+def session(kit: Path) -> Iterator[VisitSession]:
+    paths = AppPaths.from_environment()
+    visit_id = open_kit(kit, "m-cns", paths=paths, demo=True).visit_id
+    s = open_session(paths, visit_id).result(timeout=30)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def viewer(qtbot: QtBot, session: VisitSession) -> EvidenceViewer:
+    window = EvidenceViewer(session)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def _has_ink(viewer: EvidenceViewer) -> bool:
+    """Some dark pixels in the page view: the visible page has been rendered."""
+    image = viewer.view.viewport().grab().toImage()
+    dark = 0
+    for y in range(0, image.height(), 4):
+        for x in range(0, image.width(), 4):
+            dark += image.pixelColor(x, y).lightness() < 100
+    return dark > 20
+
+
+def _writable(path: Path) -> None:
+    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+
+
+def test_a_demo_pdf_opens_with_its_page_count(
+    qtbot: QtBot, viewer: EvidenceViewer, session: VisitSession
+) -> None:
+    doc = session.data.document(TCD_PROTOCOL)
+    assert doc is not None
+    pages = len(PdfReader(session.blob_path(doc.sha256)).pages)
+    assert viewer.show_document(TCD_PROTOCOL)
+    qtbot.waitUntil(viewer.showing_pdf, timeout=10_000)
+    assert viewer.page_total() == pages == 2
+    assert viewer.page_count.text() == f"of {pages}"
+    assert viewer.title.text() == doc.title
+    assert viewer.current_page() == 0
+    viewer.view.setFocus()
+    qtbot.keyClick(viewer.view, Qt.Key.Key_PageDown)
+    assert viewer.current_page() == 1 and viewer.page.value() == 2
+    qtbot.keyClick(viewer.view, Qt.Key.Key_PageUp)
+    assert viewer.current_page() == 0
+    viewer.page.setValue(2)
+    assert viewer.current_page() == 1
+
+
+def test_search_finds_a_word_and_jumps_to_its_page(qtbot: QtBot, viewer: EvidenceViewer) -> None:
+    viewer.show_document(TCD_PROTOCOL, search="capital programme")
+    qtbot.waitUntil(lambda: viewer.finder.results.count() >= 1, timeout=10_000)
+    qtbot.waitUntil(lambda: viewer.current_page() == 1, timeout=5_000)
+    assert viewer.view.currentSearchResultIndex() == 0
+    assert viewer.finder.results.count() == viewer.finder.count()
+    assert viewer.finder.results.item(0).text().startswith("p. 2 · ")
+    assert "capital programme" in viewer.finder.results.item(0).text()
+    assert "1 of" in viewer.finder.label.text()
+    # A word on both pages: next result moves on, wrapping round.
+    viewer.finder.field.setText("TCD")
+    qtbot.keyClick(viewer.finder.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: viewer.finder.results.count() >= 2, timeout=10_000)
+    first = viewer.finder.results.currentRow()
+    viewer.finder.next()
+    assert viewer.finder.results.currentRow() == (first + 1) % viewer.finder.count()
+    viewer.resize(1200, 800)
+    qtbot.waitUntil(lambda: _has_ink(viewer), timeout=10_000)  # pages render in the background
+    ARTIFACTS.mkdir(exist_ok=True)
+    viewer.grab().save(str(ARTIFACTS / "evidence_viewer.png"))
+
+
+def test_zoom_and_fit_width(qtbot: QtBot, viewer: EvidenceViewer) -> None:
+    viewer.show_document(TCD_PROTOCOL)
+    qtbot.waitUntil(viewer.showing_pdf, timeout=10_000)
+    assert viewer.fit.isChecked() and viewer.zoom_label.text() == ""
+    before = viewer.view.zoomFactor()
+    viewer.zoom_in.click()
+    assert viewer.view.zoomFactor() == pytest.approx(before * 1.25)
+    assert viewer.zoom_label.text().endswith("%")
+    assert not viewer.fit.isChecked()
+    viewer.fit.click()
+    assert viewer.fit.isChecked() and viewer.zoom_label.text() == ""
+
+
+def test_the_document_list_filters(viewer: EvidenceViewer, qtmodeltester: ModelTester) -> None:
+    qtmodeltester.check(viewer.documents_model)
+    total = viewer.proxy.rowCount()
+    viewer.filter.setText("HN-209")  # by a linked standard's ref
+    assert 0 < viewer.proxy.rowCount() < total
+    viewer.filter.setText("protocol")
+    titles = [
+        viewer.proxy.index(r, 0).data(Qt.ItemDataRole.AccessibleTextRole)
+        for r in range(viewer.proxy.rowCount())
+    ]
+    assert titles and all("protocol" in t.lower() for t in titles)
+
+
+def test_a_missing_document_says_how_to_restore_it(
+    qtbot: QtBot, viewer: EvidenceViewer, session: VisitSession
+) -> None:
+    doc = session.data.document("E001")
+    assert doc is not None
+    blob = session.blob_path(doc.sha256)
+    _writable(blob.parent)
+    blob.unlink()
+    viewer.show_document("E001")
+    assert not viewer.showing_pdf()
+    assert viewer.message.text() == MISSING
+    assert not viewer.system_button.isVisibleTo(viewer)
+
+
+def test_a_damaged_document_is_reported(
+    qtbot: QtBot, viewer: EvidenceViewer, session: VisitSession
+) -> None:
+    doc = session.data.document("E002")
+    assert doc is not None
+    blob = session.blob_path(doc.sha256)
+    _writable(blob)
+    blob.write_bytes(b"this is not a PDF any more")
+    viewer.show_document("E002")
+    qtbot.waitUntil(lambda: viewer.message.text() == DAMAGED, timeout=10_000)
+    assert viewer.system_button.isVisibleTo(viewer)
+
+
+def test_a_document_that_is_not_a_pdf_offers_the_system_viewer(
+    qtbot: QtBot, viewer: EvidenceViewer, session: VisitSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = session.data.documents[0]
+    word = dataclasses.replace(doc, id="W1", file="rota.docx", title="Rota")
+    viewer.load(word)
+    assert not viewer.showing_pdf()
+    assert "DOCX" in viewer.message.text() and "PDFs only" in viewer.message.text()
+    assert viewer.system_button.isVisibleTo(viewer)
+    opened: list[str] = []
+    monkeypatch.setattr(
+        "ui.evidence_viewer.window.QDesktopServices.openUrl",
+        staticmethod(lambda url: opened.append(url.toLocalFile()) or True),
+    )
+    viewer.system_button.click()
+    qtbot.waitUntil(lambda: bool(opened), timeout=10_000)
+    copy = Path(opened[0])
+    assert copy.name == "rota.docx"
+    assert copy.read_bytes() == session.blob_path(doc.sha256).read_bytes()
+
+
+def test_an_unknown_document_id(viewer: EvidenceViewer) -> None:
+    assert not viewer.show_document("E999")
+    assert "no document" in viewer.message.text()

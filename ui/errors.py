@@ -1,0 +1,57 @@
+"""The one function that tells the user something went wrong.
+
+Errors a user can cause (``USER_ERRORS``: a bad kit, a file that is not an image, a damaged
+workspace) are expected: their message says what happened and what to do, and is shown as it
+is. Anything else is a fault of ours: logged with its traceback and context, and the user gets
+one polite sentence that says where the details are. Never a traceback on screen.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from reviewer_app.errors import USER_ERRORS
+
+log = logging.getLogger(__name__)
+
+TITLE = "Reviewer App"
+
+
+def log_file() -> str:
+    """Where the log is written, for the user's message (the app sets up a file handler)."""
+    for handler in logging.getLogger().handlers:
+        name = getattr(handler, "baseFilename", None)
+        if name:
+            return str(name)
+    return "the app's log file"
+
+
+def error_message(exc: BaseException, what: str = "") -> str:
+    """The sentence the user sees for ``exc`` (logs it first when it is our fault)."""
+    if isinstance(exc, USER_ERRORS):
+        text = str(exc) or exc.__class__.__name__
+        return f"Could not {what}: {text}" if what else text
+    log.error("unexpected error%s", f" while trying to {what}" if what else "", exc_info=exc)
+    doing = f" while trying to {what}" if what else ""
+    return (
+        f"Something went wrong{doing}. Your earlier work is safe.\n\n"
+        f"The details are in {log_file()}; please pass them on to the review service."
+    )
+
+
+def report_error(parent: QWidget | None, exc: BaseException, what: str = "") -> QMessageBox:
+    """Show ``exc`` to the user once, in a window-modal message that does not block the caller."""
+    user_error = isinstance(exc, USER_ERRORS)
+    box = QMessageBox(parent)
+    box.setWindowTitle(TITLE)
+    box.setIcon(QMessageBox.Icon.Warning if user_error else QMessageBox.Icon.Critical)
+    box.setText(error_message(exc, what))
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.setAccessibleName("Error message")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box

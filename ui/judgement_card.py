@@ -1,0 +1,225 @@
+"""My judgement of the shown standard for one component: four choices, a reason, a suggestion.
+
+The reason is saved when the box loses the focus and after a pause in typing (never on every
+keystroke); a judgement made while a reason is being typed carries it along. Not met and N/A ask
+for a reason until one is given. The lettered parts' ticks suggest a judgement that the
+reviewer applies with "Use"; a suggestion never changes the judgement by itself.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QWidget,
+)
+
+from reviewer_app.visit_data import VisitData
+from reviewer_app.visit_model import (
+    JUDGEMENT_LABELS,
+    JUDGEMENTS,
+    MET,
+    NEEDS_REASON,
+    Judgement,
+    suggest_from_parts,
+)
+from ui import shortcuts
+from ui.bridge import SessionBridge
+from ui.judgement_icons import judgement_icon
+from ui.text_style import Card, muted, tone
+
+REASON_PAUSE_MS = 1000
+KEYS = (
+    shortcuts.JUDGE_MET,
+    shortcuts.JUDGE_NOT_MET,
+    shortcuts.JUDGE_NOT_APPLICABLE,
+    shortcuts.JUDGE_NOT_ASSESSED,
+)
+
+
+class JudgementCard(Card):
+    def __init__(self, bridge: SessionBridge, parent: QWidget) -> None:
+        super().__init__("My judgement", "#1f6fb2", parent)
+        self.bridge = bridge
+        self.session = bridge.session
+        self.ref: str | None = None
+        self.component = ""
+        self._reason_for: tuple[str, str] | None = None
+        self._reason_dirty = False
+        self._build_choices()
+        self._build_reason()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REASON_PAUSE_MS)
+        self._timer.timeout.connect(self.flush)
+
+    @property
+    def data(self) -> VisitData:
+        return self.session.data
+
+    def _build_choices(self) -> None:
+        radios = QHBoxLayout()
+        self.choice = QButtonGroup(self)
+        self.radios: dict[str, QRadioButton] = {}
+        for value, key in zip(JUDGEMENTS, KEYS, strict=True):
+            label = JUDGEMENT_LABELS[value]
+            radio = QRadioButton(label, self)
+            radio.setIcon(judgement_icon(value))
+            radio.setAccessibleName(label)
+            radio.setToolTip(f"{label} (key {key[0]}, or {key[1]})")
+            self.choice.addButton(radio)
+            self.radios[value] = radio
+            radio.clicked.connect(lambda _c=False, v=value: self.judge(v))
+            radios.addWidget(radio)
+        radios.addStretch(1)
+        hint = "  ·  ".join(
+            f"{k[0]} {JUDGEMENT_LABELS[v]}" for v, k in zip(JUDGEMENTS, KEYS, strict=True)
+        )
+        self.keys_hint = QLabel(f"Keys: {hint}", self)
+        self.keys_hint.setAccessibleName("Judgement keys")
+        self.keys_hint.setWordWrap(True)
+        muted(self.keys_hint)
+        suggestion = QHBoxLayout()
+        self.suggestion = QLabel(self)
+        self.suggestion.setAccessibleName("Suggestion from the ticked parts")
+        self.use_button = QPushButton("Use", self)
+        self.use_button.setAccessibleName("Use the suggested judgement")
+        self.use_button.setToolTip(f"Use the suggested judgement ({shortcuts.USE_SUGGESTION[0]})")
+        self.use_button.clicked.connect(self.use_suggestion)
+        suggestion.addWidget(self.suggestion)
+        suggestion.addWidget(self.use_button)
+        suggestion.addStretch(1)
+        self.layout_.addLayout(radios)
+        self.layout_.addWidget(self.keys_hint)
+        self.layout_.addLayout(suggestion)
+
+    def _build_reason(self) -> None:
+        self.reason = QPlainTextEdit(self)
+        self.reason.setAccessibleName("Reason for my judgement")
+        self.reason.setPlaceholderText(
+            "Reason: what you saw, and for Not met what is missing (needed for Not met and N/A)"
+        )
+        self.reason.setTabChangesFocus(True)
+        self.reason.setFixedHeight(self.reason.fontMetrics().lineSpacing() * 5 + 12)
+        self.reason.textChanged.connect(self._reason_edited)
+        self.reason.installEventFilter(self)
+        self.warning = QLabel(self)
+        self.warning.setAccessibleName("Reason needed")
+        self.warning.setStyleSheet(f"color:{tone(self, '#b3261e', '#ff8a80')}; font-weight:bold;")
+        self.layout_.addWidget(self.reason)
+        self.layout_.addWidget(self.warning)
+
+    # -- showing --------------------------------------------------------------------------------
+
+    def show_for(self, ref: str, component: str, component_name: str) -> None:
+        """Show my judgement of ``ref`` for ``component`` (saving a reason still being typed)."""
+        self.flush()
+        self.ref, self.component = ref, component
+        self.setTitle(f"My judgement — {component_name}")
+        self._set_reason_text(self.judgement().reason)
+        self.refresh()
+
+    def judgement(self) -> Judgement:
+        assert self.ref is not None
+        return self.data.judgement(self.ref, self.component)
+
+    def changed(self) -> None:
+        """The judgement changed in the session (an edit, an undo or a redo)."""
+        if not self._reason_dirty:
+            self._set_reason_text(self.judgement().reason)
+        self.refresh()
+
+    def refresh(self) -> None:
+        j = self.judgement()
+        self.radios[j.value].setChecked(True)
+        self._refresh_warning(j.value)
+        self._refresh_suggestion(j)
+
+    def _refresh_warning(self, value: str) -> None:
+        needs = value in NEEDS_REASON and not self.reason.toPlainText().strip()
+        self.warning.setText(f"A reason is needed for {JUDGEMENT_LABELS[value]}" if needs else "")
+        self.warning.setVisible(needs)
+
+    def suggested(self) -> str | None:
+        if self.ref is None:
+            return None
+        labels = [p.label for p in self.data.by_ref[self.ref].parts]
+        return suggest_from_parts(labels, self.judgement().parts)
+
+    def _refresh_suggestion(self, j: Judgement) -> None:
+        suggestion = self.suggested()
+        labels = [p.label for p in self.data.by_ref[j.ref].parts]
+        show = suggestion is not None and suggestion != j.value
+        if suggestion == MET:
+            what = f"Parts {labels[0]}–{labels[-1]} all ticked" if len(labels) > 1 else "Ticked"
+        else:
+            what = "Not ticked: " + ", ".join(label for label in labels if not j.parts.get(label))
+        if show and suggestion is not None:
+            self.suggestion.setText(f"{what}: suggests {JUDGEMENT_LABELS[suggestion]}")
+        self.suggestion.setVisible(show)
+        self.use_button.setVisible(show)
+
+    # -- acting ---------------------------------------------------------------------------------
+
+    def judge(self, value: str) -> None:
+        """Record my judgement (with the reason being typed, if any)."""
+        if self.ref is None or value not in JUDGEMENTS:
+            return
+        self._timer.stop()
+        reason = self.reason.toPlainText() if self._reason_dirty else None
+        self._reason_dirty = False
+        if value == self.judgement().value and reason is None:
+            return
+        self.radios[value].setChecked(True)
+        self._refresh_warning(value)
+        future = self.session.set_judgement(self.ref, self.component, value, reason)
+        self.bridge.run(future, f"judge {self.ref}")
+
+    def use_suggestion(self) -> None:
+        suggestion = self.suggested()
+        if suggestion is not None:
+            self.judge(suggestion)
+
+    def _reason_edited(self) -> None:
+        if self._reason_for is None:
+            return
+        self._reason_dirty = True
+        self._timer.start()
+        self._refresh_warning(self.judgement().value)
+
+    def flush(self) -> None:
+        """Save the reason being typed, if it differs from the saved one."""
+        self._timer.stop()
+        if not self._reason_dirty or self._reason_for is None:
+            return
+        self._reason_dirty = False
+        ref, component = self._reason_for
+        text = self.reason.toPlainText()
+        if text != self.data.judgement(ref, component).reason:
+            self.bridge.run(self.session.set_reason(ref, component, text), f"reason for {ref}")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.reason and event.type() == QEvent.Type.FocusOut:
+            self.flush()
+        return super().eventFilter(watched, event)
+
+    def _set_reason_text(self, text: str) -> None:
+        """Replace the reason shown, keeping the caret where it was as far as possible."""
+        self._reason_for = None  # what follows is not an edit by the reviewer
+        if self.reason.toPlainText() != text:
+            caret = self.reason.textCursor().position()
+            self.reason.setPlainText(text)
+            cursor = self.reason.textCursor()
+            cursor.setPosition(min(caret, len(text)), QTextCursor.MoveMode.MoveAnchor)
+            self.reason.setTextCursor(cursor)
+        self._reason_dirty = False
+        self._reason_for = (self.ref, self.component) if self.ref is not None else None
+
+    def focus_reason(self) -> None:
+        self.reason.setFocus(Qt.FocusReason.ShortcutFocusReason)

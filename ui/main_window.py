@@ -1,0 +1,361 @@
+"""The reviewer's window: navigator | the standard's page | timetable and observations.
+
+Given an open ``VisitSession`` (the start screen loads it). Every change goes through the
+``SessionBridge``; the status bar says whether everything is saved. The window reopens where
+the reviewer was (``session.data.position``), and remembers each move.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer_app.paths import AppPaths
+from reviewer_app.session import Change, VisitSession
+from reviewer_app.visit_model import (
+    CATEGORIES,
+    JUDGEMENT,
+    MET,
+    NOT_APPLICABLE,
+    NOT_ASSESSED,
+    NOT_MET,
+    OBSERVATION,
+)
+from ui import shortcuts
+from ui.actions import make_action
+from ui.bridge import SessionBridge
+from ui.errors import report_error
+from ui.navigator import NavigatorPanel
+from ui.standard_page import StandardPage
+from ui.text_style import heading, muted, tone
+from ui.timetable import TimetablePanel
+
+APP = "Reviewer App"
+
+
+class ReviewerWindow(QMainWindow):
+    def __init__(self, session: VisitSession, paths: AppPaths) -> None:
+        super().__init__()
+        self.session = session
+        self.paths = paths
+        self.bridge = SessionBridge(session, self)
+        self.viewer: Any = None
+        data = session.data
+        visit = data.visit
+        self.setAccessibleName("Reviewer window")
+        self.setWindowTitle(f"{'DEMO — ' if data.demo else ''}{visit.title} — {APP}")
+        self.resize(1400, 900)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 4, 8, 0)
+        self._build_header(central, layout)
+        self.navigator = NavigatorPanel(self.bridge, central)
+        self.page = StandardPage(self.bridge, central)
+        self.side = QTabWidget(central)
+        self.side.setAccessibleName("Timetable and observations")
+        self.timetable = TimetablePanel(data, self.side)
+        self.observations = QListWidget(self.side)
+        self.observations.setAccessibleName("My observations")
+        self.observations.setWordWrap(True)
+        self.side.addTab(self.timetable, "Timetable")
+        self.side.addTab(self.observations, "Observations")
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
+        self.splitter.setChildrenCollapsible(False)
+        for widget, stretch in ((self.navigator, 0), (self.page, 1), (self.side, 0)):
+            self.splitter.addWidget(widget)
+            self.splitter.setStretchFactor(self.splitter.indexOf(widget), stretch)
+        self.splitter.setSizes([350, 630, 420])
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self._build_status_bar()
+        self._build_menus()
+        self._connect()
+        self._fill_observations()
+        self._restore_position()
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _build_header(self, central: QWidget, layout: QVBoxLayout) -> None:
+        data = self.session.data
+        visit = data.visit
+        self.demo_banner = QLabel(
+            "DEMO — an invented visit for practice. Nothing here is real.", central
+        )
+        self.demo_banner.setAccessibleName("Demo visit notice")
+        self.demo_banner.setStyleSheet(
+            "background:#fff3b0; color:#4a3b00; padding:6px; font-weight:bold; border-radius:4px;"
+        )
+        self.demo_banner.setVisible(data.demo)
+        self.heading = QLabel(visit.title, central)
+        self.heading.setAccessibleName("Visit title")
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        heading(self.heading, 1.3)
+        me = visit.member(data.member_id)
+        who = f"You are {me.name} ({me.role}{', lead reviewer' if me.lead else ''})" if me else ""
+        self.who = QLabel(f"{who}  ·  {visit.start_date}  ·  {visit.venue}".strip(" ·"), central)
+        self.who.setAccessibleName("Who you are")
+        self.who.setTextFormat(Qt.TextFormat.PlainText)
+        muted(self.who)
+        layout.addWidget(self.demo_banner)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.who)
+
+    def _build_status_bar(self) -> None:
+        self.save_label = QLabel("All changes saved", self)
+        self.save_label.setAccessibleName("Saved state")
+        self.progress_label = QLabel(self)
+        self.progress_label.setAccessibleName("Progress")
+        self.statusBar().addPermanentWidget(self.save_label)
+        self.statusBar().addPermanentWidget(self.progress_label)
+        self._update_progress()
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        nav, page = self.navigator, self.page
+        visit = bar.addMenu("&Visit")
+        visit.addAction(
+            make_action(
+                self,
+                "Open &evidence viewer",
+                self.open_viewer,
+                shortcuts.EVIDENCE_VIEWER,
+                tip="Read the kit's documents",
+            )
+        )
+        visit.addSeparator()
+        visit.addAction(make_action(self, "&Close visit", self.close, shortcuts.CLOSE_VISIT))
+        edit = bar.addMenu("&Edit")
+        self.undo_action = make_action(self, "&Undo", self.bridge.undo, shortcuts.UNDO)
+        self.redo_action = make_action(self, "&Redo", self.bridge.redo, shortcuts.REDO)
+        edit.addActions([self.undo_action, self.redo_action])
+        edit.addSeparator()
+        edit.addAction(make_action(self, "&Find standards…", self.find_standards, shortcuts.FIND))
+        go = bar.addMenu("&Go")
+        go.addAction(
+            make_action(self, "&Next standard", nav.next_standard, shortcuts.NEXT_STANDARD)
+        )
+        go.addAction(
+            make_action(
+                self, "&Previous standard", nav.previous_standard, shortcuts.PREVIOUS_STANDARD
+            )
+        )
+        go.addSeparator()
+        go.addAction(
+            make_action(self, "Standards &list", self.focus_navigator, shortcuts.FOCUS_NAVIGATOR)
+        )
+        go.addAction(make_action(self, "My &reason", page.focus_reason, shortcuts.FOCUS_REASON))
+        go.addAction(make_action(self, "&Timetable", lambda: self.show_tab(0), shortcuts.TIMETABLE))
+        go.addAction(
+            make_action(self, "&Observations", lambda: self.show_tab(1), shortcuts.OBSERVATIONS)
+        )
+        go.addAction(make_action(self, "Next &pane", self.next_pane, shortcuts.NEXT_PANE))
+        record = bar.addMenu("&Record")
+        self.judge_actions = {}
+        for value, text, keys in (
+            (MET, "&Met", shortcuts.JUDGE_MET),
+            (NOT_MET, "&Not met", shortcuts.JUDGE_NOT_MET),
+            (NOT_APPLICABLE, "Not &applicable", shortcuts.JUDGE_NOT_APPLICABLE),
+            (NOT_ASSESSED, "Not &yet assessed", shortcuts.JUDGE_NOT_ASSESSED),
+        ):
+            action = make_action(
+                self,
+                text,
+                lambda v=value: self.judge(v),
+                keys,
+                tip=f"Judge the shown standard: {text.replace('&', '')}",
+            )
+            self.judge_actions[value] = action
+            record.addAction(action)
+        record.addAction(
+            make_action(self, "&Use the suggestion", page.use_suggestion, shortcuts.USE_SUGGESTION)
+        )
+        record.addSeparator()
+        record.addAction(
+            make_action(self, "Add &evidence seen…", page.add_evidence, shortcuts.ADD_EVIDENCE)
+        )
+        record.addAction(make_action(self, "Add n&ote…", page.add_note, shortcuts.ADD_NOTE))
+        record.addAction(
+            make_action(self, "Add o&bservation…", page.add_observation, shortcuts.ADD_OBSERVATION)
+        )
+        record.addAction(make_action(self, "Add &photo…", page.add_photo, shortcuts.ADD_PHOTO))
+        view = bar.addMenu("V&iew")
+        for name, box in nav.filter_boxes.items():
+            action = make_action(self, f"Only: {box.text()}", box.setChecked, None, checkable=True)
+            action.setObjectName(f"action_filter_{name}")
+            box.toggled.connect(action.setChecked)
+            view.addAction(action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(
+            make_action(self, "&Keyboard shortcuts", self.show_shortcuts, shortcuts.SHORTCUTS_HELP)
+        )
+        self._update_history()
+
+    def _connect(self) -> None:
+        bridge = self.bridge
+        bridge.saving.connect(self._saving)
+        bridge.saved.connect(self._saved)
+        bridge.failed.connect(self._failed)
+        bridge.history_changed.connect(self._update_history)
+        bridge.changed.connect(self._on_changed)
+        self.navigator.standard_selected.connect(self._standard_selected)
+        self.navigator.component_changed.connect(self._component_changed)
+        self.page.open_document.connect(self.open_viewer)
+        self.timetable.standard_activated.connect(self.go_to)
+        self.observations.itemActivated.connect(self._observation_activated)
+
+    # -- moving ---------------------------------------------------------------------------------
+
+    def _restore_position(self) -> None:
+        position = self.session.data.position
+        if position is not None:
+            ref, component = position
+            self.navigator.set_component(component)
+            if self.navigator.select(ref):
+                return
+        self.navigator.next_standard()
+
+    def go_to(self, ref: str) -> None:
+        if self.navigator.select(ref):
+            self.page.show_standard(ref, self.navigator.component)
+
+    def _standard_selected(self, ref: str) -> None:
+        component = self.navigator.component
+        self.page.show_standard(ref, component)
+        self.bridge.remember_position(ref, component)
+
+    def _component_changed(self, component: str) -> None:
+        self.page.set_component(component)
+        self._update_progress()
+        if self.page.ref is not None:
+            self.bridge.remember_position(self.page.ref, component)
+
+    def judge(self, value: str) -> None:
+        self.page.judge(value)
+
+    def find_standards(self) -> None:
+        self.navigator.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.navigator.search.selectAll()
+
+    def focus_navigator(self) -> None:
+        self.navigator.tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_tab(self, index: int) -> None:
+        self.side.setCurrentIndex(index)
+        self.side.currentWidget().setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def next_pane(self) -> None:
+        panes = [self.navigator.tree, self.page, self.side]
+        focus = QApplication.focusWidget()
+        at = next(
+            (i for i, p in enumerate(panes) if focus and (p is focus or p.isAncestorOf(focus))), -1
+        )
+        target = panes[(at + 1) % len(panes)]
+        target.setFocus(Qt.FocusReason.TabFocusReason)
+        if target is self.page:
+            self.page.judgement.focusNextChild()
+
+    def open_viewer(self, doc_id: str = "", search: str = "") -> None:
+        """Open the evidence viewer (made on first use: QtPdf is slow to load)."""
+        try:
+            if self.viewer is None:
+                from ui.evidence_viewer import EvidenceViewer  # noqa: PLC0415
+
+                self.viewer = EvidenceViewer(self.session, self)
+            if doc_id:
+                self.viewer.show_document(doc_id, search)
+            self.viewer.show()
+            self.viewer.raise_()
+            self.viewer.activateWindow()
+        except Exception as exc:  # noqa: BLE001 - reported to the user once, politely
+            report_error(self, exc, "open the evidence viewer")
+
+    # -- keeping up -----------------------------------------------------------------------------
+
+    def _on_changed(self, change: Change) -> None:
+        if change.entity == JUDGEMENT:
+            self._update_progress()
+        elif change.entity == OBSERVATION:
+            self._fill_observations()
+
+    def _update_progress(self) -> None:
+        done, total = self.session.data.progress(self.navigator.component)
+        self.progress_label.setText(f"Assessed {done} of {total}")
+
+    def _update_history(self) -> None:
+        self.undo_action.setEnabled(self.bridge.can_undo())
+        self.redo_action.setEnabled(self.bridge.can_redo())
+
+    def _saving(self) -> None:
+        self.save_label.setStyleSheet("")
+        self.save_label.setText("Saving…")
+
+    def _saved(self, message: str) -> None:
+        self.save_label.setStyleSheet("")
+        self.save_label.setText(message)
+
+    def _failed(self, message: str) -> None:
+        self.save_label.setStyleSheet(
+            f"color:{tone(self, '#b3261e', '#ff8a80')}; font-weight:bold;"
+        )
+        self.save_label.setText(message)
+
+    def _fill_observations(self) -> None:
+        self.observations.clear()
+        data = self.session.data
+        mine = [o for o in data.observations.values() if o.author in ("", data.member_id)]
+        for o in mine:
+            refs = f"  [{', '.join(o.refs)}]" if o.refs else ""
+            item = QListWidgetItem(f"{CATEGORIES[o.category]}{refs}\n{o.text}")
+            item.setData(Qt.ItemDataRole.UserRole, o.refs[0] if o.refs else "")
+            self.observations.addItem(item)
+        if not mine:
+            item = QListWidgetItem(
+                "No observations yet. Add one with "
+                f"{QKeySequence(shortcuts.ADD_OBSERVATION[0]).toString()}."
+            )
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.observations.addItem(item)
+
+    def _observation_activated(self, item: QListWidgetItem) -> None:
+        ref = item.data(Qt.ItemDataRole.UserRole)
+        if ref:
+            self.go_to(str(ref))
+
+    def show_shortcuts(self) -> None:
+        lines = []
+        for menu in self.menuBar().findChildren(QWidget):
+            for action in menu.actions():
+                if action.shortcut().isEmpty():
+                    continue
+                keys = ", ".join(
+                    k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()
+                )
+                lines.append(f"{action.text().replace('&', '')}: {keys}")
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setText("\n".join(dict.fromkeys(lines)))
+        box.setAccessibleName("Keyboard shortcuts")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Save the reason being typed, then let the worker finish everything and close."""
+        self.page.flush()
+        if self.viewer is not None:
+            self.viewer.close()
+        self.bridge.close()
+        super().closeEvent(event)

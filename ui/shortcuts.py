@@ -1,0 +1,44 @@
+"""Every keyboard shortcut of the reviewer's window, named once.
+
+Each constant is a tuple of key sequences (the first is the one menus show). The plain digits
+1-4 judge the shown standard; text boxes claim printable keys before shortcuts are looked up
+(Qt's ShortcutOverride), so typing "2" into a reason never judges anything. Alt+1..4 judge from
+anywhere, including from inside a text box.
+
+Choices avoid the keys text editing needs (Ctrl+Left/Right, Ctrl+Up/Down, Home/End, Ctrl+A...)
+and the platform's standard Open (Ctrl+O) and Print (Ctrl+P).
+"""
+
+from __future__ import annotations
+
+Keys = tuple[str, ...]
+
+# -- moving around ---------------------------------------------------------------------------
+NEXT_STANDARD: Keys = ("Alt+Down", "Ctrl+]", "F8")
+PREVIOUS_STANDARD: Keys = ("Alt+Up", "Ctrl+[", "Shift+F8")
+FIND: Keys = ("Ctrl+F",)
+FOCUS_NAVIGATOR: Keys = ("Ctrl+L",)
+FOCUS_REASON: Keys = ("Ctrl+R",)
+NEXT_PANE: Keys = ("F6",)
+TIMETABLE: Keys = ("Ctrl+T",)
+OBSERVATIONS: Keys = ("Ctrl+Shift+L",)
+
+# -- judging (plain digits only where no text box has the focus) ------------------------------
+JUDGE_MET: Keys = ("1", "Alt+1")
+JUDGE_NOT_MET: Keys = ("2", "Alt+2")
+JUDGE_NOT_APPLICABLE: Keys = ("3", "Alt+3")
+JUDGE_NOT_ASSESSED: Keys = ("4", "Alt+4")
+USE_SUGGESTION: Keys = ("Ctrl+U",)
+
+# -- recording --------------------------------------------------------------------------------
+ADD_EVIDENCE: Keys = ("Ctrl+E",)
+ADD_NOTE: Keys = ("Ctrl+N",)
+ADD_OBSERVATION: Keys = ("Ctrl+Shift+O",)
+ADD_PHOTO: Keys = ("Ctrl+Shift+P",)
+
+# -- editing and the visit ---------------------------------------------------------------------
+UNDO: Keys = ("Ctrl+Z",)
+REDO: Keys = ("Ctrl+Shift+Z", "Ctrl+Y")
+EVIDENCE_VIEWER: Keys = ("Ctrl+Shift+E",)
+CLOSE_VISIT: Keys = ("Ctrl+W",)
+SHORTCUTS_HELP: Keys = ("F1",)

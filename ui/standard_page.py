@@ -1,0 +1,332 @@
+"""The standard's page: what the standard asks, what the provider claims, and my judgement.
+
+The page reads only the session's in-memory data and changes it only through named operations
+run by the bridge. It redraws itself when a change concerns the standard it shows, keeping the
+reviewer's caret and scroll position. The reason is saved on focus-out and after a pause in
+typing, never on every keystroke.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer_app.session import Change, VisitSession
+from reviewer_app.visit_data import VisitData
+from reviewer_app.visit_model import (
+    CLAIM_LABELS,
+    JUDGEMENT,
+    parse_judgement_id,
+)
+from ui.bridge import SessionBridge
+from ui.judgement_card import JudgementCard
+from ui.standard_lists import RecordLists
+from ui.text_style import Card, clear_layout, heading, muted
+
+REASON_PAUSE_MS = 1000
+PAGE_WIDTH = 880
+
+
+class _ClickLabel(QLabel):
+    """A part's text: clicking it ticks the part's box, like a check box's own label."""
+
+    def __init__(self, text: str, box: QCheckBox) -> None:
+        super().__init__(text)
+        self.box = box
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def mousePressEvent(self, event: Any) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.box.click()
+        super().mousePressEvent(event)
+
+
+class StandardPage(QScrollArea):
+    open_document = Signal(str, str)  # document id, text to search for
+
+    def __init__(self, bridge: SessionBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.session: VisitSession = bridge.session
+        self.ref: str | None = None
+        self.component = ""
+        self.setAccessibleName("Standard")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._doc_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+        outer = QWidget()
+        outer.setAccessibleName("Standard page")
+        row = QHBoxLayout(outer)
+        body = QWidget(outer)
+        body.setMaximumWidth(PAGE_WIDTH)
+        row.addWidget(body, 1)
+        row.addStretch(0)
+        self.body = QVBoxLayout(body)
+        self.body.setSpacing(10)
+        self._build_header(body)
+        self._build_requirement(body)
+        self._build_claim(body)
+        self._build_judgement(body)
+        self.lists = RecordLists(bridge, self._context, body)
+        self.lists.open_document.connect(self.open_document)
+        self.body.addWidget(self.lists)
+        self.body.addStretch(1)
+        self.setWidget(outer)
+        bridge.changed.connect(self._on_changed)
+        self._show_nothing()
+
+    @property
+    def data(self) -> VisitData:
+        return self.session.data
+
+    def _context(self) -> tuple[str | None, str]:
+        return self.ref, self.component
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _label(self, parent: QWidget, name: str, *, wrap: bool = True) -> QLabel:
+        label = QLabel(parent)
+        label.setAccessibleName(name)
+        label.setWordWrap(wrap)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    def _build_header(self, body: QWidget) -> None:
+        self.section_label = self._label(body, "Section")
+        muted(self.section_label)
+        top = QHBoxLayout()
+        self.ref_label = self._label(body, "Reference", wrap=False)
+        heading(self.ref_label, 1.5)
+        self.key_badge = QLabel("KEY", body)
+        self.key_badge.setAccessibleName("Key standard")
+        self.key_badge.setToolTip("A key standard: used for headline figures")
+        self.key_badge.setStyleSheet(
+            "background:#f6c343; color:#3d2c00; font-weight:bold; padding:2px 8px;"
+            " border-radius:4px;"
+        )
+        top.addWidget(self.ref_label)
+        top.addWidget(self.key_badge)
+        top.addStretch(1)
+        self.title_label = self._label(body, "Title")
+        heading(self.title_label, 1.25)
+        self.body.addWidget(self.section_label)
+        self.body.addLayout(top)
+        self.body.addWidget(self.title_label)
+
+    def _build_requirement(self, body: QWidget) -> None:
+        self.requirement_heading = QLabel("Requirement", body)
+        heading(self.requirement_heading, 1.05)
+        self.requirement = self._label(body, "Requirement")
+        self.parts_box = QWidget(body)
+        self.parts_box.setAccessibleName("Lettered parts")
+        self.parts_layout = QVBoxLayout(self.parts_box)
+        self.parts_layout.setContentsMargins(12, 0, 0, 0)
+        self.part_boxes: dict[str, QCheckBox] = {}
+        self.evidence_expected = self._label(body, "Evidence expected")
+        self.evidence_expected.setTextFormat(Qt.TextFormat.RichText)
+        self.kit_notes = self._label(body, "Notes on the standard")
+        muted(self.kit_notes)
+        for w in (
+            self.requirement_heading,
+            self.requirement,
+            self.parts_box,
+            self.evidence_expected,
+            self.kit_notes,
+        ):
+            self.body.addWidget(w)
+
+    def _build_claim(self, body: QWidget) -> None:
+        self.claim_group = Card("Provider's self-assessment", "#7b8fb0", body)
+        layout = self.claim_group.layout_
+        self.claim = self._label(self.claim_group, "Provider's claim")
+        self.claim_comment = self._label(self.claim_group, "Provider's comment")
+        self.documents_label = QLabel("Documents in the kit for this standard:", self.claim_group)
+        self.documents_box = QVBoxLayout()
+        layout.addWidget(self.claim)
+        layout.addWidget(self.claim_comment)
+        layout.addWidget(self.documents_label)
+        layout.addLayout(self.documents_box)
+        self.body.addWidget(self.claim_group)
+
+    def _build_judgement(self, body: QWidget) -> None:
+        self.judgement = JudgementCard(self.bridge, body)
+        self.body.addWidget(self.judgement)
+
+    # -- showing --------------------------------------------------------------------------------
+
+    def _show_nothing(self) -> None:
+        self.ref_label.setText("")
+        self.title_label.setText("Choose a standard from the list")
+        for w in (
+            self.key_badge,
+            self.claim_group,
+            self.judgement,
+            self.lists,
+            self.requirement_heading,
+            self.parts_box,
+        ):
+            w.setVisible(False)
+
+    def show_standard(self, ref: str, component: str) -> None:
+        """Show ``ref`` as judged for ``component`` (saving any reason still being typed)."""
+        if (ref, component) == (self.ref, self.component):
+            return
+        self.judgement.flush()
+        self.ref, self.component = ref, component
+        std = self.data.by_ref[ref]
+        self.section_label.setText(std.section)
+        self.ref_label.setText(std.ref)
+        self.title_label.setText(std.title)
+        self.key_badge.setVisible(std.key)
+        self.requirement.setText(std.requirement)
+        self._build_parts()
+        self.evidence_expected.setText(
+            f"<b>Evidence expected:</b> {html.escape(std.evidence_expected)}"
+        )
+        self.evidence_expected.setVisible(bool(std.evidence_expected))
+        notes = "\n".join(f"{name}: {value}" for name, value in std.notes)
+        self.kit_notes.setText(notes)
+        self.kit_notes.setVisible(bool(notes))
+        for w in (self.claim_group, self.judgement, self.lists, self.requirement_heading):
+            w.setVisible(True)
+        self._show_claim()
+        self.judgement.show_for(ref, component, self._component_name())
+        self._refresh_parts()
+        self.lists.refresh()
+        self.verticalScrollBar().setValue(0)
+
+    def set_component(self, component: str) -> None:
+        if self.ref is not None:
+            self.show_standard(self.ref, component)
+
+    def _component_name(self) -> str:
+        return next(
+            (c.name for c in self.data.visit.components if c.id == self.component), self.component
+        )
+
+    def _build_parts(self) -> None:
+        clear_layout(self.parts_layout)
+        self.part_boxes = {}
+        assert self.ref is not None
+        std = self.data.by_ref[self.ref]
+        for part in std.parts:
+            line = QHBoxLayout()
+            box = QCheckBox(self.parts_box)
+            box.setAccessibleName(f"Part {part.label} met")
+            box.setToolTip(f"Tick when part {part.label} is met")
+            box.clicked.connect(lambda checked, label=part.label: self._tick(label, checked))
+            text = _ClickLabel(f"{part.label}.  {part.text}", box)
+            line.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
+            line.addWidget(text, 1)
+            self.parts_layout.addLayout(line)
+            self.part_boxes[part.label] = box
+        self.parts_box.setVisible(bool(std.parts))
+
+    def _show_claim(self) -> None:
+        assert self.ref is not None
+        self.claim_group.setTitle(f"Provider's self-assessment — {self._component_name()}")
+        entry = self.data.self_assessment.get((self.ref, self.component))
+        if entry is None:
+            self.claim.setText("No self-assessment was given for this component.")
+            self.claim_comment.setVisible(False)
+        else:
+            self.claim.setText(f"The provider claims: {CLAIM_LABELS.get(entry.claim, entry.claim)}")
+            self.claim_comment.setText(entry.comment)
+            self.claim_comment.setVisible(bool(entry.comment))
+        font = self.claim.font()
+        font.setBold(entry is not None)
+        self.claim.setFont(font)
+        clear_layout(self.documents_box)
+        docs = self.data.documents_for(self.ref)
+        for doc in docs:
+            button = QPushButton(self._doc_icon, doc.title, self.claim_group)
+            button.setAccessibleName(f"Open document {doc.title}")
+            button.setToolTip(f"Open {doc.title} in the evidence viewer")
+            button.setFlat(True)
+            button.setStyleSheet("text-align:left; padding:3px 6px;")
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.clicked.connect(lambda _c=False, d=doc.id: self.open_document.emit(d, ""))
+            self.documents_box.addWidget(button)
+        self.documents_label.setVisible(bool(docs))
+
+    def _refresh_parts(self) -> None:
+        parts = self.judgement.judgement().parts
+        for label, box in self.part_boxes.items():
+            box.setChecked(bool(parts.get(label)))
+
+    # -- acting ---------------------------------------------------------------------------------
+
+    def judge(self, value: str) -> None:
+        """Record my judgement for the shown standard (with the reason being typed, if any)."""
+        self.judgement.judge(value)
+
+    def use_suggestion(self) -> None:
+        self.judgement.use_suggestion()
+
+    def flush(self) -> None:
+        """Save the reason being typed (before moving away or closing)."""
+        self.judgement.flush()
+
+    def focus_reason(self) -> None:
+        self.judgement.focus_reason()
+        self.ensureWidgetVisible(self.judgement.reason)
+
+    def add_evidence(self) -> None:
+        self.lists.add_evidence()
+
+    def add_note(self) -> None:
+        self.lists.add_note()
+
+    def add_observation(self) -> None:
+        self.lists.add_observation()
+
+    def add_photo(self) -> None:
+        self.lists.add_photo()
+
+    def _tick(self, label: str, met: bool) -> None:
+        if self.ref is not None:
+            future = self.session.tick_part(self.ref, self.component, label, met)
+            self.bridge.run(future, f"part {label} of {self.ref}")
+
+    # -- keeping up -----------------------------------------------------------------------------
+
+    def _concerns(self, change: Change) -> bool:
+        if self.ref is None:
+            return False
+        if change.entity == JUDGEMENT:
+            ref, component, member = parse_judgement_id(change.entity_id)
+            return (ref, component, member) == (self.ref, self.component, self.data.member_id)
+        fields = change.fields or {}
+        return (
+            change.entity_id in self.lists.shown_ids
+            or fields.get("ref") == self.ref
+            or self.ref in (fields.get("refs") or ())
+        )
+
+    def _on_changed(self, change: Change) -> None:
+        if not self._concerns(change):
+            return
+        scroll = self.verticalScrollBar().value()
+        if change.entity == JUDGEMENT:
+            self.judgement.changed()
+            self._refresh_parts()
+        else:
+            self.lists.refresh()
+        self.verticalScrollBar().setValue(scroll)
+        QTimer.singleShot(0, lambda: self.verticalScrollBar().setValue(scroll))

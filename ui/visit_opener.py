@@ -1,0 +1,255 @@
+"""Opening a visit without blocking the UI thread: a kit, a workspace, or the demo.
+
+Every step that touches the disk runs on a worker (``ThreadPoolExecutor`` or the visit's storage
+worker) and comes back through ``ui.tasks.when_done``:
+
+    kit:   kit_team (verify) -> "who am I" -> open_kit (with progress) -> open_session -> opened
+    visit: open_session -> opened        (a damaged workspace -> its backups -> restore -> again)
+    demo:  prepare_demo -> open_session -> opened
+
+A problem the user can put right (a refused kit, a missing workspace) is shown in a dialog with
+its message; anything else is logged with its traceback and reported once, politely.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from reviewer_app.demo import build_demo_kit, demo_visit
+from reviewer_app.paths import AppPaths
+from reviewer_app.session import VisitSession
+from reviewer_app.visits import (
+    OpenedVisit,
+    WorkspaceDamaged,
+    kit_team,
+    open_kit,
+    open_session,
+    remembered_member,
+    restore_workspace,
+    workspace_path,
+)
+from ui.errors import report_error
+from ui.tasks import when_done
+from ui.who_am_i import WhoAmIDialog
+from ui.workspace_problem import WorkspaceProblemDialog
+
+log = logging.getLogger(__name__)
+
+
+def prepare_demo(paths: AppPaths) -> str:
+    """Make sure the demo visit has a workspace here; return its visit id (slow: off the UI).
+
+    The demo opens as the team's lead, so every part of the app can be tried.
+    """
+    visit = demo_visit()
+    if workspace_path(paths, visit.visit_id).exists():
+        return visit.visit_id
+    lead = visit.lead
+    assert lead is not None, "the demo visit has a lead"
+    paths.cache.mkdir(parents=True, exist_ok=True)
+    kit = paths.cache / "demo.rvkit"
+    build_demo_kit(kit)
+    return open_kit(kit, lead.member_id, paths=paths, demo=True).visit_id
+
+
+class VisitOpener(QObject):
+    """Runs the open flows for the start screen (and the app at start-up), one at a time."""
+
+    opened = Signal(object)  # VisitSession, loaded and ready
+    busy = Signal(str)  # what is happening now; "" when nothing is
+    kit_opened = Signal(object)  # Path of a kit opened into a workspace (for recent kits)
+    _progress = Signal(str, int, int)  # from open_kit's worker thread to the UI thread
+
+    def __init__(self, paths: AppPaths, window: QWidget, *, demo: bool = False) -> None:
+        super().__init__(window)
+        self.paths = paths
+        self.window = window
+        self.demo = demo
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="opener")
+        self._working = False
+        self._progress_dialog: QProgressDialog | None = None
+        self._progress.connect(self._show_progress)
+
+    @property
+    def working(self) -> bool:
+        return self._working
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
+
+    def background(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Run ``fn(*args)`` on the opener's worker thread (after any open in progress)."""
+        return self._pool.submit(fn, *args)
+
+    # -- the flows --------------------------------------------------------------------------------
+
+    def open_kit(self, kit: Path) -> bool:
+        """Check the kit, ask who I am (unless this visit already knows), then open it."""
+        if not self._start("Checking the visit kit…"):
+            return False
+
+        def check() -> tuple[Any, tuple[Any, ...], str]:
+            visit, team = kit_team(kit, paths=self.paths, demo=self.demo)
+            return visit, team, remembered_member(self.paths, visit.visit_id)
+
+        self._run(
+            self._pool.submit(check),
+            lambda checked: self._choose_member(kit, *checked),
+            "open this visit kit",
+        )
+        return True
+
+    def open_visit(self, visit_id: str, title: str = "") -> bool:
+        """Open the visit's workspace here (as the member chosen when its kit was opened)."""
+        if not self._start("Opening the visit…"):
+            return False
+        self._load(visit_id, title)
+        return True
+
+    def open_demo(self) -> bool:
+        """Prepare the demo visit (first time: build and open its kit) and open it as the lead."""
+        if not self._start("Preparing the demo visit…"):
+            return False
+        self._run(
+            self._pool.submit(prepare_demo, self.paths),
+            lambda visit_id: self._load(visit_id, "the demo visit"),
+            "open the demo visit",
+        )
+        return True
+
+    # -- steps ------------------------------------------------------------------------------------
+
+    def _choose_member(self, kit: Path, visit: Any, team: tuple[Any, ...], known: str) -> None:
+        member = known if visit.member(known) is not None else None
+        if member is None:
+            self.busy.emit("")
+            member = WhoAmIDialog.ask(self.window, visit.title, team)
+            if member is None:
+                self._finish()
+                return
+        self.busy.emit(f"Opening {visit.title}…")
+        dialog = QProgressDialog(f"Opening {visit.title}…", "", 0, 0, self.window)
+        dialog.setWindowTitle("Opening the visit kit")
+        dialog.setAccessibleName("Opening the visit kit")
+        dialog.setCancelButton(None)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.show()
+        self._progress_dialog = dialog
+        chosen: str = member
+        future = self._pool.submit(
+            open_kit,
+            kit,
+            chosen,
+            paths=self.paths,
+            demo=self.demo,
+            progress=self._progress.emit,
+        )
+
+        def stored(opened: OpenedVisit) -> None:
+            self._close_progress()
+            self.kit_opened.emit(kit)
+            self._load(opened.visit_id, visit.title)
+
+        self._run(
+            future,
+            stored,
+            "open this visit kit",
+            visit_id=visit.visit_id,
+            title=visit.title,
+        )
+
+    def _show_progress(self, stage: str, done: int, total: int) -> None:
+        dialog = self._progress_dialog
+        if dialog is None:
+            return
+        dialog.setLabelText(f"{stage}…")
+        dialog.setRange(0, max(total, 0))
+        dialog.setValue(min(done, total))
+
+    def _close_progress(self) -> None:
+        if self._progress_dialog is not None:
+            self._progress_dialog.close()
+            self._progress_dialog.deleteLater()
+            self._progress_dialog = None
+
+    def _load(self, visit_id: str, title: str) -> None:
+        self.busy.emit(f"Opening {title}…" if title else "Opening the visit…")
+        self._run(
+            open_session(self.paths, visit_id),
+            self._loaded,
+            "open this visit",
+            visit_id=visit_id,
+            title=title,
+        )
+
+    def _loaded(self, session: VisitSession) -> None:
+        self._working = False
+        self.opened.emit(session)  # first: the start screen is hidden before it goes idle
+        self._finish()
+
+    def _restore(self, visit_id: str, title: str, problem: WorkspaceDamaged) -> None:
+        self.busy.emit("")
+        backup = WorkspaceProblemDialog.ask(self.window, problem, title)
+        if backup is None:
+            self._finish()
+            return
+        self.busy.emit("Restoring the backup…")
+
+        def restored(kept: Path) -> None:
+            log.warning("restored %s from %s; the damaged file is %s", visit_id, backup, kept)
+            self._load(visit_id, title)
+
+        self._run(
+            self._pool.submit(restore_workspace, self.paths, visit_id, backup),
+            restored,
+            "restore the backup",
+        )
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _start(self, doing: str) -> bool:
+        if self._working:
+            return False
+        self._working = True
+        self.busy.emit(doing)
+        return True
+
+    def _finish(self) -> None:
+        self._close_progress()
+        self._working = False
+        self.busy.emit("")
+
+    def _run(
+        self,
+        future: Future[Any],
+        on_result: Callable[[Any], None],
+        what: str,
+        *,
+        visit_id: str = "",
+        title: str = "",
+    ) -> None:
+        def failed(exc: BaseException) -> None:
+            self._close_progress()
+            if isinstance(exc, WorkspaceDamaged) and visit_id:
+                self._restore(visit_id, title, exc)
+                return
+            self._finish()
+            report_error(self.window, exc, what)
+
+        def succeeded(result: Any) -> None:
+            try:
+                on_result(result)
+            except Exception as exc:  # a fault of ours in a step: reported, never stuck busy
+                failed(exc)
+
+        when_done(future, self, succeeded, failed)
