@@ -11,10 +11,10 @@ import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QIcon
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from reviewer_app import __version__
@@ -28,10 +28,12 @@ from ui.visit_opener import prepare_demo
 
 __all__ = ["AppController", "Start", "application", "choose_start", "prepare_demo", "run_app"]
 
+if TYPE_CHECKING:
+    from ui.main_window import ReviewerWindow
+
 log = logging.getLogger(__name__)
 
 APP_ICON = RESOURCES / "icons" / "reviewer-app.svg"
-CLOSE_VISIT_ACTION = "action_close_visit"  # the object name make_action gives "&Close visit"
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -84,7 +86,7 @@ def choose_start(
     return Start("start_screen")
 
 
-def _main_window(session: VisitSession, paths: AppPaths) -> QWidget:
+def _main_window(session: VisitSession, paths: AppPaths) -> ReviewerWindow:
     """The reviewer's window for a loaded session (imported here: it is the heavy part)."""
     from ui.main_window import ReviewerWindow  # noqa: PLC0415
 
@@ -153,27 +155,12 @@ class AppController(QObject):
             old.close()
         self._close_session()
         self.session = session
-        self._route_close_visit(window)
+        window.close_visit_requested.connect(self.show_start_screen)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         window.show()
         self.start_screen.hide()
         self._save_setting("last_visit_id", session.data.visit.visit_id)
         self.window_shown.emit(window)
-
-    def _route_close_visit(self, window: QWidget) -> None:
-        """ "Visit > Close visit" comes back here; closing the window itself ends the app.
-
-        The window may offer a ``close_visit_requested`` signal; else its "Close visit" action
-        (named by ``ui.actions.make_action``) is re-pointed at ``show_start_screen``.
-        """
-        signal = getattr(window, "close_visit_requested", None)
-        if signal is not None:
-            signal.connect(self.show_start_screen)
-            return
-        action = window.findChild(QAction, CLOSE_VISIT_ACTION)
-        if action is not None:
-            action.triggered.disconnect()
-            action.triggered.connect(lambda _checked=False: self.show_start_screen())
 
     def _kit_opened(self, kit: Any) -> None:
         self.settings.remember_kit(Path(kit).resolve())

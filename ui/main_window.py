@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -48,6 +48,9 @@ APP = "Reviewer App"
 
 
 class ReviewerWindow(QMainWindow):
+    # "Visit > Close visit": whoever shows this window (ui.app) goes back to the start screen.
+    close_visit_requested = Signal()
+
     def __init__(self, session: VisitSession, paths: AppPaths) -> None:
         super().__init__()
         self.session = session
@@ -137,7 +140,9 @@ class ReviewerWindow(QMainWindow):
             )
         )
         visit.addSeparator()
-        visit.addAction(make_action(self, "&Close visit", self.close, shortcuts.CLOSE_VISIT))
+        visit.addAction(make_action(
+                self, "&Close visit", self.close_visit_requested.emit, shortcuts.CLOSE_VISIT
+            ))
         edit = bar.addMenu("&Edit")
         self.undo_action = make_action(self, "&Undo", self.bridge.undo, shortcuts.UNDO)
         self.redo_action = make_action(self, "&Redo", self.bridge.redo, shortcuts.REDO)

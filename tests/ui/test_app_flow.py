@@ -14,7 +14,7 @@ from reviewer_app.demo import build_demo_kit, demo_visit
 from reviewer_app.paths import AppPaths
 from reviewer_app.settings import Settings
 from ui import app as app_module
-from ui.app import APP_ICON, CLOSE_VISIT_ACTION, AppController, Start, choose_start
+from ui.app import APP_ICON, AppController, Start, choose_start
 from ui.main_window import ReviewerWindow
 from ui.visit_opener import prepare_demo
 from ui.who_am_i import WhoAmIDialog
@@ -144,7 +144,7 @@ def test_close_visit_comes_back_to_the_start_screen(
 ) -> None:
     c = controller(demo=True)
     window = _started(qtbot, c)
-    action = window.findChild(QAction, CLOSE_VISIT_ACTION)
+    action = window.findChild(QAction, "action_close_visit")
     assert action is not None
     action.trigger()
     qtbot.waitUntil(lambda: c.start_screen.isVisible() and c.window is None, timeout=WAIT)
