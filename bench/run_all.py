@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["edit_latency.py", "kit_import.py", "kill_edits.py"]
+SCRIPTS = [
+    "edit_latency.py",
+    "kit_import.py",
+    "kill_edits.py",
+    "startup.py",
+    "navigation.py",
+    "ui_stall.py",
+]
 
 
 def main() -> int:
