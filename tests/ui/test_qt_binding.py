@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from pytestqt.qtbot import QtBot
 from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
 
 
 def test_void_qt_calls_leave_none_alone(qtbot: QtBot) -> None:

@@ -96,6 +96,7 @@ class TimetablePanel(QWidget):
         self.sessions_view.setItemDelegateForColumn(1, SessionDelegate(self.sessions_view))
         self.sessions_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.sessions_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.sessions_view.setTabKeyNavigation(False)  # Tab leaves the table (no trap)
         self.sessions_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.sessions_view.setWordWrap(True)
         self.sessions_view.verticalHeader().setVisible(False)
