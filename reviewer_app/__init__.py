@@ -2,9 +2,5 @@
 
 from __future__ import annotations
 
-from importlib import metadata
-
-try:
-    __version__ = metadata.version("reviewer-app")
-except metadata.PackageNotFoundError:  # running from a source tree or a frozen bundle
-    __version__ = "0.1.0"
+# The one place the version is written; pyproject.toml reads it from here.
+__version__ = "0.1.0"

@@ -9,13 +9,14 @@ logged with its traceback and summarised in one line, exit 1.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from reviewer_app import __version__, commands
-from reviewer_app.errors import USER_ERRORS
+from reviewer_app import __version__
+from reviewer_app.errors import is_user_error
 from reviewer_app.logs import setup_logging
 from reviewer_app.paths import AppPaths
 
@@ -58,13 +59,13 @@ def _keys_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="VAR",
         help="encrypt the private key with the passphrase in this environment variable",
     )
-    p.set_defaults(handler=commands.keys_generate)
+    p.set_defaults(handler="keys_generate")
     p = keys.add_parser("trust", help="trust kits signed with this public key")
     p.add_argument("public_key", type=Path, metavar="KEY.pub")
-    p.set_defaults(handler=commands.keys_trust)
+    p.set_defaults(handler="keys_trust")
     p = keys.add_parser("list", help="the keys this laptop trusts")
     _demo_flag(p)
-    p.set_defaults(handler=commands.keys_list)
+    p.set_defaults(handler="keys_list")
 
 
 def _kit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,11 +79,11 @@ def _kit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--key", type=Path, required=True, help="the signing key (private half)")
     p.add_argument("--passphrase-env", metavar="VAR", help="the key's passphrase is in VAR")
     p.add_argument("-o", "--out", type=Path, required=True, metavar="OUT.rvkit")
-    p.set_defaults(handler=commands.kit_build)
+    p.set_defaults(handler="kit_build")
     p = kit.add_parser("verify", help="check a kit's signature, hashes and contents")
     p.add_argument("file", type=Path)
     _demo_flag(p)
-    p.set_defaults(handler=commands.kit_verify)
+    p.set_defaults(handler="kit_verify")
 
 
 def _visit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -94,9 +95,9 @@ def _visit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("kit", type=Path)
     p.add_argument("--as", dest="member_id", required=True, metavar="MEMBER_ID")
     _demo_flag(p)
-    p.set_defaults(handler=commands.visit_open)
+    p.set_defaults(handler="visit_open")
     p = visit.add_parser("list", help="the visits with a workspace on this laptop")
-    p.set_defaults(handler=commands.visit_list)
+    p.set_defaults(handler="visit_list")
 
 
 def _demo_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -107,7 +108,7 @@ def _demo_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.add_argument("--standards", type=int, help="generate this many standards")
     p.add_argument("--evidence-files", type=int, help="generate this many evidence files")
     p.add_argument("--evidence-mb", type=float, help="total size of the evidence files (MB)")
-    p.set_defaults(handler=commands.demo_kit)
+    p.set_defaults(handler="demo_kit")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,17 +119,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     paths = AppPaths.from_environment()
     setup_logging(paths)
-    handler: Handler | None = args.handler
     try:
-        if handler is None:
+        if args.handler is None:
             return _open_window(args, paths)
+        # Imported only for a sub-command: the window starts without the kit machinery.
+        commands = importlib.import_module("reviewer_app.commands")
+        handler: Handler = getattr(commands, args.handler)
         return handler(args, paths)
-    except USER_ERRORS as exc:
-        print(f"reviewer-app: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        if is_user_error(exc):
+            print(f"reviewer-app: {exc}", file=sys.stderr)
+            return 2
         log.exception("command failed: %s", argv)
         print(
             f"reviewer-app: something went wrong ({type(exc).__name__}: {exc}). "

@@ -14,9 +14,8 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from reviewer_app.paths import DEMO_DIR
-from sync.keys import load_signing_key
-from sync.kit_builder import build_kit
+from reviewer_app.paths import DEMO_DIR, AppPaths
+from reviewer_app.visits import open_kit, workspace_path
 from sync.kit_model import (
     EvidenceDoc,
     KitManifest,
@@ -70,6 +69,10 @@ def build_demo_kit(
     the demo, with ``standards`` generated standards and ``evidence_files`` documents of
     ``evidence_mb`` megabytes in all (incompressible bytes, as real PDFs mostly are).
     """
+    # Imported here: the window reopens a prepared demo without the kit machinery.
+    from sync.keys import load_signing_key  # noqa: PLC0415
+    from sync.kit_builder import build_kit  # noqa: PLC0415
+
     key = load_signing_key(DEMO_PRIVATE_KEY)
     visit = demo_visit()
     if standards is None and evidence_files is None and evidence_mb is None:
@@ -160,3 +163,19 @@ def _synthetic_evidence(
         )
         out.append((doc, path))
     return out
+
+
+def prepare_demo(paths: AppPaths) -> str:
+    """Make sure the demo visit has a workspace here; return its visit id (slow the first time).
+
+    The demo opens as the team's lead, so every part of the app can be tried.
+    """
+    visit = demo_visit()
+    if workspace_path(paths, visit.visit_id).exists():
+        return visit.visit_id
+    lead = visit.lead
+    assert lead is not None, "the demo visit has a lead"
+    paths.cache.mkdir(parents=True, exist_ok=True)
+    kit = paths.cache / "demo.rvkit"
+    build_demo_kit(kit)
+    return open_kit(kit, lead.member_id, paths=paths, demo=True).visit_id

@@ -7,30 +7,42 @@ traceback and reported politely once.
 
 from __future__ import annotations
 
-from storage import NotAnImage, WorkspaceDamaged, WorkspaceMissing
-from sync.keys import KeyFileError
-from sync.kit_builder import KitBuildError
-from sync.kit_model import KitDataError
-from sync.kit_reader import KitRefused
-from sync.standards_import import InputFileError
+import functools
 
 
 class UserError(Exception):
     """A problem with what the user asked for; the message says how to put it right."""
 
 
-USER_ERRORS: tuple[type[BaseException], ...] = (
-    UserError,
-    KitRefused,
-    KitBuildError,
-    KitDataError,
-    KeyFileError,
-    InputFileError,
-    WorkspaceDamaged,
-    WorkspaceMissing,
-    NotAnImage,
-    FileNotFoundError,
-    IsADirectoryError,
-    NotADirectoryError,
-    PermissionError,
-)
+@functools.cache
+def user_error_types() -> tuple[type[BaseException], ...]:
+    """Every error a user can cause. Imported on first use: the window starts without the kit
+    and key machinery (cryptography, zip checks), and errors are rare."""
+    # The imports are here on purpose (start-up time): see the docstring.
+    from storage import NotAnImage, WorkspaceDamaged, WorkspaceMissing  # noqa: PLC0415
+    from sync.keys import KeyFileError  # noqa: PLC0415
+    from sync.kit_builder import KitBuildError  # noqa: PLC0415
+    from sync.kit_model import KitDataError  # noqa: PLC0415
+    from sync.kit_reader import KitRefused  # noqa: PLC0415
+    from sync.standards_import import InputFileError  # noqa: PLC0415
+
+    return (
+        UserError,
+        KitRefused,
+        KitBuildError,
+        KitDataError,
+        KeyFileError,
+        InputFileError,
+        WorkspaceDamaged,
+        WorkspaceMissing,
+        NotAnImage,
+        FileNotFoundError,
+        IsADirectoryError,
+        NotADirectoryError,
+        PermissionError,
+    )
+
+
+def is_user_error(exc: BaseException) -> bool:
+    """True when ``exc`` is the user's to put right (its message says how)."""
+    return isinstance(exc, user_error_types())

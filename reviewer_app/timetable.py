@@ -32,18 +32,20 @@ def _day(session: Session) -> date | None:
         return None
 
 
-def _at(session: Session, hhmm: str) -> datetime | None:
-    day = _day(session)
+def _at(day: date, hhmm: str) -> datetime | None:
     try:
         hours, minutes = (int(p) for p in hhmm.split(":", 1))
-        return datetime(day.year, day.month, day.day, hours, minutes) if day else None
+        return datetime(day.year, day.month, day.day, hours, minutes)
     except ValueError:
         return None
 
 
 def is_now(session: Session, now: datetime) -> bool:
     """The session's date and start-end contain ``now`` (start included, end excluded)."""
-    start, end = _at(session, session.start), _at(session, session.end)
+    day = _day(session)
+    if day is None:
+        return False
+    start, end = _at(day, session.start), _at(day, session.end)
     moment = now.replace(tzinfo=None)
     return start is not None and end is not None and start <= moment < end
 

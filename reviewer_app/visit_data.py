@@ -25,7 +25,6 @@ from reviewer_app.visit_model import (
     Note,
     Observation,
     Photo,
-    judgement_id,
 )
 from storage import Workspace
 from sync.kit_model import SelfAssessmentEntry, Standard, VisitDetails
@@ -71,9 +70,14 @@ class VisitData:
     photos: dict[str, Photo] = field(default_factory=dict)
     observations: dict[str, Observation] = field(default_factory=dict)
     by_ref: dict[str, Standard] = field(default_factory=dict)
+    # The judgements again, keyed by (ref, component, member): reading one needs no entity id.
+    _judged: dict[tuple[str, str, str], Judgement] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.by_ref = {s.ref: s for s in self.standards}
+        self._judged = {(j.ref, j.component, j.member_id): j for j in self.judgements.values()}
 
     # -- keeping up to date -------------------------------------------------------------------
 
@@ -83,17 +87,22 @@ class VisitData:
         if table is None or make is None:
             return
         records: dict[str, Any] = getattr(self, table)
-        if fields is None:
-            records.pop(entity_id, None)
-        else:
+        old = records.pop(entity_id, None) if fields is None else None
+        if fields is not None:
             records[entity_id] = make(entity_id, fields)
+        if entity == JUDGEMENT:
+            if fields is not None:
+                new: Judgement = records[entity_id]
+                self._judged[(new.ref, new.component, new.member_id)] = new
+            elif isinstance(old, Judgement):
+                self._judged.pop((old.ref, old.component, old.member_id), None)
 
     # -- questions the window asks ------------------------------------------------------------
 
     def judgement(self, ref: str, component: str, member_id: str | None = None) -> Judgement:
-        jid = judgement_id(ref, component, member_id or self.member_id)
-        found = self.judgements.get(jid)
-        return found or Judgement(ref, component, member_id or self.member_id)
+        member = member_id or self.member_id
+        found = self._judged.get((ref, component, member))
+        return found or Judgement(ref, component, member)
 
     def applies(self, ref: str, component: str) -> bool:
         return component in self.by_ref[ref].applies_to

@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewer_app.device import device_id
 from reviewer_app.errors import UserError
@@ -30,9 +31,11 @@ from storage import (
     restore_backup,
 )
 from storage import WorkspaceDamaged as WorkspaceDamaged  # noqa: PLC0414 (re-export for ui/)
-from sync.keys import TrustStore, key_id, load_public_key
 from sync.kit_model import KitManifest, Member, VisitDetails
-from sync.kit_reader import VerifiedKit, read_kit, verify_kit
+
+if TYPE_CHECKING:
+    from sync.keys import TrustStore
+    from sync.kit_reader import VerifiedKit
 
 WORKSPACE_FILE = "workspace.sqlite"
 DEMO_PUBLIC_KEY = DEMO_DIR / "demo_key.pub"
@@ -54,7 +57,13 @@ class OpenedVisit:
     reissued: bool
 
 
+# The kit and key modules (cryptography, zip checks) are imported where they are used, so the
+# window opens a visit already on this laptop without loading them (start-up time).
+
+
 def trust_store(paths: AppPaths, *, demo: bool) -> TrustStore:
+    from sync.keys import TrustStore  # noqa: PLC0415 (see above)
+
     """The keys this laptop trusts: the user's, the app's, and the demo key only in demo mode."""
     dirs = [paths.trusted_keys, BUNDLED_KEYS_DIR]
     if demo:
@@ -63,6 +72,8 @@ def trust_store(paths: AppPaths, *, demo: bool) -> TrustStore:
 
 
 def demo_key_id() -> str:
+    from sync.keys import key_id, load_public_key  # noqa: PLC0415
+
     return key_id(load_public_key(DEMO_PUBLIC_KEY))
 
 
@@ -84,6 +95,8 @@ def open_kit(
     """
     paths.staging.mkdir(parents=True, exist_ok=True)
     try:
+        from sync.kit_reader import read_kit  # noqa: PLC0415
+
         with read_kit(kit, trust=trust_store(paths, demo=demo), staging_root=paths.staging) as vk:
             return _install(vk, member_id, paths=paths, progress=progress)
     finally:
@@ -189,6 +202,8 @@ def forget_staging(paths: AppPaths) -> None:
 
 def kit_team(kit: Path, *, paths: AppPaths, demo: bool) -> tuple[VisitDetails, tuple[Member, ...]]:
     """Check a kit and return its visit and team, for choosing "who am I" before opening it."""
+    from sync.kit_reader import verify_kit  # noqa: PLC0415
+
     manifest = verify_kit(kit, trust=trust_store(paths, demo=demo))
     return manifest.visit, manifest.visit.team
 

@@ -8,23 +8,24 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from reviewer_app import __version__
+from reviewer_app.demo import prepare_demo
 from reviewer_app.paths import RESOURCES, AppPaths
 from reviewer_app.session import VisitSession
 from reviewer_app.settings import Settings
 from reviewer_app.visits import forget_staging, workspace_exists
 from ui.errors import report_error
 from ui.start_screen import StartScreen
-from ui.visit_opener import prepare_demo
 
 __all__ = ["AppController", "Start", "application", "choose_start", "prepare_demo", "run_app"]
 
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 APP_ICON = RESOURCES / "icons" / "reviewer-app.svg"
+# Going straight into a visit, the start screen shows only if opening takes longer than this.
+START_SCREEN_AFTER_MS = 400
+NEXT_TURN_MS = 1  # the visit's window is built, placed and shown at three turns of the loop
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -87,10 +91,20 @@ def choose_start(
 
 
 def _main_window(session: VisitSession, paths: AppPaths) -> ReviewerWindow:
-    """The reviewer's window for a loaded session (imported here: it is the heavy part)."""
+    """The reviewer's window for a loaded session (imported here: it is the heavy part).
+
+    Built without going back to the reviewer's place: ``AppController`` does that at the next
+    turn of the event loop, just before showing it, so that no one turn keeps the UI busy long.
+    """
     from ui.main_window import ReviewerWindow  # noqa: PLC0415
 
-    return ReviewerWindow(session, paths)
+    return ReviewerWindow(session, paths, restore_position=False)
+
+
+def _preload_main_window() -> None:
+    """Import the reviewer's window ahead of need, while a visit is still being opened on a
+    worker: then the UI thread does not stall on the import the moment the session arrives."""
+    import ui.main_window  # noqa: F401, PLC0415
 
 
 class AppController(QObject):
@@ -112,12 +126,19 @@ class AppController(QObject):
         self.start_screen.opener.kit_opened.connect(self._kit_opened)
         self.window: QWidget | None = None
         self.session: VisitSession | None = None
+        # At the first turn of the event loop, after the start screen is shown.
+        QTimer.singleShot(0, _preload_main_window)
 
     def start(self, *, kit: Path | None = None, visit_id: str | None = None) -> Start:
-        """Show the start screen and begin what ``choose_start`` decided."""
+        """Begin what ``choose_start`` decided: the start screen shows at once, unless the app
+        goes straight into a visit: then only if opening it takes a while or does not work."""
         forget_staging(self.paths)
         plan = choose_start(self.paths, self.settings, demo=self.demo, kit=kit, visit_id=visit_id)
-        self.start_screen.show()
+        if plan.kind in ("visit", "demo"):
+            self.start_screen.opener.busy.connect(self._opening)
+            QTimer.singleShot(START_SCREEN_AFTER_MS, self, self._still_opening)
+        else:
+            self.start_screen.show()
         if plan.kind == "kit" and plan.kit is not None:
             self.start_screen.open_kit(plan.kit)
         elif plan.kind == "visit":
@@ -142,13 +163,24 @@ class AppController(QObject):
         self._close_session()
         self._save_setting("last_visit_id", "")
 
+    def _opening(self, doing: str) -> None:
+        """Going straight into a visit: the start screen shows if the opener stops (a problem
+        to report, a backup to choose) before there is a window."""
+        if not doing and self.window is None:
+            self.start_screen.show()
+
+    def _still_opening(self) -> None:
+        if self.window is None:
+            self.start_screen.show()  # says what is under way
+
     def _visit_opened(self, session: VisitSession) -> None:
+        """Build the visit's window now; go back to the reviewer's place in it at the next turn
+        of the event loop, and show it at the one after (its first paint follows at once):
+        each a short stall, instead of one long one."""
         try:
             window = _main_window(session, self.paths)
         except Exception as exc:  # a fault of ours: said once, politely; the start screen stays
-            session.close()
-            self.start_screen.show()
-            report_error(self.start_screen, exc, "show the visit")
+            self._window_failed(session, exc)
             return
         old, self.window = self.window, window
         if old is not None:
@@ -157,10 +189,41 @@ class AppController(QObject):
         self.session = session
         window.close_visit_requested.connect(self.show_start_screen)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        self._next_turn(window, lambda: self._place_window(window, session))
+
+    def _next_turn(self, window: QWidget, step: Callable[[], None]) -> None:
+        # A timer, not a posted call: singleShot(0) would run in the same pass through the posted
+        # events, before any timer that is due, so the event loop would not turn in between.
+        QTimer.singleShot(NEXT_TURN_MS, window, step)
+
+    def _place_window(self, window: ReviewerWindow, session: VisitSession) -> None:
+        if window is not self.window:
+            return  # replaced or closed meanwhile
+        try:
+            window.restore_position()
+        except Exception as exc:  # as when it fails to build
+            self.window, self.session = None, None
+            window.close()
+            window.deleteLater()
+            self._window_failed(session, exc)
+            return
+        self._next_turn(window, lambda: self._show_window(window, session))
+
+    def _show_window(self, window: ReviewerWindow, session: VisitSession) -> None:
+        if window is not self.window:
+            return
         window.show()
         self.start_screen.hide()
         self._save_setting("last_visit_id", session.data.visit.visit_id)
         self.window_shown.emit(window)
+
+    def _window_failed(self, session: VisitSession, exc: Exception) -> None:
+        session.close()
+        if self.start_screen.isVisible():
+            self.start_screen.refresh()  # the visit may be new on this laptop
+        else:
+            self.start_screen.show()  # (showing it reads the list again)
+        report_error(self.start_screen, exc, "show the visit")
 
     def _kit_opened(self, kit: Any) -> None:
         self.settings.remember_kit(Path(kit).resolve())

@@ -1,6 +1,6 @@
 """The one function that tells the user something went wrong.
 
-Errors a user can cause (``USER_ERRORS``: a bad kit, a file that is not an image, a damaged
+Errors a user can cause (``is_user_error``: a bad kit, a file that is not an image, a damaged
 workspace) are expected: their message says what happened and what to do, and is shown as it
 is. Anything else is a fault of ours: logged with its traceback and context, and the user gets
 one polite sentence that says where the details are. Never a traceback on screen.
@@ -13,7 +13,7 @@ import logging
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from reviewer_app.errors import USER_ERRORS
+from reviewer_app.errors import is_user_error
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def log_file() -> str:
 
 def error_message(exc: BaseException, what: str = "") -> str:
     """The sentence the user sees for ``exc`` (logs it first when it is our fault)."""
-    if isinstance(exc, USER_ERRORS):
+    if is_user_error(exc):
         text = str(exc) or exc.__class__.__name__
         return f"Could not {what}: {text}" if what else text
     log.error("unexpected error%s", f" while trying to {what}" if what else "", exc_info=exc)
@@ -44,7 +44,7 @@ def error_message(exc: BaseException, what: str = "") -> str:
 
 def report_error(parent: QWidget | None, exc: BaseException, what: str = "") -> QMessageBox:
     """Show ``exc`` to the user once, in a window-modal message that does not block the caller."""
-    user_error = isinstance(exc, USER_ERRORS)
+    user_error = is_user_error(exc)
     box = QMessageBox(parent)
     box.setWindowTitle(TITLE)
     box.setIcon(QMessageBox.Icon.Warning if user_error else QMessageBox.Icon.Critical)

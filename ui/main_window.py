@@ -51,7 +51,11 @@ class ReviewerWindow(QMainWindow):
     # "Visit > Close visit": whoever shows this window (ui.app) goes back to the start screen.
     close_visit_requested = Signal()
 
-    def __init__(self, session: VisitSession, paths: AppPaths) -> None:
+    def __init__(
+        self, session: VisitSession, paths: AppPaths, *, restore_position: bool = True
+    ) -> None:
+        """``restore_position=False``: the caller calls ``restore_position()`` before showing
+        the window (at another turn of the event loop: a big visit's tree lays out then)."""
         super().__init__()
         self.session = session
         self.paths = paths
@@ -70,7 +74,7 @@ class ReviewerWindow(QMainWindow):
         self.page = StandardPage(self.bridge, central)
         self.side = QTabWidget(central)
         self.side.setAccessibleName("Timetable and observations")
-        self.timetable = TimetablePanel(data, self.side)
+        self.timetable = TimetablePanel(data, self.side, fill_after_show=True)
         self.observations = QListWidget(self.side)
         self.observations.setAccessibleName("My observations")
         self.observations.setWordWrap(True)
@@ -88,7 +92,8 @@ class ReviewerWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self._fill_observations()
-        self._restore_position()
+        if restore_position:
+            self.restore_position()
 
     # -- building -------------------------------------------------------------------------------
 
@@ -106,12 +111,14 @@ class ReviewerWindow(QMainWindow):
         self.heading = QLabel(visit.title, central)
         self.heading.setAccessibleName("Visit title")
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.heading.setWordWrap(True)  # a long title or venue never widens the window
         heading(self.heading, 1.3)
         me = visit.member(data.member_id)
         who = f"You are {me.name} ({me.role}{', lead reviewer' if me.lead else ''})" if me else ""
         self.who = QLabel(f"{who}  ·  {visit.start_date}  ·  {visit.venue}".strip(" ·"), central)
         self.who.setAccessibleName("Who you are")
         self.who.setTextFormat(Qt.TextFormat.PlainText)
+        self.who.setWordWrap(True)  # a long title or venue never widens the window
         muted(self.who)
         layout.addWidget(self.demo_banner)
         layout.addWidget(self.heading)
@@ -224,7 +231,8 @@ class ReviewerWindow(QMainWindow):
 
     # -- moving ---------------------------------------------------------------------------------
 
-    def _restore_position(self) -> None:
+    def restore_position(self) -> None:
+        """Go back to where the reviewer was (else the first standard)."""
         position = self.session.data.position
         if position is not None:
             ref, component = position
@@ -297,7 +305,9 @@ class ReviewerWindow(QMainWindow):
             self._fill_observations()
 
     def _update_progress(self) -> None:
-        done, total = self.session.data.progress(self.navigator.component)
+        # The navigator keeps per-section counts up to date edit by edit (its handler of
+        # ``changed`` runs first): their sum is the component's progress, without another pass.
+        done, total = self.navigator.model.progress()
         self.progress_label.setText(f"Assessed {done} of {total}")
 
     def _update_history(self) -> None:

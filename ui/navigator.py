@@ -51,6 +51,7 @@ Index = QModelIndex | QPersistentModelIndex
 SECTION = 0  # internalId of a section row; a standard's is its section's row + 1
 SEARCH_DELAY_MS = 150
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_LEAF_FLAGS = _FLAGS | Qt.ItemFlag.ItemNeverHasChildren
 
 
 # -- the model ------------------------------------------------------------------------------
@@ -164,11 +165,22 @@ class NavigatorModel(QAbstractItemModel):
     # -- QAbstractItemModel -----------------------------------------------------------------
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if not self.hasIndex(row, column, parent):
+        # Bounds checked here, not with hasIndex(): the tree asks for every row when it lays out.
+        if row < 0 or not 0 <= column < 2:
             return QModelIndex()
         if not parent.isValid():
+            if row >= len(self._sections):
+                return QModelIndex()
             return self.createIndex(row, column, SECTION)
-        return self.createIndex(row, column, parent.row() + 1)
+        srow = parent.row()
+        if (
+            parent.internalId() != SECTION
+            or parent.column() != 0
+            or srow >= len(self._sections)
+            or row >= len(self._sections[srow][1])
+        ):
+            return QModelIndex()
+        return self.createIndex(row, column, srow + 1)
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
         if not index.isValid() or index.internalId() == SECTION:
@@ -188,13 +200,16 @@ class NavigatorModel(QAbstractItemModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return _FLAGS
+        # A standard never has children: the tree then need not ask each one for its rows.
+        return _FLAGS if index.internalId() == SECTION else _LEAF_FLAGS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         if index.internalId() == SECTION:
             return self._section_data(index, role)
+        if index.column() == 0 and role not in _STANDARD_ROLES:
+            return None  # painting asks for many roles a standard's row does not have
         return self._standard_data(index, role)
 
     def _section_data(self, index: Index, role: int) -> Any:
@@ -246,6 +261,17 @@ def _key_data(role: int) -> Any:
         dark = QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
         return QColor("#f0b64a" if dark else "#8a5a00")
     return None
+
+
+_STANDARD_ROLES = frozenset(
+    (
+        NavigatorModel.REF_ROLE,
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+    )
+)
 
 
 # -- the panel ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -73,6 +74,10 @@ class _Section(QWidget):
         layout.addWidget(self.empty)
 
     def fill(self, rows: Sequence[Row]) -> None:
+        focused = QApplication.focusWidget()
+        if focused is not None and focused is not self.add and self.isAncestorOf(focused):
+            # The rows are rebuilt: a keyboard user's focus stays in this list, not nowhere.
+            self.add.setFocus(Qt.FocusReason.OtherFocusReason)
         clear_layout(self.rows)
         for text, actions, picture in rows:
             line = QHBoxLayout()

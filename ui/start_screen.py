@@ -125,7 +125,9 @@ class StartScreen(QWidget):
         self.setAccessibleName("Start screen")
         self.setAcceptDrops(True)
         self.opener = VisitOpener(paths, self, demo=demo)
+        self.opener.opened.connect(self._handed_over)
         self.opener.opened.connect(self.visit_opened)
+        self._handing_over = False  # a visit just opened: its window replaces this screen
         self.opener.busy.connect(self._show_busy)
         self.opener.kit_opened.connect(lambda kit: setattr(self, "kit_folder", Path(kit).parent))
         self.model = RecentVisitsModel(self)
@@ -295,8 +297,15 @@ class StartScreen(QWidget):
         self.busy_bar.setVisible(bool(doing))
         for widget in (self.open_button, self.demo_button, self.recent):
             widget.setEnabled(not working)
-        if not working and self.isVisible():
-            self.refresh()  # a restore or a new visit may have changed the list
+        if not working:
+            # A restore or a new visit may have changed the list; not worth reading again
+            # when a visit has just opened: this screen hides (showing it again reads it).
+            handing_over, self._handing_over = self._handing_over, False
+            if self.isVisible() and not handing_over:
+                self.refresh()
+
+    def _handed_over(self, _session: object) -> None:
+        self._handing_over = True
 
     def _highlight_drop(self, on: bool) -> None:
         role = "highlight" if on else "mid"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 T = TypeVar("T")
 
@@ -25,6 +25,8 @@ def when_done(
 
     The future's callback runs on the worker thread; a queued signal carries it across.
     ``owner`` keeps the relay alive and drops the callback if the owner is destroyed first.
+    Delivery is always queued, even for a future that is already done: a caller in the middle
+    of redrawing is never re-entered (a photo's thumbnail was once lost that way).
     """
     relay = _Relay(owner)
 
@@ -36,5 +38,5 @@ def when_done(
         else:
             on_result(f.result())
 
-    relay.finished.connect(deliver)
+    relay.finished.connect(deliver, Qt.ConnectionType.QueuedConnection)
     future.add_done_callback(relay.finished.emit)

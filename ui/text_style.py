@@ -59,6 +59,7 @@ class Card(QFrame):
         )
         self.layout_ = QVBoxLayout(self)
         self.heading = QLabel(title, self)
+        self.heading.setWordWrap(True)  # a long component name never widens the page
         heading(self.heading, 1.05)
         self.layout_.addWidget(self.heading)
 

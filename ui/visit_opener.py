@@ -22,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from reviewer_app.demo import build_demo_kit, demo_visit
+from reviewer_app.demo import prepare_demo
 from reviewer_app.paths import AppPaths
 from reviewer_app.session import VisitSession
 from reviewer_app.visits import (
@@ -33,7 +33,6 @@ from reviewer_app.visits import (
     open_session,
     remembered_member,
     restore_workspace,
-    workspace_path,
 )
 from ui.errors import report_error
 from ui.tasks import when_done
@@ -41,22 +40,6 @@ from ui.who_am_i import WhoAmIDialog
 from ui.workspace_problem import WorkspaceProblemDialog
 
 log = logging.getLogger(__name__)
-
-
-def prepare_demo(paths: AppPaths) -> str:
-    """Make sure the demo visit has a workspace here; return its visit id (slow: off the UI).
-
-    The demo opens as the team's lead, so every part of the app can be tried.
-    """
-    visit = demo_visit()
-    if workspace_path(paths, visit.visit_id).exists():
-        return visit.visit_id
-    lead = visit.lead
-    assert lead is not None, "the demo visit has a lead"
-    paths.cache.mkdir(parents=True, exist_ok=True)
-    kit = paths.cache / "demo.rvkit"
-    build_demo_kit(kit)
-    return open_kit(kit, lead.member_id, paths=paths, demo=True).visit_id
 
 
 class VisitOpener(QObject):

@@ -10,13 +10,12 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import build_demo_kit, demo_visit
+from reviewer_app.demo import build_demo_kit, demo_visit, prepare_demo
 from reviewer_app.paths import AppPaths
 from reviewer_app.settings import Settings
 from ui import app as app_module
 from ui.app import APP_ICON, AppController, Start, choose_start
 from ui.main_window import ReviewerWindow
-from ui.visit_opener import prepare_demo
 from ui.who_am_i import WhoAmIDialog
 
 WAIT = 20_000

@@ -38,27 +38,51 @@ COMPACT_WIDTH = 760  # narrower than this (a side panel): one column says what, 
 
 
 COLUMNS = ("Time", "Session", "Location", "Sub-team", "Attendees")
+_MARK_ROLES = (
+    Qt.ItemDataRole.AccessibleTextRole,
+    Qt.ItemDataRole.FontRole,
+    Qt.ItemDataRole.ForegroundRole,
+    NOW_ROLE,
+    MINE_ROLE,
+)
 
 
 class SessionsModel(QAbstractTableModel):
     """The visit's sessions in time order; ``NOW_ROLE``/``MINE_ROLE`` say how to mark them."""
 
-    def __init__(self, data: VisitData, now: datetime, parent: Any = None) -> None:
+    def __init__(
+        self, data: VisitData, now: datetime, parent: Any = None, *, empty: bool = False
+    ) -> None:
+        """``empty``: no rows until ``reset()`` (a panel filled after the window's first paint)."""
         super().__init__(parent)
         self._data = data
         self._now = now
-        self._sessions = sessions_in_order(data.visit)
+        self._sessions = [] if empty else sessions_in_order(data.visit)
         self.compact = False  # narrow: the session cell also says where and which sub-team
+        self._forget()
 
     def reset(self, data: VisitData, now: datetime) -> None:
         sessions = sessions_in_order(data.visit)
         if sessions == self._sessions:
             self._data, self._now = data, now  # the same sessions: only the marks move
+            self._forget()
             self._all_changed()
             return
         self.beginResetModel()
         self._data, self._now, self._sessions = data, now, sessions
+        self._forget()
         self.endResetModel()
+
+    def _forget(self) -> None:
+        """Drop what was worked out for the last refresh (painting asks for it many times)."""
+        self._marks: list[tuple[bool, bool]] | None = None  # per row: (now, mine)
+        self._many_days: bool | None = None
+        self._me: str | None = None
+
+    def _marks_of(self, row: int) -> tuple[bool, bool]:
+        if self._marks is None:
+            self._marks = [(is_now(s, self._now), is_mine(self._data, s)) for s in self._sessions]
+        return self._marks[row]
 
     def set_compact(self, compact: bool) -> None:
         if compact != self.compact:
@@ -94,26 +118,36 @@ class SessionsModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._sessions):
             return None
         s = self._sessions[index.row()]
-        now = is_now(s, self._now)
-        mine = is_mine(self._data, s)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._text(s, index.column(), role == Qt.ItemDataRole.ToolTipRole)
+        if role == SESSION_ROLE:
+            return s
+        if role not in _MARK_ROLES:
+            return None
+        return self._marked(s, index.row(), index.column(), role)
+
+    def _marked(self, s: Session, row: int, column: int, role: int) -> Any:
+        """The roles that depend on "now" and "mine" (worked out once per refresh)."""
+        now, mine = self._marks_of(row)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             extra = (", happening now" if now else "") + ("" if mine else ", another sub-team")
-            return self._text(s, index.column(), False) + (extra if index.column() == 0 else "")
+            return self._text(s, column, False) + (extra if column == 0 else "")
         if role == Qt.ItemDataRole.FontRole:
+            if not now:
+                return None
             font = QFont()
-            font.setBold(now)
-            return font if now else None
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.ForegroundRole:
             placeholder = QPalette.ColorRole.PlaceholderText
             return None if mine else QPalette().brush(QPalette.ColorGroup.Active, placeholder)
-        return {NOW_ROLE: now, MINE_ROLE: mine, SESSION_ROLE: s}.get(role)
+        return now if role == NOW_ROLE else mine
 
     def _text(self, s: Session, column: int, tooltip: bool) -> str:
         if column == 0:
-            days = visit_days(self._data.visit)
-            return session_label(s, with_date=len(days) > 1).split("  ")[0]
+            if self._many_days is None:
+                self._many_days = len(visit_days(self._data.visit)) > 1
+            return session_label(s, with_date=self._many_days).split("  ")[0]
         if column == 1 and (self.compact or tooltip):
             team = self._subteam(s)
             team = team if team == "Whole team" else f"Sub-team {team}"
@@ -129,7 +163,9 @@ class SessionsModel(QAbstractTableModel):
     def _subteam(self, s: Session) -> str:
         if not s.subteam:
             return "Whole team"
-        return f"{s.subteam} (mine)" if s.subteam == my_subteam(self._data) else s.subteam
+        if self._me is None:
+            self._me = my_subteam(self._data)
+        return f"{s.subteam} (mine)" if s.subteam == self._me else s.subteam
 
     def _attendees(self, s: Session, tooltip: bool) -> str:
         names = []

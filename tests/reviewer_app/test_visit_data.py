@@ -1,0 +1,68 @@
+"""The read model's judgement index: kept by ``apply`` (set, replace, delete), read by tuple."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reviewer_app.demo import build_demo_kit
+from reviewer_app.paths import AppPaths
+from reviewer_app.session import VisitSession
+from reviewer_app.visit_model import JUDGEMENT, MET, NOT_ASSESSED, NOT_MET, judgement_id
+from reviewer_app.visits import open_kit, open_session
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("kit") / "demo.rvkit"
+    build_demo_kit(out)
+    return out
+
+
+@pytest.fixture
+def session(kit: Path) -> Iterator[VisitSession]:
+    paths = AppPaths.from_environment()
+    visit_id = open_kit(kit, "m-cns", paths=paths, demo=True).visit_id
+    s = open_session(paths, visit_id).result(timeout=30)
+    yield s
+    s.close()
+
+
+def test_apply_keeps_the_judgement_index(session: VisitSession) -> None:
+    data = session.data
+    done, total = data.progress("shc")
+    mine = judgement_id("HN-101", "shc", data.member_id)
+    theirs = judgement_id("HN-101", "shc", "m-lead")
+
+    data.apply(JUDGEMENT, mine, {"value": MET})
+    data.apply(JUDGEMENT, theirs, {"value": NOT_MET, "reason": "No leaflet"})
+    assert data.judgement("HN-101", "shc").value == MET
+    assert data.judgement("HN-101", "shc", "m-lead").reason == "No leaflet"
+    assert data.judgements[mine] is data.judgement("HN-101", "shc")  # the log's ids stay
+    assert data.progress("shc") == (done + 1, total)
+
+    data.apply(JUDGEMENT, mine, {"value": NOT_MET, "reason": "Changed my mind"})
+    assert data.judgement("HN-101", "shc").reason == "Changed my mind"
+
+    data.apply(JUDGEMENT, mine, None)
+    assert data.judgement("HN-101", "shc").value == NOT_ASSESSED
+    assert mine not in data.judgements
+    assert data.judgement("HN-101", "shc", "m-lead").value == NOT_MET
+    assert data.progress("shc") == (done, total)
+    data.apply(JUDGEMENT, mine, None)  # deleting what is not there changes nothing
+    assert data.judgement("HN-101", "lht").value == NOT_ASSESSED
+
+
+def test_the_index_is_read_back_from_the_workspace(session: VisitSession, kit: Path) -> None:
+    change = session.set_judgement("HN-102", "shc", MET).result(timeout=30)
+    session.absorb(change)
+    paths = AppPaths.from_environment()
+    visit_id = session.data.visit.visit_id
+    session.close()
+    again = open_session(paths, visit_id).result(timeout=30)
+    try:
+        assert again.data.judgement("HN-102", "shc").value == MET
+    finally:
+        again.close()

@@ -1,0 +1,144 @@
+"""Opening a visit's window in short turns of the event loop: built, placed, then shown; the
+start screen only when going straight into a visit takes a while or fails; the timetable filled
+just after the window's first paint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from reviewer_app.demo import build_demo_kit, prepare_demo
+from reviewer_app.paths import AppPaths
+from reviewer_app.session import VisitSession
+from reviewer_app.visits import open_kit, open_session
+from ui import app as app_module
+from ui.app import AppController
+from ui.main_window import ReviewerWindow
+from ui.timetable import TimetablePanel
+
+WAIT = 20_000
+
+
+@pytest.fixture
+def paths(app_home: Path) -> AppPaths:
+    return AppPaths.from_environment()
+
+
+@pytest.fixture
+def controller(qtbot: QtBot, paths: AppPaths) -> Iterator[AppController]:
+    c = AppController(paths, demo=True)
+    qtbot.addWidget(c.start_screen)
+    yield c
+    c.shutdown()
+
+
+def _boxes() -> list[QMessageBox]:
+    found = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    return [w for w in found if w.isVisible()]
+
+
+class _Shows(QObject):
+    """Counts the Show events of a widget."""
+
+    def __init__(self, widget: Any) -> None:
+        super().__init__()
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:
+            self.count += 1
+        return False
+
+
+def test_straight_into_the_demo_the_start_screen_never_shows(
+    qtbot: QtBot, controller: AppController, paths: AppPaths
+) -> None:
+    prepare_demo(paths)
+    shows = _Shows(controller.start_screen)
+    with qtbot.waitSignal(controller.window_shown, timeout=WAIT) as blocker:
+        controller.start()
+    window = blocker.args[0]
+    assert isinstance(window, ReviewerWindow)
+    assert window.isVisible() and window.page.ref == "HN-101"
+    assert shows.count == 0 and not controller.start_screen.isVisible()
+
+
+def test_a_slow_open_shows_the_start_screen_meanwhile(
+    qtbot: QtBot, controller: AppController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app_module, "START_SCREEN_AFTER_MS", 0)
+    with qtbot.waitSignal(controller.window_shown, timeout=WAIT):
+        controller.start()
+        qtbot.waitUntil(controller.start_screen.isVisible, timeout=WAIT)
+    assert not controller.start_screen.isVisible()
+
+
+def test_a_visit_that_cannot_open_shows_the_start_screen_and_says_why(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    controller.start(visit_id="no-such-visit")
+    qtbot.waitUntil(lambda: bool(_boxes()), timeout=WAIT)
+    assert controller.start_screen.isVisible() and controller.window is None
+    for box in _boxes():
+        box.close()
+
+
+def test_a_window_that_fails_to_find_its_place_is_reported(
+    qtbot: QtBot, controller: AppController, paths: AppPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_self: ReviewerWindow) -> None:
+        raise RuntimeError("a fault of ours")
+
+    monkeypatch.setattr(ReviewerWindow, "restore_position", broken)
+    prepare_demo(paths)
+    controller.start()
+    qtbot.waitUntil(controller.start_screen.isVisible, timeout=WAIT)
+    qtbot.waitUntil(lambda: bool(_boxes()), timeout=WAIT)
+    assert controller.window is None and controller.session is None
+    for box in _boxes():
+        box.close()
+
+
+@pytest.fixture
+def session(tmp_path: Path, paths: AppPaths) -> Iterator[VisitSession]:
+    kit = tmp_path / "demo.rvkit"
+    build_demo_kit(kit)
+    visit_id = open_kit(kit, "m-cns", paths=paths, demo=True).visit_id
+    s = open_session(paths, visit_id).result(timeout=30)
+    yield s
+    s.close()
+
+
+def test_a_window_built_without_its_place_goes_there_when_asked(
+    qtbot: QtBot, session: VisitSession, paths: AppPaths
+) -> None:
+    window = ReviewerWindow(session, paths, restore_position=False)
+    qtbot.addWidget(window)
+    assert window.page.ref is None
+    window.restore_position()
+    assert window.page.ref == "HN-101"
+    assert window.progress_label.text() == window.navigator.progress_label.text()
+
+
+def test_the_timetable_fills_just_after_it_is_first_shown(
+    qtbot: QtBot, session: VisitSession
+) -> None:
+    now = datetime(2025, 3, 4, 10, 30)
+    panel = TimetablePanel(session.data, now=lambda: now, fill_after_show=True)
+    qtbot.addWidget(panel)
+    assert panel.sessions_model.rowCount() == 0
+    panel.show()
+    qtbot.waitUntil(lambda: panel.sessions_model.rowCount() > 0, timeout=WAIT)
+    eager = TimetablePanel(session.data, now=lambda: now)
+    qtbot.addWidget(eager)
+    assert panel.sessions_model.rowCount() == eager.sessions_model.rowCount()
+    assert panel.now_rows() == eager.now_rows()
+    assert panel.day_label.text() == eager.day_label.text()
