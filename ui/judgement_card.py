@@ -8,10 +8,11 @@ reviewer applies with "Use"; a suggestion never changes the judgement by itself.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QTextCursor
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtGui import QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -64,7 +65,6 @@ class JudgementCard(Card):
         return self.session.data
 
     def _build_choices(self) -> None:
-        radios = QHBoxLayout()
         self.choice = QButtonGroup(self)
         self.radios: dict[str, QRadioButton] = {}
         for value, key in zip(JUDGEMENTS, KEYS, strict=True):
@@ -76,8 +76,7 @@ class JudgementCard(Card):
             self.choice.addButton(radio)
             self.radios[value] = radio
             radio.clicked.connect(lambda _c=False, v=value: self.judge(v))
-            radios.addWidget(radio)
-        radios.addStretch(1)
+        radios = ChoiceRow(list(self.radios.values()), self)
         hint = "  ·  ".join(
             f"{k[0]} {JUDGEMENT_LABELS[v]}" for v, k in zip(JUDGEMENTS, KEYS, strict=True)
         )
@@ -95,7 +94,7 @@ class JudgementCard(Card):
         suggestion.addWidget(self.suggestion)
         suggestion.addWidget(self.use_button)
         suggestion.addStretch(1)
-        self.layout_.addLayout(radios)
+        self.layout_.addWidget(radios)
         self.layout_.addWidget(self.keys_hint)
         self.layout_.addLayout(suggestion)
 
@@ -223,3 +222,45 @@ class JudgementCard(Card):
 
     def focus_reason(self) -> None:
         self.reason.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+
+class ChoiceRow(QWidget):
+    """The four judgements in one row, or two rows of two when the page is narrow.
+
+    With a large system font one row can be wider than the page; wrapping keeps every choice
+    visible without a horizontal scroll bar.
+    """
+
+    def __init__(self, buttons: list[QRadioButton], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.buttons = buttons
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(12)
+        self.columns = 0
+        self._arrange(len(buttons))
+
+    def _width(self, columns: int) -> int:
+        rows = [self.buttons[i : i + columns] for i in range(0, len(self.buttons), columns)]
+        spacing = self.grid.horizontalSpacing() * (columns - 1)
+        widest = [max(r[c].sizeHint().width() for r in rows if c < len(r)) for c in range(columns)]
+        return sum(widest) + spacing
+
+    def _arrange(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for button in self.buttons:
+            self.grid.removeWidget(button)
+        for i, button in enumerate(self.buttons):
+            self.grid.addWidget(button, i // columns, i % columns, Qt.AlignmentFlag.AlignLeft)
+        self.grid.setColumnStretch(columns, 1)
+        self.updateGeometry()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self._width(2)), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._arrange(len(self.buttons) if event.size().width() >= self._width(4) else 2)

@@ -381,12 +381,6 @@ def test_the_window_follows_a_larger_system_font(
     big.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui/judgement_card.py: the four judgement buttons sit in one row that never wraps; "
-    "at 14pt it is wider than the page, which has no horizontal scroll bar, so the page's "
-    "right edge is cut off",
-)
 def test_at_a_larger_font_the_page_fits_its_column(
     qtbot: QtBot, visit_id: str, paths: AppPaths, looks: QApplication
 ) -> None:
