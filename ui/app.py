@@ -6,6 +6,7 @@ one top-level window at a time: the start screen, or the reviewer's window for t
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -25,12 +26,13 @@ from reviewer_app.session import VisitSession
 from reviewer_app.settings import Settings
 from reviewer_app.visits import forget_staging, workspace_exists
 from ui.errors import report_error
-from ui.start_screen import StartScreen
+from ui.visit_opener import VisitOpener
 
 __all__ = ["AppController", "Start", "application", "choose_start", "prepare_demo", "run_app"]
 
 if TYPE_CHECKING:
     from ui.main_window import ReviewerWindow
+    from ui.start_screen import StartScreen
 
 log = logging.getLogger(__name__)
 
@@ -118,16 +120,30 @@ class AppController(QObject):
         self.demo = demo
         self.settings = Settings.load(paths)
         self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings")
-        self.start_screen = StartScreen(paths, demo=demo)
-        recent = self.settings.get("recent_kits")
-        if recent:
-            self.start_screen.kit_folder = Path(recent[0]).parent
-        self.start_screen.visit_opened.connect(self._visit_opened)
-        self.start_screen.opener.kit_opened.connect(self._kit_opened)
+        # The start screen is built (and its module imported) only when it is needed: going
+        # straight into a visit, it usually never is. Its dialogs come from this opener.
+        self.opener = VisitOpener(paths, demo=demo, host=lambda: self.start_screen)
+        self.opener.opened.connect(self._visit_opened)
+        self.opener.kit_opened.connect(self._kit_opened)
+        self._start_screen: StartScreen | None = None
+        self._shut_down = False
         self.window: QWidget | None = None
         self.session: VisitSession | None = None
         # At the first turn of the event loop, after the start screen is shown.
         QTimer.singleShot(0, _preload_main_window)
+
+    @property
+    def start_screen(self) -> StartScreen:
+        """The start screen, built the first time it is wanted (it shares the app's opener)."""
+        if self._start_screen is None:
+            from ui.start_screen import StartScreen  # noqa: PLC0415 (see above)
+
+            screen = StartScreen(self.paths, demo=self.demo, opener=self.opener)
+            recent = self.settings.get("recent_kits")
+            if recent:
+                screen.kit_folder = Path(recent[0]).parent
+            self._start_screen = screen
+        return self._start_screen
 
     def start(self, *, kit: Path | None = None, visit_id: str | None = None) -> Start:
         """Begin what ``choose_start`` decided: the start screen shows at once, unless the app
@@ -135,16 +151,16 @@ class AppController(QObject):
         forget_staging(self.paths)
         plan = choose_start(self.paths, self.settings, demo=self.demo, kit=kit, visit_id=visit_id)
         if plan.kind in ("visit", "demo"):
-            self.start_screen.opener.busy.connect(self._opening)
+            self.opener.busy.connect(self._opening)
             QTimer.singleShot(START_SCREEN_AFTER_MS, self, self._still_opening)
         else:
-            self.start_screen.show()
+            self._show_start_screen()
         if plan.kind == "kit" and plan.kit is not None:
-            self.start_screen.open_kit(plan.kit)
+            self.opener.open_kit(plan.kit)
         elif plan.kind == "visit":
-            self.start_screen.open_visit(plan.visit_id)
+            self.opener.open_visit(plan.visit_id)
         elif plan.kind == "demo":
-            self.start_screen.open_demo()
+            self.opener.open_demo()
         return plan
 
     def show_start_screen(self) -> None:
@@ -153,7 +169,7 @@ class AppController(QObject):
         A visit closed on purpose is not reopened at the next start.
         """
         # The start screen shows first: closing the last visible window would end the app.
-        self.start_screen.show()
+        self._show_start_screen()
         self.start_screen.raise_()
         self.start_screen.activateWindow()
         window, self.window = self.window, None
@@ -166,12 +182,16 @@ class AppController(QObject):
     def _opening(self, doing: str) -> None:
         """Going straight into a visit: the start screen shows if the opener stops (a problem
         to report, a backup to choose) before there is a window."""
-        if not doing and self.window is None:
-            self.start_screen.show()
+        if not doing and self.window is None and not self._shut_down:
+            self._show_start_screen()
 
     def _still_opening(self) -> None:
-        if self.window is None:
-            self.start_screen.show()  # says what is under way
+        if self.window is None and not self._shut_down:
+            self._show_start_screen()  # says what is under way
+
+    def _show_start_screen(self) -> None:
+        self.start_screen.show()
+        _started()
 
     def _visit_opened(self, session: VisitSession) -> None:
         """Build the visit's window now; go back to the reviewer's place in it at the next turn
@@ -213,7 +233,9 @@ class AppController(QObject):
         if window is not self.window:
             return
         window.show()
-        self.start_screen.hide()
+        if self._start_screen is not None:
+            self._start_screen.hide()
+        _started()
         self._save_setting("last_visit_id", session.data.visit.visit_id)
         self.window_shown.emit(window)
 
@@ -222,7 +244,7 @@ class AppController(QObject):
         if self.start_screen.isVisible():
             self.start_screen.refresh()  # the visit may be new on this laptop
         else:
-            self.start_screen.show()  # (showing it reads the list again)
+            self._show_start_screen()  # (showing it reads the list again)
         report_error(self.start_screen, exc, "show the visit")
 
     def _kit_opened(self, kit: Any) -> None:
@@ -252,11 +274,14 @@ class AppController(QObject):
         self._saver.submit(lambda: None).result()
 
     def shutdown(self) -> None:
+        self._shut_down = True
         if self.window is not None:
             self.window.close()
             self.window = None
         self._close_session()
-        self.start_screen.close()
+        if self._start_screen is not None:
+            self._start_screen.close()
+        self.opener.close()
         self._saver.shutdown(wait=True)
 
 
@@ -264,10 +289,25 @@ def run_app(
     paths: AppPaths, *, demo: bool, kit: Path | None = None, visit_id: str | None = None
 ) -> int:
     """Open the window (the start screen, or straight into a visit) and run until it closes."""
-    app = application()
-    controller = AppController(paths, demo=demo)
-    controller.start(kit=kit, visit_id=visit_id)
+    # Start-up makes many objects and frees few: the cyclic garbage collector would run again
+    # and again for nothing. It comes back on once the first window shows (``_started``).
+    gc.disable()
     try:
+        app = application()
+        controller = AppController(paths, demo=demo)
+    except BaseException:
+        _started()
+        raise
+    try:
+        controller.start(kit=kit, visit_id=visit_id)
         return app.exec()
     finally:
+        _started()
         controller.shutdown()
+
+
+def _started() -> None:
+    """The first window is up: collect garbage again, leaving what start-up made alone."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()

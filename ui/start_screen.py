@@ -116,15 +116,22 @@ class StartScreen(QWidget):
     visit_opened = Signal(object)  # the VisitSession, loaded
 
     def __init__(
-        self, paths: AppPaths, *, demo: bool = False, parent: QWidget | None = None
+        self,
+        paths: AppPaths,
+        *,
+        demo: bool = False,
+        parent: QWidget | None = None,
+        opener: VisitOpener | None = None,
     ) -> None:
+        """``opener``: the app's own (it may be opening a visit already); else the screen's."""
         super().__init__(parent)
         self.paths = paths
         self.kit_folder = Path.home()  # where the file dialog starts (the app sets the last one)
         self.setWindowTitle("Reviewer App")
         self.setAccessibleName("Start screen")
         self.setAcceptDrops(True)
-        self.opener = VisitOpener(paths, self, demo=demo)
+        self._owns_opener = opener is None
+        self.opener = VisitOpener(paths, self, demo=demo) if opener is None else opener
         self.opener.opened.connect(self._handed_over)
         self.opener.opened.connect(self.visit_opened)
         self._handing_over = False  # a visit just opened: its window replaces this screen
@@ -132,7 +139,7 @@ class StartScreen(QWidget):
         self.opener.kit_opened.connect(lambda kit: setattr(self, "kit_folder", Path(kit).parent))
         self.model = RecentVisitsModel(self)
         self._build()
-        self._show_busy("")
+        self._show_busy(self.opener.doing)
 
     def _build(self) -> None:
         outer = QHBoxLayout(self)
@@ -342,5 +349,6 @@ class StartScreen(QWidget):
             self.refresh()
 
     def closeEvent(self, event: Any) -> None:
-        self.opener.close()
+        if self._owns_opener:
+            self.opener.close()
         super().closeEvent(event)

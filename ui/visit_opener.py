@@ -36,8 +36,6 @@ from reviewer_app.visits import (
 )
 from ui.errors import report_error
 from ui.tasks import when_done
-from ui.who_am_i import WhoAmIDialog
-from ui.workspace_problem import WorkspaceProblemDialog
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +48,43 @@ class VisitOpener(QObject):
     kit_opened = Signal(object)  # Path of a kit opened into a workspace (for recent kits)
     _progress = Signal(str, int, int)  # from open_kit's worker thread to the UI thread
 
-    def __init__(self, paths: AppPaths, window: QWidget, *, demo: bool = False) -> None:
+    def __init__(
+        self,
+        paths: AppPaths,
+        window: QWidget | None = None,
+        *,
+        demo: bool = False,
+        host: Callable[[], QWidget] | None = None,
+    ) -> None:
+        """``window`` parents the dialogs; or ``host`` gives it when a dialog is needed (the app
+        at start-up: the start screen is built only if it has to show)."""
         super().__init__(window)
+        assert window is not None or host is not None, "a window for the dialogs"
         self.paths = paths
-        self.window = window
+        self._window = window
+        self._host = host
         self.demo = demo
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="opener")
         self._working = False
+        self.doing = ""  # what the last busy signal said
         self._progress_dialog: QProgressDialog | None = None
         self._progress.connect(self._show_progress)
+        self.busy.connect(self._remember_doing)
+
+    @property
+    def window(self) -> QWidget:
+        """The window the opener's dialogs and messages belong to."""
+        if self._window is None:
+            assert self._host is not None
+            return self._host()
+        return self._window
 
     @property
     def working(self) -> bool:
         return self._working
+
+    def _remember_doing(self, doing: str) -> None:
+        self.doing = doing
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)
@@ -113,6 +135,8 @@ class VisitOpener(QObject):
         member = known if visit.member(known) is not None else None
         if member is None:
             self.busy.emit("")
+            from ui.who_am_i import WhoAmIDialog  # noqa: PLC0415 (only when asked: start-up)
+
             member = WhoAmIDialog.ask(self.window, visit.title, team)
             if member is None:
                 self._finish()
@@ -182,6 +206,8 @@ class VisitOpener(QObject):
 
     def _restore(self, visit_id: str, title: str, problem: WorkspaceDamaged) -> None:
         self.busy.emit("")
+        from ui.workspace_problem import WorkspaceProblemDialog  # noqa: PLC0415 (as above)
+
         backup = WorkspaceProblemDialog.ask(self.window, problem, title)
         if backup is None:
             self._finish()
