@@ -1,23 +1,45 @@
-"""Logging to a rotating file in the app's log folder (made only when something is logged)."""
+"""Logging to a file in the app's log folder (made only when something is logged).
+
+The file is rolled over when a run first writes to it and it has grown past ``MAX_BYTES``
+(keeping ``KEEP`` old files). Rolling once per run, rather than with ``logging.handlers``, keeps
+that module (and the socket and pickle modules it pulls in) out of the app's start-up.
+"""
 
 from __future__ import annotations
 
 import logging
-import logging.handlers
+import os
 from pathlib import Path
 from typing import Any
 
 from reviewer_app.paths import AppPaths
 
 LOG_FILE = "reviewer-app.log"
+MAX_BYTES = 2_000_000
+KEEP = 3
 
 
-class _LazyFolderHandler(logging.handlers.RotatingFileHandler):
+class _LazyFolderHandler(logging.FileHandler):
     """Creates the log folder on the first record, so a quiet run writes nothing."""
 
     def _open(self) -> Any:
-        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(self.baseFilename)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _roll_over(path)
         return super()._open()
+
+
+def _roll_over(path: Path) -> None:
+    try:
+        if path.stat().st_size < MAX_BYTES:
+            return
+    except FileNotFoundError:
+        return
+    for n in range(KEEP - 1, 0, -1):
+        older = path.with_name(f"{path.name}.{n}")
+        if older.exists():
+            os.replace(older, path.with_name(f"{path.name}.{n + 1}"))
+    os.replace(path, path.with_name(f"{path.name}.1"))
 
 
 def setup_logging(paths: AppPaths, level: int = logging.INFO) -> None:
@@ -28,9 +50,7 @@ def setup_logging(paths: AppPaths, level: int = logging.INFO) -> None:
             return
         root.removeHandler(old)  # another REVIEWER_APP_HOME (tests run many in one process)
         old.close()
-    handler = _LazyFolderHandler(
-        target, maxBytes=2_000_000, backupCount=3, encoding="utf-8", delay=True
-    )
+    handler = _LazyFolderHandler(target, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
