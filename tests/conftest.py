@@ -3,12 +3,15 @@
 - Qt runs offscreen (no display in CI).
 - The OS keyring is replaced by an in-memory backend (there is no keyring daemon here).
 - Every folder the app writes goes to a fresh temporary ``REVIEWER_APP_HOME``.
+- The demo kit is built once a session (``demo_kit_file``); ``open_demo_session`` opens it as a
+  member under the test's own ``REVIEWER_APP_HOME`` and closes what it opened; ``session`` is
+  the demo visit opened as m-cns (a module may define its own ``session`` instead).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,11 @@ os.environ.setdefault("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "d
 import keyring  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from keyring.backend import KeyringBackend  # noqa: E402
+
+from reviewer_app.demo import build_demo_kit  # noqa: E402
+from reviewer_app.paths import AppPaths  # noqa: E402
+from reviewer_app.session import VisitSession  # noqa: E402
+from reviewer_app.visits import open_kit, open_session  # noqa: E402
 
 settings.register_profile(
     "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -63,3 +71,35 @@ def app_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("REVIEWER_APP_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def demo_kit_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo kit, built once for the whole test session (tests only read it)."""
+    out = tmp_path_factory.mktemp("demo-kit") / "demo.rvkit"
+    build_demo_kit(out)
+    return out
+
+
+@pytest.fixture
+def open_demo_session(demo_kit_file: Path, app_home: Path) -> Iterator[Callable[..., VisitSession]]:
+    """``open_demo_session(member="m-cns")``: the demo kit opened as ``member`` in this test's
+    REVIEWER_APP_HOME; every session it opened is closed when the test ends."""
+    opened: list[VisitSession] = []
+
+    def open_(member: str = "m-cns") -> VisitSession:
+        paths = AppPaths.from_environment()
+        visit_id = open_kit(demo_kit_file, member, paths=paths, demo=True).visit_id
+        session = open_session(paths, visit_id).result(timeout=30)
+        opened.append(session)
+        return session
+
+    yield open_
+    for session in reversed(opened):
+        session.close()
+
+
+@pytest.fixture
+def session(open_demo_session: Callable[..., VisitSession]) -> VisitSession:
+    """The demo visit opened as m-cns (sub-team A), closed when the test ends."""
+    return open_demo_session()

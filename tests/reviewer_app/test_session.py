@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from PIL import Image
 
-from reviewer_app.demo import build_demo_kit
-from reviewer_app.paths import AppPaths
 from reviewer_app.session import Change, VisitSession
 from reviewer_app.visit_data import Filters
 from reviewer_app.visit_model import MET, NOT_APPLICABLE, NOT_ASSESSED, NOT_MET, suggest_from_parts
-from reviewer_app.visits import open_kit, open_session
 from storage import NotAnImage
-
-
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("kit") / "demo.rvkit"
-    build_demo_kit(out)
-    return out
-
-
-def _open(kit: Path, member: str = "m-cns") -> VisitSession:
-    paths = AppPaths.from_environment()
-    visit_id = open_kit(kit, member, paths=paths, demo=True).visit_id
-    return open_session(paths, visit_id).result(timeout=30)
-
-
-@pytest.fixture
-def session(kit: Path) -> Iterator[VisitSession]:
-    s = _open(kit)
-    yield s
-    s.close()
 
 
 def do(session: VisitSession, future: object) -> Change:
@@ -44,11 +20,13 @@ def do(session: VisitSession, future: object) -> Change:
     return change  # type: ignore[no-any-return]
 
 
-def test_a_judgement_survives_closing_and_reopening(kit: Path) -> None:
-    s = _open(kit)
+def test_a_judgement_survives_closing_and_reopening(
+    open_demo_session: Callable[..., VisitSession],
+) -> None:
+    s = open_demo_session()
     do(s, s.set_judgement("HN-101", "shc", NOT_MET, "No leaflet in Polish or Urdu"))
     s.close()
-    again = _open(kit)
+    again = open_demo_session()
     try:
         j = again.data.judgement("HN-101", "shc")
         assert (j.value, j.reason) == (NOT_MET, "No leaflet in Polish or Urdu")
@@ -142,11 +120,11 @@ def _text(data: object, ref: str) -> str:
     ).casefold()
 
 
-def test_position_is_remembered(kit: Path) -> None:
-    s = _open(kit)
+def test_position_is_remembered(open_demo_session: Callable[..., VisitSession]) -> None:
+    s = open_demo_session()
     s.remember_position("HN-205", "lht").result(timeout=30)
     s.close()
-    again = _open(kit)
+    again = open_demo_session()
     try:
         assert again.data.position == ("HN-205", "lht")
     finally:

@@ -2,32 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from reviewer_app.demo import build_demo_kit
 from reviewer_app.paths import AppPaths
 from reviewer_app.session import VisitSession
 from reviewer_app.visit_model import JUDGEMENT, MET, NOT_ASSESSED, NOT_MET, judgement_id
-from reviewer_app.visits import open_kit, open_session
-
-
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("kit") / "demo.rvkit"
-    build_demo_kit(out)
-    return out
-
-
-@pytest.fixture
-def session(kit: Path) -> Iterator[VisitSession]:
-    paths = AppPaths.from_environment()
-    visit_id = open_kit(kit, "m-cns", paths=paths, demo=True).visit_id
-    s = open_session(paths, visit_id).result(timeout=30)
-    yield s
-    s.close()
+from reviewer_app.visits import open_session
 
 
 def test_apply_keeps_the_judgement_index(session: VisitSession) -> None:
@@ -55,7 +33,7 @@ def test_apply_keeps_the_judgement_index(session: VisitSession) -> None:
     assert data.judgement("HN-101", "lht").value == NOT_ASSESSED
 
 
-def test_the_index_is_read_back_from_the_workspace(session: VisitSession, kit: Path) -> None:
+def test_the_index_is_read_back_from_the_workspace(session: VisitSession) -> None:
     change = session.set_judgement("HN-102", "shc", MET).result(timeout=30)
     session.absorb(change)
     paths = AppPaths.from_environment()

@@ -605,40 +605,51 @@ def test_invalid_json_in_standards_is_refused_with_its_position(
     assert "standards.json in the kit is not valid JSON (line 2, column 12)" in str(problem)
 
 
-def test_standards_that_do_not_fit_the_model_are_refused_naming_the_path(
-    kit: Path, trust: TrustStore, staging: Path, signing_key: Ed25519PrivateKey
+@pytest.mark.parametrize(
+    ("name", "where", "value", "expected"),
+    [
+        (
+            "standards.json",
+            ("standards", 3, "key"),
+            "yes",
+            "standards.json in the kit is not valid (standards.standards[3].key",
+        ),
+        (
+            "evidence/index.json",
+            (1, "file"),
+            "evidence/elsewhere.pdf",
+            "evidence/index.json in the kit is not valid (evidence[1].file",
+        ),
+        ("self_assessment.json", (0, "ref"), "CC-999", "'CC-999'"),
+    ],
+    ids=[
+        "standards_that_do_not_fit_the_model_name_the_path",
+        "an_evidence_index_naming_a_file_outside_the_kit",
+        "a_self_assessment_for_an_unknown_standard",
+    ],
+)
+def test_a_kit_file_that_does_not_fit_the_model_is_refused(
+    kit: Path,
+    trust: TrustStore,
+    staging: Path,
+    signing_key: Ed25519PrivateKey,
+    *,
+    name: str,
+    where: tuple[str | int, ...],
+    value: object,
+    expected: str,
 ) -> None:
     base, files = content_of(kit)
-    standards = json.loads(files["standards.json"])
-    standards["standards"][3]["key"] = "yes"
-    files["standards.json"] = canonical_json(standards)
+    content = json.loads(files[name])
+    *path, last = where
+    target = content
+    for step in path:
+        target = target[step]
+    target[last] = value
+    files[name] = canonical_json(content)
     signed_kit(kit, signing_key, files, base=base)
     problem = refused(kit, trust, staging)
-    assert "standards.json in the kit is not valid (standards.standards[3].key" in str(problem)
-
-
-def test_an_evidence_index_naming_a_file_outside_the_kit_is_refused(
-    kit: Path, trust: TrustStore, staging: Path, signing_key: Ed25519PrivateKey
-) -> None:
-    base, files = content_of(kit)
-    index = json.loads(files["evidence/index.json"])
-    index[1]["file"] = "evidence/elsewhere.pdf"
-    files["evidence/index.json"] = canonical_json(index)
-    signed_kit(kit, signing_key, files, base=base)
-    problem = refused(kit, trust, staging)
-    assert "evidence/index.json in the kit is not valid (evidence[1].file" in str(problem)
-
-
-def test_a_self_assessment_for_an_unknown_standard_is_refused(
-    kit: Path, trust: TrustStore, staging: Path, signing_key: Ed25519PrivateKey
-) -> None:
-    base, files = content_of(kit)
-    claims = json.loads(files["self_assessment.json"])
-    claims[0]["ref"] = "CC-999"
-    files["self_assessment.json"] = canonical_json(claims)
-    signed_kit(kit, signing_key, files, base=base)
-    problem = refused(kit, trust, staging)
-    assert "'CC-999'" in str(problem)
+    assert expected in str(problem)
 
 
 def test_a_manifest_naming_another_signing_key_is_refused(

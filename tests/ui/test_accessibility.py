@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import build_demo_kit, demo_visit
+from reviewer_app.demo import demo_visit
 from reviewer_app.paths import AppPaths
 from reviewer_app.session import VisitSession
 from reviewer_app.visits import WorkspaceDamaged, open_kit, open_session
@@ -113,21 +113,14 @@ def menu_actions_without_text(window: ReviewerWindow) -> list[str]:
 # -- fixtures --------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("kit") / "demo.rvkit"
-    build_demo_kit(out)
-    return out
-
-
 @pytest.fixture
 def paths(app_home: Path) -> AppPaths:
     return AppPaths.from_environment()
 
 
 @pytest.fixture
-def visit_id(kit: Path, paths: AppPaths) -> str:
-    return open_kit(kit, "m-cns", paths=paths, demo=True).visit_id
+def visit_id(demo_kit_file: Path, paths: AppPaths) -> str:
+    return open_kit(demo_kit_file, "m-cns", paths=paths, demo=True).visit_id
 
 
 @pytest.fixture
@@ -205,14 +198,14 @@ def test_every_control_of_the_main_window_has_a_name(
 
 
 def test_every_control_of_the_start_screen_has_a_name(
-    qtbot: QtBot, kit: Path, paths: AppPaths
+    qtbot: QtBot, demo_kit_file: Path, paths: AppPaths
 ) -> None:
     screen = StartScreen(paths, demo=True)
     qtbot.addWidget(screen)
     screen.show()
     qtbot.waitUntil(screen.no_visits.isVisible, timeout=WAIT)
     missing = unnamed(screen)  # empty: no visits yet
-    open_kit(kit, "m-cns", paths=paths, demo=True)
+    open_kit(demo_kit_file, "m-cns", paths=paths, demo=True)
     screen.refresh()
     qtbot.waitUntil(lambda: screen.model.rowCount() == 1 and screen.recent.isVisible())
     missing += unnamed(screen)

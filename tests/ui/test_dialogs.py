@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -13,10 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import build_demo_kit
-from reviewer_app.paths import AppPaths
 from reviewer_app.session import VisitSession
-from reviewer_app.visits import open_kit, open_session
 from ui import camera
 from ui.dialogs import (
     EvidenceDialog,
@@ -29,22 +25,6 @@ from ui.dialogs import (
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DURING_S03 = datetime(2026, 12, 3, 10, 30)  # the nurses' meeting (sub-team A: m-cns's)
-
-
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("kit") / "demo.rvkit"
-    build_demo_kit(out)
-    return out
-
-
-@pytest.fixture
-def session(kit: Path) -> Iterator[VisitSession]:
-    paths = AppPaths.from_environment()
-    visit_id = open_kit(kit, "m-cns", paths=paths, demo=True).visit_id
-    s = open_session(paths, visit_id).result(timeout=30)
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,30 +13,11 @@ from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import build_demo_kit
-from reviewer_app.paths import AppPaths
 from reviewer_app.session import VisitSession
-from reviewer_app.visits import open_kit, open_session
 from ui.evidence_viewer import DAMAGED, MISSING, EvidenceViewer
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 TCD_PROTOCOL = "E003"  # two pages; "capital programme" is on the second
-
-
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("kit") / "demo.rvkit"
-    build_demo_kit(out)
-    return out
-
-
-@pytest.fixture
-def session(kit: Path) -> Iterator[VisitSession]:
-    paths = AppPaths.from_environment()
-    visit_id = open_kit(kit, "m-cns", paths=paths, demo=True).visit_id
-    s = open_session(paths, visit_id).result(timeout=30)
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import build_demo_kit
 from reviewer_app.errors import UserError
 from reviewer_app.paths import AppPaths
 from reviewer_app.session import Change, VisitSession
@@ -22,16 +21,9 @@ from ui.main_window import ReviewerWindow
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("kit") / "demo.rvkit"
-    build_demo_kit(out)
-    return out
-
-
 @pytest.fixture
-def visit_id(kit: Path) -> str:
-    return open_kit(kit, "m-cns", paths=AppPaths.from_environment(), demo=True).visit_id
+def visit_id(demo_kit_file: Path) -> str:
+    return open_kit(demo_kit_file, "m-cns", paths=AppPaths.from_environment(), demo=True).visit_id
 
 
 def open_window(qtbot: QtBot, visit_id: str) -> ReviewerWindow:

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import build_demo_kit
-from reviewer_app.paths import AppPaths
 from reviewer_app.session import VisitSession
 from reviewer_app.visit_data import Filters
 from reviewer_app.visit_model import MET, NOT_MET
-from reviewer_app.visits import open_kit, open_session
 from ui.bridge import SessionBridge
 from ui.navigator import NavigatorModel, NavigatorPanel
-
-
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("kit") / "demo.rvkit"
-    build_demo_kit(out)
-    return out
-
-
-@pytest.fixture
-def session(kit: Path) -> Iterator[VisitSession]:
-    paths = AppPaths.from_environment()
-    visit_id = open_kit(kit, "m-cns", paths=paths, demo=True).visit_id
-    s = open_session(paths, visit_id).result(timeout=30)
-    yield s
-    s.close()
 
 
 @pytest.fixture

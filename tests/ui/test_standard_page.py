@@ -4,7 +4,6 @@ are added through their dialogs, and the page follows every change."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,33 +12,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import build_demo_kit
-from reviewer_app.paths import AppPaths
 from reviewer_app.session import VisitSession
 from reviewer_app.visit_model import MET, NOT_APPLICABLE, NOT_ASSESSED, NOT_MET
-from reviewer_app.visits import open_kit, open_session
 from ui import dialogs
 from ui.bridge import SessionBridge
 from ui.standard_page import StandardPage
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PARTS_REF = "HN-101"  # seven lettered parts, a key standard, a self-assessment and a document
-
-
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("kit") / "demo.rvkit"
-    build_demo_kit(out)
-    return out
-
-
-@pytest.fixture
-def session(kit: Path) -> Iterator[VisitSession]:
-    paths = AppPaths.from_environment()
-    visit_id = open_kit(kit, "m-cns", paths=paths, demo=True).visit_id
-    s = open_session(paths, visit_id).result(timeout=30)
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import build_demo_kit
-from reviewer_app.paths import AppPaths
 from reviewer_app.session import VisitSession
 from reviewer_app.timetable import Session, current_session, is_now
-from reviewer_app.visits import open_kit, open_session
 from ui.timetable import MINE_ROLE, TimetablePanel
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DURING_S03 = datetime(2026, 12, 3, 10, 30)  # s03 (sub-team A) and s04 (sub-team B) both run
-
-
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("kit") / "demo.rvkit"
-    build_demo_kit(out)
-    return out
-
-
-@pytest.fixture
-def session(kit: Path) -> Iterator[VisitSession]:
-    paths = AppPaths.from_environment()
-    visit_id = open_kit(kit, "m-cns", paths=paths, demo=True).visit_id  # sub-team A
-    s = open_session(paths, visit_id).result(timeout=30)
-    yield s
-    s.close()
 
 
 def _panel(qtbot: QtBot, session: VisitSession, now: datetime) -> TimetablePanel:
