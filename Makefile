@@ -41,6 +41,11 @@ test: lint typecheck pytest
 dist: $(STAMP)
 	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
 	./dist/reviewer-app/reviewer-app --version
+	# The bundle must also do real work: build, verify and open the demo kit, headless.
+	rm -rf build/smoke && mkdir -p build/smoke
+	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app demo kit -o build/smoke/demo.rvkit
+	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app --demo kit verify build/smoke/demo.rvkit
+	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app visit open build/smoke/demo.rvkit --as m-lead --demo
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py
