@@ -12,7 +12,7 @@ reviewer's work stays attached to the same standard. Refs are free text; nothing
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from typing import Any, ClassVar, Self, TypeVar, get_args, get_origin, get_type_hints
 
@@ -110,48 +110,66 @@ def _plain(value: Any) -> Any:
     return [_plain(v) for v in value] if isinstance(value, tuple) else value
 
 
-_SCHEMAS: dict[type[_Record], dict[str, tuple[Field[Any], Any]]] = {}
+Reader = Callable[[Mapping[str, Any], str], Any]
+_PLANS: dict[type[_Record], dict[str, Reader]] = {}
 
 
-def _schema(cls: type[_Record]) -> dict[str, tuple[Field[Any], Any]]:
-    """Each field of ``cls`` by name, with its type (the class's annotations are text)."""
-    if cls not in _SCHEMAS:
+def _plan(cls: type[_Record]) -> dict[str, Reader]:
+    """A reader for each field of ``cls``, in field order, worked out once per class from the
+    field's type (the class's annotations are text): reading a 2,000-standard kit calls them
+    tens of thousands of times."""
+    plan = _PLANS.get(cls)
+    if plan is None:
         hints = get_type_hints(cls)
-        _SCHEMAS[cls] = {f.name: (f, hints[f.name]) for f in fields(cls)}
-    return _SCHEMAS[cls]
+        plan = _PLANS[cls] = {f.name: _reader(f, hints[f.name]) for f in fields(cls)}
+    return plan
+
+
+def _reader(f: Field[Any], tp: Any) -> Reader:
+    key = f.metadata.get("key", f.name)
+    if tp is str:
+        required = f.default is MISSING and "optional" not in f.metadata
+        return lambda d, where: _str(d, key, where, required=required)
+    if tp is bool:
+
+        def read_bool(d: Mapping[str, Any], where: str) -> bool:
+            if not isinstance(value := d.get(key, False), bool):
+                raise KitDataError(f"{where}.{key}", "expected true or false")
+            return value
+
+        return read_bool
+    if tp is int:
+        default = f.default
+        return lambda d, where: (
+            default if key not in d and default is not MISSING else _int(d, key, where)
+        )
+    if get_origin(tp) is tuple:
+        item = get_args(tp)[0]
+        return lambda d, where: _items(item, d.get(key, []), f"{where}.{key}")
+    return lambda d, where: _one(tp, d.get(key), f"{where}.{key}")
 
 
 def _read(cls: type[R], d: Any, where: str, **known: Any) -> R:
     """``cls`` from the object ``d``: each field in order, unless ``known`` already has it."""
     d = _obj(d, where)
+    plan = _plan(cls)
+    if not known:
+        return cls(**{name: read(d, where) for name, read in plan.items()})
     return cls(
-        **{
-            f.name: known[f.name] if f.name in known else _field(cls, f.name, d, where)
-            for f in fields(cls)
-        }
+        **{name: known[name] if name in known else read(d, where) for name, read in plan.items()}
     )
 
 
 def _field(cls: type[_Record], name: str, d: Mapping[str, Any], where: str) -> Any:
     """The field ``name`` of ``cls``, read from the object ``d`` by its type."""
-    f, tp = _schema(cls)[name]
-    key = f.metadata.get("key", name)
-    if tp is str:
-        optional = f.default is not MISSING or "optional" in f.metadata
-        return _str(d, key, where, required=not optional)
-    if tp is bool:
-        if not isinstance(value := d.get(key, False), bool):
-            raise KitDataError(f"{where}.{key}", "expected true or false")
-        return value
-    if tp is int:
-        return f.default if key not in d and f.default is not MISSING else _int(d, key, where)
-    if get_origin(tp) is tuple:
-        return _items(get_args(tp)[0], d.get(key, []), f"{where}.{key}")
-    return _one(tp, d.get(key), f"{where}.{key}")
+    return _plan(cls)[name](d, where)
 
 
 def _items(tp: Any, value: Any, where: str) -> tuple[Any, ...]:
-    return tuple(_one(tp, item, f"{where}[{i}]") for i, item in enumerate(_list(value, where)))
+    items = _list(value, where)
+    if tp is str and all(type(item) is str for item in items):
+        return tuple(items)  # the common case, without a path string per item
+    return tuple(_one(tp, item, f"{where}[{i}]") for i, item in enumerate(items))
 
 
 def _one(tp: Any, value: Any, where: str) -> Any:
