@@ -61,6 +61,8 @@ print(json.dumps({"usable": usable[0]}))
 
 APP = """
 import json, os, sys, time
+# As reviewer_app.cli's window path does: our non-Qt modules before PySide6.
+import reviewer_app.demo, reviewer_app.settings, reviewer_app.visits
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 import ui.app as ui_app
