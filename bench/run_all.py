@@ -17,6 +17,7 @@ SCRIPTS = [
     "startup.py",
     "navigation.py",
     "ui_stall.py",
+    "merge.py",
 ]
 
 

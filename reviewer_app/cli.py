@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     _keys_commands(sub)
     _kit_commands(sub)
     _visit_commands(sub)
+    _bundle_commands(sub)
     _demo_commands(sub)
     return parser
 
@@ -98,6 +99,23 @@ def _visit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(handler="visit_open")
     p = visit.add_parser("list", help="the visits with a workspace on this laptop")
     p.set_defaults(handler="visit_list")
+
+
+def _bundle_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bundle = sub.add_parser("bundle", help="team bundles (pooling the team's work)")
+    commands = bundle.add_subparsers(dest="bundle_command")
+    commands.required = True
+    p = commands.add_parser("export", help="write everything this laptop knows of a visit")
+    p.add_argument("--visit", dest="visit_id", required=True, metavar="VISIT_ID")
+    p.add_argument(
+        "-o", "--out", type=Path, metavar="FILE_OR_FOLDER", help="default: a named file here"
+    )
+    p.set_defaults(handler="bundle_export")
+    p = commands.add_parser("import", help="check and import team bundles into a visit")
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    p.add_argument("--visit", dest="visit_id", required=True, metavar="VISIT_ID")
+    p.add_argument("--json", action="store_true", help="print the receipts as a JSON list")
+    p.set_defaults(handler="bundle_import")
 
 
 def _demo_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -7,10 +7,12 @@ everything meant for a person who might be watching goes to stderr.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
 
+from reviewer_app.bundles import export_visit_bundle, import_visit_bundles
 from reviewer_app.demo import build_demo_kit
 from reviewer_app.errors import UserError
 from reviewer_app.paths import AppPaths
@@ -71,9 +73,7 @@ def kit_build(args: argparse.Namespace, _paths: AppPaths) -> int:
     visit = visit_input.visit
     standards = read_standards(args.standards, visit=visit)
     self_assessment = (
-        read_self_assessment(args.self_assessment, standards, visit)
-        if args.self_assessment
-        else ()
+        read_self_assessment(args.self_assessment, standards, visit) if args.self_assessment else ()
     )
     evidence = read_evidence_folder(args.evidence) if args.evidence else []
     key = load_signing_key(args.key, _passphrase(args.passphrase_env))
@@ -119,6 +119,27 @@ def visit_list(_args: argparse.Namespace, paths: AppPaths) -> int:
     for v in list_visits(paths):
         print(f"{v.visit_id}\t{v.start_date}\t{v.member_id}\t{v.title}")
     return 0
+
+
+def bundle_export(args: argparse.Namespace, paths: AppPaths) -> int:
+    out = export_visit_bundle(paths, args.visit_id, args.out)
+    print(f"bundle of visit {args.visit_id} written; give it to your lead", file=sys.stderr)
+    print(out)
+    return 0
+
+
+def bundle_import(args: argparse.Namespace, paths: AppPaths) -> int:
+    """Exit 0 when every file was imported or already known, 2 when any file was refused."""
+    receipts = import_visit_bundles(paths, args.visit_id, args.files)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in receipts], indent=2, ensure_ascii=False))
+    else:
+        for receipt in receipts:
+            print(receipt.summary())
+    refused = [r for r in receipts if r.refused_file]
+    for receipt in refused:
+        print(f"reviewer-app: {receipt.file}: {receipt.refused_file}", file=sys.stderr)
+    return 2 if refused else 0
 
 
 def demo_kit(args: argparse.Namespace, _paths: AppPaths) -> int:

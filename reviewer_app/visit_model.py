@@ -59,6 +59,8 @@ EVIDENCE_SEEN = "evidence_seen"
 NOTE = "note"
 PHOTO = "photo"
 OBSERVATION = "observation"
+TEAM_JUDGEMENT = "team_judgement"
+"""The team's judgement of a standard for a component: one record, set only by the lead."""
 DELETED = "_deleted"
 
 
@@ -70,6 +72,16 @@ def judgement_id(ref: str, component: str, member_id: str) -> str:
 def parse_judgement_id(entity_id: str) -> tuple[str, str, str]:
     ref, component, member_id = json.loads(entity_id)
     return str(ref), str(component), str(member_id)
+
+
+def team_judgement_id(ref: str, component: str) -> str:
+    """A team judgement's entity id: JSON ``[ref, component]``, like :func:`judgement_id`."""
+    return json.dumps([ref, component], ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_team_judgement_id(entity_id: str) -> tuple[str, str]:
+    ref, component = json.loads(entity_id)
+    return str(ref), str(component)
 
 
 def part_field(label: str) -> str:
@@ -113,6 +125,32 @@ class Judgement:
     def missing_reason(self) -> bool:
         """Not met and N/A need a reason (DOMAIN.md)."""
         return self.value in NEEDS_REASON and not self.reason.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class TeamJudgement:
+    """The lead's judgement for the team of one standard for one component (fields ``value``,
+    ``rationale``). Operations on it from anyone but the kit's lead are refused at import."""
+
+    ref: str
+    component: str
+    value: str = NOT_ASSESSED
+    rationale: str = ""
+
+    @classmethod
+    def from_fields(cls, entity_id: str, fields: Mapping[str, Any]) -> TeamJudgement:
+        ref, component = parse_team_judgement_id(entity_id)
+        value = fields.get("value")
+        return cls(
+            ref=ref,
+            component=component,
+            value=value if value in JUDGEMENTS else NOT_ASSESSED,
+            rationale=str(fields.get("rationale") or ""),
+        )
+
+    @property
+    def assessed(self) -> bool:
+        return self.value != NOT_ASSESSED
 
 
 def suggest_from_parts(labels: Sequence[str], ticked: Mapping[str, bool]) -> str | None:

@@ -20,15 +20,12 @@ folder. The caller moves what it needs out of :attr:`VerifiedKit.folder`, then c
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import re
 import shutil
-import struct
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,22 +57,14 @@ from sync.kit_model import (
     evidence_from_list,
     self_assessment_from_list,
 )
+from sync.zip_reading import DAMAGED_ZIP_ERRORS, read_at_most, stream_entry
 
 __all__ = ["KitRefused", "VerifiedKit", "read_kit", "verify_kit"]
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 1024 * 1024
 _CLAIMED_KEY_ID = re.compile(rb'"signing_key_id"\s*:\s*"([0-9a-f]{16})"')
-# What zipfile and zlib raise for an archive that is damaged or crafted.
-_DAMAGED = (
-    zipfile.BadZipFile,
-    zlib.error,
-    EOFError,
-    struct.error,
-    ValueError,
-    NotImplementedError,
-)
+_DAMAGED = DAMAGED_ZIP_ERRORS
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,12 +212,6 @@ def _refuse_damaged(kit: str) -> Iterator[None]:
 # -- (3) and (4) the signed manifest ------------------------------------------------------------
 
 
-def _read_at_most(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
-    """The entry's bytes, but never more than ``limit + 1`` of them, whatever its header says."""
-    with zf.open(info) as f:
-        return f.read(limit + 1)
-
-
 def _check_signature(
     zf: zipfile.ZipFile,
     files: Mapping[str, zipfile.ZipInfo],
@@ -248,10 +231,10 @@ def _check_signature(
             f"it; {FRESH_COPY}.",
             "unsigned",
         )
-    manifest_bytes = _read_at_most(zf, files[MANIFEST_NAME], limits.max_manifest_size)
+    manifest_bytes = read_at_most(zf, files[MANIFEST_NAME], limits.max_manifest_size)
     if len(manifest_bytes) > limits.max_manifest_size:
         refuse(f"{kit} has a manifest.json bigger than it declares; {FRESH_COPY}.", "too_big")
-    signature = _read_at_most(zf, files[SIGNATURE_NAME], SIGNATURE_SIZE)
+    signature = read_at_most(zf, files[SIGNATURE_NAME], SIGNATURE_SIZE)
     if len(signature) != SIGNATURE_SIZE:
         refuse(
             f"{kit} has a damaged signature (manifest.sig is {len(signature)} bytes, not "
@@ -384,26 +367,15 @@ def _extract(
                 refuse(f"{kit} has an entry {name!r} outside its folder; {FRESH_COPY}.", "unsafe")
         keep = name in CONTENT_JSON_NAMES
         kept: list[bytes] = []
-        digest = hashlib.sha256()
-        size = 0
-        with zf.open(files[name]) as src, _writer(target, kit) as write:
-            while size <= expected.size:
-                chunk = src.read(min(_CHUNK, expected.size + 1 - size))
-                if not chunk:
-                    break
-                size += len(chunk)
-                digest.update(chunk)
-                if size <= expected.size:
-                    write(chunk)
-                    if keep:
-                        kept.append(chunk)
+        with _writer(target, kit) as write:
+            size, sha = stream_entry(zf, files[name], expected.size, _tee(write, kept, keep))
         if size != expected.size:
             refuse(
                 f"{name!r} in {kit} is {'bigger' if size > expected.size else 'smaller'} "
                 f"than its manifest says, so the kit was changed or damaged; {FRESH_COPY}.",
                 "tampered",
             )
-        if digest.hexdigest() != expected.sha256:
+        if sha != expected.sha256:
             refuse(
                 f"{name!r} in {kit} does not match its manifest (its SHA-256 differs), so the "
                 f"kit was changed or damaged; {FRESH_COPY}.",
@@ -412,6 +384,19 @@ def _extract(
         if keep:
             texts[name] = b"".join(kept)
     return texts
+
+
+def _tee(
+    write: Callable[[bytes], object], kept: list[bytes], keep: bool
+) -> Callable[[bytes], None]:
+    """A sink that writes each chunk and, when ``keep``, also keeps it in ``kept``."""
+
+    def sink(chunk: bytes) -> None:
+        write(chunk)
+        if keep:
+            kept.append(chunk)
+
+    return sink
 
 
 @contextlib.contextmanager

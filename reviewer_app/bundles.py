@@ -1,0 +1,315 @@
+"""Pooling a team's work: exporting this laptop's bundle, importing the others', receipts.
+
+The format and its checks are :mod:`sync.bundles`; this module adds the visit's rules:
+
+- the bundle is authenticated with the kit's team key (from the kit manifest in the workspace);
+- only the kit's lead sets team judgements, and only members of the kit's team write at all:
+  other operations are refused, one by one, and listed in the receipt, while the rest of the
+  bundle is imported;
+- every import ends with a :class:`Receipt` (new, known, refused, conflicts, disagreements and a
+  note), kept in the workspace's import history (``local`` table, never replicated).
+
+A file that is refused as a whole raises nothing: its receipt says why (``refused_file``) and
+the workspace's operations are as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from reviewer_app.consensus import disagreements
+from reviewer_app.device import device_id
+from reviewer_app.errors import UserError
+from reviewer_app.paths import AppPaths
+from reviewer_app.visit_data import read_visit_data
+from reviewer_app.visit_model import TEAM_JUDGEMENT
+from reviewer_app.visits import workspace_path
+from storage import Op, Workspace
+from sync.bundles import (
+    BUNDLE_SUFFIX,
+    BundleManifest,
+    BundleRefused,
+    export_bundle,
+    import_bundle,
+    read_bundle,
+)
+from sync.kit_model import VisitDetails
+
+log = logging.getLogger(__name__)
+
+HISTORY_KEY = "import_history"
+NOTE_ALREADY = "already imported"
+NOTE_OLDER = "older than a bundle already imported from this laptop: nothing lost, nothing new"
+NOTE_OLDER_NEW = "older than a bundle already imported from this laptop (its new operations kept)"
+NOTE_OWN = "exported from this laptop: nothing new"
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What importing one bundle file did, for the dialog, the CLI and the import history."""
+
+    file: str
+    bundle_id: str = ""
+    member_id: str = ""
+    member_name: str = ""
+    device_id: str = ""
+    created_at: str = ""
+    new: int = 0
+    known: int = 0
+    refused: tuple[dict[str, str], ...] = ()
+    conflicts: int = 0
+    disagreements: int = 0
+    note: str = ""
+    refused_file: str = ""
+    refused_reason: str = ""
+    imported_at: str = field(
+        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
+    )
+
+    @property
+    def ok(self) -> bool:
+        """Imported, or already known (not refused as a whole)."""
+        return not self.refused_file
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "bundle_id": self.bundle_id,
+            "member_id": self.member_id,
+            "member_name": self.member_name,
+            "device_id": self.device_id,
+            "created_at": self.created_at,
+            "new": self.new,
+            "known": self.known,
+            "refused": [dict(r) for r in self.refused],
+            "conflicts": self.conflicts,
+            "disagreements": self.disagreements,
+            "note": self.note,
+            "refused_file": self.refused_file,
+            "refused_reason": self.refused_reason,
+            "imported_at": self.imported_at,
+        }
+
+    def summary(self) -> str:
+        """One line for a person."""
+        if self.refused_file:
+            return f"{self.file}: refused: {self.refused_file}"
+        who = self.member_name or self.member_id
+        parts = [
+            f"{self.file}: from {who}",
+            f"{self.new} new",
+            f"{self.known} already known",
+            f"{len(self.refused)} refused",
+            f"{self.conflicts} conflicts",
+            f"{self.disagreements} disagreements",
+        ]
+        line = ", ".join(parts)
+        return f"{line} ({self.note})" if self.note else line
+
+
+# -- the visit's facts from the workspace ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Kit:
+    kit_id: str
+    visit: VisitDetails
+    team_key: bytes
+
+
+def _kit(ws: Workspace, visit_id: str) -> _Kit:
+    info = ws.kit_info()
+    if info is None:
+        raise UserError(f"the workspace of visit {visit_id} has no kit; open the visit's kit again")
+    manifest = json.loads(info["manifest_json"])
+    return _Kit(
+        kit_id=str(info["kit_id"]),
+        visit=VisitDetails.from_dict(manifest["visit"]),
+        team_key=bytes.fromhex(manifest["team_key"]),
+    )
+
+
+def _open(paths: AppPaths, visit_id: str) -> Workspace:
+    file = workspace_path(paths, visit_id)
+    if not file.is_file():
+        raise UserError(
+            f"there is no visit {visit_id!r} on this laptop; open its kit first "
+            "(`reviewer-app visit list` shows the visits here)"
+        )
+    return Workspace.open(file, device_id=device_id(paths))
+
+
+# -- export ----------------------------------------------------------------------------------------
+
+
+def slug(text: str, max_length: int = 40) -> str:
+    """``text`` as a safe file-name part: ASCII letters, digits and hyphens, lower case."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
+    return words[:max_length].rstrip("-")
+
+
+def default_bundle_name(visit: VisitDetails, member_id: str, when: datetime) -> str:
+    """``<visit short title or id>-<member name>-<YYYYMMDD-HHMM>.rvbundle`` (local time)."""
+    member = visit.member(member_id)
+    title = slug(visit.title, 30) or slug(visit.visit_id, 36) or "visit"
+    who = slug(member.name if member else member_id, 30) or "member"
+    return f"{title}-{who}-{when.strftime('%Y%m%d-%H%M')}{BUNDLE_SUFFIX}"
+
+
+def export_visit_bundle(paths: AppPaths, visit_id: str, out: Path | None = None) -> Path:
+    """Write this laptop's bundle of the visit and return where it is.
+
+    ``out`` may be a file, a folder (the default name is used in it) or ``None`` (the default
+    name in the current folder).
+    """
+    now = datetime.now(UTC)
+    with _open(paths, visit_id) as ws:
+        kit = _kit(ws, visit_id)
+        member_id = str(ws.get_local("member_id") or "")
+        if not member_id:
+            raise UserError(f"this laptop has not said who it is on visit {visit_id}")
+        name = default_bundle_name(kit.visit, member_id, now.astimezone())
+        if out is None:
+            target = Path.cwd() / name
+        elif out.is_dir():
+            target = out / name
+        else:
+            target = out
+        export_bundle(
+            ws, target, member_id=member_id, team_key=kit.team_key, kit_id=kit.kit_id, now=now
+        )
+    return target
+
+
+# -- import ----------------------------------------------------------------------------------------
+
+
+def team_rules(visit: VisitDetails) -> Callable[[Op], str | None]:
+    """The ``accept`` of an import: why an op breaks the team's rules, or ``None``."""
+    members = {m.member_id for m in visit.team}
+    lead = visit.lead
+
+    def accept(op: Op) -> str | None:
+        if op.member_id not in members:
+            return f"{op.member_id} is not on this visit's team"
+        if op.entity == TEAM_JUDGEMENT and (lead is None or op.member_id != lead.member_id):
+            name = lead.name if lead is not None else "(no lead named in the kit)"
+            return f"only the lead reviewer, {name}, sets the team judgement"
+        return None
+
+    return accept
+
+
+def import_visit_bundles(paths: AppPaths, visit_id: str, files: Sequence[Path]) -> list[Receipt]:
+    """Check and import each bundle file in turn; one receipt each, also kept in the history."""
+    receipts: list[Receipt] = []
+    try:
+        with _open(paths, visit_id) as ws:
+            kit = _kit(ws, visit_id)
+            accept = team_rules(kit.visit)
+            for file in files:
+                receipt = _import_one(ws, kit, Path(file), accept, paths.staging)
+                history = list(ws.get_local(HISTORY_KEY, []) or [])
+                history.append(receipt.to_dict())
+                ws.set_local(HISTORY_KEY, history)
+                receipts.append(receipt)
+    finally:
+        _remove_if_empty(paths.staging)
+    return receipts
+
+
+def import_history(paths: AppPaths, visit_id: str) -> list[dict[str, Any]]:
+    """Every receipt of the visit's imports on this laptop, newest last."""
+    with _open(paths, visit_id) as ws:
+        history = ws.get_local(HISTORY_KEY, []) or []
+    return [dict(r) for r in history]
+
+
+def _import_one(
+    ws: Workspace,
+    kit: _Kit,
+    file: Path,
+    accept: Callable[[Op], str | None],
+    staging: Path,
+) -> Receipt:
+    try:
+        bundle = read_bundle(
+            file,
+            visit_id=kit.visit.visit_id,
+            team_key=kit.team_key,
+            staging_root=staging,
+            have_blob=ws.blobs.has,
+        )
+    except BundleRefused as exc:
+        log.info("bundle %s refused (%s): %s", file, exc.reason, exc)
+        return Receipt(file=str(file), refused_file=str(exc), refused_reason=exc.reason)
+    with bundle:
+        m = bundle.manifest
+        note = _note(ws, m)
+        result = import_bundle(ws, bundle, accept=accept)
+    member = kit.visit.member(m.member_id)
+    if result.new and note == NOTE_OLDER:
+        note = NOTE_OLDER_NEW
+    elif result.new and note in (NOTE_ALREADY, NOTE_OWN):
+        note = ""
+    data = read_visit_data(ws)
+    return Receipt(
+        file=str(file),
+        bundle_id=m.bundle_id,
+        member_id=m.member_id,
+        member_name=member.name if member else "",
+        device_id=m.device_id,
+        created_at=m.created_at,
+        new=result.new,
+        known=result.known,
+        refused=tuple(_refused_entry(op, why) for op, why in result.refused),
+        conflicts=result.conflicts,
+        disagreements=len(disagreements(data)),
+        note=note,
+    )
+
+
+def _note(ws: Workspace, manifest: BundleManifest) -> str:
+    """What the import history already says about this bundle ("" for nothing)."""
+    if manifest.device_id == ws.device_id:
+        return NOTE_OWN
+    history = [r for r in ws.get_local(HISTORY_KEY, []) or [] if not r.get("refused_file")]
+    if any(r.get("bundle_id") == manifest.bundle_id for r in history):
+        return NOTE_ALREADY
+    mine = datetime.fromisoformat(manifest.created_at)
+    for r in history:
+        if r.get("device_id") != manifest.device_id or not r.get("created_at"):
+            continue
+        try:
+            if datetime.fromisoformat(str(r["created_at"])) > mine:
+                return NOTE_OLDER
+        except (ValueError, TypeError):  # an odd time, or one without a time zone
+            continue
+    return ""
+
+
+def _refused_entry(op: Op, reason: str) -> dict[str, str]:
+    return {
+        "op_id": op.op_id,
+        "entity": op.entity,
+        "entity_id": op.entity_id,
+        "field": op.field,
+        "member_id": op.member_id,
+        "reason": reason,
+    }
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass

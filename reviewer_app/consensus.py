@@ -1,0 +1,79 @@
+"""Where reviewers' judgements differ: the lead's register of what needs agreement.
+
+DESIGN.md: different reviewers' judgements of one standard for one component are a
+**disagreement**, shown until the lead records the team judgement. A disagreement is not a
+conflict: each reviewer's judgement is its own record, so nothing was overwritten. A reviewer
+who has not assessed the standard yet (``not_assessed``) has no opinion and never disagrees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from reviewer_app.visit_data import VisitData
+from reviewer_app.visit_model import Judgement, TeamJudgement
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """One standard and component on which the reviewers who judged it did not all agree.
+
+    ``judgements`` are every assessed judgement of it, sorted by member id; ``team`` is the
+    lead's team judgement of it, when one has been recorded (then it is settled).
+    """
+
+    ref: str
+    component: str
+    judgements: tuple[Judgement, ...]
+    team: TeamJudgement | None = None
+
+    @property
+    def values(self) -> frozenset[str]:
+        return frozenset(j.value for j in self.judgements)
+
+    @property
+    def settled(self) -> bool:
+        return self.team is not None and self.team.assessed
+
+
+def disagreements(
+    data: VisitData,
+    team_judgements: Iterable[TeamJudgement] = (),
+) -> list[Disagreement]:
+    """Every (standard, component) whose assessed judgements hold more than one value.
+
+    Sorted in the kit's order of standards, then by component. ``team_judgements`` (optional)
+    are attached to the disagreements they settle.
+    """
+    return find_disagreements(data.judgements.values(), _order(data), team_judgements)
+
+
+def find_disagreements(
+    judgements: Iterable[Judgement],
+    order: Mapping[str, int] | None = None,
+    team_judgements: Iterable[TeamJudgement] = (),
+) -> list[Disagreement]:
+    """:func:`disagreements` on any judgements; ``order`` ranks refs (unknown refs go last)."""
+    by_pair: dict[tuple[str, str], list[Judgement]] = {}
+    for j in judgements:
+        if j.assessed:
+            by_pair.setdefault((j.ref, j.component), []).append(j)
+    team = {(t.ref, t.component): t for t in team_judgements}
+    rank = order or {}
+    out = [
+        Disagreement(
+            ref,
+            component,
+            tuple(sorted(found, key=lambda j: j.member_id)),
+            team.get((ref, component)),
+        )
+        for (ref, component), found in by_pair.items()
+        if len({j.value for j in found}) > 1
+    ]
+    out.sort(key=lambda d: (rank.get(d.ref, len(rank)), d.ref, d.component))
+    return out
+
+
+def _order(data: VisitData) -> dict[str, int]:
+    return {s.ref: i for i, s in enumerate(data.standards)}

@@ -1,0 +1,271 @@
+"""Team bundles at the format level (sync.bundles): real workspaces of the demo visit, real zips."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from reviewer_app.device import device_id
+from reviewer_app.paths import AppPaths
+from reviewer_app.visit_model import JUDGEMENT, NOTE, PHOTO, judgement_id
+from reviewer_app.visits import open_kit, workspace_path
+from storage import Op, Workspace
+from sync.bundles import (
+    BundleRefused,
+    export_bundle,
+    import_bundle,
+    manifest_hmac,
+    read_bundle,
+)
+from sync.kit_format import canonical_json
+
+
+def small_jpeg(seed: int = 1) -> bytes:
+    img = Image.new("RGB", (32, 24), (seed * 40 % 256, 90, 200))
+    out = io.BytesIO()
+    img.save(out, format="JPEG")
+    return out.getvalue()
+
+
+class Laptop:
+    """One reviewer's laptop: its own REVIEWER_APP_HOME (so its own device id) and workspace."""
+
+    def __init__(self, home: Path, kit: Path, member_id: str) -> None:
+        self.paths = AppPaths(home / "data", home / "config", home / "cache", home / "logs")
+        self.member_id = member_id
+        self.visit_id = open_kit(kit, member_id, paths=self.paths, demo=True).visit_id
+        self.ws = Workspace.open(
+            workspace_path(self.paths, self.visit_id), device_id=device_id(self.paths)
+        )
+        info = self.ws.kit_info()
+        assert info is not None
+        self.kit_id = str(info["kit_id"])
+        self.team_key = bytes.fromhex(json.loads(info["manifest_json"])["team_key"])
+        self.staging = home / "staging"
+
+    def export(self, out: Path, *, team_key: bytes | None = None) -> Path:
+        export_bundle(
+            self.ws,
+            out,
+            member_id=self.member_id,
+            team_key=team_key or self.team_key,
+            kit_id=self.kit_id,
+        )
+        return out
+
+    def read(self, bundle: Path):  # noqa: ANN201 (a VerifiedBundle)
+        return read_bundle(
+            bundle, visit_id=self.visit_id, team_key=self.team_key, staging_root=self.staging
+        )
+
+
+@pytest.fixture
+def laptops(tmp_path: Path, demo_kit_file: Path) -> Iterator[Callable[[str], Laptop]]:
+    made: list[Laptop] = []
+
+    def make(member_id: str) -> Laptop:
+        laptop = Laptop(tmp_path / member_id, demo_kit_file, member_id)
+        made.append(laptop)
+        return laptop
+
+    yield make
+    for laptop in made:
+        laptop.ws.close()
+
+
+def reviewer_work(laptop: Laptop) -> tuple[str, str, str]:
+    """A judgement, a note and a photo, as the reviewer's window records them."""
+    ws, me = laptop.ws, laptop.member_id
+    jid = judgement_id("HN-101", "shc", me)
+    ws.record(me, JUDGEMENT, jid, {"value": "not_met", "reason": "No job plan seen"})
+    ws.record(me, NOTE, "note-1", {"ref": "HN-101", "text": "Ask about the rota", "author": me})
+    sha = ws.blobs.add_photo(small_jpeg())
+    ws.record(me, PHOTO, "photo-1", {"ref": "HN-101", "sha256": sha, "author": me})
+    return jid, "note-1", sha
+
+
+def test_round_trip_brings_judgements_notes_and_photos(
+    laptops: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    lead, cns = laptops("m-lead"), laptops("m-cns")
+    assert lead.ws.device_id != cns.ws.device_id
+    jid, note_id, sha = reviewer_work(cns)
+    lead.ws.record("m-lead", JUDGEMENT, judgement_id("HN-101", "shc", "m-lead"), {"value": "met"})
+
+    with lead.read(cns.export(tmp_path / "cns.rvbundle")) as bundle:
+        result = import_bundle(lead.ws, bundle)
+    assert result.new == cns.ws.op_count() and result.known == 0 and result.refused == []
+
+    assert lead.ws.entity(JUDGEMENT, jid) == {"value": "not_met", "reason": "No job plan seen"}
+    assert lead.ws.entity(NOTE, note_id)["text"] == "Ask about the rota"  # type: ignore[index]
+    assert lead.ws.blobs.read_bytes(sha) == cns.ws.blobs.read_bytes(sha)
+
+    with cns.read(lead.export(tmp_path / "lead.rvbundle")) as bundle:
+        import_bundle(cns.ws, bundle)
+    assert cns.ws.canonical_state() == lead.ws.canonical_state()
+    assert not list(cns.staging.iterdir())  # the staging folders are gone
+
+
+def test_importing_twice_changes_nothing(laptops: Callable[[str], Laptop], tmp_path: Path) -> None:
+    lead, cns = laptops("m-lead"), laptops("m-cns")
+    reviewer_work(cns)
+    file = cns.export(tmp_path / "cns.rvbundle")
+    with lead.read(file) as bundle:
+        import_bundle(lead.ws, bundle)
+    state, count = lead.ws.canonical_state(), lead.ws.op_count()
+    with lead.read(file) as bundle:
+        again = import_bundle(lead.ws, bundle)
+    assert (again.new, again.known) == (0, count)
+    assert lead.ws.canonical_state() == state and lead.ws.op_count() == count
+
+
+def test_refused_ops_are_listed_and_the_rest_imported(
+    laptops: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    lead, cns = laptops("m-lead"), laptops("m-cns")
+    reviewer_work(cns)
+
+    def no_notes(op: Op) -> str | None:
+        return "no notes today" if op.entity == NOTE else None
+
+    with lead.read(cns.export(tmp_path / "cns.rvbundle")) as bundle:
+        result = import_bundle(lead.ws, bundle, accept=no_notes)
+    assert {op.entity for op, _ in result.refused} == {NOTE}
+    assert result.new == cns.ws.op_count() - len(result.refused)
+    assert lead.ws.entities(NOTE) == {}
+
+
+def test_concurrent_edits_are_counted_as_conflicts(
+    laptops: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    lead, cns = laptops("m-lead"), laptops("m-cns")
+    lead.ws.record("m-lead", NOTE, "shared", {"text": "lead's words"})
+    cns.ws.record("m-cns", NOTE, "shared", {"text": "reviewer's words"})
+    with lead.read(cns.export(tmp_path / "cns.rvbundle")) as bundle:
+        result = import_bundle(lead.ws, bundle)
+    assert result.conflicts == 1 == len(lead.ws.conflicts())
+
+
+# -- refusals: the workspace is unchanged and the message says why --------------------------------
+
+
+def rewrite(
+    source: Path,
+    out: Path,
+    *,
+    manifest: Callable[[dict[str, object]], None] | None = None,
+    ops: Callable[[bytes], bytes] | None = None,
+    key: bytes | None = None,
+) -> Path:
+    """A copy of a bundle with its manifest and/or ops changed; re-authenticated with ``key``."""
+    with zipfile.ZipFile(source) as zf:
+        entries = {name: zf.read(name) for name in zf.namelist()}
+    if ops is not None:
+        entries["ops.jsonl"] = ops(entries["ops.jsonl"])
+    if manifest is not None:
+        doc = json.loads(entries["manifest.json"])
+        manifest(doc)
+        entries["manifest.json"] = canonical_json(doc)
+    if key is not None:
+        entries["manifest.hmac"] = manifest_hmac(entries["manifest.json"], key).encode()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return out
+
+
+def flip_one_byte(data: bytes) -> bytes:
+    i = data.index(b'"value":') + 9
+    return data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1 :]
+
+
+BAD_BUNDLES: dict[str, tuple[Callable[[Path, Path, Laptop], Path], str, str]] = {
+    "another visit": (
+        lambda b, out, lap: rewrite(
+            b,
+            out,
+            manifest=lambda m: m.update(visit_id="another-visit"),
+            key=lap.team_key,
+        ),
+        "other_visit",
+        "from another visit",
+    ),
+    "another visit and its key": (
+        lambda b, out, _lap: rewrite(
+            b, out, manifest=lambda m: m.update(visit_id="another-visit"), key=os.urandom(32)
+        ),
+        "other_visit",
+        "from another visit",
+    ),
+    "ops.jsonl with one byte changed": (
+        lambda b, out, _lap: rewrite(b, out, ops=flip_one_byte),
+        "tampered",
+        "changed or damaged after it was exported",
+    ),
+    "truncated": (
+        lambda b, out, _lap: out.write_bytes(b.read_bytes()[: b.stat().st_size * 2 // 3]) and out,
+        "not_zip",
+        "incomplete copy",
+    ),
+    "another team key": (
+        lambda b, out, _lap: rewrite(b, out, key=os.urandom(32)),
+        "bad_hmac",
+        "not made with this visit's team key",
+    ),
+    "a future format version": (
+        lambda b, out, lap: rewrite(
+            b, out, manifest=lambda m: m.update(format_version=2), key=lap.team_key
+        ),
+        "newer_version",
+        "newer version of Reviewer App",
+    ),
+    "random bytes": (
+        lambda _b, out, _lap: out.write_bytes(os.urandom(5000)) and out,
+        "not_zip",
+        "is not a team bundle",
+    ),
+    "a missing file": (
+        lambda _b, out, _lap: out,
+        "not_found",
+        "does not exist",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_BUNDLES))
+def test_a_bad_bundle_is_refused_and_changes_nothing(
+    case: str, laptops: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    lead, cns = laptops("m-lead"), laptops("m-cns")
+    reviewer_work(cns)
+    lead.ws.record("m-lead", NOTE, "mine", {"text": "before the import"})
+    good = cns.export(tmp_path / "cns.rvbundle")
+    make, reason, words = BAD_BUNDLES[case]
+    bad = make(good, tmp_path / "bad.rvbundle", lead)
+    state, count = lead.ws.canonical_state(), lead.ws.op_count()
+
+    with pytest.raises(BundleRefused) as refused:
+        lead.read(bad)
+
+    assert refused.value.reason == reason
+    assert words in str(refused.value)
+    assert lead.ws.canonical_state() == state and lead.ws.op_count() == count
+    assert not lead.staging.exists() or not list(lead.staging.iterdir())
+
+
+def test_the_good_bundle_behind_the_bad_ones_is_accepted(
+    laptops: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    """The refusals above are about the changes, not about the bundle they started from."""
+    lead, cns = laptops("m-lead"), laptops("m-cns")
+    reviewer_work(cns)
+    good = rewrite(cns.export(tmp_path / "cns.rvbundle"), tmp_path / "same.rvbundle")
+    with lead.read(good) as bundle:
+        assert len(bundle.ops) == cns.ws.op_count()
