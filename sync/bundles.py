@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Any, NoReturn
 
 from storage import Op, Workspace
@@ -45,7 +45,7 @@ from storage.hlc import HLC_PATTERN
 from storage.oplog import MAX_ID_LENGTH
 from sync.kit_archive import KitRefused, check_directory
 from sync.kit_format import MIB, KitLimits, canonical_json
-from sync.zip_reading import DAMAGED_ZIP_ERRORS, read_at_most, stream_entry
+from sync.zip_reading import DAMAGED_ZIP_ERRORS, Staged, read_at_most, stream_entry
 
 __all__ = [
     "BUNDLE_FORMAT_NAME",
@@ -280,7 +280,7 @@ def _write_ops(zf: zipfile.ZipFile, ops: list[Op]) -> tuple[int, str]:
 
 
 @dataclass(frozen=True, slots=True)
-class VerifiedBundle:
+class VerifiedBundle(Staged):
     """A bundle that passed every check: its ops in memory, its blobs in a staging ``folder``.
 
     Use it as a context manager, or call :meth:`cleanup`, to remove the staging folder.
@@ -292,19 +292,6 @@ class VerifiedBundle:
     folder: Path
     file: Path
 
-    def cleanup(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self) -> VerifiedBundle:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.cleanup()
 
 
 def read_bundle(

@@ -29,7 +29,6 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any, NoReturn
 
 from sync.keys import TrustStore
@@ -57,7 +56,7 @@ from sync.kit_model import (
     evidence_from_list,
     self_assessment_from_list,
 )
-from sync.zip_reading import DAMAGED_ZIP_ERRORS, read_at_most, stream_entry
+from sync.zip_reading import DAMAGED_ZIP_ERRORS, Staged, read_at_most, stream_entry
 
 __all__ = ["KitRefused", "VerifiedKit", "read_kit", "verify_kit"]
 
@@ -68,7 +67,7 @@ _DAMAGED = DAMAGED_ZIP_ERRORS
 
 
 @dataclass(frozen=True, slots=True)
-class VerifiedKit:
+class VerifiedKit(Staged):
     """A kit that passed every check, unpacked in :attr:`folder` (a staging folder).
 
     Use it as a context manager, or call :meth:`cleanup` when done, to remove the folder.
@@ -90,20 +89,6 @@ class VerifiedKit:
             raise KeyError(name)
         return self.folder.joinpath(*name.split("/"))
 
-    def cleanup(self) -> None:
-        """Remove the staging folder and whatever is left in it."""
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self) -> VerifiedKit:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.cleanup()
 
 
 @dataclass(frozen=True, slots=True)

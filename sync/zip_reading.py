@@ -8,10 +8,14 @@ hashing as they go, so a lying header or a zip bomb costs at most one chunk more
 from __future__ import annotations
 
 import hashlib
+import shutil
 import struct
 import zipfile
 import zlib
 from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Self
 
 CHUNK = 1024 * 1024
 
@@ -56,3 +60,26 @@ def stream_entry(
             if size <= expected_size:
                 sink(chunk)
     return size, digest.hexdigest()
+
+
+class Staged:
+    """What a reader unpacked into its own staging folder: removed by ``cleanup()`` or on
+    leaving a ``with`` block. Shared by the verified kit and the verified bundle."""
+
+    __slots__ = ()
+    folder: Path
+
+    def cleanup(self) -> None:
+        """Remove the staging folder and whatever is left in it."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.cleanup()
