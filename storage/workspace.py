@@ -356,6 +356,16 @@ class Workspace:
         self, member_id: str, entity: str, entity_id: str, field_name: str, value: JSONValue
     ) -> Op:
         base = current_op_id(self._conn, entity, entity_id, field_name)
+        # Another connection (a command-line import while the window is open) may have stored
+        # ops from a laptop whose clock is ahead: move past its clock, and past the op this
+        # edit replaces, so an edit made after seeing a value always wins over it.
+        stored = self._get_meta("hlc")
+        if isinstance(stored, str):
+            self._clock.observe(stored)
+        if base is not None:
+            seen = self._conn.execute("SELECT hlc FROM ops WHERE op_id = ?", (base,)).fetchone()
+            if seen is not None:
+                self._clock.observe(str(seen[0]))
         return Op(
             str(uuid.uuid4()),
             self._clock.tick(),
