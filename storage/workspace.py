@@ -427,6 +427,9 @@ class Workspace:
             return ApplyResult(0, 0, refused)
         with self._write() as conn:
             new = insert_ops(conn, taken)
+            stored = self._get_meta("hlc")  # never write back a clock older than another's
+            if isinstance(stored, str):
+                self._clock.observe(stored)
             self._clock.observe(max(op.hlc for op in taken))
             self._set_meta("hlc", self._clock.last)
         return ApplyResult(new, len(taken) - new, refused)
