@@ -49,8 +49,7 @@ class Setting:
             raise TypeError(f"setting {self.name!r} takes a {self.kind.__name__}, not a bool")
         if not isinstance(value, self.kind):
             raise TypeError(
-                f"setting {self.name!r} takes a {self.kind.__name__}, "
-                f"not a {type(value).__name__}"
+                f"setting {self.name!r} takes a {self.kind.__name__}, not a {type(value).__name__}"
             )
         if isinstance(value, list):
             if self.item is not None and not all(isinstance(v, self.item) for v in value):

@@ -13,18 +13,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reviewer_app.visit_model import (
+    CATEGORIES,
     EVIDENCE_SEEN,
+    FINDING,
     JUDGEMENT,
     NOT_ASSESSED,
     NOT_MET,
     NOTE,
     OBSERVATION,
     PHOTO,
+    REPORT_TEXT,
+    TEAM_JUDGEMENT,
     EvidenceSeen,
+    Finding,
     Judgement,
     Note,
     Observation,
     Photo,
+    TeamJudgement,
+    team_judgement_id,
 )
 from storage import Workspace
 from sync.kit_model import SelfAssessmentEntry, Standard, VisitDetails
@@ -69,6 +76,10 @@ class VisitData:
     notes: dict[str, Note] = field(default_factory=dict)
     photos: dict[str, Photo] = field(default_factory=dict)
     observations: dict[str, Observation] = field(default_factory=dict)
+    # The team's records (set by the lead): keyed by entity id like the rest.
+    team_judgements: dict[str, TeamJudgement] = field(default_factory=dict)
+    findings: dict[str, Finding] = field(default_factory=dict)
+    report_texts: dict[str, str] = field(default_factory=dict)
     by_ref: dict[str, Standard] = field(default_factory=dict)
     # The judgements again, keyed by (ref, component, member): reading one needs no entity id.
     _judged: dict[tuple[str, str, str], Judgement] = field(
@@ -103,6 +114,17 @@ class VisitData:
         member = member_id or self.member_id
         found = self._judged.get((ref, component, member))
         return found or Judgement(ref, component, member)
+
+    def team_judgement(self, ref: str, component: str) -> TeamJudgement:
+        """The team's judgement (Not yet assessed when the lead has recorded none)."""
+        found = self.team_judgements.get(team_judgement_id(ref, component))
+        return found or TeamJudgement(ref, component)
+
+    def findings_for(self, component: str | None = None) -> list[Finding]:
+        """Findings (of one component, or all), by category order then their own order."""
+        rank = {c: i for i, c in enumerate(CATEGORIES)}
+        found = [f for f in self.findings.values() if component is None or f.component == component]
+        return sorted(found, key=lambda f: (rank.get(f.category, 99), f.order, f.created_at, f.id))
 
     def applies(self, ref: str, component: str) -> bool:
         return component in self.by_ref[ref].applies_to
@@ -185,6 +207,9 @@ _TABLES: dict[str, tuple[str, Any]] = {
     NOTE: ("notes", Note.from_fields),
     PHOTO: ("photos", Photo.from_fields),
     OBSERVATION: ("observations", Observation.from_fields),
+    TEAM_JUDGEMENT: ("team_judgements", TeamJudgement.from_fields),
+    FINDING: ("findings", Finding.from_fields),
+    REPORT_TEXT: ("report_texts", lambda _id, f: str(f.get("text") or "")),
 }
 
 

@@ -61,6 +61,10 @@ PHOTO = "photo"
 OBSERVATION = "observation"
 TEAM_JUDGEMENT = "team_judgement"
 """The team's judgement of a standard for a component: one record, set only by the lead."""
+FINDING = "finding"
+"""A narrative finding of the report (DOMAIN.md "Findings"), written by the lead."""
+REPORT_TEXT = "report_text"
+"""A passage of the report the lead edits (entity id: the passage's name, field ``text``)."""
 DELETED = "_deleted"
 
 
@@ -253,6 +257,83 @@ class Observation:
             session_id=_s(f, "session_id"),
             author=_s(f, "author"),
         )
+
+
+# -- findings (the lead's; DOMAIN.md "Findings", issue 5) ---------------------------------------
+
+RISK_STATUSES = {
+    "open": "Open: not yet escalated",
+    "escalated": "Escalated",
+    "confirmed": "Confirmed in writing",
+    "closed": "Closed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One finding of the report, for one component (``""``: the whole service).
+
+    ``order`` places it among the findings of its component and category (numbered in that
+    order). An immediate risk (category ``immediate_risk``) also carries its escalation: status,
+    to whom, when and how it was escalated, and when the written confirmation was sent.
+    """
+
+    id: str
+    text: str
+    category: str = "general"
+    component: str = ""
+    order: float = 0.0
+    refs: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    photos: tuple[str, ...] = ()
+    observation_id: str = ""
+    author: str = ""
+    created_at: str = ""
+    risk_status: str = "open"
+    escalated_to: str = ""
+    escalated_at: str = ""
+    escalated_how: str = ""
+    confirmation_sent: str = ""
+
+    @classmethod
+    def from_fields(cls, entity_id: str, f: Mapping[str, Any]) -> Finding:
+        category = _s(f, "category")
+        status = _s(f, "risk_status")
+        try:
+            order = float(f.get("order") or 0.0)
+        except (TypeError, ValueError):
+            order = 0.0
+        return cls(
+            id=entity_id,
+            text=_s(f, "text"),
+            category=category if category in CATEGORIES else "general",
+            component=_s(f, "component"),
+            order=order,
+            refs=_strings(f, "refs"),
+            evidence=_strings(f, "evidence"),
+            photos=_strings(f, "photos"),
+            observation_id=_s(f, "observation_id"),
+            author=_s(f, "author"),
+            created_at=_s(f, "created_at"),
+            risk_status=status if status in RISK_STATUSES else "open",
+            escalated_to=_s(f, "escalated_to"),
+            escalated_at=_s(f, "escalated_at"),
+            escalated_how=_s(f, "escalated_how"),
+            confirmation_sent=_s(f, "confirmation_sent"),
+        )
+
+    @property
+    def immediate_risk(self) -> bool:
+        return self.category == "immediate_risk"
+
+    @property
+    def escalated(self) -> bool:
+        return bool(self.escalated_to.strip() and self.escalated_at.strip())
+
+
+def _strings(fields: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = fields.get(key) or []
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
 def _s(fields: Mapping[str, Any], key: str) -> str:
