@@ -1,0 +1,114 @@
+"""Finalised findings as they leave the laptop: the snapshot's ``findings.json`` and its envelope.
+
+DESIGN.md "Finalised findings": the lead's sign-off freezes a snapshot whose ``findings.json`` is
+canonical JSON (sorted keys, UTF-8). Its SHA-256 is the snapshot's content hash, so the laptop,
+the central service and anyone auditing a submission compute the same figure from the same
+bytes. Both ends import this module: the app builds ``findings.json`` with it and the central
+service checks and reads submissions with it.
+
+``findings.json`` (format ``reviewer-app.findings``, version 1)::
+
+    {
+      "format": "reviewer-app.findings", "version": 1,
+      "visit": {"visit_id", "kit_id", "programme", "title", "network",
+                "organisations": [names], "start_date", "end_date",
+                "components": [{"id", "name"}]},
+      "team": [{"member_id", "name", "role", "organisation", "lead"}],
+      "team_judgements": [{"ref", "component", "value", "rationale", "key"}],
+      "compliance": [{"component", "applicable", "met"}],
+      "findings": [{"id", "component", "category", "number", "text", "refs": [..],
+                    "photos": [sha256..]}],
+      "immediate_risks": [{"finding_id", "status", "escalated_to", "escalated_at",
+                           "escalated_how", "confirmation_due", "confirmation_sent"}],
+      "attachments": [{"sha256", "size", "kind": "photo"|"report", "caption"}]
+    }
+
+The envelope (what ``PUT /v1/submissions/{snapshot_id}`` carries) adds who and which version:
+``snapshot_id``, ``visit_id``, ``version`` (1, 2, ...), ``supersedes`` (a snapshot id or null),
+``content_sha256`` (of the canonical findings bytes), ``signed_off_by``, ``signed_off_at`` (ISO
+UTC) and ``findings`` (the object itself).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+FORMAT = "reviewer-app.findings"
+VERSION = 1
+JUDGEMENT_VALUES = ("met", "not_met", "not_applicable", "not_assessed")
+ENVELOPE_FIELDS = (
+    "snapshot_id",
+    "visit_id",
+    "version",
+    "supersedes",
+    "content_sha256",
+    "signed_off_by",
+    "signed_off_at",
+    "findings",
+)
+
+
+class FindingsFormatError(ValueError):
+    """A findings document or envelope that does not follow the format (one sentence)."""
+
+
+def canonical_bytes(obj: Any) -> bytes:
+    """The one byte form of a JSON value: sorted keys, no spaces, UTF-8 (not ASCII-escaped)."""
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8"
+    )
+
+
+def content_sha256(findings: Any) -> str:
+    return hashlib.sha256(canonical_bytes(findings)).hexdigest()
+
+
+def attachment_hashes(findings: dict[str, Any]) -> list[str]:
+    """Every blob the findings name (photos and the rendered report), sorted, once each."""
+    return sorted({str(a["sha256"]) for a in findings.get("attachments", [])})
+
+
+def check_findings(findings: Any) -> dict[str, Any]:
+    """The findings object, or :class:`FindingsFormatError` saying what is wrong."""
+    if not isinstance(findings, dict):
+        raise FindingsFormatError("the findings are not a JSON object")
+    if findings.get("format") != FORMAT:
+        raise FindingsFormatError(f"the findings are not in the {FORMAT} format")
+    if findings.get("version") != VERSION:
+        raise FindingsFormatError(
+            f"the findings are format version {findings.get('version')!r}; "
+            f"this version reads version {VERSION}"
+        )
+    visit = findings.get("visit")
+    if not isinstance(visit, dict) or not isinstance(visit.get("visit_id"), str):
+        raise FindingsFormatError("the findings name no visit")
+    for key in ("team", "team_judgements", "compliance", "findings", "attachments"):
+        if not isinstance(findings.get(key, []), list):
+            raise FindingsFormatError(f"the findings' {key!r} is not a list")
+    for tj in findings.get("team_judgements", []):
+        if not isinstance(tj, dict) or tj.get("value") not in JUDGEMENT_VALUES:
+            raise FindingsFormatError("a team judgement in the findings has no valid value")
+    for a in findings.get("attachments", []):
+        sha = a.get("sha256") if isinstance(a, dict) else None
+        if not isinstance(sha, str) or len(sha) != 64:
+            raise FindingsFormatError("an attachment in the findings has no SHA-256")
+    return findings
+
+
+def check_envelope(envelope: Any) -> dict[str, Any]:
+    """A submission envelope whose content hash matches its findings, or FindingsFormatError."""
+    if not isinstance(envelope, dict):
+        raise FindingsFormatError("the submission is not a JSON object")
+    missing = [k for k in ENVELOPE_FIELDS if k not in envelope]
+    if missing:
+        raise FindingsFormatError(f"the submission lacks {', '.join(missing)}")
+    findings = check_findings(envelope["findings"])
+    if findings["visit"]["visit_id"] != envelope["visit_id"]:
+        raise FindingsFormatError("the submission's visit is not the one its findings name")
+    if content_sha256(findings) != envelope["content_sha256"]:
+        raise FindingsFormatError("the submission's content hash does not match its findings")
+    if not isinstance(envelope["version"], int) or envelope["version"] < 1:
+        raise FindingsFormatError("the submission's version is not a whole number from 1")
+    return envelope
