@@ -20,13 +20,15 @@ service checks and reads submissions with it.
                     "photos": [sha256..]}],
       "immediate_risks": [{"finding_id", "status", "escalated_to", "escalated_at",
                            "escalated_how", "confirmation_due", "confirmation_sent"}],
-      "attachments": [{"sha256", "size", "kind": "photo"|"report", "caption"}]
+      "attachments": [{"sha256", "size", "kind": "photo", "caption"}]
     }
 
 The envelope (what ``PUT /v1/submissions/{snapshot_id}`` carries) adds who and which version:
 ``snapshot_id``, ``visit_id``, ``version`` (1, 2, ...), ``supersedes`` (a snapshot id or null),
 ``content_sha256`` (of the canonical findings bytes), ``signed_off_by``, ``signed_off_at`` (ISO
-UTC) and ``findings`` (the object itself).
+UTC), ``findings`` (the object itself) and ``report`` (``{"sha256", "size", "format": "pdf"}``
+or null). The rendered report is outside ``findings.json`` on purpose: a final report prints
+its snapshot's content hash, so the hash cannot cover the report's own bytes.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ ENVELOPE_FIELDS = (
     "signed_off_at",
     "findings",
 )
+OPTIONAL_ENVELOPE_FIELDS = ("report",)
 
 
 class FindingsFormatError(ValueError):
@@ -66,8 +69,17 @@ def content_sha256(findings: Any) -> str:
 
 
 def attachment_hashes(findings: dict[str, Any]) -> list[str]:
-    """Every blob the findings name (photos and the rendered report), sorted, once each."""
+    """Every blob the findings name (their photos), sorted, once each."""
     return sorted({str(a["sha256"]) for a in findings.get("attachments", [])})
+
+
+def envelope_blob_hashes(envelope: dict[str, Any]) -> list[str]:
+    """Every blob a submission needs on the server: the findings' photos and the report."""
+    hashes = set(attachment_hashes(envelope["findings"]))
+    report = envelope.get("report")
+    if isinstance(report, dict) and isinstance(report.get("sha256"), str):
+        hashes.add(report["sha256"])
+    return sorted(hashes)
 
 
 def check_findings(findings: Any) -> dict[str, Any]:
@@ -111,4 +123,11 @@ def check_envelope(envelope: Any) -> dict[str, Any]:
         raise FindingsFormatError("the submission's content hash does not match its findings")
     if not isinstance(envelope["version"], int) or envelope["version"] < 1:
         raise FindingsFormatError("the submission's version is not a whole number from 1")
+    report = envelope.get("report")
+    if report is not None and (
+        not isinstance(report, dict)
+        or not isinstance(report.get("sha256"), str)
+        or len(report["sha256"]) != 64
+    ):
+        raise FindingsFormatError("the submission's report has no SHA-256")
     return envelope
