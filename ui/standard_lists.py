@@ -37,7 +37,6 @@ from reviewer_app.visit_model import (
 )
 from ui import shortcuts
 from ui.bridge import SessionBridge
-from ui.dialogs import EvidenceDialog, NoteDialog, ObservationDialog, PhotoDialog
 from ui.tasks import when_done
 from ui.text_style import clear_layout, heading, muted
 
@@ -145,6 +144,8 @@ class RecordLists(QWidget):
         ref, component = self._context()
         if ref is None:
             return
+        from ui.dialogs import EvidenceDialog  # noqa: PLC0415 (when asked: not at start-up)
+
         answer = EvidenceDialog.ask(self.window(), self.data, ref, component)
         if answer:
             future = self.session.add_evidence_seen(ref, component, **answer)
@@ -154,12 +155,16 @@ class RecordLists(QWidget):
         ref, _component = self._context()
         if ref is None:
             return
+        from ui.dialogs import NoteDialog  # noqa: PLC0415
+
         text = NoteDialog.ask(self.window(), f"Note on {ref}")
         if text and text.strip():
             self.bridge.run(self.session.add_note(ref, text), f"add a note on {ref}")
 
     def add_observation(self) -> None:
         ref, _component = self._context()
+        from ui.dialogs import ObservationDialog  # noqa: PLC0415
+
         answer = ObservationDialog.ask(self.window(), self.data, ref)
         if answer is not None:
             future = self.session.add_observation(
@@ -169,6 +174,8 @@ class RecordLists(QWidget):
 
     def add_photo(self) -> None:
         ref, _component = self._context()
+        from ui.dialogs import PhotoDialog  # noqa: PLC0415
+
         answer = PhotoDialog.ask(self.window())
         if answer is not None:
             future = self.session.add_photo(answer.data, ref=ref or "", caption=answer.caption)
@@ -178,6 +185,8 @@ class RecordLists(QWidget):
         note = self.data.notes.get(note_id)
         if note is None:
             return
+        from ui.dialogs import NoteDialog  # noqa: PLC0415
+
         text = NoteDialog.ask(self.window(), f"Edit note on {note.ref}", note.text)
         if text is not None and text != note.text:
             self.bridge.run(self.session.edit_note(note_id, text), "edit a note")

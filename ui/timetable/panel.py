@@ -50,7 +50,7 @@ from ui.timetable.models import (
     SessionsModel,
 )
 
-FILL_AFTER_MS = 1  # a timer, so that the event loop turns (and the window paints) first
+FILL_AFTER_MS = 40  # after the window's first paint: sizing the rows is not part of it
 
 
 class TimetablePanel(QWidget):
