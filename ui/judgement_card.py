@@ -9,8 +9,9 @@ reviewer applies with "Use"; a suggestion never changes the judgement by itself.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
-from PySide6.QtGui import QResizeEvent, QTextCursor
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QGridLayout,
     QHBoxLayout,
@@ -33,7 +34,7 @@ from reviewer_app.visit_model import (
 from ui import shortcuts
 from ui.bridge import SessionBridge
 from ui.judgement_icons import judgement_icon
-from ui.text_style import Card, muted, tone
+from ui.text_style import Card, muted, restyle_on_change, tone
 
 REASON_PAUSE_MS = 1000
 KEYS = (
@@ -42,6 +43,10 @@ KEYS = (
     shortcuts.JUDGE_NOT_APPLICABLE,
     shortcuts.JUDGE_NOT_ASSESSED,
 )
+
+
+def five_lines(font: QFont) -> int:
+    return QFontMetrics(font).lineSpacing() * 5 + 12
 
 
 class JudgementCard(Card):
@@ -105,12 +110,17 @@ class JudgementCard(Card):
             "Reason: what you saw, and for Not met what is missing (needed for Not met and N/A)"
         )
         self.reason.setTabChangesFocus(True)
-        self.reason.setFixedHeight(self.reason.fontMetrics().lineSpacing() * 5 + 12)
+        restyle_on_change(  # five lines of the font in use, now and after it changes
+            self.reason, lambda r: r.setFixedHeight(five_lines(QApplication.font(r)))
+        )
         self.reason.textChanged.connect(self._reason_edited)
         self.reason.installEventFilter(self)
         self.warning = QLabel(self)
         self.warning.setAccessibleName("Reason needed")
-        self.warning.setStyleSheet(f"color:{tone(self, '#b3261e', '#ff8a80')}; font-weight:bold;")
+        restyle_on_change(
+            self.warning,
+            lambda w: w.setStyleSheet(f"color:{tone(w, '#b3261e', '#ff8a80')}; font-weight:bold;"),
+        )
         self.layout_.addWidget(self.reason)
         self.layout_.addWidget(self.warning)
 

@@ -1,29 +1,113 @@
-"""Small helpers for a calm, readable look that follows the system font size and palette."""
+"""Small helpers for a calm, readable look that follows the system font size and palette.
+
+A heading's size is a multiple of the system font, and secondary text takes the palette's
+placeholder colour. Both are set on the widget, so Qt would keep them as they were when the
+user changes the font size or switches between light and dark while the app runs: one
+follower per application (``follow_system``) applies them again when that happens.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QFrame, QLabel, QLayout, QVBoxLayout, QWidget
+import weakref
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QLayout, QVBoxLayout, QWidget
+from shiboken6 import isValid
+
+HEADING_SCALE = "rv_heading_scale"  # widget property: the heading's multiple of the system font
+MUTED = "rv_muted"  # widget property: secondary text
+
+Restyle = Callable[[QWidget], None]
+_restylers: weakref.WeakKeyDictionary[QWidget, Restyle] = weakref.WeakKeyDictionary()
+_followers: list[QObject] = []
 
 
 def heading(label: QLabel, scale: float = 1.2) -> None:
     """Bold, and ``scale`` times the system font (never a fixed point size)."""
-    font = label.font()
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * scale)
-    label.setFont(font)
+    label.setProperty(HEADING_SCALE, scale)
+    _apply_heading(label, scale)
+    follow_system()
 
 
 def muted(label: QLabel) -> None:
     """Secondary text: the palette's placeholder colour, readable in light and dark themes."""
-    palette = label.palette()
+    label.setProperty(MUTED, True)
+    _apply_muted(label)
+    follow_system()
+
+
+def restyle_on_change(widget: QWidget, restyle: Restyle) -> None:
+    """Call ``restyle(widget)`` now, and again whenever the system font or palette changes.
+
+    ``restyle`` takes the widget as its argument (it must not hold the widget itself, or the
+    widget would never be freed).
+    """
+    _restylers[widget] = restyle
+    restyle(widget)
+    follow_system()
+
+
+# From the application's font and palette, not the parent's: when they change, the widgets
+# below take the new ones only as Qt's posted events arrive, after the follower has run.
+
+
+def _apply_heading(label: QWidget, scale: float) -> None:
+    base = QFont(QApplication.font(label))
+    base.setBold(True)
+    base.setPointSizeF(base.pointSizeF() * scale)
+    label.setFont(base)
+
+
+def _apply_muted(label: QWidget) -> None:
+    palette = QPalette(QApplication.palette(label))
     colour = palette.color(QPalette.ColorRole.PlaceholderText)
     palette.setColor(QPalette.ColorRole.WindowText, colour)
     label.setPalette(palette)
 
 
+class _Follower(QObject):
+    """Applies the styles above again after the application's font or palette changed."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self._pending = False
+        app.fontChanged.connect(self._soon)
+        app.paletteChanged.connect(self._soon)
+
+    def _soon(self, *_args: object) -> None:
+        if not self._pending:  # one pass for a font and a palette changed together
+            self._pending = True
+            QTimer.singleShot(0, self, self.restyle)
+
+    def restyle(self) -> None:
+        self._pending = False
+        for widget in QApplication.allWidgets():
+            scale = widget.property(HEADING_SCALE)
+            if isinstance(scale, (int, float)):
+                _apply_heading(widget, float(scale))
+            if widget.property(MUTED):
+                _apply_muted(widget)
+        for widget, restyle in list(_restylers.items()):
+            if isValid(widget):
+                restyle(widget)
+            else:  # its window was closed and deleted; Python still held the wrapper
+                _restylers.pop(widget, None)
+
+
+def follow_system() -> None:
+    """Make sure this application's follower exists (once; cheap after the first call)."""
+    app = QApplication.instance()
+    if isinstance(app, QApplication) and app.property("rv_follower") is None:
+        app.setProperty("rv_follower", True)
+        _followers.append(_Follower(app))  # held: its slots live as long as the app
+
+
 def is_dark(widget: QWidget) -> bool:
-    return widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    """Whether the palette in use is dark (the application's: see the note above)."""
+    palette = QApplication.palette(widget)
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
 def tone(widget: QWidget, light: str, dark: str) -> str:
@@ -53,10 +137,13 @@ class Card(QFrame):
         super().__init__(parent)
         self.setObjectName("card")
         self.setAccessibleName(title)
-        self.setStyleSheet(
+        sheet = (
             f"QFrame#card {{ border: 1px solid palette(mid); border-left: 4px solid {accent};"
             " border-radius: 4px; background: palette(base); }"
         )
+        # Set again after a font or palette change: Qt resolves ``palette(...)`` and the
+        # fonts under a style sheet once, when it is set.
+        restyle_on_change(self, lambda card: (card.setStyleSheet(""), card.setStyleSheet(sheet)))
         self.layout_ = QVBoxLayout(self)
         self.heading = QLabel(title, self)
         self.heading.setWordWrap(True)  # a long component name never widens the page

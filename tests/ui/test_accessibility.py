@@ -389,3 +389,39 @@ def test_at_a_larger_font_the_page_fits_its_column(
         )
     finally:
         window.close()
+
+
+def test_the_open_window_follows_a_font_and_palette_changed_while_it_runs(
+    qtbot: QtBot, session: VisitSession, paths: AppPaths, looks: QApplication
+) -> None:
+    """The user changes the system font size, then switches to dark, with the visit open."""
+    window = shown_window(qtbot, session, paths)
+    page = window.page
+    window.go_to("HN-102")
+    qtbot.keyClick(window.navigator.tree, Qt.Key.Key_2)  # Not met, no reason: the warning
+    settle(qtbot, window)
+    base = looks.font().pointSizeF()
+    title = page.title_label.font().pointSizeF()
+    reason = page.judgement.reason.height()
+    font = QFont(looks.font())
+    font.setPointSizeF(base * 1.5)
+    looks.setFont(font)
+    qtbot.waitUntil(
+        lambda: page.title_label.font().pointSizeF() == pytest.approx(title * 1.5), timeout=WAIT
+    )
+    assert page.title_label.font().bold()
+    assert window.heading.font().pointSizeF() == pytest.approx(base * 1.5 * 1.3)
+    assert page.judgement.reason.height() > reason  # still five lines of the larger font
+
+    looks.setPalette(dark_palette())
+    qtbot.waitUntil(lambda: "#ff8a80" in page.judgement.warning.styleSheet(), timeout=WAIT)
+    assert window.who.palette().color(QPalette.ColorRole.WindowText).name() == "#9aa0a6"
+    QApplication.processEvents()
+    image = window.grab().toImage()
+    image.save(str(ARTIFACTS / "reviewer_window_switched_to_dark.png"))
+    viewport = page.viewport()
+    card = pixel(image, page.judgement, window, QPoint(page.judgement.width() - 12, 12))
+    background = pixel(image, viewport, window, QPoint(viewport.width() - 6, 6))
+    assert card.lightness() < 128, card.name()
+    assert background.lightness() < 128, background.name()
+    window.close()
