@@ -191,6 +191,33 @@ class RecordLists(QWidget):
         if text is not None and text != note.text:
             self.bridge.run(self.session.edit_note(note_id, text), "edit a note")
 
+    def edit_observation(self, observation_id: str) -> None:
+        """Change an observation's words, category, standards or session (one undoable edit)."""
+        found = self.data.observations.get(observation_id)
+        if found is None:
+            return
+        from ui.dialogs import ObservationDialog  # noqa: PLC0415
+
+        answer = ObservationDialog.ask(self.window(), self.data, None, found)
+        if answer is None:
+            return
+        now = {
+            "text": answer.text,
+            "category": answer.category,
+            "refs": list(answer.refs),
+            "session_id": answer.session_id,
+        }
+        before = {
+            "text": found.text,
+            "category": found.category,
+            "refs": list(found.refs),
+            "session_id": found.session_id,
+        }
+        changes = {name: value for name, value in now.items() if before[name] != value}
+        if changes:
+            future = self.session.update(OBSERVATION, observation_id, changes)
+            self.bridge.run(future, "edit an observation")
+
     def _delete(self, entity: str, entity_id: str, what: str) -> None:
         self.bridge.run(self.session.delete(entity, entity_id), f"remove {what}")
 
@@ -231,12 +258,15 @@ class RecordLists(QWidget):
         obs_rows: list[Row] = []
         for o in data.observations_for(ref):
             self.shown_ids.add(o.id)
-            remove = (
-                "Remove",
-                "Remove this observation",
-                partial(self._delete, OBSERVATION, o.id, "an observation"),
-            )
-            obs_rows.append((f"{CATEGORIES[o.category]}: {o.text}", [remove], None))
+            obs_actions: list[Action] = [
+                ("Edit", "Edit this observation", partial(self.edit_observation, o.id)),
+                (
+                    "Remove",
+                    "Remove this observation",
+                    partial(self._delete, OBSERVATION, o.id, "an observation"),
+                ),
+            ]
+            obs_rows.append((f"{CATEGORIES[o.category]}: {o.text}", obs_actions, None))
         self.observations.fill(obs_rows)
 
     def _name(self, member_id: str) -> str:

@@ -192,3 +192,41 @@ def test_undo_of_a_judgement_elsewhere_redraws_the_page(qtbot: QtBot, page: Stan
     page.bridge.redo()
     settle(qtbot, page)
     assert page.judgement.radios[MET].isChecked()
+
+
+def test_an_observation_is_edited_in_its_dialog_and_the_edit_can_be_undone(
+    qtbot: QtBot, page: StandardPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = dialogs.ObservationInput("Leaflets out of date", "concern", (PARTS_REF,), "")
+    monkeypatch.setattr(dialogs.ObservationDialog, "ask", classmethod(lambda _cls, *_a: first))
+    page.add_observation()
+    settle(qtbot, page)
+    (observation,) = page.data.observations_for(PARTS_REF)
+
+    # The dialog opens on the observation as it is.
+    dialog = dialogs.ObservationDialog(page, page.data, None, observation)
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == "Edit observation"
+    assert dialog.value() == first
+
+    edited = dialogs.ObservationInput(
+        "Leaflets out of date; the Urdu version is missing", "serious_concern", ("HN-102",), ""
+    )
+    monkeypatch.setattr(dialogs.ObservationDialog, "ask", classmethod(lambda _cls, *_a: edited))
+    row = page.lists.observations.rows.itemAt(0).layout()
+    edit = row.itemAt(row.count() - 2).widget()
+    assert edit.accessibleName() == "Edit this observation"
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+    settle(qtbot, page)
+    now = page.data.observations[observation.id]
+    assert (now.text, now.category, now.refs) == (edited.text, "serious_concern", ("HN-102",))
+    # Linked now to HN-102 only: it leaves this standard's list.
+    assert page.lists.observations.rows.count() == 0
+
+    undo = page.session.undo()
+    assert undo is not None
+    page.bridge.run(undo, "undo")
+    settle(qtbot, page)
+    back = page.data.observations[observation.id]
+    assert (back.text, back.category, back.refs) == (first.text, "concern", (PARTS_REF,))
+    qtbot.waitUntil(lambda: page.lists.observations.rows.count() == 1, timeout=5_000)

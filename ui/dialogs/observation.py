@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import CATEGORIES
+from reviewer_app.visit_model import CATEGORIES, Observation
 from ui.dialogs.base import (
     FormDialog,
     text_box,
@@ -43,8 +43,14 @@ class ObservationInput:
 class ObservationDialog(FormDialog):
     """An observation with its category (DOMAIN.md "Findings"), standards and session."""
 
-    def __init__(self, parent: QWidget | None, data: VisitData, ref: str | None) -> None:
-        super().__init__(parent, "Observation")
+    def __init__(
+        self,
+        parent: QWidget | None,
+        data: VisitData,
+        ref: str | None,
+        existing: Observation | None = None,
+    ) -> None:
+        super().__init__(parent, "Edit observation" if existing else "Observation")
         self._data = data
         self.text = text_box(self, "Observation", "What you observed (no names or NHS numbers)")
         self.text.setMinimumHeight(110)
@@ -88,10 +94,23 @@ class ObservationDialog(FormDialog):
         self.form.addRow("&Session:", self.session)
         if ref:
             self.add(ref)
+        if existing is not None:
+            self._show(existing)
         self.text.textChanged.connect(self.validate)
         self.categories.buttonToggled.connect(lambda *_: self.validate())
         self.resize(600, 0)
         self.validate()
+
+    def _show(self, existing: Observation) -> None:
+        """Editing: the observation as it is now."""
+        self.text.setPlainText(existing.text)
+        radio = self.radios.get(existing.category)
+        if radio is not None:
+            radio.setChecked(True)
+        for linked in existing.refs:
+            self.add(linked)
+        # Its own session (or "None"), not the one happening now.
+        self.session.setCurrentIndex(max(0, self.session.findData(existing.session_id)))
 
     def add(self, ref: str) -> bool:
         """Link a standard (once); False when the kit has no such ref."""
@@ -152,7 +171,12 @@ class ObservationDialog(FormDialog):
 
     @classmethod
     def ask(
-        cls, parent: QWidget | None, data: VisitData, ref: str | None
+        cls,
+        parent: QWidget | None,
+        data: VisitData,
+        ref: str | None,
+        existing: Observation | None = None,
     ) -> ObservationInput | None:
-        dialog = cls(parent, data, ref)
+        """A new observation (linked to ``ref``), or ``existing`` edited; None if cancelled."""
+        dialog = cls(parent, data, ref, existing)
         return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
