@@ -44,7 +44,12 @@ from reviewer_app.visit_model import (  # noqa: E402
 )
 from reviewer_app.visits import open_kit, workspace_path  # noqa: E402
 from storage import Op, Workspace  # noqa: E402
-from sync.bundles import export_bundle, import_bundle, read_bundle  # noqa: E402
+from sync.bundles import (  # noqa: E402
+    export_bundle,
+    import_bundle,
+    known_ops_in,
+    read_bundle,
+)
 
 MEMBERS = ["m-lead", "m-cns", "m-paed", "m-mgr", "m-comm", "m-pat"]
 PHOTO_SIZE = 40_000
@@ -147,6 +152,7 @@ def app_trial(work: Path, kit: Path, bundles: list[Path], run: int) -> tuple[flo
                     team_key=key,
                     staging_root=paths.staging,
                     have_blob=ws.blobs.has,
+                    known_ops=known_ops_in(ws),
                 ) as vb:
                     import_bundle(ws, vb)
             return time.perf_counter() - start

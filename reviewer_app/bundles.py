@@ -30,7 +30,7 @@ from reviewer_app.device import device_id
 from reviewer_app.errors import UserError
 from reviewer_app.paths import AppPaths
 from reviewer_app.visit_data import read_visit_data
-from reviewer_app.visit_model import TEAM_JUDGEMENT
+from reviewer_app.visit_model import FINDING, REPORT_TEXT, TEAM_JUDGEMENT
 from reviewer_app.visits import workspace_path
 from storage import Op, Workspace
 from sync.bundles import (
@@ -39,6 +39,7 @@ from sync.bundles import (
     BundleRefused,
     export_bundle,
     import_bundle,
+    known_ops_in,
     read_bundle,
 )
 from sync.kit_model import VisitDetails
@@ -171,26 +172,36 @@ def export_visit_bundle(paths: AppPaths, visit_id: str, out: Path | None = None)
     ``out`` may be a file, a folder (the default name is used in it) or ``None`` (the default
     name in the current folder).
     """
-    now = datetime.now(UTC)
     with _open(paths, visit_id) as ws:
-        kit = _kit(ws, visit_id)
-        member_id = str(ws.get_local("member_id") or "")
-        if not member_id:
-            raise UserError(f"this laptop has not said who it is on visit {visit_id}")
-        name = default_bundle_name(kit.visit, member_id, now.astimezone())
-        if out is None:
-            target = Path.cwd() / name
-        elif out.is_dir():
-            target = out / name
-        else:
-            target = out
-        export_bundle(
-            ws, target, member_id=member_id, team_key=kit.team_key, kit_id=kit.kit_id, now=now
-        )
+        return export_from_workspace(ws, out)
+
+
+def export_from_workspace(ws: Workspace, out: Path | None = None) -> Path:
+    """:func:`export_visit_bundle` on an open workspace (the window runs it on its worker)."""
+    now = datetime.now(UTC)
+    visit_id = ws.path.parent.name
+    kit = _kit(ws, visit_id)
+    member_id = str(ws.get_local("member_id") or "")
+    if not member_id:
+        raise UserError(f"this laptop has not said who it is on visit {visit_id}")
+    name = default_bundle_name(kit.visit, member_id, now.astimezone())
+    if out is None:
+        target = Path.cwd() / name
+    elif out.is_dir():
+        target = out / name
+    else:
+        target = out
+    export_bundle(
+        ws, target, member_id=member_id, team_key=kit.team_key, kit_id=kit.kit_id, now=now
+    )
     return target
 
 
 # -- import ----------------------------------------------------------------------------------------
+
+
+# Besides the team judgement, what only the lead writes (issue 5): entity -> words for a receipt.
+LEAD_WRITES = {FINDING: "the report's findings", REPORT_TEXT: "the report's text"}
 
 
 def team_rules(visit: VisitDetails) -> Callable[[Op], str | None]:
@@ -204,6 +215,9 @@ def team_rules(visit: VisitDetails) -> Callable[[Op], str | None]:
         if op.entity == TEAM_JUDGEMENT and (lead is None or op.member_id != lead.member_id):
             name = lead.name if lead is not None else "(no lead named in the kit)"
             return f"only the lead reviewer, {name}, sets the team judgement"
+        if op.entity in LEAD_WRITES and (lead is None or op.member_id != lead.member_id):
+            name = lead.name if lead is not None else "(no lead named in the kit)"
+            return f"only the lead reviewer, {name}, writes {LEAD_WRITES[op.entity]}"
         return None
 
     return accept
@@ -211,27 +225,49 @@ def team_rules(visit: VisitDetails) -> Callable[[Op], str | None]:
 
 def import_visit_bundles(paths: AppPaths, visit_id: str, files: Sequence[Path]) -> list[Receipt]:
     """Check and import each bundle file in turn; one receipt each, also kept in the history."""
+    with _open(paths, visit_id) as ws:
+        return import_into_workspace(ws, files, paths.staging)
+
+
+ImportProgress = Callable[[int, int, str], None]
+"""``progress(done, total, file name)``: called before each file and once at the end."""
+
+
+def import_into_workspace(
+    ws: Workspace,
+    files: Sequence[Path],
+    staging: Path,
+    progress: ImportProgress | None = None,
+) -> list[Receipt]:
+    """:func:`import_visit_bundles` on an open workspace (the window runs it on its worker)."""
     receipts: list[Receipt] = []
     try:
-        with _open(paths, visit_id) as ws:
-            kit = _kit(ws, visit_id)
-            accept = team_rules(kit.visit)
-            for file in files:
-                receipt = _import_one(ws, kit, Path(file), accept, paths.staging)
-                history = list(ws.get_local(HISTORY_KEY, []) or [])
-                history.append(receipt.to_dict())
-                ws.set_local(HISTORY_KEY, history)
-                receipts.append(receipt)
+        kit = _kit(ws, ws.path.parent.name)
+        accept = team_rules(kit.visit)
+        for i, file in enumerate(files):
+            if progress is not None:
+                progress(i, len(files), Path(file).name)
+            receipt = _import_one(ws, kit, Path(file), accept, staging)
+            history = list(ws.get_local(HISTORY_KEY, []) or [])
+            history.append(receipt.to_dict())
+            ws.set_local(HISTORY_KEY, history)
+            receipts.append(receipt)
+        if progress is not None:
+            progress(len(files), len(files), "")
     finally:
-        _remove_if_empty(paths.staging)
+        _remove_if_empty(staging)
     return receipts
 
 
 def import_history(paths: AppPaths, visit_id: str) -> list[dict[str, Any]]:
     """Every receipt of the visit's imports on this laptop, newest last."""
     with _open(paths, visit_id) as ws:
-        history = ws.get_local(HISTORY_KEY, []) or []
-    return [dict(r) for r in history]
+        return read_import_history(ws)
+
+
+def read_import_history(ws: Workspace) -> list[dict[str, Any]]:
+    """:func:`import_history` of an open workspace."""
+    return [dict(r) for r in ws.get_local(HISTORY_KEY, []) or []]
 
 
 def _import_one(
@@ -248,6 +284,7 @@ def _import_one(
             team_key=kit.team_key,
             staging_root=staging,
             have_blob=ws.blobs.has,
+            known_ops=known_ops_in(ws),
         )
     except BundleRefused as exc:
         log.info("bundle %s refused (%s): %s", file, exc.reason, exc)

@@ -9,10 +9,13 @@ who has not assessed the standard yet (``not_assessed``) has no opinion and neve
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from reviewer_app.visit_data import VisitData
 from reviewer_app.visit_model import Judgement, TeamJudgement
+
+if TYPE_CHECKING:  # visit_data asks this module which standards need agreement
+    from reviewer_app.visit_data import VisitData
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +30,25 @@ class Disagreement:
     component: str
     judgements: tuple[Judgement, ...]
     team: TeamJudgement | None = None
+    claim: str = ""  # the provider's self-assessment claim ("" when none), set by register()
 
     @property
     def values(self) -> frozenset[str]:
         return frozenset(j.value for j in self.judgements)
+
+    @property
+    def reviewers_differ(self) -> bool:
+        return len(self.values) > 1
+
+    @property
+    def differs_from_claim(self) -> bool:
+        """The team's judgement is not what the provider claimed (a claim was made)."""
+        return (
+            bool(self.claim)
+            and self.settled
+            and self.team is not None
+            and (self.team.value != self.claim)
+        )
 
     @property
     def settled(self) -> bool:
@@ -73,6 +91,52 @@ def find_disagreements(
     ]
     out.sort(key=lambda d: (rank.get(d.ref, len(rank)), d.ref, d.component))
     return out
+
+
+def register(data: VisitData) -> list[Disagreement]:
+    """The lead's register: every (standard, component) where the reviewers' assessed
+    judgements differ, or where the team's judgement differs from the provider's claim.
+
+    Each entry carries every assessed judgement of it, the team judgement (if any) and the
+    claim (if any). In the kit's order of standards, then by component.
+    """
+    team = data.team_judgements.values()
+    order = _order(data)
+    found = {
+        (d.ref, d.component): d for d in find_disagreements(data.judgements.values(), order, team)
+    }
+    for t in team:
+        entry = data.self_assessment.get((t.ref, t.component))
+        if (
+            t.assessed
+            and entry is not None
+            and entry.claim != t.value
+            and (t.ref, t.component) not in found
+        ):
+            judged = [
+                j
+                for j in data.judgements.values()
+                if (j.ref, j.component) == (t.ref, t.component) and j.assessed
+            ]
+            found[(t.ref, t.component)] = Disagreement(
+                t.ref, t.component, tuple(sorted(judged, key=lambda j: j.member_id)), t
+            )
+    out = []
+    for (ref, component), d in found.items():
+        entry = data.self_assessment.get((ref, component))
+        out.append(replace(d, claim=entry.claim) if entry is not None else d)
+    out.sort(key=lambda d: (order.get(d.ref, len(order)), d.ref, d.component))
+    return out
+
+
+def needs_agreement(data: VisitData) -> set[tuple[str, str]]:
+    """(ref, component) pairs on which reviewers differ and the lead has recorded nothing yet."""
+    team = data.team_judgements.values()
+    return {
+        (d.ref, d.component)
+        for d in find_disagreements(data.judgements.values(), None, team)
+        if not d.settled
+    }
 
 
 def _order(data: VisitData) -> dict[str, int]:

@@ -12,24 +12,34 @@ Nothing here imports Qt.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reviewer_app import findings
+from reviewer_app.conflicts import resolve_group
+from reviewer_app.errors import UserError
 from reviewer_app.visit_data import VisitData, read_visit_data
 from reviewer_app.visit_model import (
     DELETED,
     EVIDENCE_SEEN,
+    FINDING,
     JUDGEMENT,
+    JUDGEMENT_LABELS,
+    JUDGEMENTS,
+    NEEDS_REASON,
     NOTE,
     OBSERVATION,
     PHOTO,
+    REPORT_TEXT,
+    TEAM_JUDGEMENT,
     judgement_id,
     part_field,
+    team_judgement_id,
 )
-from storage import BlobStore, StorageWorker, Workspace
+from storage import KEEP_WINNER, BlobStore, Op, StorageWorker, Workspace
 
 UNDO_DEPTH = 200
 
@@ -89,6 +99,15 @@ def _add_photo(
 ) -> Change:
     sha = ws.blobs.add_photo(data)  # re-encoded: upright, no EXIF or GPS, size capped
     return _edit(ws, member_id, Edit(PHOTO, photo_id, {**fields, "sha256": sha}, "add a photo"))
+
+
+def _planned(
+    ws: Workspace, member_id: str, job: tuple[str, str, str, Callable[..., Any], tuple[Any, ...]]
+) -> Change:
+    """Runs on the storage worker: ``plan`` works out the changes from what is stored now."""
+    entity, entity_id, description, plan, args = job
+    changes = plan(ws, entity_id, *args)
+    return _edit(ws, member_id, Edit(entity, entity_id, changes, description))
 
 
 class VisitSession:
@@ -196,6 +215,44 @@ class VisitSession:
         }
         return self._run(OBSERVATION, _new_id(), fields, "add an observation")
 
+    def set_team_judgement(
+        self, ref: str, component: str, value: str, rationale: str = ""
+    ) -> Future[Change]:
+        """The lead records the team's judgement. Anyone else is refused here (and their op would
+        be refused at import anyway); Not met and N/A need a rationale."""
+        lead = self.data.visit.lead
+        if lead is None or lead.member_id != self.member_id:
+            name = lead.name if lead is not None else "the lead reviewer (none is named in the kit)"
+            raise UserError(
+                f"only the lead reviewer, {name}, records the team judgement; "
+                "record your own judgement instead, and the lead will see it in their register"
+            )
+        if value not in JUDGEMENTS:
+            raise UserError(f"{value!r} is not a judgement; choose Met, Not met, N/A or Not yet")
+        if value in NEEDS_REASON and not rationale.strip():
+            raise UserError(
+                f"a team judgement of {JUDGEMENT_LABELS[value]} needs a rationale; write why"
+            )
+        fields = {"value": value, "rationale": rationale.strip()}
+        tid = team_judgement_id(ref, component)
+        return self._run(TEAM_JUDGEMENT, tid, fields, f"team judgement of {ref}")
+
+    def resolve_conflict(self, losers: Sequence[Op], value: Any = KEEP_WINNER) -> Future[Change]:
+        """Settle concurrent edits of one field: the winner kept, or ``value`` (one of the losing
+        values, or a new one) recorded. Not on the undo stack: it settles other people's work."""
+        first = losers[0]
+
+        def job(ws: Workspace) -> Change:
+            now = resolve_group(ws, self.member_id, [op.op_id for op in losers], value)
+            return Change(first.entity, first.entity_id, now, {}, {}, "resolve a conflict", True)
+
+        return self.worker.submit(job)
+
+    def reload(self, data: VisitData) -> None:
+        """Take a fresh read of the visit (after an import) in place of the read model. UI
+        thread. The undo history stays: it holds values, which stay valid."""
+        self.data.take(data)
+
     def update(self, entity: str, entity_id: str, changes: Mapping[str, Any]) -> Future[Change]:
         return self._run(entity, entity_id, changes, f"edit {entity.replace('_', ' ')}")
 
@@ -211,6 +268,82 @@ class VisitSession:
         return self.worker.submit(
             Workspace.set_local, "position", {"ref": ref, "component": component}
         )
+
+    # -- the lead's findings and report texts (rules in reviewer_app/findings.py) -------------
+    # Only the lead writes these: anyone else is refused at once with LeadOnly (a user error
+    # naming the lead), and their ops would be refused at import too. What each edit changes is
+    # planned on the worker from what is stored, so two quick edits never see a stale order.
+
+    def _lead_edit(
+        self, edit: tuple[str, str, str, str], plan: Callable[..., Any], *args: Any
+    ) -> Future[Change]:
+        """``edit`` is (entity, entity_id, what only the lead does, description for undo)."""
+        entity, entity_id, what, description = edit
+        findings.require_lead(self.data.visit, self.member_id, what)
+        job = (entity, entity_id, description, plan, args)
+        return self.worker.submit(_planned, self.member_id, job)
+
+    def add_finding(
+        self,
+        component: str,
+        category: str,
+        text: str,
+        *,
+        refs: Sequence[str] = (),
+        evidence: Sequence[str] = (),
+        photos: Sequence[str] = (),
+    ) -> Future[Change]:
+        """A new finding, after the last of its component (``""``: whole service) and category."""
+        fields = {
+            "text": text,
+            "category": category,
+            "component": component,
+            "refs": list(refs),
+            "evidence": list(evidence),
+            "photos": list(photos),
+            "author": self.member_id,
+            "created_at": findings.now_utc(),
+            "risk_status": "open",
+        }
+        edit = (FINDING, _new_id(), "writes findings", "add a finding")
+        return self._lead_edit(edit, findings.plan_add, self.data.visit, fields)
+
+    def edit_finding(self, finding_id: str, **changes: Any) -> Future[Change]:
+        """Change a finding's fields (text, category, component, refs, evidence, photos, ...)."""
+        edit = (FINDING, finding_id, "edits findings", "edit a finding")
+        return self._lead_edit(edit, findings.plan_edit, self.data.visit, changes)
+
+    def move_finding(self, finding_id: str, before_id: str | None) -> Future[Change]:
+        """Put a finding just before another of its component and category (None: last)."""
+        edit = (FINDING, finding_id, "orders findings", "move a finding")
+        return self._lead_edit(edit, findings.plan_move, before_id)
+
+    def delete_finding(self, finding_id: str) -> Future[Change]:
+        findings.require_lead(self.data.visit, self.member_id, "deletes findings")
+        return self._run(FINDING, finding_id, {DELETED: True}, "delete a finding")
+
+    def promote_observation(self, observation_id: str, component: str) -> Future[Change]:
+        """A finding made from a reviewer's observation: its text, category, refs and photos."""
+        edit = (FINDING, _new_id(), "writes findings", "make an observation a finding")
+        args = (self.data.visit, observation_id, component, self.member_id)
+        return self._lead_edit(edit, findings.plan_promote, *args)
+
+    def record_escalation(self, finding_id: str, to: str, at: str, how: str) -> Future[Change]:
+        """An immediate risk was escalated: to whom, when (ISO date and time), how."""
+        edit = (FINDING, finding_id, "records escalations", "record an escalation")
+        return self._lead_edit(edit, findings.plan_escalation, to, at, how)
+
+    def set_risk_status(
+        self, finding_id: str, status: str, confirmation_sent: str | None = None
+    ) -> Future[Change]:
+        """An immediate risk's status (RISK_STATUSES); confirming it dates the letter."""
+        edit = (FINDING, finding_id, "sets risk statuses", "set a risk's status")
+        return self._lead_edit(edit, findings.plan_status, status, confirmation_sent)
+
+    def set_report_text(self, name: str, text: str) -> Future[Change]:
+        """One of the report's editable passages (introduction, acknowledgements ...)."""
+        edit = (REPORT_TEXT, name, "edits the report's text", "edit the report's text")
+        return self._lead_edit(edit, findings.plan_report_text, text)
 
     # -- undo and redo through the operation log ----------------------------------------------
 

@@ -7,11 +7,13 @@ the disk.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reviewer_app.consensus import needs_agreement
 from reviewer_app.visit_model import (
     CATEGORIES,
     EVIDENCE_SEEN,
@@ -55,10 +57,17 @@ class Filters:
     not_met: bool = False
     with_notes: bool = False
     key_only: bool = False
+    needs_agreement: bool = False  # reviewers differ and no team judgement yet
 
     @property
     def any(self) -> bool:
-        return self.not_assessed or self.not_met or self.with_notes or self.key_only
+        return (
+            self.not_assessed
+            or self.not_met
+            or self.with_notes
+            or self.key_only
+            or self.needs_agreement
+        )
 
 
 @dataclass(slots=True)
@@ -107,6 +116,12 @@ class VisitData:
                 self._judged[(new.ref, new.component, new.member_id)] = new
             elif isinstance(old, Judgement):
                 self._judged.pop((old.ref, old.component, old.member_id), None)
+
+    def take(self, other: VisitData) -> None:
+        """Become ``other`` (a fresh read after an import), in place: every screen holding this
+        object sees the new records without being given a new one."""
+        for name in (f.name for f in dataclasses.fields(self)):
+            setattr(self, name, getattr(other, name))
 
     # -- questions the window asks ------------------------------------------------------------
 
@@ -182,6 +197,7 @@ class VisitData:
             if q:
                 hits |= {n.ref for n in self.notes.values() if q in n.text.casefold()}
         noted = self.refs_with_my_notes() if filters.with_notes else set()
+        unsettled = needs_agreement(self) if filters.needs_agreement else set()
         out = []
         for s in self.standards:
             if component not in s.applies_to or (hits is not None and s.ref not in hits):
@@ -189,6 +205,8 @@ class VisitData:
             if filters.key_only and not s.key:
                 continue
             if filters.with_notes and s.ref not in noted:
+                continue
+            if filters.needs_agreement and (s.ref, component) not in unsettled:
                 continue
             if filters.not_assessed or filters.not_met:
                 value = self.judgement(s.ref, component).value

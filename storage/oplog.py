@@ -50,12 +50,17 @@ _REQUIRED_TEXT = ("op_id", "device_id", "member_id", "entity", "entity_id", "fie
 MAX_ID_LENGTH = 200
 
 
+# One encoder for every value: ``json.dumps`` with options builds a new one each call, which
+# costs more than encoding a short value (a merge encodes tens of thousands).
+_encode = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+
+
 def dump_value(value: JSONValue) -> str:
     """The canonical JSON text of a value (sorted keys, no spaces, UTF-8, no NaN)."""
     try:
-        return json.dumps(
-            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
+        return _encode(value)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"value {value!r} cannot be stored as JSON: {exc}") from exc
 

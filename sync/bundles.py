@@ -291,6 +291,8 @@ class VerifiedBundle(Staged):
     blob_paths: dict[str, Path]
     folder: Path
     file: Path
+    ops_known: bool = False
+    """Its ``ops.jsonl`` was imported in full before (same hash): ``ops`` is empty, unread."""
 
 
 
@@ -301,11 +303,15 @@ def read_bundle(
     team_key: bytes,
     staging_root: Path,
     have_blob: Callable[[str], bool] | None = None,
+    known_ops: Callable[[str], bool] | None = None,
 ) -> VerifiedBundle:
     """Check the bundle at ``path`` for ``visit_id`` and unpack its blobs under ``staging_root``.
 
     Blobs for which ``have_blob(sha)`` is true are neither unpacked nor checked: the workspace
     already holds that exact content (it is named by its hash), and nothing of them is used.
+    Likewise the operations, when ``known_ops(ops_sha256)`` is true (see :func:`known_ops_in`):
+    the HMAC'd manifest names the same ``ops.jsonl`` as one imported in full before, so
+    importing it again could add nothing; bringing the same bundle twice costs little.
 
     Raises :class:`BundleRefused` when any check fails, leaving nothing under ``staging_root``
     (a folder is made there only once the HMAC has verified).
@@ -320,7 +326,8 @@ def read_bundle(
             manifest_bytes = _check_hmac(zf, files, name, visit_id, team_key)
             manifest = _parse_manifest(manifest_bytes, name, visit_id)
             _check_file_list(files, manifest, name)
-            ops = _read_ops(zf, files[OPS_NAME], manifest, name)
+            ops_known = known_ops is not None and known_ops(manifest.ops_sha256)
+            ops = [] if ops_known else _read_ops(zf, files[OPS_NAME], manifest, name)
             folder = _make_folder(staging_root, name)
             blob_paths = _extract_blobs(zf, files, manifest, name, folder, have_blob=have_blob)
     except BaseException:
@@ -336,7 +343,7 @@ def read_bundle(
         manifest.op_count,
         len(blob_paths),
     )
-    return VerifiedBundle(manifest, ops, blob_paths, folder, path)
+    return VerifiedBundle(manifest, ops, blob_paths, folder, path, ops_known)
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:
@@ -609,6 +616,30 @@ class ImportResult:
     conflicts: int
 
 
+IMPORTED_OPS_KEY = "bundle_ops_imported"  # workspace-local: hashes of ops.jsonl stored in full
+
+
+def known_ops_in(ws: Workspace) -> Callable[[str], bool]:
+    """For :func:`read_bundle`: whether every op of an ``ops.jsonl`` with this hash is stored.
+
+    Recorded only for bundles imported with nothing refused; the operation log never loses
+    an op, so the answer stays true.
+    """
+    known = set(_imported_ops(ws))
+    return known.__contains__
+
+
+def _imported_ops(ws: Workspace) -> list[str]:
+    stored = ws.get_local(IMPORTED_OPS_KEY)
+    return [str(h) for h in stored] if isinstance(stored, list) else []
+
+
+def _remember_ops(ws: Workspace, ops_sha256: str) -> None:
+    known = _imported_ops(ws)
+    if ops_sha256 not in known:
+        ws.set_local(IMPORTED_OPS_KEY, [*known, ops_sha256])
+
+
 def import_bundle(
     ws: Workspace, bundle: VerifiedBundle, *, accept: Callable[[Op], str | None] | None = None
 ) -> ImportResult:
@@ -618,7 +649,11 @@ def import_bundle(
     ws.blobs.adopt(
         [(path, sha, bundle.manifest.blobs[sha]) for sha, path in bundle.blob_paths.items()]
     )
+    if bundle.ops_known:
+        return ImportResult(0, bundle.manifest.op_count, [], 0)
     result = ws.apply_ops(bundle.ops, accept=accept)
+    if not result.refused:  # every op is in the log now: the same ops.jsonl can be skipped
+        _remember_ops(ws, bundle.manifest.ops_sha256)
     if not result.new:
         return ImportResult(0, result.known, list(result.refused), 0)
     # The bundle's own ops (not re-read from the log: that parsed every new op back again).

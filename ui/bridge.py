@@ -30,6 +30,7 @@ class SessionBridge(QObject):
     failed = Signal(str)  # what was not saved, in words
     history_changed = Signal()  # can_undo / can_redo may differ
     search_done = Signal(str, list)  # query, refs (only the newest query's results)
+    reloaded = Signal()  # everything may have changed (bundles imported): redraw from data
 
     def __init__(self, session: VisitSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +67,12 @@ class SessionBridge(QObject):
         self.history_changed.emit()
         if not self._closed:
             report_error(self._window(), exc, what)
+
+    def reload(self, data: Any) -> None:
+        """Swap in a fresh read of the visit (after an import) and tell every screen."""
+        self.session.reload(data)
+        self.reloaded.emit()
+        self.history_changed.emit()
 
     # -- undo and redo ---------------------------------------------------------------------------
 

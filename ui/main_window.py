@@ -41,6 +41,7 @@ from ui.bridge import SessionBridge
 from ui.errors import report_error
 from ui.navigator import NavigatorPanel
 from ui.standard_page import StandardPage
+from ui.team.import_export import install as install_team
 from ui.text_style import heading, muted, tone
 from ui.timetable import TimetablePanel
 
@@ -90,6 +91,7 @@ class ReviewerWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_status_bar()
         self._build_menus()
+        self.team = install_team(self)  # Team menu, bundle drops, conflicts badge
         self._connect()
         self._fill_observations()
         if restore_position:
@@ -223,6 +225,8 @@ class ReviewerWindow(QMainWindow):
         bridge.failed.connect(self._failed)
         bridge.history_changed.connect(self._update_history)
         bridge.changed.connect(self._on_changed)
+        bridge.reloaded.connect(self._update_progress)  # after an import: everything
+        bridge.reloaded.connect(self._fill_observations)
         self.navigator.standard_selected.connect(self._standard_selected)
         self.navigator.component_changed.connect(self._component_changed)
         self.page.open_document.connect(self.open_viewer)
@@ -336,6 +340,8 @@ class ReviewerWindow(QMainWindow):
             refs = f"  [{', '.join(o.refs)}]" if o.refs else ""
             item = QListWidgetItem(f"{CATEGORIES[o.category]}{refs}\n{o.text}")
             item.setData(Qt.ItemDataRole.UserRole, o.refs[0] if o.refs else "")
+            item.setData(Qt.ItemDataRole.UserRole + 1, o.id)
+            item.setToolTip("Enter or double-click: edit this observation")
             self.observations.addItem(item)
         if not mine:
             item = QListWidgetItem(
@@ -346,9 +352,13 @@ class ReviewerWindow(QMainWindow):
             self.observations.addItem(item)
 
     def _observation_activated(self, item: QListWidgetItem) -> None:
+        """Edit it (free-standing ones too), at its first standard when it has one."""
         ref = item.data(Qt.ItemDataRole.UserRole)
         if ref:
             self.go_to(str(ref))
+        observation_id = item.data(Qt.ItemDataRole.UserRole + 1)
+        if observation_id:
+            self.page.lists.edit_observation(str(observation_id))
 
     def show_shortcuts(self) -> None:
         lines = []

@@ -328,6 +328,7 @@ class NavigatorPanel(QWidget):
         self.model.modelReset.connect(self._after_reset)
         bridge.changed.connect(self._on_changed)
         bridge.search_done.connect(self._search_done)
+        bridge.reloaded.connect(lambda: self.model.set_component(self.component))
         self._after_reset()
 
     def _build_filters(self) -> QGridLayout:
@@ -340,6 +341,7 @@ class NavigatorPanel(QWidget):
                 ("not_met", "Not met"),
                 ("with_notes", "With my notes"),
                 ("key_only", "Key standards"),
+                ("needs_agreement", "Needs agreement"),
             )
         ):
             box = QCheckBox(text, self)

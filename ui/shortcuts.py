@@ -42,3 +42,8 @@ REDO: Keys = ("Ctrl+Shift+Z", "Ctrl+Y")
 EVIDENCE_VIEWER: Keys = ("Ctrl+Shift+E",)
 CLOSE_VISIT: Keys = ("Ctrl+W",)
 SHORTCUTS_HELP: Keys = ("F1",)
+
+# -- the team (issue 4): bundles, the register, conflicts ------------------------------------
+EXPORT_BUNDLE: Keys = ("Ctrl+Shift+S",)
+IMPORT_BUNDLES: Keys = ("Ctrl+Shift+I",)
+DISAGREEMENTS: Keys = ("Ctrl+Shift+G",)

@@ -34,6 +34,7 @@ from reviewer_app.visit_model import (
 from ui.bridge import SessionBridge
 from ui.judgement_card import JudgementCard
 from ui.standard_lists import RecordLists
+from ui.team.team_judgement import TeamJudgementLine
 from ui.text_style import Card, clear_layout, heading, muted
 
 REASON_PAUSE_MS = 1000
@@ -88,6 +89,7 @@ class StandardPage(QScrollArea):
         self.body.addStretch(1)
         self.setWidget(outer)
         bridge.changed.connect(self._on_changed)
+        bridge.reloaded.connect(self._reloaded)
         self._show_nothing()
 
     @property
@@ -167,6 +169,8 @@ class StandardPage(QScrollArea):
     def _build_judgement(self, body: QWidget) -> None:
         self.judgement = JudgementCard(self.bridge, body)
         self.body.addWidget(self.judgement)
+        self.team_line = TeamJudgementLine(self.bridge, body)
+        self.body.addWidget(self.team_line)
 
     # -- showing --------------------------------------------------------------------------------
 
@@ -180,6 +184,7 @@ class StandardPage(QScrollArea):
             self.lists,
             self.requirement_heading,
             self.parts_box,
+            self.team_line,
         ):
             w.setVisible(False)
 
@@ -207,6 +212,8 @@ class StandardPage(QScrollArea):
             w.setVisible(True)
         self._show_claim()
         self.judgement.show_for(ref, component, self._component_name())
+        self.team_line.show_for(ref, component)
+        self.team_line.setVisible(True)
         self._refresh_parts()
         self.lists.refresh()
         self.verticalScrollBar().setValue(0)
@@ -318,6 +325,12 @@ class StandardPage(QScrollArea):
             or fields.get("ref") == self.ref
             or self.ref in (fields.get("refs") or ())
         )
+
+    def _reloaded(self) -> None:
+        """Bundles were imported: show the standard again from the fresh read model."""
+        if self.ref is not None:
+            ref, self.ref = self.ref, None
+            self.show_standard(ref, self.component)
 
     def _on_changed(self, change: Change) -> None:
         if not self._concerns(change):

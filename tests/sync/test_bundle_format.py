@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -21,6 +22,7 @@ from sync.bundles import (
     BundleRefused,
     export_bundle,
     import_bundle,
+    known_ops_in,
     manifest_hmac,
     read_bundle,
 )
@@ -124,6 +126,55 @@ def test_importing_twice_changes_nothing(laptops: Callable[[str], Laptop], tmp_p
         again = import_bundle(lead.ws, bundle)
     assert (again.new, again.known) == (0, count)
     assert lead.ws.canonical_state() == state and lead.ws.op_count() == count
+
+
+def test_a_bundle_imported_in_full_is_not_read_again(
+    laptops: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    lead, cns = laptops("m-lead"), laptops("m-cns")
+    reviewer_work(cns)
+    file = cns.export(tmp_path / "cns.rvbundle")
+    assert not known_ops_in(lead.ws)(hashlib.sha256(b"").hexdigest())
+    with lead.read(file) as bundle:
+        assert not bundle.ops_known
+        first = import_bundle(lead.ws, bundle)
+    state, count = lead.ws.canonical_state(), lead.ws.op_count()
+    known = known_ops_in(lead.ws)
+    with read_bundle(
+        file,
+        visit_id=lead.visit_id,
+        team_key=lead.team_key,
+        staging_root=lead.staging,
+        known_ops=known,
+    ) as bundle:
+        assert bundle.ops_known and bundle.ops == []
+        again = import_bundle(lead.ws, bundle)
+    assert (again.new, again.known, again.refused) == (0, first.new, [])
+    assert lead.ws.canonical_state() == state and lead.ws.op_count() == count
+    # A newer bundle from the same laptop has other ops: read in full, its new ops merged.
+    cns.ws.record("m-cns", NOTE, "n-later", {"ref": "HN-101", "text": "later"})
+    newer = cns.export(tmp_path / "cns-2.rvbundle")
+    with read_bundle(
+        newer,
+        visit_id=lead.visit_id,
+        team_key=lead.team_key,
+        staging_root=lead.staging,
+        known_ops=known_ops_in(lead.ws),
+    ) as bundle:
+        assert not bundle.ops_known
+        assert import_bundle(lead.ws, bundle).new == 2  # the note's two fields
+
+
+def test_a_bundle_with_refused_ops_is_read_again_in_full(
+    laptops: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    """What was refused might be accepted later (a re-issued kit names another lead)."""
+    lead, cns = laptops("m-lead"), laptops("m-cns")
+    reviewer_work(cns)
+    file = cns.export(tmp_path / "cns.rvbundle")
+    with lead.read(file) as bundle:
+        import_bundle(lead.ws, bundle, accept=lambda op: "not now" if op.entity == NOTE else None)
+    assert known_ops_in(lead.ws)(bundle.manifest.ops_sha256) is False
 
 
 def test_refused_ops_are_listed_and_the_rest_imported(

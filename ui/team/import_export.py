@@ -1,0 +1,327 @@
+"""The reviewer's window's Team menu: export my bundle, import the team's, and the team's views.
+
+``TeamActions`` is installed on a ``ReviewerWindow`` by :func:`install` (the window calls it
+once). It owns the menu, dropping ``.rvbundle`` files on the window, the conflicts badge in the
+status bar, and the register, conflicts, overview and history windows (one of each, reused).
+
+An import runs on the session's storage worker (``reviewer_app.team.import_into_session``), so
+the window stays responsive while a progress dialog counts the files; when it is done the fresh
+read model is swapped in (``SessionBridge.reload``: every screen redraws) and the receipt shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QWidget,
+)
+
+from reviewer_app.conflicts import conflict_count
+from ui import shortcuts
+from ui.actions import make_action
+from ui.errors import report_error
+from ui.tasks import when_done
+from ui.team import reporter
+from ui.team.receipts import ReceiptsView, show_history, show_receipts
+
+if TYPE_CHECKING:
+    from reviewer_app.team import TeamImport
+
+# reviewer_app.team (bundles: zip and HMAC checks) is imported on first use, not when the window
+# is built: start-up loads only what reopening a visit needs (docs/architecture.md).
+
+BUNDLE_SUFFIX = ".rvbundle"
+BUNDLE_FILTER = "Team bundles (*.rvbundle)"
+
+
+class BundleFiles:
+    """The file dialogs (tests patch ``ask_save`` and ``ask_open``)."""
+
+    folder: Path = Path.home()  # where the last bundle was saved or opened from
+
+    @classmethod
+    def ask_save(cls, parent: QWidget | None, suggested: Path) -> Path | None:
+        name, _filter = QFileDialog.getSaveFileName(
+            parent, "Export my work as a bundle", str(suggested), BUNDLE_FILTER
+        )
+        if not name:
+            return None
+        path = Path(name)
+        return (
+            path
+            if path.suffix.lower() == BUNDLE_SUFFIX
+            else path.with_name(path.name + BUNDLE_SUFFIX)
+        )
+
+    @classmethod
+    def ask_open(cls, parent: QWidget | None, folder: Path) -> list[Path]:
+        names, _filter = QFileDialog.getOpenFileNames(
+            parent, "Import team bundles", str(folder), f"{BUNDLE_FILTER};;All files (*)"
+        )
+        return [Path(n) for n in names]
+
+
+def bundle_files(paths: Sequence[Path]) -> list[Path]:
+    return [p for p in paths if p.suffix.lower() == BUNDLE_SUFFIX]
+
+
+class TeamActions(QObject):
+    progressed = Signal(int, int, str)  # done, total, file name (emitted on the worker)
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window: QMainWindow = window
+        self.bridge = window.bridge
+        self.session = window.session
+        self.paths = window.paths
+        self.importing = False
+        self.progress: QProgressDialog | None = None
+        self.last_receipts: ReceiptsView | None = None
+        self.last_export: Path | None = None
+        self.views: dict[str, QWidget] = {}
+        self.menu: QMenu | None = None
+        self.progressed.connect(self._progressed)
+        self.badge = QPushButton(window)
+        self.badge.setFlat(True)
+        self.badge.setAccessibleName("Conflicts to resolve")
+        self.badge.setToolTip("Edits made in two places at once: choose which stands")
+        self.badge.setStyleSheet("color:#8a4b00; font-weight:bold; padding:0 8px;")
+        self.badge.clicked.connect(self.show_conflicts)
+        self.badge.setVisible(False)
+        window.statusBar().addPermanentWidget(self.badge)
+        window.setAcceptDrops(True)
+        window.installEventFilter(self)
+        self.refresh_badge()
+
+    # -- the menu --------------------------------------------------------------------------------
+
+    def build_menu(self, menu: QMenu) -> None:
+        w = self.window
+        menu.addAction(
+            make_action(
+                w,
+                "&Export my work as a bundle…",
+                self.export_bundle,
+                shortcuts.EXPORT_BUNDLE,
+                tip="Save everything this laptop knows of the visit, for the lead",
+            )
+        )
+        menu.addAction(
+            make_action(
+                w,
+                "&Import team bundles…",
+                self.import_bundles,
+                shortcuts.IMPORT_BUNDLES,
+                tip="Bring in bundles from the team (or drop them on the window)",
+            )
+        )
+        menu.addAction(make_action(w, "Import &history", self.show_history))
+        menu.addSeparator()
+        menu.addAction(
+            make_action(w, "&Disagreement register", self.show_register, shortcuts.DISAGREEMENTS)
+        )
+        menu.addAction(make_action(w, "&Conflicts", self.show_conflicts))
+        menu.addAction(make_action(w, "Team &overview", self.show_overview))
+
+    # -- export ----------------------------------------------------------------------------------
+
+    def export_bundle(self) -> None:
+        from datetime import datetime  # noqa: PLC0415 - only for the suggested name
+
+        from reviewer_app.bundles import default_bundle_name  # noqa: PLC0415 - see the top
+        from reviewer_app.team import export_from_session  # noqa: PLC0415
+
+        data = self.session.data
+        name = default_bundle_name(data.visit, data.member_id, datetime.now().astimezone())
+        target = BundleFiles.ask_save(self.window, BundleFiles.folder / name)
+        if target is None:
+            return
+        BundleFiles.folder = target.parent
+        self.window.statusBar().showMessage("Writing your bundle…")
+        when_done(
+            export_from_session(self.session, target),
+            self,
+            self._exported,
+            reporter(self.window, "export your bundle"),
+        )
+
+    def _exported(self, path: Path) -> None:
+        self.last_export = path
+        self.window.statusBar().showMessage(f"Bundle saved: {path}", 20_000)
+        box = QMessageBox(self.window)
+        box.setWindowTitle("Bundle saved")
+        box.setAccessibleName("Bundle saved")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"Your work is saved as\n{path}\n\nGive this file to your lead reviewer.")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- import ----------------------------------------------------------------------------------
+
+    def import_bundles(self) -> None:
+        files = BundleFiles.ask_open(self.window, BundleFiles.folder)
+        if files:
+            BundleFiles.folder = files[0].parent
+            self.import_files(files)
+
+    def import_files(self, files: Sequence[Path]) -> bool:
+        """Import ``files`` off the UI thread, with progress; False if one is already running."""
+        if self.importing:
+            self.window.statusBar().showMessage(
+                "An import is already running; drop the files again when it is done.", 10_000
+            )
+            return False
+        from reviewer_app.team import import_into_session  # noqa: PLC0415 - see the top
+
+        self.importing = True
+        files = list(files)
+        self.progress = progress = QProgressDialog(
+            "Checking the bundles…", "", 0, len(files), self.window
+        )
+        progress.setWindowTitle("Importing team bundles")
+        progress.setAccessibleName("Import progress")
+        progress.setCancelButton(None)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setValue(0)
+        future = import_into_session(self.session, files, self.paths.staging, self.progressed.emit)
+        when_done(future, self, self._imported, self._import_failed)
+        return True
+
+    def _progressed(self, done: int, total: int, name: str) -> None:
+        if self.progress is not None:
+            self.progress.setValue(done)
+            if name:
+                self.progress.setLabelText(f"Importing {name} ({done + 1} of {total})…")
+
+    def _finish_progress(self) -> None:
+        self.importing = False
+        if self.progress is not None:
+            self.progress.close()
+            self.progress.deleteLater()
+            self.progress = None
+
+    def _imported(self, result: TeamImport) -> None:
+        self._finish_progress()
+        self.bridge.reload(result.data)
+        self._show_badge(result.conflicts)
+        receipts = [r.to_dict() for r in result.receipts]
+        self.last_receipts = show_receipts(self.window, receipts, self.session.data)
+        new = sum(r.new for r in result.receipts)
+        self.window.statusBar().showMessage(f"Imported: {new} new operations", 10_000)
+
+    def _import_failed(self, exc: BaseException) -> None:
+        self._finish_progress()
+        report_error(self.window, exc, "import the bundles")
+
+    # -- drag and drop ---------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() in (QEvent.Type.DragEnter, QEvent.Type.Drop):
+            assert isinstance(event, QDragEnterEvent | QDropEvent)
+            files = bundle_files(
+                [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+            )
+            if not files:
+                return False
+            event.acceptProposedAction()
+            if event.type() == QEvent.Type.Drop:
+                self.import_files(files)
+            return True
+        return False
+
+    # -- the team's views ------------------------------------------------------------------------
+
+    def _view(self, name: str, make: Any) -> Any:
+        view = self.views.get(name)
+        if view is None:
+            view = make()
+            self.views[name] = view
+        view.show()
+        view.raise_()
+        view.activateWindow()
+        return view
+
+    def show_register(self) -> Any:
+        from ui.team.register import RegisterWindow  # noqa: PLC0415 - made on first use
+
+        def make() -> RegisterWindow:
+            view = RegisterWindow(self.bridge, self.window)
+            view.go_to.connect(self._go_to)
+            return view
+
+        return self._view("register", make)
+
+    def show_conflicts(self) -> Any:
+        from ui.team.conflicts import ConflictsWindow  # noqa: PLC0415 - made on first use
+
+        def make() -> ConflictsWindow:
+            view = ConflictsWindow(self.bridge, self.window)
+            view.resolved.connect(self._show_badge)
+            return view
+
+        view = self._view("conflicts", make)
+        view.load()
+        return view
+
+    def show_overview(self) -> Any:
+        from ui.team.overview import OverviewWindow  # noqa: PLC0415 - made on first use
+
+        view = self._view("overview", lambda: OverviewWindow(self.bridge, self.window))
+        view.load()
+        return view
+
+    def show_history(self) -> None:
+        from reviewer_app.team import history_of  # noqa: PLC0415 - see the top
+
+        when_done(
+            history_of(self.session),
+            self,
+            self._history,
+            reporter(self.window, "read the import history"),
+        )
+
+    def _history(self, history: list[dict[str, Any]]) -> None:
+        self.views["history"] = show_history(self.window, history, self.session.data)
+
+    def _go_to(self, ref: str, component: str) -> None:
+        window: Any = self.window
+        window.navigator.set_component(component)
+        window.go_to(ref)
+        window.raise_()
+        window.activateWindow()
+
+    # -- the badge -------------------------------------------------------------------------------
+
+    def refresh_badge(self) -> None:
+        future = self.session.worker.submit(conflict_count)
+        when_done(future, self, self._show_badge, lambda _exc: None)
+
+    def _show_badge(self, count: int) -> None:
+        self.badge.setText(f"⚠ {count} conflict{'s' if count != 1 else ''} to resolve")
+        self.badge.setVisible(count > 0)
+
+
+def install(window: Any) -> TeamActions:
+    """Give the window its Team menu (before Help), drops and the conflicts badge."""
+    team = TeamActions(window)
+    bar = window.menuBar()
+    menu = QMenu("&Team", bar)
+    team.build_menu(menu)
+    help_action = next((a for a in bar.actions() if a.text() == "&Help"), None)
+    bar.insertMenu(help_action, menu) if help_action else bar.addMenu(menu)
+    team.menu = menu
+    return team
