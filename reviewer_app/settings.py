@@ -76,6 +76,20 @@ DECLARED: tuple[Setting, ...] = (
         item=str,
         max_items=MAX_RECENT_KITS,
     ),
+    Setting(
+        "central_url",
+        str,
+        "",
+        "The central service this laptop syncs with; empty when signed out. The token is "
+        "kept in the OS keyring, never here.",
+    ),
+    Setting(
+        "risk_confirmation_working_days",
+        int,
+        2,
+        "Working days after the visit within which an immediate risk is confirmed in writing "
+        "(weekends and England and Wales bank holidays skipped; 2 is common practice).",
+    ),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in DECLARED}
 

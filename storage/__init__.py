@@ -12,6 +12,7 @@ from __future__ import annotations
 from storage.attachments import BlobMismatch, BlobStore, NotAnImage, reencode_photo
 from storage.hlc import HybridClock
 from storage.oplog import Conflict, Op
+from storage.snapshots import SnapshotRefused, SnapshotRow
 from storage.worker import StorageWorker
 from storage.workspace import (
     KEEP_WINNER,
@@ -34,6 +35,8 @@ __all__ = [
     "HybridClock",
     "NotAnImage",
     "Op",
+    "SnapshotRefused",
+    "SnapshotRow",
     "StorageWorker",
     "Workspace",
     "WorkspaceDamaged",

@@ -181,6 +181,8 @@ class BlobStore:
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, final)
             placed.append(final)
+        if not placed:  # nothing new (or a kit with no evidence): the store may not exist yet
+            return 0
         folders = sorted({f.parent for f in placed})
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(_fsync_file, placed))

@@ -162,9 +162,39 @@ END;
 INSERT INTO kit_standards_fts(kit_standards_fts) VALUES ('rebuild');
 """
 
+# 3: finalised snapshots (DESIGN.md "Finalised findings"). A snapshot never changes: triggers
+# abort any UPDATE or DELETE, and an insert must be the next version, superseding the latest.
+_V3 = """
+CREATE TABLE snapshots (
+    snapshot_id    TEXT PRIMARY KEY NOT NULL,
+    version        INTEGER NOT NULL UNIQUE CHECK (version >= 1),
+    supersedes     TEXT REFERENCES snapshots(snapshot_id),
+    content_sha256 TEXT NOT NULL,
+    findings_json  BLOB NOT NULL,          -- canonical bytes; content_sha256 is their hash
+    report_sha256  TEXT,                   -- the final report PDF in the blob store
+    signed_off_by  TEXT NOT NULL,
+    signed_off_at  TEXT NOT NULL,
+    created_at     TEXT NOT NULL
+);
+CREATE TRIGGER snapshots_never_update BEFORE UPDATE ON snapshots BEGIN
+    SELECT RAISE(ABORT, 'a finalised snapshot never changes; amend by finalising again');
+END;
+CREATE TRIGGER snapshots_never_delete BEFORE DELETE ON snapshots BEGIN
+    SELECT RAISE(ABORT, 'a finalised snapshot is never deleted');
+END;
+CREATE TRIGGER snapshots_in_sequence BEFORE INSERT ON snapshots
+WHEN new.version != coalesce((SELECT max(version) FROM snapshots), 0) + 1
+  OR new.supersedes IS NOT
+     (SELECT snapshot_id FROM snapshots ORDER BY version DESC LIMIT 1)
+BEGIN
+    SELECT RAISE(ABORT, 'a snapshot must be the next version and supersede the latest');
+END;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1),
     (2, _V2),
+    (3, _V3),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

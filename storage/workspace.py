@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import Any
 
 from storage import kit as kit_tables
+from storage import snapshots as snapshot_rows
 from storage.attachments import BlobStore
 from storage.hlc import HLC_PATTERN, HybridClock
 from storage.migrations import SchemaTooNew, migrate, user_version
@@ -46,6 +47,7 @@ from storage.oplog import (
     list_conflicts,
     load_value,
 )
+from storage.snapshots import SnapshotRow
 
 DEFAULT_KEEP_BACKUPS = 5
 BACKUP_GLOB = "workspace-*.sqlite"
@@ -512,6 +514,24 @@ class Workspace:
     def canonical_state(self) -> bytes:
         """Sorted UTF-8 JSON of the derived state; equal bytes on replicas with equal ops."""
         return canonical_state(self._conn)
+
+    # -- finalised snapshots (storage/snapshots.py; never changed once written) -----------------
+
+    def snapshots(self) -> list[SnapshotRow]:
+        """Every finalised snapshot of the visit, version 1 first."""
+        return snapshot_rows.list_snapshots(self._conn)
+
+    def snapshot(self, snapshot_id: str) -> SnapshotRow | None:
+        return snapshot_rows.get_snapshot(self._conn, snapshot_id)
+
+    def latest_snapshot(self) -> SnapshotRow | None:
+        return snapshot_rows.latest_snapshot(self._conn)
+
+    def add_snapshot(self, row: SnapshotRow) -> None:
+        """Store a new snapshot durably; ``SnapshotRefused`` unless it is the next version and
+        supersedes the latest (the database checks, so two finalisations cannot both win)."""
+        with self._write() as conn:
+            snapshot_rows.insert_snapshot(conn, row)
 
     # -- health and backups -------------------------------------------------------------------
 

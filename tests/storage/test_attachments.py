@@ -132,3 +132,10 @@ def test_adopt_refuses_a_file_of_the_wrong_size(tmp_path: Path) -> None:
     with pytest.raises(BlobMismatch, match="5 bytes"):
         store.adopt([(src, hashlib.sha256(b"short").hexdigest(), 99)])
     assert not store.has(hashlib.sha256(b"short").hexdigest())
+
+
+def test_adopting_nothing_needs_no_store_folder(tmp_path: Path) -> None:
+    """A kit with no evidence files: nothing to adopt, and the store was never made."""
+    store = BlobStore(tmp_path / "never-made")
+    assert store.adopt([]) == 0
+    assert not (tmp_path / "never-made").exists()
