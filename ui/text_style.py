@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QFont, QPalette
@@ -96,6 +97,11 @@ class _Follower(QObject):
                 _restylers.pop(widget, None)
 
 
+def _set_style_sheet(widget: QWidget, sheet: str) -> None:
+    widget.setStyleSheet("")  # the same sheet again would not be looked at again
+    widget.setStyleSheet(sheet)
+
+
 def follow_system() -> None:
     """Make sure this application's follower exists (once; cheap after the first call)."""
     app = QApplication.instance()
@@ -143,7 +149,7 @@ class Card(QFrame):
         )
         # Set again after a font or palette change: Qt resolves ``palette(...)`` and the
         # fonts under a style sheet once, when it is set.
-        restyle_on_change(self, lambda card: (card.setStyleSheet(""), card.setStyleSheet(sheet)))
+        restyle_on_change(self, partial(_set_style_sheet, sheet=sheet))
         self.layout_ = QVBoxLayout(self)
         self.heading = QLabel(title, self)
         self.heading.setWordWrap(True)  # a long component name never widens the page
