@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     _visit_commands(sub)
     _bundle_commands(sub)
     _demo_commands(sub)
+    _report_commands(sub)
+    _holidays_commands(sub)
+    _central_commands(sub)
+    staff = sub.add_parser("staff", help="open the window for programme staff (plans and kits)")
+    staff.set_defaults(handler=None, staff=True)
     return parser
 
 
@@ -127,7 +132,57 @@ def _demo_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.add_argument("--evidence-files", type=int, help="generate this many evidence files")
     p.add_argument("--evidence-mb", type=float, help="total size of the evidence files (MB)")
     p.set_defaults(handler="demo_kit")
+    p = demo.add_parser(
+        "visit", help="make a worked demo visit (the team's work, findings, photos) to open"
+    )
+    p.add_argument("--reviewers", type=int, help="reviewers who judged (default: the demo team)")
+    p.add_argument("--standards", type=int, help="generate this many standards")
+    p.add_argument("--photos", type=int, help="photos attached to findings (default 4)")
+    p.set_defaults(handler="demo_visit")
 
+
+def _holidays_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    holidays = sub.add_parser("holidays", help="bank holidays (immediate risks' due dates)")
+    commands = holidays.add_subparsers(dest="holidays_command")
+    commands.required = True
+    p = commands.add_parser(
+        "update", help="use a newer gov.uk bank holidays file (gov.uk/bank-holidays.json)"
+    )
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.set_defaults(handler="holidays_update")
+
+
+def _report_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("report", help="write the visit's draft report (PDF or Word)")
+    p.add_argument("--visit", dest="visit_id", required=True, metavar="VISIT_ID")
+    p.add_argument("--format", choices=("pdf", "docx"), default="pdf")
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="FILE")
+    p.set_defaults(handler="report")
+    p = sub.add_parser("feedback", help="print the end-of-visit feedback sheet (PDF)")
+    p.add_argument("--visit", dest="visit_id", required=True, metavar="VISIT_ID")
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="FILE")
+    p.set_defaults(handler="feedback")
+
+
+def _central_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("sync", help="sync with the central service: kits in, findings out")
+    p.add_argument("--json", action="store_true", help="print the sync report as JSON")
+    p.set_defaults(handler="central_sync")
+    central = sub.add_parser("central", help="the central service this laptop syncs with")
+    commands = central.add_subparsers(dest="central_command")
+    commands.required = True
+    p = commands.add_parser("sign-in", help="sign in with a token staff issued (read from stdin)")
+    p.add_argument("--url", required=True, help="the service's address")
+    p.add_argument("--token-stdin", action="store_true", help="read the token from stdin")
+    p.set_defaults(handler="central_sign_in")
+    p = commands.add_parser("sign-out", help="forget the service and its token")
+    p.set_defaults(handler="central_sign_out")
+    p = commands.add_parser("outbox", help="finalised snapshots waiting to be sent, and sent")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler="central_outbox")
+    p = commands.add_parser("retry", help="queue a failed snapshot again")
+    p.add_argument("snapshot_id")
+    p.set_defaults(handler="central_retry")
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
@@ -169,4 +224,6 @@ def _open_window(args: argparse.Namespace, paths: AppPaths) -> int:
     # The one place a layer above reviewer_app is imported: only when a window is wanted.
     from ui.app import run_app  # noqa: PLC0415
 
+    if getattr(args, "staff", False):
+        return run_app(paths, demo=args.demo, staff=True)
     return run_app(paths, demo=args.demo, kit=args.kit, visit_id=args.visit)

@@ -151,3 +151,108 @@ def demo_kit(args: argparse.Namespace, _paths: AppPaths) -> int:
     )
     print(f"wrote {args.out}: demo kit {manifest.kit_id} for visit {manifest.visit_id}")
     return 0
+
+
+def report(args: argparse.Namespace, paths: AppPaths) -> int:
+    # Imported here: reportlab and python-docx load only for the command that needs them.
+    from reviewer_app.report.headless import write_report  # noqa: PLC0415
+
+    out = write_report(
+        paths,
+        args.visit_id,
+        args.format,
+        args.out,
+        progress=lambda done, total: _progress("Writing the report", done, total),
+    )
+    print(f"draft report of visit {args.visit_id} written", file=sys.stderr)
+    print(out)
+    return 0
+
+
+def feedback(args: argparse.Namespace, paths: AppPaths) -> int:
+    from reviewer_app.report.headless import write_feedback  # noqa: PLC0415
+
+    out = write_feedback(paths, args.visit_id, args.out)
+    print(f"feedback sheet of visit {args.visit_id} written", file=sys.stderr)
+    print(out)
+    return 0
+
+
+def demo_visit(args: argparse.Namespace, paths: AppPaths) -> int:
+    """The visit id is the last line of stdout, for scripts."""
+    from reviewer_app.demo_visit import DemoVisitOptions, create_demo_visit  # noqa: PLC0415
+
+    options = DemoVisitOptions(
+        reviewers=args.reviewers, standards=args.standards, photos=args.photos
+    )
+    visit_id = create_demo_visit(paths, options, progress=_progress)
+    print(f"worked demo visit ready: open it with reviewer-app --visit {visit_id}", file=sys.stderr)
+    print(visit_id)
+    return 0
+
+
+def holidays_update(args: argparse.Namespace, paths: AppPaths) -> int:
+    from reviewer_app.working_days import update_holidays  # noqa: PLC0415
+
+    target, count, first, last = update_holidays(paths, args.file)
+    print(f"using {count} bank holidays from {first} to {last} (copied to {target})")
+    return 0
+
+
+def central_sync(args: argparse.Namespace, paths: AppPaths) -> int:
+    """Exit 0 when everything went, 2 when the service was unreachable or an item failed."""
+    from reviewer_app.central import sync_now  # noqa: PLC0415 (httpx only when syncing)
+
+    report = sync_now(paths, progress=_progress)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for line in report.summary():
+            print(line)
+    if report.offline:
+        print(f"reviewer-app: {report.message}", file=sys.stderr)
+    elif not report.ok:
+        print("reviewer-app: some findings were refused; see above", file=sys.stderr)
+    return 0 if report.ok else 2
+
+
+def central_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
+    import getpass  # noqa: PLC0415
+
+    from reviewer_app.central import sign_in  # noqa: PLC0415
+
+    if sys.stdin.isatty() and not args.token_stdin:
+        token = getpass.getpass("Token: ")
+    else:
+        token = sys.stdin.readline()
+    result = sign_in(paths, args.url, token)
+    print(result.message, file=sys.stdout if result.in_keyring else sys.stderr)
+    return 0
+
+
+def central_sign_out(_args: argparse.Namespace, paths: AppPaths) -> int:
+    from reviewer_app.central import sign_out  # noqa: PLC0415
+
+    sign_out(paths)
+    print("signed out: the token is forgotten on this laptop")
+    return 0
+
+
+def central_outbox(args: argparse.Namespace, paths: AppPaths) -> int:
+    from reviewer_app.central import outbox_items  # noqa: PLC0415
+
+    items = outbox_items(paths)
+    if args.json:
+        print(json.dumps([i.to_dict() for i in items], indent=2, ensure_ascii=False))
+        return 0
+    for i in items:
+        print(f"{i.snapshot_id}\t{i.visit_id}\tv{i.version}\t{i.state}\t{i.last_error}")
+    return 0
+
+
+def central_retry(args: argparse.Namespace, paths: AppPaths) -> int:
+    from reviewer_app.central import retry_item  # noqa: PLC0415
+
+    item = retry_item(paths, args.snapshot_id)
+    print(f"version {item.version} of visit {item.visit_id} is queued; it goes at the next sync")
+    return 0

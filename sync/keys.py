@@ -178,6 +178,14 @@ class TrustStore:
                 continue
             self._keys.setdefault(key_id(key), key)
 
+    @classmethod
+    def of(cls, keys: Sequence[Ed25519PublicKey]) -> TrustStore:
+        """A store of exactly ``keys`` (the central service keeps its keys in its database)."""
+        store = cls([])
+        for key in keys:
+            store._keys.setdefault(key_id(key), key)
+        return store
+
     def keys(self) -> dict[str, Ed25519PublicKey]:
         """The trusted keys by key id (a copy)."""
         return dict(sorted(self._keys.items()))

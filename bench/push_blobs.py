@@ -1,0 +1,102 @@
+"""Pushing attachments to the local central service, against a raw upload in the same run.
+
+    .venv/bin/python bench/push_blobs.py [--mb 200] [--files 20] [--runs 3]
+
+Timed: ``CentralClient.push_blob`` of every file (HEAD, streamed PUT, the service hashing,
+writing and fsyncing each blob and recording it) into a fresh service each run. The floor:
+a plain ``httpx`` PUT of the same files, streamed the same way, to a sink on the same uvicorn
+set-up over the same loopback that reads and discards the body. Runs alternate; medians.
+Budget (issue 6): push <= 2x the raw upload.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from sync.client import CHUNK, CentralClient  # noqa: E402
+from sync.server.accounts import add_user, issue_token  # noqa: E402
+from sync.server.app import create_app  # noqa: E402
+from tests.server.central_helpers import serve  # noqa: E402
+
+
+async def sink(scope, receive, send):  # type: ignore[no-untyped-def]
+    """The floor's service: read the whole body, answer 201."""
+    if scope["type"] != "http":
+        return
+    while True:
+        message = await receive()
+        if not message.get("more_body"):
+            break
+    await send({"type": "http.response.start", "status": 201, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _chunks(path: Path):  # type: ignore[no-untyped-def]
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
+def push_run(files: list[tuple[Path, str]], root: Path, n: int) -> float:
+    app = create_app(f"sqlite:///{root / f'run{n}' / 'c.sqlite'}")
+    add_user(app.state.db, "lead", "reviewer")
+    token = issue_token(app.state.db, "lead")
+    with serve(app) as live, CentralClient(live.url, token) as client:
+        start = time.perf_counter()
+        for path, sha in files:
+            client.push_blob(path, sha)
+        elapsed = time.perf_counter() - start
+    app.state.db.dispose()
+    return elapsed
+
+
+def raw_run(files: list[tuple[Path, str]]) -> float:
+    with serve(sink) as live, httpx.Client(base_url=live.url) as http:  # type: ignore[arg-type]
+        start = time.perf_counter()
+        for path, sha in files:
+            size = str(path.stat().st_size)
+            r = http.put(f"/{sha}", content=_chunks(path), headers={"Content-Length": size})
+            assert r.status_code == 201
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=float, default=200)
+    parser.add_argument("--files", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
+        root = Path(tmp)
+        size = int(args.mb * 1024 * 1024 / args.files)
+        files = []
+        for i in range(args.files):
+            data = os.urandom(size)
+            path = root / f"a{i}.bin"
+            path.write_bytes(data)
+            files.append((path, hashlib.sha256(data).hexdigest()))
+        pushes, raws = [], []
+        for n in range(args.runs):
+            raws.append(raw_run(files))
+            pushes.append(push_run(files, root, n))
+        push, raw = statistics.median(pushes), statistics.median(raws)
+        print(f"attachments: {args.files} files, {args.mb:.0f} MB")
+        print(f"push_blob:  median {push:.2f} s ({args.mb / push:.0f} MB/s)  runs {pushes}")
+        print(f"raw upload: median {raw:.2f} s ({args.mb / raw:.0f} MB/s)  runs {raws}")
+        print(f"ratio: {push / raw:.2f}x (budget <= 2x)")
+
+
+if __name__ == "__main__":
+    main()

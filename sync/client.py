@@ -1,0 +1,382 @@
+"""The laptop's side of the central service protocol (httpx; no Qt).
+
+Every call is safe to repeat, so the client retries what a bad connection breaks: transport
+errors, 408, 429 and 5xx, with capped exponential backoff and full jitter (a random wait between
+0 and ``min(cap, base * 2**attempt)``), or exactly what ``Retry-After`` says. Any other 4xx is
+the service's considered answer and is never retried. A ``Retry-After`` longer than
+``max_retry_after`` is not slept through: :class:`CentralUnavailable` carries it to the caller
+(the outbox schedules the next attempt). A lost response is harmless: a resent submission gets
+the receipt the service stored the first time.
+
+``sleep`` and ``rng`` are injectable so tests can run a thousand retries in no time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import hashlib
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+CHUNK = 1024 * 1024
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+class CentralError(Exception):
+    """Something went wrong talking to the central service; ``str()`` is one sentence."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class CentralUnavailable(CentralError):
+    """The service could not be reached or kept failing: try again later (``retry_after`` s)."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ):
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class CentralRefused(CentralError):
+    """The service refused the request (a 4xx other than 408/429): retrying will not help."""
+
+    def __init__(self, message: str, *, status: int, body: dict[str, Any] | None = None) -> None:
+        super().__init__(message, status=status)
+        self.body = body or {}
+
+
+class SubmissionConflict(CentralRefused):
+    """409: a different snapshot was already sent under this snapshot id."""
+
+
+class MissingBlobs(CentralRefused):
+    """422 naming attachments the service does not have yet (``missing``)."""
+
+    @property
+    def missing(self) -> list[str]:
+        return [str(s) for s in self.body.get("missing", [])]
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What the service stored for a submission; the same every time it is asked."""
+
+    snapshot_id: str
+    visit_id: str
+    version: int
+    content_sha256: str
+    received_at: str
+    receipt_id: str
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Receipt:
+        return cls(
+            snapshot_id=str(d["snapshot_id"]),
+            visit_id=str(d["visit_id"]),
+            version=int(d["version"]),
+            content_sha256=str(d["content_sha256"]),
+            received_at=str(d["received_at"]),
+            receipt_id=str(d["receipt_id"]),
+            raw=dict(d),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.raw)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    with contextlib.suppress(TypeError, ValueError):
+        when = email.utils.parsedate_to_datetime(value)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        current = now if now is not None else time.time()
+        return max(0.0, when.timestamp() - current)
+    return None
+
+
+def _detail(response: httpx.Response) -> tuple[str, dict[str, Any]]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    detail = body.get("detail")
+    text = detail if isinstance(detail, str) else f"the service answered {response.status_code}"
+    return text, body
+
+
+class CentralClient:
+    """A signed-in connection to one central service (``base_url``, bearer ``token``)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 30.0,
+        max_attempts: int = 6,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        max_retry_after: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.max_attempts = max(1, max_attempts)
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_retry_after = max_retry_after
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "reviewer-app"},
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> CentralClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- retries ------------------------------------------------------------------------------
+
+    def backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+        return self.rng.uniform(0.0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+
+    def _wait_before_retry(self, attempt: int, response: httpx.Response | None) -> None:
+        """Sleep before attempt ``attempt + 1``; raise when the service asks for too long."""
+        retry_after = None
+        if response is not None:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if retry_after is not None and retry_after > self.max_retry_after:
+            raise CentralUnavailable(
+                f"The central service is busy and asks to wait {retry_after:.0f} s.",
+                status=response.status_code if response is not None else None,
+                retry_after=retry_after,
+            )
+        self.sleep(retry_after if retry_after is not None else self.backoff(attempt))
+
+    def _send(self, build: Callable[[], httpx.Response]) -> httpx.Response:
+        """Run ``build`` (one request) with retries; the first response that is final."""
+        last: str = "no attempt was made"
+        response: httpx.Response | None = None
+        for attempt in range(self.max_attempts):
+            if attempt:
+                self._wait_before_retry(attempt - 1, response)
+            try:
+                response = build()
+            except httpx.TransportError as exc:
+                response, last = None, f"{type(exc).__name__}: {exc}"
+                continue
+            if response.status_code not in RETRY_STATUSES:
+                return response
+            last = f"HTTP {response.status_code}"
+        retry_after = (
+            parse_retry_after(response.headers.get("Retry-After")) if response is not None else None
+        )
+        raise CentralUnavailable(
+            f"The central service could not be reached ({last}); the work waits and goes later.",
+            status=response.status_code if response is not None else None,
+            retry_after=retry_after,
+        )
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(lambda: self._http.request(method, path, **kwargs))
+        return self._check(response).json()
+
+    @staticmethod
+    def _check(response: httpx.Response) -> httpx.Response:
+        if response.status_code < 400:
+            return response
+        text, body = _detail(response)
+        status = response.status_code
+        if status == 409:
+            raise SubmissionConflict(text, status=status, body=body)
+        if status == 422 and "missing" in body:
+            raise MissingBlobs(text, status=status, body=body)
+        raise CentralRefused(text, status=status, body=body)
+
+    # -- everyone -----------------------------------------------------------------------------
+
+    def me(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", "/v1/me")
+        return result
+
+    def list_kits(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._json("GET", "/v1/kits")
+        return result
+
+    def download_kit(self, kit_id: str, dest: Path, sha256: str | None = None) -> Path:
+        """Fetch a kit to ``dest`` (written beside it, checked, then renamed into place)."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".part")
+
+        def fetch() -> httpx.Response:
+            with self._http.stream("GET", f"/v1/kits/{kit_id}/file") as response:
+                if response.status_code != 200:
+                    response.read()
+                    return response
+                hasher = hashlib.sha256()
+                with open(tmp, "wb") as f:
+                    for chunk in response.iter_bytes(CHUNK):
+                        f.write(chunk)
+                        hasher.update(chunk)
+                    f.flush()
+                    os.fsync(f.fileno())
+                expected = sha256 or response.headers.get("X-Content-SHA256")
+                if expected and hasher.hexdigest() != expected:
+                    raise httpx.ReadError("the kit arrived damaged")
+                return response
+
+        try:
+            self._check(self._send(fetch))
+            os.replace(tmp, dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return dest
+
+    def visit_status(self, visit_id: str) -> list[dict[str, Any]]:
+        """The visit's submissions on the service: state, receipt, staff comments."""
+        result: list[dict[str, Any]] = self._json("GET", f"/v1/visits/{visit_id}/submissions")
+        return result
+
+    def has_blob(self, sha256: str) -> tuple[bool, int]:
+        """(complete, bytes already received of a partial upload)."""
+        response = self._send(lambda: self._http.head(f"/v1/blobs/{sha256}"))
+        if response.status_code == 200:
+            return True, 0
+        if response.status_code == 404:
+            return False, int(response.headers.get("Upload-Offset", "0") or 0)
+        self._check(response)
+        raise CentralRefused(f"unexpected answer {response.status_code}", status=400)
+
+    def push_blob(self, source: Path | bytes, sha256: str) -> bool:
+        """Make sure the service has ``source`` (whose SHA-256 is ``sha256``).
+
+        HEAD first: nothing is sent when it is there. A partial upload is resumed from the
+        offset the service reports, so a dropped connection costs only what had not arrived.
+        True when bytes were sent.
+        """
+        size = len(source) if isinstance(source, bytes) else source.stat().st_size
+        failures = 0
+        sent = False
+        response: httpx.Response | None = None
+        while True:
+            complete, offset = self.has_blob(sha256)
+            if complete:
+                return sent
+            offset = offset if 0 <= offset <= size else 0
+            headers = {
+                "Content-Length": str(size - offset),
+                "Content-Type": "application/octet-stream",
+            }
+            if offset:
+                headers["Content-Range"] = f"bytes {offset}-{size - 1}/{size}"
+            sent = True
+            try:
+                response = self._http.put(
+                    f"/v1/blobs/{sha256}", content=_chunks(source, offset), headers=headers
+                )
+            except httpx.TransportError:
+                response = None
+            else:
+                if response.status_code in (200, 201):
+                    return True
+                if response.status_code not in RETRY_STATUSES and response.status_code != 409:
+                    self._check(response)
+            failures += 1
+            if failures >= self.max_attempts:
+                raise CentralUnavailable(
+                    "The attachment could not be sent; what arrived is kept and the rest goes "
+                    "later."
+                )
+            self._wait_before_retry(failures - 1, response)
+
+    def submit(self, envelope: dict[str, Any]) -> Receipt:
+        """Send a finalised snapshot; its receipt (the stored one, when it was sent before)."""
+        snapshot_id = envelope["snapshot_id"]
+        result = self._json("PUT", f"/v1/submissions/{snapshot_id}", json=envelope)
+        return Receipt.from_dict(result)
+
+    # -- staff --------------------------------------------------------------------------------
+
+    def trust_key(self, pem: bytes) -> str:
+        result = self._json("POST", "/v1/keys", content=pem, headers={"Content-Type": "text/plain"})
+        return str(result["key_id"])
+
+    def upload_kit(self, path: Path) -> dict[str, Any]:
+        result: dict[str, Any] = self._json(
+            "POST",
+            "/v1/kits",
+            content=path.read_bytes(),
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        return result
+
+    def assign(self, kit_id: str, user: str, member_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._json(
+            "PUT", f"/v1/kits/{kit_id}/assignments/{user}", json={"member_id": member_id}
+        )
+        return result
+
+    def set_state(self, snapshot_id: str, state: str, comment: str | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = self._json(
+            "POST",
+            f"/v1/submissions/{snapshot_id}/state",
+            json={"state": state, "comment": comment},
+        )
+        return result
+
+    def overview(self, programme: str | None = None) -> list[dict[str, Any]]:
+        params = {"programme": programme} if programme else {}
+        result: list[dict[str, Any]] = self._json("GET", "/v1/overview", params=params)
+        return result
+
+    def overview_csv(self) -> str:
+        response = self._send(lambda: self._http.get("/v1/overview", params={"format": "csv"}))
+        return self._check(response).text
+
+
+def _chunks(source: Path | bytes, offset: int) -> Iterator[bytes]:
+    if isinstance(source, bytes):
+        view = memoryview(source)
+        for start in range(offset, len(source), CHUNK):
+            yield bytes(view[start : start + CHUNK])
+        return
+    with open(source, "rb") as f:
+        f.seek(offset)
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

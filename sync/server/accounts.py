@@ -1,0 +1,118 @@
+"""Users, their bearer tokens, and the audit log.
+
+A token is 32 random bytes (URL-safe text) shown once when it is issued; only its SHA-256 is
+stored, so a copy of the database gives nobody a way in. Revoking marks every token of a user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from sync.server.db import ROLES, Database, audit, now_iso, tokens, users
+
+
+class ServiceError(Exception):
+    """A request the service refuses: an HTTP status and one sentence saying what to do."""
+
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    name: str
+    role: str
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == "staff"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def record_audit(conn: Connection, who: str, action: str, target: str, **detail: Any) -> None:
+    """One row per write, inside the write's own transaction: no write without its record."""
+    conn.execute(
+        insert(audit).values(
+            at=now_iso(),
+            who=who,
+            action=action,
+            target=target,
+            detail=json.dumps(detail, sort_keys=True, ensure_ascii=False),
+        )
+    )
+
+
+def add_user(db: Database, name: str, role: str, *, by: str = "admin") -> User:
+    name = name.strip()
+    if not name:
+        raise ServiceError(422, "A user needs a name.")
+    if role not in ROLES:
+        raise ServiceError(422, f"A role is one of {', '.join(ROLES)}, not {role!r}.")
+    with db.write() as conn:
+        if conn.execute(select(users.c.id).where(users.c.name == name)).first():
+            raise ServiceError(409, f"There is already a user named {name!r}.")
+        uid = conn.execute(
+            insert(users).values(name=name, role=role, created_at=now_iso())
+        ).inserted_primary_key
+        assert uid is not None
+        record_audit(conn, by, "add_user", name, role=role)
+    return User(int(uid[0]), name, role)
+
+
+def find_user(conn: Connection, name: str) -> User | None:
+    row = conn.execute(select(users).where(users.c.name == name)).first()
+    return User(row.id, row.name, row.role) if row else None
+
+
+def issue_token(db: Database, name: str, *, by: str = "admin") -> str:
+    """A new token for ``name`` (earlier ones stay valid until revoked)."""
+    token = secrets.token_urlsafe(32)
+    with db.write() as conn:
+        user = find_user(conn, name)
+        if user is None:
+            raise ServiceError(404, f"There is no user named {name!r}; add them first.")
+        conn.execute(
+            insert(tokens).values(
+                user_id=user.id, token_sha256=hash_token(token), created_at=now_iso()
+            )
+        )
+        record_audit(conn, by, "issue_token", name)
+    return token
+
+
+def revoke_tokens(db: Database, name: str, *, by: str = "admin") -> int:
+    """Revoke every live token of ``name``; the number revoked."""
+    with db.write() as conn:
+        user = find_user(conn, name)
+        if user is None:
+            raise ServiceError(404, f"There is no user named {name!r}.")
+        count = conn.execute(
+            update(tokens)
+            .where(tokens.c.user_id == user.id, tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now_iso())
+        ).rowcount
+        record_audit(conn, by, "revoke_tokens", name, count=count)
+    return int(count)
+
+
+def user_for_token(db: Database, token: str) -> User | None:
+    with db.read() as conn:
+        row = conn.execute(
+            select(users.c.id, users.c.name, users.c.role)
+            .join(tokens, tokens.c.user_id == users.c.id)
+            .where(tokens.c.token_sha256 == hash_token(token), tokens.c.revoked_at.is_(None))
+        ).first()
+    return User(row.id, row.name, row.role) if row else None

@@ -1,0 +1,116 @@
+"""Request size limits, enforced before and while a body streams in (413 with a message).
+
+A pure ASGI middleware: a declared ``Content-Length`` over the limit is refused before a byte is
+read; a body without one is counted as it arrives and cut off at the limit. Blob uploads have
+their own, larger limit (they are attachments and reports, streamed to disk).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+BLOB_PREFIX = "/v1/blobs/"
+# Read and discard up to this much of a refused body, so that the client (still sending) gets
+# the 413 instead of a reset connection; anything bigger is cut off at once.
+DRAIN_LIMIT = 64 * 1024 * 1024
+KIT_PATH = "/v1/kits"
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class SizeLimit:
+    def __init__(self, app: ASGIApp, *, max_body: int, max_blob: int, max_kit: int) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.max_blob = max_blob
+        self.max_kit = max_kit
+
+    def limit_for(self, path: str) -> int:
+        if path.startswith(BLOB_PREFIX):
+            return self.max_blob
+        if path.rstrip("/") == KIT_PATH:
+            return self.max_kit
+        return self.max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            if declared - limit <= DRAIN_LIMIT:
+                await _drain(receive, DRAIN_LIMIT + limit)
+            await _too_large(send, limit)
+            return
+        seen = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await _drain(receive, DRAIN_LIMIT)
+                await _too_large(send, limit)
+
+
+async def _drain(receive: Receive, most: int) -> None:
+    seen = 0
+    while seen <= most:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        seen += len(message.get("body", b""))
+        if not message.get("more_body"):
+            return
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body: dict[str, Any] = {
+        "detail": f"The request is larger than this service accepts ({limit} bytes); "
+        "send less at a time or ask the service's administrator to raise the limit.",
+        "limit": limit,
+    }
+    data = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})

@@ -1,0 +1,248 @@
+"""The service's endpoints (prefix ``/v1``); :func:`sync.server.app.create_app` mounts them."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import insert, select
+from starlette.requests import ClientDisconnect
+
+from sync.server import kits as kit_ops
+from sync.server import submissions as sub_ops
+from sync.server.accounts import ServiceError, User, record_audit
+from sync.server.blobs import SHA256_RE, BlobFiles, UploadProblem, parse_content_range
+from sync.server.db import Database, blobs, now_iso, visits
+from sync.server.deps import Db, Files, Me, Staff
+from sync.server.overview import overview, overview_csv
+
+router = APIRouter(prefix="/v1")
+_BINARY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+_PEM_BODY = {
+    "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}
+}
+
+
+class Assignment(BaseModel):
+    member_id: str = Field(min_length=1, max_length=200)
+
+
+class StateChange(BaseModel):
+    state: str
+    comment: str | None = None
+
+
+class Comment(BaseModel):
+    text: str = Field(max_length=20000)
+
+
+@router.get("/me")
+def me(user: Me) -> dict[str, Any]:
+    return {"name": user.name, "role": user.role}
+
+
+@router.post("/keys", status_code=201, openapi_extra=_PEM_BODY)
+async def add_key(db: Db, request: Request, user: Staff) -> dict[str, str]:
+    pem = await request.body()
+    kid = await run_in_threadpool(kit_ops.add_trusted_key, db, pem, user.name)
+    return {"key_id": kid}
+
+
+@router.get("/keys")
+def list_keys(db: Db, _user: Staff) -> list[str]:
+    return kit_ops.list_trusted_keys(db)
+
+
+@router.post("/kits", status_code=201, openapi_extra=_BINARY_BODY)
+async def upload_kit(db: Db, files: Files, request: Request, user: Staff) -> JSONResponse:
+    tmp = files.tmp / f"kit-{uuid.uuid4().hex}.rvkit"
+    hasher, size = hashlib.sha256(), 0
+    try:
+        with open(tmp, "wb") as f:
+            async for chunk in request.stream():
+                f.write(chunk)
+                hasher.update(chunk)
+                size += len(chunk)
+        listing, new = await run_in_threadpool(
+            lambda: _register_kit(db, files, tmp, hasher.hexdigest(), size=size, user=user)
+        )
+    except ClientDisconnect:
+        return JSONResponse({"detail": "The upload was cut short."}, 400)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return JSONResponse(listing, 201 if new else 200)
+
+
+@router.get("/kits")
+def list_kits(db: Db, user: Me) -> list[dict[str, Any]]:
+    return kit_ops.my_kits(db, user)
+
+
+@router.get("/kits/{kit_id}/file", response_class=FileResponse)
+def download_kit(db: Db, files: Files, kit_id: str, user: Me) -> FileResponse:
+    sha = kit_ops.kit_for_download(db, user, kit_id)
+    return FileResponse(
+        _kit_path(files, sha),
+        media_type="application/octet-stream",
+        filename=f"{kit_id}.rvkit",
+        headers={"X-Content-SHA256": sha},
+    )
+
+
+@router.put("/kits/{kit_id}/assignments/{user_name}")
+def assign(db: Db, kit_id: str, user_name: str, body: Assignment, user: Staff) -> dict[str, Any]:
+    return kit_ops.assign(db, kit_id, user_name, body.member_id, user.name)
+
+
+@router.get("/visits")
+def list_visits(db: Db, user: Me) -> list[dict[str, Any]]:
+    return _visible_visits(db, user)
+
+
+@router.get("/visits/{visit_id}/submissions")
+def visit_submissions(db: Db, visit_id: str, user: Me) -> list[dict[str, Any]]:
+    return sub_ops.visit_submissions(db, user, visit_id)
+
+
+@router.head("/blobs/{sha256}")
+def head_blob(db: Db, files: Files, sha256: str, _user: Me) -> Response:
+    sha = _check_sha(sha256)
+    if files.complete(sha):
+        size = files.path(sha).stat().st_size
+        _ensure_blob_row(db, sha, size, "service")
+        return Response(status_code=200, headers={"Content-Length": str(size)})
+    return Response(status_code=404, headers={"Upload-Offset": str(files.offset(sha))})
+
+
+@router.put("/blobs/{sha256}", status_code=201, openapi_extra=_BINARY_BODY)
+async def put_blob(db: Db, files: Files, sha256: str, request: Request, user: Me) -> Response:
+    sha = _check_sha(sha256)
+    if files.complete(sha):
+        size = files.path(sha).stat().st_size
+        await run_in_threadpool(_ensure_blob_row, db, sha, size, user.name)
+        return JSONResponse({"sha256": sha, "size": size, "complete": True}, 200)
+    try:
+        rng = parse_content_range(request.headers.get("content-range"))
+        length = _int_header(request.headers.get("content-length"))
+        async with files.lock(sha):
+            max_blob: int = request.app.state.max_blob
+            size = await files.receive(sha, request.stream(), rng, length, max_blob)
+    except UploadProblem as exc:
+        offset = exc.offset if exc.status == 409 else files.offset(sha)
+        return JSONResponse(
+            {"detail": exc.message, "offset": offset},
+            exc.status,
+            headers={"Upload-Offset": str(offset)},
+        )
+    except ClientDisconnect:
+        return Response(status_code=400)  # nobody is listening; the bytes are kept
+    if size < 0:
+        offset = files.offset(sha)
+        return JSONResponse(
+            {"sha256": sha, "offset": offset, "complete": False},
+            202,
+            headers={"Upload-Offset": str(offset)},
+        )
+    await run_in_threadpool(_ensure_blob_row, db, sha, size, user.name)
+    return JSONResponse({"sha256": sha, "size": size, "complete": True}, 201)
+
+
+@router.put("/submissions/{snapshot_id}", status_code=201)
+def put_submission(
+    db: Db, snapshot_id: str, envelope: Annotated[dict[str, Any], Body()], user: Me
+) -> JSONResponse:
+    status, receipt = sub_ops.submit(db, user, snapshot_id, envelope)
+    return JSONResponse(receipt, status)
+
+
+@router.get("/submissions/{snapshot_id}")
+def get_submission(db: Db, snapshot_id: str, user: Me) -> dict[str, Any]:
+    return sub_ops.submission_envelope(db, user, snapshot_id)
+
+
+@router.post("/submissions/{snapshot_id}/state")
+def set_state(db: Db, snapshot_id: str, body: StateChange, user: Staff) -> dict[str, Any]:
+    return sub_ops.set_state(db, user, snapshot_id, body.state, body.comment)
+
+
+@router.post("/submissions/{snapshot_id}/comments", status_code=201)
+def comment(db: Db, snapshot_id: str, body: Comment, user: Staff) -> dict[str, Any]:
+    return sub_ops.add_comment(db, user, snapshot_id, body.text)
+
+
+@router.get("/overview", response_model=None)
+def get_overview(
+    db: Db,
+    _user: Staff,
+    programme: str | None = None,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",  # noqa: A002
+) -> list[dict[str, Any]] | PlainTextResponse:
+    rows = overview(db, programme)
+    if format == "csv":
+        return PlainTextResponse(overview_csv(rows), media_type="text/csv; charset=utf-8")
+    return rows
+
+
+def _check_sha(text: str) -> str:
+    if not SHA256_RE.match(text):
+        raise ServiceError(400, "A blob's address is its SHA-256: 64 lower-case hex digits.")
+    return text
+
+
+def _int_header(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _kit_path(files: BlobFiles, sha: str) -> Path:
+    return files.root / "kits" / f"{sha}.rvkit"
+
+
+def _register_kit(
+    db: Database, files: BlobFiles, tmp: Path, sha: str, *, size: int, user: User
+) -> tuple[dict[str, Any], bool]:
+    trust = kit_ops.trust_store(db)
+    if not len(trust):
+        raise ServiceError(
+            422, "The service trusts no signing key yet; upload staff's public key first."
+        )
+    manifest = kit_ops.check_kit(tmp, trust)
+    target = _kit_path(files, sha)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        tmp.replace(target)
+    return kit_ops.record_kit(db, manifest, sha, size, user.name)
+
+
+def _ensure_blob_row(db: Database, sha: str, size: int, who: str) -> None:
+    with db.read() as conn:
+        if conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == sha)).first():
+            return
+    with db.write() as conn:
+        if conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == sha)).first():
+            return
+        conn.execute(insert(blobs).values(sha256=sha, size=size, created_at=now_iso()))
+        record_audit(conn, who, "store_blob", sha, size=size)
+
+
+def _visible_visits(db: Database, user: User) -> list[dict[str, Any]]:
+    with db.read() as conn:
+        rows = conn.execute(select(visits.c.visit_id, visits.c.programme, visits.c.title)).all()
+        return [
+            {"visit_id": r.visit_id, "programme": r.programme, "title": r.title}
+            for r in rows
+            if kit_ops.can_see_visit(conn, user, r.visit_id)
+        ]

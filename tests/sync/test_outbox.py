@@ -1,0 +1,95 @@
+"""The outbox: durable, idempotent, crash-safe; refusals wait for a person, outages retry."""
+
+# ruff: noqa: F811  (pytest fixtures imported from tests/server/central_helpers.py)
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from sync.outbox import Outbox, OutboxError
+from tests.server.central_helpers import (  # noqa: F401 (fixtures)
+    Central,
+    central,
+    demo_central,
+    make_envelope,
+)
+
+
+def test_enqueue_is_durable_and_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.sqlite"
+    envelope = make_envelope()
+    with Outbox(path) as outbox:
+        outbox.enqueue(envelope, {})
+        outbox.enqueue(envelope, {})
+        other = make_envelope(note="changed")
+        other["snapshot_id"] = envelope["snapshot_id"]
+        with pytest.raises(OutboxError, match="different snapshot"):
+            outbox.enqueue(other, {})
+        with pytest.raises(OutboxError, match="no file"):
+            outbox.enqueue(make_envelope(attachments=[("c" * 64, 3)]), {})
+    with Outbox(path) as again:
+        items = again.items()
+    assert [(i.snapshot_id, i.state) for i in items] == [(envelope["snapshot_id"], "queued")]
+    assert again is not None
+
+
+def test_an_item_left_sending_by_a_crash_is_sent_once(
+    demo_central: Central, tmp_path: Path
+) -> None:
+    path = tmp_path / "outbox.sqlite"
+    photo = b"photo" * 100
+    sha = hashlib.sha256(photo).hexdigest()
+    (tmp_path / sha).write_bytes(photo)
+    envelope = make_envelope(attachments=[(sha, len(photo))])
+    client = demo_central.client("lead")
+    with Outbox(path) as outbox:
+        outbox.enqueue(envelope, {sha: tmp_path / sha})
+        first = outbox.send_one(client, envelope["snapshot_id"])
+    assert first.state == "acknowledged"
+    # The process died after the service committed but before the receipt was stored.
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE items SET state = 'sending', receipt = NULL")
+    with Outbox(path) as outbox:
+        assert [i.snapshot_id for i in outbox.due()] == [envelope["snapshot_id"]]
+        report = outbox.send_all(client)
+        assert [i.receipt for i in report.acknowledged] == [first.receipt]
+    status = client.visit_status(envelope["visit_id"])
+    assert len(status) == 1
+
+
+def test_a_refusal_waits_for_a_person_and_retry_queues_it(
+    demo_central: Central, tmp_path: Path
+) -> None:
+    with Outbox(tmp_path / "outbox.sqlite") as outbox:
+        envelope = make_envelope()
+        outbox.enqueue(envelope, {})
+        report = outbox.send_all(demo_central.client("cns"))  # not the lead
+        (failed,) = report.failed
+        assert failed.waits_for_person and "lead" in failed.last_error
+        assert outbox.due() == []  # never retried on its own
+        assert outbox.retry(envelope["snapshot_id"]).state == "queued"
+        assert outbox.send_all(demo_central.client("lead")).acknowledged
+
+
+def test_offline_keeps_everything_for_later(demo_central: Central, tmp_path: Path) -> None:
+    from sync.client import CentralClient
+
+    clock = [1000.0]
+    with Outbox(tmp_path / "outbox.sqlite", clock=lambda: clock[0]) as outbox:
+        for v in (1, 2):
+            outbox.enqueue(make_envelope(version=v), {})
+        dead = CentralClient("http://127.0.0.1:9", "t", sleep=lambda _s: None, max_attempts=2)
+        report = outbox.send_all(dead)
+        dead.close()
+        assert report.offline and len(report.failed) == 1 and report.waiting == 1
+        assert "could not be reached" in report.message
+        failed = outbox.items()[0]
+        assert failed.next_attempt_at is not None and failed.next_attempt_at >= 1000
+        clock[0] += 10_000
+        report = outbox.send_all(demo_central.client("lead"))
+        assert len(report.acknowledged) == 2
+        assert {i.state for i in outbox.items()} == {"acknowledged"}
