@@ -1,13 +1,14 @@
 # Reviewer App: the two commands of the README, and a few more.
 #   make run    set up (first time) and open the app on the demo visit
 #   make test   set up, then ruff, mypy and the whole test suite, headless
+#   make central  set up, then run the central service on port 8765 (central.sqlite here)
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest dist bench clean setup
+.PHONY: run test lint typecheck pytest dist bench clean setup central
 
 setup: $(STAMP)
 
@@ -46,6 +47,12 @@ dist: $(STAMP)
 	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app demo kit -o build/smoke/demo.rvkit
 	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app --demo kit verify build/smoke/demo.rvkit
 	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app visit open build/smoke/demo.rvkit --as m-lead --demo
+
+# The central service for staff, on this machine: the database is made on first start.
+CENTRAL_DB ?= central.sqlite
+CENTRAL_PORT ?= 8765
+central: $(STAMP)
+	$(VENV)/bin/reviewer-central serve --db $(CENTRAL_DB) --port $(CENTRAL_PORT)
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py
