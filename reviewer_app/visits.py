@@ -34,6 +34,7 @@ from storage import WorkspaceDamaged as WorkspaceDamaged  # noqa: PLC0414 (re-ex
 from sync.kit_model import KitManifest, Member, VisitDetails
 
 if TYPE_CHECKING:
+    from reviewer_app.kit_changes import KitChanges
     from sync.keys import TrustStore
     from sync.kit_reader import VerifiedKit
 
@@ -55,6 +56,7 @@ class OpenedVisit:
     workspace_path: Path
     demo: bool
     reissued: bool
+    changes: KitChanges | None = None  # what a re-issued kit changed (reviewer_app.kit_changes)
 
 
 # The kit and key modules (cryptography, zip checks) are imported where they are used, so the
@@ -116,6 +118,9 @@ def _install(
     with Workspace.open(target, device_id=device_id(paths), create=True) as ws:
         previous = ws.kit_info()
         reissued = previous is not None and previous["kit_id"] != manifest.kit_id
+        from reviewer_app import kit_changes  # noqa: PLC0415 (only opening a kit needs it)
+
+        old_kit = kit_changes.before(ws) if reissued else None
         if progress:
             progress("Storing the kit", 0, 1)
         # The reader hashed every file against the signed manifest while extracting it, so the
@@ -136,6 +141,7 @@ def _install(
                 evidence=[{**d.to_dict(), **_file_entry(manifest, d.file)} for d in vk.evidence],
                 before_commit=storing.result,
             )
+        changes = kit_changes.record(ws, old_kit, vk.standards.standards, visit, manifest.kit_id)
         if progress:
             progress("Storing the kit", 1, 1)
         ws.set_local("member_id", member_id)
@@ -147,6 +153,7 @@ def _install(
         workspace_path=target,
         demo=demo,
         reissued=reissued,
+        changes=changes,
     )
 
 

@@ -139,6 +139,7 @@ class AppController(QObject):
             from ui.start_screen import StartScreen  # noqa: PLC0415 (see above)
 
             screen = StartScreen(self.paths, demo=self.demo, opener=self.opener)
+            screen.staff_requested.connect(self.show_staff)
             recent = self.settings.get("recent_kits")
             if recent:
                 screen.kit_folder = Path(recent[0]).parent
@@ -162,6 +163,22 @@ class AppController(QObject):
         elif plan.kind == "demo":
             self.opener.open_demo()
         return plan
+
+    def show_staff(self) -> None:
+        """Programme staff's window (``ui/staff``) in place of the start screen."""
+        from ui.staff.window import StaffWindow  # noqa: PLC0415 (only staff need it)
+
+        window = StaffWindow(self.paths)
+        window.back_requested.connect(self.show_start_screen)
+        old, self.window = self.window, window
+        if old is not None:
+            old.close()
+        self._close_session()
+        window.show()
+        if self._start_screen is not None:
+            self._start_screen.hide()
+        _started()
+        self.window_shown.emit(window)
 
     def show_start_screen(self) -> None:
         """Close the open visit (the window saves as it goes) and go back to the start screen.
@@ -238,6 +255,9 @@ class AppController(QObject):
         _started()
         self._save_setting("last_visit_id", session.data.visit.visit_id)
         self.window_shown.emit(window)
+        from ui.kit_changes import show_kit_changes_once  # noqa: PLC0415 (after the first paint)
+
+        show_kit_changes_once(window, session)
 
     def _window_failed(self, session: VisitSession, exc: Exception) -> None:
         session.close()
@@ -286,7 +306,12 @@ class AppController(QObject):
 
 
 def run_app(
-    paths: AppPaths, *, demo: bool, kit: Path | None = None, visit_id: str | None = None
+    paths: AppPaths,
+    *,
+    demo: bool,
+    kit: Path | None = None,
+    visit_id: str | None = None,
+    staff: bool = False,
 ) -> int:
     """Open the window (the start screen, or straight into a visit) and run until it closes."""
     # Start-up makes many objects and frees few: the cyclic garbage collector would run again
@@ -299,7 +324,11 @@ def run_app(
         _started()
         raise
     try:
-        controller.start(kit=kit, visit_id=visit_id)
+        if staff:  # `reviewer-app staff`: straight to programme staff's window
+            forget_staging(paths)
+            controller.show_staff()
+        else:
+            controller.start(kit=kit, visit_id=visit_id)
         return app.exec()
     finally:
         _started()

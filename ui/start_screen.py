@@ -114,6 +114,7 @@ class StartScreen(QWidget):
     """Chooses the visit to work on: a recent one, a kit, or the demo."""
 
     visit_opened = Signal(object)  # the VisitSession, loaded
+    staff_requested = Signal()  # "Programme staff": the app shows the staff window
 
     def __init__(
         self,
@@ -226,10 +227,16 @@ class StartScreen(QWidget):
         for button in (self.open_button, self.demo_button):
             button.setMinimumHeight(self.fontMetrics().lineSpacing() * 2 + 4)
             button.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 14)
+        self.staff_button = QPushButton("&Programme staff", self)
+        self.staff_button.setAccessibleName("Programme staff")
+        self.staff_button.setToolTip("Standards library, reviewer pool, visit plans and kits")
+        self.staff_button.setMinimumHeight(self.demo_button.minimumHeight())
+        self.staff_button.clicked.connect(self.staff_requested)
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.demo_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.staff_button)
         self.drop_hint = QLabel("…or drop a visit kit file (.rvkit) anywhere here", self)
         self.drop_hint.setAccessibleName("Drop a visit kit here")
         self.drop_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -1,0 +1,296 @@
+"""Build and sign: the pre-flight check, the kit's summary, the signing key, the build (off the
+UI thread, with progress) and the kits built so far. Building again re-issues the visit."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QRadioButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer_app.staff import build
+from reviewer_app.staff.planner import VisitPlan
+from ui.dialogs.base import FormDialog
+from ui.errors import report_error
+from ui.staff.common import button, button_row, choose_open_file, choose_save_file, status_label
+from ui.tasks import when_done
+from ui.text_style import heading, muted
+
+if TYPE_CHECKING:
+    from ui.staff.planner.page import PlanEditor
+
+KEY_FILTER = "Signing keys (*);;All files (*)"
+KIT_FILTER = "Visit kits (*.rvkit)"
+PUBLISH_TIP = "Publishing to the central service comes with the next version; save to a file."
+
+
+class PassphraseDialog(FormDialog):
+    def __init__(self, parent: QWidget | None, key_file: Path) -> None:
+        super().__init__(parent, "Passphrase for the signing key")
+        self.body.addWidget(
+            QLabel(f"The key in {key_file.name} is protected by a passphrase.", self)
+        )
+        self.box = QLineEdit(self)
+        self.box.setEchoMode(QLineEdit.EchoMode.Password)
+        self.box.setAccessibleName("Passphrase")
+        self.form.addRow("&Passphrase", self.box)
+        self.box.textChanged.connect(self.validate)
+        self.validate()
+
+    def problem(self) -> str:
+        return "" if self.box.text() else "Type the key's passphrase."
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, key_file: Path) -> str | None:
+        dialog = cls(parent, key_file)
+        return dialog.box.text() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class _Progress(QObject):
+    moved = Signal(int, int)
+
+
+def _build(  # noqa: PLR0917 (called through a pool's submit, which passes positions)
+    plan: VisitPlan,
+    standards: Any,
+    out: Path,
+    key_source: tuple[str, str, str | None],
+    keep_in_keyring: bool,
+    progress: _Progress,
+) -> tuple[Any, str]:
+    """Off the UI thread: load the key, build the kit; returns its manifest and a note."""
+    kind, key_file, passphrase = key_source
+    if kind == "keyring":
+        key = build.load_key_from_keyring()
+    else:
+        key = build.load_key_file(Path(key_file), passphrase)
+    note = ""
+    if kind == "file" and keep_in_keyring:
+        try:
+            build.save_key_to_keyring(key)
+            note = " The key is now kept in this computer's keyring."
+        except build.KeyringUnavailable as exc:
+            note = f" {exc}"
+    manifest = build.build_plan_kit(
+        plan, standards, out, key, progress=lambda d, t: progress.moved.emit(d // 1024, t // 1024)
+    )
+    return manifest, note
+
+
+class BuildTab(QWidget):
+    def __init__(self, editor: PlanEditor) -> None:
+        super().__init__(editor)
+        self.editor = editor
+        self.setAccessibleName("Build and sign")
+        self.checks: list[build.Check] = []
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        check_box = QGroupBox("Pre-flight check", self)
+        check_layout = QVBoxLayout(check_box)
+        self.check_list = QListWidget(check_box)
+        self.check_list.setAccessibleName("Pre-flight check")
+        self.check_list.setWordWrap(True)
+        check_layout.addWidget(self.check_list)
+        check_layout.addLayout(button_row(button(check_box, "Check &again", self.refresh)))
+        summary_box = QGroupBox("The kit", self)
+        summary_layout = QVBoxLayout(summary_box)
+        self.summary = QLabel(summary_box)
+        self.summary.setAccessibleName("Kit summary")
+        self.summary.setWordWrap(True)
+        summary_layout.addWidget(self.summary)
+        summary_layout.addStretch(1)
+        top.addWidget(check_box, 3)
+        top.addWidget(summary_box, 2)
+        layout.addLayout(top, 1)
+        layout.addWidget(self._key_box())
+        self.build_button = button(
+            self,
+            "&Build and sign the kit…",
+            self.build_kit,
+            "Choose where to save the .rvkit file, then sign it",
+        )
+        self.publish_button = button(
+            self, "Publish to the central service", lambda: None, PUBLISH_TIP
+        )
+        self.publish_button.setEnabled(False)
+        layout.addLayout(button_row(self.build_button, self.publish_button))
+        self.progress = QProgressBar(self)
+        self.progress.setAccessibleName("Building")
+        self.progress.setVisible(False)
+        layout.addWidget(self.progress)
+        self.result = status_label(self, "Build result")
+        heading(self.result, 1.0)
+        layout.addWidget(self.result)
+        self.history_label = QLabel("Kits built from this plan", self)
+        muted(self.history_label)
+        layout.addWidget(self.history_label)
+        self.history = QListWidget(self)
+        self.history.setAccessibleName("Kits built from this plan")
+        self.history.setMaximumHeight(self.fontMetrics().lineSpacing() * 5)
+        layout.addWidget(self.history)
+        self._relay = _Progress(self)
+        self._relay.moved.connect(self._moved)
+
+    def _key_box(self) -> QGroupBox:
+        box = QGroupBox("The organisation's signing key", self)
+        layout = QVBoxLayout(box)
+        self.use_file = QRadioButton("A &key file", box)
+        self.use_keyring = QRadioButton("The key kept in this computer's key&ring", box)
+        group = QButtonGroup(box)
+        group.addButton(self.use_file)
+        group.addButton(self.use_keyring)
+        self.use_file.setChecked(True)
+        row = QHBoxLayout()
+        self.key_path = QLineEdit(box)
+        self.key_path.setAccessibleName("Key file")
+        self.key_path.setPlaceholderText("the private key file (not the .pub)")
+        row.addWidget(self.use_file)
+        row.addWidget(self.key_path, 1)
+        row.addWidget(button(box, "C&hoose…", self._choose_key))
+        layout.addLayout(row)
+        self.keep = QCheckBox("Keep this key in the keyring for next time", box)
+        layout.addWidget(self.keep)
+        layout.addWidget(self.use_keyring)
+        return box
+
+    def _report(self, exc: BaseException, what: str) -> None:
+        report_error(self, exc, what)
+
+    def _choose_key(self) -> None:
+        path = choose_open_file(self, "The signing key", KEY_FILTER)
+        if path is not None:
+            self.key_path.setText(str(path))
+            self.use_file.setChecked(True)
+
+    def refresh(self) -> None:
+        plan, standards = self.editor.plan, self.editor.standards
+        self.checks = build.preflight(plan, standards)
+        style = QApplication.style()
+        self.check_list.clear()
+        icons = {
+            "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
+            "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+        }
+        for check in self.checks:
+            item = QListWidgetItem(style.standardIcon(icons[check.severity]), check.message)
+            item.setData(0x0100, check.severity)
+            self.check_list.addItem(item)
+        if not self.checks:
+            self.check_list.addItem(
+                QListWidgetItem(
+                    style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton),
+                    "All clear: the kit is ready to build.",
+                )
+            )
+        errors = sum(c.severity == "error" for c in self.checks)
+        self.build_button.setEnabled(not errors)
+        self.build_button.setToolTip(
+            "Put right the problems marked with a red sign first"
+            if errors
+            else "Choose where to save the kit, then sign it"
+        )
+        summary = build.summary(plan, standards)
+        self.summary.setText("\n".join(summary.lines()) + f"\n\nVisit id {plan.visit_id}")
+        when_done(
+            self.editor.ctx.store(_kits, plan.plan_id),
+            self,
+            self._show_history,
+            lambda exc: self._report(exc, "read the kits built"),
+        )
+
+    def _show_history(self, kits: list[dict[str, Any]]) -> None:
+        self.history.clear()
+        for k in reversed(kits):
+            self.history.addItem(
+                f"{k['built_at']}  {k['path']}  ({build.nice_size(k['size'])}, "
+                f"kit {k['kit_id'][:8]})"
+            )
+        self.history.setVisible(bool(kits))
+        self.history_label.setVisible(bool(kits))
+
+    def build_kit(self) -> None:
+        plan, standards = self.editor.plan, self.editor.standards
+        if standards is None:
+            return
+        key_source = self._key_source()
+        if key_source is None:
+            return
+        name = re.sub(r"[^\w-]+", "_", plan.title).strip("_") or "visit"
+        out = choose_save_file(self, "Save the visit kit", f"{name}.rvkit", KIT_FILTER)
+        if out is None:
+            return
+        if out.suffix.lower() != ".rvkit":
+            out = out.with_name(out.name + ".rvkit")
+        snapshot = VisitPlan.from_dict(plan.to_dict())
+        self.build_button.setEnabled(False)
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.result.setText(f"Building {out.name}…")
+        future = self.editor.ctx.work(
+            _build, snapshot, standards, out, key_source, self.keep.isChecked(), self._relay
+        )
+        when_done(future, self, lambda r: self._built(snapshot, out, *r), self._failed)
+
+    def _key_source(self) -> tuple[str, str, str | None] | None:
+        if self.use_keyring.isChecked():
+            return ("keyring", "", None)
+        text = self.key_path.text().strip()
+        if not text:
+            self.result.setText("Choose the key file first (or use the key in the keyring).")
+            return None
+        path = Path(text)
+        passphrase = None
+        if build.key_file_is_protected(path):
+            passphrase = PassphraseDialog.ask(self, path)
+            if passphrase is None:
+                return None
+        return ("file", text, passphrase)
+
+    def _moved(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _built(self, plan: VisitPlan, out: Path, manifest: Any, note: str) -> None:
+        self.progress.setVisible(False)
+        self.build_button.setEnabled(True)
+        self.result.setText(
+            f"Built and signed {out} (kit {manifest.kit_id[:8]}, key "
+            f"{manifest.signing_key_id}).{note}"
+        )
+        when_done(
+            self.editor.ctx.store(build.record_kit, plan, manifest, out),
+            self,
+            lambda _r: self.refresh(),
+            lambda exc: self._report(exc, "log the kit"),
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.progress.setVisible(False)
+        self.build_button.setEnabled(True)
+        self.result.setText("The kit was not built.")
+        if isinstance(exc, build.KeyringUnavailable):
+            self.use_file.setChecked(True)
+            self.key_path.setFocus()
+        report_error(self, exc, "build the kit")
+
+
+def _kits(store: Any, plan_id: str) -> list[dict[str, Any]]:
+    return list(store.kits(plan_id))

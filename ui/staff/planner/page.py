@@ -1,0 +1,223 @@
+"""The visit plans page: the list of plans, and the plan being edited in tabs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from reviewer_app.staff import library
+from reviewer_app.staff.library import SetVersion, StandardsSet
+from reviewer_app.staff.planner import VisitPlan, list_plans, load_plan, save_plan
+from reviewer_app.staff.pool import Reviewer
+from ui.staff.common import (
+    Col,
+    RecordModel,
+    StaffContext,
+    button,
+    button_row,
+    page_header,
+    status_label,
+    table,
+    then,
+)
+from ui.text_style import muted
+
+SAVE_AFTER_MS = 400  # a burst of edits is saved once
+
+
+class PlanEditor(QTabWidget):
+    """The plan being edited; tabs change ``plan`` and call ``changed()``."""
+
+    saved = Signal(str)  # the plan's title, once it is on disk
+    plan_changed = Signal()
+
+    def __init__(self, ctx: StaffContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from ui.staff.planner.build import BuildTab  # noqa: PLC0415 (tabs import this module)
+        from ui.staff.planner.details import DetailsTab  # noqa: PLC0415
+        from ui.staff.planner.provider import ProviderTab  # noqa: PLC0415
+        from ui.staff.planner.standards import StandardsTab  # noqa: PLC0415
+        from ui.staff.planner.team import TeamTab  # noqa: PLC0415
+        from ui.staff.planner.timetable import TimetableTab  # noqa: PLC0415
+
+        self.ctx = ctx
+        self.setAccessibleName("Visit plan")
+        self.plan = VisitPlan.new()
+        self.standards: StandardsSet | None = None
+        self.versions: list[SetVersion] = []
+        self.reviewers: list[Reviewer] = []
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_AFTER_MS)
+        self._save_timer.timeout.connect(self._save)
+        self.details = DetailsTab(self)
+        self.standards_tab = StandardsTab(self)
+        self.team = TeamTab(self)
+        self.timetable = TimetableTab(self)
+        self.provider = ProviderTab(self)
+        self.build = BuildTab(self)
+        for tab, title in (
+            (self.details, "&1 Visit details"),
+            (self.standards_tab, "&2 Standards"),
+            (self.team, "&3 Team"),
+            (self.timetable, "&4 Timetable"),
+            (self.provider, "&5 Self-assessment and evidence"),
+            (self.build, "&6 Build and sign"),
+        ):
+            self.addTab(tab, title)
+        self.currentChanged.connect(lambda _i: self._refresh_current())
+
+    def tabs(self) -> list[Any]:
+        return [self.widget(i) for i in range(self.count())]
+
+    def edit(self, plan: VisitPlan) -> None:
+        self.save_now()
+        self.plan = plan
+        self.standards = None
+        self._load_standards()
+        self._refresh_current()
+
+    def _load_standards(self) -> None:
+        vid = self.plan.standards_version
+        if vid is None:
+            self.standards = None
+            self._refresh_current()
+            return
+        then(
+            self,
+            self.ctx.store(library.load_version, vid),
+            self._standards_loaded,
+            "read the plan's standards",
+        )
+
+    def _standards_loaded(self, standards: StandardsSet) -> None:
+        self.standards = standards
+        self._refresh_current()
+
+    def choose_standards(self, version_id: int | None) -> None:
+        self.plan.standards_version = version_id
+        self.changed()
+        self._load_standards()
+
+    def changed(self) -> None:
+        """Something in the plan changed: save it shortly."""
+        self._save_timer.start()
+        self.plan_changed.emit()
+
+    def save_now(self) -> None:
+        """Save at once if a change is waiting (switching plans, closing the window)."""
+        if self._save_timer.isActive():
+            self._save_timer.stop()
+            self._save()
+
+    def _save(self) -> None:
+        snapshot = VisitPlan.from_dict(self.plan.to_dict())  # the worker gets its own copy
+        then(
+            self,
+            self.ctx.store(save_plan, snapshot),
+            lambda _r: self.saved.emit(snapshot.title),
+            "save the visit plan",
+        )
+
+    def _refresh_current(self) -> None:
+        widget = self.currentWidget()
+        if widget is not None and hasattr(widget, "refresh"):
+            widget.refresh()
+
+
+class PlansPage(QWidget):
+    """Visit plans (drafts) on the left; the chosen one in tabs on the right."""
+
+    def __init__(self, ctx: StaffContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setAccessibleName("Visit plans")
+        self.plans: list[dict[str, Any]] = []
+        layout = QVBoxLayout(self)
+        layout.addLayout(
+            page_header(
+                "Visit plans",
+                "Plan a visit from the library and the pool, then build its signed kit. "
+                "Changes are saved as you go.",
+                self,
+            )
+        )
+        self.new_button = button(self, "&New visit plan", self.new_plan, "Start planning a visit")
+        layout.addLayout(button_row(self.new_button))
+        self.model = RecordModel(
+            [
+                Col("Date", lambda p: p["start_date"]),
+                Col("Visit", lambda p: p["title"] or "Untitled visit"),
+            ],
+            self,
+        )
+        self.list_view = table(self, self.model, "Plans")
+        self.list_view.setEditTriggers(self.list_view.EditTrigger.NoEditTriggers)
+        self.editor = PlanEditor(ctx, self)
+        self.editor.saved.connect(self._saved)
+        self.placeholder = QLabel("Choose a plan on the left, or start a new one.", self)
+        muted(self.placeholder)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.list_view)
+        right = QWidget(splitter)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.placeholder)
+        right_layout.addWidget(self.editor)
+        splitter.addWidget(right)
+        splitter.setSizes([240, 1000])
+        splitter.setStretchFactor(1, 1)
+        layout.addWidget(splitter, 1)
+        self.status = status_label(self, "Plans status")
+        layout.addWidget(self.status)
+        self.editor.setVisible(False)
+        self.list_view.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self._open_row(current.row())
+        )
+        self.refresh()
+
+    def refresh(self, select: str | None = None) -> None:
+        then(
+            self,
+            self.ctx.store(list_plans),
+            lambda p: self._listed(p, select),
+            "read the visit plans",
+        )
+
+    def _listed(self, plans: list[dict[str, Any]], select: str | None) -> None:
+        self.plans = plans
+        selection = self.list_view.selectionModel()
+        selection.blockSignals(True)
+        self.model.set_rows(plans)
+        row = next((i for i, p in enumerate(plans) if p["id"] == select), -1)
+        if row >= 0:
+            self.list_view.selectRow(row)
+        selection.blockSignals(False)
+        self.list_view.resizeColumnToContents(0)
+
+    def _open_row(self, row: int) -> None:
+        if not 0 <= row < len(self.plans):
+            return
+        plan_id = self.plans[row]["id"]
+        if plan_id == self.editor.plan.plan_id and self.editor.isVisible():
+            return
+        then(self, self.ctx.store(load_plan, plan_id), self.open_plan, "open the visit plan")
+
+    def open_plan(self, plan: VisitPlan) -> None:
+        self.editor.edit(plan)
+        self.placeholder.setVisible(False)
+        self.editor.setVisible(True)
+
+    def new_plan(self) -> None:
+        plan = VisitPlan.new("New visit")
+        self.open_plan(plan)
+        self.editor.setCurrentIndex(0)
+        self.editor.changed()
+        self.editor.save_now()
+        self.status.setText("A new plan: start with the visit's details.")
+
+    def _saved(self, _title: str) -> None:
+        self.refresh(select=self.editor.plan.plan_id)

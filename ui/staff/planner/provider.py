@@ -1,0 +1,252 @@
+"""The provider's part: the self-assessment (a template exported for this visit, filled in by
+the provider, imported back with row-level problems) and the evidence documents (files or
+folders, each linked to the standards it supports)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QGroupBox, QLabel, QListWidget, QVBoxLayout, QWidget
+
+from reviewer_app.staff import provider
+from reviewer_app.staff.build import nice_size
+from reviewer_app.staff.planner import SelfAssessmentEntry
+from ui.dialogs.base import warning_colour
+from ui.errors import report_error
+from ui.staff.common import (
+    Col,
+    RecordModel,
+    button,
+    button_row,
+    choose_folder,
+    choose_open_file,
+    choose_open_files,
+    choose_save_file,
+    selected_row,
+    status_label,
+    table,
+)
+from ui.tasks import when_done
+
+if TYPE_CHECKING:
+    from ui.staff.planner.page import PlanEditor
+
+TEMPLATE_FILTER = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
+FILLED_FILTER = "Spreadsheets (*.xlsx *.csv *.json);;All files (*)"
+
+
+def _size(path: str) -> str:
+    p = Path(path)
+    return nice_size(p.stat().st_size) if p.is_file() else "MISSING"
+
+
+class ProviderTab(QWidget):
+    def __init__(self, editor: PlanEditor) -> None:
+        super().__init__(editor)
+        self.editor = editor
+        self.setAccessibleName("Self-assessment and evidence")
+        self.status = status_label(self, "Provider status")
+        layout = QVBoxLayout(self)
+        sa = QGroupBox("The provider's self-assessment", self)
+        sa_layout = QVBoxLayout(sa)
+        self.sa_summary = QLabel(sa)
+        self.sa_summary.setWordWrap(True)
+        self.sa_summary.setAccessibleName("Self-assessment summary")
+        self.export_button = button(
+            sa,
+            "E&xport blank template…",
+            self.export_template,
+            "A spreadsheet listing this visit's standards for the provider",
+        )
+        self.import_button = button(sa, "&Import filled template…", self.import_template)
+        self.sa_problems = QListWidget(sa)
+        self.sa_problems.setAccessibleName("Problems in the self-assessment")
+        self.sa_problems.setStyleSheet(f"color: {warning_colour(self)};")
+        self.sa_problems.setMaximumHeight(self.fontMetrics().lineSpacing() * 6)
+        self.sa_problems.setVisible(False)
+        sa_layout.addWidget(self.sa_summary)
+        sa_layout.addLayout(button_row(self.export_button, self.import_button))
+        sa_layout.addWidget(self.sa_problems)
+        layout.addWidget(sa)
+        ev = QGroupBox("Evidence documents", self)
+        ev_layout = QVBoxLayout(ev)
+        self.ev_model = RecordModel(
+            [
+                Col("Id", lambda e: e.id),
+                Col("Title", lambda e: e.title, edit=self._edit_title),
+                Col("Size", lambda e: _size(e.path), tip=lambda e: e.path),
+                Col("File", lambda e: Path(e.path).name, tip=lambda e: e.path),
+                Col("Supports standards", lambda e: ", ".join(e.standards), edit=self._edit_links),
+            ],
+            self,
+        )
+        self.ev_view = table(ev, self.ev_model, "Evidence documents")
+        self.ev_model.rejected.connect(self.status.setText)
+        self.ev_model.edited.connect(self.editor.changed)
+        ev_layout.addWidget(
+            QLabel(
+                "Double-click Supports standards to link a document (refs separated by commas).", ev
+            )
+        )
+        ev_layout.addWidget(self.ev_view, 1)
+        self.add_files_button = button(ev, "Add &files…", self.add_files)
+        self.add_folder_button = button(
+            ev,
+            "Add a f&older…",
+            self.add_folder,
+            "Every document in it, or as its index file lists",
+        )
+        self.remove_button = button(ev, "&Remove", self.remove)
+        ev_layout.addLayout(
+            button_row(self.add_files_button, self.add_folder_button, self.remove_button)
+        )
+        layout.addWidget(ev, 1)
+        layout.addWidget(self.status)
+
+    def refresh(self) -> None:
+        plan = self.editor.plan
+        claims = len(plan.self_assessment)
+        components = len({(e.component) for e in plan.self_assessment})
+        if self.editor.standards is None:
+            self.sa_summary.setText(
+                "Choose the standards first (Standards tab): the template "
+                "lists the standards this visit reviews."
+            )
+        elif claims:
+            self.sa_summary.setText(
+                f"{claims} claims from the provider, for {components} "
+                "components. Importing a template again replaces them."
+            )
+        else:
+            self.sa_summary.setText(
+                "No self-assessment yet: export the blank template, send "
+                "it to the provider, and import it when it comes back."
+            )
+        for b in (self.export_button, self.import_button):
+            b.setEnabled(self.editor.standards is not None)
+        self.ev_model.set_rows(plan.evidence)
+        self.ev_view.resizeColumnsToContents()
+        self.ev_view.setColumnWidth(1, min(self.ev_view.columnWidth(1), 320))
+        self.ev_view.setColumnWidth(3, min(self.ev_view.columnWidth(3), 260))
+        missing = provider.missing_evidence(plan)
+        total = sum(Path(e.path).stat().st_size for e in plan.evidence if Path(e.path).is_file())
+        self.status.setText(
+            f"{len(plan.evidence)} documents, {nice_size(total)}"
+            + (f"; {len(missing)} files are missing" if missing else "")
+            + "."
+        )
+
+    def _report(self, exc: BaseException, what: str) -> None:
+        report_error(self, exc, what)
+
+    # -- self-assessment ----------------------------------------------------------------------
+
+    def export_template(self) -> None:
+        standards = self.editor.standards
+        if standards is None:
+            return
+        name = re.sub(r"[^\w-]+", "_", self.editor.plan.title).strip("_") or "visit"
+        path = choose_save_file(
+            self,
+            "Export the self-assessment template",
+            f"{name}_self_assessment.xlsx",
+            TEMPLATE_FILTER,
+        )
+        if path is None:
+            return
+        if not path.suffix:
+            path = path.with_suffix(".xlsx")
+        when_done(
+            self.editor.ctx.work(provider.write_template, path, self.editor.plan, standards),
+            self,
+            lambda n: self.status.setText(f"Wrote {n} rows to {path}."),
+            lambda exc: self._report(exc, "write the template"),
+        )
+
+    def import_template(self) -> None:
+        standards = self.editor.standards
+        if standards is None:
+            return
+        path = choose_open_file(self, "Import the filled-in self-assessment", FILLED_FILTER)
+        if path is None:
+            return
+        self.sa_problems.clear()
+        self.sa_problems.setVisible(False)
+
+        def failed(exc: BaseException) -> None:
+            problems = getattr(exc, "problems", None)
+            if problems is None:
+                report_error(self, exc, "read the self-assessment")
+                return
+            self.sa_problems.addItems([str(p) for p in problems])
+            self.sa_problems.setVisible(True)
+            self.status.setText(
+                f"Nothing was imported: put these problems right in "
+                f"{path.name} and import it again."
+            )
+
+        def done(entries: tuple[SelfAssessmentEntry, ...]) -> None:
+            self.editor.plan.self_assessment = list(entries)
+            self.editor.changed()
+            self.refresh()
+            n = len(entries)
+            self.status.setText(f"Imported {n} claim{'s' if n != 1 else ''} from {path.name}.")
+
+        when_done(
+            self.editor.ctx.work(provider.read_filled_template, path, self.editor.plan, standards),
+            self,
+            done,
+            failed,
+        )
+
+    # -- evidence -----------------------------------------------------------------------------
+
+    def add_files(self) -> None:
+        files = choose_open_files(self, "Add evidence documents", "All files (*)")
+        if files:
+            added = provider.add_evidence_files(self.editor.plan, files)
+            self._added(len(added))
+
+    def add_folder(self) -> None:
+        folder = choose_folder(self, "Add a folder of evidence")
+        if folder is None:
+            return
+        when_done(
+            self.editor.ctx.work(provider.evidence_in_folder, folder),
+            self,
+            lambda found: self._added(len(provider.add_found_evidence(self.editor.plan, found))),
+            lambda exc: self._report(exc, f"read the folder {folder.name}"),
+        )
+
+    def _added(self, count: int) -> None:
+        self.editor.changed()
+        self.refresh()
+        self.status.setText(
+            f"Added {count} documents." if count else "Those documents are already in the plan."
+        )
+
+    def remove(self) -> None:
+        row = selected_row(self.ev_view)
+        plan = self.editor.plan
+        if 0 <= row < len(plan.evidence):
+            del plan.evidence[row]
+            self.editor.changed()
+            self.refresh()
+
+    def _edit_title(self, row: int, text: str) -> str:
+        if not text.strip():
+            return "A document needs a title."
+        self.editor.plan.evidence[row].title = text.strip()
+        return ""
+
+    def _edit_links(self, row: int, text: str) -> str:
+        refs = list(dict.fromkeys(r.strip() for r in re.split(r"[;,\s]+", text) if r.strip()))
+        standards = self.editor.standards
+        known = {s.ref for s in standards.standards} if standards else set()
+        unknown = [r for r in refs if known and r not in known]
+        if unknown:
+            return f"Not in the visit's standards: {', '.join(unknown)}."
+        self.editor.plan.evidence[row].standards = refs
+        return ""

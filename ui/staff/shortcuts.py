@@ -1,0 +1,10 @@
+"""The staff window's keyboard shortcuts, named once (the reviewer's are in ``ui/shortcuts``)."""
+
+from __future__ import annotations
+
+Keys = tuple[str, ...]
+
+LIBRARY_PAGE: Keys = ("Ctrl+1",)
+POOL_PAGE: Keys = ("Ctrl+2",)
+PLANS_PAGE: Keys = ("Ctrl+3",)
+BACK_TO_START: Keys = ("Ctrl+W",)

@@ -1,0 +1,87 @@
+"""Programme staff's window: the standards library, the reviewer pool and the visit plans,
+one page each, chosen on the left (Ctrl+1, 2, 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from reviewer_app.paths import AppPaths
+from ui.actions import make_action
+from ui.staff import shortcuts
+from ui.staff.common import StaffContext
+from ui.staff.library import LibraryPage
+from ui.staff.planner.page import PlansPage
+from ui.staff.pool import PoolPage
+
+PAGES = ("Standards library", "Reviewer pool", "Visit plans")
+
+
+class StaffWindow(QMainWindow):
+    back_requested = Signal()  # "Back to the start screen"
+
+    def __init__(self, paths: AppPaths, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Reviewer App: programme staff")
+        self.setAccessibleName("Programme staff")
+        self.ctx = StaffContext(paths)
+        self.nav = QListWidget(self)
+        self.nav.setAccessibleName("Sections")
+        self.nav.addItems(list(PAGES))
+        self.nav.setFixedWidth(self.fontMetrics().horizontalAdvance("M") * 13)
+        self.nav.setSpacing(3)
+        self.pages = QStackedWidget(self)
+        self.library = LibraryPage(self.ctx, self.pages)
+        self.pool = PoolPage(self.ctx, self.pages)
+        self.plans = PlansPage(self.ctx, self.pages)
+        for page in (self.library, self.pool, self.plans):
+            self.pages.addWidget(page)
+        self.library.versions_changed.connect(self._versions)
+        self.pool.reviewers_changed.connect(self._reviewers)
+        self.nav.currentRowChanged.connect(self._show_page)
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        menu = self.menuBar().addMenu("&Staff")
+        for i, keys in enumerate(
+            (shortcuts.LIBRARY_PAGE, shortcuts.POOL_PAGE, shortcuts.PLANS_PAGE)
+        ):
+            action = make_action(self, PAGES[i], lambda i=i: self.nav.setCurrentRow(i), keys)
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(
+            make_action(
+                self, "Back to the &start screen", self.back_requested.emit, shortcuts.BACK_TO_START
+            )
+        )
+        self.nav.setCurrentRow(2)
+        self.resize(1280, 800)
+
+    def _show_page(self, row: int) -> None:
+        self.pages.setCurrentIndex(row)
+        page = self.pages.currentWidget()
+        if page is self.plans:
+            refresh = getattr(self.plans.editor.currentWidget(), "refresh", None)
+            if refresh is not None:
+                refresh()
+
+    def _versions(self, versions: list[Any]) -> None:
+        self.plans.editor.versions = versions
+
+    def _reviewers(self, reviewers: list[Any]) -> None:
+        self.plans.editor.reviewers = reviewers
+
+    def closeEvent(self, event: Any) -> None:
+        self.plans.editor.save_now()
+        self.ctx.close()
+        super().closeEvent(event)
