@@ -1,0 +1,51 @@
+"""The review report and the end-of-visit feedback sheet.
+
+One report model (:mod:`reviewer_app.report.model`, pure data built from the visit's read model)
+rendered twice: PDF (reportlab) and DOCX (python-docx). The renderers are imported only when
+called, so importing this package (the window does) costs no start-up time.
+
+Everything here reads files and takes seconds: call it on a worker, never on the UI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from reviewer_app.report.model import FinalInfo, ReportModel, build_report_model
+from reviewer_app.visit_data import VisitData
+
+__all__ = [
+    "FinalInfo",
+    "ReportModel",
+    "build_report_model",
+    "feedback_sheet",
+    "render_docx",
+    "render_pdf",
+]
+
+Progress = Callable[[int, int], None]
+
+
+def render_pdf(model: ReportModel, out: Path, progress: Progress | None = None) -> Path:
+    """Write the report as a PDF; ``progress(done, total)`` is called as it goes."""
+    from reviewer_app.report.pdf import render_pdf as render  # noqa: PLC0415 - see module doc
+
+    return render(model, out, progress)
+
+
+def render_docx(model: ReportModel, out: Path, progress: Progress | None = None) -> Path:
+    """Write the report as a Word document; ``progress(done, total)`` as it goes."""
+    from reviewer_app.report.docx import render_docx as render  # noqa: PLC0415
+
+    return render(model, out, progress)
+
+
+def feedback_sheet(
+    data: VisitData, out: Path, *, blob_path: Callable[[str], Path], today: date | None = None
+) -> Path:
+    """Write the end-of-visit feedback sheet (a short PDF) and return its path."""
+    from reviewer_app.report.feedback import feedback_sheet as write  # noqa: PLC0415
+
+    return write(data, out, blob_path=blob_path, today=today)

@@ -1,0 +1,225 @@
+"""The end-of-visit feedback sheet: what the lead says to the provider before the team leaves.
+
+One action, a PDF in a second or two: immediate risks first (with where their escalation has
+got to), then serious concerns, good practice, and compliance so far per component. The lead
+reads from it; it is not the report, and every page says so. Compliance "so far" counts the
+reviewers' agreed judgements where the team's is not yet recorded
+(:func:`reviewer_app.compliance.provisional_compliance`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib.units import cm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+
+from reviewer_app.compliance import provisional_compliance
+from reviewer_app.report import pdf_kit as kit
+from reviewer_app.report.images import ImageCache
+from reviewer_app.report.model import finding_numbers
+from reviewer_app.report.texts import readable_date, visit_dates
+from reviewer_app.visit_data import VisitData
+from reviewer_app.visit_model import RISK_STATUSES, Finding
+
+MARK = "For verbal feedback — not the report"
+WATERMARK = "FEEDBACK"
+
+
+def feedback_sheet(
+    data: VisitData, out: Path, *, blob_path: Callable[[str], Path], today: date | None = None
+) -> Path:
+    """Write the sheet to ``out`` (via a temporary file beside it) and return ``out``."""
+    kit.register_fonts()
+    out = Path(out)
+    tmp = out.with_name(f".{out.name}.part")
+    printed = today or date.today()
+    st = kit.styles()
+    with tempfile.TemporaryDirectory(prefix="rv-feedback-") as photos:
+        story = _story(data, st, blob_path, printed, ImageCache(Path(photos)))
+        _build(data, story, tmp)
+        tmp.replace(out)
+    return out
+
+
+def _build(data: VisitData, story: list[Flowable], tmp: Path) -> None:
+    doc = SimpleDocTemplate(
+        str(tmp),
+        pagesize=(kit.PAGE_WIDTH, kit.PAGE_HEIGHT),
+        leftMargin=kit.MARGIN,
+        rightMargin=kit.MARGIN,
+        topMargin=kit.MARGIN,
+        bottomMargin=2.2 * cm,
+        title=f"Feedback: {data.visit.title}",
+        author=data.visit.programme,
+        creator="Reviewer App",
+    )
+
+    def watermark(canvas: Canvas, _doc: Any) -> None:
+        kit.draw_watermark(canvas, WATERMARK, size=90)
+
+    def decorate(canvas: Canvas, page: int, pages: int) -> None:
+        kit.draw_footer(canvas, f"Feedback: {data.visit.title}", page, pages, MARK)
+
+    try:
+        doc.build(
+            story,
+            onFirstPage=watermark,
+            onLaterPages=watermark,
+            canvasmaker=kit.paged_canvas(decorate),
+        )
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _story(
+    data: VisitData,
+    st: dict[str, Any],
+    blob_path: Callable[[str], Path],
+    printed: date,
+    images: ImageCache,
+) -> list[Flowable]:
+    visit = data.visit
+    numbers = finding_numbers(data)
+    names = {c.id: c.name for c in visit.components} | {"": "All services reviewed"}
+    order = {c: i for i, c in enumerate(["", *(c.id for c in visit.components)])}
+    found = sorted(
+        data.findings.values(), key=lambda f: (order.get(f.component, 99), f.order, f.created_at)
+    )
+    story: list[Flowable] = [
+        Paragraph(kit.text(visit.programme), st["cover_programme"]),
+        Paragraph("End-of-visit feedback", st["h0"]),
+        Paragraph(kit.text(visit.title), st["body"]),
+        Paragraph(kit.text(f"Visit: {visit_dates(visit)} · printed {_now(printed)}"), st["muted"]),
+        Spacer(1, 6),
+    ]
+    sections = [
+        ("immediate_risk", "Immediate risks", "No immediate risks were identified."),
+        ("serious_concern", "Serious concerns", "No serious concerns were identified."),
+        ("good_practice", "Good practice", "No good practice has been recorded yet."),
+    ]
+    for category, title, when_none in sections:
+        story.append(_h(title, st))
+        items = [f for f in found if f.category == category]
+        if not items:
+            story.append(Paragraph(when_none, st["body"]))
+        for f in items:
+            story.append(
+                _item(
+                    data, f, numbers[f.id], names=names, st=st, images=images, blob_path=blob_path
+                )
+            )
+    story.append(_h("Compliance so far", st))
+    figures = provisional_compliance(data)
+    rows: list[list[Any]] = [
+        ["Component", "Applicable", "Met", "Not met", "Not agreed", "Not assessed", "% met"]
+    ]
+    rows += [
+        [
+            Paragraph(kit.text(c.name), st["cell"]),
+            str(c.applicable),
+            str(c.met),
+            str(c.not_met),
+            str(c.not_agreed),
+            str(c.not_assessed),
+            c.percent_text,
+        ]
+        for c in figures
+    ]
+    w = 2.0 * cm
+    widths = [kit.FRAME_WIDTH - 5 * w - 2.2 * cm, 2.2 * cm, w, w, w, w, w]
+    story.append(kit.table(rows, widths, numeric_from=1))
+    story.append(Spacer(1, 4))
+    story.append(
+        Paragraph(
+            "So far: the team's judgement where the lead has recorded it, otherwise the "
+            "reviewers' judgement where all who assessed the standard agree. Not agreed: the "
+            "reviewers differ and the team has not yet settled it. These figures will change "
+            "before the report.",
+            st["muted"],
+        )
+    )
+    return story
+
+
+def _h(title: str, st: dict[str, Any]) -> Paragraph:
+    style = st["h1"]
+    style.keepWithNext = True
+    return Paragraph(kit.text(title), style)
+
+
+def _item(
+    data: VisitData,
+    f: Finding,
+    number: str,
+    *,
+    names: dict[str, str],
+    st: dict[str, Any],
+    images: ImageCache,
+    blob_path: Callable[[str], Path],
+) -> Flowable:
+    where = names.get(f.component, f.component)
+    parts: list[Flowable] = [
+        Paragraph(
+            f"<b>{kit.text(where)}</b> · {kit.text(f.text)}", st["finding"], bulletText=f"{number}."
+        )
+    ]
+    notes = []
+    if f.refs:
+        label = "Standard: " if len(f.refs) == 1 else "Standards: "
+        notes.append(kit.text(label + ", ".join(f.refs)))
+    if f.immediate_risk:
+        line = kit.text(_escalation(f))
+        # Not escalated yet is the one thing on this sheet the lead must not miss.
+        notes.append(line if f.escalated else f'<font color="#B3261E"><b>{line}</b></font>')
+    if notes:
+        parts.append(Paragraph("<br/>".join(notes), st["finding_note"]))
+    else:
+        parts.append(Spacer(1, 4))
+    if f.immediate_risk and f.photos:
+        photos = []
+        for photo_id in f.photos:
+            # A finding names photo records; their files are found by content hash.
+            record = data.photos.get(photo_id)
+            sha = record.sha256 if record else photo_id
+            caption = (record.caption if record else "") or "Photograph"
+            photos.append((caption, _photo_path(sha, blob_path)))
+        grid = kit.photo_grid(photos, images, st["caption"], per_row=4)
+        if grid is not None:
+            parts.append(grid)
+    return KeepTogether(parts)
+
+
+def _photo_path(photo: str | None, blob_path: Callable[[str], Path]) -> Path | None:
+    if not photo:
+        return None
+    try:
+        path = blob_path(photo)
+    except ValueError:
+        return None
+    return path if path.is_file() else None
+
+
+def _escalation(f: Finding) -> str:
+    if not f.escalated:
+        return "Not yet escalated: record to whom, when and how it was escalated."
+    how = f" ({f.escalated_how})" if f.escalated_how.strip() else ""
+    line = f"Escalated to {f.escalated_to} on {readable_date(f.escalated_at)}{how}."
+    if f.confirmation_sent.strip():
+        line += f" Written confirmation sent {readable_date(f.confirmation_sent)}."
+    elif f.risk_status in ("confirmed", "closed"):
+        line += f" {RISK_STATUSES[f.risk_status]}."
+    return line
+
+
+def _now(printed: date) -> str:
+    now = datetime.now()
+    if printed == now.date():
+        return f"{now.day} {now:%B %Y, %H:%M}"
+    return f"{printed.day} {printed:%B %Y}"

@@ -1,0 +1,66 @@
+"""The report and the feedback sheet from the command line (``reviewer-app report|feedback``).
+
+Opens the visit's workspace the way ``bundle export`` does (no window, no storage worker: a
+script is the only user), reads the visit once, then renders. Safe while the window has the
+same visit open: the workspace is SQLite in WAL mode and this only reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from reviewer_app.device import device_id
+from reviewer_app.errors import UserError
+from reviewer_app.paths import AppPaths
+from reviewer_app.report import build_report_model, feedback_sheet, render_docx, render_pdf
+from reviewer_app.visit_data import VisitData, read_visit_data
+from reviewer_app.visits import workspace_path
+from storage import BlobStore, Workspace
+
+FORMATS = ("pdf", "docx")
+Progress = Callable[[int, int], None]
+
+
+def load_visit(paths: AppPaths, visit_id: str) -> tuple[VisitData, BlobStore]:
+    """The visit's read model and its attachments, or a UserError that says what to do."""
+    file = workspace_path(paths, visit_id)
+    if not file.is_file():
+        raise UserError(
+            f"there is no visit {visit_id!r} on this laptop; open its kit first "
+            "(`reviewer-app visit list` shows the visits here)"
+        )
+    with Workspace.open(file, device_id=device_id(paths)) as ws:
+        try:
+            data = read_visit_data(ws)
+        except ValueError as exc:
+            raise UserError(f"visit {visit_id}: {exc}") from None
+    return data, BlobStore(paths.visit_folder(visit_id) / "blobs")
+
+
+def _target(out: Path) -> Path:
+    if out.is_dir():
+        raise UserError(f"{out} is a folder; give the file to write, e.g. {out / 'report.pdf'}")
+    if not out.parent.is_dir():
+        raise UserError(f"the folder {out.parent} does not exist; create it or choose another")
+    return out
+
+
+def write_report(
+    paths: AppPaths, visit_id: str, fmt: str, out: Path, progress: Progress | None = None
+) -> Path:
+    """Render the visit's draft report as ``fmt`` (pdf or docx) to ``out``."""
+    if fmt not in FORMATS:
+        raise UserError(f"unknown report format {fmt!r}; choose pdf or docx")
+    target = _target(out)
+    data, blobs = load_visit(paths, visit_id)
+    model = build_report_model(data, blob_path=blobs.path)
+    render = render_pdf if fmt == "pdf" else render_docx
+    return render(model, target, progress)
+
+
+def write_feedback(paths: AppPaths, visit_id: str, out: Path) -> Path:
+    """Print the end-of-visit feedback sheet of the visit to ``out`` (PDF)."""
+    target = _target(out)
+    data, blobs = load_visit(paths, visit_id)
+    return feedback_sheet(data, target, blob_path=blobs.path)

@@ -1,0 +1,438 @@
+"""The review report as plain data: what it says, in the order DOMAIN.md gives, with no layout.
+
+One model, rendered twice (``pdf.py``, ``docx.py``), so the PDF and the Word file can never say
+different things. The builder reads only the visit's read model (:class:`VisitData`); it decides
+every word and number (headings and their numbers, findings' numbers, the compliance figures) so
+the renderers only lay them out.
+
+Privacy (DESIGN.md, DOMAIN.md "Confidentiality"): nothing here carries a member id or a device id,
+and reviewers' individual judgements are not in the report: only the team's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from reviewer_app.compliance import ComponentCompliance, compliance
+from reviewer_app.report.texts import (
+    fill_template,
+    load_templates,
+    long_date,
+    paragraphs,
+    placeholders,
+    readable_date,
+    visit_dates,
+)
+from reviewer_app.visit_data import VisitData
+from reviewer_app.visit_model import CATEGORIES, JUDGEMENT_LABELS, Finding
+from sync.kit_model import VisitDetails
+
+# Headings of the findings' categories (DOMAIN.md order); "None identified" is said only for
+# the categories a reader looks for first.
+CATEGORY_HEADINGS = {
+    "general": "General comments and achievements",
+    "good_practice": "Good practice",
+    "immediate_risk": "Immediate risks",
+    "serious_concern": "Serious concerns",
+    "concern": "Concerns",
+    "further_consideration": "Further consideration",
+}
+SAY_WHEN_NONE = {
+    "immediate_risk": "No immediate risks were identified.",
+    "serious_concern": "No serious concerns were identified.",
+}
+WHOLE_SERVICE = "All services reviewed"
+
+
+@dataclass(frozen=True, slots=True)
+class FinalInfo:
+    """What a finalised snapshot adds to its report: no DRAFT mark, a version and a hash."""
+
+    version: int
+    snapshot_id: str
+    content_sha256: str
+    signed_off_by: str
+    signed_off_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int  # 0: a chapter or appendix; 1: within it; 2: a sub-heading (not in the contents)
+    number: str
+    title: str
+    key: str  # unique within the report: a bookmark name
+
+    @property
+    def text(self) -> str:
+        return f"{self.number}  {self.title}" if self.number else self.title
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    programme: str
+    title: str
+    network: str
+    organisations: tuple[str, ...]
+    visit_dates: str
+    report_date: str
+    version: str  # "V1 draft" or "V1"
+    final_line: str  # "Version 1 · snapshot 1a2b3c4d5e6f" for a final report
+    signed_off: str  # "Signed off by ... on ..." for a final report
+    demo: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    heading: Heading
+    paragraphs: tuple[str, ...]
+    placeholder: bool = False  # a draft's reminder, not the lead's words
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRow:
+    reviewed_as: str
+    site: str
+    organisation: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPhoto:
+    caption: str
+    path: Path | None  # None: the photo is not on this laptop
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFinding:
+    number: str
+    text: str
+    refs: tuple[str, ...]
+    photos: tuple[ReportPhoto, ...]
+    escalation: str = ""  # immediate risks: how it was escalated
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryFindings:
+    heading: Heading
+    category: str
+    findings: tuple[ReportFinding, ...]
+    when_none: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentFindings:
+    heading: Heading
+    component: str
+    categories: tuple[CategoryFindings, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    name: str
+    role: str
+    organisation: str
+
+
+@dataclass(frozen=True, slots=True)
+class StandardRow:
+    ref: str
+    title: str
+    judgement: str
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class SectionStandards:
+    section: str
+    rows: tuple[StandardRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentStandards:
+    heading: Heading
+    component: str
+    sections: tuple[SectionStandards, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportModel:
+    cover: Cover
+    draft: bool
+    footer_title: str
+    introduction: Passage
+    acknowledgements: Passage
+    services_heading: Heading
+    services: tuple[ServiceRow, ...]
+    service_users: Passage
+    findings_heading: Heading
+    findings: tuple[ComponentFindings, ...]
+    team_heading: Heading
+    team: tuple[TeamRow, ...]
+    appendix2_heading: Heading
+    summary_heading: Heading
+    summary: tuple[ComponentCompliance, ...]
+    standards: tuple[ComponentStandards, ...]
+
+    def headings(self) -> list[Heading]:
+        """Every heading in document order (what the contents, outline and tests follow)."""
+        out = [
+            self.introduction.heading,
+            self.acknowledgements.heading,
+            self.services_heading,
+            self.service_users.heading,
+            self.findings_heading,
+        ]
+        for comp in self.findings:
+            out.append(comp.heading)
+            out.extend(cat.heading for cat in comp.categories)
+        out += [self.team_heading, self.appendix2_heading, self.summary_heading]
+        out.extend(c.heading for c in self.standards)
+        return out
+
+    def contents(self) -> list[Heading]:
+        return [h for h in self.headings() if h.level <= 1]
+
+
+# -- building ---------------------------------------------------------------------------------
+
+
+def build_report_model(
+    data: VisitData,
+    *,
+    blob_path: Callable[[str], Path],
+    final: FinalInfo | None = None,
+    report_date: date | None = None,
+) -> ReportModel:
+    """The report of the visit as it stands: a draft, or the final report of a snapshot."""
+    visit = data.visit
+    templates = load_templates()
+    fill = placeholders(data)
+    draft = final is None
+    chapter = _Numbers()
+    introduction = _passage(
+        chapter.next(0, "Introduction"), data.report_texts, "introduction", templates, fill
+    )
+    acknowledgements = _passage(
+        chapter.next(0, "Acknowledgements"), data.report_texts, "acknowledgements", templates, fill
+    )
+    services_heading = chapter.next(0, "The services reviewed")
+    service_users = _service_users(
+        chapter.next(0, "Views of service users and carers"), data, templates, draft=draft
+    )
+    findings_heading = chapter.next(0, "Review visit findings")
+    findings = _findings(data, chapter, blob_path)
+    team_heading = chapter.appendix("Membership of the review team")
+    appendix2_heading = chapter.appendix("Compliance with the Quality Standards")
+    summary_heading = chapter.next(1, "Summary of compliance")
+    return ReportModel(
+        cover=_cover(data, final, report_date or date.today()),
+        draft=draft,
+        footer_title=visit.title,
+        introduction=introduction,
+        acknowledgements=acknowledgements,
+        services_heading=services_heading,
+        services=_services(visit),
+        service_users=service_users,
+        findings_heading=findings_heading,
+        findings=findings,
+        team_heading=team_heading,
+        team=tuple(TeamRow(m.name, _role(m.role, m.lead), m.organisation) for m in visit.team),
+        appendix2_heading=appendix2_heading,
+        summary_heading=summary_heading,
+        summary=tuple(compliance(data)),
+        standards=_standards(data, chapter),
+    )
+
+
+class _Numbers:
+    """Numbers headings as it goes: 1, 1.1, ...; appendices "Appendix 1", "A1.1", ..."""
+
+    def __init__(self) -> None:
+        self.chapter = 0
+        self.appendix_no = 0
+        self.sub = 0
+        self.keys = 0
+
+    def _key(self) -> str:
+        self.keys += 1
+        return f"h{self.keys}"
+
+    def next(self, level: int, title: str) -> Heading:
+        if level == 0:
+            self.chapter += 1
+            self.sub = 0
+            return Heading(0, str(self.chapter), title, self._key())
+        if level == 1:
+            self.sub += 1
+            prefix = f"A{self.appendix_no}" if self.appendix_no else str(self.chapter)
+            return Heading(1, f"{prefix}.{self.sub}", title, self._key())
+        return Heading(level, "", title, self._key())
+
+    def appendix(self, title: str) -> Heading:
+        self.appendix_no += 1
+        self.sub = 0
+        return Heading(0, f"Appendix {self.appendix_no}", title, self._key())
+
+
+def _passage(
+    heading: Heading,
+    texts: Mapping[str, str],
+    name: str,
+    templates: Mapping[str, str],
+    fill: Mapping[str, str],
+) -> Passage:
+    """The lead's edited text wins; else the template filled with the visit's details."""
+    own = texts.get(name, "")
+    if own.strip():
+        return Passage(heading, paragraphs(own))
+    return Passage(heading, paragraphs(fill_template(templates.get(name, ""), fill)))
+
+
+def _service_users(
+    heading: Heading, data: VisitData, templates: Mapping[str, str], *, draft: bool
+) -> Passage:
+    own = data.report_texts.get("service_users", "")
+    if own.strip():
+        return Passage(heading, paragraphs(own))
+    if draft:
+        return Passage(heading, (templates["service_users_placeholder"],), placeholder=True)
+    return Passage(heading, (templates["service_users_none"],))
+
+
+def _role(role: str, lead: bool) -> str:
+    return f"{role} (lead reviewer)" if lead else role
+
+
+def _cover(data: VisitData, final: FinalInfo | None, report_date: date) -> Cover:
+    visit = data.visit
+    if final is None:
+        version, final_line, signed_off = "V1 draft", "", ""
+    else:
+        version = f"V{final.version}"
+        final_line = f"Version {final.version} · snapshot {final.content_sha256[:12]}"
+        member = visit.member(final.signed_off_by)
+        who = member.name if member else final.signed_off_by
+        signed_off = f"Signed off by {who} on {readable_date(final.signed_off_at)}"
+    return Cover(
+        programme=visit.programme,
+        title=visit.title,
+        network=visit.network,
+        organisations=tuple(o.name for o in visit.organisations),
+        visit_dates=visit_dates(visit),
+        report_date=long_date(report_date),
+        version=version,
+        final_line=final_line,
+        signed_off=signed_off,
+        demo=data.demo,
+    )
+
+
+def _services(visit: VisitDetails) -> tuple[ServiceRow, ...]:
+    """One row per component (what was reviewed), with its site and that site's organisation;
+    then any site no component names, as the kit says it was reviewed."""
+    sites = {s.id: s for s in visit.sites}
+    orgs = {o.id: o.name for o in visit.organisations}
+    rows = []
+    for comp in visit.components:
+        site = sites.get(comp.site)
+        rows.append(
+            ServiceRow(
+                reviewed_as=comp.name,
+                site=site.name if site else "Not site-based",
+                organisation=orgs.get(site.organisation, site.organisation) if site else "",
+            )
+        )
+    named = {c.site for c in visit.components}
+    for site in visit.sites:
+        if site.id not in named:
+            org = orgs.get(site.organisation, site.organisation)
+            rows.append(ServiceRow(site.reviewed_as or "-", site.name, org))
+    return tuple(rows)
+
+
+def finding_numbers(data: VisitData) -> dict[str, str]:
+    """Each finding's number: 1, 2, ... within its component and category, in their order."""
+    numbers: dict[str, str] = {}
+    counters: dict[tuple[str, str], int] = {}
+    for f in data.findings_for(None):
+        key = (f.component, f.category)
+        counters[key] = counters.get(key, 0) + 1
+        numbers[f.id] = str(counters[key])
+    return numbers
+
+
+def _findings(
+    data: VisitData, chapter: _Numbers, blob_path: Callable[[str], Path]
+) -> tuple[ComponentFindings, ...]:
+    groups: list[tuple[str, str]] = []
+    if any(f.component == "" for f in data.findings.values()):
+        groups.append(("", WHOLE_SERVICE))
+    groups += [(c.id, c.name) for c in data.visit.components]
+    numbers = finding_numbers(data)
+    out = []
+    for comp_id, name in groups:
+        heading = chapter.next(1, name)
+        found = data.findings_for(comp_id)
+        categories = []
+        for cat in CATEGORIES:
+            items = [f for f in found if f.category == cat]
+            # "None identified" is said per component, not for the whole-service group.
+            if not items and (cat not in SAY_WHEN_NONE or comp_id == ""):
+                continue
+            categories.append(
+                CategoryFindings(
+                    heading=chapter.next(2, CATEGORY_HEADINGS[cat]),
+                    category=cat,
+                    findings=tuple(_finding(data, f, numbers[f.id], blob_path) for f in items),
+                    when_none=SAY_WHEN_NONE.get(cat, ""),
+                )
+            )
+        out.append(ComponentFindings(heading, comp_id, tuple(categories)))
+    return tuple(out)
+
+
+def _finding(
+    data: VisitData, f: Finding, number: str, blob_path: Callable[[str], Path]
+) -> ReportFinding:
+    photos = []
+    for photo_id in f.photos:
+        photo = data.photos.get(photo_id)
+        sha = photo.sha256 if photo else photo_id
+        caption = (photo.caption if photo else "") or "Photograph"
+        path: Path | None
+        try:
+            path = blob_path(sha)
+        except ValueError:  # neither a photo record nor a hash
+            path = None
+        photos.append(ReportPhoto(caption, path if path is not None and path.is_file() else None))
+    escalation = ""
+    if f.immediate_risk and f.escalated:
+        how = f" ({f.escalated_how})" if f.escalated_how.strip() else ""
+        escalation = f"Escalated to {f.escalated_to} on {readable_date(f.escalated_at)}{how}."
+        if f.confirmation_sent.strip():
+            escalation += f" Written confirmation sent {readable_date(f.confirmation_sent)}."
+    return ReportFinding(number, f.text, tuple(f.refs), tuple(photos), escalation)
+
+
+def _standards(data: VisitData, chapter: _Numbers) -> tuple[ComponentStandards, ...]:
+    out = []
+    for comp in data.visit.components:
+        heading = chapter.next(1, comp.name)
+        by_section: dict[str, list[StandardRow]] = {}
+        for s in data.standards_for(comp.id):
+            team = data.team_judgement(s.ref, comp.id)
+            by_section.setdefault(s.section, []).append(
+                StandardRow(s.ref, s.title, JUDGEMENT_LABELS[team.value], team.rationale)
+            )
+        order = {name: i for i, name in enumerate(data.sections)}
+        sections = sorted(by_section, key=lambda name: order.get(name, len(order)))
+        out.append(
+            ComponentStandards(
+                heading,
+                comp.id,
+                tuple(SectionStandards(name, tuple(by_section[name])) for name in sections),
+            )
+        )
+    return tuple(out)

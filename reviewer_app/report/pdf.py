@@ -1,0 +1,324 @@
+"""The report as a PDF (reportlab platypus), laid out like a published NHS quality review report.
+
+A4; a cover; a contents page with page numbers (two layout passes: ``multiBuild``); chapters
+numbered as the model numbers them, each also a PDF bookmark; numbered findings with their
+standards and photos; tables whose header row repeats on every page. A draft says DRAFT on every
+page (a pale diagonal word behind the text and a red mark at the top); a final report says
+neither, and shows its version and snapshot hash on the cover instead.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib.units import cm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.tableofcontents import TableOfContents
+
+from reviewer_app.report import pdf_kit as kit
+from reviewer_app.report.images import ImageCache
+from reviewer_app.report.model import (
+    ComponentFindings,
+    ComponentStandards,
+    Heading,
+    Passage,
+    ReportModel,
+)
+
+Progress = Callable[[int, int], None]
+DRAFT_MARK = "DRAFT"
+
+
+class _HeadingParagraph(Paragraph):  # type: ignore[misc]  # reportlab has no type hints
+    """A heading that the document turns into a bookmark and a contents line."""
+
+    def __init__(self, heading: Heading, style: Any) -> None:
+        super().__init__(kit.text(heading.text), style)
+        self.heading = heading
+
+
+class _ReportDoc(BaseDocTemplate):  # type: ignore[misc]
+    def __init__(self, out: Path, model: ReportModel, progress: Progress | None) -> None:
+        super().__init__(
+            str(out),
+            pagesize=(kit.PAGE_WIDTH, kit.PAGE_HEIGHT),
+            leftMargin=kit.MARGIN,
+            rightMargin=kit.MARGIN,
+            topMargin=kit.MARGIN,
+            bottomMargin=2.2 * cm,
+            title=model.cover.title,
+            subject=f"{model.cover.programme}: review report {model.cover.version}",
+            author=model.cover.programme,
+            creator="Reviewer App",
+        )
+        frame = Frame(
+            kit.MARGIN,
+            2.2 * cm,
+            kit.FRAME_WIDTH,
+            kit.PAGE_HEIGHT - kit.MARGIN - 2.2 * cm,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        self.model = model
+        self.progress = progress
+        self.done = 0
+        self.total = 1
+        self.addPageTemplates([PageTemplate("page", [frame], onPage=self._on_page)])
+
+    def _on_page(self, canvas: Canvas, _doc: Any) -> None:
+        if self.model.draft:
+            kit.draw_watermark(canvas, DRAFT_MARK)
+
+    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - reportlab's name
+        if isinstance(flowable, _HeadingParagraph):
+            h = flowable.heading
+            self.canv.bookmarkPage(h.key)
+            self.canv.addOutlineEntry(h.text, h.key, level=h.level, closed=h.level > 0)
+            if h.level <= 1:
+                self.notify("TOCEntry", (h.level, h.text, self.page, h.key))
+        if self.progress is not None:
+            self.done += 1
+            self.progress(min(self.done, self.total - 1), self.total)
+
+
+def render_pdf(model: ReportModel, out: Path, progress: Progress | None = None) -> Path:
+    """Write the report to ``out`` (via a temporary file beside it) and return ``out``."""
+    kit.register_fonts()
+    out = Path(out)
+    tmp = out.with_name(f".{out.name}.part")
+    with tempfile.TemporaryDirectory(prefix="rv-report-") as photos:
+        return _render(model, out, tmp, Path(photos), progress)
+
+
+def _render(
+    model: ReportModel, out: Path, tmp: Path, photos: Path, progress: Progress | None
+) -> Path:
+    story = _story(model, ImageCache(photos))
+    doc = _ReportDoc(tmp, model, progress)
+    doc.total = 2 * len(story) + 1  # two layout passes, then saving
+
+    def decorate(canvas: Canvas, page: int, pages: int) -> None:
+        footer = "" if page == 1 else f"{model.footer_title} · {model.cover.version}"
+        kit.draw_footer(canvas, footer, page, pages, DRAFT_MARK if model.draft else "")
+
+    try:
+        doc.multiBuild(story, canvasmaker=kit.paged_canvas(decorate))
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    if progress is not None:
+        progress(doc.total, doc.total)
+    return out
+
+
+# -- the story ----------------------------------------------------------------------------------
+
+
+def _story(model: ReportModel, images: ImageCache) -> list[Flowable]:
+    st = kit.styles()
+    story: list[Flowable] = []
+    story += _cover(model, st)
+    story += [PageBreak(), Paragraph("Contents", st["h0"]), _contents(st), PageBreak()]
+    story += _passage(model.introduction, st)
+    story += _passage(model.acknowledgements, st)
+    story += [_heading(model.services_heading, st)]
+    story.append(
+        kit.table(
+            [["Reviewed as", "Site", "Organisation"]]
+            + [
+                [
+                    _p(r.reviewed_as, st["cell"]),
+                    _p(r.site, st["cell"]),
+                    _p(r.organisation, st["cell"]),
+                ]
+                for r in model.services
+            ],
+            [6 * cm, 5 * cm, kit.FRAME_WIDTH - 11 * cm],
+        )
+    )
+    story += _passage(model.service_users, st)
+    story += [PageBreak(), _heading(model.findings_heading, st)]
+    for comp in model.findings:
+        story += _component_findings(comp, st, images)
+    story += [PageBreak(), _heading(model.team_heading, st)]
+    story.append(
+        kit.table(
+            [["Name", "Role", "Organisation"]]
+            + [
+                [_p(m.name, st["cell"]), _p(m.role, st["cell"]), _p(m.organisation, st["cell"])]
+                for m in model.team
+            ],
+            [5 * cm, 6 * cm, kit.FRAME_WIDTH - 11 * cm],
+        )
+    )
+    story += [
+        PageBreak(),
+        _heading(model.appendix2_heading, st),
+        _heading(model.summary_heading, st),
+    ]
+    story.append(
+        kit.table(
+            [["Component", "Applicable", "Met", "% met"]]
+            + [
+                [_p(c.name, st["cell"]), str(c.applicable), str(c.met), c.percent_text]
+                for c in model.summary
+            ],
+            [kit.FRAME_WIDTH - 7.5 * cm, 2.5 * cm, 2.5 * cm, 2.5 * cm],
+            numeric_from=1,
+        )
+    )
+    story.append(Spacer(1, 4))
+    story.append(
+        Paragraph(
+            "Applicable: the standards that apply to the service, less those judged not "
+            "applicable. % met = met ÷ applicable; “-” where no standard applies.",
+            st["muted"],
+        )
+    )
+    for comp_standards in model.standards:
+        story += _component_standards(comp_standards, st)
+    return story
+
+
+def _p(value: str, style: Any) -> Paragraph:
+    return Paragraph(kit.text(value), style)
+
+
+def _heading(h: Heading, st: dict[str, Any]) -> Flowable:
+    style = st[f"h{min(h.level, 2)}"]
+    style.keepWithNext = True
+    return _HeadingParagraph(h, style)
+
+
+def _passage(passage: Passage, st: dict[str, Any]) -> list[Flowable]:
+    style = st["placeholder"] if passage.placeholder else st["body"]
+    return [_heading(passage.heading, st)] + [_p(text, style) for text in passage.paragraphs]
+
+
+def _contents(st: dict[str, Any]) -> TableOfContents:
+    toc = TableOfContents(dotsMinLevel=0, rightColumnWidth=1.5 * cm)
+    toc.levelStyles = [st["toc0"], st["toc1"]]
+    return toc
+
+
+def _cover(model: ReportModel, st: dict[str, Any]) -> list[Flowable]:
+    c = model.cover
+    lines: list[tuple[str, str]] = []
+    if c.network:
+        lines.append(("Network", c.network))
+    lines.append(
+        (
+            "Organisations" if len(c.organisations) > 1 else "Organisation",
+            "\n".join(c.organisations),
+        )
+    )
+    lines += [
+        ("Date of visit", c.visit_dates),
+        ("Date of report", c.report_date),
+        ("Version", c.version),
+    ]
+    if c.final_line:
+        lines.append(("Snapshot", c.final_line))
+    if c.signed_off:
+        lines.append(("Sign-off", c.signed_off))
+    details = Table(
+        [[_p(k, st["cell_bold"]), _p(v, st["cover_line"])] for k, v in lines],
+        colWidths=[4 * cm, kit.FRAME_WIDTH - 4 * cm],
+        hAlign="LEFT",
+    )
+    details.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, kit.RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    out: list[Flowable] = [
+        Spacer(1, 3 * cm),
+        _p(c.programme, st["cover_programme"]),
+        _p(c.title, st["cover_title"]),
+        details,
+    ]
+    notes = []
+    if model.draft:
+        notes.append(
+            "DRAFT: for checking of factual accuracy by the organisations reviewed. "
+            "Not for wider circulation."
+        )
+    if c.demo:
+        notes.append("DEMO: every name and finding in this report is invented.")
+    out += [Spacer(1, 1.2 * cm)] + [_p(n, st["placeholder"]) for n in notes]
+    return out
+
+
+def _component_findings(
+    comp: ComponentFindings, st: dict[str, Any], images: ImageCache
+) -> list[Flowable]:
+    out: list[Flowable] = [CondPageBreak(4 * cm), _heading(comp.heading, st)]
+    for cat in comp.categories:
+        out.append(_heading(cat.heading, st))
+        if not cat.findings:
+            out.append(_p(cat.when_none, st["body"]))
+            continue
+        for f in cat.findings:
+            parts: list[Flowable] = [
+                Paragraph(kit.text(f.text), st["finding"], bulletText=f"{f.number}.")
+            ]
+            notes = []
+            if f.refs:
+                label = "Standard" if len(f.refs) == 1 else "Standards"
+                notes.append(f"{label}: {', '.join(f.refs)}")
+            if f.escalation:
+                notes.append(f.escalation)
+            parts.append(_p("\n".join(notes), st["finding_note"]) if notes else Spacer(1, 4))
+            grid = kit.photo_grid([(p.caption, p.path) for p in f.photos], images, st["caption"])
+            if grid is not None:
+                parts.append(grid)
+            out.append(KeepTogether(parts) if grid is not None else parts[0])
+            if grid is None:
+                out += parts[1:]
+    return out
+
+
+def _component_standards(comp: ComponentStandards, st: dict[str, Any]) -> list[Flowable]:
+    out: list[Flowable] = [PageBreak(), _heading(comp.heading, st)]
+    widths = [2.2 * cm, 5.3 * cm, 3.0 * cm, kit.FRAME_WIDTH - 10.5 * cm]
+    for section in comp.sections:
+        section_style = st["section"]
+        section_style.keepWithNext = True
+        out.append(_p(section.section, section_style))
+        rows: list[list[Any]] = [["Ref", "Standard", "Team judgement", "Comment"]]
+        for r in section.rows:
+            judgement_style = st["cell_bold"] if r.judgement == "Not met" else st["cell"]
+            rows.append(
+                [
+                    _p(r.ref, st["cell"]),
+                    _p(r.title, st["cell"]),
+                    _p(r.judgement, judgement_style),
+                    _p(r.comment, st["cell"]),
+                ]
+            )
+        out.append(kit.table(rows, widths))
+    return out

@@ -1,0 +1,101 @@
+"""The end-of-visit feedback sheet: immediate risks first, then concerns, good practice, figures."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import uuid
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from report_testdata import populate
+
+from reviewer_app.cli import main
+from reviewer_app.compliance import provisional_compliance
+from reviewer_app.report import feedback_sheet
+from reviewer_app.session import VisitSession
+from reviewer_app.visit_data import VisitData, read_visit_data
+from reviewer_app.visit_model import FINDING
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+@pytest.fixture
+def lead(open_demo_session: Callable[..., VisitSession]) -> tuple[VisitSession, VisitData]:
+    session = open_demo_session("m-lead")
+    populate(session)
+    # A second immediate risk, not yet escalated: the sheet must say so plainly.
+    fields = {
+        "text": "Oxygen cylinders were stored unsecured.",
+        "category": "immediate_risk",
+        "component": "lht",
+        "order": 1.0,
+    }
+    session.update(FINDING, str(uuid.uuid4()), fields).result(timeout=30)
+    return session, session.worker.submit(read_visit_data).result(timeout=30)
+
+
+def text_of(pdf: Path) -> list[str]:
+    return [re.sub(r"\s+", " ", p.extract_text() or "") for p in PdfReader(pdf).pages]
+
+
+def test_sheet_order_escalation_and_figures(
+    lead: tuple[VisitSession, VisitData], tmp_path: Path
+) -> None:
+    session, data = lead
+    out = feedback_sheet(
+        data, tmp_path / "feedback.pdf", blob_path=session.blob_path, today=date(2026, 12, 3)
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            ["pdftoppm", "-r", "60", "-png", str(out), str(ARTIFACTS / "feedback_sheet")],
+            check=True,
+        )
+    pages = text_of(out)
+    for page in pages:
+        assert "For verbal feedback — not the report" in page
+    text = " ".join(pages)
+    order = [
+        text.find(h)
+        for h in ("Immediate risks", "Serious concerns", "Good practice", "Compliance so far")
+    ]
+    assert -1 not in order and order == sorted(order)
+    risks = text[order[0] : order[1]]
+    assert "acute pain protocol" in risks and "Oxygen cylinders" in risks
+    assert "Escalated to Chief Executive on 3 December 2026" in risks
+    assert "Not yet escalated" in risks
+    assert "no consultant cover" in text[order[1] : order[2]]
+    assert "Transition clinics" in text[order[2] : order[3]]
+    figures = text[order[3] :]
+    for c in provisional_compliance(data):
+        row = f"{c.name} {c.applicable} {c.met} {c.not_met} {c.not_agreed} {c.not_assessed} "
+        assert row + c.percent_text in figures, row
+    assert any(c.not_agreed for c in provisional_compliance(data))
+    for member_id in ("m-lead", "m-cns", "m-paed"):
+        assert member_id not in text
+
+
+def test_cli_feedback(
+    lead: tuple[VisitSession, VisitData], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session, data = lead
+    session.close()
+    out = tmp_path / "sheet.pdf"
+    assert main(["feedback", "--visit", data.visit.visit_id, "-o", str(out)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == str(out)
+    assert "Immediate risks" in text_of(out)[0]
+
+
+def test_cli_feedback_into_missing_folder_is_a_user_error(
+    lead: tuple[VisitSession, VisitData], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session, data = lead
+    session.close()
+    code = main(["feedback", "--visit", data.visit.visit_id, "-o", str(tmp_path / "no" / "x.pdf")])
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err
