@@ -426,6 +426,41 @@ class BundleExchange(RuleBasedStateMachine):
         tid = team_judgement_id(ref, component)
         self._record(i, TEAM_JUDGEMENT, tid, {"value": value, "rationale": rationale})
 
+    @rule(
+        data=st.data(),
+        text=TEXT,
+        category=st.sampled_from(CATEGORIES),
+        component=st.sampled_from(["", *COMPONENTS]),
+        refs=st.lists(st.sampled_from(REFS), max_size=2, unique=True),
+    )
+    def lead_writes_a_finding(
+        self,
+        data: st.DataObject,
+        text: str,
+        category: str,
+        component: str,
+        refs: list[str],
+    ) -> None:
+        """The lead adds a finding, or rewords or moves one already written (findings are the
+        lead's, like team judgements)."""
+        self.started += 1
+        i = next(n for n, lap in enumerate(self.laptops) if lap.member_id == "m-lead")
+        written = self._live(i, vm.FINDING)
+        if written and data.draw(st.booleans(), label="edit one"):
+            finding = data.draw(st.sampled_from(written), label="finding")
+            order = data.draw(st.floats(0, 100, allow_nan=False), label="order")
+            self._record(i, vm.FINDING, finding, {"text": text, "order": order})
+            return
+        fields = {
+            "text": text,
+            "category": category,
+            "component": component,
+            "order": float(len(written)),
+            "refs": refs,
+            "author": "m-lead",
+        }
+        self._record(i, vm.FINDING, self._new_id("finding"), fields)
+
     @rule(data=st.data(), ref=st.sampled_from(REFS), text=TEXT)
     def add_note(self, data: st.DataObject, ref: str, text: str) -> None:
         self.started += 1
