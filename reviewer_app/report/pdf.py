@@ -278,11 +278,11 @@ def _component_findings(
 ) -> list[Flowable]:
     out: list[Flowable] = [CondPageBreak(4 * cm), _heading(comp.heading, st)]
     for cat in comp.categories:
-        out.append(_heading(cat.heading, st))
+        heading = _heading(cat.heading, st)
         if not cat.findings:
-            out.append(_p(cat.when_none, st["body"]))
+            out += [heading, _p(cat.when_none, st["body"])]
             continue
-        for f in cat.findings:
+        for k, f in enumerate(cat.findings):
             parts: list[Flowable] = [
                 Paragraph(kit.text(f.text), st["finding"], bulletText=f"{f.number}.")
             ]
@@ -296,9 +296,14 @@ def _component_findings(
             grid = kit.photo_grid([(p.caption, p.path) for p in f.photos], images, st["caption"])
             if grid is not None:
                 parts.append(grid)
-            out.append(KeepTogether(parts) if grid is not None else parts[0])
-            if grid is None:
-                out += parts[1:]
+            if k == 0:
+                # The category's heading goes with its first finding (photos and all): a
+                # heading's keepWithNext does not hold against a KeepTogether that follows it.
+                out.append(KeepTogether([heading, *parts]))
+            elif grid is not None:
+                out.append(KeepTogether(parts))
+            else:
+                out += parts
     return out
 
 
