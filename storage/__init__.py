@@ -13,7 +13,7 @@ from storage.attachments import BlobMismatch, BlobStore, NotAnImage, reencode_ph
 from storage.hlc import HybridClock
 from storage.oplog import Conflict, Op
 from storage.snapshots import SnapshotRefused, SnapshotRow
-from storage.worker import StorageWorker
+from storage.worker import OwnerThread, StorageWorker
 from storage.workspace import (
     KEEP_WINNER,
     ApplyResult,
@@ -37,6 +37,7 @@ __all__ = [
     "Op",
     "SnapshotRefused",
     "SnapshotRow",
+    "OwnerThread",
     "StorageWorker",
     "Workspace",
     "WorkspaceDamaged",

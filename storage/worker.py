@@ -17,7 +17,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
 from storage.workspace import Workspace
 
@@ -28,34 +28,42 @@ log = logging.getLogger(__name__)
 _Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
 
 
-class StorageWorker:
-    """Runs jobs ``fn(workspace, *args)`` on one daemon thread that owns the workspace.
+class _Closable(Protocol):
+    def close(self) -> None: ...
 
-    ``open_workspace`` is called on that thread first; if it raises (a damaged or missing
-    workspace), ``opened`` holds the error and every job's future fails with it.
+
+R = TypeVar("R", bound=_Closable)
+
+
+class OwnerThread(Generic[R]):
+    """Runs jobs ``fn(resource, *args)`` on one daemon thread that owns the resource (a
+    SQLite connection must stay on the thread that opened it).
+
+    ``open_resource`` is called on that thread first; if it raises (a damaged or missing
+    file), ``opened`` holds the error and every job's future fails with it.
     """
 
-    def __init__(self, open_workspace: Callable[[], Workspace], *, name: str = "storage") -> None:
+    def __init__(self, open_resource: Callable[[], R], *, name: str = "storage") -> None:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
-        self.opened: Future[Workspace] = Future()
+        self.opened: Future[R] = Future()
         self._thread = threading.Thread(
-            target=self._run, args=(open_workspace,), name=name, daemon=True
+            target=self._run, args=(open_resource,), name=name, daemon=True
         )
         self._thread.start()
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
-        """Queue ``fn(workspace, *args)``; its result or exception arrives in the future."""
+        """Queue ``fn(resource, *args)``; its result or exception arrives in the future."""
         future: Future[T] = Future()
         with self._lock:
             if self._closed:
-                raise RuntimeError("the storage worker is closed")
+                raise RuntimeError(f"the {self._thread.name} worker is closed")
             self._queue.put((future, fn, args))
         return future
 
     def close(self, timeout: float | None = None) -> None:
-        """Run every job already submitted, then close the workspace and stop the thread."""
+        """Run every job already submitted, then close the resource and stop the thread."""
         with self._lock:
             if self._closed:
                 return
@@ -63,10 +71,11 @@ class StorageWorker:
             self._queue.put(None)
         self._thread.join(timeout)
 
-    def _run(self, open_workspace: Callable[[], Workspace]) -> None:
+    def _run(self, open_resource: Callable[[], R]) -> None:
+        workspace: R | None = None
         try:
-            workspace: Workspace | None = open_workspace()
-            self.opened.set_result(workspace)  # type: ignore[arg-type]
+            workspace = open_resource()
+            self.opened.set_result(workspace)
         except BaseException as exc:  # noqa: BLE001 - reported through every future
             workspace = None
             self.opened.set_exception(exc)
@@ -87,4 +96,8 @@ class StorageWorker:
                 try:
                     workspace.close()
                 except Exception:
-                    log.exception("closing the workspace failed")
+                    log.exception("closing %s failed", self._thread.name)
+
+
+class StorageWorker(OwnerThread[Workspace]):
+    """The visit workspace's owner thread: ``submit(fn, *args)`` runs ``fn(workspace, *args)``."""
