@@ -1,0 +1,159 @@
+"""The findings of one component as a two-level tree: the six categories in DOMAIN.md's order,
+each holding its findings numbered as the report numbers them (``reviewer_app.findings``).
+
+Every category is a row even when it has no findings, so the lead sees the report's shape and
+where a new finding would go. A category row's internal id is 0; a finding's is its category's
+row + 1, which is all ``parent()`` needs (no pointers to keep alive).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+from reviewer_app import findings as rules
+from reviewer_app.visit_data import VisitData
+from reviewer_app.visit_model import CATEGORIES, Finding
+
+Index = QModelIndex | QPersistentModelIndex
+CATEGORY_KEYS = tuple(CATEGORIES)
+ID_ROLE = Qt.ItemDataRole.UserRole + 1  # a finding's id ("" for a category row)
+CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 2  # the category key of either kind of row
+PREVIEW_CHARS = 110
+
+
+def first_line(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """The finding's text on one line, cut with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+class FindingsModel(QAbstractItemModel):
+    """Categories, then findings, of ``component`` (``""``: the whole service)."""
+
+    def __init__(self, data: VisitData, component: str = "", parent: Any = None) -> None:
+        super().__init__(parent)
+        self.visit = data
+        self.component = component
+        self.groups: dict[str, list[tuple[int, Finding]]] = {}
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.beginResetModel()
+        self.groups = {key: [] for key in CATEGORY_KEYS}
+        for number, f in rules.numbered(self.visit, self.component):
+            self.groups.setdefault(f.category, []).append((number, f))
+        self.endResetModel()
+
+    def set_component(self, component: str) -> None:
+        self.component = component
+        self.refresh()
+
+    # -- finding things -------------------------------------------------------------------------
+
+    def finding(self, index: Index) -> Finding | None:
+        if not index.isValid() or index.internalId() == 0:
+            return None
+        group = self.groups[CATEGORY_KEYS[index.internalId() - 1]]
+        return group[index.row()][1] if 0 <= index.row() < len(group) else None
+
+    def category_of(self, index: Index) -> str:
+        if not index.isValid():
+            return ""
+        row = index.row() if index.internalId() == 0 else index.internalId() - 1
+        return CATEGORY_KEYS[row] if 0 <= row < len(CATEGORY_KEYS) else ""
+
+    def index_of(self, finding_id: str) -> QModelIndex:
+        for c, key in enumerate(CATEGORY_KEYS):
+            for row, (_n, f) in enumerate(self.groups[key]):
+                if f.id == finding_id:
+                    return self.createIndex(row, 0, c + 1)
+        return QModelIndex()
+
+    def category_index(self, category: str) -> QModelIndex:
+        if category not in CATEGORY_KEYS:
+            return QModelIndex()
+        return self.createIndex(CATEGORY_KEYS.index(category), 0, 0)
+
+    def siblings(self, finding_id: str) -> list[str]:
+        """The ids of the finding's category, in order (itself included)."""
+        f = self.visit.findings.get(finding_id)
+        return [g.id for _n, g in self.groups.get(f.category, [])] if f else []
+
+    def count(self) -> int:
+        return sum(len(g) for g in self.groups.values())
+
+    # -- the model ------------------------------------------------------------------------------
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if column != 0 or row < 0:
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, 0, 0) if row < len(CATEGORY_KEYS) else QModelIndex()
+        if parent.internalId() != 0:
+            return QModelIndex()
+        group = self.groups[CATEGORY_KEYS[parent.row()]]
+        return self.createIndex(row, 0, parent.row() + 1) if row < len(group) else QModelIndex()
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid() or index.internalId() == 0:
+            return QModelIndex()
+        return self.createIndex(index.internalId() - 1, 0, 0)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        if not parent.isValid():
+            return len(CATEGORY_KEYS)
+        if parent.internalId() != 0 or parent.column() != 0:
+            return 0
+        return len(self.groups[CATEGORY_KEYS[parent.row()]])
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, ARG002
+        return 1
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: PLR0911
+        if not index.isValid():
+            return None
+        category = self.category_of(index)
+        if index.internalId() == 0:
+            return self._category_data(category, role)
+        group = self.groups[category]
+        if not 0 <= index.row() < len(group):
+            return None
+        number, f = group[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            refs = f"  [{', '.join(f.refs)}]" if f.refs else ""
+            return f"{number}. {first_line(f.text) or '(no text yet)'}{refs}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{rules.finding_label(self.visit, f, number)}\n\n{f.text}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"Finding {number}: {first_line(f.text, 300)}"
+        if role == ID_ROLE:
+            return f.id
+        if role == CATEGORY_ROLE:
+            return category
+        return None
+
+    def _category_data(self, category: str, role: int) -> Any:  # noqa: PLR0911
+        count = len(self.groups[category])
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{CATEGORIES[category]} ({count})"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{CATEGORIES[category]}: {count} finding{'s' if count != 1 else ''}"
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "Choose a category, then New finding, to add one here"
+        if role == ID_ROLE:
+            return ""
+        if role == CATEGORY_ROLE:
+            return category
+        return None

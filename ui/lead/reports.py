@@ -1,0 +1,173 @@
+"""Printing from the reviewer's window: the feedback sheet, the draft report, the preview.
+
+Each asks where to save (``ReportFiles.ask_save``), renders off the UI thread
+(``reviewer_app.lead_view``: the visit is read afresh on the storage worker, then rendered on
+its own thread) while a progress dialog shows, then says where the file is, with an Open button.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+
+from reviewer_app import lead_view
+from reviewer_app.paths import AppPaths
+from ui.errors import report_error
+from ui.tasks import when_done
+
+if TYPE_CHECKING:
+    from ui.lead.preview import ReportPreview
+
+# The dialogs and Qt PDF are imported when first used: the window's start-up stays as it was.
+
+PDF_FILTER = "PDF (*.pdf)"
+REPORT_FILTERS = "PDF (*.pdf);;Word document (*.docx)"
+
+
+def file_title(title: str) -> str:
+    """A visit's title made safe for a file name on every system."""
+    return re.sub(r"[^\w\- ,.()']+", "", title).strip()[:80] or "visit"
+
+
+class ReportPrinter(QObject):
+    progressed = Signal(int, int)  # done, total (emitted on the render thread)
+
+    def __init__(self, window: Any, paths: AppPaths) -> None:
+        super().__init__(window)
+        self.window: QWidget = window
+        self.session = window.session
+        self.paths = paths
+        self.busy: QProgressDialog | None = None
+        self.last_saved: Path | None = None
+        self.last_message: QMessageBox | None = None
+        self.preview: ReportPreview | None = None
+        self.running = False
+        self.progressed.connect(self._progressed)
+
+    # -- the three jobs -------------------------------------------------------------------------
+
+    def feedback_sheet(self) -> None:
+        from ui.lead.dialogs import ReportFiles  # noqa: PLC0415 - see the imports
+
+        title = file_title(self.session.data.visit.title)
+        out = ReportFiles.ask_save(
+            self.window, "Save the feedback sheet", f"Feedback - {title}.pdf", PDF_FILTER
+        )
+        if out is None:
+            return
+        self._run(
+            lambda: lead_view.render_feedback(self.session, out),
+            "Writing the feedback sheet…",
+            "print the feedback sheet",
+            lambda path: self._saved(path, "The feedback sheet"),
+            determinate=False,
+        )
+
+    def draft_report(self) -> None:
+        from ui.lead.dialogs import ReportFiles  # noqa: PLC0415 - see the imports
+
+        title = file_title(self.session.data.visit.title)
+        out = ReportFiles.ask_save(
+            self.window, "Save the draft report", f"Draft report - {title}.pdf", REPORT_FILTERS
+        )
+        if out is None:
+            return
+        self._run(
+            lambda: lead_view.render_report(self.session, out, self.progressed.emit),
+            "Writing the draft report…",
+            "write the draft report",
+            lambda path: self._saved(path, "The draft report"),
+        )
+
+    def show_preview(self) -> None:
+        self._run(
+            lambda: lead_view.render_preview(self.session, self.paths, self.progressed.emit),
+            "Preparing the preview…",
+            "preview the report",
+            lambda path: self.show_pdf(path, "Draft report (preview)"),
+        )
+
+    def show_pdf(self, path: Path, title: str) -> ReportPreview:
+        if self.preview is None:
+            from ui.lead.preview import ReportPreview  # noqa: PLC0415 - Qt PDF loads slowly
+
+            self.preview = ReportPreview(self.window)
+        self.preview.show_pdf(Path(path), title)
+        return self.preview
+
+    # -- running one ----------------------------------------------------------------------------
+
+    def _run(
+        self,
+        start: Callable[[], Future[Path]],
+        label: str,
+        what: str,
+        done: Callable[[Path], Any],
+        *,
+        determinate: bool = True,
+    ) -> None:
+        if self.running:
+            self.window.statusBar().showMessage(  # type: ignore[attr-defined]
+                "A report is already being written; try again when it is done.", 8000
+            )
+            return
+        try:
+            future = start()
+        except Exception as exc:  # noqa: BLE001 - a bad file name: told once, politely
+            report_error(self.window, exc, what)
+            return
+        self.running = True
+        self.busy = busy = QProgressDialog(label, "", 0, 0 if not determinate else 1, self.window)
+        busy.setWindowTitle("Please wait")
+        busy.setAccessibleName("Report progress")
+        busy.setCancelButton(None)
+        busy.setWindowModality(Qt.WindowModality.WindowModal)
+        busy.setMinimumDuration(0)
+        busy.setAutoClose(False)
+        busy.setRange(0, 0)  # busy until the first progress arrives
+        busy.setValue(0)
+
+        def finished(path: Path) -> None:
+            self._end()
+            done(path)
+
+        def failed(exc: BaseException) -> None:
+            self._end()
+            report_error(self.window, exc, what)
+
+        when_done(future, self, finished, failed)
+
+    def _progressed(self, done: int, total: int) -> None:
+        if self.busy is not None and total > 0:
+            self.busy.setRange(0, total)
+            self.busy.setValue(min(done, total))
+
+    def _end(self) -> None:
+        self.running = False
+        if self.busy is not None:
+            self.busy.close()
+            self.busy.deleteLater()
+            self.busy = None
+
+    def _saved(self, path: Path, what: str) -> None:
+        self.last_saved = path
+        self.window.statusBar().showMessage(f"Saved to {path}", 20_000)  # type: ignore[attr-defined]
+        box = QMessageBox(self.window)
+        box.setWindowTitle("Saved")
+        box.setAccessibleName("Saved")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"{what} is saved to\n{path}")
+        open_button = box.addButton("&Open", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.last_message = box
