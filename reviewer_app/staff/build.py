@@ -159,8 +159,31 @@ def _usable_self_assessment(
     return kept, len(plan.self_assessment) - len(kept)
 
 
-def summary(plan: VisitPlan, standards: StandardsSet | None) -> KitSummary:
+@dataclass(frozen=True, slots=True)
+class PlanCheck:
+    """The build tab's view of a plan: the pre-flight check and the kit's summary."""
+
+    checks: list[Check]
+    summary: KitSummary
+
+    @property
+    def errors(self) -> int:
+        return sum(c.severity == "error" for c in self.checks)
+
+
+def check_plan(_store: object, plan: VisitPlan, standards: StandardsSet | None) -> PlanCheck:
+    """Pre-flight check and summary together, on the staff worker: both look at every evidence
+    file on disk (a folder of hundreds, perhaps on a network share), and deciding what 2,000
+    standards apply to takes a moment too. ``plan`` must be the caller's copy."""
     kit = plan.kit_standards(standards) if standards is not None else None
+    return PlanCheck(preflight(plan, standards, kit), summary(plan, standards, kit))
+
+
+def summary(
+    plan: VisitPlan, standards: StandardsSet | None, kit: StandardsSet | None = None
+) -> KitSummary:
+    if kit is None and standards is not None:
+        kit = plan.kit_standards(standards)
     present = [Path(e.path) for e in plan.evidence if Path(e.path).is_file()]
     return KitSummary(
         standards=len(kit.standards) if kit else 0,
@@ -216,8 +239,23 @@ def build_plan_kit(
     )
 
 
-def record_kit(store: StaffStore, plan: VisitPlan, manifest: KitManifest, out: Path) -> None:
-    """Add the kit to the staff workspace's log (runs on the staff worker)."""
+def record_kit(
+    store: StaffStore,
+    plan: VisitPlan,
+    manifest: KitManifest,
+    out: Path,
+    public_key_pem: str = "",
+) -> None:
+    """Add the kit to the staff workspace's log (runs on the staff worker).
+
+    ``public_key_pem``: the signing key's public half, kept so publishing can ask the central
+    service to trust it (a public key is no secret)."""
+    summary: dict[str, object] = {
+        "standards": manifest.standards_set.id,
+        "files": len(manifest.files),
+    }
+    if public_key_pem:
+        summary["public_key"] = public_key_pem
     store.log_kit(
         plan_id=plan.plan_id,
         visit_id=manifest.visit_id,
@@ -225,8 +263,14 @@ def record_kit(store: StaffStore, plan: VisitPlan, manifest: KitManifest, out: P
         path=str(out),
         size=Path(out).stat().st_size,
         key_id=manifest.signing_key_id,
-        summary={"standards": manifest.standards_set.id, "files": len(manifest.files)},
+        summary=summary,
     )
+
+
+def public_pem(signing_key: Ed25519PrivateKey) -> str:
+    from sync.keys import public_key_pem  # noqa: PLC0415
+
+    return public_key_pem(signing_key.public_key()).decode("ascii")
 
 
 # -- the signing key ----------------------------------------------------------------------------
@@ -307,12 +351,4 @@ def _no_keyring() -> KeyringUnavailable:
     return KeyringUnavailable(
         "This computer has no keyring the app can use, so the key cannot be kept there; "
         "sign with the key file instead."
-    )
-
-
-def publish_kit(path: Path) -> None:
-    """Send a built kit to the central service. The hook for ``sync/client.py`` (being built):
-    until it exists, staff save the kit to a file and share it."""
-    raise UserError(
-        f"Publishing to the central service is not available in this version; share {path} instead."
     )

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from reviewer_app.errors import UserError
 from storage.staff_store import StaffStore
 from sync.kit_model import Standard, StandardsSet, StandardsSetInfo
 from sync.standards_import import InputFileError, info_from_file_name, read_standards
@@ -127,6 +128,28 @@ def save_version(
 
 def list_versions(store: StaffStore) -> list[SetVersion]:
     return [SetVersion(**row) for row in store.standards_versions()]
+
+
+def plans_using(store: StaffStore, version_id: int) -> list[str]:
+    """The titles of the visit plans that use a version (it must not be deleted under them)."""
+    titles = []
+    for row in store.plans():
+        doc = store.plan(row["id"])
+        if doc is not None and doc.get("standards_version") == version_id:
+            titles.append(row["title"] or "Untitled visit")
+    return titles
+
+
+def delete_version(store: StaffStore, version_id: int) -> None:
+    """Delete a kept version; refused (``UserError`` naming the plan) while a plan uses it."""
+    using = plans_using(store, version_id)
+    if using:
+        raise UserError(
+            f'The visit plan "{using[0]}"'
+            + (f" (and {len(using) - 1} more)" if len(using) > 1 else "")
+            + " uses this version of the standards: choose another version in that plan first."
+        )
+    store.delete_standards_version(version_id)
 
 
 def load_version(store: StaffStore, version_id: int) -> StandardsSet:

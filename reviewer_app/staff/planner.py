@@ -18,8 +18,10 @@ A standard that ends up applying to none is left out of the kit (the pre-flight 
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 from storage.staff_store import StaffStore
@@ -114,6 +116,8 @@ class VisitPlan:
     timetable: list[Session] = field(default_factory=list)
     self_assessment: list[SelfAssessmentEntry] = field(default_factory=list)
     evidence: list[EvidenceItem] = field(default_factory=list)
+    # member_id -> the central service's user name the kit is assigned to when published
+    central_users: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def new(cls, title: str = "") -> VisitPlan:
@@ -167,6 +171,7 @@ class VisitPlan:
             "timetable": [s.to_dict() for s in self.timetable],
             "self_assessment": [e.to_dict() for e in self.self_assessment],
             "evidence": [e.to_dict() for e in self.evidence],
+            "central_users": dict(self.central_users),
         }
 
     @classmethod
@@ -185,6 +190,7 @@ class VisitPlan:
             timetable=[Session.from_dict(s, "session") for s in d["timetable"]],
             self_assessment=list(self_assessment_from_list(d.get("self_assessment", []))),
             evidence=[EvidenceItem.from_dict(e) for e in d.get("evidence", [])],
+            central_users={str(k): str(v) for k, v in d.get("central_users", {}).items()},
         )
 
     # -- components and standards -----------------------------------------------------------------
@@ -293,7 +299,8 @@ class VisitPlan:
         return next((m for m in self.team if m.member_id == member_id), None)
 
     def _member_id(self, name: str) -> str:
-        base = "m-" + (re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "member")
+        plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+        base = "m-" + (re.sub(r"[^a-z0-9]+", "-", plain.casefold()).strip("-") or "member")
         taken = {m.member_id for m in self.team}
         candidate, n = base, 1
         while candidate in taken:
@@ -384,3 +391,26 @@ def load_plan(store: StaffStore, plan_id: str) -> VisitPlan:
 
 def list_plans(store: StaffStore) -> list[dict[str, Any]]:
     return list(store.plans())
+
+
+def delete_plan(store: StaffStore, plan_id: str) -> None:
+    """Forget a draft (the kits already built from it stay where they were saved)."""
+    store.delete_plan(plan_id)
+
+
+def plan_from_visit_file(store: StaffStore, path: Path) -> tuple[VisitPlan, list[str]]:
+    """A new plan from a ``visit.json`` (same visit id: its kits re-issue that visit), kept in
+    the store; and what staff should be told (a generated visit id, another plan for the visit).
+    Raises ``KitInputError`` (a user error) for a file that cannot be read."""
+    from sync.kit_inputs import read_visit  # noqa: PLC0415
+
+    read = read_visit(Path(path))
+    plan = VisitPlan.from_visit(read.visit)
+    notes = list(read.warnings)
+    same = [p["title"] for p in store.plans() if p["visit_id"] == plan.visit_id]
+    if same:
+        notes.append(
+            f'The plan "{same[0]}" is for the same visit: kits built from either re-issue it.'
+        )
+    save_plan(store, plan)
+    return plan, notes

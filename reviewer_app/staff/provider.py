@@ -109,9 +109,21 @@ def _next_ids(plan: VisitPlan, count: int) -> list[str]:
 
 
 def add_evidence_files(plan: VisitPlan, files: list[Path]) -> list[EvidenceItem]:
-    """Add documents (a file already in the plan is not added twice); returns the new ones."""
-    known = {str(Path(e.path).resolve()) for e in plan.evidence}
-    fresh = [f for f in dict.fromkeys(Path(p).resolve() for p in files) if str(f) not in known]
+    """Add documents (a file already in the plan is not added twice); returns the new ones.
+    Reads the disk: the window runs ``resolve_files`` on a worker, then ``add_resolved_files``."""
+    return add_resolved_files(plan, resolve_files(None, files))
+
+
+def resolve_files(_store: object, files: list[Path]) -> list[Path]:
+    """Each file's full path, links followed, once (touches the disk: run it on the staff
+    worker; ``_store`` is the worker's, unused)."""
+    return list(dict.fromkeys(Path(p).resolve() for p in files))
+
+
+def add_resolved_files(plan: VisitPlan, resolved: list[Path]) -> list[EvidenceItem]:
+    """Add files ``resolve_files`` answered, skipping those in the plan (no disk access)."""
+    known = {e.path for e in plan.evidence}
+    fresh = [f for f in resolved if str(f) not in known]
     added = [
         EvidenceItem(i, title_from_file_name(f.name), str(f))
         for i, f in zip(_next_ids(plan, len(fresh)), fresh, strict=True)
@@ -135,8 +147,9 @@ def evidence_in_folder(folder: Path) -> list[tuple[EvidenceDoc, Path]]:
 def add_found_evidence(
     plan: VisitPlan, found: list[tuple[EvidenceDoc, Path]]
 ) -> list[EvidenceItem]:
-    """Add what ``evidence_in_folder`` found, skipping files already in the plan."""
-    known = {str(Path(e.path).resolve()) for e in plan.evidence}
+    """Add what ``evidence_in_folder`` found, skipping files already in the plan (paths in a
+    plan are kept resolved, so this compares text and never touches the disk)."""
+    known = {e.path for e in plan.evidence}
     found = [(d, p) for d, p in found if str(p) not in known]
     ids = _next_ids(plan, len(found))
     taken = {e.id for e in plan.evidence}
@@ -151,3 +164,15 @@ def add_found_evidence(
 
 def missing_evidence(plan: VisitPlan) -> list[EvidenceItem]:
     return [e for e in plan.evidence if not Path(e.path).is_file()]
+
+
+def file_sizes(_store: object, paths: list[str]) -> dict[str, int | None]:
+    """Each evidence file's size, None when it is missing (reads the disk: the staff worker
+    runs it, so a folder of hundreds on a slow share never freezes the window)."""
+    sizes: dict[str, int | None] = {}
+    for path in paths:
+        try:
+            sizes[path] = Path(path).stat().st_size if Path(path).is_file() else None
+        except OSError:
+            sizes[path] = None
+    return sizes

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from reviewer_app.demo import demo_visit
@@ -104,10 +104,10 @@ def test_build_a_kit_through_the_window(qtbot, window, tmp_path, monkeypatch, qt
         box = details.boxes[name]
         box.clear()
         qtbot.keyClicks(box, getattr(visit, name))
-    box = details.boxes["start_date"]
-    qtbot.keyClicks(box, "03/12/2026")
-    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert details.dates["start_date"].text() == "Not set"
+    details.dates["start_date"].setDate(QDate(2026, 12, 3))  # as the calendar pop-up does
     assert editor.plan.start_date == "2026-12-03"
+    assert editor.plan.end_date == "2026-12-03"  # a one-day visit until staff say otherwise
     for c in visit.components:
         details.components.add()
         m = details.components.model
@@ -199,8 +199,9 @@ def test_build_a_kit_through_the_window(qtbot, window, tmp_path, monkeypatch, qt
     # 8. Build and sign with the passphrase-protected key file.
     editor.setCurrentWidget(editor.build)
     b = editor.build
+    qtbot.waitUntil(lambda: not b.checking, timeout=10_000)  # checked on the staff worker
     assert b.build_button.isEnabled(), [c.message for c in b.checks]
-    assert not b.publish_button.isEnabled() and b.publish_button.toolTip()
+    assert not b.publish_button.isEnabled() and "Build the kit first" in b.publish_button.toolTip()
     b.key_path.setText(str(key))
     out = tmp_path / "out" / "riverside.rvkit"
     monkeypatch.setattr(build_ui, "choose_save_file", lambda *_a: out)
@@ -217,6 +218,7 @@ def test_build_a_kit_through_the_window(qtbot, window, tmp_path, monkeypatch, qt
     b.build_button.click()
     qtbot.waitUntil(lambda: b.history.count() == 1, timeout=30_000)
     assert out.is_file() and "Built and signed" in b.result.text()
+    assert b.publish_button.isEnabled()  # the newest kit can now go to the central service
     # The plan was saved as it was edited: the list names it by its title and date.
     qtbot.waitUntil(lambda: plans.model.data(plans.model.index(0, 1)) == visit.title)
     assert plans.model.data(plans.model.index(0, 0)) == "2026-12-03"

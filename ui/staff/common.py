@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -49,6 +50,7 @@ class StaffContext:
         self.paths = paths
         self.service = StaffService.for_paths(paths)
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="staff-work")
+        self.closed = False  # a reply arriving after the window closed must not ask for more
 
     def store(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         """Run ``fn(store, *args)`` on the staff worker."""
@@ -59,6 +61,7 @@ class StaffContext:
         return self.pool.submit(fn, *args)
 
     def close(self) -> None:
+        self.closed = True
         self.pool.shutdown(wait=True)
         self.service.close()
 
@@ -280,3 +283,14 @@ def status_label(parent: QWidget, name: str) -> QLabel:
     label.setAccessibleName(name)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+def busy_bar(parent: QWidget, name: str) -> QProgressBar:
+    """A thin moving bar, hidden until work on a worker is under way."""
+    bar = QProgressBar(parent)
+    bar.setAccessibleName(name)
+    bar.setRange(0, 0)
+    bar.setTextVisible(False)
+    bar.setMaximumHeight(parent.fontMetrics().height())
+    bar.setVisible(False)
+    return bar

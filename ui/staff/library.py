@@ -8,8 +8,10 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
+from reviewer_app.errors import UserError
 from reviewer_app.staff import library
 from reviewer_app.staff.library import SetVersion, StandardsSet
+from ui.errors import report_error
 from ui.staff.common import (
     Col,
     RecordModel,
@@ -18,10 +20,12 @@ from ui.staff.common import (
     button_row,
     choose_open_file,
     page_header,
+    selected_row,
     status_label,
     table,
     then,
 )
+from ui.staff.confirm import ConfirmDialog
 from ui.staff.library_dialogs import CompareDialog, ImportPreviewDialog, comparison_html
 from ui.text_style import is_dark
 
@@ -54,7 +58,10 @@ class LibraryPage(QWidget):
         self.compare_button = button(
             self, "&Compare versions…", self.compare, "What changed between two versions"
         )
-        layout.addLayout(button_row(self.import_button, self.compare_button))
+        self.delete_button = button(
+            self, "&Delete version…", self.delete_version, "Delete the chosen version of a set"
+        )
+        layout.addLayout(button_row(self.import_button, self.compare_button, self.delete_button))
         self.versions_model = RecordModel(
             [
                 Col("Set", lambda v: v.title),
@@ -118,6 +125,7 @@ class LibraryPage(QWidget):
         self.versions_model.set_rows(versions)
         self.versions_view.resizeColumnsToContents()
         self.compare_button.setEnabled(len(versions) >= 2)
+        self.delete_button.setEnabled(bool(versions))
         self.versions_changed.emit(versions)
         row = next((i for i, v in enumerate(versions) if v.id == select), len(versions) - 1)
         if row >= 0:
@@ -209,6 +217,54 @@ class LibraryPage(QWidget):
     def _saved(self, version_id: int, title: str, version: str) -> None:
         self.status_text(f"Saved {title}, version {version}.")
         self.refresh(select=version_id)
+
+    # -- deleting -------------------------------------------------------------------------------
+
+    def delete_version(self) -> None:
+        """Ask the worker which plans use the version first: one that a plan uses is refused,
+        naming the plan; otherwise confirm, naming the set, version and count."""
+        row = selected_row(self.versions_view)
+        if not 0 <= row < len(self.versions):
+            self.status_text("Choose a version to delete first.")
+            return
+        version = self.versions[row]
+        then(
+            self,
+            self.ctx.store(library.plans_using, version.id),
+            lambda using: self._confirm_delete(version, using),
+            "check which plans use the version",
+        )
+
+    def _confirm_delete(self, version: SetVersion, using: list[str]) -> None:
+        if using:
+            more = f" (and {len(using) - 1} more)" if len(using) > 1 else ""
+            report_error(
+                self,
+                UserError(
+                    f'{version.label} cannot be deleted: the visit plan "{using[0]}"{more} '
+                    "uses it. Choose another version in that plan first."
+                ),
+            )
+            return
+        if not ConfirmDialog.ask(
+            self,
+            f"Delete {version.label}?",
+            f"Its {version.count} standards leave the library; other versions of the set stay. "
+            "Kits already built are not changed.",
+            "Delete the version",
+        ):
+            return
+        then(
+            self,
+            self.ctx.store(library.delete_version, version.id),
+            lambda _r: self._deleted(version),
+            "delete the version",
+        )
+
+    def _deleted(self, version: SetVersion) -> None:
+        self.current_id = None
+        self.status_text(f"Deleted {version.label}.")
+        self.refresh()
 
     # -- comparing ------------------------------------------------------------------------------
 

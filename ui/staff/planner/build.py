@@ -30,7 +30,15 @@ from reviewer_app.staff import build
 from reviewer_app.staff.planner import VisitPlan
 from ui.dialogs.base import FormDialog
 from ui.errors import report_error
-from ui.staff.common import button, button_row, choose_open_file, choose_save_file, status_label
+from ui.staff.common import (
+    busy_bar,
+    button,
+    button_row,
+    choose_open_file,
+    choose_save_file,
+    status_label,
+)
+from ui.staff.planner.publish import NO_KIT_TIP, Publisher
 from ui.tasks import when_done
 from ui.text_style import heading, muted
 
@@ -39,7 +47,6 @@ if TYPE_CHECKING:
 
 KEY_FILTER = "Signing keys (*);;All files (*)"
 KIT_FILTER = "Visit kits (*.rvkit)"
-PUBLISH_TIP = "Publishing to the central service comes with the next version; save to a file."
 
 
 class PassphraseDialog(FormDialog):
@@ -75,8 +82,9 @@ def _build(  # noqa: PLR0917 (called through a pool's submit, which passes posit
     key_source: tuple[str, str, str | None],
     keep_in_keyring: bool,
     progress: _Progress,
-) -> tuple[Any, str]:
-    """Off the UI thread: load the key, build the kit; returns its manifest and a note."""
+) -> tuple[Any, str, str]:
+    """Off the UI thread: load the key, build the kit; returns its manifest, a note and the
+    key's public half (kept with the kit, for publishing)."""
     kind, key_file, passphrase = key_source
     if kind == "keyring":
         key = build.load_key_from_keyring()
@@ -92,7 +100,7 @@ def _build(  # noqa: PLR0917 (called through a pool's submit, which passes posit
     manifest = build.build_plan_kit(
         plan, standards, out, key, progress=lambda d, t: progress.moved.emit(d // 1024, t // 1024)
     )
-    return manifest, note
+    return manifest, note, build.public_pem(key)
 
 
 class BuildTab(QWidget):
@@ -101,6 +109,7 @@ class BuildTab(QWidget):
         self.editor = editor
         self.setAccessibleName("Build and sign")
         self.checks: list[build.Check] = []
+        self.checking = False  # the pre-flight check is running on the staff worker
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         check_box = QGroupBox("Pre-flight check", self)
@@ -109,6 +118,8 @@ class BuildTab(QWidget):
         self.check_list.setAccessibleName("Pre-flight check")
         self.check_list.setWordWrap(True)
         check_layout.addWidget(self.check_list)
+        self.check_busy = busy_bar(check_box, "Checking the plan")
+        check_layout.addWidget(self.check_busy)
         check_layout.addLayout(button_row(button(check_box, "Check &again", self.refresh)))
         summary_box = QGroupBox("The kit", self)
         summary_layout = QVBoxLayout(summary_box)
@@ -127,8 +138,9 @@ class BuildTab(QWidget):
             self.build_kit,
             "Choose where to save the .rvkit file, then sign it",
         )
+        self.publisher = Publisher(self)
         self.publish_button = button(
-            self, "Publish to the central service", lambda: None, PUBLISH_TIP
+            self, "&Publish to the central service…", self.publisher.publish, NO_KIT_TIP
         )
         self.publish_button.setEnabled(False)
         layout.addLayout(button_row(self.build_button, self.publish_button))
@@ -181,8 +193,34 @@ class BuildTab(QWidget):
             self.use_file.setChecked(True)
 
     def refresh(self) -> None:
-        plan, standards = self.editor.plan, self.editor.standards
-        self.checks = build.preflight(plan, standards)
+        """Check the plan on the staff worker (it looks at every evidence file on disk); the
+        list says "Checking…" and Build waits until the answer is in."""
+        plan = VisitPlan.from_dict(self.editor.plan.to_dict())  # the worker gets its own copy
+        self.checking = True
+        self.check_busy.setVisible(True)
+        self.build_button.setEnabled(False)
+        self.check_list.clear()
+        self.check_list.addItem("Checking the plan and its evidence files…")
+        self.summary.setText("Counting…")
+        when_done(
+            self.editor.ctx.store(build.check_plan, plan, self.editor.standards),
+            self,
+            lambda result: self._checked(plan, result),
+            self._check_failed,
+        )
+        when_done(
+            self.editor.ctx.store(_kits, plan.plan_id),
+            self,
+            self._show_history,
+            lambda exc: self._report(exc, "read the kits built"),
+        )
+
+    def _checked(self, plan: VisitPlan, result: build.PlanCheck) -> None:
+        if plan.plan_id != self.editor.plan.plan_id:
+            return  # another plan was opened meanwhile; its own check is on its way
+        self.checking = False
+        self.check_busy.setVisible(False)
+        self.checks = result.checks
         style = QApplication.style()
         self.check_list.clear()
         icons = {
@@ -200,21 +238,21 @@ class BuildTab(QWidget):
                     "All clear: the kit is ready to build.",
                 )
             )
-        errors = sum(c.severity == "error" for c in self.checks)
+        errors = result.errors
         self.build_button.setEnabled(not errors)
         self.build_button.setToolTip(
             "Put right the problems marked with a red sign first"
             if errors
             else "Choose where to save the kit, then sign it"
         )
-        summary = build.summary(plan, standards)
-        self.summary.setText("\n".join(summary.lines()) + f"\n\nVisit id {plan.visit_id}")
-        when_done(
-            self.editor.ctx.store(_kits, plan.plan_id),
-            self,
-            self._show_history,
-            lambda exc: self._report(exc, "read the kits built"),
-        )
+        self.summary.setText("\n".join(result.summary.lines()) + f"\n\nVisit id {plan.visit_id}")
+
+    def _check_failed(self, exc: BaseException) -> None:
+        self.checking = False
+        self.check_busy.setVisible(False)
+        self.check_list.clear()
+        self.check_list.addItem("The plan could not be checked; choose Check again.")
+        self._report(exc, "check the plan")
 
     def _show_history(self, kits: list[dict[str, Any]]) -> None:
         self.history.clear()
@@ -225,6 +263,7 @@ class BuildTab(QWidget):
             )
         self.history.setVisible(bool(kits))
         self.history_label.setVisible(bool(kits))
+        self.publisher.set_kit(kits[-1] if kits else None)
 
     def build_kit(self) -> None:
         plan, standards = self.editor.plan, self.editor.standards
@@ -268,7 +307,7 @@ class BuildTab(QWidget):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
 
-    def _built(self, plan: VisitPlan, out: Path, manifest: Any, note: str) -> None:
+    def _built(self, plan: VisitPlan, out: Path, manifest: Any, note: str, pem: str) -> None:
         self.progress.setVisible(False)
         self.build_button.setEnabled(True)
         self.result.setText(
@@ -276,7 +315,7 @@ class BuildTab(QWidget):
             f"{manifest.signing_key_id}).{note}"
         )
         when_done(
-            self.editor.ctx.store(build.record_kit, plan, manifest, out),
+            self.editor.ctx.store(build.record_kit, plan, manifest, out, pem),
             self,
             lambda _r: self.refresh(),
             lambda exc: self._report(exc, "log the kit"),

@@ -1,28 +1,42 @@
-"""Visit details: programme, title, network, dates, venue; organisations, sites, components."""
+"""Visit details: programme, title, network, dates, venue; organisations, sites, components.
+
+Staff work by name: organisations and sites get their ids made for them (the kit needs ids, no
+person should type one), a site chooses its organisation and a component its site from a list.
+A component keeps a visible id: it is the short code spreadsheets use ("shc", "lht").
+Dates are picked from a calendar; "Not set" (the earliest date) means no date yet.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
 from reviewer_app.staff.planner import Component, Organisation, Site
-from reviewer_app.staff.pool import parse_date
 from ui.staff.common import Col, RecordModel, button, button_row, selected_row, status_label, table
 
 if TYPE_CHECKING:
     from ui.staff.planner.page import PlanEditor
 
+Index = QModelIndex | QPersistentModelIndex
 TEXT_FIELDS = (
     ("programme", "&Programme", "e.g. Haemoglobin Disorders Peer Review Programme 2026/27"),
     ("title", "&Title", "e.g. Review of haemoglobin disorder services, Riverside Hospitals"),
@@ -30,6 +44,54 @@ TEXT_FIELDS = (
     ("venue", "&Venue", "where the team meets"),
 )
 DATE_FIELDS = (("start_date", "&First day"), ("end_date", "&Last day"))
+NO_DATE = QDate(2000, 1, 1)  # shown as "Not set"
+Choices = Callable[[], list[tuple[str, str]]]  # (id, name), "" first for none
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a record list: the record's attribute, its heading, and (for a link to
+    another record) the choices offered, by name."""
+
+    attr: str
+    label: str
+    choices: Choices | None = None
+    required: bool = False
+
+
+class ChoiceDelegate(QStyledItemDelegate):
+    """Edits a link column with a combo box of names; the model is given the chosen id."""
+
+    def __init__(self, choices: Choices, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.choices = choices
+
+    def createEditor(self, parent: QWidget, _option: QStyleOptionViewItem, _index: Index) -> Any:
+        box = QComboBox(parent)
+        box.setAccessibleName("Choose")
+        for cid, name in self.choices():
+            box.addItem(name or "(none)", cid)
+        return box
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        assert isinstance(editor, QComboBox)
+        current = index.data(Qt.ItemDataRole.UserRole)
+        at = editor.findData(current)
+        editor.setCurrentIndex(max(at, 0))
+
+    def setModelData(self, editor: QWidget, model: Any, index: Index) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentData() or "", Qt.ItemDataRole.EditRole)
+
+
+def new_id(prefix: str, taken: Sequence[str], name: str = "") -> str:
+    """An id nobody types: from the name when there is one, unique among ``taken``."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")[:24] or prefix
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
 
 
 class RecordList(QGroupBox):
@@ -40,27 +102,58 @@ class RecordList(QGroupBox):
         editor: PlanEditor,
         title: str,
         attr: str,
-        labels: dict[str, str],
-        make: Callable[[int], Any],
+        columns: Sequence[Field],
+        make: Callable[[list[Any]], Any],
         parent: QWidget,
     ) -> None:
         super().__init__(title, parent)
         self.editor = editor
         self.attr = attr
         self.make = make
-        names = list(labels)
-        self.model = RecordModel(
-            [Col(labels[n], _getter(n), edit=self._editor(n)) for n in names], self
-        )
+        self.model = RecordModel([self._column(f) for f in columns], self)
         self.view = table(self, self.model, title)
-        self.view.setMinimumHeight(self.fontMetrics().lineSpacing() * 7)
-        noun = title.lower().rstrip("s")
-        add = button(self, f"Add {noun}", self.add)
-        remove = button(self, f"Remove {noun}", self.remove)
+        self.view.setMinimumHeight(self.fontMetrics().lineSpacing() * 6)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for i, f in enumerate(columns):
+            if f.choices is not None:
+                self.view.setItemDelegateForColumn(i, ChoiceDelegate(f.choices, self.view))
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.SelectedClicked
+        )
+        noun = title.lower().removesuffix("s")
+        self.add_button = button(self, f"Add {noun}", self.add)
+        self.remove_button = button(self, f"Remove {noun}", self.remove)
         layout = QVBoxLayout(self)
         layout.addWidget(self.view)
-        layout.addLayout(button_row(add, remove))
+        layout.addLayout(button_row(self.add_button, self.remove_button))
         self.model.rejected.connect(editor.details.say)
+        self.removed: Callable[[Any], None] = lambda _r: None
+
+    def _column(self, f: Field) -> Col:
+        if f.choices is None:
+            return Col(
+                f.label,
+                lambda r: str(getattr(r, f.attr)),
+                edit=self._editor(f),
+                tip=lambda r: str(getattr(r, f.attr)),
+            )
+        choices = f.choices
+
+        def name(r: Any) -> str:
+            value = getattr(r, f.attr)
+            return next((n for cid, n in choices() if cid == value and cid), value)
+
+        return Col(
+            f.label,
+            name,
+            edit=self._editor(f),
+            tip=lambda r: f"{name(r) or 'None'}: double-click to choose",
+            extra={Qt.ItemDataRole.UserRole: lambda r: getattr(r, f.attr)},
+        )
 
     @property
     def items(self) -> list[Any]:
@@ -69,14 +162,14 @@ class RecordList(QGroupBox):
     def refresh(self) -> None:
         self.model.set_rows(self.items)
 
-    def _editor(self, name: str) -> Callable[[int, str], str]:
+    def _editor(self, f: Field) -> Callable[[int, str], str]:
         def edit(row: int, text: str) -> str:
             text = text.strip()
-            if name in ("id", "name") and not text:
-                return f"The {name} cannot be empty."
-            if name == "id" and any(i.id == text for j, i in enumerate(self.items) if j != row):
+            if f.required and not text:
+                return f"The {f.label.lower()} cannot be empty."
+            if f.attr == "id" and any(i.id == text for j, i in enumerate(self.items) if j != row):
                 return f'Another row already has the id "{text}".'
-            self.items[row] = replace(self.items[row], **{name: text})
+            self.items[row] = replace(self.items[row], **{f.attr: text})
             self.model.rows = list(self.items)
             self.editor.changed()
             return ""
@@ -84,23 +177,21 @@ class RecordList(QGroupBox):
         return edit
 
     def add(self) -> None:
-        self.items.append(self.make(len(self.items) + 1))
+        self.items.append(self.make(self.items))
         self.refresh()
         self.editor.changed()
-        index = self.model.index(len(self.items) - 1, 1)
+        name_column = next(i for i, c in enumerate(self.model.columns) if c.title == "Name")
+        index = self.model.index(len(self.items) - 1, name_column)
         self.view.setCurrentIndex(index)
         self.view.edit(index)
 
     def remove(self) -> None:
         row = selected_row(self.view)
         if 0 <= row < len(self.items):
-            del self.items[row]
+            gone = self.items.pop(row)
+            self.removed(gone)
             self.refresh()
             self.editor.changed()
-
-
-def _getter(name: str) -> Callable[[Any], str]:
-    return lambda r: str(getattr(r, name))
 
 
 class DetailsTab(QWidget):
@@ -119,55 +210,101 @@ class DetailsTab(QWidget):
             box.textEdited.connect(lambda text, n=name: self._text(n, text))
             form.addRow(label, box)
             self.boxes[name] = box
+        form.addRow("Dates", self._date_row())
+        outer.addLayout(form)
+        self._lists(outer)
+        self.status = status_label(self, "Details status")
+        outer.addWidget(self.status)
+
+    def _date_row(self) -> QHBoxLayout:
         dates = QHBoxLayout()
+        self.dates: dict[str, QDateEdit] = {}
         for name, label in DATE_FIELDS:
-            box = QLineEdit(self)
-            box.setPlaceholderText("2026-12-03 or 03/12/2026")
+            box = QDateEdit(self)
+            box.setCalendarPopup(True)
+            box.setDisplayFormat("ddd d MMM yyyy")
+            box.setMinimumDate(NO_DATE)
+            box.setSpecialValueText("Not set")
             box.setAccessibleName(label.replace("&", ""))
-            box.editingFinished.connect(lambda n=name: self._date(n))
+            box.setDate(NO_DATE)
+            box.dateChanged.connect(lambda value, n=name: self._date(n, value))
             caption = QLabel(label, self)
             caption.setBuddy(box)
             dates.addWidget(caption)
             dates.addWidget(box)
-            self.boxes[name] = box
-        form.addRow("Dates", dates)
-        outer.addLayout(form)
-        lists = QHBoxLayout()
+            self.dates[name] = box
+        dates.addStretch(1)
+        return dates
+
+    def _lists(self, outer: QVBoxLayout) -> None:
         self.organisations = RecordList(
-            editor,
+            self.editor,
             "Organisations",
             "organisations",
-            {"id": "Id", "name": "Name"},
-            lambda n: Organisation(f"org-{n}", "New organisation"),
+            [Field("name", "Name", required=True)],
+            lambda items: Organisation(new_id("org", [o.id for o in items]), "New organisation"),
             self,
         )
         self.sites = RecordList(
-            editor,
+            self.editor,
             "Sites",
             "sites",
-            {
-                "id": "Id",
-                "name": "Name",
-                "organisation": "Organisation id",
-                "reviewed_as": "Reviewed as",
-            },
-            lambda n: Site(f"site-{n}", "New site"),
+            [
+                Field("name", "Name", required=True),
+                Field("organisation", "Organisation", choices=self._organisations),
+                Field("reviewed_as", "Reviewed as"),
+            ],
+            lambda items: Site(
+                new_id("site", [s.id for s in items]),
+                "New site",
+                self._only_organisation(),
+            ),
             self,
         )
         self.components = RecordList(
-            editor,
+            self.editor,
             "Components",
             "components",
-            {"id": "Id", "name": "Name", "site": "Site id"},
-            lambda n: Component(f"c{n}", "New component"),
+            [
+                Field("id", "Id", required=True),
+                Field("name", "Name", required=True),
+                Field("site", "Site", choices=self._sites),
+            ],
+            lambda items: Component(new_id("c", [c.id for c in items]), "New component"),
             self,
         )
-        lists.addWidget(self.organisations)
-        lists.addWidget(self.sites)
-        outer.addLayout(lists)
+        self.organisations.removed = self._organisation_removed
+        self.sites.removed = self._site_removed
+        header = self.components.view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        lists = QHBoxLayout()
+        lists.addWidget(self.organisations, 2)
+        lists.addWidget(self.sites, 3)
+        outer.addLayout(lists, 1)
         outer.addWidget(self.components, 1)
-        self.status = status_label(self, "Details status")
-        outer.addWidget(self.status)
+
+    def _only_organisation(self) -> str:
+        """A new site belongs to the visit's organisation when there is just one."""
+        orgs = self.editor.plan.organisations
+        return orgs[0].id if len(orgs) == 1 else ""
+
+    def _organisations(self) -> list[tuple[str, str]]:
+        return [("", ""), *((o.id, o.name) for o in self.editor.plan.organisations)]
+
+    def _sites(self) -> list[tuple[str, str]]:
+        return [("", ""), *((s.id, s.name) for s in self.editor.plan.sites)]
+
+    def _organisation_removed(self, gone: Organisation) -> None:
+        plan = self.editor.plan
+        plan.sites = [
+            replace(s, organisation="") if s.organisation == gone.id else s for s in plan.sites
+        ]
+        self.sites.refresh()
+
+    def _site_removed(self, gone: Site) -> None:
+        plan = self.editor.plan
+        plan.components = [replace(c, site="") if c.site == gone.id else c for c in plan.components]
+        self.components.refresh()
 
     def say(self, text: str) -> None:
         self.status.setText(text)
@@ -177,22 +314,29 @@ class DetailsTab(QWidget):
         for name, box in self.boxes.items():
             if not box.hasFocus():
                 box.setText(str(getattr(plan, name)))
+        for name, date_box in self.dates.items():
+            value = QDate.fromString(str(getattr(plan, name)), Qt.DateFormat.ISODate)
+            date_box.blockSignals(True)
+            date_box.setDate(value if value.isValid() else NO_DATE)
+            date_box.blockSignals(False)
         for part in (self.organisations, self.sites, self.components):
             part.refresh()
-        self.components.view.setColumnWidth(1, 320)
 
     def _text(self, name: str, text: str) -> None:
         setattr(self.editor.plan, name, text.strip())
         self.editor.changed()
 
-    def _date(self, name: str) -> None:
-        box = self.boxes[name]
-        value = parse_date(box.text())
-        if value is None:
-            self.say(f'"{box.text()}" is not a date; write it like 2026-12-03 or 03/12/2026.')
+    def _date(self, name: str, value: QDate) -> None:
+        text = "" if value == NO_DATE else value.toString(Qt.DateFormat.ISODate)
+        plan = self.editor.plan
+        if text == getattr(plan, name):
             return
-        self.say("")
-        if value != getattr(self.editor.plan, name):
-            setattr(self.editor.plan, name, value)
-            self.editor.changed()
-        box.setText(value)
+        setattr(plan, name, text)
+        if name == "start_date" and text and (not plan.end_date or plan.end_date < text):
+            plan.end_date = text  # a one-day visit unless staff say otherwise
+            self.refresh()
+        elif name == "end_date" and text and plan.start_date and text < plan.start_date:
+            self.say("The last day is before the first day: choose the dates again.")
+        else:
+            self.say("")
+        self.editor.changed()

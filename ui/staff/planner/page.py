@@ -9,7 +9,14 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidge
 
 from reviewer_app.staff import library
 from reviewer_app.staff.library import SetVersion, StandardsSet
-from reviewer_app.staff.planner import VisitPlan, list_plans, load_plan, save_plan
+from reviewer_app.staff.planner import (
+    VisitPlan,
+    delete_plan,
+    list_plans,
+    load_plan,
+    plan_from_visit_file,
+    save_plan,
+)
 from reviewer_app.staff.pool import Reviewer
 from ui.staff.common import (
     Col,
@@ -17,14 +24,17 @@ from ui.staff.common import (
     StaffContext,
     button,
     button_row,
+    choose_open_file,
     page_header,
     status_label,
     table,
     then,
 )
+from ui.staff.confirm import ConfirmDialog
 from ui.text_style import muted
 
 SAVE_AFTER_MS = 400  # a burst of edits is saved once
+VISIT_FILTER = "Visit details (*.json);;All files (*)"
 
 
 class PlanEditor(QTabWidget):
@@ -106,6 +116,10 @@ class PlanEditor(QTabWidget):
         self._save_timer.start()
         self.plan_changed.emit()
 
+    def discard(self) -> None:
+        """The plan is being deleted: drop a save that is waiting, so it does not come back."""
+        self._save_timer.stop()
+
     def save_now(self) -> None:
         """Save at once if a change is waiting (switching plans, closing the window)."""
         if self._save_timer.isActive():
@@ -145,7 +159,16 @@ class PlansPage(QWidget):
             )
         )
         self.new_button = button(self, "&New visit plan", self.new_plan, "Start planning a visit")
-        layout.addLayout(button_row(self.new_button))
+        self.from_visit_button = button(
+            self,
+            "New plan from &visit.json…",
+            self.new_from_visit,
+            "Start from a visit file: same visit id, so its kits re-issue that visit",
+        )
+        self.delete_button = button(
+            self, "&Delete plan…", self.delete_plan, "Delete the chosen visit plan"
+        )
+        layout.addLayout(button_row(self.new_button, self.from_visit_button, self.delete_button))
         self.model = RecordModel(
             [
                 Col("Date", lambda p: p["start_date"]),
@@ -180,6 +203,8 @@ class PlansPage(QWidget):
         self.refresh()
 
     def refresh(self, select: str | None = None) -> None:
+        if self.ctx.closed:
+            return
         then(
             self,
             self.ctx.store(list_plans),
@@ -197,6 +222,7 @@ class PlansPage(QWidget):
             self.list_view.selectRow(row)
         selection.blockSignals(False)
         self.list_view.resizeColumnToContents(0)
+        self.delete_button.setEnabled(bool(plans))
 
     def _open_row(self, row: int) -> None:
         if not 0 <= row < len(self.plans):
@@ -218,6 +244,59 @@ class PlansPage(QWidget):
         self.editor.changed()
         self.editor.save_now()
         self.status.setText("A new plan: start with the visit's details.")
+
+    def new_from_visit(self) -> None:
+        path = choose_open_file(self, "New plan from a visit file", VISIT_FILTER)
+        if path is None:
+            return
+        self.status.setText(f"Reading {path.name}…")
+        then(
+            self,
+            self.ctx.store(plan_from_visit_file, path),
+            lambda result: self._from_visit(*result),
+            f"read {path.name}",
+            lambda _e: self.status.setText(""),
+        )
+
+    def _from_visit(self, plan: VisitPlan, notes: list[str]) -> None:
+        self.open_plan(plan)
+        self.editor.setCurrentIndex(0)
+        self.refresh(select=plan.plan_id)
+        self.status.setText(
+            " ".join([f'A new plan for "{plan.title}", from the visit file.', *notes])
+        )
+
+    def delete_plan(self) -> None:
+        row = self.list_view.currentIndex().row()
+        if not 0 <= row < len(self.plans):
+            self.status.setText("Choose a plan to delete first.")
+            return
+        chosen = self.plans[row]
+        title = chosen["title"] or "Untitled visit"
+        dated = f" ({chosen['start_date']})" if chosen["start_date"] else ""
+        if not ConfirmDialog.ask(
+            self,
+            f'Delete the visit plan "{title}"{dated}?',
+            "Its details, team, timetable and evidence list go. Kits already built from it stay "
+            "where they were saved.",
+            "Delete the plan",
+        ):
+            return
+        if chosen["id"] == self.editor.plan.plan_id:
+            self.editor.discard()
+            self.editor.setVisible(False)
+            self.placeholder.setVisible(True)
+            self.editor.plan = VisitPlan.new()
+        then(
+            self,
+            self.ctx.store(delete_plan, chosen["id"]),
+            lambda _r: self._deleted(title),
+            "delete the visit plan",
+        )
+
+    def _deleted(self, title: str) -> None:
+        self.status.setText(f'Deleted the visit plan "{title}".')
+        self.refresh()
 
     def _saved(self, _title: str) -> None:
         self.refresh(select=self.editor.plan.plan_id)

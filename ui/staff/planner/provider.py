@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QGroupBox, QLabel, QListWidget, QVBoxLayout, QWidget
 
 from reviewer_app.staff import provider
 from reviewer_app.staff.build import nice_size
-from reviewer_app.staff.planner import SelfAssessmentEntry
+from reviewer_app.staff.planner import EvidenceItem, SelfAssessmentEntry
 from ui.dialogs.base import warning_colour
 from ui.errors import report_error
 from ui.staff.common import (
     Col,
     RecordModel,
+    busy_bar,
     button,
     button_row,
     choose_folder,
@@ -37,9 +38,7 @@ TEMPLATE_FILTER = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
 FILLED_FILTER = "Spreadsheets (*.xlsx *.csv *.json);;All files (*)"
 
 
-def _size(path: str) -> str:
-    p = Path(path)
-    return nice_size(p.stat().st_size) if p.is_file() else "MISSING"
+MISSING = "MISSING"
 
 
 class ProviderTab(QWidget):
@@ -48,6 +47,11 @@ class ProviderTab(QWidget):
         self.editor = editor
         self.setAccessibleName("Self-assessment and evidence")
         self.status = status_label(self, "Provider status")
+        # Evidence file sizes, looked up on the staff worker (None: missing; absent: not yet).
+        self.sizes: dict[str, int | None] = {}
+        self.busy = busy_bar(self, "Looking at the evidence files")
+        self._pending = 0  # file jobs on the worker
+        self._note = ""  # what was just done, said before the files' summary
         layout = QVBoxLayout(self)
         sa = QGroupBox("The provider's self-assessment", self)
         sa_layout = QVBoxLayout(sa)
@@ -76,7 +80,7 @@ class ProviderTab(QWidget):
             [
                 Col("Id", lambda e: e.id),
                 Col("Title", lambda e: e.title, edit=self._edit_title),
-                Col("Size", lambda e: _size(e.path), tip=lambda e: e.path),
+                Col("Size", self._size, tip=lambda e: e.path),
                 Col("File", lambda e: Path(e.path).name, tip=lambda e: e.path),
                 Col("Supports standards", lambda e: ", ".join(e.standards), edit=self._edit_links),
             ],
@@ -103,6 +107,7 @@ class ProviderTab(QWidget):
             button_row(self.add_files_button, self.add_folder_button, self.remove_button)
         )
         layout.addWidget(ev, 1)
+        layout.addWidget(self.busy)
         layout.addWidget(self.status)
 
     def refresh(self) -> None:
@@ -126,17 +131,50 @@ class ProviderTab(QWidget):
             )
         for b in (self.export_button, self.import_button):
             b.setEnabled(self.editor.standards is not None)
-        self.ev_model.set_rows(plan.evidence)
+        self._show_evidence()
+        self._look_at_files()
+
+    def _size(self, item: EvidenceItem) -> str:
+        if item.path not in self.sizes:
+            return "…"
+        size = self.sizes[item.path]
+        return MISSING if size is None else nice_size(size)
+
+    def _show_evidence(self) -> None:
+        self.ev_model.set_rows(self.editor.plan.evidence)
         self.ev_view.resizeColumnsToContents()
         self.ev_view.setColumnWidth(1, min(self.ev_view.columnWidth(1), 320))
         self.ev_view.setColumnWidth(3, min(self.ev_view.columnWidth(3), 260))
-        missing = provider.missing_evidence(plan)
-        total = sum(Path(e.path).stat().st_size for e in plan.evidence if Path(e.path).is_file())
-        self.status.setText(
-            f"{len(plan.evidence)} documents, {nice_size(total)}"
-            + (f"; {len(missing)} files are missing" if missing else "")
-            + "."
-        )
+
+    def _busy(self, more: int) -> None:
+        self._pending += more
+        self.busy.setVisible(self._pending > 0)
+
+    def _look_at_files(self) -> None:
+        """Sizes and missing files from the staff worker; the table shows "…" meanwhile."""
+        paths = [e.path for e in self.editor.plan.evidence]
+        self._busy(1)
+        self.status.setText(f"Looking at {len(paths)} evidence files…")
+
+        def done(sizes: dict[str, int | None]) -> None:
+            self._busy(-1)
+            self.sizes.update(sizes)
+            self._show_evidence()
+            here = [self.sizes.get(e.path) for e in self.editor.plan.evidence]
+            missing = sum(s is None for s in here)
+            total = sum(s or 0 for s in here)
+            note, self._note = self._note, ""
+            self.status.setText(
+                f"{note}{len(here)} documents, {nice_size(total)}"
+                + (f"; {missing} files are missing" if missing else "")
+                + "."
+            )
+
+        def failed(exc: BaseException) -> None:
+            self._busy(-1)
+            self._report(exc, "look at the evidence files")
+
+        when_done(self.editor.ctx.store(provider.file_sizes, paths), self, done, failed)
 
     def _report(self, exc: BaseException, what: str) -> None:
         report_error(self, exc, what)
@@ -205,27 +243,43 @@ class ProviderTab(QWidget):
 
     def add_files(self) -> None:
         files = choose_open_files(self, "Add evidence documents", "All files (*)")
-        if files:
-            added = provider.add_evidence_files(self.editor.plan, files)
-            self._added(len(added))
+        if not files:
+            return
+        self._busy(1)
+
+        def done(resolved: list[Path]) -> None:
+            self._busy(-1)
+            self._added(len(provider.add_resolved_files(self.editor.plan, resolved)))
+
+        def failed(exc: BaseException) -> None:
+            self._busy(-1)
+            self._report(exc, "add the documents")
+
+        when_done(self.editor.ctx.store(provider.resolve_files, files), self, done, failed)
 
     def add_folder(self) -> None:
         folder = choose_folder(self, "Add a folder of evidence")
         if folder is None:
             return
-        when_done(
-            self.editor.ctx.work(provider.evidence_in_folder, folder),
-            self,
-            lambda found: self._added(len(provider.add_found_evidence(self.editor.plan, found))),
-            lambda exc: self._report(exc, f"read the folder {folder.name}"),
-        )
+        self._busy(1)
+        self.status.setText(f"Reading the folder {folder.name}…")
+
+        def done(found: list[tuple[Any, Path]]) -> None:
+            self._busy(-1)
+            self._added(len(provider.add_found_evidence(self.editor.plan, found)))
+
+        def failed(exc: BaseException) -> None:
+            self._busy(-1)
+            self._report(exc, f"read the folder {folder.name}")
+
+        when_done(self.editor.ctx.work(provider.evidence_in_folder, folder), self, done, failed)
 
     def _added(self, count: int) -> None:
+        self._note = (
+            f"Added {count} documents. " if count else "Those documents are already in the plan. "
+        )
         self.editor.changed()
         self.refresh()
-        self.status.setText(
-            f"Added {count} documents." if count else "Those documents are already in the plan."
-        )
 
     def remove(self) -> None:
         row = selected_row(self.ev_view)

@@ -6,11 +6,13 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QLineEdit, QSplitter, QVBoxLayout, QWidget
 
 from ui.staff.common import Col, RecordModel, button, button_row, selected_row, status_label, table
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QTableView
+
     from ui.staff.planner.page import PlanEditor
 
 
@@ -30,9 +32,9 @@ class TeamTab(QWidget):
         self.filter.textChanged.connect(lambda _t: self._show_pool())
         self.pool_model = RecordModel(
             [
-                Col("Name", lambda r: r.name),
-                Col("Role", lambda r: r.role),
-                Col("Organisation", lambda r: r.organisation),
+                Col("Name", lambda r: r.name, tip=lambda r: r.name),
+                Col("Role", lambda r: r.role, tip=lambda r: r.role),
+                Col("Organisation", lambda r: r.organisation, tip=lambda r: r.organisation),
             ],
             self,
         )
@@ -45,15 +47,17 @@ class TeamTab(QWidget):
         self.team_model = RecordModel(
             [
                 Col("Lead", lambda _m: "", check=lambda m: m.lead, tick=self._tick_lead),
-                Col("Name", lambda m: m.name),
-                Col("Role", lambda m: m.role),
-                Col("Organisation", lambda m: m.organisation),
+                Col("Name", lambda m: m.name, tip=lambda m: m.name),
+                Col("Role", lambda m: m.role, tip=lambda m: m.role),
+                Col("Organisation", lambda m: m.organisation, tip=lambda m: m.organisation),
                 Col("Sub-team", lambda m: m.subteam, edit=self._edit_subteam),
-                Col("Member id", lambda m: m.member_id),
+                Col("Member id", lambda m: m.member_id, tip=lambda m: m.member_id),
             ],
             self,
         )
         self.team_view = table(self, self.team_model, "Team")
+        fit_columns(self.team_view, fixed=(0, 1, 4))
+        fit_columns(self.pool_view, fixed=())
         self.team_model.edited.connect(self._after_change)
         self.remove_button = button(self, "&Remove from the team", self.remove)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -80,7 +84,6 @@ class TeamTab(QWidget):
     def refresh(self) -> None:
         self._show_pool()
         self.team_model.set_rows(self.editor.plan.team)
-        self.team_view.resizeColumnsToContents()
         self._summarise()
 
     def _show_pool(self) -> None:
@@ -93,7 +96,6 @@ class TeamTab(QWidget):
             and all(w in f"{r.name} {r.role} {r.organisation}".casefold() for w in words)
         ]
         self.pool_model.set_rows(rows)
-        self.pool_view.resizeColumnToContents(0)
 
     def _summarise(self) -> None:
         team = self.editor.plan.team
@@ -145,3 +147,20 @@ class TeamTab(QWidget):
     def _after_change(self) -> None:
         self.editor.changed()
         self.refresh()
+
+
+def fit_columns(view: QTableView, fixed: tuple[int, ...]) -> None:
+    """No sideways scrolling: the ``fixed`` columns take what their contents need, the others
+    share the rest; long names and roles end in "…" and show in full as a tooltip."""
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setMinimumSectionSize(view.fontMetrics().horizontalAdvance("M") * 4)
+    for col in range(view.model().columnCount()):
+        mode = (
+            QHeaderView.ResizeMode.ResizeToContents
+            if col in fixed
+            else QHeaderView.ResizeMode.Stretch
+        )
+        header.setSectionResizeMode(col, mode)
