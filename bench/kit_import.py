@@ -56,8 +56,14 @@ def floor_trial(kit: Path, work: Path) -> float:
             "INSERT INTO s VALUES (?,?,?,?,?,?,?,?,?)",
             [
                 (
-                    s["ref"], i, s["section"], s["title"], s["requirement"],
-                    json.dumps(s["parts"]), s["evidence_expected"], s["key"],
+                    s["ref"],
+                    i,
+                    s["section"],
+                    s["title"],
+                    s["requirement"],
+                    json.dumps(s["parts"]),
+                    s["evidence_expected"],
+                    s["key"],
                     json.dumps(s["applies_to"]),
                 )
                 for i, s in enumerate(standards)
@@ -120,9 +126,19 @@ def main() -> None:
         t0 = time.perf_counter()
         subprocess.run(
             [
-                sys.executable, "-m", "reviewer_app", "demo", "kit", "-o", str(kit),
-                "--standards", str(args.standards), "--evidence-files", str(args.files),
-                "--evidence-mb", str(args.mb),
+                sys.executable,
+                "-m",
+                "reviewer_app",
+                "demo",
+                "kit",
+                "-o",
+                str(kit),
+                "--standards",
+                str(args.standards),
+                "--evidence-files",
+                str(args.files),
+                "--evidence-mb",
+                str(args.mb),
             ],
             check=True,
             env={**os.environ, "REVIEWER_APP_HOME": str(Path(tmp) / "builder")},

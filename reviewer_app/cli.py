@@ -184,6 +184,7 @@ def _central_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("snapshot_id")
     p.set_defaults(handler="central_retry")
 
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)

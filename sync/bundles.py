@@ -295,7 +295,6 @@ class VerifiedBundle(Staged):
     """Its ``ops.jsonl`` was imported in full before (same hash): ``ops`` is empty, unread."""
 
 
-
 def read_bundle(
     path: Path,
     *,

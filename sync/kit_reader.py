@@ -90,7 +90,6 @@ class VerifiedKit(Staged):
         return self.folder.joinpath(*name.split("/"))
 
 
-
 @dataclass(frozen=True, slots=True)
 class _Contents:
     manifest: KitManifest

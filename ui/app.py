@@ -225,6 +225,7 @@ class AppController(QObject):
         self._close_session()
         self.session = session
         window.close_visit_requested.connect(self.show_start_screen)
+        window.sync.open_kit_requested.connect(self.opener.open_kit)  # a kit the service sent
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         self._next_turn(window, lambda: self._place_window(window, session))
 

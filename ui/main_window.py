@@ -39,8 +39,10 @@ from ui import shortcuts
 from ui.actions import make_action
 from ui.bridge import SessionBridge
 from ui.errors import report_error
+from ui.lead import install as install_lead
 from ui.navigator import NavigatorPanel
 from ui.standard_page import StandardPage
+from ui.sync_centre import install as install_sync
 from ui.team.import_export import install as install_team
 from ui.text_style import heading, muted, tone
 from ui.timetable import TimetablePanel
@@ -92,6 +94,8 @@ class ReviewerWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self.team = install_team(self)  # Team menu, bundle drops, conflicts badge
+        self.sync = install_sync(self)  # Visit > Sync with the central service (issue 6)
+        self.lead = install_lead(self)  # Lead menu (Report for others), overdue risks badge
         self._connect()
         self._fill_observations()
         if restore_position:
@@ -149,9 +153,11 @@ class ReviewerWindow(QMainWindow):
             )
         )
         visit.addSeparator()
-        visit.addAction(make_action(
+        visit.addAction(
+            make_action(
                 self, "&Close visit", self.close_visit_requested.emit, shortcuts.CLOSE_VISIT
-            ))
+            )
+        )
         edit = bar.addMenu("&Edit")
         self.undo_action = make_action(self, "&Undo", self.bridge.undo, shortcuts.UNDO)
         self.redo_action = make_action(self, "&Redo", self.bridge.redo, shortcuts.REDO)

@@ -47,3 +47,21 @@ SHORTCUTS_HELP: Keys = ("F1",)
 EXPORT_BUNDLE: Keys = ("Ctrl+Shift+S",)
 IMPORT_BUNDLES: Keys = ("Ctrl+Shift+I",)
 DISAGREEMENTS: Keys = ("Ctrl+Shift+G",)
+
+# -- the lead (issue 5): findings, immediate risks, reports, finalisation ---------------------
+FINDINGS: Keys = ("Ctrl+Shift+F",)
+IMMEDIATE_RISKS: Keys = ("Ctrl+Shift+R",)
+FEEDBACK_SHEET: Keys = ("Ctrl+Shift+B",)  # "brief the provider": the end-of-visit feedback
+DRAFT_REPORT: Keys = ("Ctrl+Shift+D",)
+REPORT_PREVIEW: Keys = ("Ctrl+Shift+V",)
+# Inside the findings window only (its own window: Alt+Up/Down move between standards in the
+# reviewer's window and move the chosen finding here).
+NEW_FINDING: Keys = ("Ctrl+Shift+N",)
+MOVE_FINDING_UP: Keys = ("Alt+Up",)
+MOVE_FINDING_DOWN: Keys = ("Alt+Down",)
+PROMOTE_OBSERVATION: Keys = ("Ctrl+Shift+M",)
+SAVE_FINDING: Keys = ("Ctrl+Return", "Ctrl+Enter")
+
+# -- the central service (issue 6): the sync centre -------------------------------------------
+SYNC_CENTRE: Keys = ("Ctrl+Shift+Y",)  # from the reviewer window's Visit menu
+SYNC_NOW: Keys = ("F5",)  # inside the sync centre

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from reviewer_app.paths import AppPaths
 from reviewer_app.visits import RecentVisit, recent_visits
+from ui.sync_centre import install_on_start_screen as install_sync
 from ui.tasks import when_done
 from ui.text_style import heading, muted
 from ui.two_line_delegate import TwoLineDelegate
@@ -152,6 +153,7 @@ class StartScreen(QWidget):
         title, tagline = self._build_title()
         recent_label = self._build_recent()
         buttons = self._build_buttons()
+        self.sync = install_sync(self, buttons)  # "Sync…": the central service (issue 6)
         column.addStretch(1)
         column.addWidget(title)
         column.addWidget(tagline)

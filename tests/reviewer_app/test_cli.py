@@ -130,22 +130,30 @@ def test_keys_generate_trust_list_and_build(app_home: Path, tmp_path: Path) -> N
     out = run("keys", "generate", "--out", str(key), home=app_home)
     assert key.is_file() and (tmp_path / "staff.key.pub").is_file()
     kid = out.stdout.strip().split()[-1]
-    assert run("keys", "list", home=app_home).stdout.strip() == "" or kid not in run(
-        "keys", "list", home=app_home
-    ).stdout
+    assert (
+        run("keys", "list", home=app_home).stdout.strip() == ""
+        or kid not in run("keys", "list", home=app_home).stdout
+    )
     run("keys", "trust", str(tmp_path / "staff.key.pub"), home=app_home)
     assert kid in run("keys", "list", home=app_home).stdout
     kit = tmp_path / "visit.rvkit"
     evidence = tmp_path / "evidence"
     shutil.copytree(DEMO_DIR / "evidence", evidence)
     run(
-        "kit", "build",
-        "--standards", str(DEMO_DIR / "standards.csv"),
-        "--visit", str(DEMO_DIR / "visit.json"),
-        "--self-assessment", str(DEMO_DIR / "self_assessment.json"),
-        "--evidence", str(evidence),
-        "--key", str(key),
-        "-o", str(kit),
+        "kit",
+        "build",
+        "--standards",
+        str(DEMO_DIR / "standards.csv"),
+        "--visit",
+        str(DEMO_DIR / "visit.json"),
+        "--self-assessment",
+        str(DEMO_DIR / "self_assessment.json"),
+        "--evidence",
+        str(evidence),
+        "--key",
+        str(key),
+        "-o",
+        str(kit),
         home=app_home,
     )
     verified = run("kit", "verify", str(kit), home=app_home)
@@ -171,8 +179,18 @@ def test_kit_build_reports_a_bad_standards_row(app_home: Path, tmp_path: Path) -
         encoding="utf-8",
     )
     proc = run(
-        "kit", "build", "--standards", str(csv), "--visit", str(DEMO_DIR / "visit.json"),
-        "--key", str(key), "-o", str(tmp_path / "x.rvkit"), home=app_home, check=False,
+        "kit",
+        "build",
+        "--standards",
+        str(csv),
+        "--visit",
+        str(DEMO_DIR / "visit.json"),
+        "--key",
+        str(key),
+        "-o",
+        str(tmp_path / "x.rvkit"),
+        home=app_home,
+        check=False,
     )
     assert proc.returncode == 2
     assert "row 3" in proc.stderr and "HN-101" in proc.stderr

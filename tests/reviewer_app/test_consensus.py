@@ -72,5 +72,3 @@ def test_disagreements_of_a_visit_read_from_its_workspace(
     data = session.worker.submit(read_visit_data).result(timeout=10)
     [d] = disagreements(data)
     assert {x.member_id for x in d.judgements} == {"m-cns", "m-paed"}
-
-

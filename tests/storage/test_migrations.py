@@ -51,9 +51,7 @@ def test_a_version_1_workspace_gains_search_over_lettered_parts(tmp_path: Path) 
 
     conn = sqlite3.connect(tmp_path / "w.sqlite", isolation_level=None)
     conn.executescript(f"BEGIN;{MIGRATIONS[0][1]}\nPRAGMA user_version = 1;COMMIT;")
-    conn.execute(
-        "INSERT INTO kit_sections (position, name) VALUES (0, 'Staffing')"
-    )
+    conn.execute("INSERT INTO kit_sections (position, name) VALUES (0, 'Staffing')")
     conn.execute(
         "INSERT INTO kit_standards (ref, position, section, title, requirement, parts_json, "
         "evidence_expected, key_standard, applies_to_json, notes_json) VALUES "

@@ -1,7 +1,5 @@
 """CentralClient against the real service, through a loopback proxy that misbehaves on cue."""
 
-# ruff: noqa: F811  (pytest fixtures imported from tests/server/central_helpers.py)
-
 from __future__ import annotations
 
 import random
@@ -13,11 +11,9 @@ from email.utils import format_datetime
 import pytest
 
 from sync.client import CentralClient, CentralRefused, CentralUnavailable, parse_retry_after
-from tests.server.central_helpers import (  # noqa: F401 (fixtures)
+from tests.server.central_helpers import (
     DEMO_VISIT_ID,
     Central,
-    central,
-    demo_central,
     make_envelope,
 )
 from tests.server.fault_proxy import FaultProxy

@@ -1,7 +1,5 @@
 """The outbox: durable, idempotent, crash-safe; refusals wait for a person, outages retry."""
 
-# ruff: noqa: F811  (pytest fixtures imported from tests/server/central_helpers.py)
-
 from __future__ import annotations
 
 import hashlib
@@ -11,10 +9,8 @@ from pathlib import Path
 import pytest
 
 from sync.outbox import Outbox, OutboxError
-from tests.server.central_helpers import (  # noqa: F401 (fixtures)
+from tests.server.central_helpers import (
     Central,
-    central,
-    demo_central,
     make_envelope,
 )
 
