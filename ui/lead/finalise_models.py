@@ -12,7 +12,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -20,6 +19,7 @@ from PySide6.QtCore import (
 
 from reviewer_app.finalise import Gap, Snapshot
 from reviewer_app.privacy import PrivacyHit
+from ui.rows_model import RowsModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -115,33 +115,15 @@ class HitsModel(QAbstractListModel):
 SNAPSHOT_COLUMNS = ("Version", "Signed off", "By", "Content SHA-256", "Snapshot id")
 
 
-class SnapshotsModel(QAbstractTableModel):
+class SnapshotsModel(RowsModel):
+    HEADERS = SNAPSHOT_COLUMNS
+
     def __init__(self, names: Callable[[str], str], parent: Any = None) -> None:
         super().__init__(parent)
-        self.rows: list[Snapshot] = []
         self._names = names
 
     def set_rows(self, rows: list[Snapshot]) -> None:
-        self.beginResetModel()
-        self.rows = sorted(rows, key=lambda s: -s.version)  # newest first
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(SNAPSHOT_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(SNAPSHOT_COLUMNS)
-        ):
-            return SNAPSHOT_COLUMNS[section]
-        return None
+        super().set_rows(sorted(rows, key=lambda s: -s.version))  # newest first
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: PLR0911
         if not index.isValid() or not 0 <= index.row() < len(self.rows):

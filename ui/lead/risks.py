@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +33,7 @@ from reviewer_app.visit_model import FINDING
 from ui.bridge import SessionBridge
 from ui.lead.dialogs import ConfirmationDialog, Escalation, EscalationDialog
 from ui.lead.findings_model import first_line
+from ui.rows_model import RowsModel
 from ui.team.team_judgement import is_lead, lead_name
 from ui.text_style import heading, muted, tone
 
@@ -57,32 +58,8 @@ def needs_text(r: RiskState) -> str:
     return "Send the written confirmation"
 
 
-class RisksModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.rows: list[RiskState] = []
-
-    def set_rows(self, rows: list[RiskState]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+class RisksModel(RowsModel):
+    HEADERS = COLUMNS
 
     def text(self, r: RiskState, column: int) -> str:
         f = r.finding

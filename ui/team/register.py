@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -46,6 +45,7 @@ from reviewer_app.visit_model import (
 )
 from ui.bridge import SessionBridge
 from ui.judgement_icons import judgement_icon
+from ui.rows_model import RowsModel
 from ui.team.team_judgement import TeamJudgementLine, is_lead, lead_name
 from ui.text_style import Card, clear_layout, heading, muted
 
@@ -69,7 +69,9 @@ def reviewers_of(d: Disagreement) -> str:
     return " · ".join(f"{JUDGEMENT_LABELS[v]} {n}" for v, n in counts.items())
 
 
-class RegisterModel(QAbstractTableModel):
+class RegisterModel(RowsModel):
+    HEADERS = COLUMNS
+
     """The register's rows; ``only_open`` hides what the lead has already settled."""
 
     def __init__(self, data: VisitData, parent: Any = None) -> None:
@@ -95,23 +97,6 @@ class RegisterModel(QAbstractTableModel):
         return next(
             (i for i, d in enumerate(self.rows) if (d.ref, d.component) == (ref, component)), -1
         )
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
