@@ -10,8 +10,10 @@ folder every service process can reach when the database is PostgreSQL)::
 Resume protocol (documented in docs/architecture.md): ``HEAD /v1/blobs/{sha}`` answers 200 when
 the blob is complete, else 404 with ``Upload-Offset: N`` (bytes already received). ``PUT`` with no
 ``Content-Range`` sends the whole content from byte 0; ``PUT`` with
-``Content-Range: bytes N-M/TOTAL`` appends from ``N``, which must equal the current offset (else
-409 with the right ``Upload-Offset``). Bytes that arrive before a dropped connection are kept.
+``Content-Range: bytes N-M/TOTAL`` writes from ``N``, which must not be past the current offset
+(else 409 with the right ``Upload-Offset``); bytes from ``N`` on are replaced. ``HEAD`` waits for
+an upload of the same blob still under way, so the offset it gives is settled. Bytes that arrive
+before a dropped connection are kept.
 When the partial file reaches its full size it is hashed as a whole; only a match becomes
 visible, with the file fsynced before the ``blobs`` row is committed.
 """
@@ -129,7 +131,7 @@ class BlobFiles:
         if total is not None and total > max_size:
             raise UploadProblem(413, f"A file may be at most {max_size} bytes.")
         current = self.offset(sha)
-        if start not in (current, 0):
+        if start > current:  # from further back is fine: what follows is written again
             raise UploadProblem(
                 409, f"This upload continues from byte {current}, not {start}.", current
             )

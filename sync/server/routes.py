@@ -116,13 +116,18 @@ def visit_submissions(db: Db, visit_id: str, user: Me) -> list[dict[str, Any]]:
 
 
 @router.head("/blobs/{sha256}")
-def head_blob(db: Db, files: Files, sha256: str, _user: Me) -> Response:
+async def head_blob(db: Db, files: Files, sha256: str, _user: Me) -> Response:
     sha = _check_sha(sha256)
-    if files.complete(sha):
-        size = files.path(sha).stat().st_size
-        _ensure_blob_row(db, sha, size, "service")
-        return Response(status_code=200, headers={"Content-Length": str(size)})
-    return Response(status_code=404, headers={"Upload-Offset": str(files.offset(sha))})
+    if not files.complete(sha):
+        # An upload of it may still be writing what arrived before its connection dropped:
+        # wait for it, so that the offset given is where the next PUT can really start.
+        async with files.lock(sha):
+            if not files.complete(sha):
+                offset = files.offset(sha)
+                return Response(status_code=404, headers={"Upload-Offset": str(offset)})
+    size = files.path(sha).stat().st_size
+    await run_in_threadpool(_ensure_blob_row, db, sha, size, "service")
+    return Response(status_code=200, headers={"Content-Length": str(size)})
 
 
 @router.put("/blobs/{sha256}", status_code=201, openapi_extra=_BINARY_BODY)

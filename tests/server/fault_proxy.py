@@ -7,7 +7,9 @@ For each request ``choose(method, path)`` names what happens:
 - ``drop_before``: the connection is closed before the service sees the request;
 - ``drop_after``: the service handles (and commits) it, then the answer is thrown away;
 - ``500`` / ``503``: answered by the proxy (503 with ``Retry-After: 0``);
-- ``cut``: half the body is forwarded, then both connections close (a dropped upload).
+- ``cut``: half the body is forwarded, then both connections close (a dropped upload). The
+  service drops body bytes it has not read yet when it sees the close, so ``arrived`` (when
+  given) is waited for first: a dropped upload whose first half did arrive.
 """
 
 from __future__ import annotations
@@ -22,9 +24,15 @@ FAULTS = ("delay", "drop_before", "drop_after", "500", "503")
 
 
 class FaultProxy:
-    def __init__(self, upstream_port: int, choose: Callable[[str, str], str]) -> None:
+    def __init__(
+        self,
+        upstream_port: int,
+        choose: Callable[[str, str], str],
+        arrived: Callable[[int], bool] | None = None,
+    ) -> None:
         self.upstream_port = upstream_port
         self.choose = choose
+        self.arrived = arrived
         self.counts: Counter[str] = Counter()
         self.retry_after = "0"  # what a 503 asks for
         self._lock = threading.Lock()
@@ -91,6 +99,11 @@ class FaultProxy:
                 sent = rest[:half]
                 up.sendall(sent)
                 _pump(conn, up, half - len(sent))
+                deadline = time.monotonic() + 10
+                while self.arrived is not None and not self.arrived(half):
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.005)
             return
         body = rest + _read_exactly(conn, length - len(rest))
         if what == "drop_before":

@@ -86,7 +86,12 @@ def test_a_large_upload_resumes_after_a_dropped_connection(demo_central: Central
     def choose(method: str, _path: str) -> str:
         return next(cuts, "pass") if method == "PUT" else "pass"
 
-    with FaultProxy(port, choose) as proxy:
+    partial = demo_central.folder / "central-blobs" / "partial" / sha
+
+    def arrived(size: int) -> bool:
+        return partial.exists() and partial.stat().st_size >= size
+
+    with FaultProxy(port, choose, arrived) as proxy:
         client = demo_central.client("lead", url=proxy.url, transport=Counting())
         assert client.push_blob(data, sha) is True
     assert sent[0] == len(data)
