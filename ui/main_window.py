@@ -46,6 +46,7 @@ from ui.sync_centre import install as install_sync
 from ui.team.import_export import install as install_team
 from ui.text_style import heading, muted, tone
 from ui.timetable import TimetablePanel
+from ui.windows import bring_forward
 
 APP = "Reviewer App"
 
@@ -255,6 +256,12 @@ class ReviewerWindow(QMainWindow):
         if self.navigator.select(ref):
             self.page.show_standard(ref, self.navigator.component)
 
+    def show_standard(self, ref: str, component: str) -> None:
+        """A standard for a component, from another window (the register, finalisation...)."""
+        self.navigator.set_component(component)
+        self.go_to(ref)
+        bring_forward(self)
+
     def _standard_selected(self, ref: str) -> None:
         component = self.navigator.component
         self.page.show_standard(ref, component)
@@ -300,9 +307,7 @@ class ReviewerWindow(QMainWindow):
                 self.viewer = EvidenceViewer(self.session, self)
             if doc_id:
                 self.viewer.show_document(doc_id, search)
-            self.viewer.show()
-            self.viewer.raise_()
-            self.viewer.activateWindow()
+            bring_forward(self.viewer)
         except Exception as exc:  # noqa: BLE001 - reported to the user once, politely
             report_error(self, exc, "open the evidence viewer")
 

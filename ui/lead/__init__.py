@@ -31,6 +31,7 @@ from ui.lead.reports import ReportPrinter
 from ui.tasks import when_done
 from ui.team import reporter
 from ui.team.team_judgement import is_lead
+from ui.windows import show_once
 
 log = logging.getLogger(__name__)
 
@@ -144,14 +145,7 @@ class LeadActions(QObject):
     # -- windows ---------------------------------------------------------------------------------
 
     def _view(self, name: str, make: Any) -> Any:
-        view = self.views.get(name)
-        if view is None:
-            view = make()
-            self.views[name] = view
-        view.show()
-        view.raise_()
-        view.activateWindow()
-        return view
+        return show_once(self.views, name, make)
 
     def show_findings(self) -> Any:
         from ui.lead.findings import FindingsWindow  # noqa: PLC0415 - made on first use
@@ -184,11 +178,7 @@ class LeadActions(QObject):
         self.show_findings().show_finding(finding_id)
 
     def go_to_standard(self, ref: str, component: str) -> None:
-        w = self.window
-        w.navigator.set_component(component)
-        w.go_to(ref)
-        w.raise_()
-        w.activateWindow()
+        self.window.show_standard(ref, component)
 
     def open_text(self, entity: str, entity_id: str, _field: str) -> None:
         """Where to edit a text the privacy check flagged."""

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QBoxLayout, QMenu, QMessageBox, QPushButton, QWidg
 
 from ui import shortcuts
 from ui.actions import make_action
+from ui.windows import bring_forward
 
 
 class SyncCentre(QObject):
@@ -42,9 +43,7 @@ class SyncCentre(QObject):
 
             self.window = SyncCentreWindow(self.host.paths, self.host)  # type: ignore[attr-defined]
             self.window.open_kit_requested.connect(self._open_kit)
-        self.window.show()
-        self.window.raise_()
-        self.window.activateWindow()
+        bring_forward(self.window)
         return self.window
 
     def _open_kit(self, path: Path) -> None:

@@ -34,6 +34,7 @@ from ui.errors import report_error
 from ui.tasks import when_done
 from ui.team import reporter
 from ui.team.receipts import ReceiptsView, show_history, show_receipts
+from ui.windows import show_once
 
 if TYPE_CHECKING:
     from reviewer_app.team import TeamImport
@@ -246,14 +247,7 @@ class TeamActions(QObject):
     # -- the team's views ------------------------------------------------------------------------
 
     def _view(self, name: str, make: Any) -> Any:
-        view = self.views.get(name)
-        if view is None:
-            view = make()
-            self.views[name] = view
-        view.show()
-        view.raise_()
-        view.activateWindow()
-        return view
+        return show_once(self.views, name, make)
 
     def show_register(self) -> Any:
         from ui.team.register import RegisterWindow  # noqa: PLC0415 - made on first use
@@ -299,10 +293,7 @@ class TeamActions(QObject):
 
     def _go_to(self, ref: str, component: str) -> None:
         window: Any = self.window
-        window.navigator.set_component(component)
-        window.go_to(ref)
-        window.raise_()
-        window.activateWindow()
+        window.show_standard(ref, component)
 
     # -- the badge -------------------------------------------------------------------------------
 
