@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import keyring
 
 from reviewer_app.errors import UserError
@@ -157,30 +158,46 @@ def sign_in(
     token = token.strip()
     if not token:
         raise UserError("No token given; paste the token programme staff issued to you.")
-    with client_factory(url, token, max_attempts=2) as client:
-        try:
+    try:
+        with client_factory(url, token, max_attempts=2) as client:
             me = client.me()
-        except CentralUnavailable as exc:
+            name, role = str(me["name"]), str(me["role"])
+    except httpx.InvalidURL as exc:
+        raise UserError(
+            f"{url!r} is not a usable web address; check it and sign in again."
+        ) from exc
+    except CentralUnavailable as exc:
+        raise UserError(
+            f"Cannot reach {url}; check the address and the network, then sign in again."
+        ) from exc
+    except CentralRefused as exc:
+        if exc.status == 401:
             raise UserError(
-                f"Cannot reach {url}; check the address and the network, then sign in again."
+                "The service did not accept that token; ask programme staff for a new one."
             ) from exc
-        except CentralRefused as exc:
-            if exc.status == 401:
-                raise UserError(
-                    "The service did not accept that token; ask programme staff for a new one."
-                ) from exc
-            raise UserError(f"The service refused to sign you in: {exc.message}") from exc
+        if exc.status == 404:
+            raise not_a_service(url) from exc
+        raise UserError(f"The service refused to sign you in: {exc.message}") from exc
+    except (ValueError, KeyError, TypeError) as exc:  # it answered, but not as the service does
+        raise not_a_service(url) from exc
     in_keyring = store_token(url, token)
     settings = Settings.load(paths)
     settings.set("central_url", url)
     settings.save()
-    message = f"Signed in to {url} as {me['name']}."
+    message = f"Signed in to {url} as {name}."
     if not in_keyring:
         message += (
             " This computer has no password store (keyring), so the token is kept only while"
             " the app runs: you will need to sign in again next time."
         )
-    return SignIn(url, str(me["name"]), str(me["role"]), in_keyring, message)
+    return SignIn(url, name, role, in_keyring, message)
+
+
+def not_a_service(url: str) -> UserError:
+    return UserError(
+        f"{url} answered, but it is not a Reviewer App central service; "
+        "check the address programme staff gave you."
+    )
 
 
 def sign_out(paths: AppPaths) -> None:

@@ -26,10 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from reviewer_app import central
-from reviewer_app.central import NotSignedIn, Progress, SignIn, SyncReport
+from reviewer_app.central import NotSignedIn, Progress, SignIn, SyncReport, not_a_service
 from reviewer_app.errors import UserError
 from reviewer_app.paths import AppPaths
 from reviewer_app.visits import workspace_exists
@@ -193,19 +191,7 @@ def sign_in(
     paths: AppPaths, url: str, token: str, *, client_factory: ClientFactory = quick_client
 ) -> SignIn:
     """:func:`reviewer_app.central.sign_in` with a quick client, remembering who I am."""
-    try:
-        result = central.sign_in(paths, url, token, client_factory=client_factory)
-    except httpx.InvalidURL as exc:
-        raise UserError(
-            f"{url.strip()!r} is not a usable web address; check it and sign in again."
-        ) from exc
-    except (ValueError, KeyError) as exc:  # it answered, but not as the central service does
-        raise _not_a_service(url) from exc
-    except UserError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, CentralRefused) and cause.status == 404:
-            raise _not_a_service(url) from exc
-        raise
+    result = central.sign_in(paths, url, token, client_factory=client_factory)
     _remember(
         paths,
         result.url,
@@ -217,13 +203,6 @@ def sign_in(
         message="",
     )
     return result
-
-
-def _not_a_service(url: str) -> UserError:
-    return UserError(
-        f"{url.strip()} answered, but it is not a Reviewer App central service; "
-        "check the address programme staff gave you."
-    )
 
 
 def sign_out(paths: AppPaths) -> None:
@@ -245,7 +224,7 @@ def _refused(paths: AppPaths, url: str, exc: CentralRefused, *, me: bool = False
         _remember(paths, url, online=True, last_contact_at=now_iso(), message=message)
         return NotSignedIn(message)
     if exc.status == 404 and me:
-        return _not_a_service(url)  # the service always knows /v1/me: this is not it
+        return not_a_service(url)  # the service always knows /v1/me: this is not it
     return UserError(f"The central service refused: {exc.message}")
 
 

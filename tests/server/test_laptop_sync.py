@@ -59,6 +59,9 @@ def test_a_wrong_token_or_address_is_one_sentence(demo_central: Central) -> None
         central.sign_in(paths, demo_central.url, "wrong")
     with pytest.raises(UserError, match="not a web address"):
         central.sign_in(paths, "central.example", "x")
+    # The command line gets the same sentences as the window (no "something went wrong").
+    with pytest.raises(UserError, match="not a Reviewer App central service"):
+        central.sign_in(paths, demo_central.url + "/nothing-here", "x")
 
 
 def test_sync_now_downloads_kits_sends_the_outbox_and_reads_comments(
