@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from reviewer_app.staff.library import compare_sets
 from storage import Workspace
 from sync.kit_model import Session, Standard, StandardsSet, StandardsSetInfo, VisitDetails
 
@@ -81,6 +80,10 @@ def before(ws: Workspace) -> Before | None:
 def compare(
     old: Before, standards: tuple[Standard, ...], visit: VisitDetails, kit_id: str
 ) -> KitChanges:
+    # The staff library is imported only when a kit is re-issued: the window's start-up asks
+    # ``take_pending`` for what was recorded, which needs none of it.
+    from reviewer_app.staff.library import compare_sets  # noqa: PLC0415
+
     info = StandardsSetInfo("kit", "kit", "1")
     diff = compare_sets(StandardsSet(info, (), old.standards), StandardsSet(info, (), standards))
     old_sessions = {s.id: s for s in old.visit.timetable}

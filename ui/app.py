@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 APP_ICON = RESOURCES / "icons" / "reviewer-app.svg"
 # Going straight into a visit, the start screen shows only if opening takes longer than this.
 START_SCREEN_AFTER_MS = 400
+# Once the window has painted: what can wait that long (a dialog of a re-issued kit's changes).
+AFTER_FIRST_PAINT_MS = 150
 NEXT_TURN_MS = 1  # the visit's window is built, placed and shown at three turns of the loop
 
 
@@ -256,9 +258,15 @@ class AppController(QObject):
         _started()
         self._save_setting("last_visit_id", session.data.visit.visit_id)
         self.window_shown.emit(window)
-        from ui.kit_changes import show_kit_changes_once  # noqa: PLC0415 (after the first paint)
+        QTimer.singleShot(AFTER_FIRST_PAINT_MS, window, lambda: self._after_first_paint(window))
 
-        show_kit_changes_once(window, session)
+    def _after_first_paint(self, window: ReviewerWindow) -> None:
+        """What the reviewer need not wait for: what a re-issued kit changed (shown once)."""
+        if window is not self.window or self.session is None:
+            return  # closed or replaced meanwhile
+        from ui.kit_changes import show_kit_changes_once  # noqa: PLC0415 (not needed before)
+
+        show_kit_changes_once(window, self.session)
 
     def _window_failed(self, session: VisitSession, exc: Exception) -> None:
         session.close()

@@ -122,10 +122,20 @@ class VisitOpener(QObject):
         """Prepare the demo visit (first time: build and open its kit) and open it as the lead."""
         if not self._start("Preparing the demo visit…"):
             return False
+        prepared: list[str] = []
+
+        def prepare_and_load() -> VisitSession:
+            # One trip off the UI thread, not two: the session is read as soon as the demo's
+            # workspace is there, while the UI thread goes on with its own start-up.
+            prepared.append(prepare_demo(self.paths))
+            return open_session(self.paths, prepared[0]).result()
+
         self._run(
-            self._pool.submit(prepare_demo, self.paths),
-            lambda visit_id: self._load(visit_id, "the demo visit"),
+            self._pool.submit(prepare_and_load),
+            self._loaded,
             "open the demo visit",
+            visit_id=lambda: prepared[0] if prepared else "",
+            title="the demo visit",
         )
         return True
 
@@ -244,13 +254,14 @@ class VisitOpener(QObject):
         on_result: Callable[[Any], None],
         what: str,
         *,
-        visit_id: str = "",
+        visit_id: str | Callable[[], str] = "",
         title: str = "",
     ) -> None:
         def failed(exc: BaseException) -> None:
             self._close_progress()
-            if isinstance(exc, WorkspaceDamaged) and visit_id:
-                self._restore(visit_id, title, exc)
+            damaged = visit_id() if callable(visit_id) else visit_id  # (known once prepared)
+            if isinstance(exc, WorkspaceDamaged) and damaged:
+                self._restore(damaged, title, exc)
                 return
             self._finish()
             report_error(self.window, exc, what)
