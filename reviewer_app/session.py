@@ -132,6 +132,10 @@ class VisitSession:
     def member_id(self) -> str:
         return self.data.member_id
 
+    @property
+    def closed(self) -> bool:
+        return self.worker.closed
+
     def close(self) -> None:
         self.worker.close()
 

@@ -62,6 +62,11 @@ class OwnerThread(Generic[R]):
             self._queue.put((future, fn, args))
         return future
 
+    @property
+    def closed(self) -> bool:
+        """True once ``close`` was called: nothing more can be submitted."""
+        return self._closed
+
     def close(self, timeout: float | None = None) -> None:
         """Run every job already submitted, then close the resource and stop the thread."""
         with self._lock:

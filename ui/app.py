@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -27,6 +28,7 @@ from reviewer_app.settings import Settings
 from reviewer_app.visits import forget_staging, workspace_exists
 from ui.errors import report_error
 from ui.visit_opener import VisitOpener
+from ui.windows import AFTER_FIRST_PAINT_MS
 
 __all__ = ["AppController", "Start", "application", "choose_start", "prepare_demo", "run_app"]
 
@@ -39,8 +41,6 @@ log = logging.getLogger(__name__)
 APP_ICON = RESOURCES / "icons" / "reviewer-app.svg"
 # Going straight into a visit, the start screen shows only if opening takes longer than this.
 START_SCREEN_AFTER_MS = 400
-# Once the window has painted: what can wait that long (a dialog of a re-issued kit's changes).
-AFTER_FIRST_PAINT_MS = 150
 NEXT_TURN_MS = 1  # the visit's window is built, placed and shown at three turns of the loop
 
 
@@ -49,6 +49,11 @@ def application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if isinstance(app, QApplication):
         return app
+    # Qt's raster engine hands each large fill to a thread pool and waits for it. For a
+    # window's worth of widgets the hand-off costs more than the fill: on a 2-core laptop a
+    # repaint of the reviewer's window took 7-8 ms with the pool and 1.6 ms without
+    # (bench/startup.py). Qt's own switch turns the pool off; a value already set is kept.
+    os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
     )
@@ -103,6 +108,19 @@ def _main_window(session: VisitSession, paths: AppPaths) -> ReviewerWindow:
     from ui.main_window import ReviewerWindow  # noqa: PLC0415
 
     return ReviewerWindow(session, paths, restore_position=False)
+
+
+def settle_layout() -> None:
+    """Lay out a window just shown before it first paints, not after.
+
+    Showing a window posts layout requests (word-wrapped labels need a second pass once their
+    widths are known); left to the event loop they run after the first paint, which then has
+    to be done again for the whole window: twice the drawing (some 17 ms here) before the
+    reviewer can work. Sending them now, a pass or two until nothing moves, makes the first
+    paint the only one.
+    """
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def _preload_main_window() -> None:
@@ -177,6 +195,7 @@ class AppController(QObject):
             old.close()
         self._close_session()
         window.show()
+        settle_layout()
         if self._start_screen is not None:
             self._start_screen.hide()
         _started()
@@ -253,6 +272,7 @@ class AppController(QObject):
         if window is not self.window:
             return
         window.show()
+        settle_layout()
         if self._start_screen is not None:
             self._start_screen.hide()
         _started()

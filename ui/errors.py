@@ -9,11 +9,15 @@ one polite sentence that says where the details are. Never a traceback on screen
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from reviewer_app.errors import is_user_error
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,10 @@ def error_message(exc: BaseException, what: str = "") -> str:
 
 def report_error(parent: QWidget | None, exc: BaseException, what: str = "") -> QMessageBox:
     """Show ``exc`` to the user once, in a window-modal message that does not block the caller."""
+    # PySide builds a Qt class's Python type when it is first named: QMessageBox's is left
+    # until there is a message, so the window's start-up does not pay for it.
+    from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
+
     user_error = is_user_error(exc)
     box = QMessageBox(parent)
     box.setWindowTitle(TITLE)

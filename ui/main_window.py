@@ -7,17 +7,16 @@ the reviewer was (``session.data.position``), and remembers each move.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -47,6 +46,9 @@ from ui.team.import_export import install as install_team
 from ui.text_style import heading, muted, tone
 from ui.timetable import TimetablePanel
 from ui.windows import bring_forward
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 
 APP = "Reviewer App"
 
@@ -381,12 +383,22 @@ class ReviewerWindow(QMainWindow):
                     k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()
                 )
                 lines.append(f"{action.text().replace('&', '')}: {keys}")
+        from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415 (a Qt type is built when first named)
+
         box = QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
         box.setText("\n".join(dict.fromkeys(lines)))
         box.setAccessibleName("Keyboard shortcuts")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
+        if not self.team.dragged(event, drop=False):
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt's name)
+        if not self.team.dragged(event, drop=True):
+            super().dropEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save the reason being typed, then let the worker finish everything and close."""

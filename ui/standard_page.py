@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +32,7 @@ from reviewer_app.visit_model import (
 )
 from ui.bridge import SessionBridge
 from ui.judgement_card import JudgementCard
+from ui.judgement_icons import document_icon
 from ui.standard_lists import RecordLists
 from ui.team.team_judgement import TeamJudgementLine
 from ui.text_style import Card, clear_layout, heading, muted
@@ -69,7 +69,7 @@ class StandardPage(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._doc_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+        self._doc_icon = document_icon()
         outer = QWidget()
         outer.setAccessibleName("Standard page")
         row = QHBoxLayout(outer)
@@ -79,6 +79,9 @@ class StandardPage(QScrollArea):
         row.addStretch(0)
         self.body = QVBoxLayout(body)
         self.body.setSpacing(10)
+        # Set while still empty: given a full page, the scroll area would size it to its hint
+        # there and then (4 ms), only for the first show to lay it out again.
+        self.setWidget(outer)
         self._build_header(body)
         self._build_requirement(body)
         self._build_claim(body)
@@ -87,7 +90,6 @@ class StandardPage(QScrollArea):
         self.lists.open_document.connect(self.open_document)
         self.body.addWidget(self.lists)
         self.body.addStretch(1)
-        self.setWidget(outer)
         bridge.changed.connect(self._on_changed)
         bridge.reloaded.connect(self._reloaded)
         self._show_nothing()

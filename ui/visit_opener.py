@@ -17,10 +17,10 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from reviewer_app.demo import prepare_demo
 from reviewer_app.paths import AppPaths
@@ -36,6 +36,9 @@ from reviewer_app.visits import (
 )
 from ui.errors import report_error
 from ui.tasks import when_done
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QProgressDialog
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +155,8 @@ class VisitOpener(QObject):
                 self._finish()
                 return
         self.busy.emit(f"Opening {visit.title}…")
+        from PySide6.QtWidgets import QProgressDialog  # noqa: PLC0415 (a Qt type is built when first named)
+
         dialog = QProgressDialog(f"Opening {visit.title}…", "", 0, 0, self.window)
         dialog.setWindowTitle("Opening the visit kit")
         dialog.setAccessibleName("Opening the visit kit")

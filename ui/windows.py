@@ -9,6 +9,10 @@ from PySide6.QtWidgets import QWidget
 
 W = TypeVar("W", bound=QWidget)
 
+# What a window need not have before its first paint (status-bar badges, a re-issued kit's
+# changes) is started this long after it is built: the reviewer sees the page first.
+AFTER_FIRST_PAINT_MS = 150
+
 
 def bring_forward(window: QWidget) -> None:
     """Show it, above the others, with the keyboard focus."""

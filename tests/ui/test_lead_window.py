@@ -38,7 +38,7 @@ from ui.lead.finalise import FinaliseDialog
 from ui.lead.findings import FindingsWindow
 from ui.lead.risks import OVERDUE, RisksWindow
 from ui.main_window import ReviewerWindow
-from ui.team.team_judgement import TeamJudgementDialog
+from ui.team.team_judgement_dialog import TeamJudgementDialog
 
 NHS_TEXT = "The patient (NHS 943 476 5919) waited eleven hours for a specialist review."
 FIXED_TEXT = "One patient waited eleven hours for a specialist review."

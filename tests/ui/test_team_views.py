@@ -23,7 +23,7 @@ from reviewer_app.bundles import Receipt
 from reviewer_app.visit_model import MET, NOT_APPLICABLE, NOT_MET, NOTE, TeamJudgement
 from ui.team.overview import OverviewModel
 from ui.team.receipts import ReceiptsView, show_history
-from ui.team.team_judgement import TeamJudgementDialog
+from ui.team.team_judgement_dialog import TeamJudgementDialog
 
 
 def test_a_receipt_lists_each_file_with_its_figures_and_refusals(qtbot: QtBot, laptops) -> None:

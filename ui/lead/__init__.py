@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMenu, QPushButton
 
 from reviewer_app import lead_view
@@ -31,7 +31,7 @@ from ui.lead.reports import ReportPrinter
 from ui.tasks import when_done
 from ui.team import reporter
 from ui.team.team_judgement import is_lead
-from ui.windows import show_once
+from ui.windows import AFTER_FIRST_PAINT_MS, show_once
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,10 @@ class LeadActions(QObject):
         window.statusBar().addPermanentWidget(self.badge)
         self.bridge.changed.connect(self._on_changed)
         self.bridge.reloaded.connect(self.refresh_badge)
+        # The bank holidays are read, and the badge worked out, once the window has painted.
+        QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, self._load_calendar)
+
+    def _load_calendar(self) -> None:
         when_done(
             lead_view.risk_calendar(self.paths),
             self,

@@ -13,9 +13,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QWidget
 
 from reviewer_app import lead_view
 from reviewer_app.paths import AppPaths
@@ -23,9 +22,12 @@ from ui.errors import report_error
 from ui.tasks import when_done
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox, QProgressDialog
+
     from ui.lead.preview import ReportPreview
 
-# The dialogs and Qt PDF are imported when first used: the window's start-up stays as it was.
+# The dialogs, Qt PDF and Qt's message and progress boxes (PySide builds a Qt class's type
+# when it is first named) are imported when first used: the window's start-up stays as it was.
 
 PDF_FILTER = "PDF (*.pdf)"
 REPORT_FILTERS = "PDF (*.pdf);;Word document (*.docx)"
@@ -123,6 +125,8 @@ class ReportPrinter(QObject):
         except Exception as exc:  # noqa: BLE001 - a bad file name: told once, politely
             report_error(self.window, exc, what)
             return
+        from PySide6.QtWidgets import QProgressDialog  # noqa: PLC0415 (a Qt type is built when first named)
+
         self.running = True
         self.busy = busy = QProgressDialog(label, "", 0, 0 if not determinate else 1, self.window)
         busy.setWindowTitle("Please wait")
@@ -159,6 +163,10 @@ class ReportPrinter(QObject):
     def _saved(self, path: Path, what: str) -> None:
         self.last_saved = path
         self.window.statusBar().showMessage(f"Saved to {path}", 20_000)  # type: ignore[attr-defined]
+        from PySide6.QtCore import QUrl  # noqa: PLC0415 (see the top)
+        from PySide6.QtGui import QDesktopServices  # noqa: PLC0415
+        from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
+
         box = QMessageBox(self.window)
         box.setWindowTitle("Saved")
         box.setAccessibleName("Saved")

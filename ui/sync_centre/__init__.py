@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import SIGNAL, QObject, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QBoxLayout, QMenu, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QBoxLayout, QMenu, QPushButton, QWidget
 
 from ui import shortcuts
 from ui.actions import make_action
@@ -48,6 +48,8 @@ class SyncCentre(QObject):
 
     def _open_kit(self, path: Path) -> None:
         if self.receivers(SIGNAL("open_kit_requested(PyObject)")) == 0:
+            from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415 (a Qt type is built when first named)
+
             box = QMessageBox(QMessageBox.Icon.Information, "Open the kit", "", parent=self.window)
             box.setText(
                 f"The kit is saved as\n{path}\n\nTo work on it, close this visit "

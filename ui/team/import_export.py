@@ -15,17 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QProgressDialog,
-    QPushButton,
-    QWidget,
-)
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QMainWindow, QMenu, QPushButton, QWidget
 
 from reviewer_app.conflicts import conflict_count
 from ui import shortcuts
@@ -33,14 +24,18 @@ from ui.actions import make_action
 from ui.errors import report_error
 from ui.tasks import when_done
 from ui.team import reporter
-from ui.team.receipts import ReceiptsView, show_history, show_receipts
-from ui.windows import show_once
+from ui.windows import AFTER_FIRST_PAINT_MS, show_once
 
 if TYPE_CHECKING:
-    from reviewer_app.team import TeamImport
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QProgressDialog
 
-# reviewer_app.team (bundles: zip and HMAC checks) is imported on first use, not when the window
-# is built: start-up loads only what reopening a visit needs (docs/architecture.md).
+    from reviewer_app.team import TeamImport
+    from ui.team.receipts import ReceiptsView
+
+# reviewer_app.team (bundles: zip and HMAC checks), the receipts' windows and Qt's dialogs
+# (PySide builds a Qt class's type when it is first named) are imported on first use, not when
+# the window is built: start-up loads only what reopening a visit needs (docs/architecture.md).
 
 BUNDLE_SUFFIX = ".rvbundle"
 BUNDLE_FILTER = "Team bundles (*.rvbundle)"
@@ -53,6 +48,8 @@ class BundleFiles:
 
     @classmethod
     def ask_save(cls, parent: QWidget | None, suggested: Path) -> Path | None:
+        from PySide6.QtWidgets import QFileDialog  # noqa: PLC0415 (a Qt type is built when first named)
+
         name, _filter = QFileDialog.getSaveFileName(
             parent, "Export my work as a bundle", str(suggested), BUNDLE_FILTER
         )
@@ -67,6 +64,8 @@ class BundleFiles:
 
     @classmethod
     def ask_open(cls, parent: QWidget | None, folder: Path) -> list[Path]:
+        from PySide6.QtWidgets import QFileDialog  # noqa: PLC0415 (a Qt type is built when first named)
+
         names, _filter = QFileDialog.getOpenFileNames(
             parent, "Import team bundles", str(folder), f"{BUNDLE_FILTER};;All files (*)"
         )
@@ -101,9 +100,8 @@ class TeamActions(QObject):
         self.badge.clicked.connect(self.show_conflicts)
         self.badge.setVisible(False)
         window.statusBar().addPermanentWidget(self.badge)
-        window.setAcceptDrops(True)
-        window.installEventFilter(self)
-        self.refresh_badge()
+        window.setAcceptDrops(True)  # the window passes drags and drops on (``dragged``)
+        QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, self._first_badge)
 
     # -- the menu --------------------------------------------------------------------------------
 
@@ -160,6 +158,8 @@ class TeamActions(QObject):
     def _exported(self, path: Path) -> None:
         self.last_export = path
         self.window.statusBar().showMessage(f"Bundle saved: {path}", 20_000)
+        from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415 (a Qt type is built when first named)
+
         box = QMessageBox(self.window)
         box.setWindowTitle("Bundle saved")
         box.setAccessibleName("Bundle saved")
@@ -184,6 +184,8 @@ class TeamActions(QObject):
                 "An import is already running; drop the files again when it is done.", 10_000
             )
             return False
+        from PySide6.QtWidgets import QProgressDialog  # noqa: PLC0415 - see the top
+
         from reviewer_app.team import import_into_session  # noqa: PLC0415 - see the top
 
         self.importing = True
@@ -219,6 +221,8 @@ class TeamActions(QObject):
         self._finish_progress()
         self.bridge.reload(result.data)
         self._show_badge(result.conflicts)
+        from ui.team.receipts import show_receipts  # noqa: PLC0415 - see the top
+
         receipts = [r.to_dict() for r in result.receipts]
         self.last_receipts = show_receipts(self.window, receipts, self.session.data)
         new = sum(r.new for r in result.receipts)
@@ -230,19 +234,19 @@ class TeamActions(QObject):
 
     # -- drag and drop ---------------------------------------------------------------------------
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and event.type() in (QEvent.Type.DragEnter, QEvent.Type.Drop):
-            assert isinstance(event, QDragEnterEvent | QDropEvent)
-            files = bundle_files(
-                [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
-            )
-            if not files:
-                return False
-            event.acceptProposedAction()
-            if event.type() == QEvent.Type.Drop:
-                self.import_files(files)
-            return True
-        return False
+    def dragged(self, event: QDragEnterEvent | QDropEvent, *, drop: bool) -> bool:
+        """A drag entering the window (or a drop on it): True when it carries bundles, which a
+        drop then imports. The window calls this from its own drag and drop handlers: an event
+        filter would bring every event of the window through Python."""
+        files = bundle_files(
+            [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        )
+        if not files:
+            return False
+        event.acceptProposedAction()
+        if drop:
+            self.import_files(files)
+        return True
 
     # -- the team's views ------------------------------------------------------------------------
 
@@ -289,6 +293,8 @@ class TeamActions(QObject):
         )
 
     def _history(self, history: list[dict[str, Any]]) -> None:
+        from ui.team.receipts import show_history  # noqa: PLC0415 - see the top
+
         self.views["history"] = show_history(self.window, history, self.session.data)
 
     def _go_to(self, ref: str, component: str) -> None:
@@ -296,6 +302,10 @@ class TeamActions(QObject):
         window.show_standard(ref, component)
 
     # -- the badge -------------------------------------------------------------------------------
+
+    def _first_badge(self) -> None:
+        if not self.session.closed:  # (a window closed at once has nothing to count)
+            self.refresh_badge()
 
     def refresh_badge(self) -> None:
         future = self.session.worker.submit(conflict_count)

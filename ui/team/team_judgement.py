@@ -1,7 +1,8 @@
 """The team's judgement of one standard for one component: the lead records it, others read it.
 
-``TeamJudgementDialog`` asks the lead for the judgement and its rationale (needed for Not met
-and N/A, like a reviewer's reason). ``TeamJudgementLine`` is the compact line on the standard's
+``ui.team.team_judgement_dialog.TeamJudgementDialog`` asks the lead for the judgement and its
+rationale (needed for Not met and N/A, like a reviewer's reason); it is imported when first
+asked for, not with the standard's page. ``TeamJudgementLine`` is the compact line on the standard's
 page: for the lead a button to record or change it; for everyone else read-only words saying
 who set it, so nobody mistakes it for something they can edit.
 """
@@ -10,12 +11,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
@@ -24,15 +22,11 @@ from reviewer_app.session import Change
 from reviewer_app.visit_data import VisitData
 from reviewer_app.visit_model import (
     JUDGEMENT_LABELS,
-    JUDGEMENTS,
-    NEEDS_REASON,
-    NOT_ASSESSED,
     TEAM_JUDGEMENT,
     TeamJudgement,
     team_judgement_id,
 )
 from ui.bridge import SessionBridge
-from ui.dialogs.base import FormDialog, text_box
 from ui.errors import report_error
 from ui.judgement_icons import judgement_icon
 from ui.text_style import muted
@@ -55,60 +49,12 @@ def team_words(data: VisitData, team: TeamJudgement) -> str:
     return f"Team judgement: {JUDGEMENT_LABELS[team.value]} — set by {lead_name(data)}"
 
 
-class TeamJudgementDialog(FormDialog):
-    """The lead's team judgement: four choices and a rationale."""
-
-    def __init__(self, parent: QWidget | None, title: str, current: TeamJudgement) -> None:
-        super().__init__(parent, title)
-        self.choice = QButtonGroup(self)
-        row = QHBoxLayout()
-        self.radios: dict[str, QRadioButton] = {}
-        for value in JUDGEMENTS:
-            radio = QRadioButton(JUDGEMENT_LABELS[value], self)
-            radio.setIcon(judgement_icon(value))
-            radio.setAccessibleName(JUDGEMENT_LABELS[value])
-            radio.toggled.connect(self.validate)
-            self.choice.addButton(radio)
-            self.radios[value] = radio
-            row.addWidget(radio)
-        row.addStretch(1)
-        self.radios[current.value].setChecked(True)
-        self.rationale = text_box(
-            self,
-            "Rationale",
-            "Why the team agreed this (needed for Not met and N/A)",
-            current.rationale,
-        )
-        self.rationale.setMinimumSize(480, 120)
-        self.rationale.textChanged.connect(self.validate)
-        self.body.addLayout(row)
-        self.body.addWidget(self.rationale)
-        self.validate()
-
-    def chosen(self) -> str:
-        return next((v for v, r in self.radios.items() if r.isChecked()), NOT_ASSESSED)
-
-    def problem(self) -> str:
-        value = self.chosen()
-        if value in NEEDS_REASON and not self.rationale.toPlainText().strip():
-            return f"Write the rationale: it is needed for {JUDGEMENT_LABELS[value]}."
-        return ""
-
-    def value(self) -> tuple[str, str]:
-        return self.chosen(), self.rationale.toPlainText().strip()
-
-    @classmethod
-    def ask(
-        cls, parent: QWidget | None, title: str, current: TeamJudgement
-    ) -> tuple[str, str] | None:
-        dialog = cls(parent, title, current)
-        return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
-
-
 def record_team_judgement(parent: QWidget, bridge: SessionBridge, ref: str, component: str) -> None:
     """Ask the lead, then record it through the session (one code path for page and register)."""
     data: VisitData = bridge.session.data
     current = data.team_judgement(ref, component)
+    from ui.team.team_judgement_dialog import TeamJudgementDialog  # noqa: PLC0415 (see above)
+
     answer = TeamJudgementDialog.ask(parent, f"Team judgement — {ref}", current)
     if answer is None:
         return
