@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
 import PySide6.QtCore  # noqa: F401  (first, so that the table below exists)
 
@@ -24,11 +24,14 @@ def _tell_pyside_our_modules_use_it() -> None:
     table = getattr(feature, "pyside_feature_dict", None)
     if not isinstance(table, dict):
         return
-    root = Path(__file__).parent
-    for path in root.rglob("*.py"):
-        parts = path.relative_to(root.parent).with_suffix("").parts
-        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-        table.setdefault(name, 0)
+    root = os.path.dirname(os.path.abspath(__file__))
+    base = os.path.dirname(root)
+    for folder, folders, files in os.walk(root):  # (ten times quicker than Path.rglob here)
+        folders[:] = [f for f in folders if f != "__pycache__"]
+        package = os.path.relpath(folder, base).replace(os.sep, ".")
+        for file in files:
+            if file.endswith(".py"):
+                table.setdefault(package if file == "__init__.py" else f"{package}.{file[:-3]}", 0)
 
 
 _tell_pyside_our_modules_use_it()

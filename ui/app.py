@@ -42,6 +42,7 @@ APP_ICON = RESOURCES / "icons" / "reviewer-app.svg"
 # Going straight into a visit, the start screen shows only if opening takes longer than this.
 START_SCREEN_AFTER_MS = 400
 NEXT_TURN_MS = 1  # the visit's window is built, placed and shown at three turns of the loop
+ONE_TURN_UP_TO = 150  # standards: a smaller visit's window is built, placed and shown at once
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -234,7 +235,8 @@ class AppController(QObject):
     def _visit_opened(self, session: VisitSession) -> None:
         """Build the visit's window now; go back to the reviewer's place in it at the next turn
         of the event loop, and show it at the one after (its first paint follows at once):
-        each a short stall, instead of one long one."""
+        each a short stall, instead of one long one. A small visit's window takes a few
+        milliseconds for all three, done at once (``ONE_TURN_UP_TO``)."""
         try:
             window = _main_window(session, self.paths)
         except Exception as exc:  # a fault of ours: said once, politely; the start screen stays
@@ -248,7 +250,10 @@ class AppController(QObject):
         window.close_visit_requested.connect(self.show_start_screen)
         window.sync.open_kit_requested.connect(self.opener.open_kit)  # a kit the service sent
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
-        self._next_turn(window, lambda: self._place_window(window, session))
+        if len(session.data.standards) <= ONE_TURN_UP_TO:
+            self._place_window(window, session)  # a few milliseconds each: no need to wait
+        else:
+            self._next_turn(window, lambda: self._place_window(window, session))
 
     def _next_turn(self, window: QWidget, step: Callable[[], None]) -> None:
         # A timer, not a posted call: singleShot(0) would run in the same pass through the posted
@@ -266,7 +271,10 @@ class AppController(QObject):
             window.deleteLater()
             self._window_failed(session, exc)
             return
-        self._next_turn(window, lambda: self._show_window(window, session))
+        if len(session.data.standards) <= ONE_TURN_UP_TO:
+            self._show_window(window, session)
+        else:
+            self._next_turn(window, lambda: self._show_window(window, session))
 
     def _show_window(self, window: ReviewerWindow, session: VisitSession) -> None:
         if window is not self.window:
