@@ -7,11 +7,12 @@ Each trial is a fresh child process, timed from spawn to exit (``time.perf_count
 
 - floor: import PySide6.QtWidgets, create the QApplication, show a 1400x900 QMainWindow with a
   label, process events until its window is exposed, close it and exit.
-- app: ``python -m reviewer_app --demo`` (the real ``reviewer_app.cli.main``, hence ``run_app``)
-  with the demo workspace already prepared (one untimed start beforehand), in a driver that only
-  adds: on the ``AppController.window_shown`` signal, wait until the ReviewerWindow is exposed, its
-  navigator filled and the standard's page showing a standard, then ``QApplication.quit()``.
-  The exit includes the app's own shutdown (the window closes, the storage worker drains).
+- app: ``python -m reviewer_app --demo`` (run as that command runs: ``reviewer_app.cli.run``,
+  hence ``main``, ``run_app`` and the app's own exit) with the demo workspace already prepared
+  (one untimed start beforehand), in a driver that only adds: on the
+  ``AppController.window_shown`` signal, wait until the ReviewerWindow is exposed, its navigator
+  filled and the standard's page showing a standard, then ``QApplication.quit()``. The exit
+  includes the app's own shutdown (the window closes, the storage worker drains).
 
 Both run with QT_QPA_PLATFORM=offscreen and a temporary REVIEWER_APP_HOME, with byte code cached
 (PYTHONPYCACHEPREFIX in the temporary folder, as an installed app has .pyc files). The child
@@ -67,7 +68,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 import ui.app as ui_app
 
-usable = []
 _init = ui_app.AppController.__init__
 
 def check(window):
@@ -79,7 +79,8 @@ def check(window):
         and window.navigator.model.rowCount() > 0
         and window.page.ref is not None
     ):
-        usable.append(time.time() - float(os.environ["RV_BENCH_SPAWN"]))
+        usable = time.time() - float(os.environ["RV_BENCH_SPAWN"])
+        print(json.dumps({"usable": usable}), flush=True)
         QApplication.instance().quit()
     else:
         QTimer.singleShot(1, lambda: check(window))
@@ -89,10 +90,10 @@ def init(self, *args, **kwargs):
     self.window_shown.connect(check)
 
 ui_app.AppController.__init__ = init
-from reviewer_app.cli import main
+import runpy
 
-code = main(["--demo"])
-print(json.dumps({"usable": usable[0] if usable else None, "code": code}))
+sys.argv = ["reviewer-app", "--demo"]
+runpy.run_module("reviewer_app", run_name="__main__", alter_sys=True)
 """
 
 
@@ -106,7 +107,8 @@ def trial(code: str, env: dict[str, str]) -> tuple[float, float]:
     total = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"trial failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    lines = proc.stdout.strip().splitlines()
+    result = json.loads(lines[-1]) if lines else {}
     if result.get("usable") is None:
         raise SystemExit(f"the window never became usable:\n{proc.stderr[-3000:]}")
     return total, float(result["usable"])

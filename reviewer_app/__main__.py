@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from reviewer_app.cli import main
+from reviewer_app.cli import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

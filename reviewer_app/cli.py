@@ -9,13 +9,17 @@ logged with its traceback and summarised in one line, exit 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from reviewer_app import __version__
+from reviewer_app import __version__, method_cache
 from reviewer_app.errors import is_user_error
 from reviewer_app.logs import setup_logging
 from reviewer_app.paths import AppPaths
@@ -230,6 +234,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def run() -> NoReturn:
+    """The program (``reviewer-app``, ``python -m reviewer_app``): ``main``, then the exit.
+
+    After a window, the exit is quick: by the time ``main`` returns, the window has closed,
+    every session's worker has written and closed its workspace, and the settings are saved
+    (``AppController.shutdown``). Tearing down the interpreter would then only free memory,
+    widget by widget and module by module (some 10 ms, longer with more open), that the
+    system takes back at once. So threads still finishing (a kit being opened) are waited
+    for, the logs, the standard streams and the method cache are flushed, and the process
+    ends. Headless commands, and tests calling ``main``, exit as usual.
+    """
+    code = main()
+    if "PySide6.QtWidgets" not in sys.modules or _qt_still_has_work():
+        raise SystemExit(code)
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    method_cache.save_now()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):  # (buffered output is lost by os._exit)
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
+def _qt_still_has_work() -> bool:
+    """True while the app owns the clipboard: as Qt shuts down it hands what was copied to
+    the desktop's clipboard manager, so that a copied requirement outlives the app."""
+    from PySide6.QtGui import QGuiApplication  # noqa: PLC0415 (only after a window)
+
+    if QGuiApplication.instance() is None:
+        return False
+    clipboard = QGuiApplication.clipboard()
+    return clipboard.ownsClipboard() or clipboard.ownsSelection()
 
 
 def _open_window(args: argparse.Namespace, paths: AppPaths) -> int:

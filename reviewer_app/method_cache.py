@@ -29,7 +29,7 @@ MAX_ENTRIES = 2_000  # more than this (tests make many classes): keep only what 
 _HEADER = importlib.util.MAGIC_NUMBER  # byte code of another Python is never used
 _compiled: dict[str, CodeType] = {}
 _used: set[str] = set()
-_state = {"new": False}
+_state: dict[str, Any] = {"new": False, "path": None}
 
 
 def cache_path() -> Path | None:
@@ -62,9 +62,17 @@ def install(path: Path | None = None) -> None:
     path = path if path is not None else cache_path()
     if path is not None:
         _compiled.update(load(path))
+        _state["path"] = path
         if not sys.dont_write_bytecode:
             atexit.register(save, path)
     dataclasses.exec = cached_exec  # type: ignore[attr-defined]
+
+
+def save_now() -> None:
+    """Write what ``install`` would write at exit, now (for a process ending with os._exit)."""
+    path = _state.get("path")
+    if isinstance(path, Path) and not sys.dont_write_bytecode:
+        save(path)
 
 
 def load(path: Path) -> dict[str, CodeType]:

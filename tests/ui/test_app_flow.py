@@ -178,3 +178,59 @@ def test_run_app_returns_what_the_event_loop_returns(
 ) -> None:
     monkeypatch.setattr(QApplication, "exec", lambda _self: 0)
     assert app_module.run_app(paths, demo=False) == 0
+
+
+# The program as `python -m reviewer_app --demo` runs it, with one addition: once the visit's
+# window shows, a judgement is recorded and the window closed, as a reviewer would.
+_RUN_AND_CLOSE = """
+import runpy, sys
+from PySide6.QtCore import QTimer
+import ui.app as ui_app
+
+_init = ui_app.AppController.__init__
+
+def shown(window):
+    window.bridge.run(window.session.set_judgement("HN-101", window.navigator.component, "met"), "judge")
+    QTimer.singleShot(50, window.close)
+
+def init(self, *args, **kwargs):
+    _init(self, *args, **kwargs)
+    self.window_shown.connect(shown)
+
+ui_app.AppController.__init__ = init
+sys.argv = ["reviewer-app", "--demo"]
+runpy.run_module("reviewer_app", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_the_program_ends_quickly_after_its_window_and_keeps_everything(
+    app_home: Path, paths: AppPaths
+) -> None:
+    """``reviewer_app.cli.run`` skips tearing the interpreter down after a window: what was
+    saved, the settings and the log are all on disk when the process has ended."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    env = {**os.environ, "REVIEWER_APP_HOME": str(app_home), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN_AND_CLOSE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    visit_id = demo_visit().visit_id
+    assert Settings.load(paths).get("last_visit_id") == visit_id  # it reopens there next time
+    from reviewer_app.visits import open_session  # noqa: PLC0415
+
+    session = open_session(paths, visit_id).result()
+    try:
+        component = session.data.visit.components[0].id
+        assert session.data.judgement("HN-101", component).value == "met"
+    finally:
+        session.close()
+    log = (paths.logs / "reviewer-app.log").read_text(encoding="utf-8")
+    assert log.strip(), "the log was flushed before the process ended"
