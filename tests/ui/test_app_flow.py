@@ -190,7 +190,8 @@ import ui.app as ui_app
 _init = ui_app.AppController.__init__
 
 def shown(window):
-    window.bridge.run(window.session.set_judgement("HN-101", window.navigator.component, "met"), "judge")
+    met = window.session.set_judgement("HN-101", window.navigator.component, "met")
+    window.bridge.run(met, "judge")
     QTimer.singleShot(50, window.close)
 
 def init(self, *args, **kwargs):
