@@ -11,7 +11,6 @@ Nothing here imports Qt.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -383,6 +382,8 @@ class VisitSession:
 
 
 def _new_id() -> str:
+    import uuid  # noqa: PLC0415 (uuid brings platform: 1 ms of start-up)
+
     return str(uuid.uuid4())
 
 

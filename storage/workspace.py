@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -368,6 +367,8 @@ class Workspace:
             seen = self._conn.execute("SELECT hlc FROM ops WHERE op_id = ?", (base,)).fetchone()
             if seen is not None:
                 self._clock.observe(str(seen[0]))
+        import uuid  # noqa: PLC0415 (uuid brings platform: 1 ms of start-up)
+
         return Op(
             str(uuid.uuid4()),
             self._clock.tick(),
