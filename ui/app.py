@@ -115,10 +115,9 @@ def settle_layout() -> None:
     """Lay out a window just shown before it first paints, not after.
 
     Showing a window posts layout requests (word-wrapped labels need a second pass once their
-    widths are known); left to the event loop they run after the first paint, which then has
-    to be done again for the whole window: twice the drawing (some 17 ms here) before the
-    reviewer can work. Sending them now, a pass or two until nothing moves, makes the first
-    paint the only one.
+    widths are known); left to the event loop they may run after the first paint, which then
+    has to be done again where things moved. Sending them now, a pass or two until nothing
+    moves, gives the first paint the final layout.
     """
     for _ in range(3):
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
@@ -250,10 +249,15 @@ class AppController(QObject):
         window.close_visit_requested.connect(self.show_start_screen)
         window.sync.open_kit_requested.connect(self.opener.open_kit)  # a kit the service sent
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        self._then(window, session, lambda: self._place_window(window, session))
+
+    def _then(self, window: QWidget, session: VisitSession, step: Callable[[], None]) -> None:
+        """The next step: now for a small visit (a few milliseconds each), else at the next
+        turn of the event loop."""
         if len(session.data.standards) <= ONE_TURN_UP_TO:
-            self._place_window(window, session)  # a few milliseconds each: no need to wait
+            step()
         else:
-            self._next_turn(window, lambda: self._place_window(window, session))
+            self._next_turn(window, step)
 
     def _next_turn(self, window: QWidget, step: Callable[[], None]) -> None:
         # A timer, not a posted call: singleShot(0) would run in the same pass through the posted
@@ -271,10 +275,7 @@ class AppController(QObject):
             window.deleteLater()
             self._window_failed(session, exc)
             return
-        if len(session.data.standards) <= ONE_TURN_UP_TO:
-            self._show_window(window, session)
-        else:
-            self._next_turn(window, lambda: self._show_window(window, session))
+        self._then(window, session, lambda: self._show_window(window, session))
 
     def _show_window(self, window: ReviewerWindow, session: VisitSession) -> None:
         if window is not self.window:

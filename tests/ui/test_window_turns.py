@@ -142,3 +142,32 @@ def test_the_timetable_fills_just_after_it_is_first_shown(
     assert panel.sessions_model.rowCount() == eager.sessions_model.rowCount()
     assert panel.now_rows() == eager.now_rows()
     assert panel.day_label.text() == eager.day_label.text()
+
+
+@pytest.mark.parametrize(("one_turn_up_to", "turns"), [(10_000, 0), (0, 2)])
+def test_a_big_visit_is_placed_and_shown_at_later_turns_a_small_one_at_once(
+    qtbot: QtBot,
+    controller: AppController,
+    paths: AppPaths,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    one_turn_up_to: int,
+    turns: int,
+) -> None:
+    """Each step of a big visit's window is its own short stall; a small visit's three steps
+    take a few milliseconds together, so they are not spread out."""
+    prepare_demo(paths)
+    monkeypatch.setattr(app_module, "ONE_TURN_UP_TO", one_turn_up_to)
+    waited: list[object] = []
+    next_turn = AppController._next_turn
+
+    def counting(self: AppController, window: Any, step: Any) -> None:
+        waited.append(step)
+        next_turn(self, window, step)
+
+    monkeypatch.setattr(AppController, "_next_turn", counting)
+    with qtbot.waitSignal(controller.window_shown, timeout=WAIT) as blocker:
+        controller.start()
+    window = blocker.args[0]
+    assert window.isVisible() and window.page.ref == "HN-101"
+    assert len(waited) == turns
