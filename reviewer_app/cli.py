@@ -248,7 +248,11 @@ def run() -> NoReturn:
     ends. Headless commands, and tests calling ``main``, exit as usual.
     """
     code = main()
-    if "PySide6.QtWidgets" not in sys.modules or _qt_still_has_work():
+    if "ui.app" not in sys.modules:  # no window was opened (main imports it only for one)
+        raise SystemExit(code)
+    from ui.app import can_end_quickly  # noqa: PLC0415 (already imported: see above)
+
+    if not can_end_quickly():
         raise SystemExit(code)
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
@@ -259,17 +263,6 @@ def run() -> NoReturn:
         with contextlib.suppress(Exception):
             stream.flush()
     os._exit(code)
-
-
-def _qt_still_has_work() -> bool:
-    """True while the app owns the clipboard: as Qt shuts down it hands what was copied to
-    the desktop's clipboard manager, so that a copied requirement outlives the app."""
-    from PySide6.QtGui import QGuiApplication  # noqa: PLC0415 (only after a window)
-
-    if QGuiApplication.instance() is None:
-        return False
-    clipboard = QGuiApplication.clipboard()
-    return clipboard.ownsClipboard() or clipboard.ownsSelection()
 
 
 def _open_window(args: argparse.Namespace, paths: AppPaths) -> int:

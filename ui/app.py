@@ -30,7 +30,15 @@ from ui.errors import report_error
 from ui.visit_opener import VisitOpener
 from ui.windows import AFTER_FIRST_PAINT_MS
 
-__all__ = ["AppController", "Start", "application", "choose_start", "prepare_demo", "run_app"]
+__all__ = [
+    "AppController",
+    "Start",
+    "application",
+    "can_end_quickly",
+    "choose_start",
+    "prepare_demo",
+    "run_app",
+]
 
 if TYPE_CHECKING:
     from ui.main_window import ReviewerWindow
@@ -109,6 +117,16 @@ def _main_window(session: VisitSession, paths: AppPaths) -> ReviewerWindow:
     from ui.main_window import ReviewerWindow  # noqa: PLC0415
 
     return ReviewerWindow(session, paths, restore_position=False)
+
+
+def can_end_quickly() -> bool:
+    """After the window: may the process end without shutting Qt down (``cli.run``)? Not
+    while the app owns the clipboard: as Qt shuts down it hands what was copied to the
+    desktop's clipboard manager, so that a copied requirement outlives the app."""
+    if QGuiApplication.instance() is None:
+        return True
+    clipboard = QGuiApplication.clipboard()
+    return not (clipboard.ownsClipboard() or clipboard.ownsSelection())
 
 
 def settle_layout() -> None:

@@ -235,3 +235,26 @@ def test_the_program_ends_quickly_after_its_window_and_keeps_everything(
         session.close()
     log = (paths.logs / "reviewer-app.log").read_text(encoding="utf-8")
     assert log.strip(), "the log was flushed before the process ended"
+
+
+def test_the_program_ends_as_usual_while_it_owns_the_clipboard(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Qt hands the clipboard to the desktop's clipboard manager as it shuts down: owning it,
+    the app must not skip that. (The offscreen platform never owns one: a desktop's is faked.)"""
+
+    class DesktopClipboard:
+        def __init__(self, owns: bool) -> None:
+            self.owns = owns
+
+        def ownsClipboard(self) -> bool:  # noqa: N802 (Qt's name)
+            return self.owns
+
+        def ownsSelection(self) -> bool:  # noqa: N802 (Qt's name)
+            return False
+
+    assert app_module.can_end_quickly()
+    monkeypatch.setattr(app_module.QGuiApplication, "clipboard", lambda: DesktopClipboard(True))
+    assert not app_module.can_end_quickly()
+    monkeypatch.setattr(app_module.QGuiApplication, "clipboard", lambda: DesktopClipboard(False))
+    assert app_module.can_end_quickly()
