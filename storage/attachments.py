@@ -10,7 +10,6 @@ to sRGB) and capped in size.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 import re
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
+    from hashlib import _Hash
+
     from PIL import Image
 
 CHUNK = 1024 * 1024
@@ -36,9 +37,17 @@ class BlobMismatch(ValueError):
     """A file's content does not match the hash or size it was announced with."""
 
 
+def new_sha256(data: bytes = b"") -> _Hash:
+    """A SHA-256 hash object. hashlib is imported on first use: it starts OpenSSL, 2 ms that
+    opening a visit does not need (the store hashes only what is added or checked)."""
+    import hashlib  # noqa: PLC0415 (see above)
+
+    return hashlib.sha256(data)
+
+
 def sha256_file(path: Path) -> tuple[str, int]:
     """``(sha256 hex, size)`` of a file, read in chunks."""
-    digest = hashlib.sha256()
+    digest = new_sha256()
     size = 0
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
@@ -95,7 +104,7 @@ class BlobStore:
 
     def put_bytes(self, data: bytes) -> str:
         """Store ``data`` (once) and return its SHA-256."""
-        sha = hashlib.sha256(data).hexdigest()
+        sha = new_sha256(data).hexdigest()
         if not self.has(sha):
             tmp = self._temp()
             with open(tmp, "wb") as f:
@@ -109,7 +118,7 @@ class BlobStore:
         """Store a copy of the file ``source`` (hashing while copying) and return its SHA-256."""
         tmp = self._temp()
         try:
-            digest = hashlib.sha256()
+            digest = new_sha256()
             with open(source, "rb") as src, open(tmp, "wb") as dst:
                 while chunk := src.read(CHUNK):
                     digest.update(chunk)
