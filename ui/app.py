@@ -265,7 +265,7 @@ class AppController(QObject):
         self._close_session()
         self.session = session
         window.close_visit_requested.connect(self.show_start_screen)
-        window.sync.open_kit_requested.connect(self.opener.open_kit)  # a kit the service sent
+        window.on_kit_from_service(self.opener.open_kit)  # a kit the service sent
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         self._then(window, session, lambda: self._place_window(window, session))
 

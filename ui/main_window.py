@@ -7,9 +7,10 @@ the reviewer was (``session.data.position``), and remembers each move.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -38,17 +39,18 @@ from ui import shortcuts
 from ui.actions import make_action
 from ui.bridge import SessionBridge
 from ui.errors import report_error
-from ui.lead import install as install_lead
 from ui.navigator import NavigatorPanel
 from ui.standard_page import StandardPage
-from ui.sync_centre import install as install_sync
-from ui.team.import_export import install as install_team
 from ui.text_style import heading, muted, tone
 from ui.timetable import TimetablePanel
-from ui.windows import bring_forward
+from ui.windows import AFTER_FIRST_PAINT_MS, bring_forward
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+
+    from ui.lead import LeadActions
+    from ui.sync_centre import SyncCentre
+    from ui.team.import_export import TeamActions
 
 APP = "Reviewer App"
 
@@ -96,13 +98,58 @@ class ReviewerWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_status_bar()
         self._build_menus()
-        self.team = install_team(self)  # Team menu, bundle drops, conflicts badge
-        self.sync = install_sync(self)  # Visit > Sync with the central service (issue 6)
-        self.lead = install_lead(self)  # Lead menu (Report for others), overdue risks badge
+        self._team: TeamActions | None = None
+        self._sync: SyncCentre | None = None
+        self._lead: LeadActions | None = None
+        self._kit_handlers: list[Callable[[Any], object]] = []
+        # The Team, Lead (or Report) menus and the sync centre's entry come once the window
+        # has painted: the reviewer starts on the standard, not on the menus (some 5 ms).
+        QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, self.install_menus)
         self._connect()
         self._fill_observations()
         if restore_position:
             self.restore_position()
+
+    # -- the team's, the lead's and the central service's menus -----------------------------------
+
+    def install_menus(self) -> None:
+        """Add the Team menu, the sync centre's entry and the Lead (or Report) menu, in that
+        order, once: after the first paint, or as soon as one of them is wanted."""
+        if self._team is not None:
+            return
+        from ui.lead import install as install_lead  # noqa: PLC0415 (see __init__)
+        from ui.sync_centre import install as install_sync  # noqa: PLC0415
+        from ui.team.import_export import install as install_team  # noqa: PLC0415
+
+        self._team = install_team(self)  # Team menu, bundle drops, conflicts badge
+        self._sync = install_sync(self)  # Visit > Sync with the central service (issue 6)
+        self._lead = install_lead(self)  # Lead menu (Report for others), overdue risks badge
+        for handler in self._kit_handlers:
+            self._sync.open_kit_requested.connect(handler)
+
+    @property
+    def team(self) -> TeamActions:
+        self.install_menus()
+        assert self._team is not None
+        return self._team
+
+    @property
+    def sync(self) -> SyncCentre:
+        self.install_menus()
+        assert self._sync is not None
+        return self._sync
+
+    @property
+    def lead(self) -> LeadActions:
+        self.install_menus()
+        assert self._lead is not None
+        return self._lead
+
+    def on_kit_from_service(self, handler: Callable[[Any], object]) -> None:
+        """Call ``handler(path)`` when the sync centre asks to open a kit the service sent."""
+        self._kit_handlers.append(handler)
+        if self._sync is not None:
+            self._sync.open_kit_requested.connect(handler)
 
     # -- building -------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ time it is asked for: start-up loads none of it.
 
 A downloaded kit is opened by whoever hosts the centre: ``SyncCentre.open_kit_requested``
 carries its path. The start screen connects it to its own ``open_kit``; the app controller
-connects the reviewer window's (``window.sync.open_kit_requested``) to its opener. Unconnected,
+connects the reviewer window's (``window.on_kit_from_service``) to its opener. Unconnected,
 the user is told how to open the kit instead.
 """
 
