@@ -42,17 +42,18 @@ from ui.errors import report_error
 from ui.navigator import NavigatorPanel
 from ui.standard_page import StandardPage
 from ui.text_style import heading, muted, tone
-from ui.timetable import TimetablePanel
 from ui.windows import AFTER_FIRST_PAINT_MS, bring_forward
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+    from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 
     from ui.lead import LeadActions
     from ui.sync_centre import SyncCentre
     from ui.team.import_export import TeamActions
+    from ui.timetable import TimetablePanel
 
 APP = "Reviewer App"
+SIDE_AFTER_SHOW_MS = 40  # the side panel's contents: just after the first paint
 
 
 class ReviewerWindow(QMainWindow):
@@ -80,14 +81,19 @@ class ReviewerWindow(QMainWindow):
         self._build_header(central, layout)
         self.navigator = NavigatorPanel(self.bridge, central)
         self.page = StandardPage(self.bridge, central)
+        # The side panel's tabs are there from the first paint; what is in them (the timetable,
+        # my observations) is made just after it (``build_side``), or when first asked for.
         self.side = QTabWidget(central)
         self.side.setAccessibleName("Timetable and observations")
-        self.timetable = TimetablePanel(data, self.side, fill_after_show=True)
-        self.observations = QListWidget(self.side)
-        self.observations.setAccessibleName("My observations")
-        self.observations.setWordWrap(True)
-        self.side.addTab(self.timetable, "Timetable")
-        self.side.addTab(self.observations, "Observations")
+        self._tabs: list[QVBoxLayout] = []
+        for title in ("Timetable", "Observations"):
+            page = QWidget(self.side)
+            tab = QVBoxLayout(page)
+            tab.setContentsMargins(0, 0, 0, 0)
+            self._tabs.append(tab)
+            self.side.addTab(page, title)
+        self._timetable: TimetablePanel | None = None
+        self._observations: QListWidget | None = None
         self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
         self.splitter.setChildrenCollapsible(False)
         for widget, stretch in ((self.navigator, 0), (self.page, 1), (self.side, 0)):
@@ -106,9 +112,45 @@ class ReviewerWindow(QMainWindow):
         # has painted: the reviewer starts on the standard, not on the menus (some 5 ms).
         QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, self.install_menus)
         self._connect()
-        self._fill_observations()
         if restore_position:
             self.restore_position()
+
+    # -- the side panel ---------------------------------------------------------------------------
+
+    def build_side(self) -> None:
+        """Fill the side panel's tabs (once): the timetable, with "now" marked, and my
+        observations. After the first paint (``showEvent``), or when first asked for."""
+        if self._timetable is not None:
+            return
+        from ui.timetable import TimetablePanel  # noqa: PLC0415 (see __init__)
+
+        self._timetable = TimetablePanel(self.session.data, self.side)
+        self._observations = QListWidget(self.side)
+        self._observations.setAccessibleName("My observations")
+        self._observations.setWordWrap(True)
+        for tab, widget in zip(self._tabs, (self._timetable, self._observations), strict=True):
+            tab.addWidget(widget)
+            widget.show()  # (a child added to a shown window waits for the next turn otherwise)
+        self._timetable.standard_activated.connect(self.go_to)
+        self._observations.itemActivated.connect(self._observation_activated)
+        self._fill_observations()
+
+    @property
+    def timetable(self) -> TimetablePanel:
+        self.build_side()
+        assert self._timetable is not None
+        return self._timetable
+
+    @property
+    def observations(self) -> QListWidget:
+        self.build_side()
+        assert self._observations is not None
+        return self._observations
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._timetable is None:
+            QTimer.singleShot(SIDE_AFTER_SHOW_MS, self, self.build_side)
 
     # -- the team's, the lead's and the central service's menus -----------------------------------
 
@@ -286,8 +328,6 @@ class ReviewerWindow(QMainWindow):
         self.navigator.standard_selected.connect(self._standard_selected)
         self.navigator.component_changed.connect(self._component_changed)
         self.page.open_document.connect(self.open_viewer)
-        self.timetable.standard_activated.connect(self.go_to)
-        self.observations.itemActivated.connect(self._observation_activated)
 
     # -- moving ---------------------------------------------------------------------------------
 
@@ -333,8 +373,9 @@ class ReviewerWindow(QMainWindow):
         self.navigator.tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def show_tab(self, index: int) -> None:
+        self.build_side()
         self.side.setCurrentIndex(index)
-        self.side.currentWidget().setFocus(Qt.FocusReason.ShortcutFocusReason)
+        (self.timetable, self.observations)[index].setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def next_pane(self) -> None:
         panes = [self.navigator.tree, self.page, self.side]
@@ -393,6 +434,8 @@ class ReviewerWindow(QMainWindow):
         self.save_label.setText(message)
 
     def _fill_observations(self) -> None:
+        if self._observations is None:
+            return  # (filled when the side panel is made)
         self.observations.clear()
         data = self.session.data
         mine = [o for o in data.observations.values() if o.author in ("", data.member_id)]

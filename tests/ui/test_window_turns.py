@@ -5,7 +5,6 @@ just after the window's first paint."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -128,20 +127,37 @@ def test_a_window_built_without_its_place_goes_there_when_asked(
     assert window.progress_label.text() == window.navigator.progress_label.text()
 
 
-def test_the_timetable_fills_just_after_it_is_first_shown(
-    qtbot: QtBot, session: VisitSession
+def test_the_side_panel_is_filled_just_after_the_window_is_first_shown(
+    qtbot: QtBot, session: VisitSession, paths: AppPaths
 ) -> None:
-    now = datetime(2025, 3, 4, 10, 30)
-    panel = TimetablePanel(session.data, now=lambda: now, fill_after_show=True)
-    qtbot.addWidget(panel)
-    assert panel.sessions_model.rowCount() == 0
-    panel.show()
-    qtbot.waitUntil(lambda: panel.sessions_model.rowCount() > 0, timeout=WAIT)
-    eager = TimetablePanel(session.data, now=lambda: now)
+    """The timetable and my observations are not part of the first paint; they come right
+    after it, the same as they would have been made with the window."""
+    window = ReviewerWindow(session, paths)
+    qtbot.addWidget(window)
+    assert [window.side.tabText(i) for i in range(window.side.count())] == [
+        "Timetable",
+        "Observations",
+    ]
+    window.show()
+    assert window._timetable is None  # the first paint is not kept waiting for it
+    qtbot.waitUntil(lambda: window._timetable is not None, timeout=WAIT)
+    panel = window.timetable
+    assert panel.isVisible() and panel.sessions_model.rowCount() > 0
+    assert window.observations.count() == 1  # "No observations yet. Add one with ..."
+    eager = TimetablePanel(session.data)
     qtbot.addWidget(eager)
     assert panel.sessions_model.rowCount() == eager.sessions_model.rowCount()
-    assert panel.now_rows() == eager.now_rows()
     assert panel.day_label.text() == eager.day_label.text()
+
+
+def test_asking_for_the_side_panel_before_the_first_paint_makes_it(
+    qtbot: QtBot, session: VisitSession, paths: AppPaths
+) -> None:
+    window = ReviewerWindow(session, paths)
+    qtbot.addWidget(window)
+    window.show_tab(1)  # (Ctrl+Shift+... from the keyboard at once)
+    assert window.side.currentIndex() == 1 and window.observations.isVisibleTo(window)
+    assert window.timetable.sessions_model.rowCount() > 0
 
 
 @pytest.mark.parametrize(("one_turn_up_to", "turns"), [(10_000, 0), (0, 2)])

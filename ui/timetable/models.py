@@ -50,14 +50,11 @@ _MARK_ROLES = (
 class SessionsModel(QAbstractTableModel):
     """The visit's sessions in time order; ``NOW_ROLE``/``MINE_ROLE`` say how to mark them."""
 
-    def __init__(
-        self, data: VisitData, now: datetime, parent: Any = None, *, empty: bool = False
-    ) -> None:
-        """``empty``: no rows until ``reset()`` (a panel filled after the window's first paint)."""
+    def __init__(self, data: VisitData, now: datetime, parent: Any = None) -> None:
         super().__init__(parent)
         self._data = data
         self._now = now
-        self._sessions = [] if empty else sessions_in_order(data.visit)
+        self._sessions = sessions_in_order(data.visit)
         self.compact = False  # narrow: the session cell also says where and which sub-team
         self._forget()
 

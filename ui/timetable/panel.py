@@ -50,8 +50,6 @@ from ui.timetable.models import (
     SessionsModel,
 )
 
-FILL_AFTER_MS = 40  # after the window's first paint: sizing the rows is not part of it
-
 
 class TimetablePanel(QWidget):
     """The visit's sessions with "now" marked; a session's standards open with Enter."""
@@ -63,17 +61,13 @@ class TimetablePanel(QWidget):
         data: VisitData,
         parent: QWidget | None = None,
         now: Callable[[], datetime] = datetime.now,
-        *,
-        fill_after_show: bool = False,
     ) -> None:
-        """``fill_after_show``: the sessions come in just after the panel is first shown, so that
-        sizing their rows is not part of the window's first paint."""
+        """(The reviewer's window makes it just after its first paint: ``build_side``.)"""
         super().__init__(parent)
         self.setAccessibleName("Timetable")
         self._data = data
         self._now = now
-        self._filled = not fill_after_show
-        self._build_views(data, now(), empty=fill_after_show)
+        self._build_views(data, now())
         self._layout()
         self.sessions_view.selectionModel().currentRowChanged.connect(self._session_chosen)
         self.standards_view.selectionModel().currentChanged.connect(
@@ -83,19 +77,10 @@ class TimetablePanel(QWidget):
         self._timer.setInterval(MINUTE_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
-        if self._filled:
-            self._fill()
-
-    def _fill(self) -> None:
         self.refresh()
         self.select_now()
 
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        if not self._filled:
-            QTimer.singleShot(FILL_AFTER_MS, self, self._fill)
-
-    def _build_views(self, data: VisitData, now: datetime, *, empty: bool = False) -> None:
+    def _build_views(self, data: VisitData, now: datetime) -> None:
         self.day_label = QLabel(self)
         self.day_label.setAccessibleName("Visit day")
         self.day_label.setWordWrap(True)
@@ -104,7 +89,7 @@ class TimetablePanel(QWidget):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.day_label.setFont(font)
-        self.sessions_model = SessionsModel(data, now, self, empty=empty)
+        self.sessions_model = SessionsModel(data, now, self)
         self.sessions_view = QTableView(self)
         self.sessions_view.setAccessibleName("Sessions")
         self.sessions_view.setModel(self.sessions_model)
@@ -184,7 +169,6 @@ class TimetablePanel(QWidget):
 
     def refresh(self) -> None:
         """Re-read the sessions and move the "now" mark (keeps the selected session)."""
-        self._filled = True
         current = self.selected_session()
         now = self._now()
         self.sessions_model.reset(self._data, now)
