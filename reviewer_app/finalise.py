@@ -34,6 +34,7 @@ from reviewer_app.errors import UserError
 from reviewer_app.findings_document import findings_document
 from reviewer_app.paths import AppPaths
 from reviewer_app.privacy import PrivacyHit, privacy_hits, unconfirmed
+from reviewer_app.risks import laptop_due
 from reviewer_app.session import VisitSession
 from reviewer_app.visit_data import VisitData, read_visit_data
 from reviewer_app.visit_model import JUDGEMENT_LABELS, NEEDS_REASON, NOT_ASSESSED
@@ -255,7 +256,8 @@ def finalise(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     report_progress("Checking", 1, 1)
-    report_sha = _render_final_report(ws, data, row, report_progress)
+    due = laptop_due(data, paths) if paths is not None else None
+    report_sha = _render_final_report(ws, data, row, report_progress, due)
     row = SnapshotRow(**{**_fields(row), "report_sha256": report_sha})
     ws.add_snapshot(row)
     env = envelope(ws, row)
@@ -279,7 +281,7 @@ def _fields(row: SnapshotRow) -> dict[str, Any]:
 
 
 def _render_final_report(
-    ws: Workspace, data: VisitData, row: SnapshotRow, progress: Progress
+    ws: Workspace, data: VisitData, row: SnapshotRow, progress: Progress, due: date | None
 ) -> str:
     """The final report PDF (no DRAFT, its version and hash), stored by hash; its SHA-256."""
     from reviewer_app.report import FinalInfo, build_report_model, render_pdf  # noqa: PLC0415
@@ -292,7 +294,9 @@ def _render_final_report(
         signed_off_at=row.signed_off_at,
     )
     signed = date.fromisoformat(row.signed_off_at[:10])
-    model = build_report_model(data, blob_path=ws.blobs.path, final=final, report_date=signed)
+    model = build_report_model(
+        data, blob_path=ws.blobs.path, final=final, report_date=signed, confirmation_due=due
+    )
     out = ws.folder / f".report-{row.snapshot_id}.pdf"
     try:
         render_pdf(

@@ -76,27 +76,35 @@ def report_format(out: Path) -> str:
 
 
 def render_report(
-    session: VisitSession, out: Path, progress: Progress | None = None
+    session: VisitSession, paths: AppPaths, out: Path, progress: Progress | None = None
 ) -> Future[Path]:
     """The draft report as PDF or DOCX (by ``out``'s suffix); ``progress`` on the render thread."""
     from reviewer_app.report import build_report_model, render_docx, render_pdf  # noqa: PLC0415
+    from reviewer_app.risks import laptop_due  # noqa: PLC0415
 
     fmt = report_format(out)
 
     def job(data: VisitData) -> Path:
-        model = build_report_model(data, blob_path=session.blob_path)
+        due = laptop_due(data, paths)
+        model = build_report_model(data, blob_path=session.blob_path, confirmation_due=due)
         render = render_pdf if fmt == "pdf" else render_docx
         return render(model, out, progress)
 
     return _fresh(session, job)
 
 
-def render_feedback(session: VisitSession, out: Path, today: date | None = None) -> Future[Path]:
+def render_feedback(
+    session: VisitSession, paths: AppPaths, out: Path, today: date | None = None
+) -> Future[Path]:
     """The end-of-visit feedback sheet (PDF) as the visit stands now."""
     from reviewer_app.report import feedback_sheet  # noqa: PLC0415
+    from reviewer_app.risks import laptop_due  # noqa: PLC0415
 
     def job(data: VisitData) -> Path:
-        return feedback_sheet(data, out, blob_path=session.blob_path, today=today)
+        due = laptop_due(data, paths)
+        return feedback_sheet(
+            data, out, blob_path=session.blob_path, today=today, confirmation_due=due
+        )
 
     return _fresh(session, job)
 
@@ -113,9 +121,12 @@ def render_preview(
 
     def job(data: VisitData) -> Path:
         from reviewer_app.report import build_report_model, render_pdf  # noqa: PLC0415
+        from reviewer_app.risks import laptop_due  # noqa: PLC0415
 
         out.parent.mkdir(parents=True, exist_ok=True)
-        return render_pdf(build_report_model(data, blob_path=session.blob_path), out, progress)
+        due = laptop_due(data, paths)
+        model = build_report_model(data, blob_path=session.blob_path, confirmation_due=due)
+        return render_pdf(model, out, progress)
 
     return _fresh(session, job)
 
@@ -160,11 +171,9 @@ class RiskCalendar:
 
 
 def _calendar(paths: AppPaths) -> RiskCalendar:
-    from reviewer_app.settings import Settings  # noqa: PLC0415 - reads a file
-    from reviewer_app.working_days import load_holidays  # noqa: PLC0415
+    from reviewer_app.risks import laptop_rules  # noqa: PLC0415 - see the imports
 
-    days = int(Settings.load(paths).get("risk_confirmation_working_days"))
-    return RiskCalendar(max(0, days), load_holidays(paths))
+    return RiskCalendar(*laptop_rules(paths))
 
 
 def risk_calendar(paths: AppPaths) -> Future[RiskCalendar]:

@@ -84,18 +84,25 @@ def risk_states(
     return out
 
 
-def risks_for_laptop(
-    data: VisitData, paths: AppPaths, today: date | None = None
-) -> list[RiskState]:
-    """:func:`risk_states` with this laptop's setting and bank holidays (reads small files:
-    call it off the UI thread, or once and keep the result)."""
+def laptop_rules(paths: AppPaths) -> tuple[int, frozenset[date]]:
+    """This laptop's working days for a written confirmation (the setting) and its bank
+    holidays (reads small files: call it off the UI thread, or once and keep the result)."""
     # Imported here: settings reads a file and the window imports this module early.
     from reviewer_app.settings import Settings  # noqa: PLC0415
 
     days = int(Settings.load(paths).get("risk_confirmation_working_days"))
-    return risk_states(
-        data,
-        working_days=max(0, days),
-        holidays=load_holidays(paths),
-        today=today or date.today(),
-    )
+    return max(0, days), load_holidays(paths)
+
+
+def laptop_due(data: VisitData, paths: AppPaths) -> date:
+    """When the visit's immediate risks' written confirmations are due, by this laptop's rules."""
+    days, holidays = laptop_rules(paths)
+    return confirmation_due(visit_end_date(data), days, holidays)
+
+
+def risks_for_laptop(
+    data: VisitData, paths: AppPaths, today: date | None = None
+) -> list[RiskState]:
+    """:func:`risk_states` with this laptop's setting and bank holidays (reads small files)."""
+    days, holidays = laptop_rules(paths)
+    return risk_states(data, working_days=days, holidays=holidays, today=today or date.today())

@@ -43,9 +43,14 @@ def render_docx(model: ReportModel, out: Path, progress: Progress | None = None)
 
 
 def feedback_sheet(
-    data: VisitData, out: Path, *, blob_path: Callable[[str], Path], today: date | None = None
+    data: VisitData,
+    out: Path,
+    *,
+    blob_path: Callable[[str], Path],
+    today: date | None = None,
+    confirmation_due: date | None = None,
 ) -> Path:
     """Write the end-of-visit feedback sheet (a short PDF) and return its path."""
     from reviewer_app.report.feedback import feedback_sheet as write  # noqa: PLC0415
 
-    return write(data, out, blob_path=blob_path, today=today)
+    return write(data, out, blob_path=blob_path, today=today, confirmation_due=confirmation_due)

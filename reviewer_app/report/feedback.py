@@ -23,25 +23,34 @@ from reviewer_app.compliance import provisional_compliance
 from reviewer_app.report import pdf_kit as kit
 from reviewer_app.report.images import ImageCache
 from reviewer_app.report.model import finding_numbers
-from reviewer_app.report.texts import readable_date, visit_dates
+from reviewer_app.report.texts import escalation_text, long_date, visit_dates
 from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import RISK_STATUSES, Finding
+from reviewer_app.visit_model import Finding
 
 MARK = "For verbal feedback — not the report"
 WATERMARK = "FEEDBACK"
 
 
 def feedback_sheet(
-    data: VisitData, out: Path, *, blob_path: Callable[[str], Path], today: date | None = None
+    data: VisitData,
+    out: Path,
+    *,
+    blob_path: Callable[[str], Path],
+    today: date | None = None,
+    confirmation_due: date | None = None,
 ) -> Path:
-    """Write the sheet to ``out`` (via a temporary file beside it) and return ``out``."""
+    """Write the sheet to ``out`` (via a temporary file beside it) and return ``out``.
+
+    ``confirmation_due``: when the immediate risks' written confirmations are due
+    (``risks.laptop_due``), said of each risk not yet confirmed."""
     kit.register_fonts()
     out = Path(out)
     tmp = out.with_name(f".{out.name}.part")
     printed = today or date.today()
     st = kit.styles()
     with tempfile.TemporaryDirectory(prefix="rv-feedback-") as photos:
-        story = _story(data, st, blob_path, printed, ImageCache(Path(photos)))
+        images = ImageCache(Path(photos))
+        story = _story(data, st, blob_path, printed, images, due=confirmation_due)
         _build(data, story, tmp)
         tmp.replace(out)
     return out
@@ -84,6 +93,8 @@ def _story(
     blob_path: Callable[[str], Path],
     printed: date,
     images: ImageCache,
+    *,
+    due: date | None,
 ) -> list[Flowable]:
     visit = data.visit
     numbers = finding_numbers(data)
@@ -112,7 +123,14 @@ def _story(
         for f in items:
             story.append(
                 _item(
-                    data, f, numbers[f.id], names=names, st=st, images=images, blob_path=blob_path
+                    data,
+                    f,
+                    numbers[f.id],
+                    names=names,
+                    st=st,
+                    images=images,
+                    blob_path=blob_path,
+                    due=due,
                 )
             )
     story.append(_h("Compliance so far", st))
@@ -163,6 +181,7 @@ def _item(
     st: dict[str, Any],
     images: ImageCache,
     blob_path: Callable[[str], Path],
+    due: date | None,
 ) -> Flowable:
     where = names.get(f.component, f.component)
     parts: list[Flowable] = [
@@ -175,7 +194,7 @@ def _item(
         label = "Standard: " if len(f.refs) == 1 else "Standards: "
         notes.append(kit.text(label + ", ".join(f.refs)))
     if f.immediate_risk:
-        line = kit.text(_escalation(f))
+        line = kit.text(_escalation(f, due))
         # Not escalated yet is the one thing on this sheet the lead must not miss.
         notes.append(line if f.escalated else f'<font color="#B3261E"><b>{line}</b></font>')
     if notes:
@@ -206,16 +225,11 @@ def _photo_path(photo: str | None, blob_path: Callable[[str], Path]) -> Path | N
     return path if path.is_file() else None
 
 
-def _escalation(f: Finding) -> str:
-    if not f.escalated:
-        return "Not yet escalated: record to whom, when and how it was escalated."
-    how = f" ({f.escalated_how})" if f.escalated_how.strip() else ""
-    line = f"Escalated to {f.escalated_to} on {readable_date(f.escalated_at)}{how}."
-    if f.confirmation_sent.strip():
-        line += f" Written confirmation sent {readable_date(f.confirmation_sent)}."
-    elif f.risk_status in ("confirmed", "closed"):
-        line += f" {RISK_STATUSES[f.risk_status]}."
-    return line
+def _escalation(f: Finding, due: date | None) -> str:
+    if f.escalated:
+        return escalation_text(f, due)
+    line = "Not yet escalated: record to whom, when and how it was escalated."
+    return f"{line} Written confirmation is due by {long_date(due)}." if due else line
 
 
 def _now(printed: date) -> str:

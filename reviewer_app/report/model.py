@@ -18,6 +18,7 @@ from pathlib import Path
 
 from reviewer_app.compliance import ComponentCompliance, compliance
 from reviewer_app.report.texts import (
+    escalation_text,
     fill_template,
     load_templates,
     long_date,
@@ -204,8 +205,12 @@ def build_report_model(
     blob_path: Callable[[str], Path],
     final: FinalInfo | None = None,
     report_date: date | None = None,
+    confirmation_due: date | None = None,
 ) -> ReportModel:
-    """The report of the visit as it stands: a draft, or the final report of a snapshot."""
+    """The report of the visit as it stands: a draft, or the final report of a snapshot.
+
+    ``confirmation_due``: when the immediate risks' written confirmations are due
+    (``risks.laptop_due``), said of each escalated risk not yet confirmed."""
     visit = data.visit
     templates = load_templates()
     fill = placeholders(data)
@@ -222,7 +227,7 @@ def build_report_model(
         chapter.next(0, "Views of service users and carers"), data, templates, draft=draft
     )
     findings_heading = chapter.next(0, "Review visit findings")
-    findings = _findings(data, chapter, blob_path)
+    findings = _findings(data, chapter, blob_path, confirmation_due)
     team_heading = chapter.appendix("Membership of the review team")
     appendix2_heading = chapter.appendix("Compliance with the Quality Standards")
     summary_heading = chapter.next(1, "Summary of compliance")
@@ -364,7 +369,7 @@ def finding_numbers(data: VisitData) -> dict[str, str]:
 
 
 def _findings(
-    data: VisitData, chapter: _Numbers, blob_path: Callable[[str], Path]
+    data: VisitData, chapter: _Numbers, blob_path: Callable[[str], Path], due: date | None
 ) -> tuple[ComponentFindings, ...]:
     groups: list[tuple[str, str]] = []
     if any(f.component == "" for f in data.findings.values()):
@@ -385,7 +390,7 @@ def _findings(
                 CategoryFindings(
                     heading=chapter.next(2, CATEGORY_HEADINGS[cat]),
                     category=cat,
-                    findings=tuple(_finding(data, f, numbers[f.id], blob_path) for f in items),
+                    findings=tuple(_finding(data, f, numbers[f.id], blob_path, due) for f in items),
                     when_none=SAY_WHEN_NONE.get(cat, ""),
                 )
             )
@@ -394,7 +399,11 @@ def _findings(
 
 
 def _finding(
-    data: VisitData, f: Finding, number: str, blob_path: Callable[[str], Path]
+    data: VisitData,
+    f: Finding,
+    number: str,
+    blob_path: Callable[[str], Path],
+    due: date | None,
 ) -> ReportFinding:
     photos = []
     for photo_id in f.photos:
@@ -407,12 +416,7 @@ def _finding(
         except ValueError:  # neither a photo record nor a hash
             path = None
         photos.append(ReportPhoto(caption, path if path is not None and path.is_file() else None))
-    escalation = ""
-    if f.immediate_risk and f.escalated:
-        how = f" ({f.escalated_how})" if f.escalated_how.strip() else ""
-        escalation = f"Escalated to {f.escalated_to} on {readable_date(f.escalated_at)}{how}."
-        if f.confirmation_sent.strip():
-            escalation += f" Written confirmation sent {readable_date(f.confirmation_sent)}."
+    escalation = escalation_text(f, due) if f.immediate_risk else ""
     return ReportFinding(number, f.text, tuple(f.refs), tuple(photos), escalation)
 
 

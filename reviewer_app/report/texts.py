@@ -13,7 +13,9 @@ from datetime import date
 from pathlib import Path
 
 from reviewer_app.paths import RESOURCES
+from reviewer_app.risks import CONFIRMED_STATUSES
 from reviewer_app.visit_data import VisitData
+from reviewer_app.visit_model import RISK_STATUSES, Finding
 from sync.kit_model import VisitDetails
 
 TEMPLATES = RESOURCES / "report" / "templates.json"
@@ -75,6 +77,23 @@ def readable_date(value: str) -> str:
         return long_date(date.fromisoformat(value.strip()[:10]))
     except ValueError:
         return value
+
+
+def escalation_text(f: Finding, due: date | None = None) -> str:
+    """What a report says of an immediate risk's escalation: to whom, when and how, then the
+    written confirmation: sent (when), confirmed or closed, or due by ``due``. "" before the
+    risk is escalated (each document says that its own way)."""
+    if not f.escalated:
+        return ""
+    how = f" ({f.escalated_how})" if f.escalated_how.strip() else ""
+    line = f"Escalated to {f.escalated_to} on {readable_date(f.escalated_at)}{how}."
+    if f.confirmation_sent.strip():
+        line += f" Written confirmation sent {readable_date(f.confirmation_sent)}."
+    elif f.risk_status in CONFIRMED_STATUSES:
+        line += f" {RISK_STATUSES[f.risk_status]}."
+    elif due is not None:
+        line += f" Written confirmation due by {long_date(due)}."
+    return line
 
 
 def visit_dates(visit: VisitDetails) -> str:

@@ -17,6 +17,7 @@ from report_testdata import populate
 from reviewer_app.cli import main
 from reviewer_app.compliance import provisional_compliance
 from reviewer_app.report import feedback_sheet
+from reviewer_app.risks import confirmation_due, visit_end_date
 from reviewer_app.session import VisitSession
 from reviewer_app.visit_data import VisitData, read_visit_data
 from reviewer_app.visit_model import FINDING
@@ -47,8 +48,15 @@ def test_sheet_order_escalation_and_figures(
     lead: tuple[VisitSession, VisitData], tmp_path: Path
 ) -> None:
     session, data = lead
+    # Two working days after the visit (Thursday 3 December 2026): Monday 7 December.
+    due = confirmation_due(visit_end_date(data), 2, frozenset())
+    assert due == date(2026, 12, 7)
     out = feedback_sheet(
-        data, tmp_path / "feedback.pdf", blob_path=session.blob_path, today=date(2026, 12, 3)
+        data,
+        tmp_path / "feedback.pdf",
+        blob_path=session.blob_path,
+        today=date(2026, 12, 3),
+        confirmation_due=due,
     )
     ARTIFACTS.mkdir(exist_ok=True)
     if shutil.which("pdftoppm"):
@@ -67,8 +75,12 @@ def test_sheet_order_escalation_and_figures(
     assert -1 not in order and order == sorted(order)
     risks = text[order[0] : order[1]]
     assert "acute pain protocol" in risks and "Oxygen cylinders" in risks
-    assert "Escalated to Chief Executive on 3 December 2026" in risks
+    assert (
+        "Escalated to Chief Executive on 3 December 2026 (in person at feedback). "
+        "Written confirmation due by 7 December 2026." in risks
+    )
     assert "Not yet escalated" in risks
+    assert "Written confirmation is due by 7 December 2026." in risks
     assert "no consultant cover" in text[order[1] : order[2]]
     assert "Transition clinics" in text[order[2] : order[3]]
     figures = text[order[3] :]
@@ -89,6 +101,8 @@ def test_cli_feedback(
     assert main(["feedback", "--visit", data.visit.visit_id, "-o", str(out)]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == str(out)
     assert "Immediate risks" in text_of(out)[0]
+    # By this laptop's rules: the setting (2 working days) and England's bank holidays.
+    assert "Written confirmation due by 7 December 2026." in " ".join(text_of(out))
 
 
 def test_cli_feedback_into_missing_folder_is_a_user_error(

@@ -47,7 +47,12 @@ def flat(text: str) -> str:
 @pytest.fixture
 def draft_pdf(lead: tuple[VisitSession, VisitData], tmp_path: Path) -> tuple[Path, VisitData]:
     session, data = lead
-    model = build_report_model(data, blob_path=session.blob_path, report_date=date(2026, 12, 4))
+    model = build_report_model(
+        data,
+        blob_path=session.blob_path,
+        report_date=date(2026, 12, 4),
+        confirmation_due=date(2026, 12, 7),
+    )
     seen: list[tuple[int, int]] = []
     out = render_pdf(model, tmp_path / "report.pdf", progress=lambda d, t: seen.append((d, t)))
     assert seen and seen[-1][0] == seen[-1][1]  # progress ends at 100 %
@@ -154,6 +159,7 @@ def test_findings_numbered_with_standards_and_photos(draft_pdf: tuple[Path, Visi
     text = flat(texts[risk])
     assert "1. Emergency department staff could not find the acute pain protocol." in text
     assert "Escalated to Chief Executive on 3 December 2026" in text
+    assert "Written confirmation due by 7 December 2026." in text
     assert "Ward corridor, view 2" in text and "Ward corridor, view 3" in text
     assert len(reader.pages[risk].images) >= 2
     assert "Parents said the day unit felt safe." in " ".join(texts)

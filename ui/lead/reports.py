@@ -65,7 +65,7 @@ class ReportPrinter(QObject):
         if out is None:
             return
         self._run(
-            lambda: lead_view.render_feedback(self.session, out),
+            lambda: lead_view.render_feedback(self.session, self.paths, out),
             "Writing the feedback sheet…",
             "print the feedback sheet",
             lambda path: self._saved(path, "The feedback sheet"),
@@ -82,7 +82,7 @@ class ReportPrinter(QObject):
         if out is None:
             return
         self._run(
-            lambda: lead_view.render_report(self.session, out, self.progressed.emit),
+            lambda: lead_view.render_report(self.session, self.paths, out, self.progressed.emit),
             "Writing the draft report…",
             "write the draft report",
             lambda path: self._saved(path, "The draft report"),
