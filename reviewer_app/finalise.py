@@ -228,13 +228,7 @@ def finalise(
             f"{len(missing)} photo(s) attached to findings are not on this laptop; import the "
             "bundle of the reviewer who took them, or remove them from the findings"
         )
-    kit = ws.kit_info() or {}
-    doc = findings_document(
-        data,
-        kit_id=str(kit.get("kit_id", "")),
-        blob_size=lambda sha: ws.blobs.path(sha).stat().st_size,
-        paths=paths,
-    )
+    doc = _document(ws, data, paths)
     body = canonical_bytes(doc)
     sha = content_sha256(doc)
     previous = ws.latest_snapshot()
@@ -263,6 +257,34 @@ def finalise(
     env = envelope(ws, row)
     queued = _enqueue(paths, env, blob_files(ws, env))
     return _snapshot(ws, row, queued)
+
+
+def _document(ws: Workspace, data: VisitData, paths: AppPaths | None) -> dict[str, Any]:
+    kit = ws.kit_info() or {}
+    return findings_document(
+        data,
+        kit_id=str(kit.get("kit_id", "")),
+        blob_size=lambda sha: ws.blobs.path(sha).stat().st_size,
+        paths=paths,
+    )
+
+
+def unchanged_since(ws: Workspace, paths: AppPaths | None = None) -> int | None:
+    """The version of the latest snapshot if the visit's findings are still exactly what it
+    froze (finalising again would refuse: nothing to amend); else None. Runs on the worker."""
+    previous = ws.latest_snapshot()
+    if previous is None:
+        return None
+    data = read_visit_data(ws)
+    try:
+        sha = content_sha256(_document(ws, data, paths))
+    except (OSError, ValueError):  # a photo not on this laptop, a value out of format: changed
+        return None
+    return previous.version if sha == previous.content_sha256 else None
+
+
+def check_unchanged(session: VisitSession, paths: AppPaths | None) -> Future[int | None]:
+    return session.worker.submit(unchanged_since, paths)
 
 
 def missing_photos(ws: Workspace, data: VisitData) -> list[str]:

@@ -274,6 +274,11 @@ def test_the_lead_writes_findings_escalates_prints_and_finalises(  # noqa: PLR09
     qtmodeltester.check(dialog.snapshots)
     assert not dialog.finalise_button.isEnabled()  # the sign-off is asked again next time
     screenshot(dialog, "lead_finalise_done.png")
+    # Nothing has changed since: ticking the sign-off again does not offer to finalise.
+    qtbot.waitUntil(lambda: dialog.unchanged_since == 1, timeout=WAIT)
+    dialog.sign_off.setChecked(True)
+    assert not dialog.finalise_button.isEnabled()
+    assert dialog.why_not.text().startswith("Not changed since version 1 was finalised")
     [stored_snap] = fin.list_snapshots(win.session).result(timeout=30)
     assert stored_snap.version == 1 and "Waits" not in str(stored_snap.findings)
 
@@ -284,6 +289,12 @@ def test_the_lead_writes_findings_escalates_prints_and_finalises(  # noqa: PLR09
     assert preview.page_count() > 3 and preview.path.suffix == ".pdf"
     assert "version 1" in preview.windowTitle()
     screenshot(preview, "lead_preview.png")
+
+    # An edit to the findings makes a version 2 possible (the sign-off is still ticked).
+    win.bridge.run(win.session.edit_finding(fid, text=FIXED_TEXT + " Seen again."), "edit")
+    settle(qtbot, win)
+    qtbot.waitUntil(lambda: dialog.unchanged_since is None, timeout=WAIT)
+    assert dialog.finalise_button.isEnabled()
 
 
 def test_a_reviewer_sees_findings_read_only_and_cannot_finalise(

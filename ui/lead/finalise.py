@@ -86,6 +86,7 @@ class FinaliseDialog(QDialog):
         self.visit: VisitData = bridge.session.data
         self.finalising = False
         self.stale = False
+        self.unchanged_since: int | None = None  # the snapshot the visit still equals
         self.last_snapshot: fin.Snapshot | None = None
         self.progress: QProgressDialog | None = None
         self.setWindowTitle(f"Finalise — {self.visit.visit.title}")
@@ -211,9 +212,20 @@ class FinaliseDialog(QDialog):
     # -- the lists ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Check again from the read model (quick: the visit is in memory)."""
+        """Check again from the read model (quick: the visit is in memory); whether anything
+        changed since the latest snapshot is asked of the worker (it builds the findings)."""
         self.gaps.set_rows(fin.completeness(self.visit))
         self.hits.set_rows(privacy_hits(self.visit), self.hits.confirmed)
+        self._update_state()
+        when_done(
+            fin.check_unchanged(self.bridge.session, self.paths),
+            self,
+            self._unchanged_checked,
+            lambda exc: log.warning("could not compare with the latest snapshot: %s", exc),
+        )
+
+    def _unchanged_checked(self, version: int | None) -> None:
+        self.unchanged_since = version
         self._update_state()
 
     def _loaded_confirmed(self, keys: frozenset[str]) -> None:
@@ -245,6 +257,11 @@ class FinaliseDialog(QDialog):
             )
         if parts:
             return "Not ready: " + " and ".join(parts) + "."
+        if self.unchanged_since is not None:
+            return (
+                f"Not changed since version {self.unchanged_since} was finalised: edit the "
+                "findings or judgements to amend it."
+            )
         if not self.sign_off.isChecked():
             return "Ready: tick the sign-off to finalise."
         return ""
@@ -353,7 +370,7 @@ class FinaliseDialog(QDialog):
             f"Content SHA-256: {snap.content_sha256}\n{sent}"
         )
         self.result_label.setVisible(True)
-        self._update_state()
+        self.refresh()  # (now the same as the new version: nothing to finalise until an edit)
         self.load_snapshots()
 
     def _failed(self, exc: BaseException) -> None:
