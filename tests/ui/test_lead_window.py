@@ -310,6 +310,13 @@ def test_a_reviewer_sees_findings_read_only_and_cannot_finalise(
     qtbot.waitExposed(view)
     qtmodeltester.check(view.model)
     assert not view.new_button.isVisible() and not view.promote_button.isVisible()
+    assert not view.model.movable  # nor can a finding be dragged to another place
+    drag = Qt.ItemFlag.ItemIsDragEnabled
+    assert not any(
+        view.model.flags(view.model.index(r, 0, view.model.category_index(c))) & drag
+        for c in ("immediate_risk", "good_practice")
+        for r in range(view.model.rowCount(view.model.category_index(c)))
+    )
     assert view.editor.text.isReadOnly() and not view.editor.save.isVisible()
     view.new_finding()  # even a stray call changes nothing
     assert not win.session.data.findings
@@ -349,3 +356,45 @@ def test_the_draft_report_as_docx_the_preview_and_the_report_texts(
     qtbot.waitUntil(lambda: lead.printer.preview is not None, timeout=60_000)
     preview = lead.printer.preview
     assert preview.page_count() > 3 and "preview" in preview.windowTitle().lower()
+
+
+def test_the_lead_drags_a_finding_to_its_place_in_its_category(
+    qtbot: QtBot, lead_window: ReviewerWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    win = lead_window
+    lead = win.lead  # (the Lead menu comes after the first paint, or when asked for)
+    trigger(win, "action_findings")
+    view: FindingsWindow = lead.views["findings"]
+    model = view.model
+    made = [
+        write_finding(qtbot, win, view, monkeypatch, category="good_practice", text=text)
+        for text in ("Clinics run to time.", "Leaflets in four languages.", "A named nurse.")
+    ]
+    first, second, third = made
+    before = [i for i in model.siblings(first) if i not in made]  # the demo's own, if any
+    assert model.siblings(first) == [*before, *made]
+    move = Qt.DropAction.MoveAction
+
+    def drop(fid: str, row: int, parent: object) -> None:
+        mime = model.mimeData([model.index_of(fid)])
+        assert model.canDropMimeData(mime, move, row, 0, parent)
+        assert model.dropMimeData(mime, move, row, 0, parent) is False  # the view removes none
+        settle(qtbot, win)
+
+    category = model.category_index("good_practice")
+    # The last to the top of its category (dropped between rows)...
+    drop(third, 0, category)
+    qtbot.waitUntil(lambda: model.siblings(first) == [third, *before, first, second], timeout=WAIT)
+    assert view.current_id() == third  # still the chosen one
+    # ...the first onto another finding (it goes before that one)...
+    drop(first, -1, model.index_of(third))
+    qtbot.waitUntil(lambda: model.siblings(first) == [first, third, *before, second], timeout=WAIT)
+    # ...and one to the end (dropped below the last row).
+    drop(first, len(model.siblings(first)), category)
+    qtbot.waitUntil(lambda: model.siblings(first) == [third, *before, second, first], timeout=WAIT)
+    # Another category is not a place for it: that would change what it is, not where.
+    mime = model.mimeData([model.index_of(first)])
+    assert not model.canDropMimeData(mime, move, 0, 0, model.category_index("serious_concern"))
+    # Undo takes back the last move.
+    assert win.bridge.undo()
+    qtbot.waitUntil(lambda: model.siblings(first) == [first, third, *before, second], timeout=WAIT)

@@ -1,7 +1,7 @@
 """The lead's findings window: per component, by category, numbered as the report numbers them.
 
 Left, the findings of the chosen component as a tree (``FindingsModel``); right, the chosen
-finding (``FindingEditor``). The lead adds, edits, reorders (Move up/down, Alt+Up/Down),
+finding (``FindingEditor``). The lead adds, edits, reorders (Move up/down, Alt+Up/Down, or drag),
 deletes, and makes reviewers' observations into findings. Every change is a named session
 operation run through the ``SessionBridge``, so it undoes (Ctrl+Z here or in the reviewer's
 window) and the reviewer's window says "saved". Unsaved words are saved, not lost, when the
@@ -86,6 +86,12 @@ class FindingsWindow(QDialog):
         self.tree.setUniformRowHeights(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        if self.editable:  # the lead drags a finding to its place in its category
+            self.model.movable = True
+            self.model.moved.connect(self._move)
+            self.tree.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+            self.tree.setDefaultDropAction(Qt.DropAction.MoveAction)
+            self.tree.setDropIndicatorShown(True)
         self.editor = FindingEditor(data, self, editable=self.editable)
         self.status = QLabel(self)
         self.status.setAccessibleName("Findings status")
@@ -271,11 +277,15 @@ class FindingsWindow(QDialog):
         at = siblings.index(fid) + step
         if not 0 <= at < len(siblings):
             return
-        self._flush()
         # Before the one above; or before the one after the next (None: to the end).
         before: str | None = (
             siblings[at] if step < 0 else (siblings[at + 1] if at + 1 < len(siblings) else None)
         )
+        self._move(fid, before)
+
+    def _move(self, fid: str, before: str | None) -> None:
+        """Put the finding before ``before`` (None: last) in its category, and keep it chosen."""
+        self._flush()
         self._select_after = fid
         self.bridge.run(self.bridge.session.move_finding(fid, before), "move the finding")
 

@@ -4,13 +4,25 @@ each holding its findings numbered as the report numbers them (``reviewer_app.fi
 Every category is a row even when it has no findings, so the lead sees the report's shape and
 where a new finding would go. A category row's internal id is 0; a finding's is its category's
 row + 1, which is all ``parent()`` needs (no pointers to keep alive).
+
+When ``movable`` (the lead), a finding can be dragged to another place in its own category: the
+model says where (``moved``: the finding and the one it now comes before, None for the end) and
+changes nothing itself; the window makes the move a session operation, and the model is read
+again from the visit when it is saved.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QFont
 
 from reviewer_app import findings as rules
@@ -22,6 +34,7 @@ CATEGORY_KEYS = tuple(CATEGORIES)
 ID_ROLE = Qt.ItemDataRole.UserRole + 1  # a finding's id ("" for a category row)
 CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 2  # the category key of either kind of row
 PREVIEW_CHARS = 110
+FINDING_MIME = "application/x-reviewer-app-finding"  # a dragged finding: its id, UTF-8
 
 
 def first_line(text: str, limit: int = PREVIEW_CHARS) -> str:
@@ -33,10 +46,13 @@ def first_line(text: str, limit: int = PREVIEW_CHARS) -> str:
 class FindingsModel(QAbstractItemModel):
     """Categories, then findings, of ``component`` (``""``: the whole service)."""
 
+    moved = Signal(str, object)  # a finding dragged before another (str), or to the end (None)
+
     def __init__(self, data: VisitData, component: str = "", parent: Any = None) -> None:
         super().__init__(parent)
         self.visit = data
         self.component = component
+        self.movable = False
         self.groups: dict[str, list[tuple[int, Finding]]] = {}
         self.refresh()
 
@@ -115,7 +131,68 @@ class FindingsModel(QAbstractItemModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self.movable:
+            flags |= Qt.ItemFlag.ItemIsDropEnabled
+            if index.internalId() != 0:
+                flags |= Qt.ItemFlag.ItemIsDragEnabled
+        return flags
+
+    # -- dragging a finding to another place in its category -----------------------------------
+
+    def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802 (Qt's name)
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802 (Qt's name)
+        return [FINDING_MIME]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # type: ignore[override]  # noqa: N802
+        mime = QMimeData()
+        found = [f for f in (self.finding(i) for i in indexes) if f is not None]
+        if found:
+            mime.setData(FINDING_MIME, found[0].id.encode("utf-8"))
+        return mime
+
+    def drop_target(
+        self, mime: QMimeData, row: int, parent: Index
+    ) -> tuple[str, str | None] | None:
+        """(the dragged finding, the one it would come before or None for the end) for a drop
+        at ``row`` under ``parent`` (a category; or on a finding: before it); None when the
+        drop is not a place in the dragged finding's own category."""
+        if not self.movable or not mime.hasFormat(FINDING_MIME):
+            return None
+        fid = bytes(mime.data(FINDING_MIME).data()).decode("utf-8", "replace")
+        dragged = self.visit.findings.get(fid)
+        if dragged is None or self.category_of(parent) != dragged.category:
+            return None
+        group = [f.id for _n, f in self.groups.get(dragged.category, [])]
+        if fid not in group:
+            return None
+        on = self.finding(parent)
+        if on is not None:  # dropped on a finding: before it
+            before: str | None = on.id
+        else:
+            before = group[row] if 0 <= row < len(group) else None
+        return fid, before
+
+    def canDropMimeData(  # noqa: N802 (Qt's name)
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
+    ) -> bool:
+        del column
+        return (
+            action == Qt.DropAction.MoveAction and self.drop_target(data, row, parent) is not None
+        )
+
+    def dropMimeData(  # noqa: N802 (Qt's name)
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
+    ) -> bool:
+        """Say where the finding goes (``moved``); False, so the view removes nothing: the
+        model is read again once the move is saved."""
+        del column
+        target = self.drop_target(data, row, parent) if action == Qt.DropAction.MoveAction else None
+        if target is not None and target[1] != target[0]:
+            self.moved.emit(*target)
+        return False
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: PLR0911
         if not index.isValid():
