@@ -2,16 +2,14 @@
 
 Each list has an "Add" button that asks through its dialog (``ui.dialogs``, whose ``ask()`` tests
 patch) and records the answer with a named operation; each item can be removed (undoable).
-Photo thumbnails are read off the UI thread and kept in memory.
+Photo thumbnails are read off the UI thread and kept in memory (``ui.thumbnails``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
@@ -37,14 +35,13 @@ from reviewer_app.visit_model import (
 )
 from ui import shortcuts
 from ui.bridge import SessionBridge
-from ui.tasks import when_done
 from ui.text_style import clear_layout, heading, muted
+from ui.thumbnails import Thumbnails
 
 log = logging.getLogger(__name__)
 THUMB_HEIGHT = 96
 Action = tuple[str, str, Callable[[], None]]  # button text, accessible name, what it does
 Row = tuple[str, list[Action], QPixmap | None]  # text, buttons, thumbnail
-_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thumbnails")
 
 
 class _Section(QWidget):
@@ -115,8 +112,8 @@ class RecordLists(QWidget):
         self.session: VisitSession = bridge.session
         self._context = context
         self.shown_ids: set[str] = set()
-        self._thumbs: dict[str, QPixmap] = {}
-        self._loading: set[str] = set()
+        self.thumbnails = Thumbnails(self.session.blob_path, THUMB_HEIGHT, self)
+        self.thumbnails.ready.connect(lambda _sha: self.refresh())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.evidence = _Section("Evidence seen", "Add evidence…", shortcuts.ADD_EVIDENCE, self)
@@ -253,7 +250,8 @@ class RecordLists(QWidget):
                 "Remove this photo",
                 partial(self._delete, PHOTO, p.id, "a photo"),
             )
-            photo_rows.append((p.caption or "(no caption)", [remove], self._thumb(p.sha256)))
+            thumb = self.thumbnails.get(p.sha256)
+            photo_rows.append((p.caption or "(no caption)", [remove], thumb))
         self.photos.fill(photo_rows)
         obs_rows: list[Row] = []
         for o in data.observations_for(ref):
@@ -301,34 +299,3 @@ class RecordLists(QWidget):
             )
         )
         return out
-
-    def _thumb(self, sha256: str) -> QPixmap | None:
-        """The photo's thumbnail if read already; else start reading it (off the UI thread)."""
-        if sha256 in self._thumbs:
-            return self._thumbs[sha256]
-        if sha256 and sha256 not in self._loading:
-            self._loading.add(sha256)
-            path: Path = self.session.blob_path(sha256)
-            when_done(
-                _reader.submit(path.read_bytes),
-                self,
-                partial(self._thumb_read, sha256),
-                partial(self._thumb_failed, sha256),
-            )
-        return None
-
-    def _thumb_failed(self, sha256: str, exc: BaseException) -> None:
-        self._loading.discard(sha256)
-        log.warning("could not read photo %s: %s", sha256, exc)
-
-    def _thumb_read(self, sha256: str, raw: bytes) -> None:
-        self._loading.discard(sha256)
-        pixmap = QPixmap()
-        if pixmap.loadFromData(raw):
-            ratio = self.devicePixelRatioF()
-            pixmap = pixmap.scaledToHeight(
-                int(THUMB_HEIGHT * ratio), Qt.TransformationMode.SmoothTransformation
-            )
-            pixmap.setDevicePixelRatio(ratio)
-            self._thumbs[sha256] = pixmap
-            self.refresh()

@@ -371,6 +371,14 @@ def test_the_lead_drags_a_finding_to_its_place_in_its_category(
         for text in ("Clinics run to time.", "Leaflets in four languages.", "A named nurse.")
     ]
     first, second, third = made
+    # The photo list shows each photo's thumbnail (read off the UI thread), which is no edit.
+    photos = view.editor.photos
+    assert photos.count() >= 2
+    qtbot.waitUntil(
+        lambda: all(not photos.item(i).icon().isNull() for i in range(photos.count())),
+        timeout=WAIT,
+    )
+    assert not view.editor.dirty
     before = [i for i in model.siblings(first) if i not in made]  # the demo's own, if any
     assert model.siblings(first) == [*before, *made]
     move = Qt.DropAction.MoveAction

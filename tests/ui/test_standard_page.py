@@ -172,7 +172,7 @@ def test_notes_evidence_observations_and_photos_are_added_through_their_dialogs(
     assert all(n == 1 for n in texts.values()), texts
     assert [n.text for n in page.data.notes_for(PARTS_REF)] == ["Only in English"]
     assert page.data.evidence_for(PARTS_REF, "shc")[0].location == "p. 2"
-    qtbot.waitUntil(lambda: bool(lists._thumbs), timeout=5_000)  # thumbnail read off-thread
+    qtbot.waitUntil(lambda: lists.thumbnails.count() > 0, timeout=5_000)  # read off-thread
     opened: list[str] = []
     page.open_document.connect(lambda d, _s: opened.append(d))
     row = lists.evidence.rows.itemAt(0).layout()

@@ -8,10 +8,12 @@ shows as saved like any other. Anyone but the lead sees the same panel, read-onl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 from PySide6.QtWidgets import (
     QCompleter,
     QFormLayout,
@@ -32,6 +34,10 @@ from reviewer_app.visit_model import CATEGORIES, EVIDENCE_KINDS, Finding
 from ui.dialogs.base import combo, text_box, warning_colour
 from ui.lead.dialogs import author_name
 from ui.text_style import heading, muted
+from ui.thumbnails import Thumbnails
+
+PHOTO_THUMB = 40  # the photo list's thumbnails, in pixels high
+SHA_ROLE = Qt.ItemDataRole.UserRole + 1  # a photo item's SHA-256 (its thumbnail's key)
 
 
 class PrivacyHighlighter(QSyntaxHighlighter):
@@ -71,9 +77,18 @@ class FindingEditor(QWidget):
     save_requested = Signal()
     dirty_changed = Signal(bool)
 
-    def __init__(self, data: VisitData, parent: QWidget | None = None, *, editable: bool) -> None:
+    def __init__(
+        self,
+        data: VisitData,
+        parent: QWidget | None = None,
+        *,
+        editable: bool,
+        blob_path: Callable[[str], Path] | None = None,
+    ) -> None:
+        """``blob_path``: where a photo's file is, for the photo list's thumbnails."""
         super().__init__(parent)
         self.visit = data
+        self.blob_path = blob_path
         self.editable = editable
         self.finding: Finding | None = None
         self._loading = False
@@ -144,7 +159,13 @@ class FindingEditor(QWidget):
         self.evidence.setMaximumHeight(110)
         self.photos = QListWidget(self)
         self.photos.setAccessibleName("Photos")
-        self.photos.setMaximumHeight(90)
+        self.photos.setMaximumHeight(4 * PHOTO_THUMB + 12)
+        self.photos.setIconSize(QSize(PHOTO_THUMB * 3 // 2, PHOTO_THUMB))
+        self.thumbnails = (
+            Thumbnails(self.blob_path, PHOTO_THUMB, self.photos) if self.blob_path else None
+        )
+        if self.thumbnails is not None:
+            self.thumbnails.ready.connect(self._thumbnail_ready)
 
     def _lay_out(self) -> None:
         form = QFormLayout()
@@ -232,7 +253,11 @@ class FindingEditor(QWidget):
             caption = p.caption or "(no caption)"
             where = f" [{p.ref}]" if p.ref else ""
             text = f"{caption}{where} — {author_name(self.visit, p.author)}"
-            checkable(self.photos, text, p.id, p.id in chosen)
+            item = checkable(self.photos, text, p.id, p.id in chosen)
+            item.setData(SHA_ROLE, p.sha256)
+            thumb = self.thumbnails.get(p.sha256) if self.thumbnails is not None else None
+            if thumb is not None:
+                item.setIcon(QIcon(thumb))
         if self.photos.count() == 0:
             item = QListWidgetItem("No photos in this visit yet.", self.photos)
             item.setFlags(Qt.ItemFlag.NoItemFlags)
@@ -289,6 +314,19 @@ class FindingEditor(QWidget):
         for item in self.refs.selectedItems():
             self.refs.takeItem(self.refs.row(item))
         self._edited()
+
+    def _thumbnail_ready(self, sha256: str) -> None:
+        thumb = self.thumbnails.get(sha256) if self.thumbnails is not None else None
+        if thumb is None:
+            return
+        was, self._loading = self._loading, True  # (a picture is not an edit)
+        try:
+            for i in range(self.photos.count()):
+                item = self.photos.item(i)
+                if item.data(SHA_ROLE) == sha256:
+                    item.setIcon(QIcon(thumb))
+        finally:
+            self._loading = was
 
     def _edited(self) -> None:
         if self._loading:

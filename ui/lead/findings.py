@@ -92,7 +92,9 @@ class FindingsWindow(QDialog):
             self.tree.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
             self.tree.setDefaultDropAction(Qt.DropAction.MoveAction)
             self.tree.setDropIndicatorShown(True)
-        self.editor = FindingEditor(data, self, editable=self.editable)
+        self.editor = FindingEditor(
+            data, self, editable=self.editable, blob_path=self.bridge.session.blob_path
+        )
         self.status = QLabel(self)
         self.status.setAccessibleName("Findings status")
         self.status.setWordWrap(True)
