@@ -79,14 +79,12 @@ def render_report(
     session: VisitSession, paths: AppPaths, out: Path, progress: Progress | None = None
 ) -> Future[Path]:
     """The draft report as PDF or DOCX (by ``out``'s suffix); ``progress`` on the render thread."""
-    from reviewer_app.report import build_report_model, render_docx, render_pdf  # noqa: PLC0415
-    from reviewer_app.risks import laptop_due  # noqa: PLC0415
+    from reviewer_app.report import draft_report_model, render_docx, render_pdf  # noqa: PLC0415
 
     fmt = report_format(out)
 
     def job(data: VisitData) -> Path:
-        due = laptop_due(data, paths)
-        model = build_report_model(data, blob_path=session.blob_path, confirmation_due=due)
+        model = draft_report_model(data, blob_path=session.blob_path, paths=paths)
         render = render_pdf if fmt == "pdf" else render_docx
         return render(model, out, progress)
 
@@ -120,12 +118,10 @@ def render_preview(
     out = preview_path(paths, session.data.visit.visit_id)
 
     def job(data: VisitData) -> Path:
-        from reviewer_app.report import build_report_model, render_pdf  # noqa: PLC0415
-        from reviewer_app.risks import laptop_due  # noqa: PLC0415
+        from reviewer_app.report import draft_report_model, render_pdf  # noqa: PLC0415
 
         out.parent.mkdir(parents=True, exist_ok=True)
-        due = laptop_due(data, paths)
-        model = build_report_model(data, blob_path=session.blob_path, confirmation_due=due)
+        model = draft_report_model(data, blob_path=session.blob_path, paths=paths)
         return render_pdf(model, out, progress)
 
     return _fresh(session, job)

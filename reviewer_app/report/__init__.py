@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from reviewer_app.paths import AppPaths
 from reviewer_app.report.model import FinalInfo, ReportModel, build_report_model
 from reviewer_app.visit_data import VisitData
 
@@ -20,12 +21,23 @@ __all__ = [
     "FinalInfo",
     "ReportModel",
     "build_report_model",
+    "draft_report_model",
     "feedback_sheet",
     "render_docx",
     "render_pdf",
 ]
 
 Progress = Callable[[int, int], None]
+
+
+def draft_report_model(
+    data: VisitData, *, blob_path: Callable[[str], Path], paths: AppPaths
+) -> ReportModel:
+    """The draft report as the visit stands, with the risks' confirmation due by this laptop's
+    rules (``risks.laptop_due``: reads two small files)."""
+    from reviewer_app.risks import laptop_due  # noqa: PLC0415
+
+    return build_report_model(data, blob_path=blob_path, confirmation_due=laptop_due(data, paths))
 
 
 def render_pdf(model: ReportModel, out: Path, progress: Progress | None = None) -> Path:
