@@ -4,7 +4,12 @@ Each visit counts once, through its latest submission that staff have not reject
 version). A component's organisation comes from the visit's kit (component -> site ->
 organisation); a component with no site (a commissioning body, say) belongs to the visit's
 organisation that no site names, when there is exactly one, else to all its organisations
-together. % met = met / applicable, and "-" when nothing applies (DOMAIN.md), never 0 %.
+together.
+
+The figures are recomputed from the submission's team judgements with
+:func:`sync.compliance.component_figures`, the computation the laptop's report, feedback sheet
+and ``findings.json`` use; the lead's own totals are never trusted. % met = met / applicable,
+half rounded up, and "-" when nothing applies (DOMAIN.md), never 0 %.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from sync.compliance import ComponentCompliance, figures_by_component, percent_text
 from sync.kit_model import VisitDetails
 from sync.server.db import Database, submissions, visits
 
@@ -24,7 +30,23 @@ COLUMNS = ("programme", "organisation", "component", "visits", "applicable", "me
 
 
 def percent(met: int, applicable: int) -> str:
-    return "-" if applicable <= 0 else f"{round(100 * met / applicable)}"
+    """The CSV's and JSON's "% met": a whole number without the sign, or "-"."""
+    return percent_text(met, applicable, sign="")
+
+
+def visit_figures(findings: dict[str, Any]) -> list[ComponentCompliance]:
+    """A submission's compliance per component, recomputed from its team judgements."""
+    components = [
+        (str(c.get("id", "")), str(c.get("name") or c.get("id", "")))
+        for c in findings.get("visit", {}).get("components", [])
+        if isinstance(c, dict)
+    ]
+    judgements = [
+        (str(tj.get("component", "")), str(tj.get("value", "")))
+        for tj in findings.get("team_judgements", [])
+        if isinstance(tj, dict)
+    ]
+    return figures_by_component(components, judgements)
 
 
 def _organisation_of(details: VisitDetails | None, component_id: str, fallback: str) -> str:
@@ -71,18 +93,13 @@ def overview(db: Database, programme: str | None = None) -> list[dict[str, Any]]
         prog = str(visit.get("programme") or (details.programme if details else ""))
         if programme is not None and prog != programme:
             continue
-        comp_names = {c.get("id"): c.get("name") for c in visit.get("components", [])}
         fallback = "; ".join(str(o) for o in visit.get("organisations", []))
-        for row in findings.get("compliance", []):
-            comp_id = str(row.get("component", ""))
-            key = (
-                prog,
-                _organisation_of(details, comp_id, fallback),
-                str(comp_names.get(comp_id) or comp_id),
-            )
+        for figures in visit_figures(findings):
+            organisation = _organisation_of(details, figures.component, fallback)
+            key = (prog, organisation, figures.name)
             totals[key][0] += 1
-            totals[key][1] += int(row.get("applicable", 0))
-            totals[key][2] += int(row.get("met", 0))
+            totals[key][1] += figures.applicable
+            totals[key][2] += figures.met
     return [
         {
             "programme": p,

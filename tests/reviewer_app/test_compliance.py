@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from reviewer_app.compliance import ComponentCompliance, compliance, provisional_compliance
+from reviewer_app.compliance import ComponentCompliance, compliance
 from reviewer_app.visit_data import VisitData
 from reviewer_app.visit_model import (
     JUDGEMENT,
     MET,
     NOT_APPLICABLE,
-    NOT_ASSESSED,
     NOT_MET,
     TEAM_JUDGEMENT,
     judgement_id,
@@ -120,23 +119,14 @@ def test_reviewers_judgements_do_not_count_in_the_report() -> None:
     assert (a.met, a.not_assessed) == (3, 1)
 
 
-def test_provisional_uses_agreement_and_counts_the_rest_as_not_agreed() -> None:
-    data = make_data({f"S{i}": ("a",) for i in range(1, 7)}, ("a",))
+def test_reviewers_agreeing_is_not_a_team_judgement() -> None:
+    """Figures never count a reviewer's judgement, even when all agree: the sheet and the
+    report read the same team judgements (they disagreed when the sheet did)."""
+    data = make_data({f"S{i}": ("a",) for i in range(1, 5)}, ("a",))
     team(data, "S1", "a", NOT_MET)
     reviewer(data, "S1", "a", "m-cns", MET)  # the team's judgement wins over a reviewer's
-    reviewer(data, "S2", "a", "m-cns", MET)  # all who assessed agree: met
-    reviewer(data, "S2", "a", "m-paed", MET)
-    reviewer(data, "S2", "a", "m-mgr", NOT_ASSESSED)  # not assessed is not a vote
-    reviewer(data, "S3", "a", "m-cns", MET)  # they differ: not yet agreed
-    reviewer(data, "S3", "a", "m-paed", NOT_MET)
-    reviewer(data, "S4", "a", "m-cns", NOT_APPLICABLE)  # agreed N/A: out of applicable
-    reviewer(data, "S4", "a", "m-paed", NOT_APPLICABLE)
-    # S5, S6: nobody has assessed them.
-    (a,) = provisional_compliance(data)
-    assert a == ComponentCompliance(
-        "a", "Component a", applicable=5, met=1, not_met=1, not_assessed=2, not_agreed=1
-    )
-    assert a.percent_text == "20%"
-    # The report's figures, meanwhile, know only the team judgement.
-    (report,) = compliance(data)
-    assert (report.applicable, report.met, report.not_met) == (6, 0, 1)
+    reviewer(data, "S2", "a", "m-cns", NOT_APPLICABLE)  # agreed N/A by reviewers only
+    reviewer(data, "S2", "a", "m-paed", NOT_APPLICABLE)
+    (a,) = compliance(data)
+    assert a == ComponentCompliance("a", "Component a", 4, 0, 1, 3)
+    assert a.percent_text == "0%"

@@ -122,7 +122,16 @@ def make_envelope(
     report: tuple[str, int] | None = None,
     note: str = "",
 ) -> dict[str, Any]:
-    """An envelope as finalisation writes it (the figures are the test's to choose)."""
+    """An envelope as finalisation writes it (the figures are the test's to choose).
+
+    The team judgements are made to give ``compliance`` (the service recomputes its figures
+    from them): ``met`` standards met, the rest of ``applicable`` not met.
+    """
+    compliance = (
+        compliance
+        if compliance is not None
+        else [{"component": "shc", "applicable": 10, "met": 7}]
+    )
     findings = {
         "format": FORMAT,
         "version": VERSION,
@@ -142,10 +151,18 @@ def make_envelope(
             ],
         },
         "team": [],
-        "team_judgements": [],
-        "compliance": compliance
-        if compliance is not None
-        else [{"component": "shc", "applicable": 10, "met": 7}],
+        "team_judgements": [
+            {
+                "ref": f"HN-{100 + i}",
+                "component": row["component"],
+                "value": "met" if i < row["met"] else "not_met",
+                "rationale": "",
+                "key": False,
+            }
+            for row in compliance
+            for i in range(row["applicable"])
+        ],
+        "compliance": compliance,
         "findings": [
             {
                 "id": str(uuid.uuid4()),

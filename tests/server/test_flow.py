@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from sync.client import MissingBlobs, SubmissionConflict
+from sync.findings_format import content_sha256
 from tests.server.central_helpers import DEMO_VISIT_ID, Central, make_envelope
 
 
@@ -83,7 +84,9 @@ def test_the_whole_round_trip(demo_central: Central, tmp_path: Path) -> None:
     staff.set_state(v2["snapshot_id"], "rejected", "Wrong visit date.")
     rows = {r["component"]: r for r in staff.overview()}
     assert rows["Specialist Haemoglobinopathy Centre"]["met"] == 6
-    assert "Local Haemoglobinopathy Team" not in rows
+    # Version 1 judged nothing for the local team: it is there, with nothing applicable.
+    assert rows["Local Haemoglobinopathy Team"]["applicable"] == 0
+    assert rows["Local Haemoglobinopathy Team"]["percent_met"] == "-"
 
 
 def test_resending_gives_the_same_receipt_and_other_content_is_409(demo_central: Central) -> None:
@@ -147,3 +150,17 @@ def test_staff_need_a_trusted_key_and_a_signed_kit(central: Central, demo_kit_fi
     assert raised.value.status == 422
     first = staff.upload_kit(demo_kit_file)
     assert staff.upload_kit(demo_kit_file) == first  # the same kit again is harmless
+
+
+def test_the_overview_recomputes_figures_and_ignores_the_leads_totals(
+    demo_central: Central,
+) -> None:
+    """A lead's figures that do not follow from its judgements (met 9 of 4) never reach the
+    overview: it shows what the team judgements give, as the report does."""
+    envelope = make_envelope()  # judgements: shc 7 met of 10
+    envelope["findings"]["compliance"] = [{"component": "shc", "applicable": 4, "met": 9}]
+    envelope["content_sha256"] = content_sha256(envelope["findings"])
+    demo_central.client("lead").submit(envelope)
+    rows = {r["component"]: r for r in demo_central.client("staff").overview()}
+    centre = rows["Specialist Haemoglobinopathy Centre"]
+    assert (centre["applicable"], centre["met"], centre["percent_met"]) == (10, 7, "70")
