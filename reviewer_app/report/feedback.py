@@ -4,7 +4,7 @@ One action, a PDF in a second or two: immediate risks first (with where their es
 got to), then serious concerns, good practice, and compliance so far per component. The lead
 reads from it; it is not the report, and every page says so. Compliance "so far" counts the
 reviewers' agreed judgements where the team's is not yet recorded
-(:func:`reviewer_app.compliance.provisional_compliance`).
+(:func:`reviewer_app.compliance.compliance`, the report's figures).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
 
-from reviewer_app.compliance import provisional_compliance
+from reviewer_app.compliance import compliance
 from reviewer_app.report import pdf_kit as kit
 from reviewer_app.report.images import ImageCache
 from reviewer_app.report.model import finding_numbers
@@ -134,9 +134,9 @@ def _story(
                 )
             )
     story.append(_h("Compliance so far", st))
-    figures = provisional_compliance(data)
+    figures = compliance(data)
     rows: list[list[Any]] = [
-        ["Component", "Applicable", "Met", "Not met", "Not agreed", "Not assessed", "% met"]
+        ["Component", "Applicable", "Met", "Not met", "Not yet assessed", "% met"]
     ]
     rows += [
         [
@@ -144,22 +144,19 @@ def _story(
             str(c.applicable),
             str(c.met),
             str(c.not_met),
-            str(c.not_agreed),
             str(c.not_assessed),
             c.percent_text,
         ]
         for c in figures
     ]
     w = 2.0 * cm
-    widths = [kit.FRAME_WIDTH - 5 * w - 2.2 * cm, 2.2 * cm, w, w, w, w, w]
+    widths = [kit.FRAME_WIDTH - 4 * w - 2.2 * cm - 2.8 * cm, 2.2 * cm, w, w, 2.8 * cm, w]
     story.append(kit.table(rows, widths, numeric_from=1))
     story.append(Spacer(1, 4))
     story.append(
         Paragraph(
-            "So far: the team's judgement where the lead has recorded it, otherwise the "
-            "reviewers' judgement where all who assessed the standard agree. Not agreed: the "
-            "reviewers differ and the team has not yet settled it. These figures will change "
-            "before the report.",
+            "From the team judgements the lead has recorded, as the report counts them: a "
+            "standard with no team judgement yet is counted as not yet assessed.",
             st["muted"],
         )
     )
