@@ -51,6 +51,7 @@ DISAGREEMENTS: Keys = ("Ctrl+Shift+G",)
 # -- the lead (issue 5): findings, immediate risks, reports, finalisation ---------------------
 FINDINGS: Keys = ("Ctrl+Shift+F",)
 IMMEDIATE_RISKS: Keys = ("Ctrl+Shift+R",)
+COMPLIANCE: Keys = ("Ctrl+Shift+K",)  # the figures the sheet and the report will print
 FEEDBACK_SHEET: Keys = ("Ctrl+Shift+B",)  # "brief the provider": the end-of-visit feedback
 DRAFT_REPORT: Keys = ("Ctrl+Shift+D",)
 REPORT_PREVIEW: Keys = ("Ctrl+Shift+V",)

@@ -406,3 +406,52 @@ def test_the_lead_drags_a_finding_to_its_place_in_its_category(
     # Undo takes back the last move.
     assert win.bridge.undo()
     qtbot.waitUntil(lambda: model.siblings(first) == [first, third, *before, second], timeout=WAIT)
+
+
+def test_compliance_so_far_shows_the_reports_figures_and_follows_team_judgements(
+    qtbot: QtBot, lead_window: ReviewerWindow, qtmodeltester
+) -> None:
+    """Lead > Compliance so far: per component, the figures the sheet and the report print,
+    redrawn when the lead records a team judgement."""
+    from reviewer_app.compliance import compliance  # noqa: PLC0415
+    from ui.lead.compliance import ComplianceWindow  # noqa: PLC0415
+
+    win = lead_window
+    trigger(win, "action_compliance_so_far")
+    view: ComplianceWindow = win.lead.views["compliance"]
+    qtbot.waitExposed(view)
+    qtmodeltester.check(view.model)
+    data = win.session.data
+
+    def shown() -> list[tuple[str, ...]]:
+        m = view.model
+        return [
+            tuple(str(m.data(m.index(r, c))) for c in range(m.columnCount()))
+            for r in range(m.rowCount())
+        ]
+
+    def figures() -> list[tuple[str, ...]]:
+        return [
+            (
+                c.name,
+                str(c.applicable),
+                str(c.met),
+                str(c.not_met),
+                str(c.not_assessed),
+                c.percent_text,
+            )
+            for c in compliance(data)
+        ]
+
+    assert shown() == figures()
+    assert [r[0] for r in shown()] == [c.name for c in data.visit.components]
+    comp = data.visit.components[0]
+    gap = next(
+        s.ref
+        for s in data.standards_for(comp.id)
+        if data.team_judgement(s.ref, comp.id).value == "not_assessed"
+    )
+    before = next(c for c in compliance(data) if c.component == comp.id).met
+    win.bridge.run(win.session.set_team_judgement(gap, comp.id, "met", "Seen"), "judge")
+    qtbot.waitUntil(lambda: shown()[0][2] == str(before + 1), timeout=WAIT)
+    assert shown() == figures()

@@ -101,6 +101,15 @@ class LeadActions(QObject):
                 tip="Each immediate risk's escalation and written confirmation",
             )
         )
+        menu.addAction(
+            make_action(
+                w,
+                "&Compliance so far…",
+                self.show_compliance,
+                shortcuts.COMPLIANCE,
+                tip="Applicable, met and % met per component, as the report will print them",
+            )
+        )
         menu.addSeparator()
         if self.lead:
             menu.addAction(
@@ -164,6 +173,11 @@ class LeadActions(QObject):
             return None
         calendar = self.calendar
         return self._view("risks", lambda: RisksWindow(self.bridge, calendar, self.window))
+
+    def show_compliance(self) -> Any:
+        from ui.lead.compliance import ComplianceWindow  # noqa: PLC0415
+
+        return self._view("compliance", lambda: ComplianceWindow(self.bridge, self.window))
 
     def show_finalise(self) -> Any:
         from ui.lead.finalise import FinaliseDialog  # noqa: PLC0415
