@@ -21,6 +21,10 @@ KIT_FORMAT_VERSION = 1
 
 CLAIMS = ("met", "not_met", "not_applicable")
 
+# Organisation roles the report words; others are kept as written.
+PROVIDER = "provider"
+COMMISSIONER = "commissioner"
+
 # Field metadata: text that may be missing or blank although the field has no default.
 _OPTIONAL: Mapping[str, Any] = {"optional": True}
 
@@ -69,6 +73,16 @@ def _int(d: Mapping[str, Any], key: str, where: str) -> int:
     return value
 
 
+def _int_or_str(d: Mapping[str, Any], key: str, where: str, default: Any) -> int | str:
+    """A whole number or a text ("about 250 adults"); ``default`` when absent."""
+    value = d.get(key)
+    if value is None:
+        value = "" if default is MISSING else default
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise KitDataError(f"{where}.{key}", "expected a whole number or a text")
+    return value
+
+
 def _unique(values: Sequence[str], where: str, what: str) -> None:
     seen: set[str] = set()
     for v in values:
@@ -83,8 +97,10 @@ def _unique(values: Sequence[str], where: str, what: str) -> None:
 class _Record:
     """The base of the kit's dataclasses: reads and writes every field by its type.
 
-    ``str`` is required (present and not blank) unless the field has a default or ``_OPTIONAL``
-    metadata; ``bool`` is false and ``int`` its default when absent; ``tuple[str, ...]`` and
+    ``str`` is required (present and not blank) unless the field has a default (what it reads
+    as when absent or blank) or ``_OPTIONAL`` metadata; ``bool`` is false and ``int`` its default
+    when absent; ``int | str`` (a count or a short text) is either, its default when absent;
+    ``tuple[str, ...]`` and
     ``tuple[<record>, ...]`` are JSON lists (empty when absent); a record is a JSON object.
     ``metadata={"key": ...}`` names a field's JSON key when it is not the field's name. Keys are
     written in field order. A subclass overrides a method only for what its types cannot say.
@@ -128,8 +144,7 @@ def _plan(cls: type[_Record]) -> dict[str, Reader]:
 def _reader(f: Field[Any], tp: Any) -> Reader:
     key = f.metadata.get("key", f.name)
     if tp is str:
-        required = f.default is MISSING and "optional" not in f.metadata
-        return lambda d, where: _str(d, key, where, required=required)
+        return _str_reader(f, key)
     if tp is bool:
 
         def read_bool(d: Mapping[str, Any], where: str) -> bool:
@@ -143,10 +158,20 @@ def _reader(f: Field[Any], tp: Any) -> Reader:
         return lambda d, where: (
             default if key not in d and default is not MISSING else _int(d, key, where)
         )
+    if tp == int | str:
+        return lambda d, where: _int_or_str(d, key, where, f.default)
     if get_origin(tp) is tuple:
         item = get_args(tp)[0]
         return lambda d, where: _items(item, d.get(key, []), f"{where}.{key}")
     return lambda d, where: _one(tp, d.get(key), f"{where}.{key}")
+
+
+def _str_reader(f: Field[Any], key: str) -> Reader:
+    if isinstance(f.default, str) and f.default:
+        fallback = f.default  # an older kit without the field reads as it always meant
+        return lambda d, where: _str(d, key, where, required=False).strip() or fallback
+    required = f.default is MISSING and "optional" not in f.metadata
+    return lambda d, where: _str(d, key, where, required=required)
 
 
 def _read(cls: type[R], d: Any, where: str, **known: Any) -> R:
@@ -187,8 +212,13 @@ def _one(tp: Any, value: Any, where: str) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Organisation(_Record):
+    """An organisation of the visit. ``role`` says what it is to the services reviewed:
+    ``"provider"`` (the default, and what a kit without roles meant) or ``"commissioner"``;
+    the report names each by its role. Other roles are kept and shown as written."""
+
     id: str
     name: str
+    role: str = PROVIDER
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +236,9 @@ class Component(_Record):
     id: str
     name: str
     site: str = ""
+    # How many patients the service cares for, as visit.json gives it: a whole number or a
+    # short text ("about 250 adults"); "" when not given (the report then shows no column).
+    patients: int | str = ""
 
 
 @dataclass(frozen=True, slots=True)
