@@ -36,7 +36,7 @@ from reviewer_app.visit_model import (
     team_judgement_id,
 )
 from storage import Workspace
-from sync.kit_model import SelfAssessmentEntry, Standard, VisitDetails
+from sync.kit_model import SelfAssessmentEntry, Standard, StandardsSetInfo, VisitDetails
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,8 @@ class VisitData:
     member_id: str
     demo: bool
     position: tuple[str, str] | None = None
+    # The Quality Standards set the kit carries (title, version, date): the report names it.
+    standards_set: StandardsSetInfo | None = None
     judgements: dict[str, Judgement] = field(default_factory=dict)
     evidence_seen: dict[str, EvidenceSeen] = field(default_factory=dict)
     notes: dict[str, Note] = field(default_factory=dict)
@@ -231,6 +233,15 @@ _TABLES: dict[str, tuple[str, Any]] = {
 }
 
 
+def _standards_set(manifest: Mapping[str, Any]) -> StandardsSetInfo | None:
+    """The manifest's standards set, or None when it is missing or unreadable (the kit was
+    checked when it was opened; a report without the set's name is better than no report)."""
+    try:
+        return StandardsSetInfo.from_dict(manifest.get("standards_set"), "standards_set")
+    except ValueError:
+        return None
+
+
 def read_visit_data(ws: Workspace) -> VisitData:
     """Read the whole visit (runs on the storage worker)."""
     info = ws.kit_info()
@@ -264,6 +275,7 @@ def read_visit_data(ws: Workspace) -> VisitData:
             if isinstance(position, dict)
             else None
         ),
+        standards_set=_standards_set(manifest),
     )
     for entity in _TABLES:
         for entity_id, fields in ws.entities(entity).items():
