@@ -328,6 +328,7 @@ class ReviewerWindow(QMainWindow):
         self.navigator.standard_selected.connect(self._standard_selected)
         self.navigator.component_changed.connect(self._component_changed)
         self.page.open_document.connect(self.open_viewer)
+        self.page.open_standard.connect(self.go_to)  # a "see HN-102" link on the page
 
     # -- moving ---------------------------------------------------------------------------------
 

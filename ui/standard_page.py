@@ -8,6 +8,7 @@ typing, never on every keystroke.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer_app.requirement_text import part_level, ref_of_link, rich_text
 from reviewer_app.session import Change, VisitSession
 from reviewer_app.visit_data import VisitData
 from reviewer_app.visit_model import (
@@ -38,25 +40,66 @@ from ui.text_style import Card, clear_layout, heading, muted
 
 REASON_PAUSE_MS = 1000
 PAGE_WIDTH = 880
+SUB_PART_INDENT = 24  # a roman sub-item ("a.i") sits this far in under its letter
+_SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse
+_LINKS = (
+    Qt.TextInteractionFlag.LinksAccessibleByMouse | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+)
+
+
+def show_text(
+    label: QLabel, text: str, known_refs: Container[str], *, selectable: bool = True
+) -> None:
+    """Show a standard's ``text`` in ``label``: plain text, unless it holds a pasted table or
+    a cross-reference to a known standard (then rich text, its links reachable by keyboard).
+
+    Plain text is the rule: a rich-text label is laid out through a text document, the slowest
+    kind of label to size, and moving between standards has 16 ms.
+    """
+    flags = _SELECTABLE if selectable else Qt.TextInteractionFlag.NoTextInteraction
+    html = rich_text(text, known_refs)
+    if html is None:
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setTextInteractionFlags(flags)
+        label.setText(text)
+        return
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setTextInteractionFlags((flags | _LINKS) if "<a href=" in html else flags)
+    label.setText(html)
 
 
 class _ClickLabel(QLabel):
-    """A part's text: clicking it ticks the part's box, like a check box's own label."""
+    """A part's text: clicking it ticks the part's box, like a check box's own label (but a
+    click on a cross-reference follows the link instead)."""
 
-    def __init__(self, text: str, box: QCheckBox) -> None:
-        super().__init__(text)
+    def __init__(self, text: str, box: QCheckBox, known_refs: Container[str]) -> None:
+        super().__init__(box.parentWidget())
         self.box = box
         self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setOpenExternalLinks(False)
+        self._followed = False
+        self.linkActivated.connect(self._link_followed)
+        show_text(self, text, known_refs, selectable=False)  # a click ticks
 
-    def mousePressEvent(self, event: Any) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
+    def _link_followed(self, _href: str) -> None:
+        self._followed = True
+
+    def mouseReleaseEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        # On release, not on press: the label's own handling of the release is what says
+        # whether it was a link (linkActivated, emitted from within it).
+        self._followed = False
+        super().mouseReleaseEvent(event)
+        if (
+            event.button() == Qt.MouseButton.LeftButton
+            and self.rect().contains(event.position().toPoint())
+            and not self._followed
+        ):
             self.box.click()
-        super().mousePressEvent(event)
 
 
 class StandardPage(QScrollArea):
     open_document = Signal(str, str)  # document id, text to search for
+    open_standard = Signal(str)  # a cross-reference was followed: the ref to go to
 
     def __init__(self, bridge: SessionBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,7 +150,14 @@ class StandardPage(QScrollArea):
         label.setAccessibleName(name)
         label.setWordWrap(wrap)
         label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setTextInteractionFlags(_SELECTABLE)
+        return label
+
+    def _text_label(self, parent: QWidget, name: str) -> QLabel:
+        """A label for the standard's own text, which may hold tables and cross-references."""
+        label = self._label(parent, name)
+        label.setOpenExternalLinks(False)
+        label.linkActivated.connect(self._follow_link)
         return label
 
     def _build_header(self, body: QWidget) -> None:
@@ -135,7 +185,7 @@ class StandardPage(QScrollArea):
     def _build_requirement(self, body: QWidget) -> None:
         self.requirement_heading = QLabel("Requirement", body)
         heading(self.requirement_heading, 1.05)
-        self.requirement = self._label(body, "Requirement")
+        self.requirement = self._text_label(body, "Requirement")
         self.parts_box = QWidget(body)
         self.parts_box.setAccessibleName("Lettered parts")
         self.parts_layout = QVBoxLayout(self.parts_box)
@@ -145,8 +195,8 @@ class StandardPage(QScrollArea):
         # out through a text document, the slowest kind of label to size.
         self.evidence_heading = QLabel("Evidence expected", body)
         heading(self.evidence_heading, 1.05)
-        self.evidence_expected = self._label(body, "Evidence expected")
-        self.kit_notes = self._label(body, "Notes on the standard")
+        self.evidence_expected = self._text_label(body, "Evidence expected")
+        self.kit_notes = self._text_label(body, "Notes on the standard")
         muted(self.kit_notes)
         for w in (
             self.requirement_heading,
@@ -206,13 +256,14 @@ class StandardPage(QScrollArea):
         self.ref_label.setText(std.ref)
         self.title_label.setText(std.title)
         self.key_badge.setVisible(std.key)
-        self.requirement.setText(std.requirement)
+        show_text(self.requirement, std.requirement, self.data.by_ref)
+        self.requirement.setVisible(bool(std.requirement))  # parts with no stem: no gap
         self._build_parts()
-        self.evidence_expected.setText(std.evidence_expected)
+        show_text(self.evidence_expected, std.evidence_expected, self.data.by_ref)
         self.evidence_heading.setVisible(bool(std.evidence_expected))
         self.evidence_expected.setVisible(bool(std.evidence_expected))
         notes = "\n".join(f"{name}: {value}" for name, value in std.notes)
-        self.kit_notes.setText(notes)
+        show_text(self.kit_notes, notes, self.data.by_ref)
         self.kit_notes.setVisible(bool(notes))
         for w in (self.claim_group, self.judgement, self.lists, self.requirement_heading):
             w.setVisible(True)
@@ -239,12 +290,15 @@ class StandardPage(QScrollArea):
         assert self.ref is not None
         std = self.data.by_ref[self.ref]
         for part in std.parts:
+            level, shown = part_level(part.label)
             line = QHBoxLayout()
+            line.setContentsMargins(SUB_PART_INDENT * level, 0, 0, 0)
             box = QCheckBox(self.parts_box)
             box.setAccessibleName(f"Part {part.label} met")
             box.setToolTip(f"Tick when part {part.label} is met")
             box.clicked.connect(lambda checked, label=part.label: self._tick(label, checked))
-            text = _ClickLabel(f"{part.label}.  {part.text}", box)
+            text = _ClickLabel(f"{shown}.  {part.text}", box, self.data.by_ref)
+            text.linkActivated.connect(self._follow_link)
             line.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
             line.addWidget(text, 1)
             self.parts_layout.addLayout(line)
@@ -311,6 +365,13 @@ class StandardPage(QScrollArea):
 
     def add_photo(self) -> None:
         self.lists.add_photo()
+
+    def _follow_link(self, href: str) -> None:
+        """A cross-reference was clicked or activated by keyboard: ask to go to its standard."""
+        ref = ref_of_link(href)
+        if ref is not None and ref in self.data.by_ref:
+            # At the next turn: going there rebuilds the parts, and the link may be in one.
+            QTimer.singleShot(0, self, lambda: self.open_standard.emit(ref))
 
     def _tick(self, label: str, met: bool) -> None:
         if self.ref is not None:

@@ -69,7 +69,7 @@ def test_text_keeps_its_line_breaks_and_blank_paragraphs_go() -> None:
 
 
 def test_table_html_has_a_header_row_and_escaped_cells() -> None:
-    html = rich_text("Intro & more\nA<b>\tB\n1\t\"2\"", KNOWN)
+    html = rich_text('Intro & more\nA<b>\tB\n1\t"2"', KNOWN)
     assert html is not None
     assert "<table" in html and "<thead><tr><th>A&lt;b&gt;</th><th>B</th></tr></thead>" in html
     assert "<td>&quot;2&quot;</td>" in html
