@@ -6,13 +6,18 @@ header matching and row numbering, and every problem collected before anything i
 :class:`KitInputError`. That and :class:`~sync.standards_import.StandardsImportError` share the
 base :class:`~sync.tables.InputFileError`, which is what a caller catches to show staff a list of
 problems.
+
+Which components a standard applies to is decided against the visit by
+:func:`~sync.standards_import.match_components` (the rule every reader of Applies to shares):
+:func:`resolve_components` leaves out the standards for what the visit does not review and says
+so, and :func:`read_self_assessment` skips the provider's rows for those standards.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -26,6 +31,7 @@ from sync.kit_model import (
 from sync.standards_import import (
     REF_ALIASES,
     ComponentIndex,
+    StandardsImport,
     resolve_standard_components,
 )
 from sync.tables import (
@@ -111,32 +117,35 @@ def read_visit(path: Path) -> VisitInput:
 
 def resolve_components(
     standards: StandardsSet, visit: VisitDetails, *, file: str = "standards"
-) -> StandardsSet:
-    """``standards`` with every ``applies_to`` entry given as a component id.
+) -> StandardsImport:
+    """``standards`` as ``visit``'s kit carries them: every ``applies_to`` entry a component id.
 
-    Entries may name a component by id or by name, in any case. An unknown one is a problem naming
-    the standard's ref; reading the spreadsheet with ``read_standards(path, visit=visit)`` does the
-    same mapping and names the row instead. Raises ``StandardsImportError``.
+    Entries may name a component by id or by name, in any case (published names hold commas).
+    A standard naming only what the visit does not review is left out, and one naming some of
+    each keeps what it names; ``.warnings`` of the result tell staff, ``.left_out`` lists the
+    refs. See :func:`~sync.standards_import.resolve_standard_components`, which this is.
     """
     return resolve_standard_components(standards, visit, file=file)
 
 
 def read_self_assessment(
-    path: Path, standards: StandardsSet, visit: VisitDetails
+    path: Path, standards: StandardsSet, visit: VisitDetails, *, left_out: Collection[str] = ()
 ) -> tuple[SelfAssessmentEntry, ...]:
     """Read the provider's self-assessment: CSV, XLSX or a JSON list of entries.
 
     Columns: ref, component (id or name, any case; may be left out when the visit reviews one
     component), claim (Met / Not met / N/A / Not applicable, any case, or the kit's own ``met``,
     ``not_met``, ``not_applicable``), comment, evidence (document ids separated by ``;`` or ``,``).
-    A row with no claim, comment or evidence is skipped (templates list every standard). Unknown
-    refs or components, bad claims and repeated ref-and-component pairs are problems.
+    A row with no claim, comment or evidence is skipped (templates list every standard), and so
+    is a row for a ref in ``left_out`` (standards left out of the kit: staff are told about them
+    already). Unknown refs or components, bad claims and repeated ref-and-component pairs are
+    problems.
     """
     path = Path(path)
     table = read_table(path, KitInputError)
     cols = match_columns(table, SELF_ASSESSMENT_COLUMNS, KitInputError)
     refs = {s.ref for s in standards.standards}
-    components = ComponentIndex(visit)
+    components = ComponentIndex(visit.components)
     only = visit.components[0].id if len(visit.components) == 1 else None
     problems: list[RowProblem] = []
     first_row: dict[tuple[str, str], int] = {}
@@ -145,7 +154,7 @@ def read_self_assessment(
         ref, component, claim, comment, evidence = (
             cols.value(row, c.name) for c in SELF_ASSESSMENT_COLUMNS
         )
-        if not (claim or comment or evidence):
+        if not (claim or comment or evidence) or ref in left_out:
             continue
         if not ref:
             problems.append(cols.problem(row, "ref", "the ref is empty"))

@@ -12,6 +12,10 @@ values located the way staff would find them (file, spreadsheet row, column head
   ``.json`` (a list of row objects) file. The first non-blank row holds the headers; blank rows
   and blank, unnamed columns are ignored anywhere. Rows are numbered as the spreadsheet shows them
   (the header is row 1); JSON rows are "items" counted from 1.
+- Cells are text with ``\n`` line ends, trimmed of blank lines and spaces at both ends but never
+  of tabs: a table pasted into a cell from Excel is tab-separated rows, and stays so.
+- ``match_columns`` refuses a table where a required column is missing, or where two columns
+  match one field (naming both headers and their letters).
 - CSV: UTF-16 with a mark; otherwise UTF-8 with or without a mark, else Windows-1252 (also after a
   stray UTF-8 mark). The delimiter is whichever of ``,`` ``;`` or tab the header line uses most
   (``csv.Sniffer`` breaks a tie; comma if all else fails). XLSX: the sheet named "Standards" (any
@@ -284,7 +288,10 @@ def _table(file: str, raw: list[tuple[int, list[str]]], error: ErrorType) -> Tab
 
 
 def _clean(cell: str) -> str:
-    return cell.replace("\r\n", "\n").replace("\r", "\n").replace("_x000D_", "").strip()
+    """Line ends as ``\n``, Excel's ``_x000D_`` escapes gone, and blank lines and spaces trimmed
+    from both ends: never tabs, which are the cell boundaries of a table pasted into the cell."""
+    text = cell.replace("\r\n", "\n").replace("\r", "\n").replace("_x000D_", "")
+    return text.strip(" \n") if text.strip() else ""
 
 
 # -- columns -----------------------------------------------------------------------------------
@@ -298,6 +305,11 @@ class Column:
     label: str  # the name messages use
     aliases: tuple[str, ...] = ()
     required: bool = False
+    noun: str = ""  # what the field is, for messages ("the evidence expected"); from ``name``
+
+    @property
+    def what(self) -> str:
+        return self.noun or f"the {self.name.replace('_', ' ')}"
 
     def matches(self, header: str) -> bool:
         key = normalise_header(header)
@@ -327,30 +339,68 @@ class Columns:
 
 
 def match_columns(table: Table, columns: Sequence[Column], error: ErrorType) -> Columns:
-    """Match headers to ``columns`` (leftmost wins); refuse, naming them, if required ones lack."""
+    """Match headers to ``columns``; headers no column claims are ``extra``.
+
+    Refuses the table, naming the headers, when a required column is missing or when two columns
+    match one field (which of them holds it is anybody's guess: Notes and Demonstration of
+    Compliance once shared a field, and the leftmost silently won).
+    """
     index: dict[str, int] = {}
     extra = []
+    problems = []
     for i, header in enumerate(table.headers):
-        column = next((c for c in columns if c.name not in index and c.matches(header)), None)
+        column = next((c for c in columns if c.matches(header)), None)
         if column is None:
             extra.append(i)
+        elif column.name in index:
+            problems.append(_twice_message(table, column, index[column.name], i))
         else:
             index[column.name] = i
     missing = [c for c in columns if c.required and c.name not in index]
     if missing:
-        wanted = "; ".join(
-            c.label + (f" (or {', '.join(c.aliases)})" if c.aliases else "") for c in missing
-        )
-        found = ", ".join(f'"{h}"' for h in table.headers if h) or "none"
-        noun = "column" if len(missing) == 1 else "columns"
-        message = f"missing {noun}: {wanted}. The headers found are: {found}"
-        raise error([RowProblem(table.file, table.header_row, "", message, unit=table.unit)])
+        problems.insert(0, _missing_message(table, missing))
+    if problems:
+        raise error([table.problem(table.header_row, None, m) for m in problems])
     return Columns(table, index, tuple(extra))
+
+
+def _missing_message(table: Table, missing: Sequence[Column]) -> str:
+    wanted = "; ".join(
+        c.label + (f" (or {', '.join(c.aliases)})" if c.aliases else "") for c in missing
+    )
+    found = ", ".join(f'"{h}"' for h in table.headers if h) or "none"
+    noun = "column" if len(missing) == 1 else "columns"
+    return f"missing {noun}: {wanted}. The headers found are: {found}"
+
+
+def _twice_message(table: Table, column: Column, first: int, second: int) -> str:
+    def named(i: int) -> str:
+        return f'"{table.headers[i]}"' + ("" if table.unit == "item" else f" ({column_letter(i)})")
+
+    return (
+        f"columns {named(first)} and {named(second)} are both {column.what}: rename or remove one"
+    )
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of the 0-based column ``index``: 0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def split_list(text: str) -> tuple[str, ...]:
     """``"a; b, c"`` -> ``("a", "b", "c")``: blanks and repeats dropped, order kept."""
     return tuple(dict.fromkeys(s.strip() for s in re.split(r"[;,\n]", text) if s.strip()))
+
+
+def split_entries(text: str) -> tuple[str, ...]:
+    """``"a, b; c"`` -> ``("a, b", "c")``: split on ``;`` and line breaks only, never on commas
+    (published component names hold them); blanks and repeats dropped, order kept."""
+    return tuple(dict.fromkeys(s.strip() for s in re.split(r"[;\n]", text) if s.strip()))
 
 
 _YES = {"y", "yes", "true", "1"}

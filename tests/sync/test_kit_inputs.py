@@ -302,21 +302,50 @@ def test_evidence_index_csv_is_used(tmp_path: Path) -> None:
 # -- components --------------------------------------------------------------------------------
 
 
-def test_resolve_components_maps_names_to_ids_and_names_unknown_ones() -> None:
+def test_resolve_components_maps_names_to_ids_and_leaves_out_levels_not_reviewed() -> None:
     named = StandardsSet(
         STANDARDS.info,
         STANDARDS.sections,
-        (_standard("HN-101", ("specialist centre", "LT")), _standard("HN-102", ("Local Team",))),
+        (
+            _standard("HN-101", ("specialist centre", "LT")),
+            _standard("HN-102", ("Local Team",)),
+            _standard("HN-103", ("Network",)),
+            _standard("HN-104", ("Specialist  Centre, local team",)),
+            _standard("HN-105"),
+        ),
     )
 
     resolved = resolve_components(named, VISIT)
 
-    assert [s.applies_to for s in resolved.standards] == [("SC", "LT"), ("LT",)]
+    assert [(s.ref, s.applies_to, s.order) for s in resolved.standards.standards] == [
+        ("HN-101", ("SC", "LT"), 1),
+        ("HN-102", ("LT",), 2),
+        ("HN-104", ("SC", "LT"), 3),
+        ("HN-105", (), 4),  # every component: the kit builder says so
+    ]
+    assert resolved.left_out == ("HN-103",)
+    assert resolved.warnings == (
+        "1 standard is left out of the kit, as Applies to names only what this visit does not "
+        'review: HN-103 ("Network"); add the component to the visit if it should be reviewed.',
+    )
 
+
+def test_resolve_components_refuses_a_set_for_none_of_the_components() -> None:
     bad = StandardsSet(STANDARDS.info, STANDARDS.sections, (_standard("HN-101", ("Network",)),))
     with pytest.raises(StandardsImportError) as caught:
         resolve_components(bad, VISIT, file="standards.json")
     assert str(caught.value) == (
-        'standards.json: standard HN-101: "Network" is not one of the visit\'s '
-        "components: SC (Specialist centre), LT (Local team)"
+        "standards.json: no standard applies to this visit: Applies to names Network, and the "
+        "visit's components are SC (Specialist centre), LT (Local team); make the names match"
     )
+
+
+def test_self_assessment_rows_for_standards_left_out_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "sa.csv"
+    path.write_text("Ref,Component,Claim\nHN-101,SC,Met\nHN-201,Network,Met\n", encoding="utf-8")
+
+    with pytest.raises(KitInputError):
+        read_self_assessment(path, STANDARDS, VISIT)
+    entries = read_self_assessment(path, STANDARDS, VISIT, left_out=("HN-201",))
+
+    assert [(e.ref, e.component, e.claim) for e in entries] == [("HN-101", "SC", "met")]

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from sync.kit_model import StandardsSet, StandardsSetInfo, VisitDetails
+from sync.kit_model import Part, Standard, StandardsSet, StandardsSetInfo, VisitDetails
 from sync.standards_import import (
+    CrossReference,
+    NotReviewed,
     StandardsImportError,
+    import_standards,
+    info_from_file_name,
     read_standards,
+    set_info_with,
     split_parts,
 )
 
@@ -93,23 +99,22 @@ def test_crlf_quoted_multiline_cells_split_into_lettered_parts(tmp_path: Path) -
 
 
 def test_parts_out_of_sequence_are_continuation_lines() -> None:
-    stem, parts = split_parts(
-        "Policy on:\na) consent, including:\ni) verbal\nii) written\nb) audit"
-    )
+    stem, parts = split_parts("Policy on:\na) consent\nc) audit, as in part c\nb) review")
 
     assert stem == "Policy on:"
     assert [(p.label, p.text) for p in parts] == [
-        ("a", "consent, including:\ni) verbal\nii) written"),
-        ("b", "audit"),
+        ("a", "consent\nc) audit, as in part c"),
+        ("b", "review"),
     ]
 
 
-def test_requirement_without_parts_or_without_stem_is_the_whole_cell() -> None:
+def test_requirement_without_parts_is_the_whole_cell() -> None:
     assert split_parts("A named lead.\nWith time in the job plan.") == (
         "A named lead.\nWith time in the job plan.",
         (),
     )
-    assert split_parts("a. one\nb. two") == ("a. one\nb. two", ())
+    assert split_parts("Only a. one part")[1] == ()
+    assert split_parts("a. one\nc. three")[1] == ()  # no b: not a list of parts
 
 
 def test_trailing_empty_rows_and_columns_are_ignored(tmp_path: Path) -> None:
@@ -141,7 +146,7 @@ def test_semicolon_delimiter_with_commas_in_the_text(tmp_path: Path) -> None:
     std = read_standards(path, set_info=INFO).standards[0]
 
     assert std.requirement == "A lead, a deputy, and cover"
-    assert std.applies_to == ("SC", "LT")
+    assert std.applies_to == ("SC, LT",)  # commas wait for the visit's names (see below)
 
 
 def test_header_aliases_staff_use(tmp_path: Path) -> None:
@@ -415,11 +420,236 @@ def test_applies_to_names_become_component_ids_with_a_visit(tmp_path: Path) -> N
     )
 
 
-def test_unknown_component_is_a_row_problem(tmp_path: Path) -> None:
-    text = f"{HEADER},Levels\nA-1,S,T,R,SC\nA-2,S,T,R,Network\n"
+def test_a_level_the_visit_does_not_review_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    text = f"{HEADER},Levels\nA-1,S,T,R,SC\nA-2,S,T,R,Network\nA-3,T,T,R,Network; lt\n"
+    path = write(tmp_path, "standards.csv", text.encode("utf-8"))
+
+    result = import_standards(path, set_info=INFO, visit=VISIT)
+
+    assert [(s.ref, s.applies_to, s.order) for s in result.standards.standards] == [
+        ("A-1", ("SC",), 1),
+        ("A-3", ("LT",), 2),
+    ]
+    assert result.left_out == ("A-2",)
+    assert result.not_reviewed == (
+        NotReviewed("A-2", ("Network",), left_out=True),
+        NotReviewed("A-3", ("Network",), left_out=False),
+    )
+    assert result.warnings == (
+        "1 standard is left out of the kit, as Applies to names only what this visit does not "
+        'review: A-2 ("Network"); add the component to the visit if it should be reviewed.',
+        "1 standard is kept for this visit's components only, without the rest of what Applies "
+        'to names: A-3 ("Network"); add the component to the visit if it should be reviewed.',
+    )
+    assert read_standards(path, set_info=INFO, visit=VISIT) == result.standards
+
+
+def test_a_set_for_none_of_the_visits_components_is_refused(tmp_path: Path) -> None:
+    text = f"{HEADER},Levels\nA-1,S,T,R,Network\nA-2,S,T,R,Commissioning\n"
     path = write(tmp_path, "standards.csv", text.encode("utf-8"))
 
     assert problems_of(path, set_info=INFO, visit=VISIT) == [
-        'standards.csv, row 3, column "Levels": "Network" is not one of the visit\'s '
-        "components: SC (Specialist centre), LT (Local team)"
+        "standards.csv: no standard applies to this visit: Applies to names Commissioning, "
+        "Network, and the visit's components are SC (Specialist centre), LT (Local team); "
+        "make the names match"
     ]
+
+
+def test_comma_lists_split_only_where_every_piece_is_a_component(tmp_path: Path) -> None:
+    text = f'{HEADER},Applies to\nA-1,S,T,R,"SC, LT"\nA-2,S,T,R,"Local team, Network"\n'
+    path = write(tmp_path, "standards.csv", text.encode("utf-8"))
+
+    result = import_standards(path, set_info=INFO, visit=VISIT)
+
+    assert [(s.ref, s.applies_to) for s in result.standards.standards] == [("A-1", ("SC", "LT"))]
+    assert result.not_reviewed == (NotReviewed("A-2", ("Local team, Network",), left_out=True),)
+
+
+# -- Notes and Demonstration of Compliance -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ("Notes", "Demonstration of Compliance"),  # as published
+        ("Demonstration of Compliance", "Notes"),
+        ("Guidance", "Evidence expected"),
+        ("Evidence", "Guidance"),
+    ],
+)
+def test_notes_and_evidence_expected_are_kept_apart_in_either_order(
+    tmp_path: Path, headers: tuple[str, str]
+) -> None:
+    values = {"Notes": "Not for children", "Guidance": "Not for children"}
+    row = [values.get(h, "Job plan") for h in headers]
+    text = f"{HEADER},{','.join(headers)},Owner\nHN-101,Staffing,Lead,A lead,{','.join(row)},Ann\n"
+    path = write(tmp_path, "standards.csv", text.encode("utf-8"))
+
+    std = read_standards(path, set_info=INFO).standards[0]
+
+    assert std.evidence_expected == "Job plan"
+    assert std.notes == (("Notes", "Not for children"), ("Owner", "Ann"))
+
+
+def test_two_columns_for_one_field_are_refused_naming_both(tmp_path: Path) -> None:
+    text = f"{HEADER},Notes,Evidence,Demonstration of Compliance,Guidance\nA-1,S,T,R,n,e,d,g\n"
+    path = write(tmp_path, "standards.csv", text.encode("utf-8"))
+
+    assert problems_of(path, set_info=INFO) == [
+        'standards.csv, row 1: columns "Evidence" (F) and "Demonstration of Compliance" (G) '
+        "are both the evidence expected: rename or remove one",
+        'standards.csv, row 1: columns "Notes" (E) and "Guidance" (H) are both the notes: '
+        "rename or remove one",
+    ]
+
+
+def test_two_columns_for_one_field_in_a_workbook_or_json(tmp_path: Path) -> None:
+    rows = [["QS Ref", "Ref", "Section", "Title", "Requirement"], ["A", "A", "S", "T", "R"]]
+    book = _workbook(tmp_path / "s.xlsx", [("Standards", rows)])
+    records = [dict(zip(HEADER.split(","), "ASTR", strict=True), Components="LT", Levels="SC")]
+    data = write(tmp_path, "s.json", json.dumps(records).encode("utf-8"))
+
+    assert problems_of(book, set_info=INFO) == [
+        's.xlsx, row 1: columns "QS Ref" (A) and "Ref" (B) are both the ref: rename or remove one'
+    ]
+    assert problems_of(data, set_info=INFO) == [
+        's.json: columns "Components" and "Levels" are both the components it applies to: '
+        "rename or remove one"
+    ]
+
+
+# -- parts -------------------------------------------------------------------------------------
+
+
+def labelled(cell: str) -> tuple[str, list[tuple[str, str]]]:
+    stem, parts = split_parts(cell)
+    return stem, [(p.label, p.text) for p in parts]
+
+
+def test_roman_sub_items_nest_under_their_letter_and_later_letters_still_split() -> None:
+    cells = [
+        "Policy on:\na. consent, including:\na.i verbal\na.ii written\nb. audit\nc. review",
+        "Policy on:\na) consent, including:\n   i) verbal\n   ii) written\nb) audit\nc) review",
+        "Policy on:\n(a) consent, including:\n(i) verbal\n(ii) written\n(b) audit\n(c) review",
+        "Policy on:\nA. consent, including:\nI. verbal\nII. written\nB. audit\nC. review",
+    ]
+    for cell in cells:
+        assert labelled(cell) == (
+            "Policy on:",
+            [
+                ("a", "consent, including:"),
+                ("a.i", "verbal"),
+                ("a.ii", "written"),
+                ("b", "audit"),
+                ("c", "review"),
+            ],
+        ), cell
+
+
+def test_i_after_h_is_the_letter_and_inside_a_part_it_is_roman() -> None:
+    letters = "\n".join(f"{c}. item {c}" for c in "abcdefghij")
+    _stem, parts = labelled(f"Cover:\n{letters}")
+    assert [label for label, _ in parts] == list("abcdefghij")
+
+    _stem, parts = labelled("Cover:\na. x\nb. y, as:\n(i) one\n(ii) two\n(iii) three\nc. z")
+    assert [label for label, _ in parts] == ["a", "b", "b.i", "b.ii", "b.iii", "c"]
+
+
+def test_inline_parts_after_a_colon_or_semicolon() -> None:
+    assert labelled(
+        "The service should include: a) a lead; b) a deputy, with cover; and c) a rota."
+    ) == (
+        "The service should include:",
+        [("a", "a lead"), ("b", "a deputy, with cover"), ("c", "a rota.")],
+    )
+    assert labelled("a) Guidelines on: (i) pain; (ii) fever; b) a review")[1] == [
+        ("a", "Guidelines on:"),
+        ("a.i", "pain"),
+        ("a.ii", "fever"),
+        ("b", "a review"),
+    ]
+
+
+def test_a_lone_label_in_the_text_is_not_a_part() -> None:
+    cell = "Arrangements as in item a) of HN-101 (see HN-102)."
+    assert split_parts(cell) == (cell, ())
+
+
+def test_parts_without_a_stem_split_with_an_empty_stem() -> None:
+    assert labelled("a. one\nb. two") == ("", [("a", "one"), ("b", "two")])
+
+
+def test_a_part_list_without_a_stem_is_kept_whole_until_the_kit_takes_an_empty_requirement(
+    tmp_path: Path,
+) -> None:
+    text = f'{HEADER}\nA-1,S,T,"a. one\nb. two"\n'
+    path = write(tmp_path, "standards.csv", text.encode("utf-8"))
+
+    std = read_standards(path, set_info=INFO).standards[0]
+
+    assert (std.requirement, std.parts) == ("a. one\nb. two", ())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sync/kit_model.Standard refuses an empty requirement; when it takes one, drop "
+    "_requirement's guard in sync/standards_import.py, this mark and the test above",
+)
+def test_the_kit_takes_a_standard_whose_parts_have_no_stem() -> None:
+    std = Standard("A-1", "S", "T", "", (Part("a", "one"), Part("b", "two")))
+
+    assert Standard.from_dict(std.to_dict(), "standard") == std
+
+
+TABLE = "Staff:\n\tAdults\tChildren\na)\t1.0\t0.5\nNurse\t2.0\t\nsee HN-102"
+
+
+def test_a_pasted_table_stays_a_table_and_its_rows_are_never_parts() -> None:
+    assert split_parts(TABLE) == (TABLE, ())
+    cell = f"Cover:\na. x\nb. staff as below:\n{TABLE[7:]}"
+    assert labelled(cell)[1] == [("a", "x"), ("b", f"staff as below:\n{TABLE[7:]}")]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_pasted_table_keeps_its_tabs_through_the_file(tmp_path: Path, suffix: str) -> None:
+    cell = "\tAdults\tChildren\nNurse\t2.0\t"  # a blank first and last cell
+    if suffix == ".csv":
+        text = f'{HEADER}\r\nA-1,S,T,"{cell}"\r\n'
+        path = write(tmp_path, "standards.csv", text.encode("utf-8"))
+    else:
+        path = _workbook(
+            tmp_path / "s.xlsx", [("Standards", [HEADER.split(","), ["A-1", "S", "T", cell]])]
+        )
+
+    assert read_standards(path, set_info=INFO).standards[0].requirement == cell
+
+
+# -- cross-references and the set's name ----------------------------------------------------------
+
+
+def test_see_a_ref_stays_in_the_text_and_an_unknown_one_is_a_warning(tmp_path: Path) -> None:
+    text = f"{HEADER},Notes\nHN-101,S,T,Cover: see HN-102.,\nHN-102,S,T,Rota,See also HN-199\n"
+    path = write(tmp_path, "standards.csv", text.encode("utf-8"))
+
+    result = import_standards(path, set_info=INFO)
+
+    assert result.standards.standards[0].requirement == "Cover: see HN-102."
+    assert result.cross_references == (CrossReference("HN-102", "HN-199"),)
+    assert result.warnings == (
+        'HN-102 says "see HN-199", but HN-199 is not one of these standards: check the reference.',
+    )
+
+
+def test_set_info_takes_the_name_version_and_date_staff_give() -> None:
+    base = info_from_file_name(Path("HN_standards.csv"))
+    title = "Quality Standards for Health Services Caring for People with Haemoglobin Disorders"
+
+    named = set_info_with(base, title=title, version="V4", date="October 2018")
+
+    assert named == StandardsSetInfo(
+        id="quality-standards-for-health-services-caring-for-people-with-haemoglobin-disorders",
+        title=title,
+        version="V4",
+        date="October 2018",
+    )
+    assert set_info_with(base, version=" V4 ") == replace(base, version="V4")
