@@ -22,6 +22,7 @@ from reviewer_app.staff.planner import VisitPlan
 from reviewer_app.staff.provider import missing_evidence
 from storage.staff_store import StaffStore
 from sync.kit_model import EvidenceDoc, KitManifest, SelfAssessmentEntry, StandardsSet
+from sync.standards_import import not_reviewed_warnings
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -122,12 +123,15 @@ def _timetable_errors(plan: VisitPlan) -> list[str]:
 def _standards_warnings(plan: VisitPlan, standards: StandardsSet, kit: StandardsSet) -> list[str]:
     warnings = []
     in_kit = {s.ref for s in kit.standards}
-    left_out = [s for s in standards.standards if s.ref not in in_kit]
+    not_reviewed = plan.not_reviewed(standards) if plan.components else ()
+    told = {i.ref for i in not_reviewed if i.left_out}
+    left_out = [s for s in standards.standards if s.ref not in in_kit and s.ref not in told]
     if left_out and plan.components:
         listed = ", ".join(s.ref for s in left_out[:8]) + (" ..." if len(left_out) > 8 else "")
         warnings.append(
             f"{len(left_out)} standards apply to no component and will be left out: {listed}."
         )
+    warnings += not_reviewed_warnings(not_reviewed)
     refs = in_kit
     unknown = sorted({r for e in plan.evidence for r in e.standards if r not in refs})
     if unknown:

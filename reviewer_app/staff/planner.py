@@ -9,10 +9,13 @@ changes: every kit built from the plan (a re-issue) carries it, so reviewers kee
 Which components a standard applies to, most specific first:
 1. an exception for that standard (``exceptions[ref]``),
 2. the rule for its section (``section_rules[section]``),
-3. what the spreadsheet said (``applies_to``, component ids or names), when it names any
-   component of this visit,
-4. every component.
-A standard that ends up applying to none is left out of the kit (the pre-flight check says so).
+3. what the spreadsheet said (``applies_to``, component ids or names), read against the plan's
+   components by ``sync.standards_import.match_components``, the rule ``reviewer-app kit build``
+   uses too: a standard naming only what this visit does not review (network, commissioning,
+   another team type) applies to none, and one naming some of each to those it names,
+4. every component, when the spreadsheet's Applies to is blank.
+A standard that ends up applying to none is left out of the kit; the pre-flight check says so,
+naming what the spreadsheet gave that the visit does not review (``not_reviewed``).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from sync.kit_model import (
     VisitDetails,
     self_assessment_from_list,
 )
-from sync.standards_import import ComponentIndex
+from sync.standards_import import ComponentIndex, NotReviewed, match_components
 
 __all__ = [
     "Component",
@@ -209,11 +212,26 @@ class VisitPlan:
         chosen = self.exceptions.get(standard.ref)
         if chosen is None:
             chosen = self.section_rules.get(standard.section)
-        if chosen is None:
+        if chosen is None and standard.applies_to:
             index = index or _component_index(self)
-            named = {index.resolve(v) for v in standard.applies_to} - {None}
-            chosen = [c for c in ids if c in named] if named else list(ids)
+            chosen = list(match_components(standard.applies_to, index).ids)
+        if chosen is None:
+            chosen = list(ids)
         return tuple(c for c in ids if c in chosen)
+
+    def not_reviewed(self, standards: StandardsSet) -> tuple[NotReviewed, ...]:
+        """The standards whose spreadsheet Applies to, which decides for them (no rule or
+        exception does), names what this visit does not review; ``left_out`` when it names
+        nothing the visit does (``sync.standards_import.not_reviewed_warnings`` words them)."""
+        index = _component_index(self)
+        found = []
+        for s in standards.standards:
+            if s.ref in self.exceptions or s.section in self.section_rules:
+                continue
+            match = match_components(s.applies_to, index)
+            if match.unknown:
+                found.append(NotReviewed(s.ref, match.unknown, left_out=not match.ids))
+        return tuple(found)
 
     def section_state(self, standards: StandardsSet, section: str, component: str) -> bool | None:
         """Does ``section`` apply to ``component``? True (all its standards), False (none) or
@@ -350,22 +368,7 @@ _TEXT = ("programme", "title", "network", "venue", "start_date", "end_date")
 
 
 def _component_index(plan: VisitPlan) -> ComponentIndex:
-    return ComponentIndex(
-        VisitDetails(
-            visit_id=plan.visit_id,
-            programme="",
-            title="",
-            network="",
-            organisations=(),
-            sites=(),
-            components=tuple(plan.components),
-            start_date="",
-            end_date="",
-            venue="",
-            timetable=(),
-            team=(),
-        )
-    )
+    return ComponentIndex(plan.components)
 
 
 # -- plans in the store ---------------------------------------------------------------------------
