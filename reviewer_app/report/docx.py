@@ -27,8 +27,10 @@ from reviewer_app.report.model import (
     ComponentStandards,
     Heading,
     Passage,
+    ReportFinding,
     ReportModel,
 )
+from reviewer_app.report.texts import shorten
 
 Progress = Callable[[int, int], None]
 FONT = "Arial"  # on every Windows and Mac laptop, with Latin, Polish and Vietnamese letters
@@ -38,6 +40,9 @@ GREY = RGBColor(0x4C, 0x62, 0x72)
 RED = RGBColor(0xB3, 0x26, 0x1E)
 HEADER_FILL = "E8EDEE"
 PHOTO_WIDTH = Cm(5.2)
+# The footer's title in characters: with "· V1 draft" and "Page 12 of 34" it stays on one line
+# at 8 pt across the 17 cm between the margins.
+FOOTER_TITLE_CHARS = 80
 
 
 def render_docx(model: ReportModel, out: Path, progress: Progress | None = None) -> Path:
@@ -106,7 +111,8 @@ def _page_setup(doc: Any, model: ReportModel) -> None:
 
     footer = section.footer.paragraphs[0]
     footer.paragraph_format.tab_stops.add_tab_stop(Cm(17), alignment=2)  # right
-    small = footer.add_run(f"{model.footer_title} · {model.cover.version}\tPage ")
+    title = shorten(model.footer_title, FOOTER_TITLE_CHARS)
+    small = footer.add_run(f"{title} · {model.cover.version}\tPage ")
     small.font.size = Pt(8)
     _field(footer, "PAGE")
     footer.add_run(" of ").font.size = Pt(8)
@@ -162,6 +168,7 @@ def _cover(doc: Any, model: ReportModel) -> None:
     label = "Organisations" if len(c.organisations) > 1 else "Organisation"
     lines += [
         (label, "\n".join(c.organisations)),
+        *([("Quality Standards", c.standards)] if c.standards else []),
         ("Date of visit", c.visit_dates),
         ("Date of report", c.report_date),
         ("Version", c.version),
@@ -215,8 +222,14 @@ def _passage(doc: Any, passage: Passage) -> None:
 
 def _services(doc: Any, model: ReportModel) -> None:
     _heading(doc, model.services_heading)
+    header = ["Reviewed as", "Site", "Organisation"]
     rows = [[r.reviewed_as, r.site, r.organisation] for r in model.services]
-    _table(doc, ["Reviewed as", "Site", "Organisation"], rows, [Cm(6), Cm(5), Cm(6)])
+    widths = [Cm(6), Cm(5), Cm(6)]
+    if model.patients_column:  # only when the visit gives patient numbers
+        header.append("Patients")
+        rows = [[*row, r.patients] for row, r in zip(rows, model.services, strict=True)]
+        widths = [Cm(5), Cm(4), Cm(5), Cm(3)]
+    _table(doc, header, rows, widths)
 
 
 def _findings(doc: Any, comp: ComponentFindings, images: ImageCache) -> None:
@@ -226,28 +239,48 @@ def _findings(doc: Any, comp: ComponentFindings, images: ImageCache) -> None:
         if not cat.findings:
             doc.add_paragraph(cat.when_none)
         for f in cat.findings:
-            p = doc.add_paragraph()
-            p.paragraph_format.left_indent = Cm(0.8)
-            p.paragraph_format.first_line_indent = Cm(-0.8)
-            p.paragraph_format.tab_stops.add_tab_stop(Cm(0.8))
-            p.add_run(f"{f.number}.\t{f.text}")
-            notes = []
-            if f.refs:
-                notes.append(
-                    ("Standard: " if len(f.refs) == 1 else "Standards: ") + ", ".join(f.refs)
-                )
-            if f.escalation:
-                notes.append(f.escalation)
-            for note in notes:
-                n = doc.add_paragraph()
-                n.paragraph_format.left_indent = Cm(0.8)
-                run = n.add_run(note)
-                run.font.size, run.font.color.rgb = Pt(9), GREY
-            if f.photos:
-                _photos(doc, [(ph.caption, ph.path) for ph in f.photos], images)
+            _finding(doc, f, images)
 
 
-def _photos(doc: Any, photos: list[tuple[str, Path | None]], images: ImageCache) -> None:
+def _finding(doc: Any, f: ReportFinding, images: ImageCache) -> None:
+    """One finding: its number and text, its standards and escalation, its photos; each of
+    its paragraphs but the last kept with the next, so Word never leaves a "Standard:" line
+    or a photo alone at the top of a page."""
+    p = doc.add_paragraph()
+    p.paragraph_format.left_indent = Cm(0.8)
+    p.paragraph_format.first_line_indent = Cm(-0.8)
+    p.paragraph_format.tab_stops.add_tab_stop(Cm(0.8))
+    p.add_run(f"{f.number}.\t{f.text}")
+    lines = [p]
+    notes = []
+    if f.refs:
+        notes.append(("Standard: " if len(f.refs) == 1 else "Standards: ") + ", ".join(f.refs))
+    if f.escalation:
+        notes.append(f.escalation)
+    for note in notes:
+        n = doc.add_paragraph()
+        n.paragraph_format.left_indent = Cm(0.8)
+        run = n.add_run(note)
+        run.font.size, run.font.color.rgb = Pt(9), GREY
+        lines.append(n)
+    if f.photos:
+        table = _photos(doc, [(ph.caption, ph.path) for ph in f.photos], images)
+        lines += _table_paragraphs(table)
+    for line in lines[:-1]:
+        line.paragraph_format.keep_with_next = True
+
+
+def _table_paragraphs(table: Any) -> list[Any]:
+    """The paragraphs of a table row by row, each row kept whole on its page."""
+    out = []
+    for row in table.rows:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        for cell in row.cells:
+            out += [p for p in cell.paragraphs if p.runs]  # not a row's empty cells
+    return out
+
+
+def _photos(doc: Any, photos: list[tuple[str, Path | None]], images: ImageCache) -> Any:
     per_row = 3
     table = doc.add_table(rows=0, cols=per_row)
     table.alignment = WD_TABLE_ALIGNMENT.RIGHT
@@ -264,6 +297,7 @@ def _photos(doc: Any, photos: list[tuple[str, Path | None]], images: ImageCache)
                 shown = f"{caption} (photo not available)"
             cap = cell.add_paragraph(shown, style="Caption")
             cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return table
 
 
 def _team(doc: Any, model: ReportModel) -> None:

@@ -2,9 +2,13 @@
 
 One action, a PDF in a second or two: immediate risks first (with where their escalation has
 got to), then serious concerns, good practice, and compliance so far per component. The lead
-reads from it; it is not the report, and every page says so. Compliance "so far" counts the
-reviewers' agreed judgements where the team's is not yet recorded
-(:func:`reviewer_app.compliance.compliance`, the report's figures).
+reads from it; it is not the report, and every page says so.
+
+It is read aloud, so within each category the items stand under their component's name and
+carry the report's numbers (:func:`reviewer_app.findings.numbers`: 1, 2, ... within a component
+and category): "the Local Haemoglobinopathy Team's immediate risk 1" is the same finding on the
+sheet, in the window and in the report. Its figures are the report's
+(:func:`reviewer_app.compliance.compliance`), from the team judgements recorded so far.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
 
 from reviewer_app.compliance import compliance
+from reviewer_app.findings import numbers
 from reviewer_app.report import pdf_kit as kit
 from reviewer_app.report.images import ImageCache
-from reviewer_app.report.model import finding_numbers
+from reviewer_app.report.model import WHOLE_SERVICE
 from reviewer_app.report.texts import escalation_text, long_date, visit_dates
 from reviewer_app.visit_data import VisitData
 from reviewer_app.visit_model import Finding
@@ -97,12 +102,6 @@ def _story(
     due: date | None,
 ) -> list[Flowable]:
     visit = data.visit
-    numbers = finding_numbers(data)
-    names = {c.id: c.name for c in visit.components} | {"": "All services reviewed"}
-    order = {c: i for i, c in enumerate(["", *(c.id for c in visit.components)])}
-    found = sorted(
-        data.findings.values(), key=lambda f: (order.get(f.component, 99), f.order, f.created_at)
-    )
     story: list[Flowable] = [
         Paragraph(kit.text(visit.programme), st["cover_programme"]),
         Paragraph("End-of-visit feedback", st["h0"]),
@@ -110,31 +109,45 @@ def _story(
         Paragraph(kit.text(f"Visit: {visit_dates(visit)} · printed {_now(printed)}"), st["muted"]),
         Spacer(1, 6),
     ]
-    sections = [
-        ("immediate_risk", "Immediate risks", "No immediate risks were identified."),
-        ("serious_concern", "Serious concerns", "No serious concerns were identified."),
-        ("good_practice", "Good practice", "No good practice has been recorded yet."),
-    ]
-    for category, title, when_none in sections:
+    numbered = numbers(data)
+    for category, title, when_none in SECTIONS:
         story.append(_h(title, st))
-        items = [f for f in found if f.category == category]
-        if not items:
+        groups = _by_component(data, category)
+        if not groups:
             story.append(Paragraph(when_none, st["body"]))
-        for f in items:
-            story.append(
-                _item(
-                    data,
-                    f,
-                    numbers[f.id],
-                    names=names,
-                    st=st,
-                    images=images,
-                    blob_path=blob_path,
-                    due=due,
+        for name, items in groups:
+            sub = _sub(name, st)
+            for k, f in enumerate(items):
+                parts = _item(
+                    data, f, str(numbered[f.id]), st=st, images=images, blob_path=blob_path, due=due
                 )
-            )
-    story.append(_h("Compliance so far", st))
-    figures = compliance(data)
+                # The component's name goes with its first item (as in report.pdf).
+                story.append(KeepTogether([sub, *parts] if k == 0 else parts))
+    story += _figures(data, st)
+    return story
+
+
+SECTIONS = [
+    ("immediate_risk", "Immediate risks", "No immediate risks were identified."),
+    ("serious_concern", "Serious concerns", "No serious concerns were identified."),
+    ("good_practice", "Good practice", "No good practice has been recorded yet."),
+]
+
+
+def _by_component(data: VisitData, category: str) -> list[tuple[str, list[Finding]]]:
+    """The category's findings under their component's name: the whole service first, then
+    the components in kit order, each in the report's order."""
+    groups = [("", WHOLE_SERVICE)] + [(c.id, c.name) for c in data.visit.components]
+    out = []
+    for comp_id, name in groups:
+        items = [f for f in data.findings_for(comp_id) if f.category == category]
+        if items:
+            out.append((name, items))
+    return out
+
+
+def _figures(data: VisitData, st: dict[str, Any]) -> list[Flowable]:
+    """Compliance so far: the report's own figures, from the team judgements recorded so far."""
     rows: list[list[Any]] = [
         ["Component", "Applicable", "Met", "Not met", "Not yet assessed", "% met"]
     ]
@@ -147,20 +160,20 @@ def _story(
             str(c.not_assessed),
             c.percent_text,
         ]
-        for c in figures
+        for c in compliance(data)
     ]
     w = 2.0 * cm
-    widths = [kit.FRAME_WIDTH - 4 * w - 2.2 * cm - 2.8 * cm, 2.2 * cm, w, w, 2.8 * cm, w]
-    story.append(kit.table(rows, widths, numeric_from=1))
-    story.append(Spacer(1, 4))
-    story.append(
+    widths = [kit.FRAME_WIDTH - 3 * w - 2.2 * cm - 2.8 * cm, 2.2 * cm, w, w, 2.8 * cm, w]
+    return [
+        _h("Compliance so far", st),
+        kit.table(rows, widths, numeric_from=1),
+        Spacer(1, 4),
         Paragraph(
             "From the team judgements the lead has recorded, as the report counts them: a "
             "standard with no team judgement yet is counted as not yet assessed.",
             st["muted"],
-        )
-    )
-    return story
+        ),
+    ]
 
 
 def _h(title: str, st: dict[str, Any]) -> Paragraph:
@@ -169,23 +182,24 @@ def _h(title: str, st: dict[str, Any]) -> Paragraph:
     return Paragraph(kit.text(title), style)
 
 
+def _sub(name: str, st: dict[str, Any]) -> Paragraph:
+    style = st["h2"]
+    style.keepWithNext = True
+    return Paragraph(kit.text(name), style)
+
+
 def _item(
     data: VisitData,
     f: Finding,
     number: str,
     *,
-    names: dict[str, str],
     st: dict[str, Any],
     images: ImageCache,
     blob_path: Callable[[str], Path],
     due: date | None,
-) -> Flowable:
-    where = names.get(f.component, f.component)
-    parts: list[Flowable] = [
-        Paragraph(
-            f"<b>{kit.text(where)}</b> · {kit.text(f.text)}", st["finding"], bulletText=f"{number}."
-        )
-    ]
+) -> list[Flowable]:
+    """One item's lines: its number and text, standards, escalation and (risks) photos."""
+    parts: list[Flowable] = [Paragraph(kit.text(f.text), st["finding"], bulletText=f"{number}.")]
     notes = []
     if f.refs:
         label = "Standard: " if len(f.refs) == 1 else "Standards: "
@@ -209,7 +223,7 @@ def _item(
         grid = kit.photo_grid(photos, images, st["caption"], per_row=4)
         if grid is not None:
             parts.append(grid)
-    return KeepTogether(parts)
+    return parts
 
 
 def _photo_path(photo: str | None, blob_path: Callable[[str], Path]) -> Path | None:

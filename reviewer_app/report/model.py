@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from reviewer_app.compliance import ComponentCompliance, compliance
+from reviewer_app.findings import numbers
 from reviewer_app.report.texts import (
     escalation_text,
     fill_template,
@@ -25,11 +26,12 @@ from reviewer_app.report.texts import (
     paragraphs,
     placeholders,
     readable_date,
+    standards_set_text,
     visit_dates,
 )
 from reviewer_app.visit_data import VisitData
 from reviewer_app.visit_model import CATEGORIES, JUDGEMENT_LABELS, Finding
-from sync.kit_model import VisitDetails
+from sync.kit_model import PROVIDER, Component, Organisation, VisitDetails
 
 # Headings of the findings' categories (DOMAIN.md order); "None identified" is said only for
 # the categories a reader looks for first.
@@ -76,7 +78,8 @@ class Cover:
     programme: str
     title: str
     network: str
-    organisations: tuple[str, ...]
+    organisations: tuple[str, ...]  # a role other than provider said after the name
+    standards: str  # the Quality Standards set: "Title, V4, October 2018" ("" if unknown)
     visit_dates: str
     report_date: str
     version: str  # "V1 draft" or "V1"
@@ -97,6 +100,7 @@ class ServiceRow:
     reviewed_as: str
     site: str
     organisation: str
+    patients: str = ""  # as visit.json gives it ("250", "about 250 adults"); "" when not given
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +198,11 @@ class ReportModel:
 
     def contents(self) -> list[Heading]:
         return [h for h in self.headings() if h.level <= 1]
+
+    @property
+    def patients_column(self) -> bool:
+        """Whether the services table shows patient numbers (only when the visit gives any)."""
+        return any(r.patients for r in self.services)
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -324,7 +333,8 @@ def _cover(data: VisitData, final: FinalInfo | None, report_date: date) -> Cover
         programme=visit.programme,
         title=visit.title,
         network=visit.network,
-        organisations=tuple(o.name for o in visit.organisations),
+        organisations=tuple(_organisation(o) for o in visit.organisations),
+        standards=standards_set_text(data.standards_set),
         visit_dates=visit_dates(visit),
         report_date=long_date(report_date),
         version=version,
@@ -332,6 +342,20 @@ def _cover(data: VisitData, final: FinalInfo | None, report_date: date) -> Cover
         signed_off=signed_off,
         demo=data.demo,
     )
+
+
+def _organisation(org: Organisation) -> str:
+    """An organisation as the cover lists it: its name, and its role unless it provides."""
+    role = org.role.strip()
+    return org.name if role.casefold() == PROVIDER else f"{org.name} ({role})"
+
+
+def patients_text(comp: Component) -> str:
+    """A component's patient numbers as the services table shows them: "1,250" or the
+    visit's own words; "" when not given."""
+    if isinstance(comp.patients, int):
+        return f"{comp.patients:,}"
+    return comp.patients.strip()
 
 
 def _services(visit: VisitDetails) -> tuple[ServiceRow, ...]:
@@ -347,6 +371,7 @@ def _services(visit: VisitDetails) -> tuple[ServiceRow, ...]:
                 reviewed_as=comp.name,
                 site=site.name if site else "Not site-based",
                 organisation=orgs.get(site.organisation, site.organisation) if site else "",
+                patients=patients_text(comp),
             )
         )
     named = {c.site for c in visit.components}
@@ -357,17 +382,6 @@ def _services(visit: VisitDetails) -> tuple[ServiceRow, ...]:
     return tuple(rows)
 
 
-def finding_numbers(data: VisitData) -> dict[str, str]:
-    """Each finding's number: 1, 2, ... within its component and category, in their order."""
-    numbers: dict[str, str] = {}
-    counters: dict[tuple[str, str], int] = {}
-    for f in data.findings_for(None):
-        key = (f.component, f.category)
-        counters[key] = counters.get(key, 0) + 1
-        numbers[f.id] = str(counters[key])
-    return numbers
-
-
 def _findings(
     data: VisitData, chapter: _Numbers, blob_path: Callable[[str], Path], due: date | None
 ) -> tuple[ComponentFindings, ...]:
@@ -375,7 +389,7 @@ def _findings(
     if any(f.component == "" for f in data.findings.values()):
         groups.append(("", WHOLE_SERVICE))
     groups += [(c.id, c.name) for c in data.visit.components]
-    numbers = finding_numbers(data)
+    numbered = numbers(data)  # the numbers the window, the sheet and the privacy check use
     out = []
     for comp_id, name in groups:
         heading = chapter.next(1, name)
@@ -390,7 +404,9 @@ def _findings(
                 CategoryFindings(
                     heading=chapter.next(2, CATEGORY_HEADINGS[cat]),
                     category=cat,
-                    findings=tuple(_finding(data, f, numbers[f.id], blob_path, due) for f in items),
+                    findings=tuple(
+                        _finding(data, f, str(numbered[f.id]), blob_path, due) for f in items
+                    ),
                     when_none=SAY_WHEN_NONE.get(cat, ""),
                 )
             )

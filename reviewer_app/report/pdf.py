@@ -38,6 +38,7 @@ from reviewer_app.report.model import (
     ComponentStandards,
     Heading,
     Passage,
+    ReportFinding,
     ReportModel,
 )
 
@@ -116,8 +117,12 @@ def _render(
     doc.total = 2 * len(story) + 1  # two layout passes, then saving
 
     def decorate(canvas: Canvas, page: int, pages: int) -> None:
-        footer = "" if page == 1 else f"{model.footer_title} · {model.cover.version}"
-        kit.draw_footer(canvas, footer, page, pages, DRAFT_MARK if model.draft else "")
+        mark = DRAFT_MARK if model.draft else ""
+        if page == 1:
+            kit.draw_footer(canvas, "", page, pages, mark)
+        else:
+            suffix = f" · {model.cover.version}"
+            kit.draw_footer(canvas, model.footer_title, page, pages, mark, suffix=suffix)
 
     try:
         doc.multiBuild(story, canvasmaker=kit.paged_canvas(decorate))
@@ -139,21 +144,7 @@ def _story(model: ReportModel, images: ImageCache) -> list[Flowable]:
     story += [PageBreak(), Paragraph("Contents", st["h0"]), _contents(st), PageBreak()]
     story += _passage(model.introduction, st)
     story += _passage(model.acknowledgements, st)
-    story += [_heading(model.services_heading, st)]
-    story.append(
-        kit.table(
-            [["Reviewed as", "Site", "Organisation"]]
-            + [
-                [
-                    _p(r.reviewed_as, st["cell"]),
-                    _p(r.site, st["cell"]),
-                    _p(r.organisation, st["cell"]),
-                ]
-                for r in model.services
-            ],
-            [6 * cm, 5 * cm, kit.FRAME_WIDTH - 11 * cm],
-        )
-    )
+    story += [_heading(model.services_heading, st), _services(model, st)]
     story += _passage(model.service_users, st)
     story += [PageBreak(), _heading(model.findings_heading, st)]
     for comp in model.findings:
@@ -198,6 +189,22 @@ def _story(model: ReportModel, images: ImageCache) -> list[Flowable]:
     return story
 
 
+def _services(model: ReportModel, st: dict[str, Any]) -> Flowable:
+    """The services table; a Patients column only when the visit gives patient numbers."""
+    header = ["Reviewed as", "Site", "Organisation"]
+    widths = [6 * cm, 5 * cm, kit.FRAME_WIDTH - 11 * cm]
+    rows: list[list[Any]] = [
+        [_p(r.reviewed_as, st["cell"]), _p(r.site, st["cell"]), _p(r.organisation, st["cell"])]
+        for r in model.services
+    ]
+    if model.patients_column:
+        header.append("Patients")
+        widths = [5 * cm, 4 * cm, kit.FRAME_WIDTH - 12 * cm, 3 * cm]
+        for row, r in zip(rows, model.services, strict=True):
+            row.append(_p(r.patients, st["cell"]))
+    return kit.table([header, *rows], widths)
+
+
 def _p(value: str, style: Any) -> Paragraph:
     return Paragraph(kit.text(value), style)
 
@@ -230,6 +237,8 @@ def _cover(model: ReportModel, st: dict[str, Any]) -> list[Flowable]:
             "\n".join(c.organisations),
         )
     )
+    if c.standards:
+        lines.append(("Quality Standards", c.standards))
     lines += [
         ("Date of visit", c.visit_dates),
         ("Date of report", c.report_date),
@@ -283,28 +292,29 @@ def _component_findings(
             out += [heading, _p(cat.when_none, st["body"])]
             continue
         for k, f in enumerate(cat.findings):
-            parts: list[Flowable] = [
-                Paragraph(kit.text(f.text), st["finding"], bulletText=f"{f.number}.")
-            ]
-            notes = []
-            if f.refs:
-                label = "Standard" if len(f.refs) == 1 else "Standards"
-                notes.append(f"{label}: {', '.join(f.refs)}")
-            if f.escalation:
-                notes.append(f.escalation)
-            parts.append(_p("\n".join(notes), st["finding_note"]) if notes else Spacer(1, 4))
-            grid = kit.photo_grid([(p.caption, p.path) for p in f.photos], images, st["caption"])
-            if grid is not None:
-                parts.append(grid)
-            if k == 0:
-                # The category's heading goes with its first finding (photos and all): a
-                # heading's keepWithNext does not hold against a KeepTogether that follows it.
-                out.append(KeepTogether([heading, *parts]))
-            elif grid is not None:
-                out.append(KeepTogether(parts))
-            else:
-                out += parts
+            parts = _finding(f, st, images)
+            # A finding's number, text, standards and photos stay on one page (a "Standard:"
+            # line alone at the top of a page reads as belonging to nothing). The category's
+            # heading goes with its first finding: a heading's keepWithNext does not hold
+            # against a KeepTogether that follows it.
+            out.append(KeepTogether([heading, *parts] if k == 0 else parts))
     return out
+
+
+def _finding(f: ReportFinding, st: dict[str, Any], images: ImageCache) -> list[Flowable]:
+    """One finding's lines: its number and text, its standards and escalation, its photos."""
+    parts: list[Flowable] = [Paragraph(kit.text(f.text), st["finding"], bulletText=f"{f.number}.")]
+    notes = []
+    if f.refs:
+        label = "Standard" if len(f.refs) == 1 else "Standards"
+        notes.append(f"{label}: {', '.join(f.refs)}")
+    if f.escalation:
+        notes.append(f.escalation)
+    parts.append(_p("\n".join(notes), st["finding_note"]) if notes else Spacer(1, 4))
+    grid = kit.photo_grid([(p.caption, p.path) for p in f.photos], images, st["caption"])
+    if grid is not None:
+        parts.append(grid)
+    return parts
 
 
 def _component_standards(comp: ComponentStandards, st: dict[str, Any]) -> list[Flowable]:

@@ -29,6 +29,7 @@ from reportlab.platypus import Flowable, Image, Paragraph, Table, TableStyle
 
 from reviewer_app.paths import RESOURCES
 from reviewer_app.report.images import ImageCache
+from reviewer_app.report.texts import shorten
 
 FONTS = RESOURCES / "fonts"
 FONT = "DejaVuSans"
@@ -43,6 +44,8 @@ RULE = colors.HexColor("#AEB7BD")
 HEADER_FILL = colors.HexColor("#E8EDEE")
 SECTION_FILL = colors.HexColor("#F4F6F7")
 DRAFT_RED = colors.HexColor("#B3261E")
+
+FOOTER_SIZE = 7.5
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 2 * cm
@@ -287,18 +290,31 @@ def draw_watermark(canvas: Canvas, word: str, size: float = 110) -> None:
     canvas.restoreState()
 
 
-def draw_footer(canvas: Canvas, left: str, page: int, pages: int, mark: str = "") -> None:
-    """The footer rule, the document's title, "Page X of Y"; ``mark`` (e.g. DRAFT) top right."""
+def footer_text(left: str, suffix: str = "", size: float = FOOTER_SIZE) -> str:
+    """``left`` then ``suffix`` as the footer shows them: a title too long for the line is
+    shortened at a word boundary with an ellipsis (``suffix``, the version, is always shown)."""
+    if not left:
+        return suffix
+    limit = FRAME_WIDTH - 3 * cm  # room for "Page X of Y"
+
+    def fits(candidate: str) -> bool:
+        return bool(pdfmetrics.stringWidth(candidate + suffix, FONT, size) <= limit)
+
+    return shorten(left, fits) + suffix
+
+
+def draw_footer(
+    canvas: Canvas, left: str, page: int, pages: int, mark: str = "", *, suffix: str = ""
+) -> None:
+    """The footer rule, the document's title (and ``suffix``), "Page X of Y"; ``mark`` (e.g.
+    DRAFT) top right."""
     canvas.saveState()
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.5)
     canvas.line(MARGIN, 1.45 * cm, PAGE_WIDTH - MARGIN, 1.45 * cm)
-    canvas.setFont(FONT, 7.5)
+    canvas.setFont(FONT, FOOTER_SIZE)
     canvas.setFillColor(GREY)
-    limit = FRAME_WIDTH - 3 * cm
-    while left and pdfmetrics.stringWidth(left, FONT, 7.5) > limit:
-        left = left[:-2].rstrip() + "…" if not left.endswith("…") else left[:-2] + "…"
-    canvas.drawString(MARGIN, 1.0 * cm, left)
+    canvas.drawString(MARGIN, 1.0 * cm, footer_text(left, suffix))
     canvas.drawRightString(PAGE_WIDTH - MARGIN, 1.0 * cm, f"Page {page} of {pages}")
     if mark:
         canvas.setFont(FONT_BOLD, 9)

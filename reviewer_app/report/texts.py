@@ -8,7 +8,8 @@ unknown ``{placeholder}`` stays as written so a typo in a template shows instead
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -16,9 +17,11 @@ from reviewer_app.paths import RESOURCES
 from reviewer_app.risks import CONFIRMED_STATUSES
 from reviewer_app.visit_data import VisitData
 from reviewer_app.visit_model import RISK_STATUSES, Finding
-from sync.kit_model import VisitDetails
+from sync.kit_model import COMMISSIONER, PROVIDER, StandardsSetInfo, VisitDetails
 
 TEMPLATES = RESOURCES / "report" / "templates.json"
+ELLIPSIS = "…"
+QUALITY_STANDARDS = "the Quality Standards"  # when the kit does not name its set
 
 
 def load_templates(path: Path = TEMPLATES) -> dict[str, str]:
@@ -36,7 +39,10 @@ class _Keep(dict[str, str]):
 
 def placeholders(data: VisitData) -> dict[str, str]:
     """The values a template may use: {programme}, {title}, {network}, {organisations},
-    {services}, {sites}, {visit_dates}, {team_size}, {lead}."""
+    {providers}, {commissioners}, {provision} ("provided by X and commissioned by Y"),
+    {services} ("the A, the B and the C"), {standards} ("the ‘Title’, V4, October 2018"),
+    {sites}, {visit_dates}, {team_size}, {lead}. A value may be empty: :func:`fill_template`
+    tidies the space it leaves."""
     visit = data.visit
     lead = visit.lead
     return {
@@ -44,7 +50,11 @@ def placeholders(data: VisitData) -> dict[str, str]:
         "title": visit.title,
         "network": visit.network,
         "organisations": and_list([o.name for o in visit.organisations]),
-        "services": and_list([c.name for c in visit.components]),
+        "providers": and_list(organisations_in_role(visit, PROVIDER)),
+        "commissioners": and_list(organisations_in_role(visit, COMMISSIONER)),
+        "provision": provision(visit),
+        "services": the_list([c.name for c in visit.components]),
+        "standards": standards_reference(data.standards_set),
         "sites": and_list([s.name for s in visit.sites]),
         "visit_dates": visit_dates(visit),
         "team_size": str(len(visit.team)),
@@ -53,7 +63,101 @@ def placeholders(data: VisitData) -> dict[str, str]:
 
 
 def fill_template(template: str, values: Mapping[str, str]) -> str:
-    return template.format_map(_Keep(values))
+    """The template with its placeholders filled; the space an empty value leaves is tidied
+    ("of the A , which" reads "of the A, which")."""
+    filled = template.format_map(_Keep(values))
+    filled = re.sub(r"[ \t]{2,}", " ", filled)
+    return re.sub(r" +([,.;:])", r"\1", filled)
+
+
+def organisations_in_role(visit: VisitDetails, role: str) -> list[str]:
+    """The names of the visit's organisations with ``role`` ("provider", "commissioner")."""
+    return [o.name for o in visit.organisations if o.role.strip().casefold() == role]
+
+
+def provision(visit: VisitDetails) -> str:
+    """Who provides and who commissions the services: "provided by X and commissioned by Y"
+    ("provided by X and Z, and commissioned by Y"); either half alone when the visit names only
+    one kind; "" when it names neither."""
+    providers = organisations_in_role(visit, PROVIDER)
+    commissioners = organisations_in_role(visit, COMMISSIONER)
+    parts = []
+    if providers:
+        parts.append(f"provided by {and_list(providers)}")
+    if commissioners:
+        parts.append(f"commissioned by {and_list(commissioners)}")
+    return (", and " if len(providers) > 1 else " and ").join(parts)
+
+
+def the_list(names: list[str]) -> str:
+    """Services as a sentence names them: "the A", "the A and the B", "the A, the B and the C"
+    (a name that already starts with "the" keeps its own)."""
+    return and_list([n if n.casefold().startswith("the ") else f"the {n}" for n in names if n])
+
+
+def version_text(version: str) -> str:
+    """A set's version as a sentence gives it: "V4" stays "V4"; a bare "4" reads "version 4"."""
+    version = version.strip()
+    return f"version {version}" if version[:1].isdigit() else version
+
+
+def standards_set_text(info: StandardsSetInfo | None) -> str:
+    """The set as a cover names it: "Title, V4, October 2018" ("" when the kit has none)."""
+    if info is None:
+        return ""
+    return ", ".join(p for p in (info.title, version_text(info.version), _set_date(info)) if p)
+
+
+def standards_reference(info: StandardsSetInfo | None) -> str:
+    """The set as a sentence names it: "the ‘Title’, V4, October 2018"."""
+    if info is None or not info.title.strip():
+        return QUALITY_STANDARDS
+    rest = [p for p in (version_text(info.version), _set_date(info)) if p]
+    return ", ".join([f"the ‘{info.title.strip()}’", *rest])
+
+
+def _set_date(info: StandardsSetInfo) -> str:
+    """The set's date as people write it: an ISO date reads "October 2018"; text as given."""
+    try:
+        when = date.fromisoformat(info.date.strip())
+    except ValueError:
+        return info.date.strip()
+    return f"{when:%B %Y}"
+
+
+def shorten(text: str, fits: int | Callable[[str], bool], *, ellipsis: str = ELLIPSIS) -> str:
+    """``text`` as it is when it fits, else cut at the last word boundary that fits, with
+    ``ellipsis``. ``fits``: a number of characters, or a test (the width of a footer line).
+
+    Used for footers and for suggested file names, so neither ends mid-word. Punctuation left
+    dangling at the cut goes; a first word too long on its own is cut where it must be."""
+    test = fits if callable(fits) else _within(fits)
+    text = " ".join(text.split())
+    if test(text):
+        return text
+    words = text.split(" ")
+    kept = ""
+    for word in words:
+        longer = f"{kept} {word}" if kept else word
+        if not test(longer.rstrip(_DANGLING) + ellipsis):
+            break
+        kept = longer
+    kept = kept.rstrip(_DANGLING)
+    if not kept:  # one very long word: cut it by characters
+        kept = words[0]
+        while kept and not test(kept + ellipsis):
+            kept = kept[:-1]
+    return kept + ellipsis
+
+
+_DANGLING = " ,;:-–—·/&"
+
+
+def _within(limit: int) -> Callable[[str], bool]:
+    def test(text: str) -> bool:
+        return len(text) <= limit
+
+    return test
 
 
 def paragraphs(text: str) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from report_testdata import populate
 
 from reviewer_app.cli import main
 from reviewer_app.compliance import compliance
-from reviewer_app.report import feedback_sheet
+from reviewer_app.report import build_report_model, feedback_sheet
 from reviewer_app.risks import confirmation_due, visit_end_date
 from reviewer_app.session import VisitSession
 from reviewer_app.visit_data import VisitData, read_visit_data
@@ -112,3 +112,50 @@ def test_cli_feedback_into_missing_folder_is_a_user_error(
     code = main(["feedback", "--visit", data.visit.visit_id, "-o", str(tmp_path / "no" / "x.pdf")])
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def lines_between(text: str, start: str, end: str) -> list[str]:
+    """The lines of ``text`` from the heading ``start`` up to the heading ``end``."""
+    lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    return lines[lines.index(start) + 1 : lines.index(end)]
+
+
+def test_items_stand_under_their_component_with_the_reports_numbers(
+    lead: tuple[VisitSession, VisitData], tmp_path: Path
+) -> None:
+    """Read aloud, "1." twice in a row is ambiguous: each component's items stand under its
+    name, numbered as the report numbers them (within the component and category)."""
+    session, _data = lead
+    fields = {
+        "text": "A second risk at the centre: the resuscitation trolley was not checked.",
+        "category": "immediate_risk",
+        "component": "shc",
+        "order": 50.0,
+    }
+    session.update(FINDING, str(uuid.uuid4()), fields).result(timeout=30)
+    data = session.worker.submit(read_visit_data).result(timeout=30)
+    out = feedback_sheet(data, tmp_path / "sheet.pdf", blob_path=session.blob_path)
+    text = "\n".join(p.extract_text() or "" for p in PdfReader(out).pages)
+    risks = lines_between(text, "Immediate risks", "Serious concerns")
+    centre = risks.index("Specialist Haemoglobinopathy Centre")
+    local = risks.index("Local Haemoglobinopathy Team")
+    numbered = [line for line in risks if re.match(r"\d+\. ", line)]
+    assert [line[:2] for line in numbered] == ["1.", "2.", "1."]
+    assert centre < risks.index(numbered[0]) < risks.index(numbered[1]) < local
+    assert local < risks.index(numbered[2])
+    assert numbered[0].startswith("1. Emergency department staff")
+    assert numbered[1].startswith("2. A second risk at the centre")
+    assert numbered[2].startswith("1. Oxygen cylinders")
+
+    # The report gives each of them the same number.
+    model = build_report_model(data, blob_path=session.blob_path)
+    in_report = {
+        f.text[:20]: f.number
+        for comp in model.findings
+        for cat in comp.categories
+        if cat.category == "immediate_risk"
+        for f in cat.findings
+    }
+    on_sheet = {line.split(". ", 1)[1][:20]: line.split(".")[0] for line in numbered}
+    assert on_sheet == in_report

@@ -105,6 +105,21 @@ def test_photos_with_captions(draft: tuple[Path, ReportModel]) -> None:
     )
 
 
+def test_a_finding_with_photos_is_kept_with_them(draft: tuple[Path, ReportModel]) -> None:
+    """Word keeps the finding's text, its standard line and its photos on one page: every
+    paragraph of the finding but its last caption is kept with the next; rows never split."""
+    doc = Document(str(draft[0]))
+    body = doc.paragraphs
+    i = next(i for i, p in enumerate(body) if "acute pain protocol" in p.text)
+    assert body[i].paragraph_format.keep_with_next
+    assert body[i + 1].text.startswith("Standard: ")
+    assert body[i + 1].paragraph_format.keep_with_next
+    photos = next(t for t in doc.tables if "Ward corridor, view 2" in xml_of(t))
+    lines = [p for r in photos.rows for c in r.cells for p in c.paragraphs if p.runs]
+    assert [p.paragraph_format.keep_with_next for p in lines] == [True] * (len(lines) - 1) + [None]
+    assert all("w:cantSplit" in xml_of(r) for r in photos.rows)
+
+
 def test_final_has_no_draft_header(lead: tuple[VisitSession, VisitData], tmp_path: Path) -> None:
     session, data = lead
     final = FinalInfo(1, "snap", "fe" * 32, "m-lead", "2026-12-10T16:30:00+00:00")

@@ -191,3 +191,27 @@ def test_cli_unknown_visit_is_one_line_exit_2(
     assert code == 2
     assert len(err.splitlines()) == 1 and "no visit" in err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_cover_and_introduction_name_the_standards_and_who_commissions(
+    draft_pdf: tuple[Path, VisitData],
+) -> None:
+    texts = pages_text(draft_pdf[0])
+    cover = flat(texts[0])
+    assert (
+        "Quality Standards Quality Standards: Health Services for People with Haemoglobin "
+        "Disorders, V4, October 2024" in cover
+    )
+    assert "NHS Riverside and Wealdshire Integrated Care Board (commissioner)" in cover
+    introduction = flat(next(t for t in texts[2:] if "Introduction" in t))
+    assert (
+        "the peer review of the Specialist Haemoglobinopathy Centre, the Local "
+        "Haemoglobinopathy Team and the Commissioning provided by Riverside University "
+        "Hospitals NHS Trust and commissioned by NHS Riverside and Wealdshire Integrated Care "
+        "Board, which took place on 3 December 2026." in introduction
+    )
+    assert (
+        "compliance with the ‘Quality Standards: Health Services for People with Haemoglobin "
+        "Disorders’, V4, October 2024" in introduction
+    )
+    assert "Organisation Patients" in introduction and "about 250 adults and 180" in introduction

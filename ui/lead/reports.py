@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from reviewer_app import lead_view
 from reviewer_app.paths import AppPaths
+from reviewer_app.report.texts import shorten
 from ui.errors import report_error
 from ui.tasks import when_done
 
@@ -33,9 +34,14 @@ PDF_FILTER = "PDF (*.pdf)"
 REPORT_FILTERS = "PDF (*.pdf);;Word document (*.docx)"
 
 
+FILE_TITLE_CHARS = 80
+
+
 def file_title(title: str) -> str:
-    """A visit's title made safe for a file name on every system."""
-    return re.sub(r"[^\w\- ,.()']+", "", title).strip()[:80] or "visit"
+    """A visit's title made safe for a file name on every system, shortened at a word boundary
+    (the report's footers use the same rule; no ellipsis in a file name)."""
+    safe = re.sub(r"[^\w\- ,.()']+", "", title).strip()
+    return shorten(safe, FILE_TITLE_CHARS, ellipsis="") or "visit"
 
 
 class ReportPrinter(QObject):
