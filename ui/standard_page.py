@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.requirement_text import part_level, ref_of_link, rich_text
 from reviewer_app.session import Change, VisitSession
 from reviewer_app.visit_data import VisitData
 from reviewer_app.visit_model import (
@@ -57,7 +56,12 @@ def show_text(
     kind of label to size, and moving between standards has 16 ms.
     """
     flags = _SELECTABLE if selectable else Qt.TextInteractionFlag.NoTextInteraction
-    html = rich_text(text, known_refs)
+    html = None
+    # Most texts have neither a tab nor "see": they never load the module that reads them.
+    if "\t" in text or "see" in text.lower():
+        from reviewer_app.requirement_text import rich_text  # noqa: PLC0415 (see above)
+
+        html = rich_text(text, known_refs)
     if html is None:
         label.setTextFormat(Qt.TextFormat.PlainText)
         label.setTextInteractionFlags(flags)
@@ -66,6 +70,15 @@ def show_text(
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setTextInteractionFlags((flags | _LINKS) if "<a href=" in html else flags)
     label.setText(html)
+
+
+def part_display(label: str) -> tuple[int, str]:
+    """How deep a part sits and the label shown: "a" -> (0, "a"), "a.ii" -> (1, "ii")."""
+    if "." not in label:
+        return 0, label
+    from reviewer_app.requirement_text import part_level  # noqa: PLC0415 (only for sub-parts)
+
+    return part_level(label)
 
 
 class _ClickLabel(QLabel):
@@ -290,7 +303,7 @@ class StandardPage(QScrollArea):
         assert self.ref is not None
         std = self.data.by_ref[self.ref]
         for part in std.parts:
-            level, shown = part_level(part.label)
+            level, shown = part_display(part.label)
             line = QHBoxLayout()
             line.setContentsMargins(SUB_PART_INDENT * level, 0, 0, 0)
             box = QCheckBox(self.parts_box)
@@ -368,6 +381,8 @@ class StandardPage(QScrollArea):
 
     def _follow_link(self, href: str) -> None:
         """A cross-reference was clicked or activated by keyboard: ask to go to its standard."""
+        from reviewer_app.requirement_text import ref_of_link  # noqa: PLC0415 (loaded by now)
+
         ref = ref_of_link(href)
         if ref is not None and ref in self.data.by_ref:
             # At the next turn: going there rebuilds the parts, and the link may be in one.

@@ -5,6 +5,8 @@ stays words, and roman sub-items sit indented under their letter and are ticked 
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,8 @@ from reviewer_app.session import VisitSession
 from sync.kit_model import Part, Standard
 from ui.main_window import ReviewerWindow
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
 TABLE_REF = "HN-102"  # a pasted table and cross-references (one to a ref the visit lacks)
 PARTS_REF = "HN-104"  # no stem; parts a (with i and ii) and b (which says "see HN-103")
 REQUIREMENT = (
@@ -242,3 +245,12 @@ def test_clicking_a_parts_words_ticks_it(qtbot: QtBot, window: ReviewerWindow) -
     qtbot.mouseClick(label, Qt.MouseButton.LeftButton, pos=QPoint(4, label.height() // 2))
     settle(qtbot, window)
     assert page.data.judgement(PARTS_REF, page.component).parts == {"a.ii": True}
+
+
+def test_the_page_loads_the_text_reader_only_when_a_text_needs_it() -> None:
+    """Start-up is budgeted: opening the window on ordinary standards does not import it."""
+    code = "import sys, ui.standard_page\nprint('reviewer_app.requirement_text' in sys.modules)\n"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "False"
