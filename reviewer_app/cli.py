@@ -86,6 +86,17 @@ def _kit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     kit.required = True
     p = kit.add_parser("build", help="build and sign a visit kit")
     p.add_argument("--standards", type=Path, required=True, help="CSV, XLSX or JSON")
+    p.add_argument(
+        "--standards-title",
+        metavar="TITLE",
+        help="the standards set's name, as the report gives it (default: from the file name)",
+    )
+    p.add_argument(
+        "--standards-version", metavar="VERSION", help='the set\'s version, like "V4" (default 1)'
+    )
+    p.add_argument(
+        "--standards-date", metavar="DATE", help='when the set was published, like "October 2018"'
+    )
     p.add_argument("--visit", type=Path, required=True, help="visit details (JSON)")
     p.add_argument("--self-assessment", type=Path, help="the provider's claims (CSV, XLSX, JSON)")
     p.add_argument("--evidence", type=Path, help="a folder of evidence documents")

@@ -10,6 +10,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from reviewer_app.bundles import export_visit_bundle, import_visit_bundles
@@ -20,8 +22,9 @@ from reviewer_app.visits import list_visits, open_kit, trust_store
 from sync.keys import generate_key, key_id, load_public_key, load_signing_key
 from sync.kit_builder import build_kit
 from sync.kit_inputs import read_evidence_folder, read_self_assessment, read_visit
+from sync.kit_model import EvidenceDoc, StandardsSet
 from sync.kit_reader import verify_kit
-from sync.standards_import import read_standards
+from sync.standards_import import import_standards, set_info_with
 
 
 def _passphrase(var: str | None) -> bytes | None:
@@ -68,14 +71,18 @@ def keys_list(args: argparse.Namespace, paths: AppPaths) -> int:
 
 def kit_build(args: argparse.Namespace, _paths: AppPaths) -> int:
     visit_input = read_visit(args.visit)
-    for warning in visit_input.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    _warn(visit_input.warnings)
     visit = visit_input.visit
-    standards = read_standards(args.standards, visit=visit)
+    imported = import_standards(args.standards, visit=visit)
+    _warn(imported.warnings)
+    standards = _named_set(imported.standards, args)
     self_assessment = (
-        read_self_assessment(args.self_assessment, standards, visit) if args.self_assessment else ()
+        read_self_assessment(args.self_assessment, standards, visit, left_out=imported.left_out)
+        if args.self_assessment
+        else ()
     )
     evidence = read_evidence_folder(args.evidence) if args.evidence else []
+    evidence = _without_links_to(evidence, set(imported.left_out))
     key = load_signing_key(args.key, _passphrase(args.passphrase_env))
     manifest = build_kit(
         args.out,
@@ -87,12 +94,41 @@ def kit_build(args: argparse.Namespace, _paths: AppPaths) -> int:
         evidence=evidence,
         progress=lambda done, total: _progress("Packing evidence", done, total),
     )
+    info = standards.info
+    dated = f", {info.date}" if info.date else ""
     print(
         f"built {args.out}: visit {visit.visit_id} ({visit.title}), "
-        f"{len(standards.standards)} standards, {len(evidence)} evidence files, "
-        f"signed by key {manifest.signing_key_id}"
+        f"{len(standards.standards)} standards of {info.title} (version {info.version}{dated}), "
+        f"{len(evidence)} evidence files, signed by key {manifest.signing_key_id}"
     )
     return 0
+
+
+def _warn(warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def _named_set(standards: StandardsSet, args: argparse.Namespace) -> StandardsSet:
+    """The set named as ``--standards-title``, ``--standards-version`` and ``--standards-date``
+    say (each one left out keeps what the file gave: its own, or from its name)."""
+    info = set_info_with(
+        standards.info,
+        title=args.standards_title or "",
+        version=args.standards_version or "",
+        date=args.standards_date or "",
+    )
+    return replace(standards, info=info)
+
+
+def _without_links_to(
+    evidence: list[tuple[EvidenceDoc, Path]], refs: set[str]
+) -> list[tuple[EvidenceDoc, Path]]:
+    """Evidence no longer linked to ``refs``, the standards left out of the kit."""
+    return [
+        (replace(d, standards=tuple(r for r in d.standards if r not in refs)), p)
+        for d, p in evidence
+    ]
 
 
 def kit_verify(args: argparse.Namespace, paths: AppPaths) -> int:

@@ -9,11 +9,17 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from reviewer_app.paths import DEMO_DIR
+from reviewer_app.paths import DEMO_DIR, AppPaths
+from reviewer_app.visits import workspace_path
+from storage import Workspace
+from sync.kit_model import StandardsSetInfo, VisitDetails
+from sync.standards_import import import_standards
+from tests.sync import standards_fixtures as fx
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -195,6 +201,71 @@ def test_kit_build_reports_a_bad_standards_row(app_home: Path, tmp_path: Path) -
     assert proc.returncode == 2
     assert "row 3" in proc.stderr and "HN-101" in proc.stderr
     assert not (tmp_path / "x.rvkit").exists()
+
+
+NAMED = ["--standards-title", fx.TITLE, "--standards-version", "V4", "--standards-date", "Oct 2018"]
+
+
+@pytest.mark.parametrize(
+    ("writer", "options", "named"),
+    [
+        (
+            fx.write_cp1252_csv,
+            NAMED,
+            StandardsSetInfo(
+                "quality-standards-for-health-services-caring-for-people-with-haemoglobin-"
+                "disorders",
+                fx.TITLE,
+                "V4",
+                "Oct 2018",
+            ),
+        ),
+        (fx.write_xlsx, [], StandardsSetInfo("hn", "hn", "1")),
+    ],
+    ids=["windows-1252-csv", "xlsx"],
+)
+def test_kit_build_of_a_published_set_leaves_out_levels_not_reviewed_and_opens(
+    app_home: Path,
+    tmp_path: Path,
+    writer: Callable[[Path], Path],
+    options: list[str],
+    named: StandardsSetInfo,
+) -> None:
+    key = tmp_path / "staff.key"
+    run("keys", "generate", "--out", str(key), home=app_home)
+    run("keys", "trust", f"{key}.pub", home=app_home)
+    standards = writer(tmp_path / ("hn.csv" if writer is fx.write_cp1252_csv else "hn.xlsx"))
+    kit = tmp_path / "hn.rvkit"
+    args = ["--standards", str(standards), "--visit", str(fx.write_visit(tmp_path / "visit.json"))]
+
+    built = run("kit", "build", *args, *options, "--key", str(key), "-o", str(kit), home=app_home)
+
+    expected = import_standards(standards, set_info=named, visit=VisitDetails.from_dict(fx.VISIT))
+    assert built.stderr.splitlines() == [f"warning: {w}" for w in expected.warnings]
+    assert "HN-201" in built.stderr and "Network" in built.stderr
+    assert f"{len(fx.KEPT)} standards of {named.title} (version {named.version}" in built.stdout
+    opened = run("visit", "open", str(kit), "--as", "m-lead", home=app_home)
+    assert opened.stdout.strip().splitlines()[-1] == fx.VISIT["visit_id"]
+
+    paths = AppPaths.from_environment()
+    with Workspace.open(workspace_path(paths, str(fx.VISIT["visit_id"])), device_id="t") as ws:
+        stored = {s["ref"]: s for s in ws.standards()}
+        info = ws.kit_info()
+    assert info is not None
+    assert json.loads(info["manifest_json"])["standards_set"] == named.to_dict()
+    assert tuple(stored) == fx.KEPT
+    every = ["SHT", "LHT"]
+    for s in expected.standards.standards:
+        want = {**s.to_dict(), "applies_to": list(s.applies_to) or every, "order": s.order - 1}
+        assert {k: stored[s.ref][k] for k in want} == want, s.ref
+    assert stored["HN-101"]["evidence_expected"] == "Written information for patients and carers"
+    assert stored["HN-101"]["notes"][0] == {
+        "name": "Notes",
+        "value": "Information should be available in other languages – see HN-102.",
+    }
+    assert [p["label"] for p in stored["HN-102"]["parts"]] == ["a", "a.i", "a.ii", "b", "c"]
+    assert "Specialist nurse\t2.0\t\n" in stored["HN-104"]["requirement"]
+    assert stored["HN-107"]["requirement"] == fx.CHARACTERS
 
 
 @pytest.mark.parametrize(
