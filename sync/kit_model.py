@@ -332,10 +332,13 @@ class _Note(_Record):
 
 @dataclass(frozen=True, slots=True)
 class Standard(_Record):
+    """A standard; ``requirement`` is its stem, which may be empty when it has parts (a
+    requirement that is only a list "a. ... b. ...")."""
+
     ref: str
     section: str
     title: str
-    requirement: str
+    requirement: str = field(metadata=_OPTIONAL)
     parts: tuple[Part, ...] = ()
     evidence_expected: str = ""
     key: bool = False
@@ -353,7 +356,10 @@ class Standard(_Record):
     @classmethod
     def from_dict(cls, d: Any, where: str) -> Self:
         notes = _items(_Note, _obj(d, where).get("notes", []), f"{where}.notes")
-        return _read(cls, d, where, notes=tuple((n.name, n.value) for n in notes))
+        standard = _read(cls, d, where, notes=tuple((n.name, n.value) for n in notes))
+        if not standard.requirement.strip() and not standard.parts:
+            raise KitDataError(f"{where}.requirement", "is empty")
+        return standard
 
 
 @dataclass(frozen=True, slots=True)

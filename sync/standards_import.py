@@ -448,7 +448,7 @@ def _row_problems(
 
 
 def _standard(cols: Columns, row: TableRow, section: str, order: int) -> Standard:
-    stem, parts = _requirement(cols.value(row, "requirement"))
+    stem, parts = split_parts(cols.value(row, "requirement"))
     notes = cols.value(row, "notes")
     extra = tuple(
         (cols.table.headers[i] or f"Column {cols.table.letter(i) or i + 1}", row.cells[i])
@@ -469,13 +469,6 @@ def _standard(cols: Columns, row: TableRow, section: str, order: int) -> Standar
     )
 
 
-def _requirement(cell: str) -> tuple[str, tuple[Part, ...]]:
-    stem, parts = split_parts(cell)
-    if parts and not stem:
-        # The kit format (sync/kit_model.Standard) still refuses an empty requirement, so until
-        # it takes one, a part list with no stem stays whole rather than fail the kit build.
-        return cell.strip(" \n"), ()
-    return stem, parts
 
 
 # -- parts -------------------------------------------------------------------------------------

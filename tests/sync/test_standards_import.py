@@ -10,7 +10,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sync.kit_model import Part, Standard, StandardsSet, StandardsSetInfo, VisitDetails
+from sync.kit_model import (
+    KitDataError,
+    Part,
+    Standard,
+    StandardsSet,
+    StandardsSetInfo,
+    VisitDetails,
+)
 from sync.standards_import import (
     CrossReference,
     NotReviewed,
@@ -579,26 +586,24 @@ def test_parts_without_a_stem_split_with_an_empty_stem() -> None:
     assert labelled("a. one\nb. two") == ("", [("a", "one"), ("b", "two")])
 
 
-def test_a_part_list_without_a_stem_is_kept_whole_until_the_kit_takes_an_empty_requirement(
-    tmp_path: Path,
-) -> None:
+def test_a_part_list_without_a_stem_splits_into_its_parts(tmp_path: Path) -> None:
     text = f'{HEADER}\nA-1,S,T,"a. one\nb. two"\n'
     path = write(tmp_path, "standards.csv", text.encode("utf-8"))
 
     std = read_standards(path, set_info=INFO).standards[0]
 
-    assert (std.requirement, std.parts) == ("a. one\nb. two", ())
+    assert (std.requirement, [(p.label, p.text) for p in std.parts]) == (
+        "",
+        [("a", "one"), ("b", "two")],
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sync/kit_model.Standard refuses an empty requirement; when it takes one, drop "
-    "_requirement's guard in sync/standards_import.py, this mark and the test above",
-)
 def test_the_kit_takes_a_standard_whose_parts_have_no_stem() -> None:
     std = Standard("A-1", "S", "T", "", (Part("a", "one"), Part("b", "two")))
 
     assert Standard.from_dict(std.to_dict(), "standard") == std
+    with pytest.raises(KitDataError, match="requirement: is empty"):
+        Standard.from_dict(replace(std, parts=()).to_dict(), "standard")
 
 
 TABLE = "Staff:\n\tAdults\tChildren\na)\t1.0\t0.5\nNurse\t2.0\t\nsee HN-102"
