@@ -13,6 +13,7 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = [
     "edit_latency.py",
     "kit_import.py",
+    "standards_import.py",
     "kill_edits.py",
     "startup.py",
     "navigation.py",
