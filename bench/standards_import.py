@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,8 +101,8 @@ def main() -> int:
             result = import_standards(path, visit=visit)
             app_times, floor_times = [], []
             for _ in range(args.runs):
-                app_times.append(timed(lambda p=path: import_standards(p, visit=visit)))
-                floor_times.append(timed(lambda p=path, f=floor: f(p)))
+                app_times.append(timed(partial(import_standards, path, visit=visit)))
+                floor_times.append(timed(partial(floor, path)))
             app, base = statistics.median(app_times), statistics.median(floor_times)
             print(
                 f"{label}: {args.standards} rows -> {len(result.standards.standards)} standards "
