@@ -110,6 +110,22 @@ class _ClickLabel(QLabel):
             self.box.click()
 
 
+class _Reachable:
+    """The refs a cross-reference may link to: the visit's standards for the component shown
+    (the navigator lists no other, so a link to one would go nowhere)."""
+
+    def __init__(self, data: VisitData, component: str) -> None:
+        self.data = data
+        self.component = component
+
+    def __contains__(self, ref: object) -> bool:
+        return (
+            isinstance(ref, str)
+            and ref in self.data.by_ref
+            and self.data.applies(ref, self.component)
+        )
+
+
 class StandardPage(QScrollArea):
     open_document = Signal(str, str)  # document id, text to search for
     open_standard = Signal(str)  # a cross-reference was followed: the ref to go to
@@ -269,14 +285,15 @@ class StandardPage(QScrollArea):
         self.ref_label.setText(std.ref)
         self.title_label.setText(std.title)
         self.key_badge.setVisible(std.key)
-        show_text(self.requirement, std.requirement, self.data.by_ref)
+        reachable = _Reachable(self.data, component)
+        show_text(self.requirement, std.requirement, reachable)
         self.requirement.setVisible(bool(std.requirement))  # parts with no stem: no gap
-        self._build_parts()
-        show_text(self.evidence_expected, std.evidence_expected, self.data.by_ref)
+        self._build_parts(reachable)
+        show_text(self.evidence_expected, std.evidence_expected, reachable)
         self.evidence_heading.setVisible(bool(std.evidence_expected))
         self.evidence_expected.setVisible(bool(std.evidence_expected))
         notes = "\n".join(f"{name}: {value}" for name, value in std.notes)
-        show_text(self.kit_notes, notes, self.data.by_ref)
+        show_text(self.kit_notes, notes, reachable)
         self.kit_notes.setVisible(bool(notes))
         for w in (self.claim_group, self.judgement, self.lists, self.requirement_heading):
             w.setVisible(True)
@@ -297,7 +314,7 @@ class StandardPage(QScrollArea):
             (c.name for c in self.data.visit.components if c.id == self.component), self.component
         )
 
-    def _build_parts(self) -> None:
+    def _build_parts(self, reachable: Container[str]) -> None:
         clear_layout(self.parts_layout)
         self.part_boxes = {}
         assert self.ref is not None
@@ -310,7 +327,7 @@ class StandardPage(QScrollArea):
             box.setAccessibleName(f"Part {part.label} met")
             box.setToolTip(f"Tick when part {part.label} is met")
             box.clicked.connect(lambda checked, label=part.label: self._tick(label, checked))
-            text = _ClickLabel(f"{shown}.  {part.text}", box, self.data.by_ref)
+            text = _ClickLabel(f"{shown}.  {part.text}", box, reachable)
             text.linkActivated.connect(self._follow_link)
             line.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
             line.addWidget(text, 1)
@@ -384,7 +401,7 @@ class StandardPage(QScrollArea):
         from reviewer_app.requirement_text import ref_of_link  # noqa: PLC0415 (loaded by now)
 
         ref = ref_of_link(href)
-        if ref is not None and ref in self.data.by_ref:
+        if ref is not None and ref in _Reachable(self.data, self.component):
             # At the next turn: going there rebuilds the parts, and the link may be in one.
             QTimer.singleShot(0, self, lambda: self.open_standard.emit(ref))
 

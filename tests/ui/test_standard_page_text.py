@@ -53,7 +53,7 @@ def window(qtbot: QtBot, session: VisitSession) -> ReviewerWindow:
         session,
         TABLE_REF,
         requirement=REQUIREMENT,
-        evidence_expected="Leaflets (see HN-101).",
+        evidence_expected="Leaflets (see HN-101). Commissioning: see HN-901.",
     )
     rewrite(session, PARTS_REF, requirement="", parts=PARTS)
     window = ReviewerWindow(session, AppPaths.from_environment())
@@ -146,10 +146,12 @@ def test_a_pasted_table_shows_as_a_table_between_its_paragraphs(
     assert plain.rstrip().endswith("For transfusion see HN-105 and HN-999.")
 
 
-def test_only_refs_the_visit_has_are_links(qtbot: QtBot, window: ReviewerWindow) -> None:
+def test_only_refs_the_reviewer_can_go_to_are_links(qtbot: QtBot, window: ReviewerWindow) -> None:
     go(qtbot, window, TABLE_REF)
     page = window.page
     assert hrefs(page.requirement) == ["standard:HN-105"]  # HN-999 stays words
+    # HN-901 is the commissioners': not in this component's list, so no link to nowhere
+    assert page.component == "shc" and "shc" not in page.data.by_ref["HN-901"].applies_to
     assert hrefs(page.evidence_expected) == ["standard:HN-101"]
     flags = page.requirement.textInteractionFlags()
     assert flags & Qt.TextInteractionFlag.LinksAccessibleByKeyboard
