@@ -157,18 +157,26 @@ class TeamJudgement:
         return self.value != NOT_ASSESSED
 
 
+def leaf_parts(labels: Sequence[str]) -> list[str]:
+    """The parts a reviewer ticks to say a standard is met: every part, except that a lettered
+    part with roman sub-items ("a" over "a.i", "a.ii") is met by its sub-items."""
+    return [label for label in labels if not any(o.startswith(label + ".") for o in labels)]
+
+
 def suggest_from_parts(labels: Sequence[str], ticked: Mapping[str, bool]) -> str | None:
     """What the ticked parts suggest: every part met suggests Met; some met suggests Not met.
 
-    A standard with parts is met only when every part is met (DOMAIN.md). Nothing ticked
-    suggests nothing: the reviewer may not have looked yet.
+    A standard with parts is met only when every part is met (DOMAIN.md); a part with sub-items
+    counts through them (:func:`leaf_parts`). Nothing ticked suggests nothing: the reviewer may
+    not have looked yet.
     """
-    if not labels:
+    leaves = leaf_parts(labels)
+    if not leaves:
         return None
-    met = [label for label in labels if ticked.get(label)]
-    if len(met) == len(labels):
+    met = [label for label in leaves if ticked.get(label)]
+    if len(met) == len(leaves):
         return MET
-    if met:
+    if met or any(ticked.get(label) for label in labels):
         return NOT_MET
     return None
 

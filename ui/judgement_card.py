@@ -29,6 +29,7 @@ from reviewer_app.visit_model import (
     MET,
     NEEDS_REASON,
     Judgement,
+    leaf_parts,
     suggest_from_parts,
 )
 from ui import shortcuts
@@ -163,10 +164,11 @@ class JudgementCard(Card):
 
     def _refresh_suggestion(self, j: Judgement) -> None:
         suggestion = self.suggested()
-        labels = [p.label for p in self.data.by_ref[j.ref].parts]
+        labels = leaf_parts([p.label for p in self.data.by_ref[j.ref].parts])
         show = suggestion is not None and suggestion != j.value
         if suggestion == MET:
-            what = f"Parts {labels[0]}–{labels[-1]} all ticked" if len(labels) > 1 else "Ticked"
+            first, last = (label.split(".")[0] for label in (labels[0], labels[-1]))
+            what = f"Parts {first}–{last} all ticked" if len(labels) > 1 else "Ticked"
         else:
             what = "Not ticked: " + ", ".join(label for label in labels if not j.parts.get(label))
         if show and suggestion is not None:

@@ -10,7 +10,14 @@ from PIL import Image
 
 from reviewer_app.session import Change, VisitSession
 from reviewer_app.visit_data import Filters
-from reviewer_app.visit_model import MET, NOT_APPLICABLE, NOT_ASSESSED, NOT_MET, suggest_from_parts
+from reviewer_app.visit_model import (
+    MET,
+    NOT_APPLICABLE,
+    NOT_ASSESSED,
+    NOT_MET,
+    leaf_parts,
+    suggest_from_parts,
+)
 from storage import NotAnImage
 
 
@@ -74,6 +81,15 @@ def test_parts_suggest_a_judgement() -> None:
     assert suggest_from_parts(["a", "b"], {"a": True}) == NOT_MET
     assert suggest_from_parts(["a", "b"], {}) is None
     assert suggest_from_parts([], {}) is None
+
+
+def test_a_part_with_roman_sub_items_is_met_through_them() -> None:
+    labels = ["a", "a.i", "a.ii", "b", "c"]
+    assert leaf_parts(labels) == ["a.i", "a.ii", "b", "c"]
+    every_leaf = {"a.i": True, "a.ii": True, "b": True, "c": True}
+    assert suggest_from_parts(labels, every_leaf) == MET  # "a" itself need not be ticked
+    assert suggest_from_parts(labels, {"a": True, "b": True, "c": True}) == NOT_MET
+    assert suggest_from_parts(labels, {"a": True}) == NOT_MET
 
 
 def test_ticked_parts_and_reason_rules(session: VisitSession) -> None:

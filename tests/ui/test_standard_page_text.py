@@ -256,3 +256,25 @@ def test_the_page_loads_the_text_reader_only_when_a_text_needs_it() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.strip() == "False"
+
+
+def test_sub_items_ticked_suggest_met_without_ticking_their_letter(
+    qtbot: QtBot, window: ReviewerWindow
+) -> None:
+    go(qtbot, window, PARTS_REF)
+    page = window.page
+    boxes = page.part_boxes
+    def x(label: str) -> int:
+        return boxes[label].mapTo(page, QPoint(0, 0)).x()
+
+    qtbot.waitUntil(lambda: x("a.i") > x("a"), timeout=5_000)  # once laid out
+    card = page.judgement
+    for label in ("a.i", "a.ii"):
+        qtbot.mouseClick(boxes[label], Qt.MouseButton.LeftButton)
+        settle(qtbot, window)
+    assert page.data.judgement(PARTS_REF, page.component).parts == {"a.i": True, "a.ii": True}
+    qtbot.waitUntil(lambda: card.suggestion.text() == "Not ticked: b: suggests Not met")
+    qtbot.mouseClick(boxes["b"], Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: card.suggestion.text() == "Parts a–b all ticked: suggests Met")
+    assert not boxes["a"].isChecked()
