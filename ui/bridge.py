@@ -99,7 +99,12 @@ class SessionBridge(QObject):
     # -- asking without changing ----------------------------------------------------------------
 
     def search(self, query: str) -> None:
-        """Full-text search; ``search_done`` is emitted only if no newer query was asked since."""
+        """Full-text search; ``search_done`` is emitted only if no newer query was asked since.
+
+        Nothing is searched once the window has closed its visit (the search box's pause may
+        end just after the window closed)."""
+        if self._closed:
+            return
         self._query = query
         when_done(
             self.session.search(query),

@@ -10,7 +10,7 @@ from reviewer_app.session import VisitSession
 from reviewer_app.visit_data import Filters
 from reviewer_app.visit_model import MET, NOT_MET
 from ui.bridge import SessionBridge
-from ui.navigator import NavigatorModel, NavigatorPanel
+from ui.navigator import SEARCH_DELAY_MS, NavigatorModel, NavigatorPanel
 
 
 @pytest.fixture
@@ -132,3 +132,14 @@ def test_select_clears_a_filter_that_hides_the_standard(panel: NavigatorPanel) -
     assert panel.select("HN-102")
     assert panel.current_ref == "HN-102"
     assert not panel.filter_boxes["key_only"].isChecked()
+
+
+def test_a_search_pausing_as_the_visit_closes_searches_nothing(
+    qtbot: QtBot, panel: NavigatorPanel
+) -> None:
+    """Typing and closing the window at once: the search's pause ends after the workspace has
+    closed. It once raised "the storage worker is closed" from the timer."""
+    panel.search.setText("network")
+    panel.bridge.close()
+    qtbot.wait(SEARCH_DELAY_MS + 150)  # an exception in the timer's slot fails the test
+    assert panel.bridge.session.worker.closed
