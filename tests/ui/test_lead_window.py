@@ -417,8 +417,9 @@ def test_compliance_so_far_shows_the_reports_figures_and_follows_team_judgements
     from ui.lead.compliance import ComplianceWindow  # noqa: PLC0415
 
     win = lead_window
+    lead: LeadActions = win.lead  # the menus are made after the first paint, or when asked for
     trigger(win, "action_compliance_so_far")
-    view: ComplianceWindow = win.lead.views["compliance"]
+    view: ComplianceWindow = lead.views["compliance"]
     qtbot.waitExposed(view)
     qtmodeltester.check(view.model)
     data = win.session.data
