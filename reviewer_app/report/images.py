@@ -44,7 +44,10 @@ class ImageCache:
     def _read(self, path: Path) -> tuple[bytes, int, int] | None:
         try:
             with Image.open(path) as img:
-                img.draft("RGB", (self.MAX_SIDE, self.MAX_SIDE))
+                # Ask for the size it will end at, not a square: JPEG draft mode scales only
+                # while both sides stay at least as asked, so (900, 900) would decode a
+                # 2048 x 1536 photo at full size.
+                img.draft("RGB", _fitted(img.size, self.MAX_SIDE))
                 rgb = img.convert("RGB")
                 rgb.thumbnail((self.MAX_SIDE, self.MAX_SIDE))
                 out = io.BytesIO()
@@ -52,3 +55,10 @@ class ImageCache:
                 return out.getvalue(), rgb.width, rgb.height
         except (OSError, ValueError, Image.DecompressionBombError):
             return None
+
+
+def _fitted(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """``size`` scaled down (never up) to fit a ``side`` x ``side`` square, shape kept."""
+    width, height = size
+    scale = min(1.0, side / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
