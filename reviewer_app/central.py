@@ -181,7 +181,7 @@ def sign_in(
     except (ValueError, KeyError, TypeError) as exc:  # it answered, but not as the service does
         raise not_a_service(url) from exc
     in_keyring = store_token(url, token)
-    settings = Settings.load(paths)
+    settings = Settings.shared(paths)
     settings.set("central_url", url)
     settings.save()
     message = f"Signed in to {url} as {name}."
@@ -201,7 +201,7 @@ def not_a_service(url: str) -> UserError:
 
 
 def sign_out(paths: AppPaths) -> None:
-    settings = Settings.load(paths)
+    settings = Settings.shared(paths)
     url = settings.get("central_url")
     if url:
         _memory_tokens.pop(url, None)
@@ -214,7 +214,7 @@ def sign_out(paths: AppPaths) -> None:
 
 
 def signed_in_url(paths: AppPaths) -> str:
-    url: str = Settings.load(paths).get("central_url")
+    url: str = Settings.shared(paths).get("central_url")
     return url
 
 

@@ -29,7 +29,7 @@ def working_days_setting(paths: AppPaths | None) -> int:
         return DEFAULT_WORKING_DAYS
     from reviewer_app.settings import Settings  # noqa: PLC0415 - reads a file
 
-    return max(0, int(Settings.load(paths).get("risk_confirmation_working_days")))
+    return max(0, int(Settings.shared(paths).get("risk_confirmation_working_days")))
 
 
 def findings_document(

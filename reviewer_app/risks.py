@@ -90,7 +90,7 @@ def laptop_rules(paths: AppPaths) -> tuple[int, frozenset[date]]:
     # Imported here: settings reads a file and the window imports this module early.
     from reviewer_app.settings import Settings  # noqa: PLC0415
 
-    days = int(Settings.load(paths).get("risk_confirmation_working_days"))
+    days = int(Settings.shared(paths).get("risk_confirmation_working_days"))
     return max(0, days), load_holidays(paths)
 
 

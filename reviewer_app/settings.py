@@ -7,6 +7,12 @@ and the defaults are used, with a warning in the log: a bad settings file never 
 
 What belongs to one visit (who I am on it, where I was) is not here: it lives in that visit's
 workspace, so it travels with the visit and is never mixed up between visits.
+
+One owner: every part of a process reads and writes the same :class:`Settings`
+(:meth:`Settings.shared`), and :meth:`Settings.save` writes only the settings this process
+changed over what the file holds now. Two copies used to overwrite each other: signing in saved
+the central address, and the window's next save wrote its old copy back, silently signing the
+laptop out; a command-line sign-in while the window is open is kept the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from reviewer_app.paths import AppPaths
 
@@ -116,6 +122,9 @@ UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _from_v0, 
 class Settings:
     """The declared settings, read from and saved to ``config/settings.json``."""
 
+    _shared: ClassVar[dict[Path, Settings]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
     def __init__(
         self, path: Path, values: dict[str, Any], extra: dict[str, Any], version: int = VERSION
     ) -> None:
@@ -124,28 +133,55 @@ class Settings:
         self._extra = extra  # keys a newer version of the app wrote: kept, not used
         self._version = max(version, VERSION)  # never mark a newer file as older
         self._lock = threading.Lock()  # save() may run on a worker thread
+        self._changed: set[str] = set()  # set here since the last save
+
+    @classmethod
+    def shared(cls, paths: AppPaths) -> Settings:
+        """This process's one copy of the settings in ``paths`` (read on first use)."""
+        path = paths.config / SETTINGS_FILE
+        with cls._shared_lock:
+            found = cls._shared.get(path)
+            if found is None:
+                found = cls._shared[path] = cls.load(paths)
+            return found
+
+    @classmethod
+    def forget_shared(cls) -> None:
+        """Drop the shared copies (tests that change the file underneath)."""
+        with cls._shared_lock:
+            cls._shared.clear()
 
     @classmethod
     def load(cls, paths: AppPaths) -> Settings:
-        """Read the settings; a missing file gives the defaults, a bad one is kept aside."""
-        path = paths.config / SETTINGS_FILE
+        """Read the settings afresh; a missing file gives the defaults, a bad one is kept aside.
+
+        The app's own code uses :meth:`shared`; this is for reading what is on disk now.
+        """
+        return cls._read(paths.config / SETTINGS_FILE)
+
+    @classmethod
+    def _read(cls, path: Path) -> Settings:
         defaults = {s.name: s.fresh_default() for s in DECLARED}
         try:
-            raw = path.read_bytes()
+            return cls._from_file(path)
         except FileNotFoundError:
             return cls(path, defaults, {})
         except OSError as exc:
             log.warning("settings: cannot read %s (%s); using the defaults", path, exc)
             return cls(path, defaults, {})
-        try:
-            parsed = _parse(raw)
-            version: int = parsed["version"]
-            stored = _upgrade(parsed)
         except ValueError as exc:
             kept = _keep_bad(path)
             log.warning("settings: %s is unreadable (%s); kept as %s", path, exc, kept)
             return cls(path, defaults, {})
-        values, extra = defaults, {}
+
+    @classmethod
+    def _from_file(cls, path: Path) -> Settings:
+        """The settings the file holds; OSError or ValueError when it cannot be read."""
+        parsed = _parse(path.read_bytes())
+        version: int = parsed["version"]
+        stored = _upgrade(parsed)
+        values = {s.name: s.fresh_default() for s in DECLARED}
+        extra = {}
         for name, value in stored.items():
             setting = BY_NAME.get(name)
             if setting is None:
@@ -172,6 +208,7 @@ class Settings:
         checked = setting.check(value)
         with self._lock:
             self._values[name] = checked
+            self._changed.add(name)
 
     def remember_kit(self, kit: Path | str) -> None:
         """Put ``kit`` first in ``recent_kits`` (once), keeping the newest ten."""
@@ -179,9 +216,22 @@ class Settings:
         self.set("recent_kits", [text, *(k for k in self.get("recent_kits") if k != text)])
 
     def save(self) -> None:
-        """Write the file atomically: a temporary file beside it, fsync, then rename over it."""
+        """Write the settings changed here over the file as it is now, atomically (a temporary
+        file beside it, fsync, then rename over it); the others are taken from the file, so a
+        change another process saved meanwhile is kept, and seen here from now on."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            on_disk: Settings | None = Settings._from_file(self.path)
+        except (OSError, ValueError):  # none yet, or unreadable: ours is all there is
+            on_disk = None
         with self._lock:
+            if on_disk is not None:
+                for name, value in on_disk._values.items():
+                    if name not in self._changed:
+                        self._values[name] = value
+                self._extra = {**on_disk._extra, **self._extra}
+                self._version = max(self._version, on_disk._version)
+            self._changed.clear()
             data = {**self._extra, **self._values, "version": self._version}
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=self.path.parent)

@@ -66,11 +66,17 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 @pytest.fixture(autouse=True)
-def app_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh REVIEWER_APP_HOME for every test: no test sees another's files or the user's."""
+def app_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A fresh REVIEWER_APP_HOME for every test: no test sees another's files or the user's
+    (nor the settings another test's process-wide copy holds)."""
+    from reviewer_app.settings import Settings  # noqa: PLC0415
+
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("REVIEWER_APP_HOME", str(home))
-    return home
+    yield home
+    Settings.forget_shared()
 
 
 @pytest.fixture(scope="session")

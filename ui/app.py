@@ -156,7 +156,7 @@ class AppController(QObject):
         super().__init__()
         self.paths = paths
         self.demo = demo
-        self.settings = Settings.load(paths)
+        self.settings = Settings.shared(paths)
         self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings")
         # The start screen is built (and its module imported) only when it is needed: going
         # straight into a visit, it usually never is. Its dialogs come from this opener.

@@ -121,3 +121,34 @@ def test_a_newer_file_keeps_what_this_version_does_not_know(paths: AppPaths) -> 
     settings.save()
     data = json.loads((paths.config / SETTINGS_FILE).read_text(encoding="utf-8"))
     assert data["future_thing"] == {"a": 1} and data["version"] == VERSION + 1
+
+
+def test_one_copy_per_process(paths: AppPaths) -> None:
+    assert Settings.shared(paths) is Settings.shared(paths)
+
+
+def test_a_save_writes_only_what_this_copy_changed(paths: AppPaths) -> None:
+    window = Settings.load(paths)  # read at start, kept for the session
+    elsewhere = Settings.load(paths)
+    elsewhere.set("central_url", "https://central.example.nhs.uk")
+    elsewhere.save()
+    window.remember_kit("/media/usb/visit.rvkit")
+    window.save()  # once wrote its stale central_url back: a silent sign-out
+
+    on_disk = Settings.load(paths)
+    assert on_disk.get("central_url") == "https://central.example.nhs.uk"
+    assert on_disk.get("recent_kits") == ["/media/usb/visit.rvkit"]
+    assert window.get("central_url") == "https://central.example.nhs.uk"  # seen from now on
+    window.set("central_url", "")  # its own later change does win
+    window.save()
+    assert Settings.load(paths).get("central_url") == ""
+
+
+def test_a_save_over_a_damaged_file_keeps_this_copys_values(paths: AppPaths) -> None:
+    settings = Settings.load(paths)
+    settings.set("central_url", "https://central.example.nhs.uk")
+    settings.save()
+    settings.path.write_bytes(b"\x00garbage")
+    settings.remember_kit("/k.rvkit")
+    settings.save()
+    assert Settings.load(paths).get("central_url") == "https://central.example.nhs.uk"
