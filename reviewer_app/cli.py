@@ -235,6 +235,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        from reviewer_app.disk import disk_full_in  # noqa: PLC0415 (only when something failed)
+
+        full = disk_full_in(exc, paths.data)
+        if full is not None:
+            log.warning("disk full: %s", exc)
+            exc = full
         if is_user_error(exc):
             print(f"reviewer-app: {exc}", file=sys.stderr)
             return 2

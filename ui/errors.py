@@ -35,6 +35,7 @@ def log_file() -> str:
 
 def error_message(exc: BaseException, what: str = "") -> str:
     """The sentence the user sees for ``exc`` (logs it first when it is our fault)."""
+    exc = _as_disk_full(exc)
     if is_user_error(exc):
         text = str(exc) or exc.__class__.__name__
         return f"Could not {what}: {text}" if what else text
@@ -46,13 +47,25 @@ def error_message(exc: BaseException, what: str = "") -> str:
     )
 
 
+def _as_disk_full(exc: BaseException) -> BaseException:
+    """A full disk, however it surfaced (SQLite, an OSError), as the sentence for it."""
+    from reviewer_app.disk import disk_full_in  # noqa: PLC0415 (errors are rare)
+    from reviewer_app.paths import AppPaths  # noqa: PLC0415
+
+    full = disk_full_in(exc, AppPaths.from_environment().data)
+    if full is None:
+        return exc
+    log.warning("disk full: %s", exc)
+    return full
+
+
 def report_error(parent: QWidget | None, exc: BaseException, what: str = "") -> QMessageBox:
     """Show ``exc`` to the user once, in a window-modal message that does not block the caller."""
     # PySide builds a Qt class's Python type when it is first named: QMessageBox's is left
     # until there is a message, so the window's start-up does not pay for it.
     from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
 
-    user_error = is_user_error(exc)
+    user_error = is_user_error(_as_disk_full(exc))
     box = QMessageBox(parent)
     box.setWindowTitle(TITLE)
     box.setIcon(QMessageBox.Icon.Warning if user_error else QMessageBox.Icon.Critical)
