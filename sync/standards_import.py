@@ -24,15 +24,9 @@ set and what staff should be told about it (``warnings``, never printed here);
   standard naming only what the visit does not review (network, commissioning, another team
   type) is left out of the kit, and one naming some of each keeps the components it names; both
   are reported (:class:`NotReviewed`), never refused. A blank cell means every component.
-- Parts (:func:`split_parts`): lettered parts on their own lines (``a. ...``, ``b) ...``,
-  ``(c) ...``, any case) or inline after the start, a space, a colon or a semicolon (``... include:
-  a) ...; b) ...; c) ...``) when the letters run a, b, c, ... in order from a, with at least a and
-  b. Roman sub-items (``a.i``, ``(i)``, ``ii.``, ``iii)``) nest under the letter above them and are
-  parts too, labelled ``"a.i"``, ``"a.ii"`` right after their letter's part: the kit keeps parts
-  flat. After ``h`` an ``i`` is the letter; inside a part with no sub-items yet, ``(i)`` is roman.
-  A label out of sequence is text, and lines without a label continue the part above. Text
-  before the first part is the stem (``requirement``). A line with a tab is a row of a table
-  pasted from Excel: it is kept verbatim, and never split into parts.
+- Parts (:func:`sync.requirement_parts.split_parts`, where the rules are written down):
+  lettered parts on their own lines or inline, roman sub-items nested under their letter and
+  labelled ``"a.i"``, the stem before them, table rows (lines with a tab) never parts.
 - Cross-references ("see HN-102") stay in the text for the window to link; one naming a ref that
   is not in the set is reported (:class:`CrossReference`).
 - A blank section means the section of the row above (spreadsheets often merge section cells).
@@ -50,7 +44,7 @@ set and what staff should be told about it (``warnings``, never printed here);
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -58,12 +52,12 @@ from typing import Any
 from sync.kit_model import (
     Component,
     KitDataError,
-    Part,
     Standard,
     StandardsSet,
     StandardsSetInfo,
     VisitDetails,
 )
+from sync.requirement_parts import split_parts
 from sync.tables import (
     Column,
     Columns,
@@ -98,7 +92,6 @@ __all__ = [
     "read_standards",
     "resolve_standard_components",
     "set_info_with",
-    "split_parts",
     "standards_from_table",
 ]
 
@@ -467,96 +460,3 @@ def _standard(cols: Columns, row: TableRow, section: str, order: int) -> Standar
         order=order,
         notes=(((NOTES, notes),) if notes else ()) + extra,
     )
-
-
-
-
-# -- parts -------------------------------------------------------------------------------------
-
-_ROMANS = tuple("i ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii xviii xix xx".split())
-
-# A label starting a line, then text: "a." "b)" "(c)" "ii." "(iv)" "a.i" "a.ii)".
-_LINE_LABEL = re.compile(
-    r"^\s*(?:([a-z])\.([ivx]{1,5})[.)]?|\(([a-z]{1,5})\)|([a-z]{1,5})[.)])\s+(?=\S)",
-    re.IGNORECASE,
-)
-# A label inside a line, after a space, a colon or a semicolon: "a)" "(b)".
-_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s:;]))(?:\(([a-z]{1,5})\)|([a-z]{1,5})\))(?=\s)", re.I)
-# What separates inline parts, left at the end of the text before a label: "; and", ", or".
-_SEPARATOR = re.compile(r"(?:[;,]\s*(?:(?:and|or)\b)?|\s+(?:and|or))\s*$", re.IGNORECASE)
-
-
-class _Labels:
-    """Which labels may come next: the next letter, or the next roman under the current one."""
-
-    def __init__(self) -> None:
-        self.letters = 0
-        self.romans = 0
-
-    def take(self, token: str, letter: str = "") -> str | None:
-        """The part label ``token`` is (``letter``: as in "a.i"), counted; None if out of turn."""
-        token = token.lower()
-        current = chr(ord("a") + self.letters - 1) if self.letters else ""
-        next_roman = _ROMANS[self.romans] if current and self.romans < len(_ROMANS) else ""
-        next_letter = chr(ord("a") + self.letters) if self.letters < 26 else ""
-        if letter:
-            roman = letter.lower() == current and token == next_roman
-        else:  # after h (no sub-items yet) "i" is the letter; after "i", "ii" is roman
-            roman = token == next_roman and (self.romans > 0 or token != next_letter)
-        if roman:
-            self.romans += 1
-            return f"{current}.{token}"
-        if token == next_letter and not letter:
-            self.letters += 1
-            self.romans = 0
-            return token
-        return None
-
-
-def split_parts(cell: str) -> tuple[str, tuple[Part, ...]]:
-    """Split a requirement cell into its stem and parts (module docstring, "Parts").
-
-    Parts are flat, in order: ``a``, ``a.i``, ``a.ii``, ``b``, ... (lower case). The stem may be
-    empty. A cell without the letters a and b, or where a part would have no text, is the whole
-    cell and no parts. Table rows (lines with a tab) are kept verbatim in the part they follow.
-    """
-    labels = _Labels()
-    segments: list[tuple[str, list[str]]] = [("", [])]
-    for line in cell.split("\n"):
-        if "\t" in line:
-            segments[-1][1].append(line)
-            continue
-        start = 0
-        for cut, label, resume in _labels_in(line, labels):
-            before = _SEPARATOR.sub("", line[start:cut]).strip()
-            if before:
-                segments[-1][1].append(before)
-            segments.append((label, []))
-            start = resume
-        rest = line[start:]
-        if rest.strip() or not segments[-1][0]:  # blank lines only in the stem
-            segments[-1][1].append(rest.strip() if segments[-1][0] else rest.rstrip())
-    texts = [(label, "\n".join(lines).strip(" \n")) for label, lines in segments]
-    if labels.letters < 2 or not all(text for _, text in texts[1:]):
-        return cell.strip(" \n"), ()
-    return texts[0][1], tuple(Part(label, text) for label, text in texts[1:])
-
-
-def _labels_in(line: str, labels: _Labels) -> Iterator[tuple[int, str, int]]:
-    """``(where the label starts, the label, where its text starts)`` for each label in turn."""
-    start = 0
-    match = _LINE_LABEL.match(line)
-    if match:
-        token = match.group(2) or match.group(3) or match.group(4)
-        label = labels.take(token, match.group(1) or "")
-        if label:
-            yield match.start(), label, match.end()
-            start = match.end()
-    for inline in _INLINE_LABEL.finditer(line, start):
-        label = labels.take(inline.group(1) or inline.group(2))
-        if label:
-            yield inline.start(), label, _skip_spaces(line, inline.end())
-
-
-def _skip_spaces(line: str, i: int) -> int:
-    return len(line) - len(line[i:].lstrip())

@@ -18,6 +18,7 @@ from sync.kit_model import (
     StandardsSetInfo,
     VisitDetails,
 )
+from sync.requirement_parts import split_parts
 from sync.standards_import import (
     CrossReference,
     NotReviewed,
@@ -26,7 +27,6 @@ from sync.standards_import import (
     info_from_file_name,
     read_standards,
     set_info_with,
-    split_parts,
 )
 
 INFO = StandardsSetInfo(id="hn", title="Haemoglobin disorders", version="4", date="2018-10")
