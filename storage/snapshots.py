@@ -4,12 +4,21 @@ The table and its triggers are migration 3 (``storage.migrations``): SQLite itse
 UPDATE or DELETE of a snapshot and an insert that is not the next version superseding the
 latest, so no code path (ours or a future one) can alter a finalised snapshot. Amending means
 inserting version n+1.
+
+Every snapshot has an **outbox item** (``snapshot_outbox``), written by :func:`insert_snapshot`
+in the caller's transaction, so no crash leaves a finalised version that is never sent
+(DESIGN.md "Finalised findings"). The item says the version must go to the central service;
+``handed_over_at`` is set once the app has put it in the installation's sending queue
+(``sync.outbox``), which a crash between the two cannot lose: an item not yet handed over is
+handed over again. A workspace finalised by an older app may hold a snapshot without an item:
+:func:`queue_orphans` (run when the workspace is opened) gives it one.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 COLUMNS = (
     "snapshot_id",
@@ -22,6 +31,28 @@ COLUMNS = (
     "signed_off_at",
     "created_at",
 )
+
+
+# Created when a workspace is opened (``create_outbox_table``, safe to repeat) rather than by a
+# numbered migration, because this change had to leave storage/migrations.py alone; fold it into
+# the next migration when that file is next changed.
+OUTBOX_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS snapshot_outbox (
+    snapshot_id    TEXT PRIMARY KEY NOT NULL REFERENCES snapshots(snapshot_id),
+    queued_at      TEXT NOT NULL,
+    origin         TEXT NOT NULL CHECK (origin IN ('finalised', 'recovered')),
+    handed_over_at TEXT
+)""",
+    """CREATE TRIGGER IF NOT EXISTS snapshot_outbox_never_delete
+BEFORE DELETE ON snapshot_outbox BEGIN
+    SELECT RAISE(ABORT, 'a finalised snapshot stays queued until it is sent');
+END""",
+)
+
+
+def utc_now() -> str:
+    """The time now, as the outbox items record it (ISO 8601, UTC, seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class SnapshotRefused(Exception):
@@ -76,8 +107,9 @@ def latest_snapshot(conn: sqlite3.Connection) -> SnapshotRow | None:
     return None if row is None else _row(row)
 
 
-def insert_snapshot(conn: sqlite3.Connection, row: SnapshotRow) -> None:
-    """Insert inside the caller's transaction; SnapshotRefused when the triggers refuse it."""
+def insert_snapshot(conn: sqlite3.Connection, row: SnapshotRow, queued_at: str) -> None:
+    """Insert the snapshot and its outbox item inside the caller's transaction (both or
+    neither); SnapshotRefused when the triggers refuse it."""
     values = (
         row.snapshot_id,
         row.version,
@@ -94,3 +126,80 @@ def insert_snapshot(conn: sqlite3.Connection, row: SnapshotRow) -> None:
         conn.execute(f"INSERT INTO snapshots ({', '.join(COLUMNS)}) VALUES ({marks})", values)
     except sqlite3.IntegrityError as exc:
         raise SnapshotRefused(str(exc)) from exc
+    conn.execute(
+        "INSERT INTO snapshot_outbox (snapshot_id, queued_at, origin) VALUES (?, ?, 'finalised')",
+        (row.snapshot_id, queued_at),
+    )
+
+
+# -- the outbox items of snapshots ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A snapshot's outbox item: ``origin`` is "finalised" (written with the snapshot) or
+    "recovered" (queued on open, for a snapshot an older app left without one)."""
+
+    snapshot_id: str
+    version: int
+    queued_at: str
+    origin: str
+    handed_over_at: str | None
+
+
+def has_outbox_table(conn: sqlite3.Connection) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshot_outbox'"
+    ).fetchone()
+    return row is not None
+
+
+def create_outbox_table(conn: sqlite3.Connection) -> None:
+    """Create the table and its trigger if missing (inside the caller's transaction)."""
+    for statement in OUTBOX_SCHEMA:
+        conn.execute(statement)
+
+
+def orphans(conn: sqlite3.Connection) -> list[str]:
+    """Ids of snapshots with no outbox item, oldest first (an older app could leave them)."""
+    if not has_outbox_table(conn):
+        return [r[0] for r in conn.execute("SELECT snapshot_id FROM snapshots ORDER BY version")]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT s.snapshot_id FROM snapshots s LEFT JOIN snapshot_outbox o "
+            "ON o.snapshot_id = s.snapshot_id WHERE o.snapshot_id IS NULL ORDER BY s.version"
+        )
+    ]
+
+
+def queue_orphans(conn: sqlite3.Connection, queued_at: str) -> list[str]:
+    """Give every snapshot without an outbox item one (caller's transaction); their ids."""
+    create_outbox_table(conn)
+    found = orphans(conn)
+    conn.executemany(
+        "INSERT INTO snapshot_outbox (snapshot_id, queued_at, origin) VALUES (?, ?, 'recovered')",
+        [(sid, queued_at) for sid in found],
+    )
+    return found
+
+
+def outbox_entries(conn: sqlite3.Connection, *, pending: bool = False) -> list[OutboxEntry]:
+    """Every snapshot's outbox item, version 1 first; ``pending``: only those not handed over."""
+    where = " WHERE o.handed_over_at IS NULL" if pending else ""
+    rows = conn.execute(
+        "SELECT o.snapshot_id, s.version, o.queued_at, o.origin, o.handed_over_at "
+        f"FROM snapshot_outbox o JOIN snapshots s ON s.snapshot_id = o.snapshot_id{where} "
+        "ORDER BY s.version"
+    )
+    return [OutboxEntry(str(a), int(b), str(c), str(d), e) for a, b, c, d, e in rows]
+
+
+def mark_handed_over(conn: sqlite3.Connection, snapshot_id: str, when: str) -> None:
+    """Record that the snapshot is in the installation's sending queue (once; later calls keep
+    the first time)."""
+    conn.execute(
+        "UPDATE snapshot_outbox SET handed_over_at = ? "
+        "WHERE snapshot_id = ? AND handed_over_at IS NULL",
+        (when, snapshot_id),
+    )

@@ -207,6 +207,7 @@ class Workspace:
             with ws._write():
                 ws._set_meta("created_at", datetime.now(UTC).isoformat(timespec="seconds"))
                 ws._set_meta("created_by_device", device_id)
+        ws._queue_orphaned_snapshots()
         if backup and existed and ws._changed_since_backup():
             ws.backup()
         return ws
@@ -528,11 +529,38 @@ class Workspace:
     def latest_snapshot(self) -> SnapshotRow | None:
         return snapshot_rows.latest_snapshot(self._conn)
 
-    def add_snapshot(self, row: SnapshotRow) -> None:
-        """Store a new snapshot durably; ``SnapshotRefused`` unless it is the next version and
-        supersedes the latest (the database checks, so two finalisations cannot both win)."""
+    def add_snapshot(
+        self, row: SnapshotRow, *, before_commit: Callable[[], object] | None = None
+    ) -> None:
+        """Store a new snapshot and its outbox item in one durable transaction.
+
+        ``SnapshotRefused`` unless it is the next version and supersedes the latest (the
+        database checks, so two finalisations cannot both win). ``before_commit`` runs inside
+        the transaction, after both rows are written (the crash tests pause there).
+        """
         with self._write() as conn:
-            snapshot_rows.insert_snapshot(conn, row)
+            snapshot_rows.insert_snapshot(conn, row, snapshot_rows.utc_now())
+            if before_commit is not None:
+                before_commit()
+
+    def snapshot_outbox(self, *, pending: bool = False) -> list[snapshot_rows.OutboxEntry]:
+        """The snapshots' outbox items, version 1 first; ``pending``: not yet handed over to
+        the installation's sending queue."""
+        return snapshot_rows.outbox_entries(self._conn, pending=pending)
+
+    def mark_handed_over(self, snapshot_id: str) -> None:
+        """Record that the snapshot is in the installation's sending queue; durable on return."""
+        with self._write() as conn:
+            snapshot_rows.mark_handed_over(conn, snapshot_id, snapshot_rows.utc_now())
+
+    def _queue_orphaned_snapshots(self) -> None:
+        """On open: give an outbox item to every snapshot without one (an older app wrote the
+        snapshot and queued it afterwards, and could be stopped in between). Writes only when
+        there is something to do, so opening a healthy workspace stays read-only."""
+        if snapshot_rows.has_outbox_table(self._conn) and not snapshot_rows.orphans(self._conn):
+            return
+        with self._write() as conn:
+            snapshot_rows.queue_orphans(conn, snapshot_rows.utc_now())
 
     # -- health and backups -------------------------------------------------------------------
 
