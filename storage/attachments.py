@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -225,6 +226,28 @@ class BlobStore:
 
 PHOTO_FORMATS = "JPEG, PNG, HEIC, WebP, TIFF, GIF or BMP"
 
+#: The most pixels a photo may be decoded at: 50 megapixels, above the 48 MP of the largest
+#: iPhone photos. A JPEG counts at the reduced scale it is decoded at (``Image.draft``), so a
+#: phone's 200 MP JPEG is read at a quarter of its size; other formats count in full. The
+#: limit is checked on the size the file's header declares, before a single pixel is decoded:
+#: a 420 KB PNG of one colour can declare 12000 x 12000 pixels (1.9 GB once decoded).
+MAX_PHOTO_PIXELS = 50_000_000
+
+#: Major brands of the ISO base media file that iPhones (and other cameras) write as HEIC/HEIF.
+_HEIF_BRANDS = frozenset(
+    (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1")
+)
+_heif_registered = False
+_BOMB_PIXELS = re.compile(r"\((\d+) pixels\)")
+
+
+class PhotoTooLarge(NotAnImage):
+    """A photo with more pixels than :data:`MAX_PHOTO_PIXELS` (refused before decoding)."""
+
+
+class PhotoDamaged(NotAnImage):
+    """A file that is a photo by its header, but whose pixels cannot all be read."""
+
 
 def reencode_photo(data: bytes, max_side: int = 2560, quality: int = 85) -> bytes:
     """A clean JPEG of the photo ``data``: upright, without metadata, long side <= ``max_side``.
@@ -232,34 +255,96 @@ def reencode_photo(data: bytes, max_side: int = 2560, quality: int = 85) -> byte
     EXIF orientation is applied to the pixels; EXIF (including GPS position), XMP, comments and
     the colour profile are dropped (pixels are converted to sRGB first when a profile is present);
     transparency is flattened onto white. Anything that is not a readable image raises
-    ``NotAnImage`` with a message for the user.
+    ``NotAnImage`` with one sentence for the user: ``PhotoTooLarge`` for more pixels than
+    :data:`MAX_PHOTO_PIXELS` (judged from the header, before decoding), ``PhotoDamaged`` for a
+    photo whose data is cut short or broken.
     """
     # Imported here: opening a workspace should not pay for loading Pillow.
     from PIL import Image, ImageOps  # noqa: PLC0415
 
-    with contextlib.suppress(ImportError):  # HEIC support when pillow-heif is installed
-        import pillow_heif  # noqa: PLC0415
-
-        pillow_heif.register_heif_opener()
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale, faster
+    _register_heif_if_needed(data)
+    img = _open_photo(data)
+    with img:
+        _check_pixels(img, max_side)
+        try:
             img.load()
             upright = ImageOps.exif_transpose(img)
             rgb = _to_srgb(upright)
-    except Image.DecompressionBombError as exc:
-        raise NotAnImage(f"This photo is too large to read safely ({exc}).") from exc
-    except (OSError, ValueError, SyntaxError) as exc:  # UnidentifiedImageError is an OSError
-        raise NotAnImage(
-            f"This file is not a photo Reviewer App can read ({PHOTO_FORMATS}). "
-            "Choose a photo, or attach it as a document instead."
-        ) from exc
+        except (OSError, ValueError, SyntaxError, EOFError) as exc:
+            raise _damaged(exc) from exc
     rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     clean = Image.new("RGB", rgb.size)  # a fresh image carries no info, exif or profile
     clean.paste(rgb)
     out = io.BytesIO()
     clean.save(out, format="JPEG", quality=quality, optimize=False)
     return out.getvalue()
+
+
+def _looks_like_heif(data: bytes) -> bool:
+    """Whether ``data`` starts like a HEIC/HEIF file: an ISO ``ftyp`` box with a HEIF brand."""
+    return data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+
+
+def _register_heif_if_needed(data: bytes) -> None:
+    """Teach Pillow HEIC (pillow-heif), the first time a HEIC photo is met: importing it costs
+    tens of milliseconds and its native library, which no other photo needs."""
+    global _heif_registered  # noqa: PLW0603 (register once per process)
+    if _heif_registered or not _looks_like_heif(data):
+        return
+    try:
+        import pillow_heif  # noqa: PLC0415
+    except ImportError:  # an installation without it: refused below as not a readable photo
+        return
+    pillow_heif.register_heif_opener()
+    _heif_registered = True
+
+
+def _open_photo(data: bytes) -> Image.Image:
+    """The photo opened lazily (its header read, no pixels), or ``NotAnImage``."""
+    from PIL import Image  # noqa: PLC0415
+
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns above 89 megapixels; ours is the lower limit, checked next with
+            # the photo's size in the sentence.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:  # far beyond our limit: Pillow refuses it first
+        match = _BOMB_PIXELS.search(str(exc))
+        size = f"{int(match.group(1)):,} pixels" if match else "too many pixels to count"
+        raise PhotoTooLarge(_too_large(size)) from exc
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # UnidentifiedImageError: OSError
+        raise NotAnImage(
+            f"This file is not a photo Reviewer App can read ({PHOTO_FORMATS}). "
+            "Choose a photo, or attach it as a document instead."
+        ) from exc
+
+
+def _check_pixels(img: Image.Image, max_side: int) -> None:
+    """Refuse, before decoding, a photo that would decode to more than the limit."""
+    width, height = img.size
+    with contextlib.suppress(OSError, ValueError):
+        img.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale, faster
+    decoded_width, decoded_height = img.size
+    if decoded_width * decoded_height > MAX_PHOTO_PIXELS:
+        raise PhotoTooLarge(_too_large(f"{width} x {height} pixels"))
+
+
+def _too_large(size: str) -> str:
+    return (
+        f"This photo is too large ({size}); the most is {MAX_PHOTO_PIXELS // 1_000_000} "
+        "megapixels: choose a smaller copy of it, or attach it as a document instead."
+    )
+
+
+def _damaged(exc: BaseException) -> PhotoDamaged:
+    """The sentence for a photo whose header read but whose pixels did not."""
+    text = str(exc).lower()
+    if isinstance(exc, EOFError) or "truncated" in text or "end of file" in text:
+        return PhotoDamaged("This photo is damaged (the file is cut short): take or copy it again.")
+    return PhotoDamaged(
+        "This photo is damaged (its data cannot be decoded): take or copy it again."
+    )
 
 
 def _to_srgb(img: Image.Image) -> Image.Image:
