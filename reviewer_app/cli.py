@@ -50,6 +50,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     _bundle_commands(sub)
     _demo_commands(sub)
     _report_commands(sub)
+    _finalise_command(sub)
     _holidays_commands(sub)
     _central_commands(sub)
     staff = sub.add_parser("staff", help="open the window for programme staff (plans and kits)")
@@ -180,6 +181,27 @@ def _report_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--visit", dest="visit_id", required=True, metavar="VISIT_ID")
     p.add_argument("-o", "--out", type=Path, required=True, metavar="FILE")
     p.set_defaults(handler="feedback")
+
+
+def _finalise_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "finalise",
+        help="check, sign off and freeze the visit's findings as the next version (lead only)",
+    )
+    p.add_argument("--visit", dest="visit_id", required=True, metavar="VISIT_ID")
+    p.add_argument(
+        "--sign-off",
+        action="store_true",
+        help="confirm the findings and judgements are the review team's (without it: only check)",
+    )
+    p.add_argument(
+        "--confirm-privacy",
+        action="append",
+        metavar="ID",
+        help="confirm that the possible personal data with this id is not patient-identifying",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as a JSON object")
+    p.set_defaults(handler="finalise")
 
 
 def _central_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

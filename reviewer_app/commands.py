@@ -292,3 +292,34 @@ def central_retry(args: argparse.Namespace, paths: AppPaths) -> int:
     item = retry_item(paths, args.snapshot_id)
     print(f"version {item.version} of visit {item.visit_id} is queued; it goes at the next sync")
     return 0
+
+
+def finalise(args: argparse.Namespace, paths: AppPaths) -> int:
+    """Exit 0 with the new version; 2 (with what stands in the way listed) otherwise."""
+    from reviewer_app import finalise as fin  # noqa: PLC0415 (reportlab only when finalising)
+
+    try:
+        snap = fin.finalise_visit(
+            paths,
+            args.visit_id,
+            sign_off=args.sign_off,
+            confirm=args.confirm_privacy or (),
+            progress=_progress,
+        )
+    except fin.FinaliseRefused as refused:
+        if args.json:
+            print(json.dumps(fin.refusal_dict(refused), indent=2, ensure_ascii=False))
+        else:
+            for line in fin.refusal_lines(refused):
+                print(line)
+        print(f"reviewer-app: {fin.refusal_sentence(refused)}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(fin.snapshot_dict(snap), indent=2, ensure_ascii=False))
+    else:
+        print(f"finalised version {snap.version} of visit {args.visit_id}")
+        print(f"snapshot_id {snap.snapshot_id}")
+        print(f"content_sha256 {snap.content_sha256}")
+    sent = "queued to send at the next sync" if snap.queued else "kept on this laptop only"
+    print(f"version {snap.version}: {sent}", file=sys.stderr)
+    return 0

@@ -13,16 +13,28 @@ rationale: the lead says, for the team, why the standard was not looked at.
 
 :func:`finalise` takes the open ``Workspace`` first, so the window runs it on the visit's storage
 worker (:func:`start_finalise`); it reads the visit afresh there rather than trusting a copy.
+:func:`finalise_visit` is the same for ``reviewer-app finalise`` (no window, no worker).
+
+Sending: the snapshot row and its outbox item are one transaction in the workspace
+(``Workspace.add_snapshot``), after the report PDF is durably in the blob store, so a crash
+leaves either nothing or the whole version queued. The item is then handed to the
+installation's sending queue (``reviewer_app.central``, ``data/outbox.sqlite``) by
+:func:`hand_over`, which finalising (before anything else) and :func:`unchanged_since` repeat for
+any item a crash left behind: that queue takes the same envelope twice harmlessly.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import json
 import logging
+import os
+import sys
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -30,14 +42,17 @@ from pathlib import Path
 from typing import Any
 
 from reviewer_app import findings
+from reviewer_app.device import device_id
 from reviewer_app.errors import UserError
 from reviewer_app.findings_document import findings_document
+from reviewer_app.lead_view import CONFIRMED_KEY
 from reviewer_app.paths import AppPaths
 from reviewer_app.privacy import PrivacyHit, privacy_hits, unconfirmed
 from reviewer_app.risks import laptop_due
 from reviewer_app.session import VisitSession
 from reviewer_app.visit_data import VisitData, read_visit_data
 from reviewer_app.visit_model import JUDGEMENT_LABELS, NEEDS_REASON, NOT_ASSESSED
+from reviewer_app.visits import workspace_path
 from storage import SnapshotRow, Workspace
 from sync.findings_format import canonical_bytes, check_envelope, content_sha256
 
@@ -47,6 +62,10 @@ Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; called on the storage worker's thread."""
 
 LISTED = 8  # how many gaps or hits a refusal's sentence names before "and N more"
+PAUSE_VAR = "REVIEWER_APP_TEST_PAUSE"
+"""Crash tests only: the named point where finalising stops and waits to be killed
+(``before_snapshot``, ``after_snapshot`` inside the transaction, ``after_commit``,
+``after_handover``)."""
 
 
 # -- completeness ------------------------------------------------------------------------------
@@ -104,6 +123,22 @@ class FinaliseRefused(UserError):
         super().__init__(message)
         self.gaps = gaps or []
         self.hits = hits or []
+
+
+class NothingChanged(FinaliseRefused):
+    """The visit is exactly what version ``version`` froze: there is nothing to amend."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(
+            f"Nothing has changed since version {version} was finalised; edit the findings or "
+            "judgements first to amend it"
+        )
+        self.version = version
+
+
+class NotSignedOff(FinaliseRefused):
+    """Everything is ready, but the lead has not signed off (``reviewer-app finalise`` without
+    ``--sign-off``)."""
 
 
 def _refusal(gaps: list[Gap], hits: list[PrivacyHit]) -> FinaliseRefused:
@@ -218,6 +253,7 @@ def finalise(
     report_progress("Checking", 0, 1)
     data = read_visit_data(ws)
     findings.require_lead(data.visit, signed_off_by, "signs off the findings")
+    hand_over(ws, paths)  # a version a crash left queued only here goes first
     gaps = completeness(data)
     hits = unconfirmed(privacy_hits(data), confirmed_privacy)
     if gaps or hits:
@@ -233,10 +269,7 @@ def finalise(
     sha = content_sha256(doc)
     previous = ws.latest_snapshot()
     if previous is not None and previous.content_sha256 == sha:
-        raise FinaliseRefused(
-            f"Nothing has changed since version {previous.version} was finalised; edit the "
-            "findings or judgements first to amend it"
-        )
+        raise NothingChanged(previous.version)
     when = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     row = SnapshotRow(
         snapshot_id=str(uuid.uuid4()),
@@ -253,10 +286,39 @@ def finalise(
     due = laptop_due(data, paths) if paths is not None else None
     report_sha = _render_final_report(ws, data, row, report_progress, due)
     row = SnapshotRow(**{**_fields(row), "report_sha256": report_sha})
-    ws.add_snapshot(row)
-    env = envelope(ws, row)
-    queued = _enqueue(paths, env, blob_files(ws, env))
+    # The report is already durably in the blob store (fsynced, renamed, folder fsynced), and
+    # findings.json is the row itself: the commit below is the one moment the version exists.
+    _pause_for_tests("before_snapshot")
+    ws.add_snapshot(row, before_commit=lambda: _pause_for_tests("after_snapshot"))
+    _pause_for_tests("after_commit")
+    queued = row.snapshot_id in hand_over(ws, paths)
+    _pause_for_tests("after_handover")
     return _snapshot(ws, row, queued)
+
+
+def hand_over(ws: Workspace, paths: AppPaths | None) -> list[str]:
+    """Put every snapshot whose outbox item is not yet in the installation's sending queue
+    there, oldest first, and record it; the ids handed over. Nothing without ``paths`` (or in a
+    build with no outbox): the items wait, durable, for a call that has them."""
+    handed = []
+    for entry in ws.snapshot_outbox(pending=True):
+        row = ws.snapshot(entry.snapshot_id)
+        if row is None:  # (the foreign key makes this impossible)
+            continue
+        env = envelope(ws, row)
+        if not _enqueue(paths, env, blob_files(ws, env)):
+            break
+        ws.mark_handed_over(row.snapshot_id)
+        handed.append(row.snapshot_id)
+    return handed
+
+
+def _pause_for_tests(point: str) -> None:
+    """With ``REVIEWER_APP_TEST_PAUSE=point``: say so on stderr and wait to be killed."""
+    if os.environ.get(PAUSE_VAR) == point:
+        sys.stderr.write(f"paused at {point}\n")
+        sys.stderr.flush()
+        time.sleep(3600)
 
 
 def _document(ws: Workspace, data: VisitData, paths: AppPaths | None) -> dict[str, Any]:
@@ -271,7 +333,12 @@ def _document(ws: Workspace, data: VisitData, paths: AppPaths | None) -> dict[st
 
 def unchanged_since(ws: Workspace, paths: AppPaths | None = None) -> int | None:
     """The version of the latest snapshot if the visit's findings are still exactly what it
-    froze (finalising again would refuse: nothing to amend); else None. Runs on the worker."""
+    froze (finalising again would refuse: nothing to amend); else None. Runs on the worker.
+
+    It first hands over any version a crash left queued only in the workspace, so "nothing has
+    changed since version N" is said only of a version that is on its way.
+    """
+    hand_over(ws, paths)
     previous = ws.latest_snapshot()
     if previous is None:
         return None
@@ -369,3 +436,152 @@ def start_finalise(
 
 def list_snapshots(session: VisitSession) -> Future[list[Snapshot]]:
     return session.worker.submit(snapshots)
+
+
+# -- from the command line (reviewer-app finalise) ----------------------------------------------
+
+
+def privacy_id(hit: PrivacyHit) -> str:
+    """A short, stable name for a possible piece of personal data, to confirm it by
+    (``--confirm-privacy ID``): the first 10 hex digits of the SHA-256 of its key."""
+    return hashlib.sha256(hit.key.encode("utf-8")).hexdigest()[:10]
+
+
+def finalise_visit(
+    paths: AppPaths,
+    visit_id: str,
+    *,
+    sign_off: bool,
+    confirm: Iterable[str] = (),
+    progress: Progress | None = None,
+) -> Snapshot:
+    """Finalise the visit headlessly, with the window's checks, as the workspace's member.
+
+    ``confirm`` names possible personal data (:func:`privacy_id`) the lead confirms is not
+    patient-identifying; they are kept with the window's confirmations. Raises ``LeadOnly``
+    unless the workspace's member is the lead, ``FinaliseRefused`` (with ``gaps`` and ``hits``)
+    while something is missing, ``NothingChanged``, and ``NotSignedOff`` without ``sign_off``.
+    """
+    file = workspace_path(paths, visit_id)
+    if not file.is_file():
+        raise UserError(
+            f"There is no visit {visit_id!r} on this laptop; open its kit first "
+            "(`reviewer-app visit list` shows the visits here)."
+        )
+    with Workspace.open(file, device_id=device_id(paths)) as ws:
+        member = str(ws.get_local("member_id") or "")
+        data = read_visit_data(ws)
+        findings.require_lead(data.visit, member, "finalises the findings")
+        confirmed = _confirm(ws, data, confirm)
+        gaps = completeness(data)
+        hits = unconfirmed(privacy_hits(data), confirmed)
+        if gaps or hits:
+            raise _refusal(gaps, hits)
+        version = unchanged_since(ws, paths)
+        if version is not None:
+            raise NothingChanged(version)
+        if not sign_off:
+            lead = data.visit.lead
+            name = lead.name if lead is not None else member
+            raise NotSignedOff(
+                f"Ready to finalise; run again with --sign-off to sign off as {name}"
+            )
+        return finalise(
+            ws, signed_off_by=member, confirmed_privacy=confirmed, paths=paths, progress=progress
+        )
+
+
+def _confirm(ws: Workspace, data: VisitData, ids: Iterable[str]) -> frozenset[str]:
+    """The stored privacy confirmations, plus those named by ``ids`` (stored too, as the
+    window stores a tick)."""
+    stored: Any = ws.get_local(CONFIRMED_KEY, [])
+    keys = {str(k) for k in stored} if isinstance(stored, list) else set()
+    wanted = set(ids)
+    if not wanted:
+        return frozenset(keys)
+    by_id = {privacy_id(h): h.key for h in privacy_hits(data)}
+    unknown = sorted(wanted - set(by_id))
+    if unknown:
+        raise UserError(
+            f"No possible personal data has the id {', '.join(unknown)}; run "
+            "`reviewer-app finalise` without --sign-off to list them with their ids."
+        )
+    keys |= {by_id[i] for i in wanted}
+    ws.set_local(CONFIRMED_KEY, sorted(keys))
+    return frozenset(keys)
+
+
+def snapshot_dict(snap: Snapshot) -> dict[str, Any]:
+    """A new snapshot as ``reviewer-app finalise --json`` prints it."""
+    return {
+        "status": "finalised",
+        "visit_id": snap.findings["visit"]["visit_id"],
+        "version": snap.version,
+        "snapshot_id": snap.snapshot_id,
+        "supersedes": snap.supersedes,
+        "content_sha256": snap.content_sha256,
+        "report_sha256": snap.row.report_sha256,
+        "signed_off_by": snap.signed_off_by,
+        "signed_off_at": snap.signed_off_at,
+        "queued": snap.queued,
+    }
+
+
+def refusal_lines(refused: FinaliseRefused) -> list[str]:
+    """What stands in the way, one line each: ``gap: ...`` and ``privacy ID: ...``."""
+    return [f"gap: {g.message}" for g in refused.gaps] + [
+        f"privacy {privacy_id(h)}: {h.message()}" for h in refused.hits
+    ]
+
+
+def refusal_dict(refused: FinaliseRefused) -> dict[str, Any]:
+    """A refusal as ``reviewer-app finalise --json`` prints it: ``status`` is "refused"
+    (gaps or privacy hits), "unchanged" (with ``version``) or "not_signed_off"."""
+    status = "refused"
+    if isinstance(refused, NothingChanged):
+        status = "unchanged"
+    elif isinstance(refused, NotSignedOff):
+        status = "not_signed_off"
+    out: dict[str, Any] = {
+        "status": status,
+        "message": refusal_sentence(refused),
+        "gaps": [
+            {
+                "kind": g.kind,
+                "message": g.message,
+                "ref": g.ref,
+                "component": g.component,
+                "finding_id": g.finding_id,
+            }
+            for g in refused.gaps
+        ],
+        "privacy": [
+            {
+                "id": privacy_id(h),
+                "key": h.key,
+                "kind": h.kind,
+                "label": h.label,
+                "match": h.match,
+                "message": h.message(),
+            }
+            for h in refused.hits
+        ],
+    }
+    if isinstance(refused, NothingChanged):
+        out["version"] = refused.version
+    return out
+
+
+def refusal_sentence(refused: FinaliseRefused) -> str:
+    """One sentence for the refusal; the gaps and hits themselves are listed apart."""
+    if not (refused.gaps or refused.hits):
+        return f"{refused}."
+    parts = []
+    if refused.gaps:
+        parts.append(f"{len(refused.gaps)} thing(s) to finish")
+    if refused.hits:
+        parts.append(
+            f"{len(refused.hits)} possible piece(s) of personal data to edit, or to confirm "
+            "(--confirm-privacy ID) if not patient-identifying"
+        )
+    return f"Not finalised: {' and '.join(parts)}."

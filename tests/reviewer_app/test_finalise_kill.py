@@ -1,0 +1,94 @@
+"""Finalising survives kill -9 at any moment: either no new version, or the version with its
+outbox item, never a finalised version that is never sent; finalising again then works, or says
+nothing changed only when the version is queued. And a snapshot an older app left without its
+outbox item is queued when the workspace is opened.
+
+The rounds are bench/kill_finalise.py's (``reviewer-app finalise --sign-off`` in a child
+process, SIGKILL, the files checked with plain sqlite3, then finalising again).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bench.kill_finalise import finalise_again, inspect, kill_round, paths_for, prepare
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not hasattr(os, "fork"), reason="SIGKILL needs a POSIX system"),
+]
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One finalisable worked demo visit for the module's rounds (each round amends it)."""
+    home = tmp_path_factory.mktemp("kill-finalise")
+    return home, prepare(home)
+
+
+def test_killed_inside_the_transaction_leaves_no_version(prepared: tuple[Path, str]) -> None:
+    home, visit_id = prepared
+    result = kill_round(home, visit_id, 1, pause="after_snapshot")
+    assert result.killed and result.integrity_ok
+    assert not result.new_version  # the snapshot row was written, but never committed
+    assert result.recovery == "finalised", result.problems
+    assert result.problems == []
+
+
+def test_killed_after_the_commit_the_version_is_queued_and_then_sent(
+    prepared: tuple[Path, str],
+) -> None:
+    """The old code's window: the snapshot committed, the process gone before it was queued."""
+    home, visit_id = prepared
+    before = inspect(home, visit_id)
+    result = kill_round(home, visit_id, 2, pause="after_commit")
+    assert result.killed and result.integrity_ok
+    assert result.new_version and result.with_item and result.orphans == []
+    # Finalising again found the version queued only in the workspace, handed it to the
+    # sending queue, and only then said nothing had changed.
+    assert result.recovery == "unchanged"
+    assert result.problems == []
+    after = inspect(home, visit_id)
+    assert len(after.versions) == len(before.versions) + 1
+    assert {sid for _v, sid in after.versions} <= after.sending
+
+
+def test_random_kills_never_leave_an_unsent_version(prepared: tuple[Path, str]) -> None:
+    home, visit_id = prepared
+    rng = random.Random(int.from_bytes(os.urandom(4), "big"))
+    for n in (3, 4):
+        result = kill_round(home, visit_id, n, delay=rng.uniform(0.3, 2.5))
+        assert result.integrity_ok and result.orphans == [], result.problems
+        assert result.problems == []
+
+
+def test_an_orphaned_snapshot_is_queued_on_open_and_sent(tmp_path: Path) -> None:
+    """A workspace the old code left with a finalised version and no outbox item anywhere:
+    finalising again queues it (on open) and only then says nothing has changed."""
+    visit_id = prepare(tmp_path)
+    first = finalise_again(tmp_path, visit_id)
+    assert first["status"] == "finalised" and first["exit_code"] == 0
+    paths = paths_for(tmp_path)
+    workspace = sqlite3.connect(paths.visits / visit_id / "workspace.sqlite")
+    outbox = sqlite3.connect(paths.data / "outbox.sqlite")
+    try:  # as the old code could leave it: no outbox table, nothing in the sending queue
+        workspace.execute("DROP TRIGGER snapshot_outbox_never_delete")
+        workspace.execute("DROP TABLE snapshot_outbox")
+        workspace.commit()
+        outbox.execute("DELETE FROM items")
+        outbox.commit()
+    finally:
+        workspace.close()
+        outbox.close()
+    assert inspect(tmp_path, visit_id).orphans == [1]
+
+    again = finalise_again(tmp_path, visit_id)
+    assert (again["status"], again["version"], again["exit_code"]) == ("unchanged", 1, 2)
+    state = inspect(tmp_path, visit_id)
+    assert state.orphans == [] and state.sending == {first["snapshot_id"]}
+    assert state.handed_over == state.queued == {first["snapshot_id"]}
