@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
-from storage.workspace import Workspace
+from storage.workspace import Workspace, WorkspaceDamaged, damage_detail, list_backups
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -76,6 +76,10 @@ class OwnerThread(Generic[R]):
             self._queue.put(None)
         self._thread.join(timeout)
 
+    def _failure(self, resource: R, exc: BaseException) -> BaseException:  # noqa: ARG002
+        """What a job's caller sees for ``exc``; a subclass may say it in the resource's terms."""
+        return exc
+
     def _run(self, open_resource: Callable[[], R]) -> None:
         workspace: R | None = None
         try:
@@ -95,7 +99,7 @@ class OwnerThread(Generic[R]):
                 try:
                     future.set_result(fn(workspace, *args))
                 except BaseException as exc:  # noqa: BLE001 - the caller sees it in the future
-                    future.set_exception(exc)
+                    future.set_exception(self._failure(workspace, exc))
         finally:
             if workspace is not None:
                 try:
@@ -105,4 +109,17 @@ class OwnerThread(Generic[R]):
 
 
 class StorageWorker(OwnerThread[Workspace]):
-    """The visit workspace's owner thread: ``submit(fn, *args)`` runs ``fn(workspace, *args)``."""
+    """The visit workspace's owner thread: ``submit(fn, *args)`` runs ``fn(workspace, *args)``.
+
+    A job that fails because the file is damaged (a record that cannot be read) fails with
+    ``WorkspaceDamaged``, which names the backups, never with SQLite's own error.
+    """
+
+    def _failure(self, resource: Workspace, exc: BaseException) -> BaseException:
+        detail = damage_detail(exc)
+        if detail is None:
+            return exc
+        log.error("the workspace %s is damaged", resource.path, exc_info=exc)
+        damaged = WorkspaceDamaged(resource.path, detail, list_backups(resource.path))
+        damaged.__cause__ = exc
+        return damaged

@@ -19,12 +19,14 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NoReturn
 
 from storage import kit as kit_tables
 from storage import snapshots as snapshot_rows
@@ -50,7 +52,12 @@ from storage.snapshots import SnapshotRow
 
 DEFAULT_KEEP_BACKUPS = 5
 BACKUP_GLOB = "workspace-*.sqlite"
-_CORRUPTION_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
+BACKUP_EVERY_SECONDS = 15 * 60
+"""A backup is due this long after the first edit since the last backup (``backup_if_due``)."""
+FINALISE = "finalise"
+"""The ``backup`` reason whose newest backup is kept apart from the rolling ones."""
+_BACKUP_STAMP = "%Y%m%dT%H%M%S%f"
+_BACKUP_LEFTOVERS = ".workspace-*.tmp*"  # a backup's temporary file and its -journal
 _SHORT_READ = 522  # SQLITE_IOERR_SHORT_READ: the file is shorter than its header says
 KEEP_WINNER: Any = object()
 """Default of ``Workspace.resolve_conflict``'s ``value``: keep the winning value as it is."""
@@ -100,19 +107,82 @@ class ApplyResult:
 
 
 def list_backups(workspace_path: Path) -> list[Path]:
-    """The rolling backups of the workspace at ``workspace_path``, newest first."""
+    """The backups of the workspace at ``workspace_path``, newest first.
+
+    Also removes what a backup that was killed left behind (its temporary file and journal),
+    unless a backup is being taken right now.
+    """
     folder = Path(workspace_path).parent / "backups"
     if not folder.is_dir():
         return []
+    with _backup_lock(folder, wait=False) as locked:
+        if locked:
+            _remove_leftovers(folder)
     return sorted(folder.glob(BACKUP_GLOB), reverse=True)
 
 
+def backup_made(backup: Path) -> tuple[datetime | None, str]:
+    """When a backup was made (UTC) and why (``backup``'s reason; "" for older backups),
+    read from its name ``workspace-<UTC time>[-<reason>].sqlite``."""
+    stamp, _, reason = backup.stem.removeprefix("workspace-").partition("-")
+    try:
+        return datetime.strptime(stamp, _BACKUP_STAMP).replace(tzinfo=UTC), reason
+    except ValueError:
+        return None, reason
+
+
 def _backup_time(backup: Path) -> str:
-    stamp = backup.stem.removeprefix("workspace-")
-    with contextlib.suppress(ValueError):
-        when = datetime.strptime(stamp, "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
-        return when.strftime("%Y-%m-%d %H:%M:%S UTC")
-    return "at an unknown time"
+    when, _reason = backup_made(backup)
+    return "at an unknown time" if when is None else when.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@contextlib.contextmanager
+def _backup_lock(folder: Path, *, wait: bool) -> Iterator[bool]:
+    """Hold ``folder/.lock`` (any process, any thread): yields False when ``wait`` is False and
+    another holds it. Backups of one workspace taken at once (the window's and a command's)
+    would otherwise rotate each other's files, or clean up a temporary file still in use."""
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        locked = _lock_fd(fd, wait=wait)
+        yield locked
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _lock_fd(fd: int, *, wait: bool) -> bool:
+    if sys.platform == "win32":
+        import msvcrt  # noqa: PLC0415 (Windows only)
+
+        mode = msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK
+        try:
+            msvcrt.locking(fd, mode, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl  # noqa: PLC0415 (POSIX only)
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows has no directory handles)."""
+    if sys.platform == "win32":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Remove temporary files of backups that were killed (call only holding the lock)."""
+    for stale in folder.glob(_BACKUP_LEFTOVERS):
+        stale.unlink(missing_ok=True)
 
 
 def restore_backup(workspace_path: Path, backup: Path) -> Path:
@@ -133,20 +203,94 @@ def restore_backup(workspace_path: Path, backup: Path) -> Path:
     return kept
 
 
-def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
+_UNREADABLE_TEXT = "some of the text in it cannot be read"
+_DAMAGE_BY_CODE = {  # SQLite's primary result codes
+    11: "part of the file cannot be read (SQLite: database disk image is malformed)",
+    26: "it is not a database file any more: its first page is damaged",
+}
+
+
+def damage_detail(exc: BaseException) -> str | None:
+    """What ``exc`` says about a damaged workspace, as a phrase for the user; ``None`` when it
+    is not about damage (a locked file, a full disk, a fault of ours)."""
+    text = str(exc)
+    if isinstance(exc, UnicodeDecodeError) or (
+        isinstance(exc, sqlite3.DatabaseError) and text.startswith("Could not decode to UTF-8")
+    ):
+        return _UNREADABLE_TEXT
+    if isinstance(exc, json.JSONDecodeError):
+        return "a value stored in it cannot be read"
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
     code = getattr(exc, "sqlite_errorcode", None)
-    if code is None:  # errors raised without a code (rare): judge by the message
-        return "malformed" in str(exc) or "not a database" in str(exc)
-    return code & 0xFF in _CORRUPTION_CODES or code == _SHORT_READ
+    if code == _SHORT_READ:
+        return "it is shorter than it should be: the end of the file is missing"
+    if code is None:  # raised without a code (rare): judge by the message
+        code = 26 if "not a database" in text else 11 if "malformed" in text else 0
+    return _DAMAGE_BY_CODE.get(code & 0xFF)
+
+
+def _lenient_text(raw: bytes) -> str:
+    """What ``quick_check`` reports quotes damaged bytes: never fail to read its report."""
+    return raw.decode("utf-8", "replace")
+
+
+def _quick_check(conn: sqlite3.Connection) -> list[str]:
+    conn.text_factory = _lenient_text
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
+    finally:
+        conn.text_factory = str
+    return [] if rows == ["ok"] else rows
+
+
+def _check_contents(conn: sqlite3.Connection) -> str | None:
+    """Read every stored text (``quick_check`` checks the file's structure, not what records
+    hold): the first problem found as a phrase for the user, or ``None``. Reads the whole file
+    once, so it runs before a backup rather than on every open."""
+    tables = conn.execute(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
+    ).fetchall()
+    for (table,) in tables:
+        columns = [str(r[1]) for r in conn.execute(f'PRAGMA table_info("{table}")')]
+        texts = " || x'0a' || ".join(
+            f"(CASE WHEN typeof(\"{c}\") = 'text' THEN \"{c}\" ELSE '' END)" for c in columns
+        )
+        for (raw,) in conn.execute(f'SELECT CAST({texts} AS BLOB) FROM "{table}"'):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return f"{_UNREADABLE_TEXT} (table {table})"
+        for c in columns:
+            if c == "value" or c.endswith("_json"):
+                bad = conn.execute(
+                    f'SELECT 1 FROM "{table}" WHERE typeof("{c}") = \'text\' '
+                    f'AND NOT json_valid("{c}") LIMIT 1'
+                ).fetchone()
+                if bad is not None:
+                    return f"a value stored in it cannot be read (table {table})"
+    return None
 
 
 def _check_rows(conn: sqlite3.Connection) -> list[str]:
     """Problems reported by ``quick_check`` and ``foreign_key_check`` (empty when healthy)."""
-    rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
-    problems = [] if rows == ["ok"] else rows
+    problems = _quick_check(conn)
     for table, rowid, parent, _fk in conn.execute("PRAGMA foreign_key_check"):
         problems.append(f"{table} row {rowid} refers to a missing {parent} row")
     return problems
+
+
+def _raise_open_failure(path: Path, exc: BaseException) -> NoReturn:
+    """Raise what the user should see for ``exc``, raised while opening ``path``."""
+    if isinstance(exc, WorkspaceError):
+        raise exc
+    detail = damage_detail(exc)
+    if detail is not None:
+        raise WorkspaceDamaged(path, detail, list_backups(path)) from exc
+    if isinstance(exc, sqlite3.DatabaseError | SchemaTooNew):
+        raise WorkspaceError(f"The visit workspace {path} cannot be opened: {exc}") from exc
+    raise exc
 
 
 class Workspace:
@@ -161,6 +305,8 @@ class Workspace:
         self.device_id = device_id
         self.keep_backups = keep_backups
         self.blobs = BlobStore(self.folder / "blobs")
+        self.clock: Callable[[], float] = time.monotonic  # for backup_if_due; tests replace it
+        self._edited_since: float | None = None  # the first edit since the last backup
         last = self._get_meta("hlc")
         self._clock = HybridClock(last if isinstance(last, str) else None)
 
@@ -180,7 +326,8 @@ class Workspace:
 
         Raises ``WorkspaceMissing`` (no file and not ``create``), ``WorkspaceDamaged`` (the check
         failed, or the file is not a workspace) or ``WorkspaceError`` (e.g. a newer schema). With
-        ``backup`` a rolling backup is taken when the file changed since the newest one.
+        ``backup`` a rolling backup is taken when the file changed since the newest one, and only
+        once every check passed (a file that fails to open is never backed up).
         """
         path = Path(path)
         existed = path.exists()
@@ -191,33 +338,26 @@ class Workspace:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
         try:
             cls._prepare(conn, path, existed=existed, create=create)
-        except sqlite3.DatabaseError as exc:
+            ws = cls(conn, path, device_id, keep_backups)
+            if ws._get_meta("created_at") is None:
+                with ws._write():
+                    ws._set_meta("created_at", datetime.now(UTC).isoformat(timespec="seconds"))
+                    ws._set_meta("created_by_device", device_id)
+            ws._queue_orphaned_snapshots()
+            if backup and existed:
+                ws.backup_if_changed("open")
+        except BaseException as exc:
             conn.close()
-            if _is_corruption(exc):
-                raise WorkspaceDamaged(path, str(exc), list_backups(path)) from exc
-            raise WorkspaceError(f"The visit workspace {path} cannot be opened: {exc}") from exc
-        except SchemaTooNew as exc:
-            conn.close()
-            raise WorkspaceError(f"The visit workspace {path} cannot be opened: {exc}") from exc
-        except BaseException:
-            conn.close()
-            raise
-        ws = cls(conn, path, device_id, keep_backups)
-        if ws._get_meta("created_at") is None:
-            with ws._write():
-                ws._set_meta("created_at", datetime.now(UTC).isoformat(timespec="seconds"))
-                ws._set_meta("created_by_device", device_id)
-        ws._queue_orphaned_snapshots()
-        if backup and existed and ws._changed_since_backup():
-            ws.backup()
+            _raise_open_failure(path, exc)
         return ws
 
     @staticmethod
     def _prepare(conn: sqlite3.Connection, path: Path, *, existed: bool, create: bool) -> None:
         conn.execute("PRAGMA busy_timeout = 5000")
-        problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
-        if problems != ["ok"]:
-            raise WorkspaceDamaged(path, "; ".join(problems[:3]), list_backups(path))
+        problems = _quick_check(conn)
+        if problems:
+            found = "; ".join(p.replace("\n", " ") for p in problems[:2])[:300]
+            raise WorkspaceDamaged(path, f"its check found damage: {found}", list_backups(path))
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -572,15 +712,34 @@ class Workspace:
         """This workspace's rolling backups, newest first."""
         return list_backups(self.path)
 
-    def backup(self) -> Path:
-        """Copy the workspace (SQLite's online backup) into ``backups/``; keep the newest N."""
+    def backup(self, reason: str = "manual") -> Path:
+        """Copy the workspace (SQLite's online backup API) into ``backups/`` and return it.
+
+        ``reason`` goes into the name: "open", "edits", "import" (before a bundle import),
+        FINALISE (before finalising) or any short word. The newest N backups are kept, plus the
+        newest one taken before finalising, which is never rotated out. The copy is written to a
+        temporary name, flushed and renamed: a killed backup never leaves a file that looks like
+        a backup. A workspace whose records cannot be read is not copied: ``WorkspaceDamaged``.
+        """
         folder = self.folder / "backups"
         folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob(".workspace-*.tmp"):  # left by a backup that was interrupted
-            stale.unlink(missing_ok=True)
-        target = folder / f"workspace-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}.sqlite"
-        while target.exists():
-            target = folder / f"workspace-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}.sqlite"
+        problem = _check_contents(self._conn)
+        if problem is not None:
+            raise WorkspaceDamaged(self.path, problem, list_backups(self.path))
+        with _backup_lock(folder, wait=True):
+            _remove_leftovers(folder)
+            target = self._write_backup(folder, reason)
+            self._rotate_backups(folder)
+        self._edited_since = None
+        return target
+
+    def _write_backup(self, folder: Path, reason: str) -> Path:
+        suffix = "" if not reason else f"-{reason}"
+        while True:
+            stamp = datetime.now(UTC).strftime(_BACKUP_STAMP)
+            target = folder / f"workspace-{stamp}{suffix}.sqlite"
+            if not target.exists():
+                break
         tmp = folder / f".{target.name}.tmp"
         dest = sqlite3.connect(tmp)
         try:
@@ -590,9 +749,35 @@ class Workspace:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, target)
-        for old in self.backups()[max(self.keep_backups, 1) :]:
-            old.unlink(missing_ok=True)
+        _sync_folder(folder)
         return target
+
+    def _rotate_backups(self, folder: Path) -> None:
+        """Keep the newest ``keep_backups`` and the newest backup taken before finalising."""
+        backups = sorted(folder.glob(BACKUP_GLOB), reverse=True)
+        kept_apart = [b for b in backups if backup_made(b)[1] == FINALISE][:1]
+        rolling = [b for b in backups if b not in kept_apart]
+        for old in rolling[max(self.keep_backups, 1) :]:
+            old.unlink(missing_ok=True)
+        for old in backups:
+            if backup_made(old)[1] == FINALISE and old not in kept_apart:
+                old.unlink(missing_ok=True)
+
+    def backup_if_changed(self, reason: str = "open") -> Path | None:
+        """``backup(reason)`` when the file changed since the newest backup (else ``None``), so
+        opening or listing a visit again and again does not push real backups out."""
+        return self.backup(reason) if self._changed_since_backup() else None
+
+    def backup_if_due(self) -> Path | None:
+        """Call after each edit: backs up once ``BACKUP_EVERY_SECONDS`` have passed since the
+        first edit after the last backup (by ``self.clock``), else only notes the edit."""
+        now = self.clock()
+        if self._edited_since is None:
+            self._edited_since = now
+            return None
+        if now - self._edited_since < BACKUP_EVERY_SECONDS:
+            return None
+        return self.backup("edits")
 
     def _changed_since_backup(self) -> bool:
         backups = self.backups()

@@ -1,0 +1,264 @@
+"""A damaged workspace file always ends as ``WorkspaceDamaged`` (which names the backups to
+restore from), or opens and reads correctly: never SQLite's or Python's own error.
+
+The damage is real: bytes flipped inside the page that holds a judgement's text, in the
+header, a file cut short, a database copied without its write-ahead log after a crash.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import sample_kit
+
+from storage import StorageWorker, Workspace, WorkspaceDamaged, list_backups
+
+MARK = "Rota-gap-seen-on-ward-7"
+PAGE = 4096
+
+
+def _make(path: Path, *, backups: int = 2, judgements: int = 40) -> None:
+    """A workspace with a kit and judgements whose reasons hold MARK, and some backups."""
+    for round_ in range(backups):
+        with Workspace.open(path, device_id="d", create=True) as ws:
+            if round_ == 0:
+                ws.load_kit(**sample_kit(n=20))  # type: ignore[arg-type]
+            for i in range(judgements):
+                reason = f"{MARK} {round_}-{i} " + "the rota had gaps on nights " * 3
+                ws.record("m", "judgement", f'["T-10{i % 3}","ED","m{i}"]', {"reason": reason})
+            ws.backup()
+
+
+def _read_everything(ws: Workspace) -> None:
+    """Everything the app reads from a workspace."""
+    ws.kit_info()
+    ws.sections()
+    ws.standards()
+    ws.self_assessment()
+    ws.evidence_index()
+    ws.search_standards("patients assessed")
+    ws.get_local("member_id")
+    for kind in ("judgement", "note"):
+        ws.entities(kind)
+    list(ws.ops())
+    ws.conflicts()
+    ws.canonical_state()
+    ws.snapshots()
+
+
+def _outcome(path: Path) -> str:
+    """ "ok" when the workspace opens and reads, else the WorkspaceDamaged message; any other
+    exception fails the test."""
+    try:
+        with Workspace.open(path, device_id="d") as ws:
+            _read_everything(ws)
+    except WorkspaceDamaged as exc:
+        assert exc.backups == list_backups(path)
+        return str(exc)
+    return "ok"
+
+
+def _worker_outcome(path: Path) -> str:
+    """The same through the storage worker the window uses: jobs fail only as damage."""
+    worker = StorageWorker(lambda: Workspace.open(path, device_id="d", backup=False))
+    try:
+        worker.submit(_read_everything).result(timeout=60)
+    except WorkspaceDamaged as exc:
+        return str(exc)
+    finally:
+        worker.close()
+    return "ok"
+
+
+def _mark_offsets(path: Path) -> list[int]:
+    data = path.read_bytes()
+    found, start = [], 0
+    while (at := data.find(MARK.encode(), start)) >= 0:
+        found.append(at)
+        start = at + 1
+    return found
+
+
+def _flip(path: Path, offsets: list[int], value: int | None = None, seed: int = 0) -> None:
+    rng = random.Random(seed)
+    with open(path, "r+b") as f:
+        for offset in offsets:
+            f.seek(offset)
+            old = f.read(1)[0]
+            f.seek(offset)
+            f.write(bytes([value if value is not None else old ^ (1 << rng.randrange(8))]))
+
+
+def _assert_damaged_message(message: str, path: Path) -> None:
+    assert message.startswith(f"The visit workspace {path} is damaged (")
+    assert "Traceback" not in message
+    backups = list_backups(path)
+    assert backups and str(backups[0]) in message and "Restore the newest backup" in message
+
+
+@pytest.fixture
+def made(tmp_path: Path) -> Path:
+    path = tmp_path / "v" / "workspace.sqlite"
+    _make(path)
+    assert _mark_offsets(path), "the judgements' text is in the file"
+    return path
+
+
+@pytest.mark.parametrize("which", ["first", "last", "every"])
+def test_a_byte_that_is_not_text_inside_a_judgements_reason_is_damage(
+    made: Path, which: str
+) -> None:
+    offsets = _mark_offsets(made)
+    chosen = {"first": offsets[:1], "last": offsets[-1:], "every": offsets}[which]
+    _flip(made, [o + 3 for o in chosen], value=0xFF)  # 0xFF never occurs in UTF-8
+    backups = list_backups(made)
+    message = _outcome(made)
+    _assert_damaged_message(message, made)
+    assert "some of the text in it cannot be read" in message
+    assert _worker_outcome(made) != "ok"
+    assert list_backups(made) == backups  # no backup of the damaged file
+
+
+def test_a_broken_quote_inside_a_stored_value_is_damage(made: Path) -> None:
+    """A judgement's value is JSON: a flipped quote mark makes it unreadable JSON."""
+    offsets = _mark_offsets(made)
+    _flip(made, [offsets[0] - 1], value=ord("{"))  # the opening quote of the JSON string
+    message = _outcome(made)
+    _assert_damaged_message(message, made)
+    assert "a value stored in it cannot be read" in message or "text" in message
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_bit_flips_in_the_page_of_a_judgement_never_raise_a_raw_error(
+    made: Path, seed: int
+) -> None:
+    """One bit, a few bits or many bits of the page holding a reason: damage or a clean open."""
+    rng = random.Random(seed)
+    target = rng.choice(_mark_offsets(made))
+    page_start = target - target % PAGE
+    count = [1, 8, 64, 600][seed % 4]
+    offsets = [page_start + rng.randrange(PAGE) for _ in range(count)]
+    _flip(made, offsets, seed=seed)
+    outcome = _outcome(made)
+    if outcome != "ok":
+        _assert_damaged_message(outcome, made)
+    worker = _worker_outcome(made)
+    assert worker == "ok" or worker.startswith(f"The visit workspace {made} is damaged (")
+
+
+def test_many_flipped_bytes_that_quick_check_quotes_are_reported_not_raised(made: Path) -> None:
+    """quick_check's own report quotes the damaged bytes; reading it must not fail."""
+    size = made.stat().st_size
+    rng = random.Random(7)
+    offsets = [rng.randrange(PAGE, size) for _ in range(size // 40)]
+    _flip(made, offsets, value=0xFF)
+    message = _outcome(made)
+    _assert_damaged_message(message, made)
+
+
+@pytest.mark.parametrize("name", [b"ops_by_field", b"field_state", b"kit_standards"])
+def test_a_damaged_name_in_the_schema_is_reported_though_sqlite_quotes_it(
+    made: Path, name: bytes
+) -> None:
+    """SQLite's error quotes the damaged name, bytes that are not UTF-8: Python's sqlite3 then
+    raises UnicodeDecodeError from quick_check itself."""
+    data = made.read_bytes()
+    at = data.find(b"CREATE")
+    at = data.find(name, at)
+    assert at > 0
+    _flip(made, [at + 2], value=0xFF)
+    message = _outcome(made)
+    _assert_damaged_message(message, made)
+    assert _worker_outcome(made) != "ok"
+
+
+@pytest.mark.parametrize("where", [range(0, 16), range(16, 24), range(28, 32), range(95, 100)])
+def test_damage_in_the_header_is_reported(made: Path, where: range) -> None:
+    _flip(made, list(where), value=0xA5)
+    outcome = _outcome(made)
+    if outcome != "ok":
+        _assert_damaged_message(outcome, made)
+
+
+def test_the_magic_header_overwritten_says_it_is_not_a_database(made: Path) -> None:
+    _flip(made, list(range(16)), value=0x20)
+    message = _outcome(made)
+    _assert_damaged_message(message, made)
+    assert "not a database file any more" in message
+
+
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.9, 0.999])
+def test_a_file_cut_short_is_damage(made: Path, keep: float) -> None:
+    size = made.stat().st_size
+    with open(made, "r+b") as f:
+        f.truncate(int(size * keep))
+    message = _outcome(made)
+    _assert_damaged_message(message, made)
+    assert _worker_outcome(made) != "ok"
+
+
+def _crash_copy(source: Path, copy: Path, between: Callable[[sqlite3.Connection], None]) -> None:
+    """Copy ``source`` without its -wal while a writer holds committed, not yet checkpointed
+    work (and, from ``between``, an open transaction): what a crash plus a lost -wal leaves."""
+    writer = sqlite3.connect(source, isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        for i in range(200):
+            writer.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                (f"pending-{i}", '"' + "p" * 300 + '"'),
+            )
+        writer.execute("COMMIT")
+        between(writer)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, copy)
+        shutil.copytree(source.parent / "backups", copy.parent / "backups")
+    finally:
+        if writer.in_transaction:
+            writer.execute("ROLLBACK")
+        writer.close()
+
+
+def _uncommitted(writer: sqlite3.Connection) -> None:
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE meta SET value = '\"changed\"' WHERE key LIKE 'pending-%'")
+
+
+def _partly_checkpointed(writer: sqlite3.Connection) -> None:
+    """Some of the log's pages copied into the file and not the rest (a torn checkpoint)."""
+    db = Path(writer.execute("PRAGMA database_list").fetchone()[2])
+    before = db.read_bytes()
+    writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    after = db.read_bytes()
+    torn = bytearray(before + after[len(before) :])
+    for start in range(0, min(len(before), len(after)), 2 * PAGE):
+        torn[start : start + PAGE] = after[start : start + PAGE]
+    db.write_bytes(bytes(torn))
+
+
+@pytest.mark.parametrize("between", [lambda _w: None, _uncommitted, _partly_checkpointed])
+def test_a_copy_without_its_write_ahead_log_opens_or_is_damage(
+    made: Path, tmp_path: Path, between: Callable[[sqlite3.Connection], None]
+) -> None:
+    copy = tmp_path / "copied" / "workspace.sqlite"
+    _crash_copy(made, copy, between)
+    assert not Path(f"{copy}-wal").exists()
+    outcome = _outcome(copy)
+    if outcome != "ok":
+        _assert_damaged_message(outcome, copy)
+    worker = _worker_outcome(copy)
+    assert worker == "ok" or worker.startswith(f"The visit workspace {copy} is damaged (")
+
+
+def test_a_copy_without_its_log_keeps_what_was_checkpointed(made: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copied" / "workspace.sqlite"
+    _crash_copy(made, copy, lambda _w: None)
+    assert _outcome(copy) == "ok"
+    with Workspace.open(copy, device_id="d") as ws:
+        assert len(ws.entities("judgement")) == 40  # every judgement from before the crash
