@@ -6,6 +6,8 @@ The format and its checks are :mod:`sync.bundles`; this module adds the visit's 
 - only the kit's lead sets team judgements, and only members of the kit's team write at all:
   other operations are refused, one by one, and listed in the receipt, while the rest of the
   bundle is imported;
+- a bundle with more operations than the kit's visit could produce (:func:`op_limits`) is
+  refused as a whole, before anything is read or changed;
 - every import ends with a :class:`Receipt` (new, known, refused, conflicts, disagreements and a
   note), kept in the workspace's import history (``local`` table, never replicated).
 
@@ -37,6 +39,7 @@ from sync.bundles import (
     BUNDLE_SUFFIX,
     BundleManifest,
     BundleRefused,
+    OpLimits,
     export_bundle,
     import_bundle,
     known_ops_in,
@@ -124,6 +127,7 @@ class _Kit:
     kit_id: str
     visit: VisitDetails
     team_key: bytes
+    standards: int = 0
 
 
 def _kit(ws: Workspace, visit_id: str) -> _Kit:
@@ -135,7 +139,32 @@ def _kit(ws: Workspace, visit_id: str) -> _Kit:
         kit_id=str(info["kit_id"]),
         visit=VisitDetails.from_dict(manifest["visit"]),
         team_key=bytes.fromhex(manifest["team_key"]),
+        standards=len(ws.standards()),
     )
+
+
+#: Fields of one reviewer's judgement of one standard for one component: value, reason and the
+#: lettered parts (published standards rarely have more than eight, with their sub-items).
+FIELDS_PER_JUDGEMENT = 12
+#: Edits per field, on average over the whole visit: most fields are set once or twice. Notes,
+#: evidence seen, photos, observations and the lead's records fit in the same room.
+EDITS_PER_FIELD = 10
+#: However small the kit, a bundle of this many operations is never refused for its count.
+MIN_OPS_LIMIT = 200_000
+
+
+def op_limits(visit: VisitDetails, standards: int) -> OpLimits:
+    """The most operations a bundle of this visit can hold and still come from real work:
+    every member judging every standard for every component, each field edited
+    ``EDITS_PER_FIELD`` times, and at least ``MIN_OPS_LIMIT``. A 60-standard visit of two
+    components and six members allows 200,000; a 2,000-standard one of three components,
+    4,320,000. A bundle above it (a million ops against a small kit) is refused before its
+    operations are read."""
+    components = max(1, len(visit.components))
+    members = max(1, len(visit.team))
+    most = standards * components * members * FIELDS_PER_JUDGEMENT * EDITS_PER_FIELD
+    scope = f"of {standards:,} standards, {components} components and {members} team members"
+    return OpLimits(max_ops=max(MIN_OPS_LIMIT, most), scope=scope)
 
 
 def _open(paths: AppPaths, visit_id: str) -> Workspace:
@@ -285,14 +314,15 @@ def _import_one(
             staging_root=staging,
             have_blob=ws.blobs.has,
             known_ops=known_ops_in(ws),
+            limits=op_limits(kit.visit, kit.standards),
         )
+        with bundle:
+            m = bundle.manifest
+            note = _note(ws, m)
+            result = import_bundle(ws, bundle, accept=accept)
     except BundleRefused as exc:
         log.info("bundle %s refused (%s): %s", file, exc.reason, exc)
         return Receipt(file=str(file), refused_file=str(exc), refused_reason=exc.reason)
-    with bundle:
-        m = bundle.manifest
-        note = _note(ws, m)
-        result = import_bundle(ws, bundle, accept=accept)
     member = kit.visit.member(m.member_id)
     if result.new and note == NOTE_OLDER:
         note = NOTE_OLDER_NEW

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -217,6 +217,119 @@ def _derive(conn: sqlite3.Connection, before: int) -> None:
         """,
         (before,),
     )
+
+
+# -- applying a bundle's ops in batches -------------------------------------------------------
+
+
+class TooManyRefused(ValueError):
+    """More ops than the caller allows were refused: nothing of the batches may be kept.
+
+    ``first`` is the first refused op and why, for the sentence the user reads."""
+
+    def __init__(self, limit: int, first: tuple[Op, str]) -> None:
+        super().__init__(f"more than {limit:,} operations were refused (the first: {first[1]})")
+        self.limit = limit
+        self.first = first
+
+
+@dataclass(frozen=True, slots=True)
+class BatchesApplied:
+    """What :func:`apply_op_batches` did. ``conflicts`` counts the unresolved conflicts whose
+    winner or loser arrived with these batches."""
+
+    new: int
+    known: int
+    refused: list[tuple[Op, str]]
+    conflicts: int
+
+
+def apply_op_batches(
+    conn: sqlite3.Connection,
+    batches: Iterable[Sequence[Op]],
+    *,
+    accept: Callable[[Op], str | None] | None = None,
+    max_refused: int | None = None,
+) -> BatchesApplied:
+    """Merge remote ops one batch at a time, inside the caller's write transaction.
+
+    Memory holds one batch, whatever the total: a bundle of a million ops is applied as 200
+    batches of 5,000 in one transaction, so it is still all or nothing (the caller rolls back on
+    any exception, including one the ``batches`` iterator raises). Each batch is inserted and
+    derived like any other (``insert_ops``): arrival order never matters, so the result equals
+    applying them all at once. ``accept(op)`` returns why an op is refused, or ``None``; more
+    than ``max_refused`` refusals raise :class:`TooManyRefused`. The stored clock (``meta``
+    ``hlc``, which the workspace reads before every local edit) moves past the newest op taken.
+    """
+    before = _last_seq(conn)
+    new = taken_count = 0
+    newest: str | None = None
+    refused: list[tuple[Op, str]] = []
+    for batch in batches:
+        taken: list[Op] = []
+        for op in batch:
+            reason = _refusal(op, accept)
+            if reason is None:
+                taken.append(op)
+                continue
+            refused.append((op, reason))
+            if max_refused is not None and len(refused) > max_refused:
+                raise TooManyRefused(max_refused, refused[0])
+        if taken:
+            new += insert_ops(conn, taken)
+            taken_count += len(taken)
+            top = max(op.hlc for op in taken)
+            newest = top if newest is None or top > newest else newest
+    if newest is not None:
+        _advance_stored_clock(conn, newest)
+    conflicts = count_conflicts_since(conn, before) if new else 0
+    return BatchesApplied(new, taken_count - new, refused, conflicts)
+
+
+def _refusal(op: Op, accept: Callable[[Op], str | None] | None) -> str | None:
+    if not HLC_PATTERN.match(op.hlc):
+        return f"hlc {op.hlc!r} is not an HLC timestamp"
+    return accept(op) if accept is not None else None
+
+
+def _last_seq(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT coalesce(max(seq), 0) FROM ops").fetchone()[0])
+
+
+def _advance_stored_clock(conn: sqlite3.Connection, newest: str) -> None:
+    """Keep the larger of the stored clock and ``newest`` (both fixed-width HLC strings)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'hlc'").fetchone()
+    stored = load_value(row[0]) if row is not None and row[0] is not None else None
+    if isinstance(stored, str) and stored >= newest:
+        return
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('hlc', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (dump_value(newest),),
+    )
+
+
+def count_conflicts_since(conn: sqlite3.Connection, since_seq: int) -> int:
+    """How many unresolved conflicts have a winner or loser that arrived after ``since_seq``:
+    counted by SQLite, so a bundle that brings a million conflicts costs no memory here."""
+    row = conn.execute(
+        f"""
+        SELECT count(*)
+        FROM field_heads AS h
+        JOIN field_state AS s USING (entity, entity_id, field)
+        JOIN ops AS w ON w.op_id = s.op_id
+        JOIN ops AS l ON l.op_id = h.op_id
+        WHERE h.op_id <> s.op_id
+          AND h.entity <> '{CONFLICT_ENTITY}'
+          AND (w.seq > ?1 OR l.seq > ?1)
+          AND NOT EXISTS (
+            SELECT 1 FROM field_state AS r
+            WHERE r.entity = '{CONFLICT_ENTITY}' AND r.entity_id = h.op_id
+              AND r.field = '{RESOLVED}' AND r.value = 'true')
+        """,
+        (since_seq,),
+    ).fetchone()
+    return int(row[0])
 
 
 def current_op_id(conn: sqlite3.Connection, entity: str, entity_id: str, field: str) -> str | None:

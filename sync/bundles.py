@@ -33,7 +33,8 @@ import shutil
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,10 +43,10 @@ from typing import Any, NoReturn
 
 from storage import Op, Workspace
 from storage.hlc import HLC_PATTERN
-from storage.oplog import MAX_ID_LENGTH
+from storage.oplog import MAX_ID_LENGTH, TooManyRefused, apply_op_batches
 from sync.kit_archive import KitRefused, check_directory
 from sync.kit_format import MIB, KitLimits, canonical_json
-from sync.zip_reading import DAMAGED_ZIP_ERRORS, Staged, read_at_most, stream_entry
+from sync.zip_reading import CHUNK, DAMAGED_ZIP_ERRORS, Staged, read_at_most, stream_entry
 
 __all__ = [
     "BUNDLE_FORMAT_NAME",
@@ -54,6 +55,7 @@ __all__ = [
     "BundleManifest",
     "BundleRefused",
     "ImportResult",
+    "OpLimits",
     "VerifiedBundle",
     "export_bundle",
     "import_bundle",
@@ -75,8 +77,21 @@ HMAC_SIZE = 64  # hex digits of a SHA-256 HMAC
 #: What a reader accepts before it reads any content: a kit's limits (20,000 entries, 4 GiB,
 #: 100:1 above 1 MiB, an 8 MiB manifest), which a visit's bundle fits with room to spare.
 BUNDLE_LIMITS = KitLimits()
-#: ``ops.jsonl`` is parsed in memory: ~300 bytes an op, so this is well over a million ops.
+#: ``ops.jsonl`` is read in batches, never whole: ~250 bytes an op, so two million ops.
 MAX_OPS_SIZE = 512 * MIB
+#: One line of ``ops.jsonl``: an op is a short value (a judgement, a note's text, a hash).
+MAX_OP_LINE = 8 * MIB
+#: Ops are parsed, checked and applied this many at a time, so memory holds one batch.
+OP_BATCH = 5_000
+#: Ops parsed while a bundle is read are kept for its import up to this many (~40 MB), which
+#: spares a team's bundles a second parse; a bigger bundle is read again, in batches, when it
+#: is imported (its hash checked again, inside the import's transaction).
+KEEP_PARSED_OPS = 50_000
+#: More refused ops than this and the bundle is refused as a whole (it is not this team's).
+MAX_REFUSED_OPS = 1_000
+#: The most ops one field can get from honest editing: the window saves a text after a pause
+#: in typing, and one save every ten seconds through three eight-hour days is 8,640.
+MAX_OPS_PER_FIELD = 10_000
 
 #: What the user can do about a bundle that is damaged, changed or not for this visit.
 EXPORT_AGAIN = "ask its sender to export it again"
@@ -89,8 +104,8 @@ class BundleRefused(Exception):
     """A bundle that will not be imported. ``str(exc)`` is one sentence for the user.
 
     ``reason`` is a short fixed word for programs and tests: ``not_found``, ``not_zip``,
-    ``unsafe``, ``too_big``, ``bad_hmac``, ``other_visit``, ``newer_version``, ``tampered`` or
-    ``invalid``.
+    ``unsafe``, ``too_big``, ``bad_hmac``, ``other_visit``, ``newer_version``, ``tampered``,
+    ``invalid`` or ``implausible`` (operations no real visit could make).
     """
 
     def __init__(self, message: str, *, reason: str = "invalid") -> None:
@@ -101,6 +116,25 @@ class BundleRefused(Exception):
 
 def _refuse(message: str, reason: str) -> NoReturn:
     raise BundleRefused(message, reason=reason)
+
+
+@dataclass(frozen=True, slots=True)
+class OpLimits:
+    """How many operations a bundle may hold before it is refused as one no visit could make.
+
+    ``max_ops`` is checked against the manifest's count before ``ops.jsonl`` is read;
+    ``max_ops_per_field`` while it is read, before anything changes. ``scope`` completes "a
+    real visit ... could make" in the sentence (e.g. "of 60 standards, 2 components and 6
+    team members"). The visit's limits come from its kit (``reviewer_app.bundles.op_limits``).
+    """
+
+    max_ops: int
+    max_ops_per_field: int = MAX_OPS_PER_FIELD
+    scope: str = ""
+
+
+#: Without a kit to judge by: what the format itself reads.
+FORMAT_LIMITS = OpLimits(max_ops=MAX_OPS_SIZE // 64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,9 +315,11 @@ def _write_ops(zf: zipfile.ZipFile, ops: list[Op]) -> tuple[int, str]:
 
 @dataclass(frozen=True, slots=True)
 class VerifiedBundle(Staged):
-    """A bundle that passed every check: its ops in memory, its blobs in a staging ``folder``.
+    """A bundle that passed every check, its blobs in a staging ``folder``.
 
-    Use it as a context manager, or call :meth:`cleanup`, to remove the staging folder.
+    Its ops are in ``ops`` when there are at most ``KEEP_PARSED_OPS`` of them; a bigger
+    bundle is ``streamed``: ``ops`` is empty and :meth:`op_batches` reads them again from
+    ``file``. Use it as a context manager, or call :meth:`cleanup`, to remove the folder.
     """
 
     manifest: BundleManifest
@@ -293,6 +329,23 @@ class VerifiedBundle(Staged):
     file: Path
     ops_known: bool = False
     """Its ``ops.jsonl`` was imported in full before (same hash): ``ops`` is empty, unread."""
+    streamed: bool = False
+    """Too many ops to keep: :meth:`op_batches` reads them from ``file`` again."""
+
+    def op_batches(self) -> Iterator[Sequence[Op]]:
+        """The bundle's ops, ``OP_BATCH`` at a time. A streamed bundle's ``ops.jsonl`` is read
+        again and checked as it goes: a file changed since it was verified raises
+        :class:`BundleRefused` (by the last batch at the latest: the caller's transaction must
+        roll back)."""
+        if not self.streamed:
+            for start in range(0, len(self.ops), OP_BATCH):
+                yield self.ops[start : start + OP_BATCH]
+            return
+        name = self.file.name
+        with _open_zip(self.file) as zf, _refuse_damaged(name):
+            info = zf.getinfo(OPS_NAME)
+            for first, lines in _line_batches(zf, info, self.manifest, name):
+                yield _parse_batch(lines, first, name)
 
 
 def read_bundle(
@@ -303,6 +356,7 @@ def read_bundle(
     staging_root: Path,
     have_blob: Callable[[str], bool] | None = None,
     known_ops: Callable[[str], bool] | None = None,
+    limits: OpLimits = FORMAT_LIMITS,
 ) -> VerifiedBundle:
     """Check the bundle at ``path`` for ``visit_id`` and unpack its blobs under ``staging_root``.
 
@@ -311,6 +365,11 @@ def read_bundle(
     Likewise the operations, when ``known_ops(ops_sha256)`` is true (see :func:`known_ops_in`):
     the HMAC'd manifest names the same ``ops.jsonl`` as one imported in full before, so
     importing it again could add nothing; bringing the same bundle twice costs little.
+
+    ``limits`` refuses a bundle with more ops than a real visit could make: the manifest's
+    count before ``ops.jsonl`` is read, the ops on each field while it is read. The ops are
+    read in batches of ``OP_BATCH`` and kept only up to ``KEEP_PARSED_OPS``, so memory stays
+    small whatever the bundle holds.
 
     Raises :class:`BundleRefused` when any check fails, leaving nothing under ``staging_root``
     (a folder is made there only once the HMAC has verified).
@@ -325,8 +384,10 @@ def read_bundle(
             manifest_bytes = _check_hmac(zf, files, name, visit_id, team_key)
             manifest = _parse_manifest(manifest_bytes, name, visit_id)
             _check_file_list(files, manifest, name)
+            _check_op_count(manifest, name, limits)
             ops_known = known_ops is not None and known_ops(manifest.ops_sha256)
-            ops = [] if ops_known else _read_ops(zf, files[OPS_NAME], manifest, name)
+            streamed = not ops_known and manifest.op_count > KEEP_PARSED_OPS
+            ops = [] if ops_known else _scan_ops(zf, files[OPS_NAME], manifest, name, limits)
             folder = _make_folder(staging_root, name)
             blob_paths = _extract_blobs(zf, files, manifest, name, folder, have_blob=have_blob)
     except BaseException:
@@ -342,7 +403,7 @@ def read_bundle(
         manifest.op_count,
         len(blob_paths),
     )
-    return VerifiedBundle(manifest, ops, blob_paths, folder, path, ops_known)
+    return VerifiedBundle(manifest, ops, blob_paths, folder, path, ops_known, streamed)
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:
@@ -493,24 +554,101 @@ def _changed(name: str, what: str) -> NoReturn:
     )
 
 
-def _read_ops(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, manifest: BundleManifest, name: str
+def _check_op_count(manifest: BundleManifest, name: str, limits: OpLimits) -> None:
+    if manifest.op_count > limits.max_ops:
+        scope = f" {limits.scope}" if limits.scope else ""
+        _refuse(
+            f"{name} holds {manifest.op_count:,} operations, more than a real visit{scope} "
+            f"could make (at most {limits.max_ops:,}), so nothing was imported: ask its sender "
+            "where it came from.",
+            "implausible",
+        )
+
+
+def _scan_ops(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    manifest: BundleManifest,
+    name: str,
+    limits: OpLimits,
 ) -> list[Op]:
-    chunks: list[bytes] = []
-    size, sha = stream_entry(zf, info, manifest.ops_size, chunks.append)
-    if size != manifest.ops_size or sha != manifest.ops_sha256:
+    """Check every op of ``ops.jsonl`` in batches; the ops themselves when few enough to keep.
+
+    A line that is not a valid op is reported only once the whole file's hash is known: a
+    file changed after export is "changed", whatever its first bad line looks like.
+    """
+    keep = manifest.op_count <= KEEP_PARSED_OPS
+    kept: list[Op] = []
+    per_field = _FieldCounter(limits.max_ops_per_field)
+    invalid: BundleRefused | None = None
+    for first, lines in _line_batches(zf, info, manifest, name):
+        if invalid is not None:
+            continue  # still reading: the hash decides which sentence is true
+        try:
+            batch = _parse_batch(lines, first, name)
+        except BundleRefused as exc:
+            invalid = exc
+            continue
+        for op in batch:
+            if per_field.add(op):
+                _refuse_busy_field(name, op, limits.max_ops_per_field)
+        if keep:
+            kept.extend(batch)
+    if invalid is not None:
+        raise invalid
+    return kept
+
+
+def _line_batches(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, manifest: BundleManifest, name: str
+) -> Iterator[tuple[int, list[bytes]]]:
+    """``(number of the first line, lines)`` of ``ops.jsonl``, ``OP_BATCH`` lines at a time.
+
+    Reads at most one byte past the manifest's size. After the last batch (or as soon as the
+    file is longer than announced) it checks the size, the hash and the count of lines
+    against the manifest and raises :class:`BundleRefused` if any differs.
+    """
+    digest = hashlib.sha256()
+    size = count = 0
+    pending = b""
+    batch: list[bytes] = []
+    with zf.open(info) as src:
+        while chunk := src.read(min(CHUNK, manifest.ops_size + 1 - size)):
+            size += len(chunk)
+            digest.update(chunk)
+            if size > manifest.ops_size:
+                break
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            if len(pending) > MAX_OP_LINE:
+                _changed(name, f"an operation longer than {MAX_OP_LINE:,} bytes")
+            batch.extend(lines)
+            while len(batch) >= OP_BATCH:
+                count += OP_BATCH
+                if count > manifest.op_count:
+                    break
+                yield count - OP_BATCH + 1, batch[:OP_BATCH]
+                del batch[:OP_BATCH]
+            if count > manifest.op_count:
+                break
+    if pending:
+        batch.append(pending)
+    if size != manifest.ops_size or digest.hexdigest() != manifest.ops_sha256:
         _changed(name, "its operations do not match its manifest")
-    data = b"".join(chunks)
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    if len(lines) != manifest.op_count:
-        _changed(name, f"{len(lines):,} operations where its manifest says {manifest.op_count:,}")
+    if count + len(batch) != manifest.op_count:
+        lines_read = count + len(batch)
+        _changed(name, f"{lines_read:,} operations where its manifest says {manifest.op_count:,}")
+    if batch:
+        yield count + 1, batch
+
+
+def _parse_batch(lines: list[bytes], first: int, name: str) -> list[Op]:
+    """The ops of ``lines`` (line ``first`` onwards); :class:`BundleRefused` names a bad one."""
     fast = _parse_ops_fast(lines)
     if fast is not None:
         return fast
     ops: list[Op] = []
-    for number, line in enumerate(lines, start=1):  # slow, to name the line that is wrong
+    for number, line in enumerate(lines, start=first):  # slow, to name the line that is wrong
         try:
             ops.append(Op.from_json(line))
         except ValueError as exc:
@@ -520,6 +658,36 @@ def _read_ops(
                 "invalid",
             )
     return ops
+
+
+class _FieldCounter:
+    """Ops counted per field in fixed memory (4 MB): fields are hashed into 2**20 counters.
+
+    Fields that share a counter only add up, so a field is never under-counted; an honest
+    bundle (a few ops on each field) would need thousands of fields in one counter to reach
+    the limit, which with even a million fields does not happen.
+    """
+
+    SIZE = 1 << 20
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.counts = array("I", bytes(4 * self.SIZE))
+
+    def add(self, op: Op) -> bool:
+        """Count ``op``; true when its field's counter passes the limit."""
+        slot = hash((op.entity, op.entity_id, op.field)) & (self.SIZE - 1)
+        self.counts[slot] += 1
+        return self.counts[slot] > self.limit
+
+
+def _refuse_busy_field(name: str, op: Op, limit: int) -> NoReturn:
+    _refuse(
+        f"{name} holds more than {limit:,} operations on one field ({op.entity} "
+        f"{op.entity_id[:60]!r}, {op.field[:60]}), more than anyone makes by editing it, so "
+        "nothing was imported: ask its sender where it came from.",
+        "implausible",
+    )
 
 
 _OP_KEYS = frozenset(
@@ -604,9 +772,9 @@ def _extract_blobs(  # noqa: PLR0917 (one private step of read_bundle)
 class ImportResult:
     """What importing one bundle did.
 
-    ``conflicts`` counts the workspace's unresolved conflicts, after the import, in which an op
-    of this bundle is the winner or the loser, when the import brought anything new: the
-    conflicts this bundle takes part in. A bundle that brings nothing new reports 0.
+    ``conflicts`` counts the workspace's unresolved conflicts, after the import, whose winner
+    or loser this import added: the conflicts this bundle brought. A bundle that brings
+    nothing new reports 0.
     """
 
     new: int
@@ -642,20 +810,33 @@ def _remember_ops(ws: Workspace, ops_sha256: str) -> None:
 def import_bundle(
     ws: Workspace, bundle: VerifiedBundle, *, accept: Callable[[Op], str | None] | None = None
 ) -> ImportResult:
-    """Store the bundle's blobs, then merge its ops in one transaction (``accept`` may refuse
-    some, with a reason). Importing the same bundle again changes nothing."""
+    """Store the bundle's blobs, then merge its ops, batch by batch, in one transaction
+    (``accept`` may refuse some, with a reason). Importing the same bundle again changes
+    nothing. Raises :class:`BundleRefused`, with the workspace's ops as they were, when more
+    than ``MAX_REFUSED_OPS`` ops are refused or a streamed ``ops.jsonl`` changed since it was
+    read."""
     # Hashed against the HMAC'd manifest while they were unpacked: moved in, flushed together.
     ws.blobs.adopt(
         [(path, sha, bundle.manifest.blobs[sha]) for sha, path in bundle.blob_paths.items()]
     )
     if bundle.ops_known:
         return ImportResult(0, bundle.manifest.op_count, [], 0)
-    result = ws.apply_ops(bundle.ops, accept=accept)
-    if not result.refused:  # every op is in the log now: the same ops.jsonl can be skipped
+    name = bundle.file.name
+    try:
+        # Workspace.apply_ops holds every op of a batch in memory; a bundle may hold a
+        # million, so its batches go through one write transaction of the workspace instead.
+        with ws._write() as conn:  # noqa: SLF001 (see above)
+            applied = apply_op_batches(
+                conn, bundle.op_batches(), accept=accept, max_refused=MAX_REFUSED_OPS
+            )
+    except TooManyRefused as exc:
+        why = exc.first[1]
+        _refuse(
+            f"{name} holds more than {exc.limit:,} operations this visit's rules refuse (the "
+            f"first: {why}), so nothing was imported: ask its sender whether it is for this "
+            "visit's team.",
+            "implausible",
+        )
+    if not applied.refused:  # every op is in the log now: the same ops.jsonl can be skipped
         _remember_ops(ws, bundle.manifest.ops_sha256)
-    if not result.new:
-        return ImportResult(0, result.known, list(result.refused), 0)
-    # The bundle's own ops (not re-read from the log: that parsed every new op back again).
-    ids = {op.op_id for op in bundle.ops}
-    conflicts = sum(1 for c in ws.conflicts() if c.winner.op_id in ids or c.loser.op_id in ids)
-    return ImportResult(result.new, result.known, list(result.refused), conflicts)
+    return ImportResult(applied.new, applied.known, applied.refused, applied.conflicts)
