@@ -243,7 +243,8 @@ def finalise(
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> Snapshot:
-    """Check, sign off and store the next snapshot; then hand it to the outbox.
+    """Check, sign off and store the next snapshot with its outbox item (one transaction);
+    then hand it to the installation's sending queue.
 
     Refuses (``FinaliseRefused``, a user error listing what to do) while completeness gaps or
     unconfirmed privacy hits remain, and when nothing changed since the latest snapshot;
