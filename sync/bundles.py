@@ -34,7 +34,7 @@ import tempfile
 import uuid
 import zipfile
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -298,16 +298,29 @@ def export_bundle(
     return manifest
 
 
-def _write_ops(zf: zipfile.ZipFile, ops: list[Op]) -> tuple[int, str]:
+def _write_ops(zf: zipfile.ZipFile, ops: Iterable[Op]) -> tuple[int, str]:
+    """Write ``ops.jsonl`` from ``ops`` (any iterable: it is read once, 1,000 lines at a time);
+    return its size and SHA-256."""
     digest = hashlib.sha256()
     size = 0
     with zf.open(OPS_NAME, "w", force_zip64=True) as f:
-        for i in range(0, len(ops), 1000):
-            chunk = "".join(op.to_json_line() + "\n" for op in ops[i : i + 1000]).encode("utf-8")
+        for chunk_ops in _chunks(ops, 1000):
+            chunk = "".join(op.to_json_line() + "\n" for op in chunk_ops).encode("utf-8")
             digest.update(chunk)
             size += len(chunk)
             f.write(chunk)
     return size, digest.hexdigest()
+
+
+def _chunks(items: Iterable[Op], n: int) -> Iterator[list[Op]]:
+    batch: list[Op] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # -- read and verify ------------------------------------------------------------------------------
