@@ -11,6 +11,8 @@ Nothing here imports Qt.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ from reviewer_app.visit_model import (
 from storage import KEEP_WINNER, BlobStore, Op, StorageWorker, Workspace
 
 UNDO_DEPTH = 200
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,16 @@ def _add_photo(
     return _edit(ws, member_id, Edit(PHOTO, photo_id, {**fields, "sha256": sha}, "add a photo"))
 
 
+def _back_up_if_due(ws: Workspace) -> None:
+    """Runs on the storage worker after each edit: a backup once a quarter of an hour of
+    editing has passed (``Workspace.backup_if_due``). A backup that fails (a full disk) must
+    not fail the edits, which are safely stored: it is logged, and tried after the next edit."""
+    try:
+        ws.backup_if_due()
+    except Exception:
+        log.exception("the periodic backup of %s failed", ws.path)
+
+
 def _planned(
     ws: Workspace, member_id: str, job: tuple[str, str, str, Callable[..., Any], tuple[Any, ...]]
 ) -> Change:
@@ -140,10 +153,18 @@ class VisitSession:
 
     # -- named operations (each runs on the worker) ---------------------------------------------
 
+    def _submit_edit(self, fn: Callable[..., Change], *args: Any) -> Future[Change]:
+        """Every edit goes through here: ``fn(workspace, *args)`` on the worker, then the check
+        for a periodic backup, after the edit's future is already answered."""
+        future = self.worker.submit(fn, *args)
+        with contextlib.suppress(RuntimeError):  # closed in between: no more edits to back up
+            self.worker.submit(_back_up_if_due)
+        return future
+
     def _run(
         self, entity: str, entity_id: str, changes: Mapping[str, Any], what: str
     ) -> Future[Change]:
-        return self.worker.submit(_edit, self.member_id, Edit(entity, entity_id, changes, what))
+        return self._submit_edit(_edit, self.member_id, Edit(entity, entity_id, changes, what))
 
     def set_judgement(
         self, ref: str, component: str, value: str, reason: str | None = None
@@ -201,7 +222,7 @@ class VisitSession:
             "observation_id": observation_id,
             "author": self.member_id,
         }
-        return self.worker.submit(_add_photo, self.member_id, _new_id(), data, fields)
+        return self._submit_edit(_add_photo, self.member_id, _new_id(), data, fields)
 
     def add_photo_file(self, path: Path, **fields: str) -> Future[Change]:
         return self.add_photo(path.read_bytes(), **fields)
@@ -249,7 +270,7 @@ class VisitSession:
             now = resolve_group(ws, self.member_id, [op.op_id for op in losers], value)
             return Change(first.entity, first.entity_id, now, {}, {}, "resolve a conflict", True)
 
-        return self.worker.submit(job)
+        return self._submit_edit(job)
 
     def reload(self, data: VisitData) -> None:
         """Take a fresh read of the visit (after an import) in place of the read model. UI
@@ -284,7 +305,7 @@ class VisitSession:
         entity, entity_id, what, description = edit
         findings.require_lead(self.data.visit, self.member_id, what)
         job = (entity, entity_id, description, plan, args)
-        return self.worker.submit(_planned, self.member_id, job)
+        return self._submit_edit(_planned, self.member_id, job)
 
     def add_finding(
         self,
@@ -362,7 +383,7 @@ class VisitSession:
         change = self.history.undo.pop()
         self.history.redo.append(change)
         edit = Edit(change.entity, change.entity_id, change.undo, change.description, True)
-        return self.worker.submit(_edit, self.member_id, edit)
+        return self._submit_edit(_edit, self.member_id, edit)
 
     def redo(self) -> Future[Change] | None:
         if not self.history.redo:
@@ -370,7 +391,7 @@ class VisitSession:
         change = self.history.redo.pop()
         self.history.undo.append(change)
         edit = Edit(change.entity, change.entity_id, change.redo, change.description, True)
-        return self.worker.submit(_edit, self.member_id, edit)
+        return self._submit_edit(_edit, self.member_id, edit)
 
     def absorb(self, change: Change) -> None:
         """Take a finished change into the read model (and the undo history). UI thread."""

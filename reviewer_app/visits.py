@@ -8,13 +8,19 @@ leaves the user's folders exactly as they were.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
 import shutil
+import sqlite3
+import tempfile
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +28,7 @@ from reviewer_app.device import device_id
 from reviewer_app.errors import UserError
 from reviewer_app.paths import BUNDLED_KEYS_DIR, DEMO_DIR, AppPaths
 from reviewer_app.session import VisitSession
+from reviewer_app.visit_data import VisitData, read_visit_data
 from storage import (
     BlobStore,
     StorageWorker,
@@ -31,6 +38,7 @@ from storage import (
     restore_backup,
 )
 from storage import WorkspaceDamaged as WorkspaceDamaged  # noqa: PLC0414 (re-export for ui/)
+from storage.workspace import backup_made, damage_detail, lock_fd
 from sync.kit_model import KitManifest, Member, VisitDetails
 
 if TYPE_CHECKING:
@@ -40,6 +48,9 @@ if TYPE_CHECKING:
 
 WORKSPACE_FILE = "workspace.sqlite"
 DEMO_PUBLIC_KEY = DEMO_DIR / "demo_key.pub"
+IN_USE = ".in-use"  # the lock file of a staging folder a process is using
+STAGING_IDLE_SECONDS = 3600  # an unlocked staging entry untouched this long is a leftover
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 
@@ -64,9 +75,14 @@ class OpenedVisit:
 
 
 def trust_store(paths: AppPaths, *, demo: bool) -> TrustStore:
+    """The keys this laptop trusts: the user's, the app's, and the demo key only in demo mode.
+
+    Every kit read and check starts here (the window, ``visit open``, ``kit verify``), so it
+    is also where what killed kit reads left in ``data/staging`` is cleaned (``clean_staging``).
+    """
     from sync.keys import TrustStore  # noqa: PLC0415 (see above)
 
-    """The keys this laptop trusts: the user's, the app's, and the demo key only in demo mode."""
+    clean_staging(paths)
     dirs = [paths.trusted_keys, BUNDLED_KEYS_DIR]
     if demo:
         dirs.append(DEMO_DIR)
@@ -95,14 +111,12 @@ def open_kit(
 
     A re-issued kit for a visit already here replaces the kit's content and keeps every operation.
     """
-    paths.staging.mkdir(parents=True, exist_ok=True)
-    try:
-        from sync.kit_reader import read_kit  # noqa: PLC0415
+    from sync.kit_reader import read_kit  # noqa: PLC0415
 
-        with read_kit(kit, trust=trust_store(paths, demo=demo), staging_root=paths.staging) as vk:
+    trust = trust_store(paths, demo=demo)
+    with staging_folder(paths) as staging:
+        with read_kit(kit, trust=trust, staging_root=staging) as vk:
             return _install(vk, member_id, paths=paths, progress=progress)
-    finally:
-        _remove_if_empty(paths.staging)
 
 
 def _install(
@@ -169,17 +183,104 @@ def _remove_if_empty(folder: Path) -> None:
         pass
 
 
+# -- staging: where kits are checked before anything is written ---------------------------------
+# Each kit read gets a folder of its own under data/staging, holding a locked IN_USE file while
+# it is read (the lock goes when the process does, however it ends). Cleaning removes folders
+# whose lock nobody holds, so it never takes a folder from under another running process.
+
+
+@contextlib.contextmanager
+def staging_folder(paths: AppPaths) -> Iterator[Path]:
+    """A staging folder of this read's own, locked while in use and removed afterwards."""
+    paths.staging.mkdir(parents=True, exist_ok=True)
+    # Made under a dot name and renamed once locked: cleaning never sees it unlocked.
+    fresh = Path(tempfile.mkdtemp(prefix=".new-", dir=paths.staging))
+    fd = os.open(fresh / IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        lock_fd(fd, wait=True)
+        folder = fresh.with_name(f"run-{os.getpid()}-{fresh.name.removeprefix('.new-')}")
+        os.replace(fresh, folder)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        os.close(fd)
+        shutil.rmtree(fresh, ignore_errors=True)  # only if the rename never happened
+        _remove_if_empty(paths.staging)
+
+
+def clean_staging(paths: AppPaths) -> list[Path]:
+    """Remove what killed kit reads and bundle imports left in ``data/staging``; returns what
+    was removed. A folder another process is using (its IN_USE lock is held) is kept, as is
+    anything without a lock that changed in the last STAGING_IDLE_SECONDS."""
+    if not paths.staging.is_dir():
+        return []
+    removed = [entry for entry in paths.staging.iterdir() if _remove_if_abandoned(entry)]
+    _remove_if_empty(paths.staging)
+    return removed
+
+
+def _remove_if_abandoned(entry: Path) -> bool:
+    lock = entry / IN_USE
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except OSError:  # no lock: an older app's folder, a bundle's, or one being made
+        if _idle_seconds(entry) < STAGING_IDLE_SECONDS:
+            return False
+        _remove(entry)
+        return True
+    try:
+        if not lock_fd(fd, wait=False):
+            return False  # in use right now
+        _remove(entry)
+        return True
+    finally:
+        os.close(fd)
+
+
+def _idle_seconds(entry: Path) -> float:
+    """Seconds since anything in ``entry`` (or under it) last changed."""
+    newest = 0.0
+    with contextlib.suppress(OSError):
+        newest = entry.lstat().st_mtime
+        if entry.is_dir() and not entry.is_symlink():
+            for root, dirs, files in os.walk(entry):
+                for name in dirs + files:
+                    with contextlib.suppress(OSError):
+                        newest = max(newest, os.lstat(os.path.join(root, name)).st_mtime)
+    return time.time() - newest
+
+
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        entry.unlink(missing_ok=True)
+
+
 @dataclass(frozen=True, slots=True)
 class VisitSummary:
+    """A visit with a workspace here. A damaged one says so: ``damaged``, ``problem`` (the
+    sentence to show, naming the newest backup) and ``backups`` (newest first)."""
+
     visit_id: str
     title: str
     start_date: str
     member_id: str
     path: Path
+    damaged: bool = False
+    problem: str = ""
+    backups: tuple[Path, ...] = ()
 
 
 def list_visits(paths: AppPaths) -> list[VisitSummary]:
-    """The visits with a workspace on this laptop, newest visit date first."""
+    """The visits with a workspace on this laptop, newest visit date first, damaged ones last.
+
+    Listing takes no backup, and reads every workspace whole (slow on many big visits). A
+    workspace that cannot be read is listed as damaged (its title says so and names the
+    newest backup), never skipped and never an exception.
+    """
     out: list[VisitSummary] = []
     if not paths.visits.is_dir():
         return out
@@ -188,23 +289,78 @@ def list_visits(paths: AppPaths) -> list[VisitSummary]:
         if not file.is_file():
             continue
         try:
-            with Workspace.open(file, device_id=device_id(paths)) as ws:
-                info = ws.kit_info()
-                member = ws.get_local("member_id") or ""
-        except Exception:  # a damaged workspace is listed by the app's start screen, not here
+            read = _read_summary(paths, file)
+        except WorkspaceDamaged as exc:
+            out.append(_damaged_summary(folder.name, file, exc))
             continue
-        if info is None:
-            continue
-        visit = VisitDetails.from_dict(json.loads(info["manifest_json"])["visit"])
-        out.append(VisitSummary(visit.visit_id, visit.title, visit.start_date, member, file))
-    out.sort(key=lambda v: v.start_date, reverse=True)
+        except WorkspaceError:
+            continue  # locked, or from a newer app: not damaged, and not ours to list
+        if read is not None:
+            visit, member = read
+            out.append(VisitSummary(visit.visit_id, visit.title, visit.start_date, member, file))
+    out.sort(key=lambda v: (not v.damaged, v.start_date), reverse=True)
     return out
 
 
+def _read_summary(paths: AppPaths, file: Path) -> tuple[VisitDetails, str] | None:
+    """The visit and who I am on it (None before a kit was loaded); WorkspaceDamaged when the
+    file or what it holds cannot be read."""
+    with _reading(file):
+        with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+            ws.check_contents()
+            info = ws.kit_info()
+            member = str(ws.get_local("member_id") or "")
+        if info is None:
+            return None
+        return VisitDetails.from_dict(json.loads(info["manifest_json"])["visit"]), member
+
+
+def _damaged_summary(visit_id: str, file: Path, exc: WorkspaceDamaged) -> VisitSummary:
+    newest = f"restore a backup, newest {exc.backups[0]}" if exc.backups else "no backup"
+    title = _damaged_title(file)
+    label = f"DAMAGED ({newest})" + (f": {title}" if title else "")
+    return VisitSummary(visit_id, label, "", "", file, True, str(exc), tuple(exc.backups))
+
+
+@contextlib.contextmanager
+def _reading(file: Path) -> Iterator[None]:
+    """Whatever goes wrong reading the workspace ``file`` ends as ``WorkspaceDamaged``: SQLite's
+    errors, text that is not UTF-8, stored JSON or a stored kit that no longer parses."""
+    try:
+        yield
+    except (WorkspaceError, OSError):
+        raise
+    except (ValueError, KeyError, TypeError, UnicodeError, sqlite3.DatabaseError) as exc:
+        raise _as_damage(file, exc) from exc
+
+
+def _as_damage(file: Path, exc: BaseException) -> WorkspaceDamaged:
+    if isinstance(exc, WorkspaceDamaged):
+        return exc
+    detail = damage_detail(exc)
+    if detail is None:
+        detail = "what it holds can no longer be read as a visit"
+    log.error("the workspace %s cannot be read", file, exc_info=exc)
+    return WorkspaceDamaged(file, detail, list_backups(file))
+
+
+def _damaged_title(file: Path) -> str:
+    """The visit's title, if the damage left it readable (read-only; "" otherwise)."""
+    try:
+        conn = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+        try:
+            row = conn.execute("SELECT manifest_json FROM kit_info").fetchone()
+        finally:
+            conn.close()
+        return str(json.loads(row[0])["visit"]["title"])
+    except Exception:  # noqa: BLE001 - the title is a courtesy; the file is damaged anyway
+        return ""
+
+
 def forget_staging(paths: AppPaths) -> None:
-    """Remove what an interrupted kit check left behind (called at start-up)."""
-    if paths.staging.is_dir():
-        shutil.rmtree(paths.staging, ignore_errors=True)
+    """Remove what interrupted kit checks left behind (the window calls it at start-up); what
+    another running process is using is kept (``clean_staging``)."""
+    clean_staging(paths)
 
 
 def kit_team(kit: Path, *, paths: AppPaths, demo: bool) -> tuple[VisitDetails, tuple[Member, ...]]:
@@ -216,29 +372,41 @@ def kit_team(kit: Path, *, paths: AppPaths, demo: bool) -> tuple[VisitDetails, t
 
 
 def storage_worker(paths: AppPaths, visit_id: str) -> StorageWorker:
-    """The one thread that owns the visit's workspace; the window sends it all disk work."""
+    """The one thread that owns the visit's workspace; the window sends it all disk work.
+
+    The open-time backup is left to ``open_session``: only a visit that was read is copied."""
     file = workspace_path(paths, visit_id)
-    return StorageWorker(lambda: Workspace.open(file, device_id=device_id(paths)))
+    return StorageWorker(lambda: Workspace.open(file, device_id=device_id(paths), backup=False))
+
+
+def _read_then_back_up(ws: Workspace) -> VisitData:
+    """On the storage worker: read the visit, and only when that worked, take the open-time
+    backup (when the file changed since the newest). A file that fails either way is
+    ``WorkspaceDamaged``, and no backup is made of it."""
+    with _reading(ws.path):
+        data = read_visit_data(ws)
+        ws.backup_if_changed("open")
+    return data
 
 
 def open_session(paths: AppPaths, visit_id: str) -> Future[VisitSession]:
     """Open the visit's workspace on its own storage worker and read it; the UI waits on nothing.
 
     A damaged workspace fails the future with ``WorkspaceDamaged`` (its message names the
-    backups to go back to).
+    backups to go back to), whatever part of it cannot be read.
 
     A failed open also closes the worker (in the background), so the file is released before
     the future reports the error: the caller may restore a backup over it straight away.
     """
     blobs = BlobStore(paths.visit_folder(visit_id) / "blobs")
     worker = storage_worker(paths, visit_id)
-    loading = VisitSession.load(worker, blobs)
+    loading = worker.submit(_read_then_back_up)
     out: Future[VisitSession] = Future()
 
-    def done(f: Future[VisitSession]) -> None:
+    def done(f: Future[VisitData]) -> None:
         exc = f.exception()
         if exc is None:
-            out.set_result(f.result())
+            out.set_result(VisitSession(worker, f.result(), blobs))
             return
 
         def release() -> None:  # not on the worker's own thread: close() joins it
@@ -258,8 +426,9 @@ def open_session(paths: AppPaths, visit_id: str) -> Future[VisitSession]:
 class RecentVisit:
     """A visit with a workspace here, as the start screen lists it.
 
-    A damaged workspace is listed too (``damaged``; its title is unknown, so empty), so the
-    reviewer can reach its backups from the start screen.
+    A damaged workspace is listed too (``damaged``, with its ``backups`` newest first; its
+    title when the damage left it readable, else empty), so the reviewer can reach its
+    backups from the start screen.
     """
 
     visit_id: str
@@ -272,12 +441,14 @@ class RecentVisit:
     damaged: bool
     last_used: float  # the workspace file's modification time (seconds since the epoch)
     path: Path
+    backups: tuple[Path, ...] = ()
 
 
 def recent_visits(paths: AppPaths) -> list[RecentVisit]:
     """Every visit with a workspace on this laptop, the one worked on last first.
 
-    Reads each workspace without taking a backup; slow on many visits: call it off the UI thread.
+    Reads each workspace whole without taking a backup; slow on many visits: call it off the
+    UI thread.
     """
     out: list[RecentVisit] = []
     if not paths.visits.is_dir():
@@ -297,17 +468,21 @@ def _recent_visit(paths: AppPaths, visit_id: str, file: Path) -> RecentVisit | N
         (p.stat().st_mtime for p in (file, Path(f"{file}-wal")) if p.exists()), default=0.0
     )
     try:
-        with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
-            info = ws.kit_info()
-            member_id = ws.get_local("member_id") or ""
-            demo = ws.get_local("demo") == "1"
-    except WorkspaceDamaged:
-        return RecentVisit(visit_id, "", "", "", "", "", False, True, last_used, file)
+        with _reading(file):
+            with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+                ws.check_contents()
+                info = ws.kit_info()
+                member_id = str(ws.get_local("member_id") or "")
+                demo = ws.get_local("demo") == "1"
+            if info is None:
+                return None
+            visit = VisitDetails.from_dict(json.loads(info["manifest_json"])["visit"])
+    except WorkspaceDamaged as exc:
+        title = _damaged_title(file)
+        backups = tuple(exc.backups)
+        return RecentVisit(visit_id, title, "", "", "", "", False, True, last_used, file, backups)
     except WorkspaceError:
         return None  # locked or from a newer app: not something the start screen can open
-    if info is None:
-        return None
-    visit = VisitDetails.from_dict(json.loads(info["manifest_json"])["visit"])
     member = visit.member(member_id)
     return RecentVisit(
         visit_id=visit.visit_id,
@@ -334,12 +509,13 @@ def workspace_backups(paths: AppPaths, visit_id: str) -> list[Path]:
 
 
 def backup_time(backup: Path) -> datetime | None:
-    """When a rolling backup was made (UTC), read from its name; None if the name is odd."""
-    stamp = backup.stem.removeprefix("workspace-")
-    try:
-        return datetime.strptime(stamp, "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
-    except ValueError:
-        return None
+    """When a backup was made (UTC), read from its name; None if the name is odd."""
+    return backup_made(backup)[0]
+
+
+def backup_reason(backup: Path) -> str:
+    """Why a backup was made: "open", "edits", "import", "finalise" ("" for older backups)."""
+    return backup_made(backup)[1]
 
 
 def restore_workspace(paths: AppPaths, visit_id: str, backup: Path) -> Path:
@@ -362,7 +538,7 @@ def remembered_member(paths: AppPaths, visit_id: str) -> str:
     if not file.is_file():
         return ""
     try:
-        with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
-            return ws.get_local("member_id") or ""
+        with _reading(file), Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+            return str(ws.get_local("member_id") or "")
     except WorkspaceError:
         return ""

@@ -143,13 +143,15 @@ def _backup_lock(folder: Path, *, wait: bool) -> Iterator[bool]:
     would otherwise rotate each other's files, or clean up a temporary file still in use."""
     fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        locked = _lock_fd(fd, wait=wait)
+        locked = lock_fd(fd, wait=wait)
         yield locked
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def _lock_fd(fd: int, *, wait: bool) -> bool:
+def lock_fd(fd: int, *, wait: bool) -> bool:
+    """Take an exclusive lock on the open file ``fd`` (released when it is closed); False when
+    ``wait`` is False and another descriptor (this process or another) holds it."""
     if sys.platform == "win32":
         import msvcrt  # noqa: PLC0415 (Windows only)
 
@@ -708,6 +710,14 @@ class Workspace:
         """What ``quick_check`` and ``foreign_key_check`` report; empty when the file is sound."""
         return _check_rows(self._conn)
 
+    def check_contents(self) -> None:
+        """Read every stored text and JSON value: ``WorkspaceDamaged`` when one cannot be read
+        (``quick_check`` checks the file's structure, not what its records hold). Reads the
+        whole file: for listings and before a backup, not on every open."""
+        problem = _check_contents(self._conn)
+        if problem is not None:
+            raise WorkspaceDamaged(self.path, problem, list_backups(self.path))
+
     def backups(self) -> list[Path]:
         """This workspace's rolling backups, newest first."""
         return list_backups(self.path)
@@ -723,9 +733,7 @@ class Workspace:
         """
         folder = self.folder / "backups"
         folder.mkdir(parents=True, exist_ok=True)
-        problem = _check_contents(self._conn)
-        if problem is not None:
-            raise WorkspaceDamaged(self.path, problem, list_backups(self.path))
+        self.check_contents()
         with _backup_lock(folder, wait=True):
             _remove_leftovers(folder)
             target = self._write_backup(folder, reason)

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.paths import AppPaths
-from reviewer_app.visits import RecentVisit, recent_visits
+from reviewer_app.visits import RecentVisit, backup_time, recent_visits
 from ui.sync_centre import install_on_start_screen as install_sync
 from ui.tasks import when_done
 from ui.text_style import heading, muted
@@ -60,10 +60,27 @@ def nice_date(iso: str) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
-def visit_details(v: RecentVisit) -> str:
-    """The second line of a recent visit: date, who I am, DEMO."""
+def visit_title(v: RecentVisit) -> str:
+    """The first line of a recent visit: its title; a damaged one says so."""
     if v.damaged:
-        return f"Its saved work cannot be read: open it to go back to a backup ({v.visit_id})"
+        return f"{v.title}: its saved work is damaged" if v.title else DAMAGED_TITLE
+    return v.title
+
+
+def damaged_details(v: RecentVisit) -> str:
+    """What a damaged visit's row offers: its backups, the newest named."""
+    if not v.backups:
+        return f"Its saved work cannot be read, and there is no backup of it ({v.visit_id})"
+    made = backup_time(v.backups[0])
+    newest = "" if made is None else f", the newest from {made.astimezone():%d %B %Y, %H:%M}"
+    count = "1 backup" if len(v.backups) == 1 else f"{len(v.backups)} backups"
+    return f"Its saved work cannot be read: open it to go back to one of {count}{newest}"
+
+
+def visit_details(v: RecentVisit) -> str:
+    """The second line of a recent visit: date, who I am, DEMO (or the way back, if damaged)."""
+    if v.damaged:
+        return damaged_details(v)
     parts = [nice_date(v.start_date)] if v.start_date else []
     if v.member_name:
         parts.append(f"you are {v.member_name}" + (f" ({v.member_role})" if v.member_role else ""))
@@ -99,7 +116,7 @@ class RecentVisitsModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self.visits):
             return None
         v = self.visits[index.row()]
-        title = v.title or DAMAGED_TITLE
+        title = visit_title(v)
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{title}\n{visit_details(v)}"
         if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
