@@ -1,0 +1,108 @@
+"""The start screen with a damaged visit: a row that says so and offers the backups, never an
+empty list or an error (pytest-qt, offscreen). The damage is real bytes flipped in the file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from reviewer_app.paths import AppPaths
+from reviewer_app.visits import (
+    WorkspaceDamaged,
+    open_kit,
+    open_session,
+    workspace_backups,
+    workspace_path,
+)
+from ui.start_screen import DAMAGED_TITLE, StartScreen, VisitRole
+from ui.workspace_problem import WorkspaceProblemDialog
+
+WAIT = 15_000
+MARK = "Rota-gap-seen-on-ward-7"
+
+
+@pytest.fixture
+def paths(app_home: Path) -> AppPaths:
+    return AppPaths.from_environment()
+
+
+@pytest.fixture
+def visit(paths: AppPaths, demo_kit_file: Path) -> str:
+    """The demo visit with notes holding MARK, and a backup of each open after an edit."""
+    visit_id = open_kit(demo_kit_file, "m-cns", paths=paths, demo=True).visit_id
+    for text in (f"{MARK}: nights", f"{MARK}: weekends"):
+        session = open_session(paths, visit_id).result(timeout=30)
+        session.add_note("HN-101", text).result(timeout=30)
+        session.close()
+    open_session(paths, visit_id).result(timeout=30).close()
+    assert len(workspace_backups(paths, visit_id)) == 3
+    return visit_id
+
+
+def _flip(file: Path, text: bytes) -> None:
+    data = bytearray(file.read_bytes())
+    at = data.find(text)
+    assert at > 0
+    while at >= 0:
+        data[at + 2] = 0xFF
+        at = data.find(text, at + 1)
+    file.write_bytes(bytes(data))
+
+
+def _in_the_title(paths: AppPaths, visit: str) -> None:
+    """The kit's manifest, which the list reads for the title: the list itself fails."""
+    _flip(workspace_path(paths, visit), b"Review of haemoglobin")
+
+
+def _in_a_note(paths: AppPaths, visit: str) -> None:
+    _flip(workspace_path(paths, visit), MARK.encode())
+
+
+def _message_boxes() -> list[QMessageBox]:
+    return [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
+    ]
+
+
+@pytest.mark.parametrize("damage", [_in_the_title, _in_a_note])
+def test_a_damaged_visit_is_a_row_that_says_so_and_opens_its_backups(
+    qtbot: QtBot,
+    paths: AppPaths,
+    visit: str,
+    monkeypatch: pytest.MonkeyPatch,
+    damage: Callable[[AppPaths, str], None],
+) -> None:
+    damage(paths, visit)
+    backups = workspace_backups(paths, visit)
+    screen = StartScreen(paths, demo=True)
+    qtbot.addWidget(screen)
+    screen.show()
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 1, timeout=WAIT)
+    row = screen.model.index(0, 0)
+    listed = row.data(VisitRole)
+    assert listed.damaged and listed.backups == tuple(backups)
+    text = row.data()
+    assert "damaged" in text.lower() or DAMAGED_TITLE in text
+    assert f"go back to one of {len(backups)} backups" in text and "the newest from" in text
+    assert row.data(Qt.ItemDataRole.DecorationRole) is not None  # the warning icon
+    assert screen.recent.isVisible() and not screen.no_visits.isVisible()
+
+    shown: list[WorkspaceDamaged] = []
+
+    def ask(cls: Any, parent: Any, problem: WorkspaceDamaged, title: str = "") -> None:
+        shown.append(problem)
+
+    monkeypatch.setattr(WorkspaceProblemDialog, "ask", classmethod(ask))
+    screen.recent.setCurrentIndex(row)
+    qtbot.keyClick(screen.recent, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(shown), timeout=WAIT)
+    qtbot.waitUntil(lambda: not screen.opener.working, timeout=WAIT)
+    assert shown[0].backups == backups
+    assert _message_boxes() == []  # the problem dialog, not an error message
+    assert workspace_backups(paths, visit) == backups
