@@ -22,12 +22,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.visits import WorkspaceDamaged, backup_time
+from reviewer_app.visits import WorkspaceDamaged, backup_reason, backup_time
 from ui import text_style
+
+WHY = {  # a backup's reason (storage.Workspace.backup), as the list of backups says it
+    "open": "when the visit was opened",
+    "edits": "while editing",
+    "import": "before a bundle import",
+    "finalise": "before finalising",
+}
 
 
 def backup_label(backup: Path, newest: bool, now: datetime | None = None) -> str:
-    """ "Tuesday 4 March 2025, 14:32:05 (newest)" in local time, from the backup's name."""
+    """ "Tuesday 4 March 2025, 14:32:05, before finalising (newest)" in local time, from the
+    backup's name."""
     made = backup_time(backup)
     if made is None:
         return backup.name
@@ -38,6 +46,9 @@ def backup_label(backup: Path, newest: bool, now: datetime | None = None) -> str
     else:
         day = f"{local:%A} {local.day} {local:%B %Y}"
     text = f"{day}, {local:%H:%M:%S}"
+    why = WHY.get(backup_reason(backup))
+    if why:
+        text = f"{text}, {why}"
     return f"{text} (newest)" if newest else text
 
 
