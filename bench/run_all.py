@@ -19,6 +19,7 @@ SCRIPTS = [
     "navigation.py",
     "ui_stall.py",
     "merge.py",
+    "big_bundle.py",
 ]
 
 

@@ -1,0 +1,165 @@
+"""A bundle of a million operations, imported the way the lead imports one: time, peak RSS, outcome.
+
+    .venv/bin/python bench/big_bundle.py [--ops 1000000] [--fields 5000] [--standards 0]
+
+The bundle is made with the format's own writer (``sync.bundles._write_ops``, streamed) and
+authenticated with the kit's team key, as a reviewer's laptop would sign it. Two shapes:
+
+- ``hostile`` (default): ``--ops`` tiny operations by a team member on ``--fields`` note fields,
+  none seeing another (the issue's bundle: a million ops leaving 995,000 conflicts);
+- ``honest`` (``--honest``): every op on its own field of the member's judgements.
+
+``--standards N`` opens a synthetic kit of N standards (``build_demo_kit``) instead of the demo
+kit: with 2,000 standards a million-op bundle is within the visit's limit and is imported.
+The import runs in a fresh child process (``import_visit_bundles``, as ``reviewer-app bundle
+import`` does); printed: ops, seconds, the child's peak RSS (``RUSAGE_CHILDREN``), the outcome.
+Budget (DESIGN.md): refused or imported with peak RSS <= 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from reviewer_app.demo import build_demo_kit  # noqa: E402
+from reviewer_app.device import device_id  # noqa: E402
+from reviewer_app.paths import AppPaths  # noqa: E402
+from reviewer_app.visit_model import JUDGEMENT, NOTE, judgement_id  # noqa: E402
+from reviewer_app.visits import open_kit, workspace_path  # noqa: E402
+from storage import Op, Workspace  # noqa: E402
+from sync import bundles  # noqa: E402
+from sync.kit_format import canonical_json  # noqa: E402
+
+MEMBER = "m-cns"
+DEVICE = str(uuid.UUID(int=7))
+
+CHILD = """
+import sys, time
+from pathlib import Path
+from reviewer_app.bundles import import_visit_bundles
+from reviewer_app.paths import AppPaths
+home, visit, bundle = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+paths = AppPaths(home / "data", home / "config", home / "cache", home / "logs")
+[receipt] = import_visit_bundles(paths, visit, [bundle])
+print(receipt.summary())
+"""
+
+
+def hostile_ops(n: int, fields: int) -> Iterator[Op]:
+    for i in range(n):
+        yield Op(
+            str(uuid.UUID(int=i + 1)),
+            f"{1_780_000_000_000 + i:015d}.000000",
+            DEVICE,
+            MEMBER,
+            NOTE,
+            f"note-{i % fields}",
+            "text",
+            "x",
+            None,
+        )
+
+
+def honest_ops(n: int, refs: list[str]) -> Iterator[Op]:
+    per_ref = max(1, n // (len(refs) * 3)) + 1
+    for i in range(n):
+        ref = refs[(i // per_ref) % len(refs)]
+        component = ("shc", "lht", "net")[i // (per_ref * len(refs)) % 3]
+        yield Op(
+            str(uuid.UUID(int=i + 1)),
+            f"{1_780_000_000_000 + i:015d}.000000",
+            DEVICE,
+            MEMBER,
+            JUDGEMENT,
+            judgement_id(ref, component, MEMBER),
+            f"part.{i % per_ref}",
+            i % 2 == 0,
+            None,
+        )
+
+
+def write_bundle(
+    out: Path, ops: Iterator[Op], *, count: int, visit: str, kit: str, key: bytes
+) -> None:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        size, sha = bundles._write_ops(zf, ops)
+        manifest = bundles.BundleManifest(
+            bundle_id=str(uuid.uuid4()),
+            visit_id=visit,
+            kit_id=kit,
+            member_id=MEMBER,
+            device_id=DEVICE,
+            created_at="2026-03-02T10:00:00+00:00",
+            op_count=count,
+            ops_sha256=sha,
+            ops_size=size,
+        )
+        data = canonical_json(manifest.to_dict())
+        zf.writestr("manifest.json", data)
+        zf.writestr("manifest.hmac", bundles.manifest_hmac(data, key))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ops", type=int, default=1_000_000)
+    parser.add_argument("--fields", type=int, default=5_000)
+    parser.add_argument("--standards", type=int, default=0, help="0: the demo kit")
+    parser.add_argument("--honest", action="store_true")
+    parser.add_argument("--source", type=Path, default=ROOT, help="code the import runs")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-big-bundle-") as tmp:
+        work = Path(tmp)
+        kit_file = work / "kit.rvkit"
+        build_demo_kit(kit_file, standards=args.standards or None)
+        home = work / "lead"
+        paths = AppPaths(home / "data", home / "config", home / "cache", home / "logs")
+        visit = open_kit(kit_file, "m-lead", paths=paths, demo=True).visit_id
+        with Workspace.open(workspace_path(paths, visit), device_id=device_id(paths)) as ws:
+            info = ws.kit_info()
+            assert info is not None
+            key = bytes.fromhex(json.loads(info["manifest_json"])["team_key"])
+            kit_id = str(info["kit_id"])
+            refs = [str(s["ref"]) for s in ws.standards()]
+        ops = honest_ops(args.ops, refs) if args.honest else hostile_ops(args.ops, args.fields)
+        bundle = work / "big.rvbundle"
+        start = time.perf_counter()
+        write_bundle(bundle, ops, count=args.ops, visit=visit, kit=kit_id, key=key)
+        shape = "honest" if args.honest else f"hostile, {args.fields:,} fields"
+        kit = f"{args.standards:,}-standard kit" if args.standards else "demo kit"
+        print(
+            f"bundle: {args.ops:,} ops ({shape}), {kit}, {bundle.stat().st_size / 1e6:.1f} MB, "
+            f"written in {time.perf_counter() - start:.1f} s"
+        )
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, str(home), visit, str(bundle)],
+            cwd=args.source,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={"PYTHONPATH": str(args.source), "PATH": "/usr/bin:/bin"},
+        )
+        seconds = time.perf_counter() - start
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    outcome = done.stdout.strip() or done.stderr.strip().splitlines()[-1]
+    print(f"ops: {args.ops:,}")
+    print(f"seconds: {seconds:.1f}")
+    print(f"peak RSS of the importing process: {peak_mb:.0f} MB (budget <= 300 MB)")
+    print(f"outcome: {outcome}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
