@@ -29,14 +29,23 @@ def when_done(
     of redrawing is never re-entered (a photo's thumbnail was once lost that way).
     """
     relay = _Relay(owner)
+    # The callbacks are taken out before they run, so the relay's connection does not hold
+    # them afterwards: they often hold the last reference to ``owner``, and releasing it as the
+    # relay (owner's child) is deleted would delete the owner in the middle of deleting its
+    # child, a crash in ~QObject (seen with a dialog's top-level host in the tests).
+    callbacks: list[Callable[[Any], None]] = [on_result, on_error]
 
     def deliver(f: Any) -> None:
         relay.deleteLater()
+        if not callbacks:
+            return
+        result, error = callbacks
+        callbacks.clear()
         exc = f.exception()
         if exc is not None:
-            on_error(exc)
+            error(exc)
         else:
-            on_result(f.result())
+            result(f.result())
 
     relay.finished.connect(deliver, Qt.ConnectionType.QueuedConnection)
     future.add_done_callback(relay.finished.emit)
