@@ -20,7 +20,7 @@ def test_the_result_arrives_on_the_ui_thread_once(qtbot: QtBot) -> None:
     qtbot.addWidget(owner)
     future: Future[int] = Future()
     got: list[int] = []
-    when_done(future, owner, got.append, lambda exc: got.append(-1))
+    when_done(future, owner, got.append, lambda _exc: got.append(-1))
     future.set_result(7)
     qtbot.waitUntil(lambda: got == [7])
     qtbot.wait(20)
