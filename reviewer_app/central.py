@@ -328,6 +328,9 @@ def _sync(paths: AppPaths, client: CentralClient, report: SyncReport, progress: 
             DownloadedKit(kit["kit_id"], kit["visit_id"], kit["title"], kit["member_id"], str(dest))
         )
     progress("Downloading kits", len(kits), len(kits))
+    from reviewer_app.visits import hand_over_every_visit  # noqa: PLC0415 (only to sync)
+
+    hand_over_every_visit(paths)  # a version whose finalising was cut short goes too
     with open_outbox(paths) as outbox:
         report.outbox = outbox.send_all(client, progress, everything=True)
         visit_ids = {k["visit_id"] for k in kits} | {i.visit_id for i in outbox.items()}

@@ -54,6 +54,7 @@ from reviewer_app.visit_data import VisitData, read_visit_data
 from reviewer_app.visit_model import JUDGEMENT_LABELS, NEEDS_REASON, NOT_ASSESSED
 from reviewer_app.visits import workspace_path
 from storage import SnapshotRow, Workspace
+from storage.workspace import FINALISE
 from sync.findings_format import canonical_bytes, check_envelope, content_sha256
 
 log = logging.getLogger(__name__)
@@ -271,6 +272,7 @@ def finalise(
     previous = ws.latest_snapshot()
     if previous is not None and previous.content_sha256 == sha:
         raise NothingChanged(previous.version)
+    ws.backup(FINALISE)  # kept apart from the rolling five: the visit as it was before
     when = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     row = SnapshotRow(
         snapshot_id=str(uuid.uuid4()),

@@ -389,6 +389,31 @@ def _read_then_back_up(ws: Workspace) -> VisitData:
     return data
 
 
+def hand_over_finalised(ws: Workspace, paths: AppPaths) -> list[str]:
+    """Put finalised versions that are queued only in the workspace (finalising was stopped
+    between its commit and the hand-over, or an older app wrote the snapshot) in this
+    laptop's sending queue; the snapshot ids handed over. Cheap when there are none."""
+    if not ws.snapshot_outbox(pending=True):
+        return []
+    from reviewer_app.finalise import hand_over  # noqa: PLC0415 (rarely needed: keep start-up lean)
+
+    return hand_over(ws, paths)
+
+
+def hand_over_every_visit(paths: AppPaths) -> list[str]:
+    """:func:`hand_over_finalised` for every visit on this laptop (before a sync from the
+    command line, which opens no visit). A workspace that cannot be opened is left for its
+    window to report."""
+    handed: list[str] = []
+    for file in sorted(paths.visits.glob(f"*/{WORKSPACE_FILE}")):
+        try:
+            with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+                handed += hand_over_finalised(ws, paths)
+        except (WorkspaceError, OSError) as exc:
+            log.warning("finalised versions of %s not looked at: %s", file.parent.name, exc)
+    return handed
+
+
 def open_session(paths: AppPaths, visit_id: str) -> Future[VisitSession]:
     """Open the visit's workspace on its own storage worker and read it; the UI waits on nothing.
 
@@ -401,6 +426,7 @@ def open_session(paths: AppPaths, visit_id: str) -> Future[VisitSession]:
     blobs = BlobStore(paths.visit_folder(visit_id) / "blobs")
     worker = storage_worker(paths, visit_id)
     loading = worker.submit(_read_then_back_up)
+    worker.submit(hand_over_finalised, paths)  # after the read: the window waits for nothing
     out: Future[VisitSession] = Future()
 
     def done(f: Future[VisitData]) -> None:

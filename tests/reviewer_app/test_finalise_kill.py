@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
+import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,38 @@ def test_an_orphaned_snapshot_is_queued_on_open_and_sent(tmp_path: Path) -> None
     state = inspect(tmp_path, visit_id)
     assert state.orphans == [] and state.sending == {first["snapshot_id"]}
     assert state.handed_over == state.queued == {first["snapshot_id"]}
+
+
+def test_a_version_cut_off_before_its_hand_over_is_sent_by_opening_the_visit_or_a_sync(
+    tmp_path: Path,
+) -> None:
+    """Killed after the commit, before the hand-over: opening the visit (the window) hands it to
+    the sending queue, and so does a command-line sync (which opens no visit)."""
+    from bench.kill_finalise import _env, _wait_for_pause, _watch, amend, finalise_command
+    from reviewer_app.visits import hand_over_every_visit, open_session
+
+    home = tmp_path
+    visit_id = prepare(home)
+    for n, hand_over in ((1, "open"), (2, "sync")):
+        amend(home, visit_id, n)
+        proc = subprocess.Popen(
+            finalise_command(visit_id),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(home, "after_commit"),
+        )
+        paused = threading.Event()
+        threading.Thread(target=_watch, args=(proc, paused), daemon=True).start()
+        _wait_for_pause(proc, paused, "after_commit")
+        proc.kill()
+        proc.wait()
+        state = inspect(home, visit_id)
+        newest = state.versions[-1][1]
+        assert newest in state.queued and newest not in state.sending
+        paths = paths_for(home)
+        if hand_over == "open":
+            open_session(paths, visit_id).result(timeout=60).close()
+        else:
+            hand_over_every_visit(paths)
+        assert newest in inspect(home, visit_id).sending, hand_over
