@@ -273,6 +273,7 @@ def import_into_workspace(
     try:
         kit = _kit(ws, ws.path.parent.name)
         accept = team_rules(kit.visit)
+        ws.backup_if_changed("import")  # the visit as it was, should an import be regretted
         for i, file in enumerate(files):
             if progress is not None:
                 progress(i, len(files), Path(file).name)

@@ -256,3 +256,23 @@ def test_bundle_export_and_import_on_the_command_line(tmp_path: Path, demo_kit_f
 
     text = run("bundle", "import", str(file), "--visit", VISIT, home=lead_home)
     assert text.returncode == 0 and "0 new, 1 already known" in text.stdout
+
+
+def test_a_backup_is_taken_before_an_import(lead: AppPaths, cns: AppPaths, tmp_path: Path):
+    """Issue 13: should an import be regretted, the visit as it was is there to go back to."""
+    from reviewer_app.bundles import import_into_workspace
+    from storage.workspace import backup_made
+
+    def backups() -> list[Path]:  # looked at without the open-time backup
+        path = workspace_path(lead, VISIT)
+        with Workspace.open(path, device_id=device_id(lead), backup=False) as ws:
+            return ws.backups()
+
+    judge(lead, "m-lead", "met", "HN-102")  # the lead's own work since the last backup
+    file = export_visit_bundle(cns, VISIT, tmp_path / "cns.rvbundle")
+    before = backups()
+    path = workspace_path(lead, VISIT)  # as the window has it: open since the morning
+    with Workspace.open(path, device_id=device_id(lead), backup=False) as ws:
+        import_into_workspace(ws, [file], tmp_path / "staging")
+    made = [b for b in backups() if b not in before]
+    assert [backup_made(b)[1] for b in made] == ["import"]
