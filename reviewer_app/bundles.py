@@ -17,6 +17,7 @@ the workspace's operations are as they were.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -29,6 +30,7 @@ from typing import Any
 
 from reviewer_app.consensus import disagreements
 from reviewer_app.device import device_id
+from reviewer_app.disk import ensure_space
 from reviewer_app.errors import UserError
 from reviewer_app.paths import AppPaths
 from reviewer_app.visit_data import read_visit_data
@@ -220,10 +222,21 @@ def export_from_workspace(ws: Workspace, out: Path | None = None) -> Path:
         target = out / name
     else:
         target = out
+    ensure_space(target.parent, _bundle_size(ws))
     export_bundle(
         ws, target, member_id=member_id, team_key=kit.team_key, kit_id=kit.kit_id, now=now
     )
     return target
+
+
+def _bundle_size(ws: Workspace) -> int:
+    """About how big this laptop's bundle will be: its operations (no more than the
+    workspace file) and its photos."""
+    size = ws.path.stat().st_size
+    for sha in ws.attachment_hashes():
+        with contextlib.suppress(OSError):
+            size += ws.blobs.path(sha).stat().st_size
+    return size
 
 
 # -- import ----------------------------------------------------------------------------------------

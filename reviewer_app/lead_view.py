@@ -79,11 +79,17 @@ def render_report(
     session: VisitSession, paths: AppPaths, out: Path, progress: Progress | None = None
 ) -> Future[Path]:
     """The draft report as PDF or DOCX (by ``out``'s suffix); ``progress`` on the render thread."""
-    from reviewer_app.report import draft_report_model, render_docx, render_pdf  # noqa: PLC0415
+    from reviewer_app.report import (  # noqa: PLC0415
+        draft_report_model,
+        ensure_room,
+        render_docx,
+        render_pdf,
+    )
 
     fmt = report_format(out)
 
     def job(data: VisitData) -> Path:
+        ensure_room(out, data, session.blob_path)
         model = draft_report_model(data, blob_path=session.blob_path, paths=paths)
         render = render_pdf if fmt == "pdf" else render_docx
         return render(model, out, progress)
@@ -95,10 +101,11 @@ def render_feedback(
     session: VisitSession, paths: AppPaths, out: Path, today: date | None = None
 ) -> Future[Path]:
     """The end-of-visit feedback sheet (PDF) as the visit stands now."""
-    from reviewer_app.report import feedback_sheet  # noqa: PLC0415
+    from reviewer_app.report import ensure_room, feedback_sheet  # noqa: PLC0415
     from reviewer_app.risks import laptop_due  # noqa: PLC0415
 
     def job(data: VisitData) -> Path:
+        ensure_room(out, data, session.blob_path)
         due = laptop_due(data, paths)
         return feedback_sheet(
             data, out, blob_path=session.blob_path, today=today, confirmation_due=due

@@ -111,9 +111,12 @@ def open_kit(
 
     A re-issued kit for a visit already here replaces the kit's content and keeps every operation.
     """
+    from reviewer_app.disk import ensure_space  # noqa: PLC0415
     from sync.kit_reader import read_kit  # noqa: PLC0415
 
     trust = trust_store(paths, demo=demo)
+    with contextlib.suppress(OSError):  # a missing kit is the reader's to say
+        ensure_space(paths.data, Path(kit).stat().st_size)  # unpacked beside the visit's files
     with staging_folder(paths) as staging:
         with read_kit(kit, trust=trust, staging_root=staging) as vk:
             return _install(vk, member_id, paths=paths, progress=progress)

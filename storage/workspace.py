@@ -587,6 +587,12 @@ class Workspace:
     def op(self, op_id: str) -> Op | None:
         return get_op(self._conn, op_id)
 
+    def attachment_hashes(self) -> list[str]:
+        """The SHA-256 of every attachment an op names (a field called ``sha256``), once each."""
+        rows = self._conn.execute("SELECT DISTINCT value FROM ops WHERE field = 'sha256'")
+        found = (json.loads(value) for (value,) in rows)
+        return sorted({v for v in found if isinstance(v, str) and len(v) == 64})
+
     def op_count(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM ops").fetchone()[0])
 

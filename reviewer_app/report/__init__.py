@@ -22,6 +22,7 @@ __all__ = [
     "ReportModel",
     "build_report_model",
     "draft_report_model",
+    "ensure_room",
     "feedback_sheet",
     "render_docx",
     "render_pdf",
@@ -38,6 +39,21 @@ def draft_report_model(
     from reviewer_app.risks import laptop_due  # noqa: PLC0415
 
     return build_report_model(data, blob_path=blob_path, confirmation_due=laptop_due(data, paths))
+
+
+def ensure_room(out: Path, data: VisitData, blob_path: Callable[[str], Path]) -> None:
+    """Refuse (``DiskFull``) before writing a report or sheet to ``out`` when its disk has no
+    room for it: about a megabyte of text and tables, plus the findings' photos."""
+    from reviewer_app.disk import MB, ensure_space  # noqa: PLC0415
+
+    photos = 0
+    for photo in data.photos.values():
+        if photo.sha256:
+            try:
+                photos += blob_path(photo.sha256).stat().st_size
+            except OSError:
+                continue
+    ensure_space(Path(out).parent, MB + photos, margin=2 * MB)
 
 
 def render_pdf(model: ReportModel, out: Path, progress: Progress | None = None) -> Path:

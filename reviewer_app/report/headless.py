@@ -13,7 +13,13 @@ from pathlib import Path
 from reviewer_app.device import device_id
 from reviewer_app.errors import UserError
 from reviewer_app.paths import AppPaths
-from reviewer_app.report import draft_report_model, feedback_sheet, render_docx, render_pdf
+from reviewer_app.report import (
+    draft_report_model,
+    ensure_room,
+    feedback_sheet,
+    render_docx,
+    render_pdf,
+)
 from reviewer_app.risks import laptop_due
 from reviewer_app.visit_data import VisitData, read_visit_data
 from reviewer_app.visits import workspace_path
@@ -55,6 +61,7 @@ def write_report(
         raise UserError(f"unknown report format {fmt!r}; choose pdf or docx")
     target = _target(out)
     data, blobs = load_visit(paths, visit_id)
+    ensure_room(target, data, blobs.path)
     model = draft_report_model(data, blob_path=blobs.path, paths=paths)
     render = render_pdf if fmt == "pdf" else render_docx
     return render(model, target, progress)
@@ -64,5 +71,6 @@ def write_feedback(paths: AppPaths, visit_id: str, out: Path) -> Path:
     """Print the end-of-visit feedback sheet of the visit to ``out`` (PDF)."""
     target = _target(out)
     data, blobs = load_visit(paths, visit_id)
+    ensure_room(target, data, blobs.path)
     due = laptop_due(data, paths)
     return feedback_sheet(data, target, blob_path=blobs.path, confirmation_due=due)

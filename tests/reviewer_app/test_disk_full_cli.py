@@ -46,3 +46,31 @@ def test_a_report_onto_a_full_disk_says_so_and_leaves_nothing_behind(
     assert "The disk is full (" in proc.stderr and SENTENCE in proc.stderr
     assert "Traceback" not in proc.stderr
     assert list(small_disk.iterdir()) == []  # no half-written report, no temporary file
+
+
+def test_a_bundle_onto_a_full_stick_is_refused_before_it_starts(
+    app_home: Path, small_disk: Path, demo_kit_file: Path
+) -> None:
+    opened = run("visit", "open", str(demo_kit_file), "--as", "m-cns", "--demo", home=app_home)
+    visit_id = opened.stdout.strip().splitlines()[-1]
+
+    proc = run(
+        "bundle", "export", "--visit", visit_id, "-o", str(small_disk), home=app_home, check=False
+    )
+
+    assert proc.returncode == 2, proc.stderr
+    assert "The disk is full (0 MB free)" in proc.stderr and SENTENCE in proc.stderr
+    assert list(small_disk.iterdir()) == []
+
+
+def test_opening_a_kit_on_a_full_disk_is_refused_and_leaves_nothing(
+    small_disk: Path, demo_kit_file: Path
+) -> None:
+    home = small_disk / "home"  # the laptop's user folders, on the full disk
+    proc = run("visit", "open", str(demo_kit_file), "--as", "m-cns", "--demo", home=home,
+               check=False)  # fmt: skip
+
+    assert proc.returncode == 2, proc.stderr
+    assert "The disk is full (" in proc.stderr and SENTENCE in proc.stderr
+    assert not list((home / "data").glob("visits/*/workspace.sqlite"))
+    assert not list((home / "data").glob("staging/*"))
