@@ -5,6 +5,9 @@ store, is flushed to disk (fsync) and then renamed into place, so a blob that ex
 Photos are re-encoded before they are stored (``reencode_photo``): turned upright, stripped of
 every piece of metadata (EXIF with GPS position, XMP, comments, colour profile after conversion
 to sRGB) and capped in size.
+
+A write killed before its rename leaves its ``.incoming-*`` temporary file behind; the store's
+first write after it is made removes those untouched for ``STALE_INCOMING_SECONDS``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +32,10 @@ if TYPE_CHECKING:
 
 CHUNK = 1024 * 1024
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+INCOMING_PREFIX = ".incoming-"
+#: A temporary file untouched this long belongs to a write that was killed. Not removed sooner:
+#: another process (the command line beside the window) may be writing it right now.
+STALE_INCOMING_SECONDS = 300.0
 
 
 class NotAnImage(ValueError):
@@ -81,6 +89,7 @@ class BlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._swept = False  # stale temporary files removed (on this store's first write)
 
     def path(self, sha256: str) -> Path:
         """Where the blob ``sha256`` lives (whether or not it is there)."""
@@ -211,9 +220,29 @@ class BlobStore:
                 f"(expected {expected[:12]}..., found {actual[:12]}...): the file is damaged"
             )
 
+    def remove_stale_incoming(self, older_than: float | None = None) -> int:
+        """Remove temporary files of killed writes untouched for ``older_than`` seconds (default
+        ``STALE_INCOMING_SECONDS``, read at the call); return how many. The change time counts
+        too: a file just renamed in (``put_verified`` with ``move``) keeps its source's old
+        modification time while it is still in use."""
+        limit = STALE_INCOMING_SECONDS if older_than is None else older_than
+        removed = 0
+        now = time.time()
+        with contextlib.suppress(OSError):  # no store yet, or it cannot be listed: nothing to do
+            for entry in self.root.glob(f"{INCOMING_PREFIX}*"):
+                with contextlib.suppress(OSError):  # gone already, or not ours to remove
+                    st = entry.lstat()
+                    if now - max(st.st_mtime, st.st_ctime) >= limit:
+                        entry.unlink()
+                        removed += 1
+        return removed
+
     def _temp(self) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".incoming-", dir=self.root)
+        if not self._swept:
+            self._swept = True
+            self.remove_stale_incoming()
+        fd, name = tempfile.mkstemp(prefix=INCOMING_PREFIX, dir=self.root)
         os.close(fd)
         return Path(name)
 
