@@ -134,16 +134,40 @@ class Settings:
         self._version = max(version, VERSION)  # never mark a newer file as older
         self._lock = threading.Lock()  # save() may run on a worker thread
         self._changed: set[str] = set()  # set here since the last save
+        self._stamp = _stamp(path)  # the file as last read or written here
 
     @classmethod
     def shared(cls, paths: AppPaths) -> Settings:
-        """This process's one copy of the settings in ``paths`` (read on first use)."""
+        """This process's one copy of the settings in ``paths`` (read on first use, and again,
+        for what it has not changed itself, when another process has saved the file since)."""
         path = paths.config / SETTINGS_FILE
         with cls._shared_lock:
             found = cls._shared.get(path)
             if found is None:
                 found = cls._shared[path] = cls.load(paths)
+            else:
+                found._follow_file()
             return found
+
+    def _follow_file(self) -> None:
+        """Take what another process saved (a stat when nothing changed)."""
+        stamp = _stamp(self.path)
+        if stamp == self._stamp:
+            return
+        try:
+            on_disk = Settings._from_file(self.path)
+        except (OSError, ValueError):
+            return
+        self._merge(on_disk)
+        self._stamp = stamp
+
+    def _merge(self, on_disk: Settings) -> None:
+        with self._lock:
+            for name, value in on_disk._values.items():
+                if name not in self._changed:
+                    self._values[name] = value
+            self._extra = {**on_disk._extra, **self._extra}
+            self._version = max(self._version, on_disk._version)
 
     @classmethod
     def forget_shared(cls) -> None:
@@ -224,13 +248,9 @@ class Settings:
             on_disk: Settings | None = Settings._from_file(self.path)
         except (OSError, ValueError):  # none yet, or unreadable: ours is all there is
             on_disk = None
+        if on_disk is not None:
+            self._merge(on_disk)
         with self._lock:
-            if on_disk is not None:
-                for name, value in on_disk._values.items():
-                    if name not in self._changed:
-                        self._values[name] = value
-                self._extra = {**on_disk._extra, **self._extra}
-                self._version = max(self._version, on_disk._version)
             self._changed.clear()
             data = {**self._extra, **self._values, "version": self._version}
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -241,10 +261,20 @@ class Settings:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
+            self._stamp = _stamp(self.path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """What says the file changed: its modification time and size (None when missing)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def _parse(raw: bytes) -> dict[str, Any]:

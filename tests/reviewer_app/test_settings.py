@@ -152,3 +152,14 @@ def test_a_save_over_a_damaged_file_keeps_this_copys_values(paths: AppPaths) -> 
     settings.remember_kit("/k.rvkit")
     settings.save()
     assert Settings.load(paths).get("central_url") == "https://central.example.nhs.uk"
+
+
+def test_the_shared_copy_follows_a_save_made_elsewhere(paths: AppPaths) -> None:
+    shared = Settings.shared(paths)
+    shared.remember_kit("/k.rvkit")  # changed here, not yet saved
+    other = Settings.load(paths)  # another process
+    other.set("risk_confirmation_working_days", 5)
+    other.save()
+    again = Settings.shared(paths)
+    assert again is shared and again.get("risk_confirmation_working_days") == 5
+    assert again.get("recent_kits") == ["/k.rvkit"]  # its own change is kept
