@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.snapshots import OUTBOX_SCHEMA
+
 _V1 = """
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY NOT NULL,
@@ -191,10 +193,16 @@ BEGIN
 END;
 """
 
+# Version 4 (issue 13): each finalised snapshot's outbox item, written in the snapshot's own
+# transaction, so no crash leaves a version that is never sent (storage/snapshots.py). A
+# workspace whose snapshots predate it gets their items when it is next opened.
+_V4 = ";\n".join(OUTBOX_SCHEMA) + ";"
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1),
     (2, _V2),
     (3, _V3),
+    (4, _V4),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

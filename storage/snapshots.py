@@ -33,9 +33,8 @@ COLUMNS = (
 )
 
 
-# Created when a workspace is opened (``create_outbox_table``, safe to repeat) rather than by a
-# numbered migration, because this change had to leave storage/migrations.py alone; fold it into
-# the next migration when that file is next changed.
+# Made by migration 4 (storage/migrations.py); ``create_outbox_table`` repeats it (safe to
+# repeat) when snapshots an older app left are queued, whatever the file went through.
 OUTBOX_SCHEMA = (
     """CREATE TABLE IF NOT EXISTS snapshot_outbox (
     snapshot_id    TEXT PRIMARY KEY NOT NULL REFERENCES snapshots(snapshot_id),
