@@ -35,7 +35,7 @@ from reviewer_app.errors import UserError
 from reviewer_app.paths import AppPaths
 from reviewer_app.visit_data import read_visit_data
 from reviewer_app.visit_model import FINDING, REPORT_TEXT, TEAM_JUDGEMENT
-from reviewer_app.visits import workspace_path
+from reviewer_app.visits import clean_staging, staging_under, workspace_path
 from storage import Op, Workspace
 from sync.bundles import (
     BUNDLE_SUFFIX,
@@ -267,6 +267,7 @@ def team_rules(visit: VisitDetails) -> Callable[[Op], str | None]:
 
 def import_visit_bundles(paths: AppPaths, visit_id: str, files: Sequence[Path]) -> list[Receipt]:
     """Check and import each bundle file in turn; one receipt each, also kept in the history."""
+    clean_staging(paths)  # what a killed import or kit read left
     with _open(paths, visit_id) as ws:
         return import_into_workspace(ws, files, paths.staging)
 
@@ -290,7 +291,8 @@ def import_into_workspace(
         for i, file in enumerate(files):
             if progress is not None:
                 progress(i, len(files), Path(file).name)
-            receipt = _import_one(ws, kit, Path(file), accept, staging)
+            with staging_under(staging) as own:  # locked: a killed import's is cleaned
+                receipt = _import_one(ws, kit, Path(file), accept, own)
             history = list(ws.get_local(HISTORY_KEY, []) or [])
             history.append(receipt.to_dict())
             ws.set_local(HISTORY_KEY, history)

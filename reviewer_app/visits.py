@@ -195,9 +195,16 @@ def _remove_if_empty(folder: Path) -> None:
 @contextlib.contextmanager
 def staging_folder(paths: AppPaths) -> Iterator[Path]:
     """A staging folder of this read's own, locked while in use and removed afterwards."""
-    paths.staging.mkdir(parents=True, exist_ok=True)
+    with staging_under(paths.staging) as folder:
+        yield folder
+
+
+@contextlib.contextmanager
+def staging_under(root: Path) -> Iterator[Path]:
+    """:func:`staging_folder` in ``root`` (``data/staging``, or the folder a caller gave)."""
+    root.mkdir(parents=True, exist_ok=True)
     # Made under a dot name and renamed once locked: cleaning never sees it unlocked.
-    fresh = Path(tempfile.mkdtemp(prefix=".new-", dir=paths.staging))
+    fresh = Path(tempfile.mkdtemp(prefix=".new-", dir=root))
     fd = os.open(fresh / IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         lock_fd(fd, wait=True)
@@ -210,7 +217,7 @@ def staging_folder(paths: AppPaths) -> Iterator[Path]:
     finally:
         os.close(fd)
         shutil.rmtree(fresh, ignore_errors=True)  # only if the rename never happened
-        _remove_if_empty(paths.staging)
+        _remove_if_empty(root)
 
 
 def clean_staging(paths: AppPaths) -> list[Path]:
