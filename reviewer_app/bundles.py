@@ -291,11 +291,12 @@ def import_into_workspace(
         for i, file in enumerate(files):
             if progress is not None:
                 progress(i, len(files), Path(file).name)
-            with staging_under(staging) as own:  # locked: a killed import's is cleaned
+            # The bundle's ops and its receipt commit together: a kill leaves both or neither.
+            with staging_under(staging) as own, ws.transaction():
                 receipt = _import_one(ws, kit, Path(file), accept, own)
-            history = list(ws.get_local(HISTORY_KEY, []) or [])
-            history.append(receipt.to_dict())
-            ws.set_local(HISTORY_KEY, history)
+                history = list(ws.get_local(HISTORY_KEY, []) or [])
+                history.append(receipt.to_dict())
+                ws.set_local(HISTORY_KEY, history)
             receipts.append(receipt)
         if progress is not None:
             progress(len(files), len(files), "")

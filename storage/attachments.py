@@ -117,11 +117,15 @@ class BlobStore:
         sha = new_sha256(data).hexdigest()
         if not self.has(sha):
             tmp = self._temp()
-            with open(tmp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            self._place(tmp, sha)
+            try:
+                with open(tmp, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+                self._place(tmp, sha)
+            except BaseException:  # a full disk, say: no half file left behind
+                tmp.unlink(missing_ok=True)
+                raise
         return sha
 
     def put_file(self, source: Path) -> str:

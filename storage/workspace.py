@@ -386,9 +386,19 @@ class Workspace:
     ) -> None:
         self.close()
 
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """Several writes as one: committed together (durably) or not at all. Writes inside
+        it (``record``, ``set_local``, an import...) join it; one that fails is undone alone,
+        back to where it began, and the rest may still commit."""
+        return self._write()
+
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: committed (durably) on success, rolled back on any error."""
+        """One write transaction: committed (durably) on success, rolled back on any error.
+        Inside another, a savepoint: undone alone on an error, committed with the outer one."""
+        if self._conn.in_transaction:
+            yield from self._savepoint()
+            return
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield self._conn
@@ -397,6 +407,16 @@ class Workspace:
                 self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
+
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        self._conn.execute("SAVEPOINT nested_write")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK TO nested_write")
+            self._conn.execute("RELEASE nested_write")
+            raise
+        self._conn.execute("RELEASE nested_write")
 
     # -- small key/value tables ---------------------------------------------------------------
 
@@ -755,14 +775,19 @@ class Workspace:
             if not target.exists():
                 break
         tmp = folder / f".{target.name}.tmp"
-        dest = sqlite3.connect(tmp)
         try:
-            self._conn.backup(dest)
-        finally:
-            dest.close()
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
+            dest = sqlite3.connect(tmp)
+            try:
+                self._conn.backup(dest)
+            finally:
+                dest.close()
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except BaseException:  # a full disk, say: no half backup left behind
+            for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+                leftover.unlink(missing_ok=True)
+            raise
         _sync_folder(folder)
         return target
 

@@ -12,8 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import OpenWorkspace
-
 from storage import Workspace, list_backups
 from storage.workspace import (
     BACKUP_EVERY_SECONDS,
@@ -21,6 +19,7 @@ from storage.workspace import (
     _backup_lock,
     backup_made,
 )
+from tests.storage.conftest import OpenWorkspace
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import sample_kit
 
 from storage import StorageWorker, Workspace, WorkspaceDamaged, list_backups
+from tests.storage.conftest import sample_kit
 
 MARK = "Rota-gap-seen-on-ward-7"
 PAGE = 4096

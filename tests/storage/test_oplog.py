@@ -3,9 +3,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import OpenWorkspace
 
 from storage import Op, Workspace
+from tests.storage.conftest import OpenWorkspace
 
 
 def exchange(*replicas: Workspace) -> None:

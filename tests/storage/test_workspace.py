@@ -5,7 +5,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import OpenWorkspace, sample_kit
 
 from storage import (
     Workspace,
@@ -14,6 +13,7 @@ from storage import (
     WrongVisit,
     restore_backup,
 )
+from tests.storage.conftest import OpenWorkspace, sample_kit
 
 
 def test_pragmas_are_really_set(ws: Workspace) -> None:
