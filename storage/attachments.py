@@ -73,7 +73,8 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows has no directory handles)."""
     if os.name != "posix":  # directories cannot be opened for fsync on Windows
         return
     fd = os.open(folder, os.O_RDONLY)
@@ -209,7 +210,7 @@ class BlobStore:
         folders = sorted({f.parent for f in placed})
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(_fsync_file, placed))
-            list(pool.map(_fsync_dir, [*folders, self.root]))
+            list(pool.map(fsync_dir, [*folders, self.root]))
         return len(placed)
 
     def add_photo(self, data: bytes, max_side: int = 2560, quality: int = 85) -> str:
@@ -254,7 +255,7 @@ class BlobStore:
         final = self.path(sha)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
 
 
 PHOTO_FORMATS = "JPEG, PNG, HEIC, WebP, TIFF, GIF or BMP"

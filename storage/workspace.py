@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 
 from storage import kit as kit_tables
 from storage import snapshots as snapshot_rows
-from storage.attachments import BlobStore
+from storage.attachments import BlobStore, fsync_dir
 from storage.hlc import HLC_PATTERN, HybridClock
 from storage.migrations import SchemaTooNew, migrate, user_version
 from storage.oplog import (
@@ -168,17 +168,6 @@ def lock_fd(fd: int, *, wait: bool) -> bool:
     except BlockingIOError:
         return False
     return True
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX; Windows has no directory handles)."""
-    if sys.platform == "win32":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _remove_leftovers(folder: Path) -> None:
@@ -788,7 +777,7 @@ class Workspace:
             for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
                 leftover.unlink(missing_ok=True)
             raise
-        _sync_folder(folder)
+        fsync_dir(folder)  # the rename, durable
         return target
 
     def _rotate_backups(self, folder: Path) -> None:

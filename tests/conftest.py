@@ -109,3 +109,31 @@ def open_demo_session(demo_kit_file: Path, app_home: Path) -> Iterator[Callable[
 def session(open_demo_session: Callable[..., VisitSession]) -> VisitSession:
     """The demo visit opened as m-cns (sub-team A), closed when the test ends."""
     return open_demo_session()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """``small_disk("8k")``: a tmpfs of that size mounted for the test, as full as a laptop at
+    the end of a long visit (root only; the test is skipped with the reason where mounting is
+    not allowed). Unmounted afterwards."""
+    import subprocess  # noqa: PLC0415
+
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Path:
+        folder = tmp_path / f"small-{len(mounted)}"
+        folder.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip() or 'not root'}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=False)

@@ -13,8 +13,7 @@ from __future__ import annotations
 import errno
 import io
 import os
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -110,35 +109,20 @@ def test_a_full_disk_at_each_write_point_is_said_and_leaves_nothing(
         assert ws._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"  # noqa: SLF001
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "small"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip() or 'not root'}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def test_edits_until_the_disk_is_full_keep_every_acknowledged_one(small_disk: Path) -> None:
+def test_edits_until_the_disk_is_full_keep_every_acknowledged_one(
+    small_disk: Callable[[str], Path],
+) -> None:
     """Notes are written until SQLite finds the disk full: the failure reads as a full disk,
     and every note acknowledged before it is there when the workspace is opened again."""
-    path = small_disk / "workspace.sqlite"
+    disk = small_disk("4m")
+    path = disk / "workspace.sqlite"
     saved: list[str] = []
     with Workspace.open(path, device_id="t", create=True, backup=False) as ws:
         with pytest.raises(Exception) as raised:  # noqa: PT011 (SQLite's error, whatever it is)
             for n in range(100_000):
                 ws.record("m-cns", NOTE, f"note-{n}", {"text": "x" * 2000, "ref": "HN-101"})
                 saved.append(f"note-{n}")
-        full = disk_full_in(raised.value, small_disk)
+        full = disk_full_in(raised.value, disk)
         assert isinstance(full, DiskFull), raised.value
         assert "The disk is full (0 MB free)" in str(full)
     assert len(saved) > 10
