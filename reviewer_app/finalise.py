@@ -52,7 +52,7 @@ from reviewer_app.risks import laptop_due
 from reviewer_app.session import VisitSession
 from reviewer_app.visit_data import VisitData, read_visit_data
 from reviewer_app.visit_model import JUDGEMENT_LABELS, NEEDS_REASON, NOT_ASSESSED
-from reviewer_app.visits import workspace_path
+from reviewer_app.visits import existing_workspace
 from storage import SnapshotRow, Workspace
 from storage.workspace import FINALISE
 from sync.findings_format import canonical_bytes, check_envelope, content_sha256
@@ -465,13 +465,7 @@ def finalise_visit(
     unless the workspace's member is the lead, ``FinaliseRefused`` (with ``gaps`` and ``hits``)
     while something is missing, ``NothingChanged``, and ``NotSignedOff`` without ``sign_off``.
     """
-    file = workspace_path(paths, visit_id)
-    if not file.is_file():
-        raise UserError(
-            f"There is no visit {visit_id!r} on this laptop; open its kit first "
-            "(`reviewer-app visit list` shows the visits here)."
-        )
-    with Workspace.open(file, device_id=device_id(paths)) as ws:
+    with Workspace.open(existing_workspace(paths, visit_id), device_id=device_id(paths)) as ws:
         member = str(ws.get_local("member_id") or "")
         data = read_visit_data(ws)
         findings.require_lead(data.visit, member, "finalises the findings")

@@ -99,6 +99,17 @@ def workspace_path(paths: AppPaths, visit_id: str) -> Path:
     return paths.visit_folder(visit_id) / WORKSPACE_FILE
 
 
+def existing_workspace(paths: AppPaths, visit_id: str) -> Path:
+    """The visit's workspace file, or a UserError saying there is no such visit here."""
+    file = workspace_path(paths, visit_id)
+    if not file.is_file():
+        raise VisitError(
+            f"There is no visit {visit_id!r} on this laptop; open its kit first "
+            "(`reviewer-app visit list` shows the visits here)."
+        )
+    return file
+
+
 def open_kit(
     kit: Path,
     member_id: str,

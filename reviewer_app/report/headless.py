@@ -22,7 +22,7 @@ from reviewer_app.report import (
 )
 from reviewer_app.risks import laptop_due
 from reviewer_app.visit_data import VisitData, read_visit_data
-from reviewer_app.visits import workspace_path
+from reviewer_app.visits import existing_workspace
 from storage import BlobStore, Workspace
 
 FORMATS = ("pdf", "docx")
@@ -31,13 +31,7 @@ Progress = Callable[[int, int], None]
 
 def load_visit(paths: AppPaths, visit_id: str) -> tuple[VisitData, BlobStore]:
     """The visit's read model and its attachments, or a UserError that says what to do."""
-    file = workspace_path(paths, visit_id)
-    if not file.is_file():
-        raise UserError(
-            f"there is no visit {visit_id!r} on this laptop; open its kit first "
-            "(`reviewer-app visit list` shows the visits here)"
-        )
-    with Workspace.open(file, device_id=device_id(paths)) as ws:
+    with Workspace.open(existing_workspace(paths, visit_id), device_id=device_id(paths)) as ws:
         try:
             data = read_visit_data(ws)
         except ValueError as exc:
