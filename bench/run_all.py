@@ -20,6 +20,7 @@ SCRIPTS = [
     "ui_stall.py",
     "merge.py",
     "big_bundle.py",
+    "big_photo.py",
     "kill_actions.py --quick",  # 5 kills per action, about a minute and a half
 ]
 
