@@ -53,7 +53,7 @@ from reviewer_app.session import VisitSession
 from reviewer_app.visit_data import VisitData, read_visit_data
 from reviewer_app.visit_model import JUDGEMENT_LABELS, NEEDS_REASON, NOT_ASSESSED
 from reviewer_app.visits import existing_workspace
-from storage import SnapshotRow, Workspace
+from storage import SnapshotRefused, SnapshotRow, Workspace
 from storage.workspace import FINALISE
 from sync.findings_format import canonical_bytes, check_envelope, content_sha256
 
@@ -133,6 +133,18 @@ class NothingChanged(FinaliseRefused):
         super().__init__(
             f"Nothing has changed since version {version} was finalised; edit the findings or "
             "judgements first to amend it"
+        )
+        self.version = version
+
+
+class FinalisedMeanwhile(FinaliseRefused):
+    """Another finalisation of the visit (another window, the command line) stored its version
+    first: the database refused this one rather than fork the version chain."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(
+            f"Version {version} was finalised elsewhere at the same moment (another window or "
+            "the command line), so this one was not stored; open Finalise again to see it"
         )
         self.version = version
 
@@ -292,7 +304,10 @@ def finalise(
     # The report is already durably in the blob store (fsynced, renamed, folder fsynced), and
     # findings.json is the row itself: the commit below is the one moment the version exists.
     _pause_for_tests("before_snapshot")
-    ws.add_snapshot(row, before_commit=lambda: _pause_for_tests("after_snapshot"))
+    try:
+        ws.add_snapshot(row, before_commit=lambda: _pause_for_tests("after_snapshot"))
+    except SnapshotRefused:
+        raise FinalisedMeanwhile(row.version) from None
     _pause_for_tests("after_commit")
     queued = row.snapshot_id in hand_over(ws, paths)
     _pause_for_tests("after_handover")

@@ -177,3 +177,19 @@ def test_only_the_lead_signs_off(lead: VisitSession, paths: AppPaths) -> None:
         ).result(timeout=60)
     with Workspace.open(workspace_path(paths, lead.data.visit.visit_id), device_id="x") as ws:
         assert ws.snapshots() == []
+
+
+def test_a_finalisation_that_lost_a_race_is_one_sentence(
+    lead: VisitSession, paths: AppPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two finalisations at once (the window and the command line): the database lets one
+    version 1 in; the other is told so in words, not "something went wrong"."""
+    settle(lead)
+    confirmed = {h.key for h in privacy_hits(lead.data)}
+    finalise(lead, paths, confirmed)
+    [fid] = [f.id for f in lead.data.findings_for("lht") if f.category == "further_consideration"]
+    do(lead, lead.edit_finding(fid, text="Consider joint clinics."))
+    # As the other finalisation saw it: no version yet, when version 1 is already stored.
+    monkeypatch.setattr(Workspace, "latest_snapshot", lambda _ws: None)
+    with pytest.raises(fin.FinalisedMeanwhile, match="Version 1 was finalised elsewhere"):
+        finalise(lead, paths, confirmed)
