@@ -19,7 +19,7 @@ from pathlib import Path
 from reviewer_app.errors import UserError
 from storage.staff_store import StaffStore
 from sync.kit_model import Standard, StandardsSet, StandardsSetInfo
-from sync.standards_import import InputFileError, info_from_file_name, read_standards
+from sync.standards_import import InputFileError, import_standards, info_from_file_name
 
 __all__ = [
     "Reworded",
@@ -48,6 +48,7 @@ class StandardsPreview:
     file: Path
     standards: StandardsSet | None
     problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # worth knowing, not stopping the import ("see HN-999")
 
     @property
     def ok(self) -> bool:
@@ -62,12 +63,12 @@ def preview(path: Path) -> StandardsPreview:
     """
     path = Path(path)
     try:
-        standards = read_standards(path)
+        read = import_standards(path)
     except InputFileError as exc:
         return StandardsPreview(path, None, tuple(str(p) for p in exc.problems))
     except OSError as exc:
         return StandardsPreview(path, None, (f"{path.name}: cannot be read: {exc.strerror}",))
-    return StandardsPreview(path, standards)
+    return StandardsPreview(path, read.standards, warnings=read.warnings)
 
 
 def suggested_info(path: Path) -> StandardsSetInfo:

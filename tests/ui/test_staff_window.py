@@ -345,3 +345,22 @@ def test_reissued_kit_changes_are_shown_once(qtbot, session) -> None:
     from reviewer_app.kit_changes import take_pending
 
     assert session.worker.submit(take_pending).result() is None  # shown once, then gone
+
+
+def test_import_preview_says_what_is_worth_checking(qtbot, tmp_path) -> None:
+    """A cross-reference to a standard the file does not hold is worth a look, not a refusal."""
+    good = tmp_path / "standards.csv"
+    good.write_text(
+        "Ref,Section,Title,Requirement\nHN-101,Staffing,Nurses,Enough nurses (see HN-199).\n"
+        "HN-102,Staffing,Doctors,A consultant; see HN-101.\n",
+        encoding="utf-8",
+    )
+    preview = library.preview(good)
+    said = 'HN-101 says "see HN-199", but HN-199 is not one of these standards'
+    assert not preview.problems and len(preview.warnings) == 1  # "see HN-101" is fine
+    dialog = ImportPreviewDialog(None, preview, [])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.warnings.isVisible() and dialog.warnings.text().startswith(said)
+    qtbot.keyClicks(dialog.version, "V1")
+    assert dialog.ok_button.isEnabled()  # a warning never stops the import

@@ -10,7 +10,7 @@ import html
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -65,30 +65,7 @@ class ImportPreviewDialog(FormDialog):
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("What the file holds")
         self.body.addWidget(self.summary)
-        if preview.problems:
-            self.summary.setText(
-                f"{len(preview.problems)} problems stop this file from being imported. "
-                "Put them right in the spreadsheet and import it again:"
-            )
-            self.problems = QListWidget(self)
-            self.problems.setAccessibleName("Problems in the file")
-            self.problems.addItems(list(preview.problems))
-            self.problems.setStyleSheet(f"color: {warning_colour(self)};")
-            self.problems.setMinimumSize(QSize(760, 260))
-            self.body.addWidget(self.problems)
-        else:
-            assert preview.standards is not None
-            count = len(preview.standards.standards)
-            sections = len(preview.standards.sections)
-            self.summary.setText(f"{count} standards in {sections} sections will be imported.")
-            self.model = RecordModel(standards_columns(), self)
-            self.model.set_rows(preview.standards.standards)
-            self.table = table(self, self.model, "Standards to import")
-            self.table.setMinimumSize(QSize(760, 320))
-            self.table.resizeColumnsToContents()
-            self.table.setColumnWidth(1, 220)
-            self.table.setColumnWidth(2, 260)
-            self.body.addWidget(self.table)
+        self._show_contents(preview)
         self.set_box = QComboBox(self)
         self.set_box.setAccessibleName("Set")
         self.set_box.addItem("A new set", "")
@@ -114,6 +91,41 @@ class ImportPreviewDialog(FormDialog):
         for box in (self.title, self.version):
             box.textChanged.connect(self.validate)
         self.validate()
+
+    def _show_contents(self, preview: StandardsPreview) -> None:
+        """The problems that stop the import, or the standards it would save (and what is
+        worth checking in the file)."""
+        if preview.problems:
+            self.summary.setText(
+                f"{len(preview.problems)} problems stop this file from being imported. "
+                "Put them right in the spreadsheet and import it again:"
+            )
+            self.problems = QListWidget(self)
+            self.problems.setAccessibleName("Problems in the file")
+            self.problems.addItems(list(preview.problems))
+            self.problems.setStyleSheet(f"color: {warning_colour(self)};")
+            self.problems.setMinimumSize(QSize(760, 260))
+            self.body.addWidget(self.problems)
+        else:
+            assert preview.standards is not None
+            count = len(preview.standards.standards)
+            sections = len(preview.standards.sections)
+            self.summary.setText(f"{count} standards in {sections} sections will be imported.")
+            if preview.warnings:
+                self.warnings = QLabel("\n".join(preview.warnings), self)
+                self.warnings.setAccessibleName("Worth checking in the file")
+                self.warnings.setWordWrap(True)
+                self.warnings.setTextFormat(Qt.TextFormat.PlainText)
+                self.warnings.setStyleSheet(f"color: {warning_colour(self)};")
+                self.body.addWidget(self.warnings)
+            self.model = RecordModel(standards_columns(), self)
+            self.model.set_rows(preview.standards.standards)
+            self.table = table(self, self.model, "Standards to import")
+            self.table.setMinimumSize(QSize(760, 320))
+            self.table.resizeColumnsToContents()
+            self.table.setColumnWidth(1, 220)
+            self.table.setColumnWidth(2, 260)
+            self.body.addWidget(self.table)
 
     def _set_chosen(self) -> None:
         key = self.set_box.currentData()
