@@ -198,11 +198,58 @@ END;
 # workspace whose snapshots predate it gets their items when it is next opened.
 _V4 = ";\n".join(OUTBOX_SCHEMA) + ";"
 
+# Version 5 (issue 14): who wrote what (sync/authorship.py). ``ops.seal`` names the seal that
+# covers an op (NULL: this laptop's own op, not yet sealed: it is sealed when next exported);
+# ``seals`` keeps every seal as signed, to relay it; ``device_keys`` the member -> device key
+# bindings seen (local to this laptop: each laptop pins on first sight); ``held_ops`` the ops
+# held back (a clock beyond the bounds, or a key not yet confirmed), kept as they came, never
+# applied and never exported; ``snapshot_signatures`` the lead's signature of each snapshot's
+# findings.json, written in the snapshot's transaction.
+_V5 = """
+ALTER TABLE ops ADD COLUMN seal TEXT;
+CREATE INDEX ops_unsealed ON ops(device_id) WHERE seal IS NULL;
+CREATE TABLE seals (
+    seal_id    TEXT PRIMARY KEY NOT NULL,
+    member_id  TEXT NOT NULL,
+    device_id  TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    body       BLOB NOT NULL,
+    signature  TEXT NOT NULL
+);
+CREATE TABLE device_keys (
+    member_id  TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    device_id  TEXT NOT NULL,
+    binding    TEXT NOT NULL,
+    state      TEXT NOT NULL CHECK (state IN ('pinned', 'accepted', 'held', 'rejected')),
+    first_seen TEXT NOT NULL,
+    seen_in    TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (member_id, public_key)
+);
+CREATE TABLE held_ops (
+    op_id      TEXT PRIMARY KEY NOT NULL,
+    line       BLOB NOT NULL,
+    seal_id    TEXT,
+    member_id  TEXT NOT NULL,
+    public_key TEXT,
+    kind       TEXT NOT NULL CHECK (kind IN ('clock', 'key')),
+    reason     TEXT NOT NULL,
+    held_at    TEXT NOT NULL,
+    bundle     TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE snapshot_signatures (
+    snapshot_id TEXT PRIMARY KEY NOT NULL REFERENCES snapshots(snapshot_id),
+    public_key  TEXT NOT NULL,
+    signature   TEXT NOT NULL
+);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1),
     (2, _V2),
     (3, _V3),
     (4, _V4),
+    (5, _V5),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -168,10 +168,10 @@ def test_a_damaged_name_in_the_schema_is_reported_though_sqlite_quotes_it(
     """SQLite's error quotes the damaged name, bytes that are not UTF-8: Python's sqlite3 then
     raises UnicodeDecodeError from quick_check itself."""
     data = made.read_bytes()
-    at = data.find(b"CREATE")
-    at = data.find(name, at)
+    # The name as its schema row holds it (not where another row's SQL mentions it).
+    at = max(data.find(b"CREATE TABLE " + name), data.find(b"CREATE INDEX " + name))
     assert at > 0
-    _flip(made, [at + 2], value=0xFF)
+    _flip(made, [at + len(b"CREATE TABLE ") + 2], value=0xFF)
     message = _outcome(made)
     _assert_damaged_message(message, made)
     assert _worker_outcome(made) != "ok"
