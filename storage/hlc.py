@@ -17,6 +17,13 @@ COUNTER_DIGITS = 6
 MAX_COUNTER = 10**COUNTER_DIGITS - 1
 HLC_PATTERN = re.compile(r"^\d{15}\.\d{6}$")
 
+#: The bounds an operation's clock must keep (DESIGN.md "Team bundle", clocks): not before
+#: 2000, not past 2100, and not more than a day ahead of the laptop that receives it. An op
+#: outside them is held back and never moves this laptop's clock.
+EARLIEST_MS = 946_684_800_000  # 2000-01-01T00:00:00Z
+LATEST_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z
+MAX_AHEAD_MS = 24 * 60 * 60 * 1000
+
 
 def format_hlc(wall_ms: int, counter: int) -> str:
     """The fixed-width string of ``(wall_ms, counter)``."""
@@ -37,6 +44,28 @@ def _system_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def system_ms() -> int:
+    """The system clock in milliseconds since 1970 (UTC)."""
+    return _system_ms()
+
+
+def clock_problem(value: str, now_ms: int) -> str | None:
+    """Why an operation's clock ``value`` is beyond the bounds, for a receipt; ``None`` when it
+    is within them. ``now_ms`` is the receiving laptop's clock."""
+    wall, _counter = parse_hlc(value)
+    if wall < EARLIEST_MS:
+        return "its time is before the year 2000: the laptop that made it had a wrong clock"
+    if wall >= LATEST_MS:
+        return "its time is after the year 2100: the laptop that made it had a wrong clock"
+    if wall > now_ms + MAX_AHEAD_MS:
+        hours = (wall - now_ms) / 3_600_000
+        return (
+            f"its time is {hours:,.0f} hours ahead of this laptop's clock (more than 24): "
+            "held back until this laptop's clock reaches it"
+        )
+    return None
+
+
 class HybridClock:
     """A clock that never goes backwards.
 
@@ -46,8 +75,10 @@ class HybridClock:
     """
 
     def __init__(self, last: str | None = None, now_ms: Callable[[], int] = _system_ms) -> None:
-        self._wall, self._counter = parse_hlc(last) if last is not None else (0, -1)
+        self._wall, self._counter = (0, -1)
         self._now_ms = now_ms
+        if last is not None:
+            self.observe(last)
 
     @property
     def last(self) -> str | None:
@@ -68,6 +99,12 @@ class HybridClock:
         return format_hlc(self._wall, self._counter)
 
     def observe(self, remote: str) -> None:
-        """Move past a value received from another laptop, so the next ``tick`` is larger."""
+        """Move past a value received from another laptop, so the next ``tick`` is larger.
+
+        A value more than a day ahead of the wall clock is ignored: nothing a bundle (or a
+        workspace an older app let one into) holds can push this clock out of range, so local
+        editing always works."""
         wall, counter = parse_hlc(remote)
+        if wall > self._now_ms() + MAX_AHEAD_MS:
+            return
         self._wall, self._counter = max((self._wall, self._counter), (wall, counter))

@@ -207,6 +207,7 @@ _V4 = ";\n".join(OUTBOX_SCHEMA) + ";"
 # findings.json, written in the snapshot's transaction.
 _V5 = """
 ALTER TABLE ops ADD COLUMN seal TEXT;
+ALTER TABLE ops ADD COLUMN seal_pos INTEGER;
 CREATE INDEX ops_unsealed ON ops(device_id) WHERE seal IS NULL;
 CREATE TABLE seals (
     seal_id    TEXT PRIMARY KEY NOT NULL,
@@ -230,6 +231,7 @@ CREATE TABLE held_ops (
     op_id      TEXT PRIMARY KEY NOT NULL,
     line       BLOB NOT NULL,
     seal_id    TEXT,
+    seal_pos   INTEGER,
     member_id  TEXT NOT NULL,
     public_key TEXT,
     kind       TEXT NOT NULL CHECK (kind IN ('clock', 'key')),

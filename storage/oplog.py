@@ -24,6 +24,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any, TypeAlias
 
 from storage.hlc import HLC_PATTERN
@@ -82,6 +83,11 @@ class Op:
     field: str
     value: JSONValue
     base: str | None = None
+    seal: str | None = dc_field(default=None, compare=False)
+    """The seal that covers the op (``sync.authorship``); ``None``: this laptop's, not yet sealed.
+    Not part of the op: it says where the author's signature of it is."""
+    seal_pos: int | None = dc_field(default=None, compare=False)
+    """The op's place in its seal's list of hashes."""
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {name: getattr(self, name) for name in _FIELDS}
@@ -167,12 +173,14 @@ def insert_ops(conn: sqlite3.Connection, ops: Iterable[Op]) -> int:
     Must run inside a write transaction. Arrival order never matters: the winner is a maximum,
     heads are a set difference, and an op whose child arrived first is never made a head.
     """
-    rows = [op.row() for op in ops]
+    rows = [(*op.row(), op.seal, op.seal_pos) for op in ops]
     if not rows:
         return 0
     before = conn.execute("SELECT coalesce(max(seq), 0) FROM ops").fetchone()[0]
     conn.executemany(
-        f"INSERT OR IGNORE INTO ops ({OP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        f"INSERT OR IGNORE INTO ops ({OP_COLUMNS}, seal, seal_pos) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
     )
     new = int(conn.execute("SELECT count(*) FROM ops WHERE seq > ?", (before,)).fetchone()[0])
     if new:
@@ -222,6 +230,20 @@ def _derive(conn: sqlite3.Connection, before: int) -> None:
 # -- applying a bundle's ops in batches -------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What an ``accept`` returns for an op to hold back (not refused, not applied): ``kind``
+    is ``"clock"`` or ``"key"``, ``public_key`` the key its seal names."""
+
+    kind: str
+    reason: str
+    public_key: str | None = None
+
+
+Verdict: TypeAlias = "str | Held | None"
+"""An ``accept``'s answer: why the op is refused, that it is held back, or ``None`` to take it."""
+
+
 class TooManyRefused(ValueError):
     """More ops than the caller allows were refused: nothing of the batches may be kept.
 
@@ -242,14 +264,16 @@ class BatchesApplied:
     known: int
     refused: list[tuple[Op, str]]
     conflicts: int
+    held: list[tuple[Op, Held]] = dc_field(default_factory=list)
 
 
 def apply_op_batches(
     conn: sqlite3.Connection,
     batches: Iterable[Sequence[Op]],
     *,
-    accept: Callable[[Op], str | None] | None = None,
+    accept: Callable[[Op], Verdict] | None = None,
     max_refused: int | None = None,
+    max_held: int | None = None,
 ) -> BatchesApplied:
     """Merge remote ops one batch at a time, inside the caller's write transaction.
 
@@ -257,20 +281,28 @@ def apply_op_batches(
     batches of 5,000 in one transaction, so it is still all or nothing (the caller rolls back on
     any exception, including one the ``batches`` iterator raises). Each batch is inserted and
     derived like any other (``insert_ops``): arrival order never matters, so the result equals
-    applying them all at once. ``accept(op)`` returns why an op is refused, or ``None``; more
-    than ``max_refused`` refusals raise :class:`TooManyRefused`. The stored clock (``meta``
-    ``hlc``, which the workspace reads before every local edit) moves past the newest op taken.
+    applying them all at once. ``accept(op)`` returns why an op is refused, a :class:`Held`, or
+    ``None``; more than ``max_refused`` refusals (or ``max_held`` held ops) raise
+    :class:`TooManyRefused`. Held ops are returned, not stored: the caller keeps them. The
+    stored clock (``meta`` ``hlc``, which the workspace reads before every local edit) moves
+    past the newest op taken.
     """
     before = _last_seq(conn)
     new = taken_count = 0
     newest: str | None = None
     refused: list[tuple[Op, str]] = []
+    held: list[tuple[Op, Held]] = []
     for batch in batches:
         taken: list[Op] = []
         for op in batch:
             reason = _refusal(op, accept)
             if reason is None:
                 taken.append(op)
+                continue
+            if isinstance(reason, Held):
+                held.append((op, reason))
+                if max_held is not None and len(held) > max_held:
+                    raise TooManyRefused(max_held, (op, reason.reason))
                 continue
             refused.append((op, reason))
             if max_refused is not None and len(refused) > max_refused:
@@ -283,10 +315,10 @@ def apply_op_batches(
     if newest is not None:
         _advance_stored_clock(conn, newest)
     conflicts = count_conflicts_since(conn, before) if new else 0
-    return BatchesApplied(new, taken_count - new, refused, conflicts)
+    return BatchesApplied(new, taken_count - new, refused, conflicts, held)
 
 
-def _refusal(op: Op, accept: Callable[[Op], str | None] | None) -> str | None:
+def _refusal(op: Op, accept: Callable[[Op], Verdict] | None) -> Verdict:
     if not HLC_PATTERN.match(op.hlc):
         return f"hlc {op.hlc!r} is not an HLC timestamp"
     return accept(op) if accept is not None else None
