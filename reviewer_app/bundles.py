@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer_app.consensus import disagreements
-from reviewer_app.device import device_id
+from reviewer_app.device import device_id, device_key_for_workspace
 from reviewer_app.disk import ensure_space
 from reviewer_app.errors import UserError
 from reviewer_app.paths import AppPaths
@@ -37,6 +37,7 @@ from reviewer_app.visit_data import read_visit_data
 from reviewer_app.visit_model import FINDING, REPORT_TEXT, TEAM_JUDGEMENT
 from reviewer_app.visits import clean_staging, staging_under, workspace_path
 from storage import Op, Workspace
+from sync.authorship import DEVICE_KEY_ENTITY, fingerprint_words
 from sync.bundles import (
     BUNDLE_SUFFIX,
     BundleManifest,
@@ -48,6 +49,7 @@ from sync.bundles import (
     read_bundle,
 )
 from sync.kit_model import VisitDetails
+from sync.pins import KeyFlag
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,12 @@ class Receipt:
     refused: tuple[dict[str, str], ...] = ()
     conflicts: int = 0
     disagreements: int = 0
+    held: tuple[dict[str, str], ...] = ()
+    """Operations held back (a clock beyond the bounds, a device not yet confirmed)."""
+    flagged: tuple[dict[str, str], ...] = ()
+    """Devices that say they are a member whose device this laptop already knows."""
+    released: int = 0
+    """Operations held back before and applied now."""
     note: str = ""
     refused_file: str = ""
     refused_reason: str = ""
@@ -98,6 +106,9 @@ class Receipt:
             "refused": [dict(r) for r in self.refused],
             "conflicts": self.conflicts,
             "disagreements": self.disagreements,
+            "held": [dict(r) for r in self.held],
+            "flagged": [dict(r) for r in self.flagged],
+            "released": self.released,
             "note": self.note,
             "refused_file": self.refused_file,
             "refused_reason": self.refused_reason,
@@ -117,7 +128,13 @@ class Receipt:
             f"{self.conflicts} conflicts",
             f"{self.disagreements} disagreements",
         ]
+        if self.held:
+            parts.append(f"{len(self.held)} held back")
+        if self.released:
+            parts.append(f"{self.released} held before, now accepted")
         line = ", ".join(parts)
+        if self.flagged:
+            line += "".join(f". {flag['sentence']}" for flag in self.flagged)
         return f"{line} ({self.note})" if self.note else line
 
 
@@ -224,7 +241,13 @@ def export_from_workspace(ws: Workspace, out: Path | None = None) -> Path:
         target = out
     ensure_space(target.parent, _bundle_size(ws))
     export_bundle(
-        ws, target, member_id=member_id, team_key=kit.team_key, kit_id=kit.kit_id, now=now
+        ws,
+        target,
+        member_id=member_id,
+        team_key=kit.team_key,
+        kit_id=kit.kit_id,
+        device_key=device_key_for_workspace(ws.path),
+        now=now,
     )
     return target
 
@@ -243,7 +266,11 @@ def _bundle_size(ws: Workspace) -> int:
 
 
 # Besides the team judgement, what only the lead writes (issue 5): entity -> words for a receipt.
-LEAD_WRITES = {FINDING: "the report's findings", REPORT_TEXT: "the report's text"}
+LEAD_WRITES = {
+    FINDING: "the report's findings",
+    REPORT_TEXT: "the report's text",
+    DEVICE_KEY_ENTITY: "which devices speak for team members",
+}
 
 
 def team_rules(visit: VisitDetails) -> Callable[[Op], str | None]:
@@ -341,9 +368,9 @@ def _import_one(
         log.info("bundle %s refused (%s): %s", file, exc.reason, exc)
         return Receipt(file=str(file), refused_file=str(exc), refused_reason=exc.reason)
     member = kit.visit.member(m.member_id)
-    if result.new and note == NOTE_OLDER:
+    if (result.new or result.released) and note == NOTE_OLDER:
         note = NOTE_OLDER_NEW
-    elif result.new and note in (NOTE_ALREADY, NOTE_OWN):
+    elif (result.new or result.released) and note in (NOTE_ALREADY, NOTE_OWN):
         note = ""
     data = read_visit_data(ws)
     return Receipt(
@@ -358,7 +385,34 @@ def _import_one(
         refused=tuple(_refused_entry(op, why) for op, why in result.refused),
         conflicts=result.conflicts,
         disagreements=len(disagreements(data)),
+        held=tuple(_refused_entry(op, why) for op, why in result.held),
+        flagged=tuple(flag_entry(kit.visit, flag) for flag in result.flagged),
+        released=result.released,
         note=note,
+    )
+
+
+def flag_entry(visit: VisitDetails, flag: KeyFlag) -> dict[str, str]:
+    """A held device for a receipt, with the sentence a person reads."""
+    member = visit.member(flag.member_id)
+    name = member.name if member else flag.member_id
+    return {
+        "member_id": flag.member_id,
+        "member_name": name,
+        "public_key": flag.public_key,
+        "device_id": flag.device_id,
+        "fingerprint": fingerprint_words(flag.public_key),
+        "state": flag.state,
+        "sentence": key_sentence(name, flag.public_key),
+    }
+
+
+def key_sentence(name: str, public_key: str) -> str:
+    """What a person reads about a second device for a member."""
+    return (
+        f"Another device says it is {name}: fingerprint {fingerprint_words(public_key)}; its "
+        f"work is held back. The lead reviewer should accept it only if {name} changed laptop "
+        "(compare the fingerprint with theirs, read aloud)"
     )
 
 

@@ -48,12 +48,21 @@ def device_key(paths: AppPaths) -> Ed25519PrivateKey:
     """This laptop's Ed25519 device key (DESIGN.md "Team bundle"), made the first time it is
     asked for. Two processes asking at once get the same key: the file is created exclusively,
     and the loser of the race reads the winner's."""
+    return _device_key_at(device_key_file(paths))
+
+
+def device_key_for_workspace(workspace_file: Path) -> Ed25519PrivateKey:
+    """The device key of the installation a workspace belongs to: workspaces live at
+    ``<data>/visits/<visit id>/workspace.sqlite``, the key at ``<data>/device_key.pem``."""
+    return _device_key_at(Path(workspace_file).parent.parent.parent / "device_key.pem")
+
+
+def _device_key_at(file: Path) -> Ed25519PrivateKey:
     from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: PLC0415
         Ed25519PrivateKey as Key,
     )
 
-    file = device_key_file(paths)
     for _attempt in range(3):
         try:
             data = file.read_bytes()

@@ -133,6 +133,19 @@ def open_kit(
             return _install(vk, member_id, paths=paths, progress=progress)
 
 
+def pin_own_device(ws: Workspace, paths: AppPaths, visit_id: str, member_id: str) -> None:
+    """Pin this laptop's device key for the member it works as (the lead's own device is
+    pinned when the lead opens the kit): another device claiming that member is held back."""
+    from reviewer_app.device import device_key  # noqa: PLC0415 (cryptography: opening only)
+    from sync.pins import pin_own_key  # noqa: PLC0415
+
+    with ws.transaction() as conn:
+        pin_own_key(
+            conn, device_key(paths), visit_id=visit_id, member_id=member_id,
+            device_id=ws.device_id,
+        )  # fmt: skip
+
+
 def _install(
     vk: VerifiedKit, member_id: str, *, paths: AppPaths, progress: Progress | None
 ) -> OpenedVisit:
@@ -174,6 +187,7 @@ def _install(
             progress("Storing the kit", 1, 1)
         ws.set_local("member_id", member_id)
         ws.set_local("demo", "1" if demo else "0")
+        pin_own_device(ws, paths, visit.visit_id, member_id)
     return OpenedVisit(
         visit_id=visit.visit_id,
         kit_id=manifest.kit_id,

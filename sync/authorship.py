@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -201,7 +201,8 @@ class Binding:
         signature = d.get("signature")
         if not all(isinstance(v, str) and 0 < len(v) <= 200 for v in [*values, signature]):
             raise SealError("a device binding lacks its visit, member, device, key or signature")
-        binding = cls(*values, signature)  # type: ignore[arg-type]
+        visit_id, member_id, device_id, public_key = (str(v) for v in values)
+        binding = cls(visit_id, member_id, device_id, public_key, str(signature))
         if len(binding.public_key) != PUBLIC_HEX or len(binding.signature) != SIGNATURE_HEX:
             raise SealError("a device binding's key or signature has the wrong length")
         return binding
@@ -218,6 +219,7 @@ class Binding:
 class Seal:
     """A device's signature over some of its ops: ``ops`` are the 32-byte hashes of their lines.
 
+    ``hashes`` are the ops' 32-byte hashes end to end (``op_at`` reads one);
     ``body`` is the exact signed JSON (kept and relayed as it is); ``signature`` is hex.
     """
 
@@ -227,9 +229,17 @@ class Seal:
     device_id: str
     public_key: str
     created_at: str
-    ops: tuple[bytes, ...]
+    hashes: bytes
     body: bytes
     signature: str
+
+    @property
+    def count(self) -> int:
+        return len(self.hashes) // 32
+
+    def op_at(self, pos: int) -> bytes:
+        """The hash of the op at ``pos`` in the seal's list (``b""`` past its end)."""
+        return self.hashes[32 * pos : 32 * pos + 32] if pos >= 0 else b""
 
     @classmethod
     def make(  # noqa: PLR0913 (each names a fact the signature covers)
@@ -256,7 +266,7 @@ class Seal:
         body = _canonical(doc)
         return cls(
             seal_id, visit_id, member_id, device_id, doc["public_key"], created_at,
-            tuple(op_hashes), body, key.sign(_SEAL_PREFIX + body).hex(),
+            b"".join(op_hashes), body, key.sign(_SEAL_PREFIX + body).hex(),
         )  # fmt: skip
 
     def verify(self) -> bool:
@@ -286,8 +296,10 @@ class Seal:
             raise SealError("a seal's list of operations is not hex") from exc
         if not isinstance(signature, str) or len(signature) != SIGNATURE_HEX:
             raise SealError("a seal's signature has the wrong length")
-        ops = tuple(raw[i : i + 32] for i in range(0, len(raw), 32))
-        return cls(*values, ops, body, signature)  # type: ignore[arg-type]
+        seal_id, visit_id, member_id, device_id, public_key, created_at = (str(v) for v in values)
+        return cls(
+            seal_id, visit_id, member_id, device_id, public_key, created_at, raw, body, signature
+        )
 
     def to_line(self) -> bytes:
         """One line of ``seals.jsonl``: the signature, then the exact body."""
@@ -299,12 +311,16 @@ class Seal:
         return cls.parse(body, signature.decode("ascii", "replace"))
 
 
-def seal_index(seals: Iterable[Seal]) -> dict[bytes, Seal]:
-    """Op hash -> the seal that lists it (any one of them, when several do)."""
-    index: dict[bytes, Seal] = {}
-    for seal in seals:
-        index.update(dict.fromkeys(seal.ops, seal))
-    return index
+#: The lead's decision on another key for a member: an op on this entity, ``entity_id`` from
+#: :func:`key_decision_id`, field :data:`DECISION`, value :data:`ACCEPT` or :data:`REJECT`.
+DEVICE_KEY_ENTITY = "device_key"
+DECISION = "decision"
+ACCEPT = "accepted"
+REJECT = "rejected"
+
+
+def key_decision_id(member_id: str, public_key: str) -> str:
+    return f"{member_id}:{public_key}"
 
 
 # -- signed findings ---------------------------------------------------------------------------

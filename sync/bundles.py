@@ -1,23 +1,37 @@
 """Team bundles (``.rvbundle``): everything one laptop knows about a visit, for the others.
 
-A bundle is a zip archive (DESIGN.md, "Team bundle", format version 1)::
+A bundle (DESIGN.md, "Team bundle", format version 2) is a zip archive of three entries::
 
-    manifest.json     canonical JSON: visit, kit, member, device, time, op count, hashes, blobs
+    manifest.json     canonical JSON in clear: format, version, visit id, bundle id, the salt
+                      and size of the encrypted content: all a lost stick shows
     manifest.hmac     hex HMAC-SHA256 of the exact manifest bytes, keyed with the kit's team key
-    ops.jsonl         every operation of the workspace, one ``Op.to_json_line()`` a line, seq order
+    content           the content zip, encrypted (sync.bundle_crypto: AES-256-GCM in chunks,
+                      key from the team key with HKDF, the clear manifest as associated data)
+
+The content zip holds::
+
+    manifest.json     canonical JSON: member, device, time, op count, hashes, blobs, and the
+                      member -> device key bindings this laptop trusts (sync.authorship.Binding)
+    ops.jsonl         every sealed operation of the workspace, one ``Op.to_json_line()`` a line
+    ops.seals         for each line, 8 bytes: which seal covers it, and where in that seal
+    seals.jsonl       the seals those ops name (sync.authorship.Seal), one a line
     blobs/<sha256>    every attachment an operation names (a field called ``sha256``)
 
-Reading (:func:`read_bundle`) makes every check before anything changes, in this order: the file
-is a zip; its directory is sane (:func:`sync.kit_archive.check_directory`); the HMAC of the
-manifest's bytes verifies (nothing is parsed before); the format and version are ones this app
-reads; the visit is the one asked for; the archive holds exactly the files the manifest names;
-``ops.jsonl`` has the manifest's size and hash and every line is an operation; every blob has its
-size and hash (checked while it is extracted into a staging folder). Any failure raises
-:class:`BundleRefused` with one sentence for the user, and leaves nothing behind.
+Reading (:func:`read_bundle`) makes every check before anything changes: the outer file is a
+sane zip; the manifest's HMAC verifies (nothing is parsed before); the format and version are
+ones this app reads (version 1 is refused: it cannot say who wrote each operation); the visit is
+the one asked for; the content decrypts whole and in order into a staging folder; the content
+zip is sane and holds exactly what its manifest names; every line is an operation, with the
+right size, hash and count; each op's seal is found and its hash is in it (an op whose seal is
+missing, does not verify, or names another visit, member or device is marked unsigned and will
+be refused); every blob has its size and hash. Any failure raises :class:`BundleRefused` with
+one sentence for the user, and leaves nothing behind.
 
-Importing (:func:`import_bundle`) stores the blobs first, then merges the operations in one
-transaction (``Workspace.apply_ops``), so an operation never names a photo that is not on disk.
-Merging is idempotent: a bundle imported twice changes nothing.
+Importing (:func:`import_bundle`) records the bindings (pins, held keys: ``sync.pins``), stores
+the blobs, then merges the operations in one transaction (``apply_op_batches``): an op signed
+by a key pinned for its member and within the clock bounds is applied; one signed by a key not
+yet confirmed, or beyond the clock bounds, is held back (``held_ops``); anything else is
+refused. Merging is idempotent: a bundle imported twice changes nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +44,7 @@ import logging
 import os
 import re
 import shutil
+import struct
 import tempfile
 import uuid
 import zipfile
@@ -41,11 +56,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from storage import Op, Workspace
-from storage.hlc import HLC_PATTERN
-from storage.oplog import MAX_ID_LENGTH, TooManyRefused, apply_op_batches
+from storage import authorship_tables as key_tables
+from storage.hlc import HLC_PATTERN, clock_problem, system_ms
+from storage.oplog import MAX_ID_LENGTH, Held, TooManyRefused, Verdict, apply_op_batches
+from sync import bundle_crypto, pins
+from sync.authorship import Binding, Seal, SealError, fingerprint_words
 from sync.kit_archive import KitRefused, check_directory
 from sync.kit_format import MIB, KitLimits, canonical_json
+from sync.pins import KeyFlag
 from sync.zip_reading import CHUNK, DAMAGED_ZIP_ERRORS, Staged, read_at_most, stream_entry
 
 __all__ = [
@@ -66,13 +87,19 @@ log = logging.getLogger(__name__)
 
 BUNDLE_SUFFIX = ".rvbundle"
 BUNDLE_FORMAT_NAME = "reviewer-app.team-bundle"
-BUNDLE_FORMAT_VERSION = 1
+BUNDLE_FORMAT_VERSION = 2
+ENCRYPTION = "AES-256-GCM/HKDF-SHA256/1MiB"
 
 MANIFEST_NAME = "manifest.json"
 HMAC_NAME = "manifest.hmac"
+CONTENT_NAME = "content"
 OPS_NAME = "ops.jsonl"
+REFS_NAME = "ops.seals"
+SEALS_NAME = "seals.jsonl"
 BLOBS_DIR = "blobs/"
 HMAC_SIZE = 64  # hex digits of a SHA-256 HMAC
+STAGED_CONTENT = "content.zip"
+_REF = struct.Struct(">II")  # seal number in seals.jsonl, place in that seal
 
 #: What a reader accepts before it reads any content: a kit's limits (20,000 entries, 4 GiB,
 #: 100:1 above 1 MiB, an 8 MiB manifest), which a visit's bundle fits with room to spare.
@@ -89,6 +116,11 @@ OP_BATCH = 5_000
 KEEP_PARSED_OPS = 50_000
 #: More refused ops than this and the bundle is refused as a whole (it is not this team's).
 MAX_REFUSED_OPS = 1_000
+#: More held ops than this and the bundle is refused as a whole: a laptop whose clock is wrong
+#: holds all its ops back, a few thousand; a bundle of a million is not that.
+MAX_HELD_OPS = 200_000
+#: ``seals.jsonl``: a seal is ~64 bytes an op, and a line is one seal.
+MAX_SEALS_SIZE = MAX_OPS_SIZE // 2
 #: The most ops one field can get from honest editing: the window saves a text after a pause
 #: in typing, and one save every ten seconds through three eight-hour days is 8,640.
 MAX_OPS_PER_FIELD = 10_000
@@ -104,8 +136,9 @@ class BundleRefused(Exception):
     """A bundle that will not be imported. ``str(exc)`` is one sentence for the user.
 
     ``reason`` is a short fixed word for programs and tests: ``not_found``, ``not_zip``,
-    ``unsafe``, ``too_big``, ``bad_hmac``, ``other_visit``, ``newer_version``, ``tampered``,
-    ``invalid`` or ``implausible`` (operations no real visit could make).
+    ``unsafe``, ``too_big``, ``bad_hmac`` (not this visit's team key), ``other_visit``,
+    ``newer_version``, ``old_version``, ``truncated``, ``reordered``, ``tampered``, ``invalid``
+    or ``implausible`` (operations no real visit could make).
     """
 
     def __init__(self, message: str, *, reason: str = "invalid") -> None:
@@ -152,11 +185,17 @@ class BundleManifest:
     ops_size: int
     blobs: Mapping[str, int] = field(default_factory=dict)
     format_version: int = BUNDLE_FORMAT_VERSION
+    seals_sha256: str = hashlib.sha256(b"").hexdigest()
+    seals_size: int = 0
+    keys: tuple[Binding, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": BUNDLE_FORMAT_NAME,
             "format_version": self.format_version,
+            "seals_sha256": self.seals_sha256,
+            "seals_size": self.seals_size,
+            "keys": [b.to_dict() for b in self.keys],
             "bundle_id": self.bundle_id,
             "visit_id": self.visit_id,
             "kit_id": self.kit_id,
@@ -191,12 +230,66 @@ class BundleManifest:
         for sha, size in blobs.items():
             if not _SHA256.match(sha) or not _is_count(size):
                 raise ValueError(f"blobs[{sha!r}] is not a SHA-256 with a size")
+        seals_sha256 = _text(d, "seals_sha256")
+        if not _SHA256.match(seals_sha256):
+            raise ValueError("seals_sha256 is not a SHA-256 in lower-case hex")
+        keys = d.get("keys")
+        if not isinstance(keys, list) or len(keys) > MAX_KEYS:
+            raise ValueError(f"keys is not a list of at most {MAX_KEYS} device bindings")
+        try:
+            bindings = tuple(Binding.from_dict(k) for k in keys)
+        except SealError as exc:
+            raise ValueError(str(exc)) from None
         return cls(
             **text,
             op_count=_count(d, "op_count"),
             ops_sha256=ops_sha256,
             ops_size=_count(d, "ops_size"),
             blobs=MappingProxyType(dict(blobs)),
+            format_version=_count(d, "format_version"),
+            seals_sha256=seals_sha256,
+            seals_size=_count(d, "seals_size"),
+            keys=bindings,
+        )
+
+
+#: Device bindings one bundle may carry: a team of ten who each changed laptop twice has 30.
+MAX_KEYS = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class OuterManifest:
+    """What a bundle shows in clear: enough to choose the visit, and to decrypt the rest."""
+
+    visit_id: str
+    bundle_id: str
+    salt: str
+    content_size: int
+    format_version: int = BUNDLE_FORMAT_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": BUNDLE_FORMAT_NAME,
+            "format_version": self.format_version,
+            "visit_id": self.visit_id,
+            "bundle_id": self.bundle_id,
+            "encryption": ENCRYPTION,
+            "salt": self.salt,
+            "content_size": self.content_size,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> OuterManifest:
+        salt = _text(d, "salt")
+        if not re.fullmatch(r"[0-9a-f]{32}", salt):
+            raise ValueError("salt is not 16 bytes in hex")
+        if d.get("encryption") != ENCRYPTION:
+            raise ValueError(f"encryption {d.get('encryption')!r} is not {ENCRYPTION}")
+        return cls(
+            visit_id=_text(d, "visit_id"),
+            bundle_id=_text(d, "bundle_id"),
+            salt=salt,
+            content_size=_count(d, "content_size"),
             format_version=_count(d, "format_version"),
         )
 
@@ -237,20 +330,24 @@ def photo_blobs(ops: list[Op]) -> list[str]:
     return list(found)
 
 
-def export_bundle(
+def export_bundle(  # noqa: PLR0913 (each names what the bundle says)
     ws: Workspace,
     out: Path,
     *,
     member_id: str,
     team_key: bytes,
     kit_id: str,
+    device_key: Ed25519PrivateKey,
     now: datetime | None = None,
 ) -> BundleManifest:
-    """Write everything ``ws`` knows into a bundle at ``out``, authenticated with ``team_key``.
+    """Write everything ``ws`` knows into a bundle at ``out``, encrypted with ``team_key``.
 
-    The zip is written to a temporary file beside ``out`` and renamed into place, so a bundle at
-    ``out`` is always whole. Attachments the blob store lacks (named by an op but never received)
-    are left out; the ops still travel.
+    First this laptop's ops that no seal covers are sealed with ``device_key`` (stored in
+    ``ws``). The content zip is written beside ``out``, encrypted into the bundle, and the
+    bundle renamed into place, so a bundle at ``out`` is always whole. Attachments the blob
+    store lacks (named by an op but never received) are left out; the ops still travel. Ops
+    no seal covers (another laptop's, received before bundles were signed) cannot be proved
+    to be their authors' and are left out.
     """
     info = ws.kit_info()
     if info is None:
@@ -259,56 +356,120 @@ def export_bundle(
     created = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    tmp = Path(name)
+    with ws.transaction() as conn:
+        pins.pin_own_key(
+            conn, device_key, visit_id=visit_id, member_id=member_id, device_id=ws.device_id
+        )
+        pins.seal_own_ops(conn, device_key, visit_id=visit_id, device_id=ws.device_id)
+        bindings = tuple(pins.trusted_bindings(conn))
+    bundle_id = str(uuid.uuid4())
+    inner = _temp_beside(out, ".content")
+    tmp = _temp_beside(out, ".tmp")
     try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-            ops = list(ws.ops())
-            ops_size, ops_sha = _write_ops(zf, ops)
+        with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            ops_size, ops_sha, op_count, seal_ids, blob_hashes = _write_ops(zf, ws)
+            seals_size, seals_sha = _write_seals(zf, ws, seal_ids)
             blobs: dict[str, int] = {}
-            for sha in photo_blobs(ops):
+            for sha in blob_hashes:
                 if ws.blobs.has(sha):
                     path = ws.blobs.path(sha)
                     # Photos are JPEGs, already compressed: stored as they are.
                     zf.write(path, BLOBS_DIR + sha, compress_type=zipfile.ZIP_STORED)
                     blobs[sha] = path.stat().st_size
             manifest = BundleManifest(
-                bundle_id=str(uuid.uuid4()),
+                bundle_id=bundle_id,
                 visit_id=visit_id,
                 kit_id=kit_id,
                 member_id=member_id,
                 device_id=ws.device_id,
                 created_at=created,
-                op_count=len(ops),
+                op_count=op_count,
                 ops_sha256=ops_sha,
                 ops_size=ops_size,
                 blobs=MappingProxyType(blobs),
+                seals_sha256=seals_sha,
+                seals_size=seals_size,
+                keys=bindings,
             )
-            manifest_bytes = canonical_json(manifest.to_dict())
-            zf.writestr(MANIFEST_NAME, manifest_bytes)
-            zf.writestr(HMAC_NAME, manifest_hmac(manifest_bytes, team_key))
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
+            zf.writestr(MANIFEST_NAME, canonical_json(manifest.to_dict()))
+        _encrypt_into(tmp, inner, team_key, visit_id, bundle_id)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        inner.unlink(missing_ok=True)
     log.info("bundle %s written: %d ops, %d blobs", out, manifest.op_count, len(blobs))
     return manifest
 
 
-def _write_ops(zf: zipfile.ZipFile, ops: Iterable[Op]) -> tuple[int, str]:
-    """Write ``ops.jsonl`` from ``ops`` (any iterable: it is read once, 1,000 lines at a time);
-    return its size and SHA-256."""
+def _temp_beside(out: Path, suffix: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=suffix, dir=out.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _encrypt_into(
+    target: Path, inner: Path, team_key: bytes, visit_id: str, bundle_id: str
+) -> None:
+    """Write the bundle file: the clear manifest, its HMAC, and ``inner`` encrypted."""
+    plain_size = inner.stat().st_size
+    outer = OuterManifest(
+        visit_id=visit_id,
+        bundle_id=bundle_id,
+        salt=bundle_crypto.new_salt().hex(),
+        content_size=bundle_crypto.encrypted_size(plain_size),
+    )
+    outer_bytes = canonical_json(outer.to_dict())
+    key = bundle_crypto.content_key(team_key, bytes.fromhex(outer.salt))
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr(MANIFEST_NAME, outer_bytes)
+        zf.writestr(HMAC_NAME, manifest_hmac(outer_bytes, team_key))
+        with open(inner, "rb") as src, zf.open(CONTENT_NAME, "w", force_zip64=True) as dst:
+            bundle_crypto.encrypt(src, plain_size, dst.write, key=key, aad=outer_bytes)
+    with open(target, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _write_ops(zf: zipfile.ZipFile, ws: Workspace) -> tuple[int, str, int, list[str], list[str]]:
+    """Write ``ops.jsonl`` and ``ops.seals`` from every sealed op of ``ws``, read 1,000 at a
+    time; return the size and SHA-256 of ``ops.jsonl``, the op count, the seals named (in
+    the order their numbers give) and the attachments named."""
+    digest = hashlib.sha256()
+    size = count = 0
+    seal_numbers: dict[str, int] = {}
+    found: dict[str, None] = {}
+    refs = bytearray()  # 8 bytes an op: 8 MB for a million, written once ops.jsonl is closed
+    with ws.transaction() as conn:  # one consistent read of the log
+        ops = key_tables.sealed_ops(conn)
+        with zf.open(OPS_NAME, "w", force_zip64=True) as f:
+            for chunk_ops in _chunks(ops, 1000):
+                chunk = "".join(op.to_json_line() + "\n" for op in chunk_ops).encode("utf-8")
+                digest.update(chunk)
+                size += len(chunk)
+                count += len(chunk_ops)
+                f.write(chunk)
+                for op in chunk_ops:
+                    number = seal_numbers.setdefault(str(op.seal), len(seal_numbers))
+                    refs += _REF.pack(number, op.seal_pos or 0)
+                    if op.field == "sha256" and isinstance(op.value, str):
+                        if _SHA256.match(op.value):
+                            found[op.value] = None
+    zf.writestr(REFS_NAME, bytes(refs))
+    return size, digest.hexdigest(), count, list(seal_numbers), list(found)
+
+
+def _write_seals(zf: zipfile.ZipFile, ws: Workspace, seal_ids: list[str]) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
-    with zf.open(OPS_NAME, "w", force_zip64=True) as f:
-        for chunk_ops in _chunks(ops, 1000):
-            chunk = "".join(op.to_json_line() + "\n" for op in chunk_ops).encode("utf-8")
-            digest.update(chunk)
-            size += len(chunk)
-            f.write(chunk)
+    with ws.transaction() as conn, zf.open(SEALS_NAME, "w", force_zip64=True) as f:
+        rows = {sid: (body, sig) for sid, body, sig in key_tables.seal_rows(conn, seal_ids)}
+        for sid in seal_ids:
+            body, sig = rows[sid]
+            line = sig.encode("ascii") + b" " + body + b"\n"
+            digest.update(line)
+            size += len(line)
+            f.write(line)
     return size, digest.hexdigest()
 
 
@@ -326,13 +487,29 @@ def _chunks(items: Iterable[Op], n: int) -> Iterator[list[Op]]:
 # -- read and verify ------------------------------------------------------------------------------
 
 
+#: Why an op no valid seal covers is refused (``Op.seal_pos`` holds the code when ``seal`` is None).
+UNSIGNED, BAD_SIGNATURE, OTHER_VISIT = -1, -2, -3
+UNSIGNED_REASONS = {
+    UNSIGNED: "it is not signed by the device of the member it names, so it was forged or "
+    "changed after it was made",
+    BAD_SIGNATURE: "its seal's signature does not verify, so it was forged or changed after it "
+    "was made",
+    OTHER_VISIT: "it was signed for another visit, so it was copied from that visit's work",
+}
+
+SealTable = list["Seal | int"]
+"""The seals of ``seals.jsonl`` by number: a :class:`Seal` that verifies, or why not (a code)."""
+
+
 @dataclass(frozen=True, slots=True)
 class VerifiedBundle(Staged):
-    """A bundle that passed every check, its blobs in a staging ``folder``.
+    """A bundle that passed every check, its content and blobs in a staging ``folder``.
 
     Its ops are in ``ops`` when there are at most ``KEEP_PARSED_OPS`` of them; a bigger
     bundle is ``streamed``: ``ops`` is empty and :meth:`op_batches` reads them again from
-    ``file``. Use it as a context manager, or call :meth:`cleanup`, to remove the folder.
+    the decrypted ``content``. Each op's ``seal`` names the verified seal that covers it, or is
+    ``None`` (its ``seal_pos`` then says why: :data:`UNSIGNED_REASONS`). Use it as a context
+    manager, or call :meth:`cleanup`, to remove the folder.
     """
 
     manifest: BundleManifest
@@ -343,7 +520,13 @@ class VerifiedBundle(Staged):
     ops_known: bool = False
     """Its ``ops.jsonl`` was imported in full before (same hash): ``ops`` is empty, unread."""
     streamed: bool = False
-    """Too many ops to keep: :meth:`op_batches` reads them from ``file`` again."""
+    """Too many ops to keep: :meth:`op_batches` reads them from ``content`` again."""
+    seals: SealTable = field(default_factory=list)
+    content: Path | None = None
+
+    @property
+    def verified_seals(self) -> list[Seal]:
+        return [seal for seal in self.seals if isinstance(seal, Seal)]
 
     def op_batches(self) -> Iterator[Sequence[Op]]:
         """The bundle's ops, ``OP_BATCH`` at a time. A streamed bundle's ``ops.jsonl`` is read
@@ -354,14 +537,15 @@ class VerifiedBundle(Staged):
             for start in range(0, len(self.ops), OP_BATCH):
                 yield self.ops[start : start + OP_BATCH]
             return
+        assert self.content is not None
         name = self.file.name
-        with _open_zip(self.file) as zf, _refuse_damaged(name):
-            info = zf.getinfo(OPS_NAME)
-            for first, lines in _line_batches(zf, info, self.manifest, name):
-                yield _parse_batch(lines, first, name)
+        with _open_zip(self.content) as zf, _refuse_damaged(name):
+            files = {info.filename: info for info in zf.infolist()}
+            for _first, batch in _sealed_batches(zf, files, self.manifest, name, self.seals):
+                yield batch
 
 
-def read_bundle(
+def read_bundle(  # noqa: PLR0913 (the reader's choices, each with a default)
     path: Path,
     *,
     visit_id: str,
@@ -371,12 +555,13 @@ def read_bundle(
     known_ops: Callable[[str], bool] | None = None,
     limits: OpLimits = FORMAT_LIMITS,
 ) -> VerifiedBundle:
-    """Check the bundle at ``path`` for ``visit_id`` and unpack its blobs under ``staging_root``.
+    """Check the bundle at ``path`` for ``visit_id``; decrypt it and unpack its blobs under
+    ``staging_root``.
 
     Blobs for which ``have_blob(sha)`` is true are neither unpacked nor checked: the workspace
     already holds that exact content (it is named by its hash), and nothing of them is used.
     Likewise the operations, when ``known_ops(ops_sha256)`` is true (see :func:`known_ops_in`):
-    the HMAC'd manifest names the same ``ops.jsonl`` as one imported in full before, so
+    the authenticated manifest names the same ``ops.jsonl`` as one imported in full before, so
     importing it again could add nothing; bringing the same bundle twice costs little.
 
     ``limits`` refuses a bundle with more ops than a real visit could make: the manifest's
@@ -394,29 +579,185 @@ def read_bundle(
         zf = _open_zip(path)
         with zf, _refuse_damaged(name):
             files = _check_directory(zf, name)
-            manifest_bytes = _check_hmac(zf, files, name, visit_id, team_key)
-            manifest = _parse_manifest(manifest_bytes, name, visit_id)
+            outer_bytes = _check_hmac(zf, files, name, visit_id, team_key)
+            outer = _parse_outer(outer_bytes, name, visit_id)
+            _check_outer_files(files, name)
+            folder = _make_folder(staging_root, name)
+            content = folder / STAGED_CONTENT
+            _decrypt(zf, files[CONTENT_NAME], outer, outer_bytes, team_key, content, name)
+        inner = _open_zip(content)
+        with inner, _refuse_damaged(name):
+            files = _check_directory(inner, name)
+            manifest = _parse_manifest(_read_inner_manifest(inner, files, name), name, visit_id)
+            if manifest.bundle_id != outer.bundle_id:
+                _changed(name, "its content is another bundle's")
             _check_file_list(files, manifest, name)
             _check_op_count(manifest, name, limits)
+            seals = _read_seals(inner, files[SEALS_NAME], manifest, name)
             ops_known = known_ops is not None and known_ops(manifest.ops_sha256)
             streamed = not ops_known and manifest.op_count > KEEP_PARSED_OPS
-            ops = [] if ops_known else _scan_ops(zf, files[OPS_NAME], manifest, name, limits)
-            folder = _make_folder(staging_root, name)
-            blob_paths = _extract_blobs(zf, files, manifest, name, folder, have_blob=have_blob)
+            ops = [] if ops_known else _scan_ops(inner, files, manifest, name, limits, seals)
+            blob_paths = _extract_blobs(inner, files, manifest, name, folder, have_blob=have_blob)
     except BaseException:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
         raise
     log.info(
-        "bundle %s verified: visit %s, member %s, device %s, %d ops, %d blobs",
+        "bundle %s verified: visit %s, member %s, device %s, %d ops, %d seals, %d blobs",
         name,
         manifest.visit_id,
         manifest.member_id,
         manifest.device_id,
         manifest.op_count,
+        len(seals),
         len(blob_paths),
     )
-    return VerifiedBundle(manifest, ops, blob_paths, folder, path, ops_known, streamed)
+    return VerifiedBundle(
+        manifest, ops, blob_paths, folder, path, ops_known, streamed, seals, content
+    )
+
+
+def _parse_outer(data: bytes, name: str, visit_id: str) -> OuterManifest:
+    doc = _manifest_doc(data, name)
+    try:
+        outer = OuterManifest.from_dict(doc)
+    except ValueError as exc:
+        _refuse(f"{name} has a manifest that is not valid ({exc}); {EXPORT_AGAIN}.", "invalid")
+    _check_visit(outer.visit_id, visit_id, name)
+    return outer
+
+
+def _manifest_doc(data: bytes, name: str) -> dict[str, Any]:
+    """The manifest's JSON, once its format and version are ones this app reads."""
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        _refuse(f"{name} has a manifest that is not valid JSON; {EXPORT_AGAIN}.", "invalid")
+    if not isinstance(doc, dict) or doc.get("format") != BUNDLE_FORMAT_NAME:
+        _refuse(f"{name} is not a team bundle; check you chose the right file.", "invalid")
+    version = doc.get("format_version")
+    if isinstance(version, int) and not isinstance(version, bool):
+        if version > BUNDLE_FORMAT_VERSION:
+            _refuse(
+                f"{name} was made by a newer version of Reviewer App (bundle format version "
+                f"{version}; this app reads version {BUNDLE_FORMAT_VERSION}); update Reviewer "
+                "App and import it again.",
+                "newer_version",
+            )
+        if version == 1:
+            _refuse(
+                f"{name} was made by an older version of Reviewer App (bundle format version "
+                "1), whose bundles do not prove who wrote each change; nothing was imported: "
+                "ask its sender to update Reviewer App and export it again.",
+                "old_version",
+            )
+    if version != BUNDLE_FORMAT_VERSION:
+        _refuse(
+            f"{name} has a bundle format version ({version!r}) this app does not read; "
+            f"{EXPORT_AGAIN}.",
+            "invalid",
+        )
+    return doc
+
+
+def _check_visit(claimed: str, visit_id: str, name: str) -> None:
+    if claimed != visit_id:
+        _refuse(
+            f"{name} is from another visit ({claimed}), not this one ({visit_id}); "
+            "nothing was imported: import it into its own visit.",
+            "other_visit",
+        )
+
+
+def _check_outer_files(files: Mapping[str, zipfile.ZipInfo], name: str) -> None:
+    extra = sorted(set(files) - {MANIFEST_NAME, HMAC_NAME, CONTENT_NAME})
+    if CONTENT_NAME not in files or extra:
+        what = f"holds {extra[0]!r}, which it should not" if extra else "has no content"
+        _refuse(
+            f"{name} {what}, so it was changed or damaged after it was exported; "
+            f"nothing was imported: {EXPORT_AGAIN}.",
+            "tampered",
+        )
+
+
+def _decrypt(  # noqa: PLR0913, PLR0917 (one private step of read_bundle)
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    outer: OuterManifest,
+    outer_bytes: bytes,
+    team_key: bytes,
+    target: Path,
+    name: str,
+) -> None:
+    key = bundle_crypto.content_key(team_key, bytes.fromhex(outer.salt))
+    try:
+        with zf.open(info) as src, open(target, "xb") as out:
+            bundle_crypto.decrypt(
+                src.read, info.file_size, outer.content_size, out.write, key=key, aad=outer_bytes
+            )
+    except bundle_crypto.ContentProblem as exc:
+        log.info("bundle %s content: %s (%s)", name, exc.kind, exc)
+        if exc.kind == "truncated":
+            _refuse(
+                f"{name} is cut short (it holds {exc} of its content): it was not copied "
+                "whole; nothing was imported: copy it again from its sender's laptop, or "
+                f"{EXPORT_AGAIN}.",
+                "truncated",
+            )
+        if exc.kind == "reordered":
+            _refuse(
+                f"{name} has its content out of order ({exc} is in the wrong place), so it "
+                f"was changed after it was exported; nothing was imported: {EXPORT_AGAIN}.",
+                "reordered",
+            )
+        _refuse(
+            f"{name} was changed or damaged after it was exported ({exc} of its encrypted "
+            f"content does not verify); nothing was imported: {EXPORT_AGAIN}.",
+            "tampered",
+        )
+    except OSError as exc:
+        raise BundleRefused(
+            f"Cannot unpack {name} into {target.parent}: {exc.strerror or exc}; check there "
+            "is free disk space and try again.",
+            reason="invalid",
+        ) from exc
+
+
+def _read_inner_manifest(
+    zf: zipfile.ZipFile, files: Mapping[str, zipfile.ZipInfo], name: str
+) -> bytes:
+    if MANIFEST_NAME not in files:
+        _changed(name, "its content has no manifest")
+    limit = BUNDLE_LIMITS.max_manifest_size
+    data = read_at_most(zf, files[MANIFEST_NAME], limit)
+    if len(data) > limit:
+        _refuse(f"{name} has a manifest bigger than it declares; {EXPORT_AGAIN}.", "too_big")
+    return data
+
+
+def _read_seals(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, manifest: BundleManifest, name: str
+) -> SealTable:
+    """Every seal of ``seals.jsonl``, checked: its signature, and that it is this visit's."""
+    if manifest.seals_size > MAX_SEALS_SIZE or info.file_size != manifest.seals_size:
+        _changed(name, "its seals do not match its manifest")
+    data = read_at_most(zf, info, manifest.seals_size)
+    if hashlib.sha256(data).hexdigest() != manifest.seals_sha256:
+        _changed(name, "its seals do not match its manifest")
+    table: SealTable = []
+    for line in data.splitlines():
+        try:
+            seal = Seal.from_line(line)
+        except SealError:
+            table.append(BAD_SIGNATURE)
+            continue
+        if not seal.verify():
+            table.append(BAD_SIGNATURE)
+        elif seal.visit_id != manifest.visit_id:
+            table.append(OTHER_VISIT)
+        else:
+            table.append(seal)
+    return table
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:
@@ -504,36 +845,12 @@ def _check_hmac(
 
 
 def _parse_manifest(data: bytes, name: str, visit_id: str) -> BundleManifest:
-    try:
-        doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        _refuse(f"{name} has a manifest that is not valid JSON; {EXPORT_AGAIN}.", "invalid")
-    if not isinstance(doc, dict) or doc.get("format") != BUNDLE_FORMAT_NAME:
-        _refuse(f"{name} is not a team bundle; check you chose the right file.", "invalid")
-    version = doc.get("format_version")
-    if isinstance(version, int) and not isinstance(version, bool) and version > 1:
-        _refuse(
-            f"{name} was made by a newer version of Reviewer App (bundle format version "
-            f"{version}; this app reads version {BUNDLE_FORMAT_VERSION}); update Reviewer App "
-            "and import it again.",
-            "newer_version",
-        )
-    if version != BUNDLE_FORMAT_VERSION:
-        _refuse(
-            f"{name} has a bundle format version ({version!r}) this app does not read; "
-            f"{EXPORT_AGAIN}.",
-            "invalid",
-        )
+    doc = _manifest_doc(data, name)
     try:
         manifest = BundleManifest.from_dict(doc)
     except ValueError as exc:
         _refuse(f"{name} has a manifest that is not valid ({exc}); {EXPORT_AGAIN}.", "invalid")
-    if manifest.visit_id != visit_id:
-        _refuse(
-            f"{name} is from another visit ({manifest.visit_id}), not this one ({visit_id}); "
-            "nothing was imported: import it into its own visit.",
-            "other_visit",
-        )
+    _check_visit(manifest.visit_id, visit_id, name)
     return manifest
 
 
@@ -541,7 +858,8 @@ def _check_file_list(
     files: Mapping[str, zipfile.ZipInfo], manifest: BundleManifest, name: str
 ) -> None:
     present = set(files)
-    wanted = {MANIFEST_NAME, HMAC_NAME, OPS_NAME} | {BLOBS_DIR + sha for sha in manifest.blobs}
+    wanted = {MANIFEST_NAME, OPS_NAME, REFS_NAME, SEALS_NAME}
+    wanted |= {BLOBS_DIR + sha for sha in manifest.blobs}
     missing = sorted(wanted - present)
     extra = sorted(present - wanted)
     if missing or extra:
@@ -551,6 +869,8 @@ def _check_file_list(
             f"nothing was imported: {EXPORT_AGAIN}.",
             "tampered",
         )
+    if files[REFS_NAME].file_size != _REF.size * manifest.op_count:
+        _changed(name, "its list of seals does not match its operations")
     if manifest.ops_size > MAX_OPS_SIZE:
         _refuse(
             f"{name} holds {manifest.ops_size:,} bytes of operations, more than this app reads "
@@ -578,12 +898,13 @@ def _check_op_count(manifest: BundleManifest, name: str, limits: OpLimits) -> No
         )
 
 
-def _scan_ops(
+def _scan_ops(  # noqa: PLR0913, PLR0917 (one private step of read_bundle)
     zf: zipfile.ZipFile,
-    info: zipfile.ZipInfo,
+    files: Mapping[str, zipfile.ZipInfo],
     manifest: BundleManifest,
     name: str,
     limits: OpLimits,
+    seals: SealTable,
 ) -> list[Op]:
     """Check every op of ``ops.jsonl`` in batches; the ops themselves when few enough to keep.
 
@@ -594,11 +915,11 @@ def _scan_ops(
     kept: list[Op] = []
     per_field = _FieldCounter(limits.max_ops_per_field)
     invalid: BundleRefused | None = None
-    for first, lines in _line_batches(zf, info, manifest, name):
+    for first, lines, refs in _raw_batches(zf, files, manifest, name):
         if invalid is not None:
             continue  # still reading: the hash decides which sentence is true
         try:
-            batch = _parse_batch(lines, first, name)
+            batch = _parse_batch(lines, first, name, refs, seals)
         except BundleRefused as exc:
             invalid = exc
             continue
@@ -610,6 +931,29 @@ def _scan_ops(
     if invalid is not None:
         raise invalid
     return kept
+
+
+def _raw_batches(
+    zf: zipfile.ZipFile,
+    files: Mapping[str, zipfile.ZipInfo],
+    manifest: BundleManifest,
+    name: str,
+) -> Iterator[tuple[int, list[bytes], bytes]]:
+    """``(first line's number, lines, their entries of ops.seals)``, a batch at a time."""
+    with zf.open(files[REFS_NAME]) as refs:
+        for first, lines in _line_batches(zf, files[OPS_NAME], manifest, name):
+            yield first, lines, refs.read(_REF.size * len(lines))
+
+
+def _sealed_batches(
+    zf: zipfile.ZipFile,
+    files: Mapping[str, zipfile.ZipInfo],
+    manifest: BundleManifest,
+    name: str,
+    seals: SealTable,
+) -> Iterator[tuple[int, list[Op]]]:
+    for first, lines, refs in _raw_batches(zf, files, manifest, name):
+        yield first, _parse_batch(lines, first, name, refs, seals)
 
 
 def _line_batches(
@@ -655,21 +999,48 @@ def _line_batches(
         yield count + 1, batch
 
 
-def _parse_batch(lines: list[bytes], first: int, name: str) -> list[Op]:
-    """The ops of ``lines`` (line ``first`` onwards); :class:`BundleRefused` names a bad one."""
-    fast = _parse_ops_fast(lines)
-    if fast is not None:
-        return fast
+def _parse_batch(
+    lines: list[bytes], first: int, name: str, refs: bytes, seals: SealTable
+) -> list[Op]:
+    """The ops of ``lines`` (line ``first`` onwards), each marked with the seal that covers it
+    (``refs``: their entries of ``ops.seals``); :class:`BundleRefused` names a bad line."""
+    parsed = _parse_ops_fast(lines)
+    if parsed is None:
+        parsed = []
+        for number, line in enumerate(lines, start=first):  # slow, to name the wrong line
+            try:
+                parsed.append(Op.from_json(line).to_dict())
+            except ValueError as exc:
+                _refuse(
+                    f"{name} has an operation that is not valid (line {number} of ops.jsonl: "
+                    f"{exc}); nothing was imported: {EXPORT_AGAIN}.",
+                    "invalid",
+                )
+    if len(refs) != _REF.size * len(lines):
+        _changed(name, "its list of seals does not match its operations")
+    return _with_seals(parsed, lines, refs, seals)
+
+
+def _with_seals(
+    parsed: list[dict[str, Any]], lines: list[bytes], refs: bytes, seals: SealTable
+) -> list[Op]:
+    """The ops, each with the seal that covers it: one that lists the hash of its exact line
+    and names its member and device. Otherwise ``seal`` is ``None`` and ``seal_pos`` why."""
     ops: list[Op] = []
-    for number, line in enumerate(lines, start=first):  # slow, to name the line that is wrong
-        try:
-            ops.append(Op.from_json(line))
-        except ValueError as exc:
-            _refuse(
-                f"{name} has an operation that is not valid (line {number} of ops.jsonl: "
-                f"{exc}); nothing was imported: {EXPORT_AGAIN}.",
-                "invalid",
-            )
+    sha256 = hashlib.sha256
+    count = len(seals)
+    for d, line, (number, pos) in zip(parsed, lines, _REF.iter_unpack(refs), strict=True):
+        seal = seals[number] if number < count else UNSIGNED
+        if not isinstance(seal, Seal):
+            ops.append(Op(**d, seal=None, seal_pos=seal))
+        elif (
+            seal.op_at(pos) == sha256(line).digest()
+            and seal.member_id == d["member_id"]
+            and seal.device_id == d["device_id"]
+        ):
+            ops.append(Op(**d, seal=seal.seal_id, seal_pos=pos))
+        else:
+            ops.append(Op(**d, seal=None, seal_pos=UNSIGNED))
     return ops
 
 
@@ -713,8 +1084,9 @@ def _no_constant(token: str) -> NoReturn:
     raise ValueError(f"{token} is not allowed")
 
 
-def _parse_ops_fast(lines: list[bytes]) -> list[Op] | None:
-    """The ops of well-formed lines, parsed as one JSON array; ``None`` when anything is off.
+def _parse_ops_fast(lines: list[bytes]) -> list[dict[str, Any]] | None:
+    """The ops of well-formed lines (as dicts), parsed as one JSON array; ``None`` when
+    anything is off.
 
     The checks are ``Op.from_json``'s, made in bulk (parsing 40,000 lines one by one costs
     more than the rest of an import). On ``None`` the caller parses line by line with
@@ -729,7 +1101,7 @@ def _parse_ops_fast(lines: list[bytes]) -> list[Op] | None:
         return None
     if not all(_well_formed(d) for d in parsed):
         return None
-    return [Op(**d) for d in parsed]
+    return parsed
 
 
 def _well_formed(d: object) -> bool:
@@ -787,13 +1159,18 @@ class ImportResult:
 
     ``conflicts`` counts the workspace's unresolved conflicts, after the import, whose winner
     or loser this import added: the conflicts this bundle brought. A bundle that brings
-    nothing new reports 0.
+    nothing new reports 0. ``held`` are the ops held back (with why), ``flagged`` the keys
+    this bundle brought that another device claims for a member already pinned, ``released``
+    how many ops held before are now applied.
     """
 
     new: int
     known: int
     refused: list[tuple[Op, str]]
     conflicts: int
+    held: list[tuple[Op, str]] = field(default_factory=list)
+    flagged: list[KeyFlag] = field(default_factory=list)
+    released: int = 0
 
 
 IMPORTED_OPS_KEY = "bundle_ops_imported"  # workspace-local: hashes of ops.jsonl stored in full
@@ -821,35 +1198,138 @@ def _remember_ops(ws: Workspace, ops_sha256: str) -> None:
 
 
 def import_bundle(
-    ws: Workspace, bundle: VerifiedBundle, *, accept: Callable[[Op], str | None] | None = None
+    ws: Workspace,
+    bundle: VerifiedBundle,
+    *,
+    accept: Callable[[Op], str | None] | None = None,
+    now_ms: int | None = None,
 ) -> ImportResult:
-    """Store the bundle's blobs, then merge its ops, batch by batch, in one transaction
-    (``accept`` may refuse some, with a reason). Importing the same bundle again changes
+    """Record the bundle's device bindings, store its blobs, then merge its ops, batch by
+    batch, in one transaction. An op is applied only when a seal signed by a key this laptop
+    trusts for its member covers it, ``accept`` (the visit's rules) does not refuse it, and
+    its clock is within the bounds (``now_ms``: this laptop's clock); ops of a key not yet
+    confirmed, or beyond the bounds, are held back. Importing the same bundle again changes
     nothing. Raises :class:`BundleRefused`, with the workspace's ops as they were, when more
-    than ``MAX_REFUSED_OPS`` ops are refused or a streamed ``ops.jsonl`` changed since it was
-    read."""
-    # Hashed against the HMAC'd manifest while they were unpacked: moved in, flushed together.
+    than ``MAX_REFUSED_OPS`` ops are refused (or ``MAX_HELD_OPS`` held) or a streamed
+    ``ops.jsonl`` changed since it was read."""
+    # Hashed against the manifest while they were unpacked: moved in, flushed together.
     ws.blobs.adopt(
         [(path, sha, bundle.manifest.blobs[sha]) for sha, path in bundle.blob_paths.items()]
     )
-    if bundle.ops_known:
-        return ImportResult(0, bundle.manifest.op_count, [], 0)
     name = bundle.file.name
+    now = system_ms() if now_ms is None else now_ms
     try:
         # Workspace.apply_ops holds every op of a batch in memory; a bundle may hold a
         # million, so its batches go through one write transaction of the workspace instead.
-        with ws._write() as conn:  # noqa: SLF001 (see above)
-            applied = apply_op_batches(
-                conn, bundle.op_batches(), accept=accept, max_refused=MAX_REFUSED_OPS
+        with ws.transaction() as conn:
+            flagged = pins.record_bindings(
+                conn, bundle.manifest.keys, visit_id=bundle.manifest.visit_id, seen_in=name
             )
+            if bundle.ops_known:
+                return ImportResult(0, bundle.manifest.op_count, [], 0, flagged=flagged)
+            seals = bundle.verified_seals
+            for seal in seals:
+                key_tables.store_seal(
+                    conn,
+                    seal_id=seal.seal_id,
+                    member_id=seal.member_id,
+                    device_id=seal.device_id,
+                    public_key=seal.public_key,
+                    body=seal.body,
+                    signature=seal.signature,
+                )
+            keys = {seal.seal_id: seal.public_key for seal in seals}
+            judge = _judge(pins.key_states(conn), keys.get, accept, now)
+            applied = apply_op_batches(
+                conn,
+                bundle.op_batches(),
+                accept=judge,
+                max_refused=MAX_REFUSED_OPS,
+                max_held=MAX_HELD_OPS,
+            )
+            key_tables.hold_ops(
+                conn,
+                [(op, h.public_key, h.kind, h.reason) for op, h in applied.held],
+                when=datetime.now(UTC).isoformat(timespec="seconds"),
+                bundle=name,
+            )
+            released = release_held(conn, accept, now)
     except TooManyRefused as exc:
         why = exc.first[1]
         _refuse(
-            f"{name} holds more than {exc.limit:,} operations this visit's rules refuse (the "
-            f"first: {why}), so nothing was imported: ask its sender whether it is for this "
-            "visit's team.",
+            f"{name} holds more than {exc.limit:,} operations this visit's rules refuse or "
+            f"hold back (the first: {why}), so nothing was imported: ask its sender whether "
+            "it is for this visit's team.",
             "implausible",
         )
-    if not applied.refused:  # every op is in the log now: the same ops.jsonl can be skipped
-        _remember_ops(ws, bundle.manifest.ops_sha256)
-    return ImportResult(applied.new, applied.known, applied.refused, applied.conflicts)
+    if not applied.refused and not applied.held:
+        _remember_ops(ws, bundle.manifest.ops_sha256)  # all in the log: skip it next time
+    return ImportResult(
+        applied.new,
+        applied.known,
+        applied.refused,
+        applied.conflicts,
+        held=[(op, h.reason) for op, h in applied.held],
+        flagged=flagged,
+        released=released,
+    )
+
+
+def release_held(
+    conn: Any, accept: Callable[[Op], str | None] | None, now_ms: int | None = None
+) -> int:
+    """Apply the held ops that may now be (the lead confirmed their key, or this laptop's
+    clock caught up with theirs), in the caller's transaction; return how many."""
+    pins.apply_decisions(conn)
+    if not key_tables.held_count(conn):
+        return 0
+    now = system_ms() if now_ms is None else now_ms
+    judge = _judge(pins.key_states(conn), _stored_seal_key(conn), accept, now)
+    released, _refused = pins.release_held(conn, judge)
+    return len(released)
+
+
+def _stored_seal_key(conn: Any) -> Callable[[str], str | None]:
+    def key(seal_id: str) -> str | None:
+        row = conn.execute("SELECT public_key FROM seals WHERE seal_id = ?", (seal_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    return key
+
+
+def _judge(
+    states: Mapping[tuple[str, str], str],
+    key_of_seal: Callable[[str], str | None],
+    accept: Callable[[Op], str | None] | None,
+    now_ms: int,
+) -> Callable[[Op], Verdict]:
+    """Whether to apply an op (``None``), hold it back (:class:`Held`), or refuse it (why)."""
+
+    def judge(op: Op) -> Verdict:  # noqa: PLR0911 (one answer per case)
+        if op.seal is None:
+            return UNSIGNED_REASONS.get(op.seal_pos or UNSIGNED, UNSIGNED_REASONS[UNSIGNED])
+        key = key_of_seal(op.seal)
+        state = states.get((op.member_id, key)) if key is not None else None
+        if state is None or key is None:
+            return f"it is signed by a device no key binding names for {op.member_id}"
+        if state == key_tables.REJECTED:
+            return (
+                f"it is signed by a device the lead reviewer refused for {op.member_id} "
+                f"(fingerprint {fingerprint_words(key)})"
+            )
+        if state == key_tables.HELD:
+            return Held(
+                key_tables.HOLD_KEY,
+                f"it is signed by another device that says it is {op.member_id} (fingerprint "
+                f"{fingerprint_words(key)}): held until the lead reviewer confirms that device",
+                key,
+            )
+        reason = accept(op) if accept is not None else None
+        if reason is not None:
+            return reason
+        problem = clock_problem(op.hlc, now_ms)
+        if problem is not None:
+            return Held(key_tables.HOLD_CLOCK, problem, key)
+        return None
+
+    return judge
