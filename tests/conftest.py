@@ -1,7 +1,8 @@
 """Test set-up shared by every test.
 
 - Qt runs offscreen (no display in CI).
-- The OS keyring is replaced by an in-memory backend (there is no keyring daemon here).
+- The OS keyring is replaced by an in-memory backend in this process; ``secret_service`` is a
+  real one (gnome-keyring) for the app's subprocesses (tests/keyring_service.py).
 - Every folder the app writes goes to a fresh temporary ``REVIEWER_APP_HOME``.
 - The demo kit is built once a session (``demo_kit_file``); ``open_demo_session`` opens it as a
   member under the test's own ``REVIEWER_APP_HOME`` and closes what it opened; ``session`` is
@@ -27,6 +28,7 @@ from reviewer_app.demo import build_demo_kit  # noqa: E402
 from reviewer_app.paths import AppPaths  # noqa: E402
 from reviewer_app.session import VisitSession  # noqa: E402
 from reviewer_app.visits import open_kit, open_session  # noqa: E402
+from tests import keyring_service  # noqa: E402
 
 settings.register_profile(
     "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -137,3 +139,21 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
     yield mount
     for folder in mounted:
         subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture
+def secret_service(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[keyring_service.SecretService]:
+    """A real password store for subprocesses: gnome-keyring on a private session bus, with an
+    unlocked login keyring in a HOME of its own (``secret_service.env``), stopped afterwards.
+    Skipped, with the reason, where gnome-keyring is not installed; under CI, where
+    scripts/system-deps.sh installs it, its absence fails the test instead."""
+    missing = keyring_service.missing_programs()
+    if missing:
+        reason = f"{' and '.join(missing)} not installed (`bash scripts/system-deps.sh` adds them)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test with a real keyring: {reason}")
+        pytest.skip(reason)
+    with keyring_service.running(tmp_path_factory.mktemp("keyring")) as service:
+        yield service
