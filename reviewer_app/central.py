@@ -1,10 +1,12 @@
 """The laptop and the central service: signing in, the outbox, and "Sync now" (no Qt).
 
 The service's address is a setting (``central_url``); the token lives in the OS keyring under
-:data:`KEYRING_SERVICE` with the URL as the user name. With no usable keyring the token is kept
-in this process's memory only, and the sign-in result says so: it is never written to disk or
-to a log. The sync centre window drives the same functions from a worker: :func:`sync_now`
-takes a ``progress(stage, done, total)`` callback, :func:`outbox_items` lists the outbox and
+:data:`KEYRING_SERVICE` with the URL as the user name. With no usable keyring (none, locked or
+broken) the window keeps the token in its process's memory, and the command line, whose process
+ends at once, takes it with each command (``--token-stdin`` or :data:`TOKEN_VARIABLE`, handed to
+:func:`connect`); either way the user is told, and the token is never written to disk or to a
+log. The sync centre window drives the same functions from a worker: :func:`sync_now` takes a
+``progress(stage, done, total)`` callback, :func:`outbox_items` lists the outbox and
 :func:`retry_item` queues a failed item again.
 """
 
@@ -29,6 +31,7 @@ from sync.outbox import Outbox, OutboxError, OutboxItem, SendReport
 log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "reviewer-app-central"
+TOKEN_VARIABLE = "REVIEWER_APP_TOKEN"  # the command line's token when there is no keyring
 OUTBOX_FILE = "outbox.sqlite"
 DOWNLOADS = "downloads"
 Progress = Callable[[str, int, int], None]
@@ -39,6 +42,18 @@ _memory_tokens: dict[str, str] = {}  # when the OS has no keyring: this process 
 
 class NotSignedIn(UserError):
     """No service, or no token for it, on this laptop."""
+
+
+class NoKeyring(Exception):
+    """The OS keyring cannot be asked: there is none, or it is locked or broken."""
+
+
+SIGN_IN_FIRST = "Not signed in to a central service; run `reviewer-app central sign-in --url URL`."
+GIVE_THE_TOKEN = (
+    "This computer has no password store (keyring) to keep your token, so give it to each"
+    " command: pipe it into `reviewer-app sync --token-stdin`, or set the environment variable"
+    f" {TOKEN_VARIABLE}."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,38 +141,81 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def store_token(url: str, token: str) -> bool:
-    """Keep ``token`` for ``url``: True in the OS keyring, False in memory for this process."""
+def check_token(token: str) -> str:
+    """``token`` without the spaces around it; UserError when it cannot be one (a token is
+    printable ASCII). The message never repeats it."""
+    token = token.strip()
+    if not token:
+        raise UserError("No token given; paste the token programme staff issued to you.")
+    if not all("!" <= c <= "~" for c in token):
+        raise UserError(
+            "That is not a token (it has spaces or unusual characters in it); copy it again"
+            " from what programme staff sent you."
+        )
+    return token
+
+
+def store_token(url: str, token: str, *, keep_in_memory: bool = True) -> bool:
+    """Keep ``token`` for ``url`` in the OS keyring: True. With no usable keyring, False, and
+    the token is kept in this process's memory when ``keep_in_memory`` (the window), or not
+    at all (a command, whose process is about to end)."""
     try:
         keyring.set_password(KEYRING_SERVICE, url, token)
     except Exception as exc:  # NoKeyringError, a locked or broken keyring: all the same here
-        log.warning(
-            "no usable keyring (%s); the central token is kept in memory", type(exc).__name__
-        )
-        _memory_tokens[url] = token
+        # The type only: a backend's message could quote what it was given.
+        log.warning("no usable keyring (%s); the central token is not kept", type(exc).__name__)
+        if keep_in_memory:
+            _memory_tokens[url] = token
         return False
     _memory_tokens.pop(url, None)
     return True
 
 
-def load_token(url: str) -> str | None:
+def kept_token(url: str) -> str | None:
+    """The token kept for ``url`` (this process's memory, then the keyring), None when the
+    keyring has none. NoKeyring when there is no keyring to ask."""
     if url in _memory_tokens:
         return _memory_tokens[url]
     try:
         return keyring.get_password(KEYRING_SERVICE, url)
-    except Exception as exc:
+    except Exception as exc:  # NoKeyringError, a locked or broken keyring
         log.warning("cannot read the keyring (%s)", type(exc).__name__)
+        raise NoKeyring(type(exc).__name__) from exc
+
+
+def load_token(url: str) -> str | None:
+    try:
+        return kept_token(url)
+    except NoKeyring:
         return None
 
 
+def has_keyring() -> bool:
+    """Whether the OS keyring answers a read (so a token stored now is there next time)."""
+    try:
+        keyring.get_password(KEYRING_SERVICE, "")
+    except Exception as exc:
+        log.info("no usable keyring (%s)", type(exc).__name__)
+        return False
+    return True
+
+
 def sign_in(
-    paths: AppPaths, url: str, token: str, *, client_factory: ClientFactory = CentralClient
+    paths: AppPaths,
+    url: str,
+    token: str,
+    *,
+    client_factory: ClientFactory = CentralClient,
+    keep_in_memory: bool = True,
 ) -> SignIn:
-    """Check the token with the service, then keep it (keyring) and the URL (settings)."""
+    """Check the token with the service, then keep it (keyring) and the URL (settings).
+
+    With no keyring the URL is kept all the same; the token stays in this process's memory
+    when ``keep_in_memory`` (the window) and is dropped otherwise (the command line, which
+    takes it with each command); the message says which.
+    """
     url = normalise_url(url)
-    token = token.strip()
-    if not token:
-        raise UserError("No token given; paste the token programme staff issued to you.")
+    token = check_token(token)
     try:
         with client_factory(url, token, max_attempts=2) as client:
             me = client.me()
@@ -180,15 +238,23 @@ def sign_in(
         raise UserError(f"The service refused to sign you in: {exc.message}") from exc
     except (ValueError, KeyError, TypeError) as exc:  # it answered, but not as the service does
         raise not_a_service(url) from exc
-    in_keyring = store_token(url, token)
+    in_keyring = store_token(url, token, keep_in_memory=keep_in_memory)
     settings = Settings.shared(paths)
     settings.set("central_url", url)
     settings.save()
     message = f"Signed in to {url} as {name}."
-    if not in_keyring:
+    if in_keyring:
+        message += " The token is kept in this computer's password store (keyring)."
+    elif keep_in_memory:
         message += (
             " This computer has no password store (keyring), so the token is kept only while"
             " the app runs: you will need to sign in again next time."
+        )
+    else:
+        message += (
+            " This computer has no password store (keyring), so the token cannot be kept here"
+            " (the address is): give it to each command, piped into"
+            f" `reviewer-app sync --token-stdin` or in the environment variable {TOKEN_VARIABLE}."
         )
     return SignIn(url, name, role, in_keyring, message)
 
@@ -218,14 +284,22 @@ def signed_in_url(paths: AppPaths) -> str:
     return url
 
 
-def connect(paths: AppPaths, *, client_factory: ClientFactory = CentralClient) -> CentralClient:
+def connect(
+    paths: AppPaths, *, token: str | None = None, client_factory: ClientFactory = CentralClient
+) -> CentralClient:
+    """A client for the service signed in to, with ``token`` when given (one command's own,
+    used and dropped: the command line with no keyring), else the token kept on this laptop."""
     url = signed_in_url(paths)
-    token = load_token(url) if url else None
-    if not url or not token:
-        raise NotSignedIn(
-            "Not signed in to a central service; run `reviewer-app central sign-in --url URL`."
-        )
-    return client_factory(url, token)
+    if not url:
+        raise NotSignedIn(SIGN_IN_FIRST)
+    if token is None:
+        try:
+            token = kept_token(url)
+        except NoKeyring as exc:
+            raise NotSignedIn(GIVE_THE_TOKEN) from exc
+        if not token:
+            raise NotSignedIn(SIGN_IN_FIRST)
+    return client_factory(url, check_token(token))
 
 
 # -- the outbox -------------------------------------------------------------------------------
