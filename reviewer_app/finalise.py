@@ -5,8 +5,10 @@ applicable standard has a team judgement or an explicit "not assessed" with a re
 and N/A have a reason; every immediate risk has an escalation recorded), then freezes a snapshot:
 canonical ``findings.json`` (``sync.findings_format``), attachments by hash, the rendered final
 report, ``snapshot_id``, version, the snapshot it supersedes, content SHA-256, who signed it off
-and when. A snapshot never changes (SQLite triggers see to it); amending is finalising again,
-which makes version n+1 superseding n.
+and when, signed with the lead's device key (``reviewer_app.device.device_key``: an Ed25519
+signature over the exact ``findings.json`` bytes, ``sync.authorship.sign_findings``). A snapshot
+never changes (SQLite triggers see to it); amending is finalising again, which makes version n+1
+superseding n.
 
 "Not assessed with a reason" is recorded as a team judgement of Not yet assessed with a
 rationale: the lead says, for the team, why the standard was not looked at.
@@ -15,12 +17,13 @@ rationale: the lead says, for the team, why the standard was not looked at.
 worker (:func:`start_finalise`); it reads the visit afresh there rather than trusting a copy.
 :func:`finalise_visit` is the same for ``reviewer-app finalise`` (no window, no worker).
 
-Sending: the snapshot row and its outbox item are one transaction in the workspace
-(``Workspace.add_snapshot``), after the report PDF is durably in the blob store, so a crash
-leaves either nothing or the whole version queued. The item is then handed to the
+Sending: the snapshot row, its signature and its outbox item are one transaction in the
+workspace (``Workspace.add_snapshot``), after the report PDF is durably in the blob store, so a
+crash leaves either nothing or the whole version, signed and queued. The item is then handed to the
 installation's sending queue (``reviewer_app.central``, ``data/outbox.sqlite``) by
 :func:`hand_over`, which finalising (before anything else) and :func:`unchanged_since` repeat for
-any item a crash left behind: that queue takes the same envelope twice harmlessly.
+any item a crash left behind: that queue takes the same envelope twice harmlessly. A snapshot an
+older app finalised unsigned is signed by :func:`hand_over` with this laptop's key before it goes.
 """
 
 from __future__ import annotations
@@ -39,10 +42,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reviewer_app import findings
-from reviewer_app.device import device_id
+from reviewer_app.device import device_id, device_key
 from reviewer_app.errors import UserError
 from reviewer_app.findings_document import findings_document
 from reviewer_app.lead_view import CONFIRMED_KEY
@@ -56,6 +59,9 @@ from reviewer_app.visits import existing_workspace
 from storage import SnapshotRefused, SnapshotRow, Workspace
 from storage.workspace import FINALISE
 from sync.findings_format import canonical_bytes, check_envelope, content_sha256
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +210,11 @@ class Snapshot:
     def signed_off_at(self) -> str:
         return self.row.signed_off_at
 
+    @property
+    def device_public_key(self) -> str | None:
+        """The key (hex) of the laptop that signed it; None until an older one is signed."""
+        return self.row.public_key
+
 
 def _snapshot(ws: Workspace, row: SnapshotRow, queued: bool = False) -> Snapshot:
     report = ws.blobs.path(row.report_sha256) if row.report_sha256 else None
@@ -216,7 +227,8 @@ def snapshots(ws: Workspace) -> list[Snapshot]:
 
 
 def envelope(ws: Workspace, row: SnapshotRow) -> dict[str, Any]:
-    """What ``PUT /v1/submissions/{snapshot_id}`` carries for a stored snapshot."""
+    """What ``PUT /v1/submissions/{snapshot_id}`` carries for a stored, signed snapshot
+    (``FindingsFormatError`` for one an older app left unsigned: :func:`hand_over` signs it)."""
     report = None
     if row.report_sha256:
         size = ws.blobs.path(row.report_sha256).stat().st_size
@@ -233,6 +245,8 @@ def envelope(ws: Workspace, row: SnapshotRow) -> dict[str, Any]:
             "signed_off_at": row.signed_off_at,
             "findings": json.loads(row.findings_json),
             "report": report,
+            "device_public_key": row.public_key,
+            "signature": row.signature,
         }
     )
 
@@ -255,19 +269,27 @@ def finalise(
     paths: AppPaths | None = None,
     progress: Progress | None = None,
     now: datetime | None = None,
+    key: Ed25519PrivateKey | None = None,
 ) -> Snapshot:
-    """Check, sign off and store the next snapshot with its outbox item (one transaction);
-    then hand it to the installation's sending queue.
+    """Check, sign off and store the next snapshot, signed, with its outbox item (one
+    transaction); then hand it to the installation's sending queue.
 
-    Refuses (``FinaliseRefused``, a user error listing what to do) while completeness gaps or
-    unconfirmed privacy hits remain, and when nothing changed since the latest snapshot;
-    ``LeadOnly`` unless ``signed_off_by`` is the visit's lead. Runs on the storage worker.
+    The snapshot's ``findings.json`` is signed with ``key``, by default this laptop's device
+    key (that of ``paths``); with neither, ``ValueError`` (a finalised snapshot is always
+    signed). Refuses (``FinaliseRefused``, a user error listing what to do) while completeness
+    gaps or unconfirmed privacy hits remain, and when nothing changed since the latest
+    snapshot; ``LeadOnly`` unless ``signed_off_by`` is the visit's lead. Runs on the storage
+    worker.
     """
     report_progress = progress or (lambda _stage, _done, _total: None)
     report_progress("Checking", 0, 1)
     data = read_visit_data(ws)
     findings.require_lead(data.visit, signed_off_by, "signs off the findings")
-    hand_over(ws, paths)  # a version a crash left queued only here goes first
+    if key is None:
+        if paths is None:
+            raise ValueError("finalise needs paths (this laptop's device key) or a key to sign")
+        key = device_key(paths)
+    hand_over(ws, paths, key)  # a version a crash left queued only here goes first
     gaps = completeness(data)
     hits = unconfirmed(privacy_hits(data), confirmed_privacy)
     if gaps or hits:
@@ -300,7 +322,15 @@ def finalise(
     report_progress("Checking", 1, 1)
     due = laptop_due(data, paths) if paths is not None else None
     report_sha = _render_final_report(ws, data, row, report_progress, due)
-    row = SnapshotRow(**{**_fields(row), "report_sha256": report_sha})
+    public_key, signature = _sign(key, body)
+    row = SnapshotRow(
+        **{
+            **_fields(row),
+            "report_sha256": report_sha,
+            "public_key": public_key,
+            "signature": signature,
+        }
+    )
     # The report is already durably in the blob store (fsynced, renamed, folder fsynced), and
     # findings.json is the row itself: the commit below is the one moment the version exists.
     _pause_for_tests("before_snapshot")
@@ -309,19 +339,38 @@ def finalise(
     except SnapshotRefused:
         raise FinalisedMeanwhile(row.version) from None
     _pause_for_tests("after_commit")
-    queued = row.snapshot_id in hand_over(ws, paths)
+    queued = row.snapshot_id in hand_over(ws, paths, key)
     _pause_for_tests("after_handover")
     return _snapshot(ws, row, queued)
 
 
-def hand_over(ws: Workspace, paths: AppPaths | None) -> list[str]:
+def hand_over(
+    ws: Workspace, paths: AppPaths | None, key: Ed25519PrivateKey | None = None
+) -> list[str]:
     """Put every snapshot whose outbox item is not yet in the installation's sending queue
     there, oldest first, and record it; the ids handed over. Nothing without ``paths`` (or in a
-    build with no outbox): the items wait, durable, for a call that has them."""
+    build with no outbox): the items wait, durable, for a call that has them.
+
+    A snapshot finalised by an older app has no signature: it is signed here, before it goes,
+    with this laptop's device key (``key``, by default that of ``paths``): only the lead's
+    laptop finalises, so the laptop holding the snapshot is the one that signed it off. One an
+    older app already handed over unsigned is handed over again, signed; the sending queue
+    puts the signed envelope in place of the unsigned one unless the service already has it
+    (``sync.outbox.Outbox.enqueue``).
+    """
+    if paths is None:
+        return []
+    unsigned = ws.unsigned_snapshots()
+    if unsigned:
+        signer = key or device_key(paths)
+        for snapshot_id in unsigned:
+            _sign_stored(ws, snapshot_id, signer)
+    todo = {e.snapshot_id for e in ws.snapshot_outbox(pending=True)} | set(unsigned)
+    if not todo:
+        return []
     handed = []
-    for entry in ws.snapshot_outbox(pending=True):
-        row = ws.snapshot(entry.snapshot_id)
-        if row is None:  # (the foreign key makes this impossible)
+    for row in ws.snapshots():  # version 1 first
+        if row.snapshot_id not in todo:
             continue
         env = envelope(ws, row)
         if not _enqueue(paths, env, blob_files(ws, env)):
@@ -329,6 +378,21 @@ def hand_over(ws: Workspace, paths: AppPaths | None) -> list[str]:
         ws.mark_handed_over(row.snapshot_id)
         handed.append(row.snapshot_id)
     return handed
+
+
+def _sign(key: Ed25519PrivateKey, findings_json: bytes) -> tuple[str, str]:
+    """(public key, signature), both hex, of ``findings_json`` signed with ``key``."""
+    from sync.authorship import public_hex, sign_findings  # noqa: PLC0415 (cryptography)
+
+    return public_hex(key), sign_findings(key, findings_json)
+
+
+def _sign_stored(ws: Workspace, snapshot_id: str, key: Ed25519PrivateKey) -> None:
+    row = ws.snapshot(snapshot_id)
+    if row is None or row.signature is not None:
+        return
+    ws.sign_snapshot(snapshot_id, *_sign(key, row.findings_json))
+    log.info("finalise: signed version %d (%s), finalised unsigned", row.version, snapshot_id)
 
 
 def _pause_for_tests(point: str) -> None:
@@ -535,6 +599,7 @@ def snapshot_dict(snap: Snapshot) -> dict[str, Any]:
         "report_sha256": snap.row.report_sha256,
         "signed_off_by": snap.signed_off_by,
         "signed_off_at": snap.signed_off_at,
+        "device_public_key": snap.device_public_key,
         "queued": snap.queued,
     }
 

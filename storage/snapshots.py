@@ -12,6 +12,12 @@ in the caller's transaction, so no crash leaves a finalised version that is neve
 (``sync.outbox``), which a crash between the two cannot lose: an item not yet handed over is
 handed over again. A workspace finalised by an older app may hold a snapshot without an item:
 :func:`queue_orphans` (run when the workspace is opened) gives it one.
+
+Every snapshot is signed with the lead's device key (DESIGN.md "Finalised findings"): its
+``snapshot_signatures`` row (migration 5) holds the public key and the signature over the exact
+``findings_json`` bytes, and :func:`insert_snapshot` writes it in the snapshot's transaction. A
+snapshot an older app finalised has none until the app signs it before sending it
+(:func:`add_signature`). Signing is the caller's business: this package holds no keys.
 """
 
 from __future__ import annotations
@@ -60,7 +66,12 @@ class SnapshotRefused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class SnapshotRow:
-    """One stored snapshot. ``findings_json`` are the canonical bytes its hash is taken of."""
+    """One stored snapshot. ``findings_json`` are the canonical bytes its hash is taken of.
+
+    ``public_key`` and ``signature`` (hex) are the lead's device key and its Ed25519 signature
+    over ``findings_json``; both None for a snapshot an older app finalised and nobody has
+    signed yet.
+    """
 
     snapshot_id: str
     version: int
@@ -71,10 +82,12 @@ class SnapshotRow:
     signed_off_by: str
     signed_off_at: str
     created_at: str
+    public_key: str | None = None
+    signature: str | None = None
 
 
 def _row(values: tuple[object, ...]) -> SnapshotRow:
-    (sid, version, supersedes, sha, body, report, by, at, created) = values
+    (sid, version, supersedes, sha, body, report, by, at, created, key, signature) = values
     return SnapshotRow(
         snapshot_id=str(sid),
         version=int(str(version)),
@@ -85,30 +98,35 @@ def _row(values: tuple[object, ...]) -> SnapshotRow:
         signed_off_by=str(by),
         signed_off_at=str(at),
         created_at=str(created),
+        public_key=None if key is None else str(key),
+        signature=None if signature is None else str(signature),
     )
 
 
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM snapshots"
+_SELECT = (
+    f"SELECT {', '.join('s.' + c for c in COLUMNS)}, g.public_key, g.signature FROM snapshots s "
+    "LEFT JOIN snapshot_signatures g ON g.snapshot_id = s.snapshot_id"
+)
 
 
 def list_snapshots(conn: sqlite3.Connection) -> list[SnapshotRow]:
     """Every snapshot, oldest (version 1) first."""
-    return [_row(r) for r in conn.execute(f"{_SELECT} ORDER BY version")]
+    return [_row(r) for r in conn.execute(f"{_SELECT} ORDER BY s.version")]
 
 
 def get_snapshot(conn: sqlite3.Connection, snapshot_id: str) -> SnapshotRow | None:
-    row = conn.execute(f"{_SELECT} WHERE snapshot_id = ?", (snapshot_id,)).fetchone()
+    row = conn.execute(f"{_SELECT} WHERE s.snapshot_id = ?", (snapshot_id,)).fetchone()
     return None if row is None else _row(row)
 
 
 def latest_snapshot(conn: sqlite3.Connection) -> SnapshotRow | None:
-    row = conn.execute(f"{_SELECT} ORDER BY version DESC LIMIT 1").fetchone()
+    row = conn.execute(f"{_SELECT} ORDER BY s.version DESC LIMIT 1").fetchone()
     return None if row is None else _row(row)
 
 
 def insert_snapshot(conn: sqlite3.Connection, row: SnapshotRow, queued_at: str) -> None:
-    """Insert the snapshot and its outbox item inside the caller's transaction (both or
-    neither); SnapshotRefused when the triggers refuse it."""
+    """Insert the snapshot, its signature (when the row has one) and its outbox item inside the
+    caller's transaction (all or none); SnapshotRefused when the triggers refuse it."""
     values = (
         row.snapshot_id,
         row.version,
@@ -125,10 +143,47 @@ def insert_snapshot(conn: sqlite3.Connection, row: SnapshotRow, queued_at: str) 
         conn.execute(f"INSERT INTO snapshots ({', '.join(COLUMNS)}) VALUES ({marks})", values)
     except sqlite3.IntegrityError as exc:
         raise SnapshotRefused(str(exc)) from exc
+    if row.public_key is not None and row.signature is not None:
+        conn.execute(
+            "INSERT INTO snapshot_signatures (snapshot_id, public_key, signature) VALUES (?, ?, ?)",
+            (row.snapshot_id, row.public_key, row.signature),
+        )
     conn.execute(
         "INSERT INTO snapshot_outbox (snapshot_id, queued_at, origin) VALUES (?, ?, 'finalised')",
         (row.snapshot_id, queued_at),
     )
+
+
+# -- signatures of snapshots an older app left unsigned -------------------------------------------
+
+
+def unsigned(conn: sqlite3.Connection) -> list[str]:
+    """Ids of snapshots with no signature, oldest first (only an older app leaves them)."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT s.snapshot_id FROM snapshots s LEFT JOIN snapshot_signatures g "
+            "ON g.snapshot_id = s.snapshot_id WHERE g.snapshot_id IS NULL ORDER BY s.version"
+        )
+    ]
+
+
+def add_signature(
+    conn: sqlite3.Connection, snapshot_id: str, public_key: str, signature: str
+) -> tuple[str, str]:
+    """Sign a snapshot that has no signature yet (caller's transaction); the (public key,
+    signature) it has afterwards: a signature already there is kept (a snapshot is signed once,
+    whichever process got there first)."""
+    conn.execute(
+        "INSERT INTO snapshot_signatures (snapshot_id, public_key, signature) VALUES (?, ?, ?) "
+        "ON CONFLICT (snapshot_id) DO NOTHING",
+        (snapshot_id, public_key, signature),
+    )
+    key, sig = conn.execute(
+        "SELECT public_key, signature FROM snapshot_signatures WHERE snapshot_id = ?",
+        (snapshot_id,),
+    ).fetchone()
+    return str(key), str(sig)
 
 
 # -- the outbox items of snapshots ---------------------------------------------------------------

@@ -689,16 +689,31 @@ class Workspace:
     def add_snapshot(
         self, row: SnapshotRow, *, before_commit: Callable[[], object] | None = None
     ) -> None:
-        """Store a new snapshot and its outbox item in one durable transaction.
+        """Store a new snapshot, its signature (``row.public_key``, ``row.signature``) and its
+        outbox item in one durable transaction.
 
         ``SnapshotRefused`` unless it is the next version and supersedes the latest (the
         database checks, so two finalisations cannot both win). ``before_commit`` runs inside
-        the transaction, after both rows are written (the crash tests pause there).
+        the transaction, after the rows are written (the crash tests pause there).
         """
         with self._write() as conn:
             snapshot_rows.insert_snapshot(conn, row, snapshot_rows.utc_now())
             if before_commit is not None:
                 before_commit()
+
+    def unsigned_snapshots(self) -> list[str]:
+        """Ids of snapshots an older app finalised without a signature, version 1 first."""
+        return snapshot_rows.unsigned(self._conn)
+
+    def sign_snapshot(self, snapshot_id: str, public_key: str, signature: str) -> SnapshotRow:
+        """Record the signature of a snapshot that has none (a signature already there is
+        kept); the snapshot as stored afterwards. Durable on return."""
+        with self._write() as conn:
+            snapshot_rows.add_signature(conn, snapshot_id, public_key, signature)
+        row = self.snapshot(snapshot_id)
+        if row is None:
+            raise KeyError(snapshot_id)
+        return row
 
     def snapshot_outbox(self, *, pending: bool = False) -> list[snapshot_rows.OutboxEntry]:
         """The snapshots' outbox items, version 1 first; ``pending``: not yet handed over to

@@ -26,9 +26,13 @@ service checks and reads submissions with it.
 The envelope (what ``PUT /v1/submissions/{snapshot_id}`` carries) adds who and which version:
 ``snapshot_id``, ``visit_id``, ``version`` (1, 2, ...), ``supersedes`` (a snapshot id or null),
 ``content_sha256`` (of the canonical findings bytes), ``signed_off_by``, ``signed_off_at`` (ISO
-UTC), ``findings`` (the object itself) and ``report`` (``{"sha256", "size", "format": "pdf"}``
-or null). The rendered report is outside ``findings.json`` on purpose: a final report prints
-its snapshot's content hash, so the hash cannot cover the report's own bytes.
+UTC), ``findings`` (the object itself), ``report`` (``{"sha256", "size", "format": "pdf"}``
+or null), ``device_public_key`` (the lead's device key, 64 hex digits) and ``signature`` (128
+hex digits: its Ed25519 signature over the canonical findings bytes, exactly the bytes of
+``findings.json``; ``sync.authorship.sign_findings``). The rendered report is outside
+``findings.json`` on purpose: a final report prints its snapshot's content hash, so the hash
+cannot cover the report's own bytes. The signature says which laptop signed the findings off;
+whether that laptop is the lead's is for the central service to say (it pins the lead's key).
 """
 
 from __future__ import annotations
@@ -49,8 +53,13 @@ ENVELOPE_FIELDS = (
     "signed_off_by",
     "signed_off_at",
     "findings",
+    "device_public_key",
+    "signature",
 )
 OPTIONAL_ENVELOPE_FIELDS = ("report",)
+SIGNATURE_FIELDS = ("device_public_key", "signature")
+"""What signing adds to an envelope (an older app queued envelopes without them)."""
+_HEX = frozenset("0123456789abcdef")
 
 
 class FindingsFormatError(ValueError):
@@ -119,8 +128,10 @@ def check_envelope(envelope: Any) -> dict[str, Any]:
     findings = check_findings(envelope["findings"])
     if findings["visit"]["visit_id"] != envelope["visit_id"]:
         raise FindingsFormatError("the submission's visit is not the one its findings name")
-    if content_sha256(findings) != envelope["content_sha256"]:
+    body = canonical_bytes(findings)
+    if hashlib.sha256(body).hexdigest() != envelope["content_sha256"]:
         raise FindingsFormatError("the submission's content hash does not match its findings")
+    _check_signature(envelope["device_public_key"], envelope["signature"], body)
     if not isinstance(envelope["version"], int) or envelope["version"] < 1:
         raise FindingsFormatError("the submission's version is not a whole number from 1")
     report = envelope.get("report")
@@ -131,3 +142,21 @@ def check_envelope(envelope: Any) -> dict[str, Any]:
     ):
         raise FindingsFormatError("the submission's report has no SHA-256")
     return envelope
+
+
+def _is_hex(value: Any, length: int) -> bool:
+    return isinstance(value, str) and len(value) == length and set(value) <= _HEX
+
+
+def _check_signature(public_key: Any, signature: Any, body: bytes) -> None:
+    from sync.authorship import verify_findings  # noqa: PLC0415 (cryptography: only when checked)
+
+    if not _is_hex(public_key, 64):
+        raise FindingsFormatError(
+            "the submission's device key is not an Ed25519 public key (64 lower-case hex digits)"
+        )
+    if not _is_hex(signature, 128) or not verify_findings(public_key, body, signature):
+        raise FindingsFormatError(
+            "the findings' signature does not verify with the device key the submission names, "
+            "so they may have been altered since the lead signed them off"
+        )

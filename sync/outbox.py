@@ -22,7 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from sync.client import CentralClient, CentralRefused, CentralUnavailable, MissingBlobs
-from sync.findings_format import canonical_bytes, check_envelope, envelope_blob_hashes
+from sync.findings_format import (
+    SIGNATURE_FIELDS,
+    canonical_bytes,
+    check_envelope,
+    envelope_blob_hashes,
+)
 
 STATES = ("queued", "sending", "acknowledged", "failed")
 Progress = Callable[[str, int, int], None]
@@ -165,7 +170,9 @@ class Outbox:
         """Queue a finalised snapshot with the files of the attachments it names.
 
         Enqueueing the same envelope again is harmless; another envelope under a snapshot id
-        already queued is refused (a snapshot never changes: amend as a new version).
+        already queued is refused (a snapshot never changes: amend as a new version), except
+        the signed form of an unsigned envelope an older app queued: it takes the unsigned
+        one's place (and is sent at the next sync) unless the service has acknowledged that.
         """
         try:
             check_envelope(envelope)
@@ -185,9 +192,16 @@ class Outbox:
                 "SELECT envelope FROM items WHERE snapshot_id = ?", (snapshot_id,)
             ).fetchone()
             if row is not None and row["envelope"] != text:
-                raise OutboxError(
-                    "A different snapshot with this id is already in the outbox; "
-                    "amend the findings as a new version instead."
+                if not _signs(json.loads(row["envelope"]), envelope):
+                    raise OutboxError(
+                        "A different snapshot with this id is already in the outbox; "
+                        "amend the findings as a new version instead."
+                    )
+                self._conn.execute(
+                    "UPDATE items SET envelope = ?, state = 'queued', next_attempt_at = NULL, "
+                    "last_error = '', updated_at = ? "
+                    "WHERE snapshot_id = ? AND state != 'acknowledged'",
+                    (text, now, snapshot_id),
                 )
             if row is None:
                 self._conn.execute(
@@ -309,6 +323,13 @@ class Outbox:
                 if sha in item.blob_files:
                     client.push_blob(Path(item.blob_files[sha]), sha)
             return client.submit(envelope).to_dict()
+
+
+def _signs(queued: dict[str, Any], signed: dict[str, Any]) -> bool:
+    """Whether ``signed`` is ``queued``, an envelope queued unsigned, with its signature added."""
+    if any(k in queued for k in SIGNATURE_FIELDS):
+        return False
+    return {k: v for k, v in signed.items() if k not in SIGNATURE_FIELDS} == queued
 
 
 def _item(row: sqlite3.Row) -> OutboxItem:

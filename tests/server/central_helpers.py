@@ -3,11 +3,13 @@
 ``central`` is an empty service with one staff user; ``demo_central`` adds the demo kit
 (uploaded and trusted), the lead (``lead``, as m-lead), a team member (``cns``, as m-cns) and a
 reviewer of no visit (``outsider``). ``make_envelope`` writes a finalised-findings envelope the
-way the app does (sync/findings_format.py).
+way the app does (sync/findings_format.py), signed by ``LEAD_KEY`` (the lead's laptop) unless
+told another key.
 """
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import threading
 import uuid
@@ -19,16 +21,32 @@ from typing import Any
 
 import pytest
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from reviewer_app.paths import DEMO_DIR
+from sync.authorship import public_hex, sign_findings
 from sync.client import CentralClient
-from sync.findings_format import FORMAT, VERSION, content_sha256
+from sync.findings_format import FORMAT, VERSION, canonical_bytes, content_sha256
 from sync.server.accounts import add_user, issue_token
 from sync.server.app import create_app
 from sync.server.db import Database
 
 DEMO_VISIT_ID = "7c1e5a52-9a57-4f0e-8f0b-3d5e2b1c9a01"
+
+
+def laptop_key(name: str) -> Ed25519PrivateKey:
+    """A device key that is the same in every test run (made from ``name``)."""
+    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(name.encode()).digest())
+
+
+LEAD_KEY = laptop_key("the lead's laptop")
+
+
+def sign(envelope: dict[str, Any], key: Ed25519PrivateKey = LEAD_KEY) -> dict[str, Any]:
+    """The envelope with its findings signed by ``key``, as finalising signs them."""
+    body = canonical_bytes(envelope["findings"])
+    return {**envelope, "device_public_key": public_hex(key), "signature": sign_findings(key, body)}
 
 
 @dataclass
@@ -121,16 +139,16 @@ def make_envelope(
     attachments: list[tuple[str, int]] = (),  # type: ignore[assignment]
     report: tuple[str, int] | None = None,
     note: str = "",
+    key: Ed25519PrivateKey = LEAD_KEY,
 ) -> dict[str, Any]:
-    """An envelope as finalisation writes it (the figures are the test's to choose).
+    """An envelope as finalisation writes it (the figures are the test's to choose), signed
+    with ``key``.
 
     The team judgements are made to give ``compliance`` (the service recomputes its figures
     from them): ``met`` standards met, the rest of ``applicable`` not met.
     """
     compliance = (
-        compliance
-        if compliance is not None
-        else [{"component": "shc", "applicable": 10, "met": 7}]
+        compliance if compliance is not None else [{"component": "shc", "applicable": 10, "met": 7}]
     )
     findings = {
         "format": FORMAT,
@@ -180,7 +198,7 @@ def make_envelope(
             for sha, size in attachments
         ],
     }
-    return {
+    envelope = {
         "snapshot_id": str(uuid.uuid4()),
         "visit_id": visit_id,
         "version": version,
@@ -191,3 +209,4 @@ def make_envelope(
         "findings": findings,
         "report": {"sha256": report[0], "size": report[1], "format": "pdf"} if report else None,
     }
+    return sign(envelope, key)

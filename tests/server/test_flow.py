@@ -12,7 +12,7 @@ import pytest
 
 from sync.client import MissingBlobs, SubmissionConflict
 from sync.findings_format import content_sha256
-from tests.server.central_helpers import DEMO_VISIT_ID, Central, make_envelope
+from tests.server.central_helpers import DEMO_VISIT_ID, Central, make_envelope, sign
 
 
 def test_the_whole_round_trip(demo_central: Central, tmp_path: Path) -> None:
@@ -160,7 +160,7 @@ def test_the_overview_recomputes_figures_and_ignores_the_leads_totals(
     envelope = make_envelope()  # judgements: shc 7 met of 10
     envelope["findings"]["compliance"] = [{"component": "shc", "applicable": 4, "met": 9}]
     envelope["content_sha256"] = content_sha256(envelope["findings"])
-    demo_central.client("lead").submit(envelope)
+    demo_central.client("lead").submit(sign(envelope))  # the lead's laptop signs what it sends
     rows = {r["component"]: r for r in demo_central.client("staff").overview()}
     centre = rows["Specialist Haemoglobinopathy Centre"]
     assert (centre["applicable"], centre["met"], centre["percent_met"]) == (10, 7, "70")
