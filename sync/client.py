@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -355,6 +356,13 @@ class CentralClient:
             json={"state": state, "comment": comment},
         )
         return result
+
+    def reset_device_key(self, user: str) -> dict[str, Any] | None:
+        """Staff: forget the device key pinned to ``user`` (they changed laptop); the key
+        removed (``public_key``, ``fingerprint``, ``pinned_at``) or None if none was pinned."""
+        result = self._json("DELETE", f"/v1/users/{quote(user, safe='')}/device-key")
+        removed: dict[str, Any] | None = result["removed"]
+        return removed
 
     def overview(self, programme: str | None = None) -> list[dict[str, Any]]:
         params = {"programme": programme} if programme else {}

@@ -1,7 +1,12 @@
-"""Users, their bearer tokens, and the audit log.
+"""Users, their bearer tokens, their pinned device keys, and the audit log.
 
 A token is 32 random bytes (URL-safe text) shown once when it is issued; only its SHA-256 is
 stored, so a copy of the database gives nobody a way in. Revoking marks every token of a user.
+
+A lead's findings are signed with their laptop's device key (sync/authorship.py). The first
+signed submission pins that key to the lead's account; findings signed by any other key are
+refused until staff reset the pin (the lead changed laptop): a stolen token alone cannot send
+findings in the lead's name.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Insert, Table, delete, insert, select, update
 
-from sync.server.db import ROLES, Database, audit, now_iso, tokens, users
+from sync.authorship import fingerprint_words
+from sync.server.db import ROLES, Database, audit, device_keys, now_iso, tokens, users
 
 
 class ServiceError(Exception):
@@ -116,3 +122,79 @@ def user_for_token(db: Database, token: str) -> User | None:
             .where(tokens.c.token_sha256 == hash_token(token), tokens.c.revoked_at.is_(None))
         ).first()
     return User(row.id, row.name, row.role) if row else None
+
+
+# -- pinned device keys ------------------------------------------------------------------------
+
+
+def pin_device_key(conn: Connection, user: User, public_key: str, snapshot_id: str) -> None:
+    """Pin ``public_key`` to ``user`` unless a key is pinned already (inside the submission's
+    transaction, so a refused submission pins nothing); ServiceError 403 when another key is.
+
+    Safe under concurrency without locks: the insert does nothing when another request pinned
+    first, and the key read afterwards is whichever won.
+    """
+    added = conn.execute(
+        _insert_or_ignore(
+            conn,
+            device_keys,
+            user_id=user.id,
+            public_key=public_key,
+            pinned_at=now_iso(),
+            first_snapshot_id=snapshot_id,
+        )
+    ).rowcount
+    pinned = conn.execute(
+        select(device_keys.c.public_key).where(device_keys.c.user_id == user.id)
+    ).scalar_one()
+    if pinned != public_key:
+        words = fingerprint_words(public_key)
+        raise ServiceError(
+            403,
+            f"These findings are signed by a device this service does not know for {user.name}: "
+            f"fingerprint {words}; if {user.name} changed laptop, ask programme staff to reset "
+            "the device key.",
+            fingerprint=words,
+        )
+    if added:
+        record_audit(
+            conn,
+            user.name,
+            "pin_device_key",
+            user.name,
+            public_key=public_key,
+            fingerprint=fingerprint_words(public_key),
+            snapshot_id=snapshot_id,
+        )
+
+
+def reset_device_key(db: Database, name: str, *, by: str = "admin") -> dict[str, str] | None:
+    """Forget the device key pinned to ``name`` (they changed laptop): their next signed
+    submission pins its key. The key removed (``public_key``, ``fingerprint``, ``pinned_at``),
+    or None when none was pinned. Audited either way."""
+    with db.write() as conn:
+        user = find_user(conn, name)
+        if user is None:
+            raise ServiceError(404, f"There is no user named {name!r}.")
+        row = conn.execute(select(device_keys).where(device_keys.c.user_id == user.id)).first()
+        removed = None
+        if row is not None:
+            conn.execute(delete(device_keys).where(device_keys.c.user_id == user.id))
+            removed = {
+                "public_key": row.public_key,
+                "fingerprint": fingerprint_words(row.public_key),
+                "pinned_at": row.pinned_at,
+            }
+        record_audit(conn, by, "reset_device_key", name, removed=removed)
+    return removed
+
+
+def _insert_or_ignore(conn: Connection, table: Table, **values: Any) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: PLC0415
+
+        return pg_insert(table).values(**values).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # noqa: PLC0415
+
+    return sqlite_insert(table).values(**values).on_conflict_do_nothing()

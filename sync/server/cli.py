@@ -4,6 +4,7 @@
     reviewer-central add-user NAME --role staff|reviewer [--db PATH]
     reviewer-central issue-token NAME [--db PATH]      # the token is the last line printed
     reviewer-central revoke-token NAME [--db PATH]
+    reviewer-central reset-device-key NAME [--db PATH]   # NAME changed laptop
     reviewer-central serve [--db PATH] [--port 8765] [--host 127.0.0.1]
 
 ``--db`` is an SQLite file (default ``central.sqlite`` in ``$REVIEWER_CENTRAL_HOME`` or the
@@ -19,7 +20,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sync.server.accounts import ServiceError, add_user, issue_token, revoke_tokens
+from sync.server.accounts import (
+    ServiceError,
+    add_user,
+    issue_token,
+    reset_device_key,
+    revoke_tokens,
+)
 from sync.server.db import ROLES, Database, database_url
 
 DEFAULT_DB = "central.sqlite"
@@ -50,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("issue-token", help="issue a token (printed last)"))
     p.add_argument("name")
     p = with_db(sub.add_parser("revoke-token", help="revoke every token of a user"))
+    p.add_argument("name")
+    p = with_db(
+        sub.add_parser(
+            "reset-device-key",
+            help="forget the laptop key pinned to a user (they changed laptop)",
+        )
+    )
     p.add_argument("name")
     p = with_db(sub.add_parser("serve", help="run the service"))
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
@@ -99,6 +113,16 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "revoke-token":
         count = revoke_tokens(_database(args), args.name)
         print(f"revoked {count} token(s) of {args.name}")
+        return 0
+    if args.command == "reset-device-key":
+        removed = reset_device_key(_database(args), args.name)
+        if removed is None:
+            print(f"{args.name} had no device key pinned; their next findings pin one")
+        else:
+            print(
+                f"forgot the device key of {args.name} (fingerprint {removed['fingerprint']}); "
+                "their next findings pin the new laptop's key"
+            )
         return 0
     import uvicorn  # noqa: PLC0415
 

@@ -4,6 +4,11 @@ One schema for SQLite (the default: a file) and PostgreSQL (by URL). JSON docume
 text so that both dialects store exactly the bytes the service was given. Blob *contents* are not
 in the database: they are files under a blob folder (see :mod:`sync.server.blobs`); the ``blobs``
 table only says which hashes are complete, so a submission can check them in its transaction.
+
+Schema changes: there is no migration tool here yet (DESIGN.md names Alembic): ``create_all``
+makes missing tables on every start, so a change is a **new table** (an existing database gets
+it on its next start), never a new column on an old one. That is why a submission's signature
+and a lead's pinned device key live in tables of their own.
 """
 
 from __future__ import annotations
@@ -122,6 +127,27 @@ submissions = Table(
     Column("has_report", Boolean, nullable=False, default=False),
 )
 Index("submissions_visit", submissions.c.visit_id, submissions.c.version)
+
+# The lead's device key (sync/authorship.py) and its signature over the findings' canonical
+# bytes, checked before the submission was stored. Submissions from before signing have none.
+submission_signatures = Table(
+    "submission_signatures",
+    metadata,
+    Column("snapshot_id", String(64), ForeignKey("submissions.snapshot_id"), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("signature", String(128), nullable=False),
+)
+
+# A user's pinned device key: the key of their first signed submission; any other is refused
+# until staff reset it (the user changed laptop). One row a user: the primary key is the pin.
+device_keys = Table(
+    "device_keys",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("pinned_at", String(40), nullable=False),
+    Column("first_snapshot_id", String(64), nullable=False),
+)
 
 comments = Table(
     "comments",

@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect
 
 from sync.server import kits as kit_ops
 from sync.server import submissions as sub_ops
-from sync.server.accounts import ServiceError, User, record_audit
+from sync.server.accounts import ServiceError, User, record_audit, reset_device_key
 from sync.server.blobs import SHA256_RE, BlobFiles, UploadProblem, parse_content_range
 from sync.server.db import Database, blobs, now_iso, visits
 from sync.server.deps import Db, Files, Me, Staff
@@ -50,6 +50,12 @@ class Comment(BaseModel):
 @router.get("/me")
 def me(user: Me) -> dict[str, Any]:
     return {"name": user.name, "role": user.role}
+
+
+@router.delete("/users/{user_name}/device-key")
+def forget_device_key(db: Db, user_name: str, user: Staff) -> dict[str, Any]:
+    """Staff: the user changed laptop; their next signed submission pins its device key."""
+    return {"user": user_name, "removed": reset_device_key(db, user_name, by=user.name)}
 
 
 @router.post("/keys", status_code=201, openapi_extra=_PEM_BODY)

@@ -5,6 +5,12 @@ with a receipt in one transaction (201); the same envelope again gets that store
 so a laptop whose response was lost simply sends again; another envelope under the same id is a
 409 and changes nothing. "Same" means the same canonical envelope bytes (sorted keys, UTF-8),
 so a resend that differs in any field, not only in the findings, is refused.
+
+The findings are signed by the lead's device key (``device_public_key``, ``signature``):
+``check_envelope`` verifies the signature (a forged one is a 422), and the key must be the one
+pinned to the lead's account by their first submission (``accounts.pin_device_key``; another
+key is a 403 until staff reset it). A repeat of a stored submission is answered before the pin
+is looked at: a stored submission keeps its receipt whatever happens to the pin afterwards.
 """
 
 from __future__ import annotations
@@ -23,13 +29,14 @@ from sync.findings_format import (
     check_envelope,
     envelope_blob_hashes,
 )
-from sync.server.accounts import ServiceError, User, record_audit
+from sync.server.accounts import ServiceError, User, pin_device_key, record_audit
 from sync.server.db import (
     SUBMISSION_STATES,
     Database,
     blobs,
     comments,
     now_iso,
+    submission_signatures,
     submissions,
 )
 from sync.server.kits import can_see_visit, member_of_visit, visit_details
@@ -63,6 +70,8 @@ def submit(db: Database, user: User, snapshot_id: str, envelope: Any) -> tuple[i
             lead = details.lead
             if lead is None or lead.member_id != member:
                 raise ServiceError(403, "Only the visit's lead reviewer may send its findings.")
+            public_key = str(envelope["device_public_key"])
+            pin_device_key(conn, user, public_key, snapshot_id)
             _check_supersedes(conn, envelope, visit_id)
             have = (
                 set(
@@ -105,6 +114,13 @@ def submit(db: Database, user: User, snapshot_id: str, envelope: Any) -> tuple[i
                     has_report=envelope.get("report") is not None,
                 )
             )
+            conn.execute(
+                insert(submission_signatures).values(
+                    snapshot_id=snapshot_id,
+                    public_key=public_key,
+                    signature=str(envelope["signature"]),
+                )
+            )
             record_audit(
                 conn,
                 user.name,
@@ -113,6 +129,7 @@ def submit(db: Database, user: User, snapshot_id: str, envelope: Any) -> tuple[i
                 visit_id=visit_id,
                 version=envelope["version"],
                 envelope_sha256=envelope_sha,
+                device_public_key=public_key,
             )
             return 201, receipt
     except IntegrityError:

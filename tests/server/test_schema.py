@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.server.central_helpers import Central
 
-STAFF_PATHS = ("/v1/keys", "/v1/overview", "/state", "/comments", "/assignments")
+STAFF_PATHS = ("/v1/keys", "/v1/overview", "/state", "/comments", "/assignments", "/device-key")
 EXAMPLES = 25
 
 
