@@ -49,6 +49,13 @@ def system_ms() -> int:
     return _system_ms()
 
 
+def clock_window(now_ms: int) -> tuple[str, str]:
+    """``(earliest, latest)``: an HLC string ``v`` with ``earliest <= v < latest`` is within
+    the bounds (fixed-width strings compare as the clocks they write)."""
+    latest = min(LATEST_MS, now_ms + MAX_AHEAD_MS + 1)
+    return format_hlc(EARLIEST_MS, 0), format_hlc(max(latest, EARLIEST_MS), 0)
+
+
 def clock_problem(value: str, now_ms: int) -> str | None:
     """Why an operation's clock ``value`` is beyond the bounds, for a receipt; ``None`` when it
     is within them. ``now_ms`` is the receiving laptop's clock."""

@@ -437,3 +437,4 @@ def canonical_state(conn: sqlite3.Connection) -> bytes:
     ]
     state = {"conflicts": conflicts, "fields": fields, "heads": heads}
     return dump_value(state).encode("utf-8")
+

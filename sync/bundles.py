@@ -60,7 +60,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from storage import Op, Workspace
 from storage import authorship_tables as key_tables
-from storage.hlc import HLC_PATTERN, clock_problem, system_ms
+from storage.hlc import HLC_PATTERN, clock_problem, clock_window, system_ms
 from storage.oplog import MAX_ID_LENGTH, Held, TooManyRefused, Verdict, apply_op_batches
 from sync import bundle_crypto, pins
 from sync.authorship import Binding, Seal, SealError, fingerprint_words
@@ -1004,43 +1004,83 @@ def _parse_batch(
 ) -> list[Op]:
     """The ops of ``lines`` (line ``first`` onwards), each marked with the seal that covers it
     (``refs``: their entries of ``ops.seals``); :class:`BundleRefused` names a bad line."""
-    parsed = _parse_ops_fast(lines)
-    if parsed is None:
-        parsed = []
-        for number, line in enumerate(lines, start=first):  # slow, to name the wrong line
-            try:
-                parsed.append(Op.from_json(line).to_dict())
-            except ValueError as exc:
-                _refuse(
-                    f"{name} has an operation that is not valid (line {number} of ops.jsonl: "
-                    f"{exc}); nothing was imported: {EXPORT_AGAIN}.",
-                    "invalid",
-                )
     if len(refs) != _REF.size * len(lines):
         _changed(name, "its list of seals does not match its operations")
-    return _with_seals(parsed, lines, refs, seals)
+    parsed = _parse_lines_fast(lines)
+    ops = None if parsed is None else _sealed_ops(parsed, lines, refs, seals)
+    if ops is not None:
+        return ops
+    slow = []
+    for number, line in enumerate(lines, start=first):  # slow, to name the wrong line
+        try:
+            slow.append(Op.from_json(line).to_dict())
+        except ValueError as exc:
+            _refuse(
+                f"{name} has an operation that is not valid (line {number} of ops.jsonl: "
+                f"{exc}); nothing was imported: {EXPORT_AGAIN}.",
+                "invalid",
+            )
+    ops = _sealed_ops(slow, lines, refs, seals)
+    if ops is None:  # every line is an op alone, yet not all together: not ours
+        _changed(name, "its operations are not one per line")
+    return ops
 
 
-def _with_seals(
-    parsed: list[dict[str, Any]], lines: list[bytes], refs: bytes, seals: SealTable
-) -> list[Op]:
-    """The ops, each with the seal that covers it: one that lists the hash of its exact line
-    and names its member and device. Otherwise ``seal`` is ``None`` and ``seal_pos`` why."""
+def _sealed_ops(  # noqa: C901 (one loop, kept tight: it runs for every op of a merge)
+    parsed: list[Any], lines: list[bytes], refs: bytes, seals: SealTable
+) -> list[Op] | None:
+    """The ops, checked as ``Op.from_json`` checks them (``None`` if any is not well formed),
+    each with the seal that covers it: one that lists the hash of its exact line and names its
+    member and device. Otherwise ``seal`` is ``None`` and ``seal_pos`` says why."""
     ops: list[Op] = []
+    append = ops.append
     sha256 = hashlib.sha256
     count = len(seals)
+    keys = _OP_KEYS
+    longest = MAX_ID_LENGTH
+    hlc_ok = HLC_PATTERN.match
     for d, line, (number, pos) in zip(parsed, lines, _REF.iter_unpack(refs), strict=True):
-        seal = seals[number] if number < count else UNSIGNED
-        if not isinstance(seal, Seal):
-            ops.append(Op(**d, seal=None, seal_pos=seal))
-        elif (
-            seal.op_at(pos) == sha256(line).digest()
-            and seal.member_id == d["member_id"]
-            and seal.device_id == d["device_id"]
+        if type(d) is not dict or d.keys() != keys:
+            return None
+        op_id, device, member = d["op_id"], d["device_id"], d["member_id"]
+        entity, entity_id, name, hlc, base = (
+            d["entity"], d["entity_id"], d["field"], d["hlc"], d["base"]
+        )  # fmt: skip
+        if not (
+            type(op_id) is str
+            and type(device) is str
+            and type(member) is str
+            and type(entity) is str
+            and type(entity_id) is str
+            and type(name) is str
+            and type(hlc) is str
         ):
-            ops.append(Op(**d, seal=seal.seal_id, seal_pos=pos))
+            return None
+        if not (
+            0 < len(op_id) <= longest
+            and 0 < len(device) <= longest
+            and 0 < len(member) <= longest
+            and 0 < len(entity) <= longest
+            and 0 < len(entity_id) <= longest
+            and 0 < len(name) <= longest
+            and hlc_ok(hlc)
+        ):
+            return None
+        if base is not None and (type(base) is not str or not base):
+            return None
+        seal = seals[number] if number < count else UNSIGNED
+        if isinstance(seal, int):
+            seal_id, seal_pos = None, seal
+        elif (
+            seal.member_id == member
+            and seal.device_id == device
+            and seal.op_at(pos) == sha256(line).digest()
+        ):
+            seal_id, seal_pos = seal.seal_id, pos
         else:
-            ops.append(Op(**d, seal=None, seal_pos=UNSIGNED))
+            seal_id, seal_pos = None, UNSIGNED
+        append(Op(op_id, hlc, device, member, entity, entity_id, name, d["value"], base,
+                  seal_id, seal_pos))  # fmt: skip
     return ops
 
 
@@ -1077,44 +1117,23 @@ def _refuse_busy_field(name: str, op: Op, limit: int) -> NoReturn:
 _OP_KEYS = frozenset(
     ("op_id", "hlc", "device_id", "member_id", "entity", "entity_id", "field", "value", "base")
 )
-_OP_TEXT = ("op_id", "device_id", "member_id", "entity", "entity_id", "field")
 
 
 def _no_constant(token: str) -> NoReturn:
     raise ValueError(f"{token} is not allowed")
 
 
-def _parse_ops_fast(lines: list[bytes]) -> list[dict[str, Any]] | None:
-    """The ops of well-formed lines (as dicts), parsed as one JSON array; ``None`` when
-    anything is off.
-
-    The checks are ``Op.from_json``'s, made in bulk (parsing 40,000 lines one by one costs
-    more than the rest of an import). On ``None`` the caller parses line by line with
-    ``Op.from_json``, whose message names what is wrong. Strict JSON (no NaN or infinities)
-    means every parsed value can be stored as JSON again.
-    """
+def _parse_lines_fast(lines: list[bytes]) -> list[Any] | None:
+    """The lines parsed as one JSON array (parsing 40,000 lines one by one costs more than the
+    rest of an import); ``None`` when that fails. Strict JSON (no NaN or infinities) means
+    every parsed value can be stored as JSON again."""
     try:
         parsed = json.loads(b"[" + b",".join(lines) + b"]", parse_constant=_no_constant)
     except (ValueError, RecursionError):
         return None
     if not isinstance(parsed, list) or len(parsed) != len(lines):
         return None
-    if not all(_well_formed(d) for d in parsed):
-        return None
     return parsed
-
-
-def _well_formed(d: object) -> bool:
-    if not isinstance(d, dict) or d.keys() != _OP_KEYS:
-        return False
-    for key in _OP_TEXT:
-        text = d[key]
-        if type(text) is not str or not text or len(text) > MAX_ID_LENGTH:
-            return False
-    hlc, base = d["hlc"], d["base"]
-    if type(hlc) is not str or not HLC_PATTERN.match(hlc):
-        return False
-    return base is None or (type(base) is str and bool(base))
 
 
 def _make_folder(staging_root: Path, name: str) -> Path:
@@ -1303,12 +1322,15 @@ def _judge(
     accept: Callable[[Op], str | None] | None,
     now_ms: int,
 ) -> Callable[[Op], Verdict]:
-    """Whether to apply an op (``None``), hold it back (:class:`Held`), or refuse it (why)."""
+    """Whether to apply an op (``None``), hold it back (:class:`Held`), or refuse it (why).
 
-    def judge(op: Op) -> Verdict:  # noqa: PLR0911 (one answer per case)
-        if op.seal is None:
-            return UNSIGNED_REASONS.get(op.seal_pos or UNSIGNED, UNSIGNED_REASONS[UNSIGNED])
-        key = key_of_seal(op.seal)
+    Tens of thousands of ops are judged in a merge: what a seal decides is worked out once a
+    seal, and the clock bounds are compared as the fixed-width strings HLCs are."""
+    by_seal: dict[tuple[str, str], Verdict | bool] = {}
+    earliest, latest = clock_window(now_ms)
+
+    def key_verdict(op: Op, seal_id: str) -> Verdict | bool:
+        key = key_of_seal(seal_id)
         state = states.get((op.member_id, key)) if key is not None else None
         if state is None or key is None:
             return f"it is signed by a device no key binding names for {op.member_id}"
@@ -1324,12 +1346,23 @@ def _judge(
                 f"{fingerprint_words(key)}): held until the lead reviewer confirms that device",
                 key,
             )
+        return True
+
+    def judge(op: Op) -> Verdict:
+        if op.seal is None:
+            return UNSIGNED_REASONS.get(op.seal_pos or UNSIGNED, UNSIGNED_REASONS[UNSIGNED])
+        cached = by_seal.get((op.seal, op.member_id))
+        if cached is None:
+            cached = by_seal[(op.seal, op.member_id)] = key_verdict(op, op.seal)
+        if cached is not True:
+            return cached  # type: ignore[return-value]
         reason = accept(op) if accept is not None else None
         if reason is not None:
             return reason
-        problem = clock_problem(op.hlc, now_ms)
-        if problem is not None:
-            return Held(key_tables.HOLD_CLOCK, problem, key)
+        if not earliest <= op.hlc < latest:
+            problem = clock_problem(op.hlc, now_ms)
+            if problem is not None:
+                return Held(key_tables.HOLD_CLOCK, problem, key_of_seal(op.seal))
         return None
 
     return judge
