@@ -427,8 +427,9 @@ def _read_then_back_up(ws: Workspace) -> VisitData:
 def hand_over_finalised(ws: Workspace, paths: AppPaths) -> list[str]:
     """Put finalised versions that are queued only in the workspace (finalising was stopped
     between its commit and the hand-over, or an older app wrote the snapshot) in this
-    laptop's sending queue; the snapshot ids handed over. Cheap when there are none."""
-    if not ws.snapshot_outbox(pending=True):
+    laptop's sending queue; the snapshot ids handed over. A version an older app finalised
+    unsigned is signed and handed over again. Cheap when there are none."""
+    if not ws.snapshot_outbox(pending=True) and not ws.unsigned_snapshots():
         return []
     from reviewer_app.finalise import hand_over  # noqa: PLC0415 (rarely needed: keep start-up lean)
 

@@ -244,6 +244,12 @@ CREATE TABLE snapshot_signatures (
     public_key  TEXT NOT NULL,
     signature   TEXT NOT NULL
 );
+CREATE TRIGGER snapshot_signatures_never_update BEFORE UPDATE ON snapshot_signatures BEGIN
+    SELECT RAISE(ABORT, 'a snapshot''s signature never changes');
+END;
+CREATE TRIGGER snapshot_signatures_never_delete BEFORE DELETE ON snapshot_signatures BEGIN
+    SELECT RAISE(ABORT, 'a snapshot''s signature is never deleted');
+END;
 """
 
 MIGRATIONS: list[tuple[int, str]] = [
