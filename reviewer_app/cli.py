@@ -213,14 +213,14 @@ def _central_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="read the token for this sync from stdin, and keep it nowhere (for a computer "
         "with no keyring; the environment variable REVIEWER_APP_TOKEN does the same)",
     )
-    p.set_defaults(handler=_central_sync)
+    p.set_defaults(handler="central_sync")
     central = sub.add_parser("central", help="the central service this laptop syncs with")
     commands = central.add_subparsers(dest="central_command")
     commands.required = True
     p = commands.add_parser("sign-in", help="sign in with a token staff issued (read from stdin)")
     p.add_argument("--url", required=True, help="the service's address")
     p.add_argument("--token-stdin", action="store_true", help="read the token from stdin")
-    p.set_defaults(handler=_central_sign_in)
+    p.set_defaults(handler="central_sign_in")
     p = commands.add_parser("sign-out", help="forget the service and its token")
     p.set_defaults(handler="central_sign_out")
     p = commands.add_parser("outbox", help="finalised snapshots waiting to be sent, and sent")
@@ -256,8 +256,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.handler is None:
             return _open_window(args, paths)
-        if callable(args.handler):  # the central service's token-handling commands (below)
-            return int(args.handler(args, paths))
         # Imported only for a sub-command: the window starts without the kit machinery.
         commands = importlib.import_module("reviewer_app.commands")
         handler: Handler = getattr(commands, args.handler)
@@ -325,81 +323,3 @@ def _open_window(args: argparse.Namespace, paths: AppPaths) -> int:
     if getattr(args, "staff", False):
         return run_app(paths, demo=args.demo, staff=True)
     return run_app(paths, demo=args.demo, kit=args.kit, visit_id=args.visit)
-
-
-# -- the central service's commands that take a token ----------------------------------------
-# main() calls a callable ``handler`` as it is; the other commands name theirs in commands.py.
-
-
-def _central_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
-    """Check the token and keep the address; the token goes to the keyring, or, with none,
-    nowhere (the message says how to give it to each command). Exit 0 either way."""
-    from reviewer_app.central import sign_in  # noqa: PLC0415 (httpx only when signing in)
-
-    result = sign_in(
-        paths, args.url, _read_token(prompt=not args.token_stdin), keep_in_memory=False
-    )
-    print(result.message, file=sys.stdout if result.in_keyring else sys.stderr)
-    return 0
-
-
-def _central_sync(args: argparse.Namespace, paths: AppPaths) -> int:
-    """Exit 0 when everything went, 2 when the service was unreachable or an item failed.
-
-    The token is the keyring's, unless one is given for this command (``--token-stdin``, else
-    ``REVIEWER_APP_TOKEN``): that one is used, kept nowhere, and the user told so."""
-    import json  # noqa: PLC0415
-
-    from reviewer_app import central  # noqa: PLC0415 (httpx only when syncing)
-    from reviewer_app.commands import _progress  # noqa: PLC0415
-
-    token, source = _given_token(args.token_stdin)
-    with central.connect(paths, token=token) as client:
-        if token is not None:
-            where = (
-                "" if central.has_keyring() else "No password store (keyring) on this computer: "
-            )
-            print(
-                f"reviewer-app: {where}using the token from {source} for this command only;"
-                " it is not kept.",
-                file=sys.stderr,
-            )
-        try:
-            report = central.sync_now(paths, progress=_progress, client=client)
-        except central.NotSignedIn as exc:
-            if token is None:
-                raise
-            raise central.NotSignedIn(
-                f"The central service did not accept the token from {source}; check it, or ask "
-                "programme staff for a new one."
-            ) from exc
-    if args.json:
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        for line in report.summary():
-            print(line)
-    if report.offline:
-        print(f"reviewer-app: {report.message}", file=sys.stderr)
-    elif not report.ok:
-        print("reviewer-app: some findings were refused; see above", file=sys.stderr)
-    return 0 if report.ok else 2
-
-
-def _given_token(from_stdin: bool) -> tuple[str | None, str]:
-    """The token given for this one command, and where it came from (None, "" when none)."""
-    from reviewer_app.central import TOKEN_VARIABLE  # noqa: PLC0415
-
-    if from_stdin:
-        return _read_token(prompt=False), "--token-stdin"
-    if os.environ.get(TOKEN_VARIABLE, "").strip():
-        return os.environ[TOKEN_VARIABLE], TOKEN_VARIABLE
-    return None, ""
-
-
-def _read_token(*, prompt: bool) -> str:
-    """One line of stdin; asked for without echo when ``prompt`` and a person is typing."""
-    if prompt and sys.stdin.isatty():
-        import getpass  # noqa: PLC0415
-
-        return getpass.getpass("Token: ")
-    return sys.stdin.readline()

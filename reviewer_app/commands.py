@@ -235,11 +235,45 @@ def holidays_update(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
-def central_sync(args: argparse.Namespace, paths: AppPaths) -> int:
-    """Exit 0 when everything went, 2 when the service was unreachable or an item failed."""
-    from reviewer_app.central import sync_now  # noqa: PLC0415 (httpx only when syncing)
+def central_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
+    """Check the token and keep the address; the token goes to the keyring, or, with none,
+    nowhere (the message says how to give it to each command). Exit 0 either way."""
+    from reviewer_app.central import sign_in  # noqa: PLC0415 (httpx only when signing in)
 
-    report = sync_now(paths, progress=_progress)
+    result = sign_in(
+        paths, args.url, _read_token(prompt=not args.token_stdin), keep_in_memory=False
+    )
+    print(result.message, file=sys.stdout if result.in_keyring else sys.stderr)
+    return 0
+
+
+def central_sync(args: argparse.Namespace, paths: AppPaths) -> int:
+    """Exit 0 when everything went, 2 when the service was unreachable or an item failed.
+
+    The token is the keyring's, unless one is given for this command (``--token-stdin``, else
+    ``REVIEWER_APP_TOKEN``): that one is used, kept nowhere, and the user told so."""
+    from reviewer_app import central  # noqa: PLC0415 (httpx only when syncing)
+
+    token, source = _given_token(args.token_stdin)
+    with central.connect(paths, token=token) as client:
+        if token is not None:
+            where = (
+                "" if central.has_keyring() else "No password store (keyring) on this computer: "
+            )
+            print(
+                f"reviewer-app: {where}using the token from {source} for this command only;"
+                " it is not kept.",
+                file=sys.stderr,
+            )
+        try:
+            report = central.sync_now(paths, progress=_progress, client=client)
+        except central.NotSignedIn as exc:
+            if token is None:
+                raise
+            raise central.NotSignedIn(
+                f"The central service did not accept the token from {source}; check it, or ask "
+                "programme staff for a new one."
+            ) from exc
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -252,18 +286,24 @@ def central_sync(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0 if report.ok else 2
 
 
-def central_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
-    import getpass  # noqa: PLC0415
+def _given_token(from_stdin: bool) -> tuple[str | None, str]:
+    """The token given for this one command, and where it came from (None, "" when none)."""
+    from reviewer_app.central import TOKEN_VARIABLE  # noqa: PLC0415
 
-    from reviewer_app.central import sign_in  # noqa: PLC0415
+    if from_stdin:
+        return _read_token(prompt=False), "--token-stdin"
+    if os.environ.get(TOKEN_VARIABLE, "").strip():
+        return os.environ[TOKEN_VARIABLE], TOKEN_VARIABLE
+    return None, ""
 
-    if sys.stdin.isatty() and not args.token_stdin:
-        token = getpass.getpass("Token: ")
-    else:
-        token = sys.stdin.readline()
-    result = sign_in(paths, args.url, token)
-    print(result.message, file=sys.stdout if result.in_keyring else sys.stderr)
-    return 0
+
+def _read_token(*, prompt: bool) -> str:
+    """One line of stdin; asked for without echo when ``prompt`` and a person is typing."""
+    if prompt and sys.stdin.isatty():
+        import getpass  # noqa: PLC0415
+
+        return getpass.getpass("Token: ")
+    return sys.stdin.readline()
 
 
 def central_sign_out(_args: argparse.Namespace, paths: AppPaths) -> int:
