@@ -43,9 +43,11 @@ from sync.bundles import (
     BundleManifest,
     BundleRefused,
     OpLimits,
+    VerifiedBundle,
     export_bundle,
     import_bundle,
     known_ops_in,
+    read_ahead,
     read_bundle,
 )
 from sync.kit_model import VisitDetails
@@ -315,16 +317,35 @@ def import_into_workspace(
         kit = _kit(ws, ws.path.parent.name)
         accept = team_rules(kit.visit)
         ws.backup_if_changed("import")  # the visit as it was, should an import be regretted
-        for i, file in enumerate(files):
-            if progress is not None:
-                progress(i, len(files), Path(file).name)
-            # The bundle's ops and its receipt commit together: a kill leaves both or neither.
-            with staging_under(staging) as own, ws.transaction():
-                receipt = _import_one(ws, kit, Path(file), accept, own)
-                history = list(ws.get_local(HISTORY_KEY, []) or [])
-                history.append(receipt.to_dict())
-                ws.set_local(HISTORY_KEY, history)
-            receipts.append(receipt)
+        limits = op_limits(kit.visit, kit.standards)
+        known = known_ops_in(ws)  # read here: the reading thread must not use the connection
+
+        def read(file: Path) -> VerifiedBundle:
+            return read_bundle(
+                file,
+                visit_id=kit.visit.visit_id,
+                team_key=kit.team_key,
+                staging_root=own,
+                have_blob=ws.blobs.has,
+                known_ops=known,
+                limits=limits,
+            )
+
+        with (
+            staging_under(staging) as own,
+            contextlib.closing(read_ahead([Path(f) for f in files], read)) as bundles,
+        ):  # closed (the reading thread finished) before the staging folder goes
+            for i, (file, bundle) in enumerate(bundles):
+                if progress is not None:
+                    progress(i, len(files), file.name)
+                # The bundle's ops and its receipt commit together: a kill leaves both or
+                # neither.
+                with ws.transaction():
+                    receipt = _import_one(ws, kit, file, bundle, accept)
+                    history = list(ws.get_local(HISTORY_KEY, []) or [])
+                    history.append(receipt.to_dict())
+                    ws.set_local(HISTORY_KEY, history)
+                receipts.append(receipt)
         if progress is not None:
             progress(len(files), len(files), "")
     finally:
@@ -347,23 +368,15 @@ def _import_one(
     ws: Workspace,
     kit: _Kit,
     file: Path,
+    bundle: VerifiedBundle | BundleRefused,
     accept: Callable[[Op], str | None],
-    staging: Path,
 ) -> Receipt:
     try:
-        bundle = read_bundle(
-            file,
-            visit_id=kit.visit.visit_id,
-            team_key=kit.team_key,
-            staging_root=staging,
-            have_blob=ws.blobs.has,
-            known_ops=known_ops_in(ws),
-            limits=op_limits(kit.visit, kit.standards),
-        )
-        with bundle:
-            m = bundle.manifest
-            note = _note(ws, m)
-            result = import_bundle(ws, bundle, accept=accept)
+        if isinstance(bundle, BundleRefused):
+            raise bundle
+        m = bundle.manifest
+        note = _note(ws, m)
+        result = import_bundle(ws, bundle, accept=accept)
     except BundleRefused as exc:
         log.info("bundle %s refused (%s): %s", file, exc.reason, exc)
         return Receipt(file=str(file), refused_file=str(exc), refused_reason=exc.reason)
