@@ -8,7 +8,9 @@ the database holds after the import, with no reopening.
 
 The overview (:func:`overview`) answers the lead's question at a glance: per member and section,
 how many of the standards they should judge (every applicable standard, summed over the
-components) they have assessed, and when their last bundle arrived on this laptop.
+components) they have assessed, and when their last bundle arrived on this laptop. It also shows
+which devices speak for whom (:func:`devices_of`), and lets the lead accept or refuse another
+device for a member (:func:`decide_in_session`): both run on the session's worker.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from reviewer_app.bundles import (
     read_import_history,
 )
 from reviewer_app.conflicts import ConflictGroup, conflict_count, conflict_groups
+from reviewer_app.devices import DeviceRow, HeldRow, decide, device_rows, held_rows
 from reviewer_app.visit_data import VisitData, read_visit_data
 from storage import Workspace
 from sync.kit_model import Member
@@ -81,6 +84,64 @@ def conflicts_of(session: VisitSession) -> Future[list[ConflictGroup]]:
 
 def conflict_count_of(session: VisitSession) -> Future[int]:
     return session.worker.submit(conflict_count)
+
+
+# -- devices ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TeamDevices:
+    """Every device key seen on this laptop, and the operations held back."""
+
+    rows: list[DeviceRow]
+    held: list[HeldRow]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceDecision:
+    """What the lead's decision did: operations now in the visit (accepted), or dropped
+    (refused), the visit read again and the devices now."""
+
+    accepted: bool
+    released: int
+    dropped: int
+    data: VisitData
+    devices: TeamDevices
+
+
+def _devices(ws: Workspace, data: VisitData) -> TeamDevices:
+    return TeamDevices(device_rows(ws, data.visit), held_rows(ws))
+
+
+def devices_of(session: VisitSession) -> Future[TeamDevices]:
+    """The devices and held operations, read on the session's worker."""
+    return session.worker.submit(_devices, session.data)
+
+
+def _held_for(devices: TeamDevices, member_id: str, public_key: str) -> int:
+    return sum(
+        r.held for r in devices.rows if (r.member_id, r.public_key) == (member_id, public_key)
+    )
+
+
+def _decide(
+    ws: Workspace, lead_id: str, data: VisitData, key: tuple[str, str], accept: bool
+) -> DeviceDecision:
+    before = _held_for(_devices(ws, data), *key)
+    released = decide(ws, lead_id, key[0], key[1], accept)
+    data = read_visit_data(ws)
+    devices = _devices(ws, data)
+    # Refused: the key's work is dropped; accepted, what the team's rules refuse is too.
+    dropped = max(0, before - released - _held_for(devices, *key))
+    return DeviceDecision(accept, released, dropped, data, devices)
+
+
+def decide_in_session(
+    session: VisitSession, row: DeviceRow, accept: bool
+) -> Future[DeviceDecision]:
+    """The lead accepts (or refuses) another device for a member, on the session's worker."""
+    key = (row.member_id, row.public_key)
+    return session.worker.submit(_decide, session.member_id, session.data, key, accept)
 
 
 # -- the overview ---------------------------------------------------------------------------------
