@@ -205,10 +205,14 @@ class TeamActions(QObject):
         return True
 
     def _progressed(self, done: int, total: int, name: str) -> None:
-        if self.progress is not None:
-            self.progress.setValue(done)
-            if name:
-                self.progress.setLabelText(f"Importing {name} ({done + 1} of {total})…")
+        progress = self.progress
+        if progress is None:
+            return
+        if name:
+            progress.setLabelText(f"Importing {name} ({done + 1} of {total})…")
+        # Last: a window-modal progress dialog runs the event loop in setValue, where the
+        # import may finish and the dialog be closed (and self.progress be None).
+        progress.setValue(done)
 
     def _finish_progress(self) -> None:
         self.importing = False
@@ -226,7 +230,16 @@ class TeamActions(QObject):
         receipts = [r.to_dict() for r in result.receipts]
         self.last_receipts = show_receipts(self.window, receipts, self.session.data)
         new = sum(r.new for r in result.receipts)
-        self.window.statusBar().showMessage(f"Imported: {new} new operations", 10_000)
+        flagged = [flag for r in result.receipts for flag in r.flagged]
+        if flagged:  # the receipt says it in full; the status bar keeps it after it is closed
+            self.window.statusBar().showMessage(
+                f"Imported: {new} new operations. Another device says it is "
+                f"{flagged[0]['member_name']}: the lead reviewer accepts or refuses it in "
+                "Team > Team overview.",
+                60_000,
+            )
+        else:
+            self.window.statusBar().showMessage(f"Imported: {new} new operations", 10_000)
 
     def _import_failed(self, exc: BaseException) -> None:
         self._finish_progress()

@@ -1,9 +1,14 @@
-"""The team overview: who has assessed what, section by section, and when their work arrived.
+"""The team overview: who has assessed what, section by section, and when their work arrived;
+and which device speaks for whom.
 
 One row per member (in the kit's order). "Last bundle" says when that member's newest bundle
 was imported on this laptop, so the lead sees at a glance whose work is missing; "All sections"
 and one column per section say how many of the standards they could judge (every applicable
 standard, summed over the components) they have assessed.
+
+Below, every device key seen here, with its fingerprint as six words to read aloud
+(``ui.team.devices``). Another device that says it is a member whose device is known is
+flagged at the top of the window; the lead accepts or refuses it there, on the session's worker.
 """
 
 from __future__ import annotations
@@ -25,15 +30,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer_app.devices import DeviceRow
 from reviewer_app.session import Change
-from reviewer_app.team import MemberProgress, history_of, overview
+from reviewer_app.team import (
+    DeviceDecision,
+    MemberProgress,
+    TeamDevices,
+    decide_in_session,
+    devices_of,
+    history_of,
+    overview,
+)
 from reviewer_app.visit_data import VisitData
 from reviewer_app.visit_model import JUDGEMENT
 from ui.bridge import SessionBridge
+from ui.errors import report_error
 from ui.tasks import when_done
 from ui.team import reporter
+from ui.team.devices import DeviceDecisionDialog, DeviceFlags, DevicesModel
 from ui.team.receipts import when
-from ui.text_style import heading, muted
+from ui.team.team_judgement import is_lead, lead_name
+from ui.text_style import heading, muted, restyle_on_change, tone
 
 Index = QModelIndex | QPersistentModelIndex
 FIXED = ("Member", "Last bundle", "All sections")
@@ -134,9 +151,11 @@ class OverviewWindow(QDialog):
     def __init__(self, bridge: SessionBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
+        self.deciding = False
+        self.devices: TeamDevices | None = None
         self.setWindowTitle("Team overview")
         self.setAccessibleName("Team overview")
-        self.resize(1280, 440)
+        self.resize(1280, 760)
         layout = QVBoxLayout(self)
         title = QLabel("Who has assessed what", self)
         heading(title, 1.3)
@@ -147,6 +166,18 @@ class OverviewWindow(QDialog):
         )
         explain.setWordWrap(True)
         muted(explain)
+        self.flags = DeviceFlags(self)
+        self.flags.decide.connect(self.decide)
+        self.decision = QLabel(self)
+        self.decision.setAccessibleName("The lead's last decision on a device")
+        self.decision.setWordWrap(True)
+        restyle_on_change(
+            self.decision,
+            lambda w: w.setStyleSheet(
+                f"padding:8px; border-radius:4px; background:{tone(w, '#e6f4ea', '#1e3a26')};"
+            ),
+        )
+        self.decision.setVisible(False)
         self.model = OverviewModel(bridge.session.data, self)
         self.table = QTableView(self)
         self.table.setAccessibleName("Team overview")
@@ -154,25 +185,124 @@ class OverviewWindow(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
+        self.table.setTabKeyNavigation(
+            False
+        )  # Tab moves on to the next control; arrows move within
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setAccessibleName("Close")
         buttons.rejected.connect(self.reject)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
         layout.addWidget(title)
+        layout.addWidget(self.flags)
+        layout.addWidget(self.decision)
         layout.addWidget(explain)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 3)
+        self._add_devices(layout)
         layout.addWidget(buttons)
         bridge.reloaded.connect(self.load)
         bridge.changed.connect(self._on_changed)
         self.load()
 
+    def _add_devices(self, layout: QVBoxLayout) -> None:
+        devices_title = QLabel("Devices", self)
+        heading(devices_title, 1.15)
+        devices_explain = QLabel(
+            "Each laptop signs its work with its own key. To check one, ask its owner to read "
+            "aloud the six words their laptop shows for “this laptop”, and compare them with "
+            "the words here.",
+            self,
+        )
+        devices_explain.setWordWrap(True)
+        muted(devices_explain)
+        self.devices_model = DevicesModel(self)
+        self.devices_table = QTableView(self)
+        self.devices_table.setAccessibleName("Devices and their fingerprints")
+        self.devices_table.setModel(self.devices_model)
+        self.devices_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.devices_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.devices_table.verticalHeader().setVisible(False)
+        self.devices_table.setTabKeyNavigation(False)
+        header = self.devices_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout.addWidget(devices_title)
+        layout.addWidget(devices_explain)
+        layout.addWidget(self.devices_table, 2)
+
     def load(self) -> None:
+        session = self.bridge.session
+        if session.closed:
+            return
         when_done(
-            history_of(self.bridge.session),
+            history_of(session),
             self,
             self.model.set_history,
             reporter(self, "read the import history"),
         )
+        when_done(devices_of(session), self, self.show_devices, reporter(self, "read the devices"))
+
+    def show_devices(self, devices: TeamDevices) -> None:
+        self.devices = devices
+        data = self.bridge.session.data
+        self.devices_model.set_rows(devices.rows)
+        self.flags.show_rows(devices.rows, lead=is_lead(data), lead_name=lead_name(data))
+        self.flags.set_busy(self.deciding)
+        # The cards are made after the tables: put their buttons first in the keyboard's order.
+        chain: list[QWidget] = [
+            *self.flags.buttons,
+            self.table,
+            self.devices_table,
+            self.close_button,
+        ]
+        for before, after in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(before, after)
+
+    def decide(self, row: DeviceRow, accept: bool) -> None:
+        """The lead's Accept or Refuse: asked first, then recorded on the worker."""
+        if self.deciding or not DeviceDecisionDialog.ask(self, row, accept):
+            return
+        self.deciding = True
+        self.flags.set_busy(True)
+        self.say("Recording your decision…")
+        when_done(
+            decide_in_session(self.bridge.session, row, accept),
+            self,
+            lambda result: self._decided(row, result),
+            self._decide_failed,
+        )
+
+    def _decided(self, row: DeviceRow, result: DeviceDecision) -> None:
+        self.deciding = False
+        if result.accepted:
+            done = f"{_plural(result.released, 'held operation')} now in the visit"
+            self.say(
+                f"Accepted {row.name}'s other device ({row.words}): {done}. Export your bundle "
+                "so the team's laptops accept it too."
+            )
+        else:
+            self.say(
+                f"Refused {row.name}'s other device ({row.words}): "
+                f"{_plural(result.dropped, 'held operation')} dropped. Export your bundle so "
+                "the team's laptops refuse it too."
+            )
+        self.show_devices(result.devices)
+        self.bridge.reload(result.data)  # every screen redraws with the work now in the visit
+
+    def _decide_failed(self, exc: BaseException) -> None:
+        self.deciding = False
+        self.flags.set_busy(False)
+        self.say("")
+        report_error(self, exc, "record your decision on the device")
+
+    def say(self, text: str) -> None:
+        self.decision.setText(text)
+        self.decision.setVisible(bool(text))
 
     def _on_changed(self, change: Change) -> None:
         if change.entity == JUDGEMENT:
             self.model.refresh()
+
+
+def _plural(n: int, one: str) -> str:
+    return f"{n} {one}{'' if n == 1 else 's'}"

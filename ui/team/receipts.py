@@ -1,9 +1,11 @@
 """What an import did, file by file: the receipt after an import, and the import history.
 
 Both show receipts (``Receipt.to_dict()``) the same way, as calm, selectable text: for each file
-who it came from and when it was made, then new operations, already known, conflicts,
-disagreements and refused operations (each with its reason); or, for a file refused as a whole,
-the sentence saying why and that nothing changed.
+who it came from and when it was made, first any device it brought that says it is a member whose
+device is already known (flagged, with its fingerprint words), then new operations, already
+known, conflicts, disagreements, operations held back and released, refused and held operations
+(each with its reason); or, for a file refused as a whole, the sentence saying why and that
+nothing changed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from reviewer_app.visit_data import VisitData
 from ui.text_style import heading
 
 MAX_REFUSED_SHOWN = 20
+FLAG_COLOUR = "#8a4b00"  # the conflicts badge's amber, on the text browser's own background
 
 
 def when(text: str) -> str:
@@ -56,7 +59,14 @@ def receipt_html(receipt: dict[str, Any], data: VisitData) -> str:
         f"<p>From <b>{e(str(who))}</b>, made {e(when(str(receipt.get('created_at', ''))))}; "
         f"imported {e(when(str(receipt.get('imported_at', ''))))}.</p>"
     )
+    for flag in receipt.get("flagged") or []:
+        sentence = str(flag.get("sentence", "")).rstrip(".")
+        out.append(
+            f'<p style="color:{FLAG_COLOUR}"><b>⚠ {e(sentence)}.</b><br>'
+            "The lead reviewer accepts or refuses it in Team &gt; Team overview.</p>"
+        )
     refused = list(receipt.get("refused") or [])
+    held = list(receipt.get("held") or [])
     lines = [
         _plural(int(receipt.get("new", 0)), "new operation"),
         f"{int(receipt.get('known', 0))} already known",
@@ -64,27 +74,48 @@ def receipt_html(receipt: dict[str, Any], data: VisitData) -> str:
         _plural(int(receipt.get("disagreements", 0)), "disagreement") + " in the visit now",
         _plural(len(refused), "refused operation"),
     ]
+    if held:
+        lines.append(_plural(len(held), "operation") + " held back")
+    if int(receipt.get("released", 0)):
+        lines.append(
+            _plural(int(receipt.get("released", 0)), "operation") + " held before, now accepted"
+        )
     out.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in lines) + "</ul>")
     if receipt.get("note"):
         out.append(f"<p><i>{e(str(receipt['note']).capitalize())}.</i></p>")
     if refused:
-        out.append("<p>Refused operations (the rest of the file was imported):</p><ul>")
-        for r in refused[:MAX_REFUSED_SHOWN]:
-            whose = data.visit.member(str(r.get("member_id", "")))
-            by = whose.name if whose else str(r.get("member_id", ""))
-            what = str(r.get("entity", "")).replace("_", " ")
-            out.append(f"<li>{e(what)} by {e(by)}: {e(str(r.get('reason', '')))}</li>")
-        if len(refused) > MAX_REFUSED_SHOWN:
-            out.append(f"<li>… and {len(refused) - MAX_REFUSED_SHOWN} more like these</li>")
-        out.append("</ul>")
+        out.append("<p>Refused operations (the rest of the file was imported):</p>")
+        out.append(_op_list(refused, data))
+    if held:
+        out.append("<p>Held back (kept aside, not in the visit until they can be accepted):</p>")
+        out.append(_op_list(held, data))
+    return "".join(out)
+
+
+def _op_list(entries: Sequence[dict[str, Any]], data: VisitData) -> str:
+    """Operations of a receipt, what and by whom, each with its reason (the first few)."""
+    e = html.escape
+    out = ["<ul>"]
+    for r in entries[:MAX_REFUSED_SHOWN]:
+        whose = data.visit.member(str(r.get("member_id", "")))
+        by = whose.name if whose else str(r.get("member_id", ""))
+        what = str(r.get("entity", "")).replace("_", " ")
+        out.append(f"<li>{e(what)} by {e(by)}: {e(str(r.get('reason', '')))}</li>")
+    if len(entries) > MAX_REFUSED_SHOWN:
+        out.append(f"<li>… and {len(entries) - MAX_REFUSED_SHOWN} more like these</li>")
+    out.append("</ul>")
     return "".join(out)
 
 
 def summary_line(receipts: Sequence[dict[str, Any]]) -> str:
     refused = sum(1 for r in receipts if r.get("refused_file"))
     new = sum(int(r.get("new", 0)) for r in receipts)
+    held = sum(len(r.get("held") or []) for r in receipts)
+    flagged = sum(len(r.get("flagged") or []) for r in receipts)
     files = _plural(len(receipts), "file")
-    tail = f"; {_plural(refused, 'file')} refused" if refused else ""
+    tail = f"; {_plural(held, 'operation')} held back" if held else ""
+    tail += f"; {_plural(flagged, 'device')} for the lead to confirm" if flagged else ""
+    tail += f"; {_plural(refused, 'file')} refused" if refused else ""
     return f"{files} read: {_plural(new, 'new operation')}{tail}."
 
 
