@@ -395,14 +395,21 @@ def _import_one(
         created_at=m.created_at,
         new=result.new,
         known=result.known,
-        refused=tuple(_refused_entry(op, why) for op, why in result.refused),
+        refused=tuple(_refused_entry(op, named(kit.visit, why)) for op, why in result.refused),
         conflicts=result.conflicts,
         disagreements=len(disagreements(data)),
-        held=tuple(_refused_entry(op, why) for op, why in result.held),
+        held=tuple(_refused_entry(op, named(kit.visit, why)) for op, why in result.held),
         flagged=tuple(flag_entry(kit.visit, flag) for flag in result.flagged),
         released=result.released,
         note=note,
     )
+
+
+def named(visit: VisitDetails, reason: str) -> str:
+    """``reason`` with the team's member ids (which the format's sentences use) as names."""
+    for member in visit.team:
+        reason = re.sub(rf"(?<![\w-]){re.escape(member.member_id)}(?![\w-])", member.name, reason)
+    return reason
 
 
 def flag_entry(visit: VisitDetails, flag: KeyFlag) -> dict[str, str]:

@@ -30,11 +30,19 @@ from reviewer_app.errors import UserError
 from reviewer_app.visit_model import JUDGEMENT, TEAM_JUDGEMENT
 from storage import Op, Workspace
 from storage import authorship_tables as tables
-from storage.authorship_tables import ACCEPTED, HELD, HOLD_KEY, PINNED, REJECTED
+from storage.authorship_tables import (
+    ACCEPTED,
+    HELD,
+    HOLD_KEY,
+    PINNED,
+    REJECTED,
+    TRUSTED_STATES,
+    device_keys,
+)
 from sync.authorship import fingerprint_words, public_hex
 from sync.bundles import release_held
 from sync.kit_model import VisitDetails
-from sync.pins import decide_key
+from sync.pins import decide_key, lead_decisions
 
 __all__ = [
     "STATE_WORDS",
@@ -261,6 +269,16 @@ def decide(
         _check_decidable(ws, visit, member_id, public_key)
         entity, entity_id, changes = decide_key(member_id, public_key, accept)
         ws.record(lead.member_id, entity, entity_id, changes)
+        if accept:
+            # The keys this laptop already trusts for the member are accepted too, in words
+            # that travel: the member's new laptop pinned only itself, and holds the old
+            # laptop's work until the lead's bundle says the old key is theirs as well.
+            decided = lead_decisions(conn)
+            for row in device_keys(conn):
+                trusted = row.state in TRUSTED_STATES and row.member_id == member_id
+                if trusted and (row.member_id, row.public_key) not in decided:
+                    entity, entity_id, changes = decide_key(member_id, row.public_key, True)
+                    ws.record(lead.member_id, entity, entity_id, changes)
         return release_held(conn, accept=team_rules(visit))
 
 

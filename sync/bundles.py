@@ -1304,7 +1304,13 @@ def import_bundle(
                 when=datetime.now(UTC).isoformat(timespec="seconds"),
                 bundle=name,
             )
-            released = release_held(conn, accept, now)
+            released = _release_held(conn, accept, now)
+            # For the receipt: what this bundle's own decisions released was never held (it
+            # is new), and a key this bundle's decisions accepted is no longer a question.
+            freed = {op.op_id for op in released}
+            held = [(op, h.reason) for op, h in applied.held if op.op_id not in freed]
+            states = pins.key_states(conn)
+            flagged = [f for f in flagged if states.get((f.member_id, f.public_key)) == f.state]
     except TooManyRefused as exc:
         why = exc.first[1]
         _refuse(
@@ -1313,16 +1319,17 @@ def import_bundle(
             "it is for this visit's team.",
             "implausible",
         )
-    if not applied.refused and not applied.held:
+    if not applied.refused and not held:
         _remember_ops(ws, bundle.manifest.ops_sha256)  # all in the log: skip it next time
+    freed_here = sum(1 for op, _h in applied.held if op.op_id in freed)
     return ImportResult(
-        applied.new,
+        applied.new + freed_here,
         applied.known,
         applied.refused,
         applied.conflicts,
-        held=[(op, h.reason) for op, h in applied.held],
+        held=held,
         flagged=flagged,
-        released=released,
+        released=len(released) - freed_here,
     )
 
 
@@ -1331,13 +1338,19 @@ def release_held(
 ) -> int:
     """Apply the held ops that may now be (the lead confirmed their key, or this laptop's
     clock caught up with theirs), in the caller's transaction; return how many."""
+    return len(_release_held(conn, accept, now_ms))
+
+
+def _release_held(
+    conn: Any, accept: Callable[[Op], str | None] | None, now_ms: int | None = None
+) -> list[Op]:
     pins.apply_decisions(conn)
     if not key_tables.held_count(conn):
-        return 0
+        return []
     now = system_ms() if now_ms is None else now_ms
     judge = _judge(pins.key_states(conn), _stored_seal_key(conn), accept, now)
     released, _refused = pins.release_held(conn, judge)
-    return len(released)
+    return released
 
 
 def _stored_seal_key(conn: Any) -> Callable[[str], str | None]:

@@ -130,6 +130,11 @@ def test_the_lead_accepts_and_the_held_work_joins_the_visit(team: dict[str, AppP
     assert cns_judgement(old, "HN-102") == NOT_MET, receipt.summary()
     states = {r.words: r.state_words for r in rows_of(old)}
     assert states[words(new)] == "accepted by the lead" and states[words(old)] == "this laptop"
+    # And her new laptop, which pinned only itself, takes the old laptop's work from the same
+    # bundle: accepting her new device accepted, in words that travel, the one the lead knew.
+    [receipt] = import_visit_bundles(new, VISIT, [export_visit_bundle(lead, VISIT, lead.data)])
+    assert receipt.ok and not receipt.refused and not receipt.held, receipt.summary()
+    assert cns_judgement(new, "HN-101") == "met", receipt.summary()
 
 
 def test_the_lead_refuses_and_the_held_work_is_dropped(team: dict[str, AppPaths]) -> None:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from storage import Op, Workspace
+from storage.hlc import format_hlc, parse_hlc
 from tests.storage.conftest import OpenWorkspace
 
 
@@ -137,11 +139,26 @@ def test_refused_ops_are_reported_and_not_stored(open_ws: OpenWorkspace) -> None
 
 def test_receiving_ops_moves_the_clock_past_them(open_ws: OpenWorkspace) -> None:
     b = open_ws("b")
-    future = Op("x1", "999999999999999.000000", "dev-x", "m", "note", "n", "text", "x", None)
+    ahead = format_hlc(time.time_ns() // 1_000_000 + 3_600_000, 0)  # an hour ahead
+    future = Op("x1", ahead, "dev-x", "m", "note", "n", "text", "x", None)
     b.apply_ops([future])
     (mine,) = b.record("m", "note", "n", {"text": "mine"})
     assert mine.hlc > future.hlc and mine.base == "x1"
     assert b.field("note", "n", "text") == "mine"
+
+
+def test_a_clock_far_in_the_future_never_stops_local_editing(open_ws: OpenWorkspace) -> None:
+    """An op from the year 33658 (an older app let such ops into a workspace) is ignored by the
+    clock: editing goes on, at this laptop's time, after a restart too."""
+    b = open_ws("b")
+    hostile = Op("x1", "999999999999999.999999", "dev-x", "m", "note", "n", "text", "x", None)
+    b.apply_ops([hostile])
+    (mine,) = b.record("m", "note", "other", {"text": "mine"})
+    assert mine.hlc < hostile.hlc
+    assert abs(parse_hlc(mine.hlc)[0] - time.time_ns() // 1_000_000) < 60_000
+    again = open_ws("b")
+    (later,) = again.record("m", "note", "other", {"text": "later"})
+    assert later.hlc > mine.hlc and again.field("note", "other", "text") == "later"
 
 
 def test_op_json_round_trip_and_validation() -> None:
