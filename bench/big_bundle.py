@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/big_bundle.py [--ops 1000000] [--fields 5000] [--standards 0]
 
-The bundle is made with the format's own writer (``sync.bundles._write_ops``, streamed) and
-authenticated with the kit's team key, as a reviewer's laptop would sign it. Two shapes:
+The bundle is a real format version 2 bundle, streamed (``tests/sync/bundle_tools.write_bundle``:
+the format's manifest, seal references and encryption from ``sync.bundles``): its ops sealed by the
+member's own device key, whose binding it carries, and encrypted with the kit's team key, as a
+reviewer's laptop would write it. Two shapes:
 
 - ``hostile`` (default): ``--ops`` tiny operations by a team member on ``--fields`` note fields,
   none seeing another (the issue's bundle: a million ops leaving 995,000 conflicts);
@@ -12,7 +14,8 @@ authenticated with the kit's team key, as a reviewer's laptop would sign it. Two
 ``--standards N`` opens a synthetic kit of N standards (``build_demo_kit``) instead of the demo
 kit: with 2,000 standards a million-op bundle is within the visit's limit and is imported.
 The import runs in a fresh child process (``import_visit_bundles``, as ``reviewer-app bundle
-import`` does); printed: ops, seconds, the child's peak RSS (``RUSAGE_CHILDREN``), the outcome.
+import`` does); printed: ops, seconds, the child's peak RSS (its own ``VmHWM``: ``RUSAGE_CHILDREN``
+would carry the writing parent's peak across fork and exec), the outcome.
 Budget (DESIGN.md): refused or imported with peak RSS <= 300 MB.
 """
 
@@ -20,13 +23,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,20 +40,21 @@ from reviewer_app.paths import AppPaths  # noqa: E402
 from reviewer_app.visit_model import JUDGEMENT, NOTE, judgement_id  # noqa: E402
 from reviewer_app.visits import open_kit, workspace_path  # noqa: E402
 from storage import Op, Workspace  # noqa: E402
-from sync import bundles  # noqa: E402
-from sync.kit_format import canonical_json  # noqa: E402
+from tests.sync import bundle_tools  # noqa: E402
 
 MEMBER = "m-cns"
 DEVICE = str(uuid.UUID(int=7))
 
 CHILD = """
-import sys, time
+import sys
 from pathlib import Path
 from reviewer_app.bundles import import_visit_bundles
 from reviewer_app.paths import AppPaths
 home, visit, bundle = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 paths = AppPaths(home / "data", home / "config", home / "cache", home / "logs")
 [receipt] = import_visit_bundles(paths, visit, [bundle])
+status = open("/proc/self/status").read().splitlines()
+print(next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")))
 print(receipt.summary())
 """
 
@@ -93,22 +95,20 @@ def honest_ops(n: int, refs: list[str]) -> Iterator[Op]:
 def write_bundle(
     out: Path, ops: Iterator[Op], *, count: int, visit: str, kit: str, key: bytes
 ) -> None:
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        size, sha = bundles._write_ops(zf, ops)
-        manifest = bundles.BundleManifest(
-            bundle_id=str(uuid.uuid4()),
-            visit_id=visit,
-            kit_id=kit,
-            member_id=MEMBER,
-            device_id=DEVICE,
-            created_at="2026-03-02T10:00:00+00:00",
-            op_count=count,
-            ops_sha256=sha,
-            ops_size=size,
-        )
-        data = canonical_json(manifest.to_dict())
-        zf.writestr("manifest.json", data)
-        zf.writestr("manifest.hmac", bundles.manifest_hmac(data, key))
+    """A bundle of ``ops`` by ``MEMBER`` on device ``DEVICE``, sealed by a key of that device
+    (its binding in the bundle) and encrypted with the team ``key`` (bench/kill_actions.py
+    makes its bundle with it too)."""
+    manifest = bundle_tools.write_bundle(
+        out,
+        ops,
+        visit_id=visit,
+        kit_id=kit,
+        team_key=key,
+        member_id=MEMBER,
+        device_id=DEVICE,
+        signers=[bundle_tools.Signer(MEMBER, device_id=DEVICE)],
+    )
+    assert manifest.op_count == count, (manifest.op_count, count)
 
 
 def main() -> int:
@@ -152,8 +152,11 @@ def main() -> int:
             env={"PYTHONPATH": str(args.source), "PATH": "/usr/bin:/bin"},
         )
         seconds = time.perf_counter() - start
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    outcome = done.stdout.strip() or done.stderr.strip().splitlines()[-1]
+    peak_kb, _, outcome = done.stdout.strip().partition("\n")
+    if done.returncode or not peak_kb.isdigit():
+        print(done.stderr.strip() or done.stdout.strip(), file=sys.stderr)
+        return 1
+    peak_mb = int(peak_kb) / 1024
     print(f"ops: {args.ops:,}")
     print(f"seconds: {seconds:.1f}")
     print(f"peak RSS of the importing process: {peak_mb:.0f} MB (budget <= 300 MB)")

@@ -1,4 +1,5 @@
-"""Team bundles at the format level (sync.bundles): real workspaces of the demo visit, real zips."""
+"""Team bundles at the format level (sync.bundles, format version 2): real workspaces of the
+demo visit, real encrypted bundles, changed the ways a stick, a mail server or a person could."""
 
 from __future__ import annotations
 
@@ -6,27 +7,37 @@ import hashlib
 import io
 import json
 import os
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from reviewer_app.device import device_id
+from reviewer_app.device import device_id, device_key
 from reviewer_app.paths import AppPaths
 from reviewer_app.visit_model import JUDGEMENT, NOTE, PHOTO, judgement_id
 from reviewer_app.visits import open_kit, workspace_path
 from storage import Op, Workspace
+from sync import bundle_crypto
 from sync.bundles import (
+    BUNDLE_FORMAT_VERSION,
+    CONTENT_NAME,
+    OPS_NAME,
     BundleRefused,
+    VerifiedBundle,
     export_bundle,
     import_bundle,
     known_ops_in,
-    manifest_hmac,
     read_bundle,
 )
-from sync.kit_format import canonical_json
+from tests.sync.bundle_tools import (
+    STORED_CHUNK,
+    outer_entries,
+    read_content,
+    rewrite_content,
+    rewrite_outer,
+    write_outer,
+)
 
 
 def small_jpeg(seed: int = 1) -> bytes:
@@ -59,10 +70,11 @@ class Laptop:
             member_id=self.member_id,
             team_key=team_key or self.team_key,
             kit_id=self.kit_id,
+            device_key=device_key(self.paths),
         )
         return out
 
-    def read(self, bundle: Path):  # noqa: ANN201 (a VerifiedBundle)
+    def read(self, bundle: Path) -> VerifiedBundle:
         return read_bundle(
             bundle, visit_id=self.visit_id, team_key=self.team_key, staging_root=self.staging
         )
@@ -207,78 +219,91 @@ def test_concurrent_edits_are_counted_as_conflicts(
 # -- refusals: the workspace is unchanged and the message says why --------------------------------
 
 
-def rewrite(
-    source: Path,
-    out: Path,
-    *,
-    manifest: Callable[[dict[str, object]], None] | None = None,
-    ops: Callable[[bytes], bytes] | None = None,
-    key: bytes | None = None,
-) -> Path:
-    """A copy of a bundle with its manifest and/or ops changed; re-authenticated with ``key``."""
-    with zipfile.ZipFile(source) as zf:
-        entries = {name: zf.read(name) for name in zf.namelist()}
-    if ops is not None:
-        entries["ops.jsonl"] = ops(entries["ops.jsonl"])
-    if manifest is not None:
-        doc = json.loads(entries["manifest.json"])
-        manifest(doc)
-        entries["manifest.json"] = canonical_json(doc)
-    if key is not None:
-        entries["manifest.hmac"] = manifest_hmac(entries["manifest.json"], key).encode()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-    return out
-
-
 def flip_one_byte(data: bytes) -> bytes:
     i = data.index(b'"value":') + 9
     return data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1 :]
 
 
+def flip_middle_byte(data: bytes) -> bytes:
+    i = len(data) // 2
+    return data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1 :]
+
+
+def random_bytes(_source: Path, out: Path, _lap: Laptop) -> Path:
+    out.write_bytes(os.urandom(5000))
+    return out
+
+
+def cut_file(source: Path, out: Path, _lap: Laptop) -> Path:
+    out.write_bytes(source.read_bytes()[: source.stat().st_size * 2 // 3])
+    return out
+
+
+def reencrypted_with_ops_changed(source: Path, out: Path, lap: Laptop) -> Path:
+    """What only someone with the team key can make: an op changed inside, the content
+    encrypted again, the inner manifest as it was."""
+
+    def change(entries: dict[str, bytes]) -> None:
+        entries[OPS_NAME] = flip_one_byte(entries[OPS_NAME])
+
+    return rewrite_content(source, out, lap.team_key, change)
+
+
 BAD_BUNDLES: dict[str, tuple[Callable[[Path, Path, Laptop], Path], str, str]] = {
     "another visit": (
-        lambda b, out, lap: rewrite(
-            b,
-            out,
-            manifest=lambda m: m.update(visit_id="another-visit"),
-            key=lap.team_key,
+        lambda b, out, lap: rewrite_outer(
+            b, out, manifest=lambda m: m.update(visit_id="another-visit"), key=lap.team_key
         ),
         "other_visit",
         "from another visit",
     ),
     "another visit and its key": (
-        lambda b, out, _lap: rewrite(
+        lambda b, out, _lap: rewrite_outer(
             b, out, manifest=lambda m: m.update(visit_id="another-visit"), key=os.urandom(32)
         ),
         "other_visit",
         "from another visit",
     ),
-    "ops.jsonl with one byte changed": (
-        lambda b, out, _lap: rewrite(b, out, ops=flip_one_byte),
+    "one byte of the encrypted content changed": (
+        lambda b, out, _lap: rewrite_outer(b, out, content=flip_middle_byte),
         "tampered",
         "changed or damaged after it was exported",
     ),
-    "truncated": (
-        lambda b, out, _lap: out.write_bytes(b.read_bytes()[: b.stat().st_size * 2 // 3]) and out,
-        "not_zip",
-        "incomplete copy",
+    "the clear manifest changed and authenticated again": (
+        lambda b, out, lap: rewrite_outer(
+            b, out, manifest=lambda m: m.update(bundle_id="another-bundle"), key=lap.team_key
+        ),
+        "tampered",
+        "changed or damaged after it was exported",
+    ),
+    "ops.jsonl changed and encrypted again with the team key": (
+        reencrypted_with_ops_changed,
+        "tampered",
+        "changed or damaged after it was exported",
+    ),
+    "a file cut short": (cut_file, "not_zip", "incomplete copy"),
+    "its content cut short": (
+        lambda b, out, _lap: rewrite_outer(b, out, content=lambda c: c[: len(c) - 100]),
+        "truncated",
+        "is cut short",
     ),
     "another team key": (
-        lambda b, out, _lap: rewrite(b, out, key=os.urandom(32)),
+        lambda b, out, _lap: rewrite_outer(b, out, key=os.urandom(32)),
         "bad_hmac",
         "not made with this visit's team key",
     ),
     "a future format version": (
-        lambda b, out, lap: rewrite(
-            b, out, manifest=lambda m: m.update(format_version=2), key=lap.team_key
+        lambda b, out, lap: rewrite_outer(
+            b,
+            out,
+            manifest=lambda m: m.update(format_version=BUNDLE_FORMAT_VERSION + 1),
+            key=lap.team_key,
         ),
         "newer_version",
         "newer version of Reviewer App",
     ),
     "random bytes": (
-        lambda _b, out, _lap: out.write_bytes(os.urandom(5000)) and out,
+        random_bytes,
         "not_zip",
         "is not a team bundle",
     ),
@@ -314,9 +339,44 @@ def test_a_bad_bundle_is_refused_and_changes_nothing(
 def test_the_good_bundle_behind_the_bad_ones_is_accepted(
     laptops: Callable[[str], Laptop], tmp_path: Path
 ) -> None:
-    """The refusals above are about the changes, not about the bundle they started from."""
+    """The refusals above are about the changes, not about the bundle they started from, nor
+    about the tools that made them: copied, or taken apart and encrypted again unchanged, it
+    reads."""
     lead, cns = laptops("m-lead"), laptops("m-cns")
     reviewer_work(cns)
-    good = rewrite(cns.export(tmp_path / "cns.rvbundle"), tmp_path / "same.rvbundle")
-    with lead.read(good) as bundle:
-        assert len(bundle.ops) == cns.ws.op_count()
+    exported = cns.export(tmp_path / "cns.rvbundle")
+    copied = write_outer(tmp_path / "same.rvbundle", outer_entries(exported))
+    again = rewrite_content(exported, tmp_path / "again.rvbundle", lead.team_key, lambda _e: None)
+    for good in (copied, again):
+        with lead.read(good) as bundle:
+            assert len(bundle.ops) == cns.ws.op_count()
+            assert all(op.seal is not None for op in bundle.ops)
+
+
+def test_the_content_is_encrypted_in_chunks_of_a_mebibyte(
+    laptops: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    """What a stick holds: the clear manifest, its HMAC, and content that is not a zip, whose
+    size is the plain content's plus one tag a chunk."""
+    lead, cns = laptops("m-lead"), laptops("m-cns")
+    reviewer_work(cns)
+    photo = cns.ws.blobs.put_bytes(os.urandom(bundle_crypto.CHUNK + 1000))
+    cns.ws.record("m-cns", PHOTO, "photo-big", {"ref": "HN-101", "sha256": photo})
+    bundle = cns.export(tmp_path / "cns.rvbundle")
+    entries = outer_entries(bundle)
+    assert sorted(entries) == ["content", "manifest.hmac", "manifest.json"]
+    clear = json.loads(entries["manifest.json"])
+    assert clear["format_version"] == BUNDLE_FORMAT_VERSION
+    stored = entries[CONTENT_NAME]
+    assert clear["content_size"] == len(stored)
+    assert not stored.startswith(b"PK")  # not a zip, nor anything else in clear
+    assert STORED_CHUNK < len(stored) < 3 * STORED_CHUNK  # two chunks
+    inner = read_content(bundle, lead.team_key)
+    assert sorted(inner) == sorted(
+        ["manifest.json", "ops.jsonl", "ops.seals", "seals.jsonl", f"blobs/{photo}"]
+        + [f"blobs/{sha}" for sha in cns.ws.attachment_hashes() if sha != photo]
+    )
+    assert len(inner["ops.seals"]) == 8 * cns.ws.op_count()
+    with lead.read(bundle) as verified:
+        assert import_bundle(lead.ws, verified).new == cns.ws.op_count()
+    assert lead.ws.blobs.read_bytes(photo) == cns.ws.blobs.read_bytes(photo)

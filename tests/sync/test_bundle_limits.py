@@ -4,6 +4,7 @@ sentence before anything changes, or imported in batches with little memory, all
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -15,55 +16,17 @@ from pathlib import Path
 import pytest
 
 from reviewer_app.bundles import MIN_OPS_LIMIT, import_visit_bundles, op_limits
-from reviewer_app.device import device_id
-from reviewer_app.paths import AppPaths
 from reviewer_app.visit_model import JUDGEMENT, NOTE, judgement_id
-from reviewer_app.visits import open_kit, workspace_path
-from storage import Op, Workspace
+from storage import Op
 from sync import bundles
-from sync.bundles import (
-    BundleManifest,
-    BundleRefused,
-    OpLimits,
-    import_bundle,
-    manifest_hmac,
-    read_bundle,
-)
+from sync.bundles import BundleRefused, OpLimits, import_bundle
 from sync.kit_format import canonical_json
-from sync.kit_model import VisitDetails
+from tests.sync.bundle_tools import Laptop, Signer, rewrite_content, write_zip
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Laptop:
-    def __init__(self, home: Path, kit: Path, member_id: str) -> None:
-        self.paths = AppPaths(home / "data", home / "config", home / "cache", home / "logs")
-        self.visit_id = open_kit(kit, member_id, paths=self.paths, demo=True).visit_id
-        self.ws_path = workspace_path(self.paths, self.visit_id)
-        with self.open() as ws:
-            info = ws.kit_info()
-            assert info is not None
-            manifest = json.loads(info["manifest_json"])
-            self.kit_id = str(info["kit_id"])
-            self.team_key = bytes.fromhex(manifest["team_key"])
-            self.visit = VisitDetails.from_dict(manifest["visit"])
-            self.standards = len(ws.standards())
-
-    def open(self) -> Workspace:
-        return Workspace.open(self.ws_path, device_id=device_id(self.paths))
-
-    def state(self) -> tuple[bytes, int]:
-        with self.open() as ws:
-            return ws.canonical_state(), ws.op_count()
-
-    def read(self, bundle: Path, **kw: object) -> bundles.VerifiedBundle:
-        return read_bundle(
-            bundle,
-            visit_id=self.visit_id,
-            team_key=self.team_key,
-            staging_root=self.paths.staging,
-            **kw,  # type: ignore[arg-type]
-        )
+#: The device the generated ops come from (sealed by a key made for each bundle, which carries
+#: its binding: a laptop that has not seen the member pins it).
+DEVICE = str(uuid.UUID(int=7))
 
 
 @pytest.fixture
@@ -71,29 +34,14 @@ def lead(tmp_path: Path, demo_kit_file: Path) -> Laptop:
     return Laptop(tmp_path / "lead", demo_kit_file, "m-lead")
 
 
-def write_bundle(out: Path, laptop: Laptop, member: str, ops: Iterator[Op], count: int) -> Path:
-    """A real bundle (the format's own writer, manifest and HMAC with the kit's team key) of
-    generated ops, streamed: made by a laptop whose member is ``member``."""
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        size, sha = bundles._write_ops(zf, ops)
-        manifest = BundleManifest(
-            bundle_id=str(uuid.uuid4()),
-            visit_id=laptop.visit_id,
-            kit_id=laptop.kit_id,
-            member_id=member,
-            device_id=str(uuid.UUID(int=7)),
-            created_at="2026-03-02T10:00:00+00:00",
-            op_count=count,
-            ops_sha256=sha,
-            ops_size=size,
-        )
-        data = canonical_json(manifest.to_dict())
-        zf.writestr("manifest.json", data)
-        zf.writestr("manifest.hmac", manifest_hmac(data, laptop.team_key))
-    return out
+def write_bundle(out: Path, laptop: Laptop, member: str, ops: Iterator[Op]) -> Path:
+    """A real bundle (the format's manifest, seals and encryption with the kit's team key) of
+    generated ops, streamed: made and sealed by a laptop whose member is ``member``."""
+    author = Signer(member, device_id=DEVICE)
+    return laptop.write(out, ops, member_id=member, device_id=DEVICE, signers=[author])
 
 
-def judgements(member: str, n: int, *, device: str = str(uuid.UUID(int=7))) -> Iterator[Op]:
+def judgements(member: str, n: int, *, device: str = DEVICE) -> Iterator[Op]:
     """``n`` honest ops: each on its own field of the member's judgements, no conflicts."""
     for i in range(n):
         yield Op(
@@ -115,7 +63,7 @@ def same_field(member: str, n: int) -> Iterator[Op]:
         yield Op(
             str(uuid.uuid4()),
             f"{1_780_000_000_000 + i:015d}.000000",
-            str(uuid.UUID(int=7)),
+            DEVICE,
             member,
             NOTE,
             "note-1",
@@ -126,17 +74,17 @@ def same_field(member: str, n: int) -> Iterator[Op]:
 
 
 def claim_more_ops(bundle: Path, out: Path, laptop: Laptop, count: int) -> Path:
-    """The bundle with its manifest claiming ``count`` ops, re-authenticated with the team key."""
-    with zipfile.ZipFile(bundle) as zf:
-        entries = {name: zf.read(name) for name in zf.namelist()}
-    doc = json.loads(entries["manifest.json"])
-    doc["op_count"] = count
-    entries["manifest.json"] = canonical_json(doc)
-    entries["manifest.hmac"] = manifest_hmac(entries["manifest.json"], laptop.team_key).encode()
-    with zipfile.ZipFile(out, "w") as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-    return out
+    """The bundle with its manifest claiming ``count`` ops (and a list of seal references that
+    long: random, as zeros would inflate too far to pass the zip checks), encrypted again with
+    the team key: everything but ``ops.jsonl`` agrees."""
+
+    def claim(entries: dict[str, bytes]) -> None:
+        doc = json.loads(entries["manifest.json"])
+        doc["op_count"] = count
+        entries["manifest.json"] = canonical_json(doc)
+        entries["ops.seals"] = os.urandom(8 * count)
+
+    return rewrite_content(bundle, out, laptop.team_key, claim)
 
 
 def test_the_limit_comes_from_the_kit(lead: Laptop) -> None:
@@ -150,7 +98,7 @@ def test_the_limit_comes_from_the_kit(lead: Laptop) -> None:
 def test_a_million_operations_against_a_small_kit_are_refused_before_they_are_read(
     lead: Laptop, tmp_path: Path
 ) -> None:
-    made = write_bundle(tmp_path / "real.rvbundle", lead, "m-cns", judgements("m-cns", 50), 50)
+    made = write_bundle(tmp_path / "real.rvbundle", lead, "m-cns", judgements("m-cns", 50))
     # The manifest claims a million: its ops.jsonl (50 lines) would fail its check if read.
     hostile = claim_more_ops(made, tmp_path / "million.rvbundle", lead, 1_000_000)
     before = lead.state()
@@ -171,7 +119,7 @@ def test_more_edits_of_one_field_than_anyone_makes_are_refused(
     lead: Laptop, tmp_path: Path
 ) -> None:
     n = bundles.MAX_OPS_PER_FIELD + 1
-    hostile = write_bundle(tmp_path / "busy.rvbundle", lead, "m-cns", same_field("m-cns", n), n)
+    hostile = write_bundle(tmp_path / "busy.rvbundle", lead, "m-cns", same_field("m-cns", n))
     before = lead.state()
 
     [receipt] = import_visit_bundles(lead.paths, lead.visit_id, [hostile])
@@ -190,7 +138,7 @@ def test_a_bundle_of_ops_the_team_rules_refuse_is_refused_whole(
 ) -> None:
     n = bundles.MAX_REFUSED_OPS + 1
     stranger = write_bundle(
-        tmp_path / "stranger.rvbundle", lead, "m-nobody", judgements("m-nobody", n), n
+        tmp_path / "stranger.rvbundle", lead, "m-nobody", judgements("m-nobody", n)
     )
     before = lead.state()
 
@@ -198,8 +146,8 @@ def test_a_bundle_of_ops_the_team_rules_refuse_is_refused_whole(
 
     assert receipt.refused_reason == "implausible"
     assert receipt.refused_file.startswith(
-        "stranger.rvbundle holds more than 1,000 operations this visit's rules refuse (the "
-        "first: m-nobody is not on this visit's team), so nothing was imported"
+        "stranger.rvbundle holds more than 1,000 operations this visit's rules refuse or hold "
+        "back (the first: m-nobody is not on this visit's team), so nothing was imported"
     )
     assert lead.state() == before
 
@@ -207,7 +155,7 @@ def test_a_bundle_of_ops_the_team_rules_refuse_is_refused_whole(
 def test_a_big_bundle_is_read_in_batches_and_imports_like_a_small_one(
     lead: Laptop, tmp_path: Path, demo_kit_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    file = write_bundle(tmp_path / "big.rvbundle", lead, "m-cns", judgements("m-cns", 1234), 1234)
+    file = write_bundle(tmp_path / "big.rvbundle", lead, "m-cns", judgements("m-cns", 1234))
     other = Laptop(tmp_path / "other", demo_kit_file, "m-paed")
     with other.read(file) as whole, other.open() as ws:  # kept in memory: 1,234 <= 50,000
         assert not whole.streamed and len(whole.ops) == 1234
@@ -226,26 +174,40 @@ def test_a_big_bundle_is_read_in_batches_and_imports_like_a_small_one(
 def test_a_big_bundle_changed_after_it_was_read_changes_nothing(
     lead: Laptop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A streamed bundle's ops are read again, from its decrypted content, when imported: a
+    content changed in between is caught, and the import rolls back whole."""
     monkeypatch.setattr(bundles, "KEEP_PARSED_OPS", 100)
     monkeypatch.setattr(bundles, "OP_BATCH", 50)
-    file = write_bundle(tmp_path / "big.rvbundle", lead, "m-cns", judgements("m-cns", 500), 500)
+    file = write_bundle(tmp_path / "big.rvbundle", lead, "m-cns", judgements("m-cns", 500))
     before = lead.state()
     with lead.read(file) as verified, lead.open() as ws:
-        with zipfile.ZipFile(file) as zf:  # swapped on the stick between reading and import
+        assert verified.streamed and verified.content is not None
+        with zipfile.ZipFile(verified.content) as zf:  # changed on disk between read and import
             entries = {name: zf.read(name) for name in zf.namelist()}
-        # Still valid operations: only the hash, known after the last batch, tells.
+        # Still a valid operation (its seal no longer covers it, so it alone would be refused):
+        # only the hash, known after the last batch, tells the whole content changed.
         entries["ops.jsonl"] = entries["ops.jsonl"].replace(b'"value":false', b'"value":true', 1)
-        with zipfile.ZipFile(file, "w") as zf:
-            for name, data in entries.items():
-                zf.writestr(name, data)
+        write_zip(verified.content, entries)
         with pytest.raises(BundleRefused) as refused:
             import_bundle(ws, verified)
     assert refused.value.reason == "tampered"
     assert lead.state() == before
 
 
+def test_a_bundle_swapped_on_the_stick_after_it_was_read_imports_what_was_read(
+    lead: Laptop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bundles, "KEEP_PARSED_OPS", 100)
+    monkeypatch.setattr(bundles, "OP_BATCH", 50)
+    file = write_bundle(tmp_path / "big.rvbundle", lead, "m-cns", judgements("m-cns", 500))
+    with lead.read(file) as verified, lead.open() as ws:
+        file.write_bytes(b"something else")
+        result = import_bundle(ws, verified)
+    assert (result.new, result.refused, result.held) == (500, [], [])
+
+
 def test_limits_apply_to_a_bundle_read_without_a_kit(lead: Laptop, tmp_path: Path) -> None:
-    file = write_bundle(tmp_path / "b.rvbundle", lead, "m-cns", judgements("m-cns", 30), 30)
+    file = write_bundle(tmp_path / "b.rvbundle", lead, "m-cns", judgements("m-cns", 30))
     with pytest.raises(BundleRefused, match="holds 30 operations") as refused:
         lead.read(file, limits=OpLimits(max_ops=29))
     assert refused.value.reason == "implausible"
@@ -256,7 +218,7 @@ def test_limits_apply_to_a_bundle_read_without_a_kit(lead: Laptop, tmp_path: Pat
 def test_importing_a_big_bundle_takes_little_memory(lead: Laptop, tmp_path: Path) -> None:
     """150,000 ops (under the demo kit's limit, so imported): peak RSS of a fresh process."""
     n = 150_000
-    file = write_bundle(tmp_path / "big.rvbundle", lead, "m-cns", judgements("m-cns", n), n)
+    file = write_bundle(tmp_path / "big.rvbundle", lead, "m-cns", judgements("m-cns", n))
     script = textwrap.dedent(
         f"""
         from pathlib import Path
