@@ -343,6 +343,12 @@ class AppController(QObject):
             if f.exception() is not None:
                 log.warning("settings not saved: %s", f.exception())
 
+        if self._shut_down:  # a late signal (a window closing after shutdown): save here
+            try:
+                self.settings.save()
+            except OSError as exc:
+                log.warning("settings not saved: %s", exc)
+            return
         self._saver.submit(self.settings.save).add_done_callback(check)
 
     def flush(self) -> None:
