@@ -209,11 +209,21 @@ def slug(text: str, max_length: int = 40) -> str:
 
 
 def default_bundle_name(visit: VisitDetails, member_id: str, when: datetime) -> str:
-    """``<visit short title or id>-<member name>-<YYYYMMDD-HHMM>.rvbundle`` (local time)."""
-    member = visit.member(member_id)
-    title = slug(visit.title, 30) or slug(visit.visit_id, 36) or "visit"
-    who = slug(member.name if member else member_id, 30) or "member"
-    return f"{title}-{who}-{when.strftime('%Y%m%d-%H%M')}{BUNDLE_SUFFIX}"
+    """``visit-<visit id's first 8>-<lead | member-N>-<YYYYMMDD-HHMM>.rvbundle`` (local time).
+
+    A lost stick shows nothing but the visit id (DESIGN.md): not the service the visit is of,
+    nor who the reviewer is; N is the member's place in the kit's team, which only the team
+    can read. The receipt names the sender."""
+    ids = [m.member_id for m in visit.team]
+    lead = visit.lead
+    if lead is not None and member_id == lead.member_id:
+        who = "lead"
+    elif member_id in ids:
+        who = f"member-{ids.index(member_id) + 1}"
+    else:
+        who = "member"
+    short = slug(visit.visit_id, 36)[:8] or "visit"
+    return f"visit-{short}-{who}-{when.strftime('%Y%m%d-%H%M')}{BUNDLE_SUFFIX}"
 
 
 def export_visit_bundle(paths: AppPaths, visit_id: str, out: Path | None = None) -> Path:
@@ -385,6 +395,8 @@ def _import_one(
         note = NOTE_OLDER_NEW
     elif (result.new or result.released) and note in (NOTE_ALREADY, NOTE_OWN):
         note = ""
+    elif note == NOTE_OWN and (result.held or result.refused or result.flagged):
+        note = ""  # a bundle that says it is this laptop's, and is not
     data = read_visit_data(ws)
     return Receipt(
         file=str(file),
@@ -438,7 +450,7 @@ def key_sentence(name: str, public_key: str) -> str:
 
 def _note(ws: Workspace, manifest: BundleManifest) -> str:
     """What the import history already says about this bundle ("" for nothing)."""
-    if manifest.device_id == ws.device_id:
+    if manifest.device_id == ws.device_id:  # (anyone with the team key can say so: see below)
         return NOTE_OWN
     history = [r for r in ws.get_local(HISTORY_KEY, []) or [] if not r.get("refused_file")]
     if any(r.get("bundle_id") == manifest.bundle_id for r in history):

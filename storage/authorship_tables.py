@@ -80,25 +80,29 @@ def store_seal(  # noqa: PLR0913 (one row's columns)
     device_id: str,
     public_key: str,
     body: bytes,
+    hashes: bytes,
     signature: str,
 ) -> None:
+    """Keep a seal (its id is the hash of what it signs: one id, one content)."""
     conn.execute(
-        "INSERT OR IGNORE INTO seals (seal_id, member_id, device_id, public_key, body, signature) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (seal_id, member_id, device_id, public_key, body, signature),
+        "INSERT OR IGNORE INTO seals "
+        "(seal_id, member_id, device_id, public_key, body, hashes, signature) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (seal_id, member_id, device_id, public_key, body, hashes, signature),
     )
 
 
 def seal_rows(
     conn: sqlite3.Connection, seal_ids: Iterable[str]
-) -> Iterator[tuple[str, bytes, str]]:
-    """``(seal_id, body, signature)`` of each named seal that is stored, in the order named."""
+) -> Iterator[tuple[str, bytes, bytes, str]]:
+    """``(seal_id, body, hashes, signature)`` of each named seal that is stored, in the order
+    named."""
     for seal_id in seal_ids:
         row = conn.execute(
-            "SELECT body, signature FROM seals WHERE seal_id = ?", (seal_id,)
+            "SELECT body, hashes, signature FROM seals WHERE seal_id = ?", (seal_id,)
         ).fetchone()
         if row is not None:
-            yield seal_id, bytes(row[0]), str(row[1])
+            yield seal_id, bytes(row[0]), bytes(row[1]), str(row[2])
 
 
 def unsealed_ops(conn: sqlite3.Connection, device_id: str) -> list[Op]:

@@ -215,6 +215,7 @@ CREATE TABLE seals (
     device_id  TEXT NOT NULL,
     public_key TEXT NOT NULL,
     body       BLOB NOT NULL,
+    hashes     BLOB NOT NULL,
     signature  TEXT NOT NULL
 );
 CREATE TABLE device_keys (

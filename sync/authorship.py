@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import struct
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,7 @@ __all__ = [
 
 SEAL_FORMAT = "reviewer-app.seal"
 BINDING_FORMAT = "reviewer-app.device-binding"
-_SEAL_PREFIX = b"reviewer-app seal v1\n"
+_SEAL_PREFIX = b"reviewer-app seal v2\n"
 _BINDING_PREFIX = b"reviewer-app device binding v1\n"
 PUBLIC_HEX = 64  # 32 raw bytes
 SIGNATURE_HEX = 128  # 64 raw bytes
@@ -214,13 +215,22 @@ class Binding:
 
 # -- seals ---------------------------------------------------------------------------------------
 
+#: A seal as stored and carried: ``signature`` (64 raw bytes), the body's length (4 bytes, big
+#: endian), the body (canonical JSON, at most MAX_SEAL_BODY bytes), then ``count`` x 32 bytes of
+#: op hashes, raw: a seal over a million ops is 32 MB, read straight into one bytes object.
+SEAL_HEADER = struct.Struct(">64sI")
+MAX_SEAL_BODY = 4096
+
 
 @dataclass(frozen=True, slots=True)
 class Seal:
-    """A device's signature over some of its ops: ``ops`` are the 32-byte hashes of their lines.
+    """A device's signature over some of its ops.
 
-    ``hashes`` are the ops' 32-byte hashes end to end (``op_at`` reads one);
-    ``body`` is the exact signed JSON (kept and relayed as it is); ``signature`` is hex.
+    ``hashes`` are the ops' 32-byte hashes end to end (``op_at`` reads one); ``body`` is the
+    exact signed JSON (visit, member, device, key, time, count and a random nonce), kept and
+    relayed as it is; ``signature`` is hex, over the prefix, the body, a newline and the
+    hashes. ``seal_id`` is not a name the seal gives itself but the SHA-256 of what is signed:
+    two different seals never share an id, so no seal can stand in for another.
     """
 
     seal_id: str
@@ -253,62 +263,90 @@ class Seal:
         created_at: str,
         op_hashes: Sequence[bytes],
     ) -> Seal:
-        doc = {
-            "format": SEAL_FORMAT,
-            "seal_id": seal_id,
-            "visit_id": visit_id,
-            "member_id": member_id,
-            "device_id": device_id,
-            "public_key": public_hex(key),
-            "created_at": created_at,
-            "ops": b"".join(op_hashes).hex(),
-        }
-        body = _canonical(doc)
-        return cls(
-            seal_id, visit_id, member_id, device_id, doc["public_key"], created_at,
-            b"".join(op_hashes), body, key.sign(_SEAL_PREFIX + body).hex(),
-        )  # fmt: skip
+        """Seal ``op_hashes``; ``seal_id`` is a random nonce the body carries (the seal's id
+        is then the hash of what is signed)."""
+        hashes = b"".join(op_hashes)
+        body = _canonical(
+            {
+                "format": SEAL_FORMAT,
+                "nonce": seal_id,
+                "visit_id": visit_id,
+                "member_id": member_id,
+                "device_id": device_id,
+                "public_key": public_hex(key),
+                "created_at": created_at,
+                "count": len(hashes) // 32,
+            }
+        )
+        signature = key.sign(_seal_message(body, hashes)).hex()
+        return cls.parse(body, hashes, signature)
 
     def verify(self) -> bool:
         """True when the seal is signed by the key it names (whether that key is the member's
         is the pins' business, not the seal's)."""
-        return _verify(self.public_key, self.signature, _SEAL_PREFIX + self.body)
+        return _verify(self.public_key, self.signature, _seal_message(self.body, self.hashes))
 
     @classmethod
-    def parse(cls, body: bytes, signature: str) -> Seal:
-        """A seal from its exact body and signature; ``SealError`` when malformed."""
+    def parse(cls, body: bytes, hashes: bytes, signature: str) -> Seal:
+        """A seal from its exact parts; ``SealError`` when malformed."""
         try:
             doc = json.loads(body)
         except (ValueError, RecursionError) as exc:
             raise SealError("a seal is not valid JSON") from exc
         if not isinstance(doc, dict) or doc.get("format") != SEAL_FORMAT:
             raise SealError("a seal is not a seal")
-        names = ("seal_id", "visit_id", "member_id", "device_id", "public_key", "created_at")
+        names = ("visit_id", "member_id", "device_id", "public_key", "created_at")
         values = [doc.get(n) for n in names]
         if not all(isinstance(v, str) and 0 < len(v) <= 200 for v in values):
-            raise SealError("a seal lacks its id, visit, member, device, key or time")
-        hashes = doc.get("ops")
-        if not isinstance(hashes, str) or len(hashes) % 64 or len(hashes) > 64 * MAX_SEAL_OPS:
-            raise SealError("a seal's list of operations is not a list of SHA-256 hashes")
-        try:
-            raw = bytes.fromhex(hashes)
-        except ValueError as exc:
-            raise SealError("a seal's list of operations is not hex") from exc
+            raise SealError("a seal lacks its visit, member, device, key or time")
+        count = doc.get("count")
+        if type(count) is not int or count * 32 != len(hashes):
+            raise SealError("a seal's count does not match its list of operations")
         if not isinstance(signature, str) or len(signature) != SIGNATURE_HEX:
             raise SealError("a seal's signature has the wrong length")
-        seal_id, visit_id, member_id, device_id, public_key, created_at = (str(v) for v in values)
+        visit_id, member_id, device_id, public_key, created_at = (str(v) for v in values)
+        seal_id = hashlib.sha256(_seal_message(body, hashes)).hexdigest()
         return cls(
-            seal_id, visit_id, member_id, device_id, public_key, created_at, raw, body, signature
+            seal_id, visit_id, member_id, device_id, public_key, created_at, hashes, body,
+            signature,
+        )  # fmt: skip
+
+    def to_record(self) -> bytes:
+        """The seal as carried (see :data:`SEAL_HEADER`)."""
+        return (
+            SEAL_HEADER.pack(bytes.fromhex(self.signature), len(self.body))
+            + self.body
+            + (self.hashes)
         )
 
-    def to_line(self) -> bytes:
-        """One line of ``seals.jsonl``: the signature, then the exact body."""
-        return self.signature.encode("ascii") + b" " + self.body
-
     @classmethod
-    def from_line(cls, line: bytes) -> Seal:
-        signature, _, body = line.partition(b" ")
-        return cls.parse(body, signature.decode("ascii", "replace"))
+    def read_record(cls, read: Callable[[int], bytes], most_ops: int) -> Seal | None:
+        """The next seal from ``read`` (``None`` at the end); ``SealError`` when what is there
+        is not a seal, or lists more than ``most_ops`` ops (memory is only spent on a seal
+        whose header is sane)."""
+        header = read(SEAL_HEADER.size)
+        if not header:
+            return None
+        if len(header) != SEAL_HEADER.size:
+            raise SealError("a seal is cut short")
+        signature, size = SEAL_HEADER.unpack(header)
+        if size > MAX_SEAL_BODY:
+            raise SealError("a seal's body is too long")
+        body = read(size)
+        try:
+            count = json.loads(body).get("count")
+        except (ValueError, RecursionError, AttributeError) as exc:
+            raise SealError("a seal is not valid JSON") from exc
+        if type(count) is not int or not 0 <= count <= most_ops:
+            raise SealError("a seal lists more operations than its bundle could")
+        hashes = read(32 * count)
+        if len(hashes) != 32 * count:
+            raise SealError("a seal is cut short")
+        return cls.parse(body, hashes, signature.hex())
+
+
+def _seal_message(body: bytes, hashes: bytes) -> bytes:
+    return _SEAL_PREFIX + body + b"\n" + hashes
 
 
 #: The lead's decision on another key for a member: an op on this entity, ``entity_id`` from

@@ -14,7 +14,7 @@ The content zip holds::
                       member -> device key bindings this laptop trusts (sync.authorship.Binding)
     ops.jsonl         every sealed operation of the workspace, one ``Op.to_json_line()`` a line
     ops.seals         for each line, 8 bytes: which seal covers it, and where in that seal
-    seals.jsonl       the seals those ops name (sync.authorship.Seal), one a line
+    seals.bin         the seals those ops name (sync.authorship.Seal.to_record), end to end
     blobs/<sha256>    every attachment an operation names (a field called ``sha256``)
 
 Reading (:func:`read_bundle`) makes every check before anything changes: the outer file is a
@@ -96,11 +96,11 @@ HMAC_NAME = "manifest.hmac"
 CONTENT_NAME = "content"
 OPS_NAME = "ops.jsonl"
 REFS_NAME = "ops.seals"
-SEALS_NAME = "seals.jsonl"
+SEALS_NAME = "seals.bin"
 BLOBS_DIR = "blobs/"
 HMAC_SIZE = 64  # hex digits of a SHA-256 HMAC
 STAGED_CONTENT = "content.zip"
-_REF = struct.Struct(">II")  # seal number in seals.jsonl, place in that seal
+_REF = struct.Struct(">II")  # seal number in seals.bin, place in that seal
 
 #: What a reader accepts before it reads any content: a kit's limits (20,000 entries, 4 GiB,
 #: 100:1 above 1 MiB, an 8 MiB manifest), which a visit's bundle fits with room to spare.
@@ -120,7 +120,7 @@ MAX_REFUSED_OPS = 1_000
 #: More held ops than this and the bundle is refused as a whole: a laptop whose clock is wrong
 #: holds all its ops back, a few thousand; a bundle of a million is not that.
 MAX_HELD_OPS = 200_000
-#: ``seals.jsonl``: a seal is ~64 bytes an op, and a line is one seal.
+#: ``seals.bin``: a seal is 32 bytes an op, and a little more.
 MAX_SEALS_SIZE = MAX_OPS_SIZE // 2
 #: The most ops one field can get from honest editing: the window saves a text after a pause
 #: in typing, and one save every ten seconds through three eight-hour days is 8,640.
@@ -464,13 +464,11 @@ def _write_seals(zf: zipfile.ZipFile, ws: Workspace, seal_ids: list[str]) -> tup
     digest = hashlib.sha256()
     size = 0
     with ws.transaction() as conn, zf.open(SEALS_NAME, "w", force_zip64=True) as f:
-        rows = {sid: (body, sig) for sid, body, sig in key_tables.seal_rows(conn, seal_ids)}
-        for sid in seal_ids:
-            body, sig = rows[sid]
-            line = sig.encode("ascii") + b" " + body + b"\n"
-            digest.update(line)
-            size += len(line)
-            f.write(line)
+        for _sid, body, hashes, signature in key_tables.seal_rows(conn, seal_ids):
+            record = Seal.parse(body, hashes, signature).to_record()
+            digest.update(record)
+            size += len(record)
+            f.write(record)
     return size, digest.hexdigest()
 
 
@@ -499,7 +497,7 @@ UNSIGNED_REASONS = {
 }
 
 SealTable = list["Seal | int"]
-"""The seals of ``seals.jsonl`` by number: a :class:`Seal` that verifies, or why not (a code)."""
+"""The seals of ``seals.bin`` by number: a :class:`Seal` that verifies, or why not (a code)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -770,25 +768,39 @@ def _read_inner_manifest(
 def _read_seals(
     zf: zipfile.ZipFile, info: zipfile.ZipInfo, manifest: BundleManifest, name: str
 ) -> SealTable:
-    """Every seal of ``seals.jsonl``, checked: its signature, and that it is this visit's."""
+    """Every seal of ``seals.bin``, checked: its signature, and that it is this visit's. Read
+    one at a time: memory holds the seals' hashes (32 bytes an op), nothing more."""
     if manifest.seals_size > MAX_SEALS_SIZE or info.file_size != manifest.seals_size:
         _changed(name, "its seals do not match its manifest")
-    data = read_at_most(zf, info, manifest.seals_size)
-    if hashlib.sha256(data).hexdigest() != manifest.seals_sha256:
-        _changed(name, "its seals do not match its manifest")
+    digest = hashlib.sha256()
     table: SealTable = []
-    for line in data.splitlines():
-        try:
-            seal = Seal.from_line(line)
-        except SealError:
-            table.append(BAD_SIGNATURE)
-            continue
-        if not seal.verify():
-            table.append(BAD_SIGNATURE)
-        elif seal.visit_id != manifest.visit_id:
-            table.append(OTHER_VISIT)
-        else:
-            table.append(seal)
+    # Each op is in one seal; a relayed seal may also list ops its relayer held back.
+    room = manifest.op_count + MAX_HELD_OPS
+    with zf.open(info) as src:
+
+        def read(n: int) -> bytes:
+            data = src.read(n)
+            digest.update(data)
+            return data
+
+        while True:
+            try:
+                seal = Seal.read_record(read, room)
+            except SealError:
+                _changed(name, "its seals are not seals, or list more operations than it holds")
+            if seal is None:
+                break
+            room -= seal.count
+            if len(table) > manifest.op_count + MAX_KEYS:
+                _changed(name, "it holds more seals than operations")
+            if not seal.verify():
+                table.append(BAD_SIGNATURE)
+            elif seal.visit_id != manifest.visit_id:
+                table.append(OTHER_VISIT)
+            else:
+                table.append(seal)
+    if digest.hexdigest() != manifest.seals_sha256:
+        _changed(name, "its seals do not match its manifest")
     return table
 
 
@@ -1287,6 +1299,7 @@ def import_bundle(
                     device_id=seal.device_id,
                     public_key=seal.public_key,
                     body=seal.body,
+                    hashes=seal.hashes,
                     signature=seal.signature,
                 )
             keys = {seal.seal_id: seal.public_key for seal in seals}

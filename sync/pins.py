@@ -216,6 +216,7 @@ def seal_own_ops(
             device_id=device_id,
             public_key=seal.public_key,
             body=seal.body,
+            hashes=seal.hashes,
             signature=seal.signature,
         )
         tables.mark_sealed(conn, seal.seal_id, [op.op_id for op in ops])
