@@ -19,7 +19,6 @@ Functions taking a ``Workspace`` run on the session's storage worker. Nothing he
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -156,7 +155,7 @@ def device_rows(ws: Workspace, visit: VisitDetails) -> list[DeviceRow]:
     # the keys and the held operations as one consistent state.
     with ws.transaction() as conn:
         keys = tables.device_keys(conn)
-        held = Counter((h.op.member_id, h.public_key) for h in tables.held_ops(conn))
+        held = tables.held_per_key(conn)
     own = _own_key(ws)
     order = {m.member_id: i for i, m in enumerate(visit.team)}
     rows = []

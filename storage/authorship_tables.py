@@ -193,6 +193,12 @@ def held_ops(conn: sqlite3.Connection) -> list[HeldOp]:
     return out
 
 
+def held_per_key(conn: sqlite3.Connection) -> dict[tuple[str, str | None], int]:
+    """How many ops are held, by ``(member, public key of their seal)``."""
+    rows = conn.execute("SELECT member_id, public_key, count(*) FROM held_ops GROUP BY 1, 2")
+    return {(str(m), None if k is None else str(k)): int(n) for m, k, n in rows}
+
+
 def drop_held(conn: sqlite3.Connection, op_ids: Iterable[str]) -> None:
     conn.executemany("DELETE FROM held_ops WHERE op_id = ?", ((i,) for i in op_ids))
 
