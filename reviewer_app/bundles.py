@@ -56,6 +56,9 @@ from sync.pins import KeyFlag
 log = logging.getLogger(__name__)
 
 HISTORY_KEY = "import_history"
+#: A receipt lists this many held operations at most (a laptop whose clock was a year ahead
+#: holds all its work back: the receipt says how many, and lists the first).
+MAX_LISTED = 1_000
 NOTE_ALREADY = "already imported"
 NOTE_OLDER = "older than a bundle already imported from this laptop: nothing lost, nothing new"
 NOTE_OLDER_NEW = "older than a bundle already imported from this laptop (its new operations kept)"
@@ -78,7 +81,9 @@ class Receipt:
     conflicts: int = 0
     disagreements: int = 0
     held: tuple[dict[str, str], ...] = ()
-    """Operations held back (a clock beyond the bounds, a device not yet confirmed)."""
+    """Operations held back (a clock beyond the bounds, a device not yet confirmed): the
+    first ``MAX_LISTED`` of them; ``held_count`` says how many."""
+    held_count: int = 0
     flagged: tuple[dict[str, str], ...] = ()
     """Devices that say they are a member whose device this laptop already knows."""
     released: int = 0
@@ -109,6 +114,7 @@ class Receipt:
             "conflicts": self.conflicts,
             "disagreements": self.disagreements,
             "held": [dict(r) for r in self.held],
+            "held_count": self.held_count,
             "flagged": [dict(r) for r in self.flagged],
             "released": self.released,
             "note": self.note,
@@ -130,8 +136,8 @@ class Receipt:
             f"{self.conflicts} conflicts",
             f"{self.disagreements} disagreements",
         ]
-        if self.held:
-            parts.append(f"{len(self.held)} held back")
+        if self.held_count:
+            parts.append(f"{self.held_count} held back")
         if self.released:
             parts.append(f"{self.released} held before, now accepted")
         line = ", ".join(parts)
@@ -410,7 +416,10 @@ def _import_one(
         refused=tuple(_refused_entry(op, named(kit.visit, why)) for op, why in result.refused),
         conflicts=result.conflicts,
         disagreements=len(disagreements(data)),
-        held=tuple(_refused_entry(op, named(kit.visit, why)) for op, why in result.held),
+        held=tuple(
+            _refused_entry(op, named(kit.visit, why)) for op, why in result.held[:MAX_LISTED]
+        ),
+        held_count=len(result.held),
         flagged=tuple(flag_entry(kit.visit, flag) for flag in result.flagged),
         released=result.released,
         note=note,

@@ -91,9 +91,7 @@ def test_a_reviewers_work_arrives_at_the_leads(lead: AppPaths, cns: AppPaths, tm
     judge(lead, "m-lead", "met")
 
     file = export_visit_bundle(cns, VISIT, tmp_path)
-    assert re.fullmatch(
-        r"review-of-haemoglobin-disorder-siobhan-o-brien-\d{8}-\d{4}\.rvbundle", file.name
-    )
+    assert re.fullmatch(r"visit-7c1e5a52-member-2-\d{8}-\d{4}\.rvbundle", file.name)
     [receipt] = import_visit_bundles(lead, VISIT, [file])
 
     assert receipt.ok and receipt.new == sent and receipt.known == 0 and not receipt.refused

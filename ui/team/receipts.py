@@ -75,7 +75,7 @@ def receipt_html(receipt: dict[str, Any], data: VisitData) -> str:
         _plural(len(refused), "refused operation"),
     ]
     if held:
-        lines.append(_plural(len(held), "operation") + " held back")
+        lines.append(_plural(int(receipt.get("held_count", len(held))), "operation") + " held back")
     if int(receipt.get("released", 0)):
         lines.append(
             _plural(int(receipt.get("released", 0)), "operation") + " held before, now accepted"
@@ -110,7 +110,7 @@ def _op_list(entries: Sequence[dict[str, Any]], data: VisitData) -> str:
 def summary_line(receipts: Sequence[dict[str, Any]]) -> str:
     refused = sum(1 for r in receipts if r.get("refused_file"))
     new = sum(int(r.get("new", 0)) for r in receipts)
-    held = sum(len(r.get("held") or []) for r in receipts)
+    held = sum(int(r.get("held_count", len(r.get("held") or []))) for r in receipts)
     flagged = sum(len(r.get("flagged") or []) for r in receipts)
     files = _plural(len(receipts), "file")
     tail = f"; {_plural(held, 'operation')} held back" if held else ""
