@@ -1,6 +1,7 @@
 """A bundle of a million operations, imported the way the lead imports one: time, peak RSS, outcome.
 
     .venv/bin/python bench/big_bundle.py [--ops 1000000] [--fields 5000] [--standards 0]
+                                         [--honest] [--seal-every 0]
 
 The bundle is a real format version 2 bundle, streamed (``tests/sync/bundle_tools.write_bundle``:
 the format's manifest, seal references and encryption from ``sync.bundles``): its ops sealed by the
@@ -10,6 +11,9 @@ reviewer's laptop would write it. Two shapes:
 - ``hostile`` (default): ``--ops`` tiny operations by a team member on ``--fields`` note fields,
   none seeing another (the issue's bundle: a million ops leaving 995,000 conflicts);
 - ``honest`` (``--honest``): every op on its own field of the member's judgements.
+
+``--seal-every N`` seals the ops N at a time (0: in one seal, as a laptop seals what it has not
+sealed yet): a bundle of many small seals, each read and verified on its own (``seals.bin``).
 
 ``--standards N`` opens a synthetic kit of N standards (``build_demo_kit``) instead of the demo
 kit: with 2,000 standards a million-op bundle is within the visit's limit and is imported.
@@ -92,8 +96,15 @@ def honest_ops(n: int, refs: list[str]) -> Iterator[Op]:
         )
 
 
-def write_bundle(
-    out: Path, ops: Iterator[Op], *, count: int, visit: str, kit: str, key: bytes
+def write_bundle(  # noqa: PLR0913 (each names what the bundle says)
+    out: Path,
+    ops: Iterator[Op],
+    *,
+    count: int,
+    visit: str,
+    kit: str,
+    key: bytes,
+    seal_every: int = 0,
 ) -> None:
     """A bundle of ``ops`` by ``MEMBER`` on device ``DEVICE``, sealed by a key of that device
     (its binding in the bundle) and encrypted with the team ``key`` (bench/kill_actions.py
@@ -107,6 +118,7 @@ def write_bundle(
         member_id=MEMBER,
         device_id=DEVICE,
         signers=[bundle_tools.Signer(MEMBER, device_id=DEVICE)],
+        seal_every=seal_every,
     )
     assert manifest.op_count == count, (manifest.op_count, count)
 
@@ -117,6 +129,7 @@ def main() -> int:
     parser.add_argument("--fields", type=int, default=5_000)
     parser.add_argument("--standards", type=int, default=0, help="0: the demo kit")
     parser.add_argument("--honest", action="store_true")
+    parser.add_argument("--seal-every", type=int, default=0, help="0: one seal")
     parser.add_argument("--source", type=Path, default=ROOT, help="code the import runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-big-bundle-") as tmp:
@@ -135,8 +148,18 @@ def main() -> int:
         ops = honest_ops(args.ops, refs) if args.honest else hostile_ops(args.ops, args.fields)
         bundle = work / "big.rvbundle"
         start = time.perf_counter()
-        write_bundle(bundle, ops, count=args.ops, visit=visit, kit=kit_id, key=key)
+        write_bundle(
+            bundle,
+            ops,
+            count=args.ops,
+            visit=visit,
+            kit=kit_id,
+            key=key,
+            seal_every=args.seal_every,
+        )
         shape = "honest" if args.honest else f"hostile, {args.fields:,} fields"
+        if args.seal_every:
+            shape += f", a seal every {args.seal_every:,} ops"
         kit = f"{args.standards:,}-standard kit" if args.standards else "demo kit"
         print(
             f"bundle: {args.ops:,} ops ({shape}), {kit}, {bundle.stat().st_size / 1e6:.1f} MB, "

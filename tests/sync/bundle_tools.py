@@ -1,6 +1,7 @@
 """Team bundles made by hand (format version 2), for tests that need what no honest laptop writes:
-seals by the wrong key, ops copied from another visit, clocks out of bounds, a million ops,
-damaged or re-ordered content, and laptops of the demo visit to make and import them.
+seals by the wrong key, seals and ops copied from another bundle or visit, clocks out of bounds,
+a million ops, damaged or re-ordered content, and laptops of the demo visit to make and import
+them.
 
 Built from ``sync.bundles``' own parts (its entry names, ``BundleManifest``, ``_REF`` for the
 seal references, ``_encrypt_into`` for the outer file), so a bundle made here differs from an
@@ -29,7 +30,7 @@ from reviewer_app.paths import AppPaths
 from reviewer_app.visits import open_kit, workspace_path
 from storage import Op, Workspace
 from sync import bundle_crypto
-from sync.authorship import Binding, Seal, op_hash
+from sync.authorship import MAX_SEAL_OPS, Binding, Seal, op_hash
 from sync.bundles import (
     _REF,
     BLOBS_DIR,
@@ -60,15 +61,16 @@ STORED_CHUNK = bundle_crypto.CHUNK + bundle_crypto.TAG
 class Signer:
     """Who seals a member's ops: a device key, and the member and device its seals name.
 
-    ``visit_id`` is the visit its seals name (``None``: the bundle's own); ``seal_id`` the id of
-    its seal (``None``: a new one, as a laptop makes).
+    ``visit_id`` is the visit its seals name (``None``: the bundle's own); ``nonce`` the random
+    nonce its seal's body carries (``None``: a new one, as a laptop makes; a seal's id is the
+    hash of what it signs, so the same nonce makes another seal all the same).
     """
 
     member_id: str
     key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
     device_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     visit_id: str | None = None
-    seal_id: str | None = None
+    nonce: str | None = None
 
     def binding(self, visit_id: str) -> Binding:
         """ "This member's device has this key on the visit", signed by the key itself."""
@@ -89,18 +91,25 @@ def write_bundle(  # noqa: PLR0913 (each names what the bundle says)
     signers: Sequence[Signer] = (),
     bindings: Sequence[Binding] | None = None,
     blobs: Mapping[str, bytes] | None = None,
-    extra_seals: Sequence[bytes] = (),
+    extra_seals: Sequence[Seal] = (),
+    seal_every: int = 0,
 ) -> BundleManifest:
     """Write a bundle of ``ops`` (streamed: a million is fine), encrypted with ``team_key``.
 
-    Each op is sealed by the signer of the member it names (one seal per signer, as a laptop
-    seals what it has not sealed yet); an op whose member has no signer refers to no seal.
-    ``bindings`` default to the signers' own; ``member_id`` and ``device_id`` are the laptop the
-    manifest says made it; ``blobs`` are attachments by SHA-256; ``extra_seals`` are lines of
-    ``seals.jsonl`` (``Seal.to_line()``) after the signers' seals, which no op refers to.
+    ``extra_seals`` are carried as they are (copied from another bundle, say), after the
+    signers' seals; an op whose hash one of them lists refers to it, whoever its member is.
+    Each other op is sealed by the signer of the member it names (one seal per signer, as a
+    laptop seals what it has not sealed yet; with ``seal_every``, a new seal after that many
+    ops); an op whose member has no signer refers to no seal. ``bindings`` default to the
+    signers' own; ``member_id`` and ``device_id`` are the laptop the manifest says made it;
+    ``blobs`` are attachments by SHA-256.
     """
     out = Path(out)
     by_member = {s.member_id: s for s in signers}
+    # An op's hash -> (which of extra_seals lists it, where): copied seals list a few ops.
+    copied = {
+        seal.op_at(pos): (j, pos) for j, seal in enumerate(extra_seals) for pos in range(seal.count)
+    }
     bundle_id = str(uuid.uuid4())
     blobs = dict(blobs or {})
     inner = out.with_name(f".{out.name}.content")
@@ -109,6 +118,7 @@ def write_bundle(  # noqa: PLR0913 (each names what the bundle says)
     sealing: list[tuple[Signer, bytearray]] = []
     number_of: dict[str, int] = {}
     refs = bytearray()
+    to_copied: list[tuple[int, int, int]] = []  # (where in refs, extra seal, place in it)
     digest = hashlib.sha256()
     size = count = 0
     try:
@@ -119,24 +129,34 @@ def write_bundle(  # noqa: PLR0913 (each names what the bundle says)
                     for op in batch:
                         line = op.to_json_line().encode("utf-8")
                         data += line + b"\n"
+                        hashed = op_hash(line)
                         signer = by_member.get(op.member_id)
+                        if hashed in copied:
+                            to_copied.append((len(refs), *copied[hashed]))
+                            refs += _REF.pack(NO_SEAL, 0)  # its number is known at the end
+                            continue
                         if signer is None:
                             refs += _REF.pack(NO_SEAL, 0)
                             continue
-                        number = number_of.setdefault(op.member_id, len(sealing))
-                        if number == len(sealing):
+                        number = number_of.get(op.member_id, len(sealing))
+                        if number == len(sealing) or (
+                            seal_every and len(sealing[number][1]) == 32 * seal_every
+                        ):
+                            number = number_of[op.member_id] = len(sealing)
                             sealing.append((signer, bytearray()))
                         hashes = sealing[number][1]
                         refs += _REF.pack(number, len(hashes) // 32)
-                        hashes += op_hash(line)
+                        hashes += hashed
                     digest.update(data)
                     size += len(data)
                     count += len(batch)
                     f.write(data)
+            for at, j, pos in to_copied:
+                _REF.pack_into(refs, at, len(sealing) + j, pos)
             zf.writestr(REFS_NAME, bytes(refs))
             del refs
-            seals = _seal_lines(sealing, visit_id) + b"".join(line + b"\n" for line in extra_seals)
-            zf.writestr(SEALS_NAME, seals)
+            seals = (*_seals(sealing, visit_id), *extra_seals)
+            seals_size, seals_sha256 = _write_seals(zf, seals)
             for sha, blob in blobs.items():
                 zf.writestr(BLOBS_DIR + sha, blob, compress_type=zipfile.ZIP_STORED)
             manifest = BundleManifest(
@@ -150,8 +170,8 @@ def write_bundle(  # noqa: PLR0913 (each names what the bundle says)
                 ops_sha256=digest.hexdigest(),
                 ops_size=size,
                 blobs=MappingProxyType({sha: len(b) for sha, b in blobs.items()}),
-                seals_sha256=hashlib.sha256(seals).hexdigest(),
-                seals_size=len(seals),
+                seals_sha256=seals_sha256,
+                seals_size=seals_size,
                 keys=tuple(
                     [s.binding(visit_id) for s in signers] if bindings is None else bindings
                 ),
@@ -163,20 +183,30 @@ def write_bundle(  # noqa: PLR0913 (each names what the bundle says)
     return manifest
 
 
-def _seal_lines(sealing: list[tuple[Signer, bytearray]], visit_id: str) -> bytes:
-    lines = []
+def _seals(sealing: list[tuple[Signer, bytearray]], visit_id: str) -> Iterator[Seal]:
     for signer, hashes in sealing:
-        seal = Seal.make(
+        yield Seal.make(
             signer.key,
-            seal_id=signer.seal_id or str(uuid.uuid4()),
+            seal_id=signer.nonce or str(uuid.uuid4()),
             visit_id=signer.visit_id or visit_id,
             member_id=signer.member_id,
             device_id=signer.device_id,
             created_at=CREATED_AT,
             op_hashes=[bytes(hashes)],  # joined end to end by Seal.make: one piece is the same
         )
-        lines.append(seal.to_line() + b"\n")
-    return b"".join(lines)
+
+
+def _write_seals(zf: zipfile.ZipFile, seals: Iterable[Seal]) -> tuple[int, str]:
+    """``SEALS_NAME``: each seal's record, end to end; its size and SHA-256."""
+    digest = hashlib.sha256()
+    size = 0
+    with zf.open(SEALS_NAME, "w", force_zip64=True) as f:
+        for seal in seals:
+            record = seal.to_record()
+            digest.update(record)
+            size += len(record)
+            f.write(record)
+    return size, digest.hexdigest()
 
 
 def _batches(items: Iterable[Op], n: int) -> Iterator[list[Op]]:
@@ -294,6 +324,21 @@ def rewrite_content(
 def op_lines(entries: Mapping[str, bytes]) -> list[dict[str, Any]]:
     """The ops of a content zip's ``ops.jsonl``, as JSON objects."""
     return [json.loads(line) for line in entries[OPS_NAME].splitlines()]
+
+
+def read_seals(entries: Mapping[str, bytes]) -> list[Seal]:
+    """The seals of a content zip's ``SEALS_NAME``, in order, as the reader reads them (not
+    verified): what anyone with the team key can copy."""
+    src = io.BytesIO(entries[SEALS_NAME])
+    seals = []
+    while (seal := Seal.read_record(src.read, MAX_SEAL_OPS)) is not None:
+        seals.append(seal)
+    return seals
+
+
+def nonce_of(seal: Seal) -> str:
+    """The random nonce a seal's body carries (not its id: that is the hash of what it signs)."""
+    return str(json.loads(seal.body)["nonce"])
 
 
 def write_v1_bundle(  # noqa: PLR0913 (what a version 1 manifest said)

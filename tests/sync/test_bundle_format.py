@@ -19,10 +19,13 @@ from reviewer_app.visit_model import JUDGEMENT, NOTE, PHOTO, judgement_id
 from reviewer_app.visits import open_kit, workspace_path
 from storage import Op, Workspace
 from sync import bundle_crypto
+from sync.authorship import op_hash, public_hex
 from sync.bundles import (
+    _REF,
     BUNDLE_FORMAT_VERSION,
     CONTENT_NAME,
     OPS_NAME,
+    SEALS_NAME,
     BundleRefused,
     VerifiedBundle,
     export_bundle,
@@ -34,6 +37,7 @@ from tests.sync.bundle_tools import (
     STORED_CHUNK,
     outer_entries,
     read_content,
+    read_seals,
     rewrite_content,
     rewrite_outer,
     write_outer,
@@ -373,10 +377,16 @@ def test_the_content_is_encrypted_in_chunks_of_a_mebibyte(
     assert STORED_CHUNK < len(stored) < 3 * STORED_CHUNK  # two chunks
     inner = read_content(bundle, lead.team_key)
     assert sorted(inner) == sorted(
-        ["manifest.json", "ops.jsonl", "ops.seals", "seals.jsonl", f"blobs/{photo}"]
+        ["manifest.json", "ops.jsonl", "ops.seals", SEALS_NAME, f"blobs/{photo}"]
         + [f"blobs/{sha}" for sha in cns.ws.attachment_hashes() if sha != photo]
     )
     assert len(inner["ops.seals"]) == 8 * cns.ws.op_count()
+    # One seal by the reviewer's device key, listing each line's hash in the line's order.
+    [seal] = read_seals(inner)
+    assert seal.verify() and seal.public_key == public_hex(device_key(cns.paths))
+    lines = inner[OPS_NAME].splitlines()
+    assert seal.hashes == b"".join(op_hash(line) for line in lines)
+    assert inner["ops.seals"] == b"".join(_REF.pack(0, i) for i in range(len(lines)))
     with lead.read(bundle) as verified:
         assert import_bundle(lead.ws, verified).new == cns.ws.op_count()
     assert lead.ws.blobs.read_bytes(photo) == cns.ws.blobs.read_bytes(photo)
