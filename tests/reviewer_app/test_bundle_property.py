@@ -49,8 +49,7 @@ writer's log, and in ``held_ops`` everywhere else); no laptop's clock was moved 
 bounds.
 
 Found by it, as fixed cases below: an edit after the clock is put right loses to the laptop's
-own op from 2090 (xfail); a laptop's receipt for its own bundle lists its own op from 2090 as
-held back (xfail).
+own op from 2090 (xfail).
 """
 
 from __future__ import annotations
@@ -559,10 +558,10 @@ class BundleExchange(RuleBasedStateMachine):
             if verdict == APPLY:
                 (known if op_id in ops else new).add(op_id)
             elif verdict == HOLD:
-                # Listed even when already in the log (a laptop's own op from 2090, in its own
+                # Not listed when already in the log (a laptop's own op from 2090, in its own
                 # bundle): test_a_laptop_does_not_hold_back_its_own_op_from_its_own_bundle.
-                holding.add(op_id)
                 if op_id not in ops:
+                    holding.add(op_id)
                     assert key is not None
                     held.setdefault(op_id, (member, key))
             else:
@@ -1471,12 +1470,6 @@ def test_a_receipt_does_not_hold_back_what_the_same_bundle_confirms(
         _close(m)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: sync/bundles.py import_bundle lists in ImportResult.held (and so the receipt) "
-    "every op its judge holds back, also one already in the operation log: a laptop that "
-    "wrote an op while its clock said 2090 is told its own op, which it shows, is held back",
-)
 def test_a_laptop_does_not_hold_back_its_own_op_from_its_own_bundle(demo_kit_file: Path) -> None:
     """A laptop writes a note while its clock says 2090, then imports its own bundle: the note
     is in its visit, so the receipt must not list it as held back (and says "nothing new")."""
