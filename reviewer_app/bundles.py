@@ -401,7 +401,7 @@ def _import_one(
         note = NOTE_OLDER_NEW
     elif (result.new or result.released) and note in (NOTE_ALREADY, NOTE_OWN):
         note = ""
-    elif note == NOTE_OWN and (result.held or result.refused or result.flagged):
+    elif note == NOTE_OWN and (result.held or result.refused or result.flagged or result.pinned):
         note = ""  # a bundle that says it is this laptop's, and is not
     data = read_visit_data(ws)
     return Receipt(

@@ -120,6 +120,10 @@ MAX_REFUSED_OPS = 1_000
 #: More held ops than this and the bundle is refused as a whole: a laptop whose clock is wrong
 #: holds all its ops back, a few thousand; a bundle of a million is not that.
 MAX_HELD_OPS = 200_000
+#: Seals one bundle may carry: a laptop seals what it made since its last export, one seal a
+#: member; eight laptops exporting every quarter of an hour through three long days make ~1,000.
+#: Each kept seal costs its hashes and ~1 KB, so a bundle of a seal an op cannot cost memory.
+MAX_SEALS = 10_000
 #: ``seals.bin``: a seal is 32 bytes an op, and a little more.
 MAX_SEALS_SIZE = MAX_OPS_SIZE // 2
 #: The most ops one field can get from honest editing: the window saves a text after a pause
@@ -791,8 +795,12 @@ def _read_seals(
             if seal is None:
                 break
             room -= seal.count
-            if len(table) > manifest.op_count + MAX_KEYS:
-                _changed(name, "it holds more seals than operations")
+            if len(table) >= MAX_SEALS:
+                _refuse(
+                    f"{name} holds more than {MAX_SEALS:,} seals, more than a team makes in a "
+                    "visit, so nothing was imported: ask its sender where it came from.",
+                    "implausible",
+                )
             if not seal.verify():
                 table.append(BAD_SIGNATURE)
             elif seal.visit_id != manifest.visit_id:
@@ -1234,6 +1242,8 @@ class ImportResult:
     held: list[tuple[Op, str]] = field(default_factory=list)
     flagged: list[KeyFlag] = field(default_factory=list)
     released: int = 0
+    pinned: int = 0
+    """Keys this laptop saw for the first time (for members it had no key of)."""
 
 
 IMPORTED_OPS_KEY = "bundle_ops_imported"  # workspace-local: hashes of ops.jsonl stored in full
@@ -1289,12 +1299,16 @@ def import_bundle(
             ws.transaction() as conn,
         ):
             storing = side.submit(ws.blobs.adopt, blobs)
+            keys_before = len(pins.key_states(conn))
             flagged = pins.record_bindings(
                 conn, bundle.manifest.keys, visit_id=bundle.manifest.visit_id, seen_in=name
             )
+            pinned = len(pins.key_states(conn)) - keys_before - len(flagged)
             if bundle.ops_known:
                 storing.result()
-                return ImportResult(0, bundle.manifest.op_count, [], 0, flagged=flagged)
+                return ImportResult(
+                    0, bundle.manifest.op_count, [], 0, flagged=flagged, pinned=pinned
+                )
             seals = bundle.verified_seals
             for seal in seals:
                 key_tables.store_seal(
@@ -1354,6 +1368,7 @@ def import_bundle(
         held=held,
         flagged=flagged,
         released=len(released) - freed_here,
+        pinned=pinned,
     )
 
 

@@ -408,12 +408,6 @@ def test_a_bundle_claiming_to_be_this_laptops_is_not_called_this_laptops(
         assert "1 refused" in summary
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reviewer_app/bundles.py _import_one keeps the note NOTE_OWN ('exported from this "
-    "laptop: nothing new') unless the bundle brought new, held, refused or flagged ops: a bundle "
-    "that claims this laptop's device id and only pins a first key for a member is called so",
-)
 def test_a_bundle_claiming_to_be_this_laptops_that_pins_a_key_is_not_called_this_laptops(
     laptop: Callable[[str], Laptop], tmp_path: Path
 ) -> None:
