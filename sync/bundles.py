@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -85,6 +85,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_M = TypeVar("_M")
 
 BUNDLE_SUFFIX = ".rvbundle"
 BUNDLE_FORMAT_NAME = "reviewer-app.team-bundle"
@@ -448,7 +449,7 @@ def _write_ops(zf: zipfile.ZipFile, ws: Workspace) -> tuple[int, str, int, list[
     with ws.transaction() as conn:  # one consistent read of the log
         ops = key_tables.sealed_ops(conn)
         with zf.open(OPS_NAME, "w", force_zip64=True) as f:
-            for chunk_ops in _chunks(ops, 1000):
+            for chunk_ops in batches(ops, 1000):
                 chunk = "".join(op.to_json_line() + "\n" for op in chunk_ops).encode("utf-8")
                 digest.update(chunk)
                 size += len(chunk)
@@ -465,18 +466,31 @@ def _write_ops(zf: zipfile.ZipFile, ws: Workspace) -> tuple[int, str, int, list[
 
 
 def _write_seals(zf: zipfile.ZipFile, ws: Workspace, seal_ids: list[str]) -> tuple[int, str]:
+    with ws.transaction() as conn:
+        return write_seals(
+            zf,
+            (
+                Seal.parse(body, hashes, signature)
+                for _sid, body, hashes, signature in key_tables.seal_rows(conn, seal_ids)
+            ),
+        )
+
+
+def write_seals(zf: zipfile.ZipFile, seals: Iterable[Seal]) -> tuple[int, str]:
+    """Write ``seals.bin``: each seal's record, end to end; return its size and SHA-256."""
     digest = hashlib.sha256()
     size = 0
-    with ws.transaction() as conn, zf.open(SEALS_NAME, "w", force_zip64=True) as f:
-        for _sid, body, hashes, signature in key_tables.seal_rows(conn, seal_ids):
-            record = Seal.parse(body, hashes, signature).to_record()
+    with zf.open(SEALS_NAME, "w", force_zip64=True) as f:
+        for seal in seals:
+            record = seal.to_record()
             digest.update(record)
             size += len(record)
             f.write(record)
     return size, digest.hexdigest()
 
 
-def _chunks(items: Iterable[Op], n: int) -> Iterator[list[Op]]:
+def batches(items: Iterable[Op], n: int) -> Iterator[list[Op]]:
+    """``items`` in lists of ``n`` (the last may be shorter), read once."""
     batch: list[Op] = []
     for item in items:
         batch.append(item)
@@ -652,13 +666,18 @@ def read_ahead(
 
 
 def _parse_outer(data: bytes, name: str, visit_id: str) -> OuterManifest:
-    doc = _manifest_doc(data, name)
-    try:
-        outer = OuterManifest.from_dict(doc)
-    except ValueError as exc:
-        _refuse(f"{name} has a manifest that is not valid ({exc}); {EXPORT_AGAIN}.", "invalid")
+    outer = _parsed(OuterManifest.from_dict, data, name)
     _check_visit(outer.visit_id, visit_id, name)
     return outer
+
+
+def _parsed(parse: Callable[[dict[str, Any]], _M], data: bytes, name: str) -> _M:
+    """``parse`` of a manifest's JSON, its format and version checked; a sentence if invalid."""
+    doc = _manifest_doc(data, name)
+    try:
+        return parse(doc)
+    except ValueError as exc:
+        _refuse(f"{name} has a manifest that is not valid ({exc}); {EXPORT_AGAIN}.", "invalid")
 
 
 def _manifest_doc(data: bytes, name: str) -> dict[str, Any]:
@@ -897,11 +916,7 @@ def _check_hmac(
 
 
 def _parse_manifest(data: bytes, name: str, visit_id: str) -> BundleManifest:
-    doc = _manifest_doc(data, name)
-    try:
-        manifest = BundleManifest.from_dict(doc)
-    except ValueError as exc:
-        _refuse(f"{name} has a manifest that is not valid ({exc}); {EXPORT_AGAIN}.", "invalid")
+    manifest = _parsed(BundleManifest.from_dict, data, name)
     _check_visit(manifest.visit_id, visit_id, name)
     return manifest
 

@@ -44,8 +44,10 @@ from sync.bundles import (
     OuterManifest,
     VerifiedBundle,
     _encrypt_into,
+    batches,
     manifest_hmac,
     read_bundle,
+    write_seals,
 )
 from sync.kit_format import canonical_json
 from sync.kit_model import VisitDetails
@@ -124,7 +126,7 @@ def write_bundle(  # noqa: PLR0913 (each names what the bundle says)
     try:
         with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             with zf.open(OPS_NAME, "w", force_zip64=True) as f:
-                for batch in _batches(ops, 2000):
+                for batch in batches(ops, 2000):
                     data = bytearray()
                     for op in batch:
                         line = op.to_json_line().encode("utf-8")
@@ -156,7 +158,7 @@ def write_bundle(  # noqa: PLR0913 (each names what the bundle says)
             zf.writestr(REFS_NAME, bytes(refs))
             del refs
             seals = (*_seals(sealing, visit_id), *extra_seals)
-            seals_size, seals_sha256 = _write_seals(zf, seals)
+            seals_size, seals_sha256 = write_seals(zf, seals)
             for sha, blob in blobs.items():
                 zf.writestr(BLOBS_DIR + sha, blob, compress_type=zipfile.ZIP_STORED)
             manifest = BundleManifest(
@@ -194,30 +196,6 @@ def _seals(sealing: list[tuple[Signer, bytearray]], visit_id: str) -> Iterator[S
             created_at=CREATED_AT,
             op_hashes=[bytes(hashes)],  # joined end to end by Seal.make: one piece is the same
         )
-
-
-def _write_seals(zf: zipfile.ZipFile, seals: Iterable[Seal]) -> tuple[int, str]:
-    """``SEALS_NAME``: each seal's record, end to end; its size and SHA-256."""
-    digest = hashlib.sha256()
-    size = 0
-    with zf.open(SEALS_NAME, "w", force_zip64=True) as f:
-        for seal in seals:
-            record = seal.to_record()
-            digest.update(record)
-            size += len(record)
-            f.write(record)
-    return size, digest.hexdigest()
-
-
-def _batches(items: Iterable[Op], n: int) -> Iterator[list[Op]]:
-    batch: list[Op] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == n:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 # -- taking a bundle apart and putting it back ----------------------------------------------------
