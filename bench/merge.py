@@ -9,7 +9,7 @@ random bytes (~40 KB, incompressible like a JPEG). Each exports its bundle (``ex
 
 Bundles are format version 2: every op sealed by its author's device key, the content encrypted.
 Timed, in a fresh workspace each run: ``read_bundle`` + ``import_bundle`` of every bundle, the
-next read while this one imports (``read_ahead``, as the app's import does; every check: HMAC,
+next read while this one imports (``read_each``, as the app's import does; every check: HMAC,
 decryption, hashes, seals, parsing each op; then blobs and one transaction each), then the same
 8 again.
 The floor is the least any merge must do: plain ``INSERT OR IGNORE`` of the same op rows (already
@@ -52,8 +52,8 @@ from sync.bundles import (  # noqa: E402
     export_bundle,
     import_bundle,
     known_ops_in,
-    read_ahead,
     read_bundle,
+    read_each,
 )
 
 MEMBERS = ["m-lead", "m-cns", "m-paed", "m-mgr", "m-comm", "m-pat"]
@@ -181,7 +181,7 @@ def app_trial(work: Path, kit: Path, bundles: list[Path], run: int) -> tuple[flo
                     known_ops=known,
                 )
 
-            for _file, vb in read_ahead(bundles, read):  # as the app's import does
+            for _file, vb in read_each(bundles, read):  # as the app's import does
                 assert isinstance(vb, VerifiedBundle), vb
                 import_bundle(ws, vb)
             return time.perf_counter() - start

@@ -47,8 +47,8 @@ from sync.bundles import (
     export_bundle,
     import_bundle,
     known_ops_in,
-    read_ahead,
     read_bundle,
+    read_each,
 )
 from sync.kit_model import VisitDetails
 from sync.pins import KeyFlag
@@ -334,7 +334,7 @@ def import_into_workspace(
         accept = team_rules(kit.visit)
         ws.backup_if_changed("import")  # the visit as it was, should an import be regretted
         limits = op_limits(kit.visit, kit.standards)
-        known = known_ops_in(ws)  # read here: the reading thread must not use the connection
+        known = known_ops_in(ws)
 
         def read(file: Path) -> VerifiedBundle:
             return read_bundle(
@@ -349,8 +349,8 @@ def import_into_workspace(
 
         with (
             staging_under(staging) as own,
-            contextlib.closing(read_ahead([Path(f) for f in files], read)) as bundles,
-        ):  # closed (the reading thread finished) before the staging folder goes
+            contextlib.closing(read_each([Path(f) for f in files], read)) as bundles,
+        ):  # closed (the last bundle cleaned up) before the staging folder goes
             for i, (file, bundle) in enumerate(bundles):
                 if progress is not None:
                     progress(i, len(files), file.name)

@@ -208,6 +208,9 @@ _V4 = ";\n".join(OUTBOX_SCHEMA) + ";"
 _V5 = """
 ALTER TABLE ops ADD COLUMN seal TEXT;
 ALTER TABLE ops ADD COLUMN seal_pos INTEGER;
+-- No query reads ops by (entity, entity_id, field) (field_state and field_heads answer that),
+-- and every op merged paid for the index: ~15% of a merge.
+DROP INDEX ops_by_field;
 CREATE INDEX ops_unsealed ON ops(device_id) WHERE seal IS NULL;
 CREATE TABLE seals (
     seal_id    TEXT PRIMARY KEY NOT NULL,

@@ -634,35 +634,23 @@ def read_bundle(  # noqa: PLR0913 (the reader's choices, each with a default)
     )
 
 
-def read_ahead(
+def read_each(
     files: Sequence[Path], read: Callable[[Path], VerifiedBundle]
 ) -> Generator[tuple[Path, VerifiedBundle | BundleRefused], None, None]:
-    """``(file, read(file))`` for each file in turn, the next one read on a second thread while
-    the caller imports this one: reading (decrypting, hashing, parsing) is Python's work, an
-    import mostly SQLite's, which runs without the GIL, so on two cores a merge of several
-    bundles takes little more than its imports. A refused file comes as its
-    :class:`BundleRefused`; any other error is raised. ``read`` must not touch the workspace's
-    connection (the caller is using it)."""
-
-    def attempt(file: Path) -> VerifiedBundle | BundleRefused:
+    """``(file, read(file))`` for each file in turn, the bundle cleaned up once the caller is
+    done with it. A refused file comes as its :class:`BundleRefused`; any other error is
+    raised. (Reading the next bundle on a second thread while this one imports was tried and
+    measured: on two cores it gained nothing, the reading being Python's work under the GIL.)"""
+    for file in files:
         try:
-            return read(file)
+            result: VerifiedBundle | BundleRefused = read(file)
         except BundleRefused as exc:
-            return exc
-
-    if not files:
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bundle-read") as pool:
-        future = pool.submit(attempt, files[0])
-        for i, file in enumerate(files):
-            result = future.result()
-            if i + 1 < len(files):
-                future = pool.submit(attempt, files[i + 1])
-            try:
-                yield file, result
-            finally:
-                if isinstance(result, VerifiedBundle):
-                    result.cleanup()
+            result = exc
+        try:
+            yield file, result
+        finally:
+            if isinstance(result, VerifiedBundle):
+                result.cleanup()
 
 
 def _parse_outer(data: bytes, name: str, visit_id: str) -> OuterManifest:
