@@ -134,11 +134,6 @@ def sealed_ops(conn: sqlite3.Connection, chunk: int = 1000) -> Iterator[Op]:
             )  # fmt: skip
 
 
-def unsealed_count(conn: sqlite3.Connection) -> int:
-    """Ops no seal covers (another laptop's, from before bundles were signed): not relayed."""
-    return int(conn.execute("SELECT count(*) FROM ops WHERE seal IS NULL").fetchone()[0])
-
-
 # -- held operations ------------------------------------------------------------------------------
 
 

@@ -437,4 +437,3 @@ def canonical_state(conn: sqlite3.Connection) -> bytes:
     ]
     state = {"conflicts": conflicts, "fields": fields, "heads": heads}
     return dump_value(state).encode("utf-8")
-

@@ -327,15 +327,6 @@ def manifest_hmac(manifest_bytes: bytes, team_key: bytes) -> str:
 # -- export ---------------------------------------------------------------------------------------
 
 
-def photo_blobs(ops: list[Op]) -> list[str]:
-    """The attachments the ops name (values of fields called ``sha256``), each once, in order."""
-    found: dict[str, None] = {}
-    for op in ops:
-        if op.field == "sha256" and isinstance(op.value, str) and _SHA256.match(op.value):
-            found[op.value] = None
-    return list(found)
-
-
 def export_bundle(  # noqa: PLR0913 (each names what the bundle says)
     ws: Workspace,
     out: Path,

@@ -16,7 +16,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -164,10 +164,6 @@ def decide_key(member_id: str, public_key: str, accept: bool) -> tuple[str, str,
     )
 
 
-def trusted_key(states: dict[tuple[str, str], str], member_id: str, public_key: str) -> str | None:
-    return states.get((member_id, public_key))
-
-
 def release_held(
     conn: sqlite3.Connection, judge: Callable[[Op], Verdict]
 ) -> tuple[list[Op], list[tuple[Op, str]]]:
@@ -234,7 +230,3 @@ def trusted_bindings(conn: sqlite3.Connection) -> list[Binding]:
         if row.state in TRUSTED_STATES:
             out.append(Binding.from_dict(json.loads(row.binding)))
     return out
-
-
-def with_seal(op: Op, seal: Seal, pos: int) -> Op:
-    return replace(op, seal=seal.seal_id, seal_pos=pos)
