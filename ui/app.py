@@ -254,6 +254,9 @@ class AppController(QObject):
         of the event loop, and show it at the one after (its first paint follows at once):
         each a short stall, instead of one long one. A small visit's window takes a few
         milliseconds for all three, done at once (``ONE_TURN_UP_TO``)."""
+        if self._shut_down:  # opened after the app closed (a slow disk): nothing to show it in
+            session.close()
+            return
         try:
             window = _main_window(session, self.paths)
         except Exception as exc:  # a fault of ours: said once, politely; the start screen stays
@@ -356,6 +359,8 @@ class AppController(QObject):
         self._saver.submit(lambda: None).result()
 
     def shutdown(self) -> None:
+        if self._shut_down:
+            return
         self._shut_down = True
         if self.window is not None:
             self.window.close()

@@ -258,3 +258,18 @@ def test_the_program_ends_as_usual_while_it_owns_the_clipboard(
     assert not app_module.can_end_quickly()
     monkeypatch.setattr(app_module.QGuiApplication, "clipboard", lambda: DesktopClipboard(False))
     assert app_module.can_end_quickly()
+
+
+def test_a_visit_that_finishes_opening_after_the_app_closed_is_let_go(
+    qtbot: QtBot, controller: Any
+) -> None:
+    """Seen in CI: the app shut down (its start screen deleted) while a visit was still opening
+    on the worker; the late "opened" then tried to hide the deleted start screen."""
+    c = controller(demo=True)
+    with qtbot.waitSignal(c.opener.opened, timeout=WAIT) as blocker:
+        c.start()
+        c.shutdown()
+    session = blocker.args[0]
+    qtbot.wait(50)  # any step the late open would have queued
+    assert c.window is None and c.session is None
+    assert session.closed
