@@ -14,8 +14,9 @@ Resolution, the same on every laptop whatever the arrival order:
 
 The functions here work on an open connection inside the caller's transaction; ``Workspace`` wraps
 them. Applying a batch inserts with ``INSERT OR IGNORE`` on ``op_id`` and derives
-``field_state`` and ``field_heads`` for the new ops only, with set-based SQL, so applying twice
-equals applying once.
+``field_state`` and ``field_heads`` for the new ops only (each field's best of the batch against
+the stored winner; a base named before its op came is kept in ``early_bases``), so applying
+twice equals applying once.
 """
 
 from __future__ import annotations
@@ -173,58 +174,104 @@ def insert_ops(conn: sqlite3.Connection, ops: Iterable[Op]) -> int:
     Must run inside a write transaction. Arrival order never matters: the winner is a maximum,
     heads are a set difference, and an op whose child arrived first is never made a head.
     """
-    rows = [(*op.row(), op.seal, op.seal_pos) for op in ops]
-    if not rows:
+    batch = list(ops)
+    if not batch:
         return 0
     before = conn.execute("SELECT coalesce(max(seq), 0) FROM ops").fetchone()[0]
     conn.executemany(
         f"INSERT OR IGNORE INTO ops ({OP_COLUMNS}, seal, seal_pos) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
+        [(*op.row(), op.seal, op.seal_pos) for op in batch],
     )
     new = int(conn.execute("SELECT count(*) FROM ops WHERE seq > ?", (before,)).fetchone()[0])
-    if new:
-        _derive(conn, before)
+    if not new:
+        return 0
+    if new < len(batch):  # some were known (or came twice): derive from the new ones only
+        fresh = {r[0] for r in conn.execute("SELECT op_id FROM ops WHERE seq > ?", (before,))}
+        firsts: dict[str, Op] = {}
+        for op in batch:
+            if op.op_id in fresh:
+                firsts.setdefault(op.op_id, op)
+        batch = list(firsts.values())
+    _derive(conn, batch, before)
     return new
 
 
-def _derive(conn: sqlite3.Connection, before: int) -> None:
-    # Winner: each new op replaces the stored one only if it beats it. The rows go through one
-    # by one, each compared with the result of the previous, so the stored one ends as the max;
-    # this is cheaper than first ranking the batch with a window function.
-    conn.execute(
+def _derive(conn: sqlite3.Connection, fresh: Sequence[Op], before: int) -> None:
+    """Bring ``field_state`` and ``field_heads`` up to date with ``fresh``, the ops just added
+    (those with ``seq > before``). Worked out in memory for the batch first: a batch holds
+    several edits of a field, and only its last one can win or stay a head."""
+    best: dict[tuple[str, str, str], Op] = {}
+    named: set[tuple[str, str, str, str]] = set()
+    for op in fresh:
+        key = (op.entity, op.entity_id, op.field)
+        held = best.get(key)
+        if held is None or (op.hlc, op.device_id, op.op_id) > (
+            held.hlc,
+            held.device_id,
+            held.op_id,
+        ):
+            best[key] = op
+        if op.base is not None:
+            named.add((*key, op.base))
+    # Winner: the batch's best of each field replaces the stored one only if it beats it.
+    conn.executemany(
         """
         INSERT INTO field_state (entity, entity_id, field, value, op_id, hlc, device_id, member_id)
-        SELECT entity, entity_id, field, value, op_id, hlc, device_id, member_id
-        FROM ops WHERE seq > ?1
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (entity, entity_id, field) DO UPDATE SET
             value = excluded.value, op_id = excluded.op_id, hlc = excluded.hlc,
             device_id = excluded.device_id, member_id = excluded.member_id
         WHERE (excluded.hlc, excluded.device_id, excluded.op_id)
               > (field_state.hlc, field_state.device_id, field_state.op_id)
         """,
-        (before,),
+        [
+            (*key, dump_value(op.value), op.op_id, op.hlc, op.device_id, op.member_id)
+            for key, op in best.items()
+        ],
     )
-    # Heads: a new op is a head unless some op on its field (new or old) names it as base...
-    conn.execute(
-        """
-        INSERT OR IGNORE INTO field_heads (entity, entity_id, field, op_id)
-        SELECT n.entity, n.entity_id, n.field, n.op_id FROM ops AS n
-        WHERE n.seq > ?1 AND NOT EXISTS (
-            SELECT 1 FROM ops AS c INDEXED BY ops_by_base
-            WHERE c.base = n.op_id AND c.entity = n.entity AND c.entity_id = n.entity_id
-              AND c.field = n.field)
-        """,
-        (before,),
+    # Heads: a new op is a head unless an op on its field names it: one of this batch, or
+    # one that came earlier and named it before it was here (``early_bases``).
+    if conn.execute("SELECT EXISTS (SELECT 1 FROM early_bases)").fetchone()[0]:
+        named.update(
+            conn.execute(
+                """
+                SELECT e.entity, e.entity_id, e.field, e.base FROM early_bases AS e
+                JOIN ops AS n ON n.op_id = e.base WHERE n.seq > ?1
+                """,
+                (before,),
+            )
+        )
+        conn.execute(  # remembered only until that op came: now it has
+            "DELETE FROM early_bases WHERE base IN (SELECT op_id FROM ops WHERE seq > ?1)",
+            (before,),
+        )
+    conn.executemany(
+        "INSERT OR IGNORE INTO field_heads (entity, entity_id, field, op_id) VALUES (?, ?, ?, ?)",
+        [
+            head
+            for op in fresh
+            if (head := (op.entity, op.entity_id, op.field, op.op_id)) not in named
+        ],
     )
-    # ...and an op a new op names as base stops being a head.
-    conn.execute(
-        """
-        DELETE FROM field_heads WHERE (entity, entity_id, field, op_id) IN (
-            SELECT entity, entity_id, field, base FROM ops WHERE seq > ?1 AND base IS NOT NULL)
-        """,
-        (before,),
+    # An op that came before and a new op names stops being a head...
+    ids = {op.op_id for op in fresh}
+    earlier = [name for name in named if name[3] not in ids]
+    conn.executemany(
+        "DELETE FROM field_heads WHERE entity = ? AND entity_id = ? AND field = ? AND op_id = ?",
+        earlier,
     )
+    # ...and one that has not come yet is remembered, so it is not a head when it comes.
+    if earlier:
+        conn.execute(
+            """
+            INSERT OR IGNORE INTO early_bases (entity, entity_id, field, base)
+            SELECT c.entity, c.entity_id, c.field, c.base FROM ops AS c
+            WHERE c.seq > ?1 AND c.base IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM ops AS b WHERE b.op_id = c.base)
+            """,
+            (before,),
+        )
 
 
 # -- applying a bundle's ops in batches -------------------------------------------------------

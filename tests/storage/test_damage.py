@@ -161,7 +161,7 @@ def test_many_flipped_bytes_that_quick_check_quotes_are_reported_not_raised(made
     _assert_damaged_message(message, made)
 
 
-@pytest.mark.parametrize("name", [b"ops_by_base", b"field_state", b"kit_standards"])
+@pytest.mark.parametrize("name", [b"ops_unsealed", b"field_state", b"kit_standards"])
 def test_a_damaged_name_in_the_schema_is_reported_though_sqlite_quotes_it(
     made: Path, name: bytes
 ) -> None:

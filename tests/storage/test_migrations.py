@@ -64,3 +64,39 @@ def test_a_version_1_workspace_gains_search_over_lettered_parts(tmp_path: Path) 
     ).fetchall()
     assert len(hits) == 1
     conn.close()
+
+
+def test_a_version_5_workspace_remembers_a_child_that_came_before_its_parent(
+    tmp_path: Path,
+) -> None:
+    """Version 6 drops the index on ``base``: a child stored before its parent must still keep
+    the parent from being a head (a conflict nobody made) once the parent comes."""
+    from storage.migrations import MIGRATIONS
+    from storage.oplog import insert_ops
+
+    path = tmp_path / "w.sqlite"
+    with Workspace.open(tmp_path / "a.sqlite", device_id="a", create=True) as author:
+        (parent,) = author.record("m", "note", "n", {"text": "v1"})
+        (child,) = author.record("m", "note", "n", {"text": "v2"})
+        expected = author.canonical_state()
+    conn = sqlite3.connect(path, isolation_level=None)
+    for version, sql in MIGRATIONS[:5]:
+        conn.executescript(f"BEGIN;{sql}\nPRAGMA user_version = {version};COMMIT;")
+    # Version 5 stored the child alone, as its own derivation left it (a head, the winner).
+    conn.execute(
+        "INSERT INTO ops (op_id, hlc, device_id, member_id, entity, entity_id, field, value, "
+        "base) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        child.row(),
+    )
+    conn.execute(
+        "INSERT INTO field_state VALUES ('note', 'n', 'text', '\"v2\"', ?, ?, ?, 'm')",
+        (child.op_id, child.hlc, child.device_id),
+    )
+    conn.execute("INSERT INTO field_heads VALUES ('note', 'n', 'text', ?)", (child.op_id,))
+    conn.close()
+    with Workspace.open(path, device_id="b") as ws:
+        with ws.transaction() as c:
+            insert_ops(c, [parent])
+        assert ws.conflicts() == []
+        assert ws.canonical_state() == expected
+        assert ws._conn.execute("SELECT count(*) FROM early_bases").fetchone()[0] == 0

@@ -201,3 +201,28 @@ def test_ops_since_gives_only_what_is_new(ws: Workspace) -> None:
     mark = ws.last_seq()
     (later,) = ws.record("m", "note", "n", {"text": "b"})
     assert [op.op_id for op in ws.ops(mark)] == [later.op_id]
+
+
+def test_a_chain_arriving_backwards_one_op_at_a_time_leaves_one_head(
+    open_ws: OpenWorkspace,
+) -> None:
+    a, b = open_ws("a"), open_ws("b")
+    chain = [a.record("m", "note", "n", {"text": f"v{i}"})[0] for i in range(4)]
+    for op in reversed(chain):
+        b.apply_ops([op])
+    assert b.conflicts() == []
+    assert b.canonical_state() == a.canonical_state()
+
+
+def test_a_base_named_from_another_field_does_not_hide_a_head(open_ws: OpenWorkspace) -> None:
+    """Heads are per field: an op that names an op of another field (a hostile or broken
+    bundle) does not end that field's concurrent edit, whichever comes first."""
+    a, b, c = open_ws("a"), open_ws("b"), open_ws("c")
+    (mine,) = a.record("m", "note", "n", {"text": "a's"})
+    (theirs,) = b.record("m", "note", "n", {"text": "b's"})
+    stray = Op("stray-op", mine.hlc, "dev-x", "m", "note", "other", "text", "x", base=theirs.op_id)
+    c.apply_ops([stray])  # names b's op before it is here...
+    c.apply_ops([mine, theirs])  # ...yet a's and b's edits of n are still a conflict
+    assert len(c.conflicts()) == 1
+    b.apply_ops([mine, stray])
+    assert b.canonical_state() == c.canonical_state()
