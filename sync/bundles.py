@@ -62,7 +62,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from storage import Op, Workspace
 from storage import authorship_tables as key_tables
 from storage.hlc import HLC_PATTERN, clock_problem, clock_window, system_ms
-from storage.oplog import MAX_ID_LENGTH, Held, TooManyRefused, Verdict, apply_op_batches
+from storage.oplog import (
+    MAX_ID_LENGTH,
+    Held,
+    TooManyRefused,
+    Verdict,
+    apply_op_batches,
+    checked_op,
+)
 from sync import bundle_crypto, pins
 from sync.authorship import Binding, Seal, SealError, fingerprint_words
 from sync.kit_archive import KitRefused, check_directory
@@ -1085,6 +1092,7 @@ def _sealed_ops(  # noqa: C901 (one loop, kept tight: it runs for every op of a 
     keys = _OP_KEYS
     longest = MAX_ID_LENGTH
     hlc_ok = HLC_PATTERN.match
+    make = checked_op
     for d, line, (number, pos) in zip(parsed, lines, _REF.iter_unpack(refs), strict=True):
         if type(d) is not dict or d.keys() != keys:
             return None
@@ -1125,7 +1133,7 @@ def _sealed_ops(  # noqa: C901 (one loop, kept tight: it runs for every op of a 
             seal_id, seal_pos = seal.seal_id, pos
         else:
             seal_id, seal_pos = None, UNSIGNED
-        append(Op(op_id, hlc, device, member, entity, entity_id, name, d["value"], base,
+        append(make(op_id, hlc, device, member, entity, entity_id, name, d["value"], base,
                   seal_id, seal_pos))  # fmt: skip
     return ops
 

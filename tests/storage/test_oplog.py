@@ -226,3 +226,14 @@ def test_a_base_named_from_another_field_does_not_hide_a_head(open_ws: OpenWorks
     assert len(c.conflicts()) == 1
     b.apply_ops([mine, stray])
     assert b.canonical_state() == c.canonical_state()
+
+
+def test_an_op_made_from_checked_fields_is_an_op_like_any_other() -> None:
+    from storage.oplog import checked_op
+
+    fields = ("op-1", format_hlc(1, 0), "dev", "m", "note", "n", "text", "v", None)
+    quick, plain = checked_op(*fields, "seal-1", 3), Op(*fields, "seal-1", 3)
+    assert type(quick) is Op and quick == plain and hash(quick) == hash(plain)
+    assert (quick.seal, quick.seal_pos) == ("seal-1", 3)
+    with pytest.raises(AttributeError):
+        quick.value = "changed"  # type: ignore[misc]
