@@ -38,11 +38,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reviewer_app.demo import build_demo_kit  # noqa: E402
-from reviewer_app.device import device_id  # noqa: E402
-from reviewer_app.paths import AppPaths  # noqa: E402
-from reviewer_app.visit_model import JUDGEMENT, NOTE, judgement_id  # noqa: E402
-from reviewer_app.visits import open_kit, workspace_path  # noqa: E402
+from reviewer_app.app.device import device_id  # noqa: E402
+from reviewer_app.app.paths import AppPaths  # noqa: E402
+from reviewer_app.demo.kits import build_demo_kit  # noqa: E402
+from reviewer_app.visit.model import JUDGEMENT, NOTE, judgement_id  # noqa: E402
+from reviewer_app.visit.workspaces import open_kit, workspace_path  # noqa: E402
 from storage import Op, Workspace  # noqa: E402
 from tests.sync import bundle_tools  # noqa: E402
 
@@ -52,8 +52,8 @@ DEVICE = str(uuid.UUID(int=7))
 CHILD = """
 import sys
 from pathlib import Path
-from reviewer_app.bundles import import_visit_bundles
-from reviewer_app.paths import AppPaths
+from reviewer_app.team.bundles import import_visit_bundles
+from reviewer_app.app.paths import AppPaths
 home, visit, bundle = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 paths = AppPaths(home / "data", home / "config", home / "cache", home / "logs")
 [receipt] = import_visit_bundles(paths, visit, [bundle])

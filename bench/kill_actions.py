@@ -11,7 +11,7 @@ bench/kill_edits.py for ordinary edits):
 - ``backup``: a child that records an edit and then takes ``Workspace.backup`` in a loop;
 - ``report``: ``reviewer-app report --visit ID -o FILE`` (the worked demo visit, with photos);
 - ``photo_add``: a child that adds photos in a loop, as the window's session does
-  (``BlobStore.add_photo`` then the photo operation, ``reviewer_app.session._add_photo``).
+  (``BlobStore.add_photo`` then the photo operation, ``reviewer_app.visit.session._add_photo``).
 
 A step is *acknowledged* once the child said it was done (exit 0 for a command, a ``done N``
 line for a loop). After each kill the files are read without the app (plain sqlite3, hashes,
@@ -50,8 +50,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.kill_finalise import paths_for  # noqa: E402
-from reviewer_app.paths import AppPaths  # noqa: E402
-from reviewer_app.visits import workspace_path  # noqa: E402
+from reviewer_app.app.paths import AppPaths  # noqa: E402
+from reviewer_app.visit.workspaces import workspace_path  # noqa: E402
 from storage import attachments  # noqa: E402
 from storage.attachments import INCOMING_PREFIX, sha256_file  # noqa: E402
 
@@ -209,8 +209,8 @@ class KitOpen:
 
     @classmethod
     def prepare(cls, work: Path) -> KitOpen:
-        from reviewer_app.demo import build_demo_kit  # noqa: PLC0415
-        from reviewer_app.visits import open_kit  # noqa: PLC0415
+        from reviewer_app.demo.kits import build_demo_kit  # noqa: PLC0415
+        from reviewer_app.visit.workspaces import open_kit  # noqa: PLC0415
 
         kit = work / "kit.rvkit"
         build_demo_kit(kit, evidence_files=60, evidence_mb=60)
@@ -267,7 +267,7 @@ class KitOpen:
 
     def recover(self, paths: AppPaths, result: Round) -> None:
         """Open the kit again (the next entry point): complete, and no staging folder left."""
-        from reviewer_app.visits import open_kit  # noqa: PLC0415
+        from reviewer_app.visit.workspaces import open_kit  # noqa: PLC0415
 
         open_kit(self.kit, LEAD, paths=paths, demo=True)
         left = staging_entries(paths)
@@ -297,8 +297,8 @@ class BundleImport:
     @classmethod
     def prepare(cls, work: Path) -> BundleImport:
         from bench.big_bundle import honest_ops, write_bundle  # noqa: PLC0415
-        from reviewer_app.demo import build_demo_kit  # noqa: PLC0415
-        from reviewer_app.visits import open_kit  # noqa: PLC0415
+        from reviewer_app.demo.kits import build_demo_kit  # noqa: PLC0415
+        from reviewer_app.visit.workspaces import open_kit  # noqa: PLC0415
 
         kit = work / "demo.rvkit"
         build_demo_kit(kit)
@@ -338,7 +338,7 @@ class BundleImport:
     def check(self, paths: AppPaths, result: Round, *, acked: bool) -> None:
         """None or all of the bundle's operations; a receipt only for an import that is there."""
         from bench.big_bundle import DEVICE  # noqa: PLC0415
-        from reviewer_app.bundles import HISTORY_KEY  # noqa: PLC0415
+        from reviewer_app.team.bundles import HISTORY_KEY  # noqa: PLC0415
 
         file = workspace_path(paths, self.visit_id)
         if not check_workspace(file, result):
@@ -364,7 +364,7 @@ class BundleImport:
 
     def recover(self, paths: AppPaths, result: Round) -> None:
         """Import again (the next entry point): all ops and a receipt."""
-        from reviewer_app.bundles import import_visit_bundles  # noqa: PLC0415
+        from reviewer_app.team.bundles import import_visit_bundles  # noqa: PLC0415
 
         [receipt] = import_visit_bundles(paths, self.visit_id, [self.bundle])
         if not receipt.ok:
@@ -406,7 +406,7 @@ class Backup:
 
     @classmethod
     def prepare(cls, work: Path) -> Backup:
-        from reviewer_app.demo_visit import DemoVisitOptions, create_demo_visit  # noqa: PLC0415
+        from reviewer_app.demo.visit import DemoVisitOptions, create_demo_visit  # noqa: PLC0415
 
         home = work / "backup"
         return cls(home, create_demo_visit(paths_for(home), DemoVisitOptions(photos=2)))
@@ -492,7 +492,7 @@ class Report:
 
     @classmethod
     def prepare(cls, work: Path) -> Report:
-        from reviewer_app.demo_visit import DemoVisitOptions, create_demo_visit  # noqa: PLC0415
+        from reviewer_app.demo.visit import DemoVisitOptions, create_demo_visit  # noqa: PLC0415
 
         home = work / "report"
         visit_id = create_demo_visit(paths_for(home), DemoVisitOptions(photos=4))
@@ -561,7 +561,7 @@ PHOTO_CHILD = """
 import io, os, sys, uuid
 from PIL import Image
 from storage import Workspace
-from reviewer_app.session import _add_photo
+from reviewer_app.visit.session import _add_photo
 file, member = sys.argv[1], sys.argv[2]
 ws = Workspace.open(file, device_id="bench-photo", backup=False)
 print("ready", flush=True)
@@ -588,7 +588,7 @@ class PhotoAdd:
 
     @classmethod
     def prepare(cls, work: Path) -> PhotoAdd:
-        from reviewer_app.demo_visit import DemoVisitOptions, create_demo_visit  # noqa: PLC0415
+        from reviewer_app.demo.visit import DemoVisitOptions, create_demo_visit  # noqa: PLC0415
 
         home = work / "photo-add"
         return cls(home, create_demo_visit(paths_for(home), DemoVisitOptions(photos=0)))
@@ -651,7 +651,7 @@ class PhotoAdd:
         self.check(result, [])
 
     def _add_one(self) -> None:
-        from reviewer_app.session import _add_photo  # noqa: PLC0415
+        from reviewer_app.visit.session import _add_photo  # noqa: PLC0415
         from storage import Workspace  # noqa: PLC0415
 
         photo = _png(os.urandom(64 * 48 * 3))

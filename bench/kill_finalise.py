@@ -35,14 +35,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from reviewer_app.demo_visit import DemoVisitOptions, create_demo_visit  # noqa: E402
-from reviewer_app.finalise import completeness  # noqa: E402
-from reviewer_app.lead_view import CONFIRMED_KEY  # noqa: E402
-from reviewer_app.paths import AppPaths  # noqa: E402
-from reviewer_app.privacy import privacy_hits  # noqa: E402
-from reviewer_app.visit_data import VisitData, read_visit_data  # noqa: E402
-from reviewer_app.visit_model import TEAM_JUDGEMENT, team_judgement_id  # noqa: E402
-from reviewer_app.visits import workspace_path  # noqa: E402
+from reviewer_app.app.paths import AppPaths  # noqa: E402
+from reviewer_app.demo.visit import DemoVisitOptions, create_demo_visit  # noqa: E402
+from reviewer_app.lead.finalise import completeness  # noqa: E402
+from reviewer_app.lead.privacy import privacy_hits  # noqa: E402
+from reviewer_app.lead.view import CONFIRMED_KEY  # noqa: E402
+from reviewer_app.visit.model import TEAM_JUDGEMENT, team_judgement_id  # noqa: E402
+from reviewer_app.visit.read_model import VisitData, read_visit_data  # noqa: E402
+from reviewer_app.visit.workspaces import workspace_path  # noqa: E402
 from storage import Workspace  # noqa: E402
 
 PAUSE_TIMEOUT = 60.0

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/kit_build.py [--standards 2000] [--files 200] [--mb 100] [--runs 3]
 
-Inputs are synthetic (``reviewer_app.demo.synthetic_standards`` and incompressible "PDF"
+Inputs are synthetic (``reviewer_app.demo.kits.synthetic_standards`` and incompressible "PDF"
 evidence files, as ``reviewer-app demo kit`` makes them). The app trial is what the staff
 window runs: a plan over the demo visit with those standards and documents, then
 ``reviewer_app.staff.build.build_plan_kit`` (pre-flight check, applicability, signing, atomic
@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reviewer_app.demo import DEMO_PRIVATE_KEY, demo_visit, synthetic_standards  # noqa: E402
+from reviewer_app.demo.kits import DEMO_PRIVATE_KEY, demo_visit, synthetic_standards  # noqa: E402
 from reviewer_app.staff import build, provider  # noqa: E402
 from reviewer_app.staff.planner import VisitPlan  # noqa: E402
 from sync.keys import load_signing_key  # noqa: E402

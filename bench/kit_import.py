@@ -77,9 +77,9 @@ def app_trial(kit: Path, work: Path) -> float:
     os.environ["REVIEWER_APP_HOME"] = str(work / "home")
     import sync.keys
     import sync.kit_reader  # noqa: F401 - imported lazily by open_kit; import cost is not import work
-    from reviewer_app.demo import demo_visit
-    from reviewer_app.paths import AppPaths
-    from reviewer_app.visits import open_kit
+    from reviewer_app.app.paths import AppPaths
+    from reviewer_app.demo.kits import demo_visit
+    from reviewer_app.visit.workspaces import open_kit
 
     lead = demo_visit().lead
     assert lead is not None

@@ -36,16 +36,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reviewer_app.demo import build_demo_kit  # noqa: E402
-from reviewer_app.paths import AppPaths  # noqa: E402
-from reviewer_app.visit_model import (  # noqa: E402
+from reviewer_app.app.paths import AppPaths  # noqa: E402
+from reviewer_app.demo.kits import build_demo_kit  # noqa: E402
+from reviewer_app.visit.model import (  # noqa: E402
     EVIDENCE_SEEN,
     JUDGEMENT,
     NOTE,
     PHOTO,
     judgement_id,
 )
-from reviewer_app.visits import open_kit, workspace_path  # noqa: E402
+from reviewer_app.visit.workspaces import open_kit, workspace_path  # noqa: E402
 from storage import Op, Workspace  # noqa: E402
 from sync.bundles import (  # noqa: E402
     VerifiedBundle,
@@ -134,7 +134,7 @@ def build_laptops(
         # back until the lead confirms it: not what this bench measures).
         visit_id = open_kit(kit, MEMBERS[i % len(MEMBERS)], paths=paths, demo=True).visit_id
         member = f"m-bench-{i}"
-        from reviewer_app.device import device_id, device_key  # noqa: PLC0415
+        from reviewer_app.app.device import device_id, device_key  # noqa: PLC0415
 
         with Workspace.open(workspace_path(paths, visit_id), device_id=device_id(paths)) as ws:
             ws.apply_ops(generate_ops(ws, member, n_ops, n_photos, rng))
@@ -158,7 +158,7 @@ def build_laptops(
 
 def app_trial(work: Path, kit: Path, bundles: list[Path], run: int) -> tuple[float, float, int]:
     """(seconds to import all bundles, seconds to import them again, ops in the workspace)."""
-    from reviewer_app.device import device_id  # noqa: PLC0415
+    from reviewer_app.app.device import device_id  # noqa: PLC0415
 
     paths = paths_for(work / f"lead{run}")
     visit_id = open_kit(kit, "m-lead", paths=paths, demo=True).visit_id

@@ -220,9 +220,9 @@ def main() -> None:
 
 
 def run(kit: Path, moves: int) -> None:
-    from reviewer_app.demo import demo_visit
-    from reviewer_app.paths import AppPaths
-    from reviewer_app.visits import open_kit, open_session
+    from reviewer_app.app.paths import AppPaths
+    from reviewer_app.demo.kits import demo_visit
+    from reviewer_app.visit.workspaces import open_kit, open_session
     from ui.app import application
     from ui.navigator import SEARCH_DELAY_MS
 

@@ -35,9 +35,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reviewer_app.demo import DEMO_PRIVATE_KEY, demo_visit, synthetic_standards  # noqa: E402
-from reviewer_app.paths import AppPaths  # noqa: E402
-from reviewer_app.visit_model import (  # noqa: E402
+from reviewer_app.app.paths import AppPaths  # noqa: E402
+from reviewer_app.demo.kits import DEMO_PRIVATE_KEY, demo_visit, synthetic_standards  # noqa: E402
+from reviewer_app.visit.model import (  # noqa: E402
     CATEGORIES,
     FINDING,
     MET,
@@ -47,7 +47,7 @@ from reviewer_app.visit_model import (  # noqa: E402
     TEAM_JUDGEMENT,
     team_judgement_id,
 )
-from reviewer_app.visits import open_kit, workspace_path  # noqa: E402
+from reviewer_app.visit.workspaces import open_kit, workspace_path  # noqa: E402
 from storage import HybridClock, Op, Workspace  # noqa: E402
 
 

@@ -7,7 +7,7 @@ Each trial is a fresh child process, timed from spawn to exit (``time.perf_count
 
 - floor: import PySide6.QtWidgets, create the QApplication, show a 1400x900 QMainWindow with a
   label, process events until its window is exposed, close it and exit.
-- app: ``python -m reviewer_app --demo`` (run as that command runs: ``reviewer_app.cli.run``,
+- app: ``python -m reviewer_app --demo`` (run as that command runs: ``reviewer_app.app.cli.run``,
   hence ``main``, ``run_app`` and the app's own exit) with the demo workspace already prepared
   (one untimed start beforehand), in a driver that only adds: on the
   ``AppController.window_shown`` signal, wait until the ReviewerWindow is exposed, its navigator
@@ -62,8 +62,8 @@ print(json.dumps({"usable": usable[0]}))
 
 APP = """
 import json, os, sys, time
-# As reviewer_app.cli's window path does: our non-Qt modules before PySide6.
-import reviewer_app.demo, reviewer_app.settings, reviewer_app.visits
+# As reviewer_app.app.cli's window path does: our non-Qt modules before PySide6.
+import reviewer_app.demo.kits, reviewer_app.app.settings, reviewer_app.visit.workspaces
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 import ui.app as ui_app

@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reviewer_app.demo import build_demo_kit  # noqa: E402
-from reviewer_app.paths import DEMO_DIR  # noqa: E402
+from reviewer_app.app.paths import DEMO_DIR  # noqa: E402
+from reviewer_app.demo.kits import build_demo_kit  # noqa: E402
 from sync.client import CentralClient  # noqa: E402
 from sync.findings_format import content_sha256  # noqa: E402
 from sync.server.accounts import add_user, issue_token  # noqa: E402

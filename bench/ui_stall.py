@@ -79,8 +79,8 @@ def child(kit: Path, why: bool) -> dict[str, object]:
     from navigation import none_guard, wait
     from PySide6.QtCore import Qt, QTimer
 
-    from reviewer_app.demo import demo_visit
-    from reviewer_app.paths import AppPaths
+    from reviewer_app.app.paths import AppPaths
+    from reviewer_app.demo.kits import demo_visit
     from ui.app import AppController, application
     from ui.who_am_i import WhoAmIDialog
 

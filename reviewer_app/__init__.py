@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reviewer_app import method_cache
+from reviewer_app.app import method_cache
 
 # Before any of the app's dataclasses is made: their methods come compiled from the last start.
 method_cache.install()

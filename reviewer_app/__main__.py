@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from reviewer_app.cli import run
+from reviewer_app.app.cli import run
 
 if __name__ == "__main__":
     run()

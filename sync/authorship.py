@@ -1,7 +1,8 @@
 """Who wrote what: device keys, seals over operations, key bindings, signed findings.
 
 DESIGN.md "Team bundle" (format version 2): every laptop has an Ed25519 **device key**, made the
-first time it opens a visit (``reviewer_app.device.device_key``). Three things are signed with it:
+first time it opens a visit (``reviewer_app.app.device.device_key``). Three things are signed
+with it:
 
 - a **seal**: the author's signature over a list of its operations (the SHA-256 of each op's
   canonical line, ``Op.to_json_line()``), for one visit and one member. One Ed25519 check

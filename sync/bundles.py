@@ -171,7 +171,7 @@ class OpLimits:
     ``max_ops`` is checked against the manifest's count before ``ops.jsonl`` is read;
     ``max_ops_per_field`` while it is read, before anything changes. ``scope`` completes "a
     real visit ... could make" in the sentence (e.g. "of 60 standards, 2 components and 6
-    team members"). The visit's limits come from its kit (``reviewer_app.bundles.op_limits``).
+    team members"). The visit's limits come from its kit (``reviewer_app.team.bundles.op_limits``).
     """
 
     max_ops: int

@@ -24,10 +24,10 @@ import keyring  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from keyring.backend import KeyringBackend  # noqa: E402
 
-from reviewer_app.demo import build_demo_kit  # noqa: E402
-from reviewer_app.paths import AppPaths  # noqa: E402
-from reviewer_app.session import VisitSession  # noqa: E402
-from reviewer_app.visits import open_kit, open_session  # noqa: E402
+from reviewer_app.app.paths import AppPaths  # noqa: E402
+from reviewer_app.demo.kits import build_demo_kit  # noqa: E402
+from reviewer_app.visit.session import VisitSession  # noqa: E402
+from reviewer_app.visit.workspaces import open_kit, open_session  # noqa: E402
 from tests import keyring_service  # noqa: E402
 
 settings.register_profile(
@@ -73,7 +73,7 @@ def app_home(
 ) -> Iterator[Path]:
     """A fresh REVIEWER_APP_HOME for every test: no test sees another's files or the user's
     (nor the settings another test's process-wide copy holds)."""
-    from reviewer_app.settings import Settings  # noqa: PLC0415
+    from reviewer_app.app.settings import Settings  # noqa: PLC0415
 
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("REVIEWER_APP_HOME", str(home))

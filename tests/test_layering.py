@@ -2,7 +2,7 @@
 
     ui -> reviewer_app -> sync -> storage
 
-Arrows point down only. No Qt below ui/. The entry point (reviewer_app/cli.py) may import ui/
+Arrows point down only. No Qt below ui/. The entry point (reviewer_app/app/cli.py) may import ui/
 inside a function, so that every headless command works with no display.
 """
 
@@ -24,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "reviewer_app": {"sync", "storage"},
     "ui": {"reviewer_app"},
 }
-ENTRY_POINTS = {"reviewer_app/cli.py", "reviewer_app/__main__.py"}
+ENTRY_POINTS = {"reviewer_app/app/cli.py", "reviewer_app/__main__.py"}
 
 
 def _imports(tree: ast.AST) -> list[tuple[str, int, bool]]:

@@ -21,11 +21,11 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from reviewer_app import __version__
-from reviewer_app.demo import prepare_demo
-from reviewer_app.paths import RESOURCES, AppPaths
-from reviewer_app.session import VisitSession
-from reviewer_app.settings import Settings
-from reviewer_app.visits import forget_staging, workspace_exists
+from reviewer_app.app.paths import RESOURCES, AppPaths
+from reviewer_app.app.settings import Settings
+from reviewer_app.demo.kits import prepare_demo
+from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.workspaces import forget_staging, workspace_exists
 from ui.errors import report_error
 from ui.visit_opener import VisitOpener
 from ui.windows import AFTER_FIRST_PAINT_MS

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from reviewer_app.session import Change, VisitSession
+from reviewer_app.visit.session import Change, VisitSession
 from ui.errors import error_message, report_error
 from ui.tasks import when_done
 

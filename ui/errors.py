@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from reviewer_app.errors import is_user_error
+from reviewer_app.app.errors import is_user_error
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
@@ -49,8 +49,8 @@ def error_message(exc: BaseException, what: str = "") -> str:
 
 def _as_disk_full(exc: BaseException) -> BaseException:
     """A full disk, however it surfaced (SQLite, an OSError), as the sentence for it."""
-    from reviewer_app.disk import disk_full_in  # noqa: PLC0415 (errors are rare)
-    from reviewer_app.paths import AppPaths  # noqa: PLC0415
+    from reviewer_app.app.disk import disk_full_in  # noqa: PLC0415 (errors are rare)
+    from reviewer_app.app.paths import AppPaths  # noqa: PLC0415
 
     full = disk_full_in(exc, AppPaths.from_environment().data)
     if full is None:

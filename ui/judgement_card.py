@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import (
+from reviewer_app.visit.model import (
     JUDGEMENT_LABELS,
     JUDGEMENTS,
     MET,
@@ -32,6 +31,7 @@ from reviewer_app.visit_model import (
     leaf_parts,
     suggest_from_parts,
 )
+from reviewer_app.visit.read_model import VisitData
 from ui import shortcuts
 from ui.bridge import SessionBridge
 from ui.judgement_icons import judgement_icon

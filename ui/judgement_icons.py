@@ -10,7 +10,7 @@ from functools import cache, partial
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
-from reviewer_app.visit_model import MET, NOT_APPLICABLE, NOT_ASSESSED, NOT_MET
+from reviewer_app.visit.model import MET, NOT_APPLICABLE, NOT_ASSESSED, NOT_MET
 
 COLOURS = {MET: "#1b7a3a", NOT_MET: "#c0392b", NOT_APPLICABLE: "#6b7280", NOT_ASSESSED: "#8a94a6"}
 

@@ -9,8 +9,8 @@ import html
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from reviewer_app.kit_changes import KitChanges, take_pending
-from reviewer_app.session import VisitSession
+from reviewer_app.visit.kit_changes import KitChanges, take_pending
+from reviewer_app.visit.session import VisitSession
 from ui.tasks import when_done
 from ui.text_style import heading
 

@@ -24,9 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.paths import AppPaths
-from reviewer_app.session import Change, VisitSession
-from reviewer_app.visit_model import (
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.model import (
     CATEGORIES,
     JUDGEMENT,
     MET,
@@ -35,6 +34,7 @@ from reviewer_app.visit_model import (
     NOT_MET,
     OBSERVATION,
 )
+from reviewer_app.visit.session import Change, VisitSession
 from ui import shortcuts
 from ui.actions import make_action
 from ui.bridge import SessionBridge

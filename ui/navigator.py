@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.session import Change
-from reviewer_app.visit_data import Filters, VisitData
-from reviewer_app.visit_model import JUDGEMENT
+from reviewer_app.visit.model import JUDGEMENT
+from reviewer_app.visit.read_model import Filters, VisitData
+from reviewer_app.visit.session import Change
 from ui.bridge import SessionBridge
 from ui.navigator_model import NavigatorModel
 

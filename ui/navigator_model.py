@@ -14,14 +14,14 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
-from reviewer_app.session import Change
-from reviewer_app.visit_data import Filters, VisitData
-from reviewer_app.visit_model import (
+from reviewer_app.visit.model import (
     JUDGEMENT,
     JUDGEMENT_LABELS,
     NOTE,
     parse_judgement_id,
 )
+from reviewer_app.visit.read_model import Filters, VisitData
+from reviewer_app.visit.session import Change
 from ui.judgement_icons import judgement_icon
 
 Index = QModelIndex | QPersistentModelIndex

@@ -22,9 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.session import VisitSession
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import (
+from reviewer_app.visit.model import (
     CATEGORIES,
     EVIDENCE_KINDS,
     EVIDENCE_SEEN,
@@ -33,6 +31,8 @@ from reviewer_app.visit_model import (
     PHOTO,
     EvidenceSeen,
 )
+from reviewer_app.visit.read_model import VisitData
+from reviewer_app.visit.session import VisitSession
 from ui import shortcuts
 from ui.bridge import SessionBridge
 from ui.text_style import clear_layout, heading, muted

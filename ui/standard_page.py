@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.session import Change, VisitSession
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import (
+from reviewer_app.visit.model import (
     CLAIM_LABELS,
     JUDGEMENT,
     parse_judgement_id,
 )
+from reviewer_app.visit.read_model import VisitData
+from reviewer_app.visit.session import Change, VisitSession
 from ui.bridge import SessionBridge
 from ui.judgement_card import JudgementCard
 from ui.judgement_icons import document_icon
@@ -59,7 +59,7 @@ def show_text(
     html = None
     # Most texts have neither a tab nor "see": they never load the module that reads them.
     if "\t" in text or "see" in text.lower():
-        from reviewer_app.requirement_text import rich_text  # noqa: PLC0415 (see above)
+        from reviewer_app.visit.requirement_text import rich_text  # noqa: PLC0415 (see above)
 
         html = rich_text(text, known_refs)
     if html is None:
@@ -76,7 +76,7 @@ def part_display(label: str) -> tuple[int, str]:
     """How deep a part sits and the label shown: "a" -> (0, "a"), "a.ii" -> (1, "ii")."""
     if "." not in label:
         return 0, label
-    from reviewer_app.requirement_text import part_level  # noqa: PLC0415 (only for sub-parts)
+    from reviewer_app.visit.requirement_text import part_level  # noqa: PLC0415 (only for sub-parts)
 
     return part_level(label)
 
@@ -398,7 +398,7 @@ class StandardPage(QScrollArea):
 
     def _follow_link(self, href: str) -> None:
         """A cross-reference was clicked or activated by keyboard: ask to go to its standard."""
-        from reviewer_app.requirement_text import ref_of_link  # noqa: PLC0415 (loaded by now)
+        from reviewer_app.visit.requirement_text import ref_of_link  # noqa: PLC0415 (loaded by now)
 
         ref = ref_of_link(href)
         if ref is not None and ref in _Reachable(self.data, self.component):

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.paths import AppPaths
-from reviewer_app.visits import RecentVisit, backup_time, recent_visits
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.workspaces import RecentVisit, backup_time, recent_visits
 from ui.sync_centre import install_on_start_screen as install_sync
 from ui.tasks import when_done
 from ui.text_style import heading, muted

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
-from reviewer_app.demo import prepare_demo
-from reviewer_app.paths import AppPaths
-from reviewer_app.session import VisitSession
-from reviewer_app.visits import (
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.demo.kits import prepare_demo
+from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.workspaces import (
     OpenedVisit,
     WorkspaceDamaged,
     kit_team,

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.visits import WorkspaceDamaged, backup_reason, backup_time
+from reviewer_app.visit.workspaces import WorkspaceDamaged, backup_reason, backup_time
 from ui import text_style
 
 WHY = {  # a backup's reason (storage.Workspace.backup), as the list of backups says it

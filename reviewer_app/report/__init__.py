@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from reviewer_app.paths import AppPaths
+from reviewer_app.app.paths import AppPaths
 from reviewer_app.report.model import FinalInfo, ReportModel, build_report_model
-from reviewer_app.visit_data import VisitData
+from reviewer_app.visit.read_model import VisitData
 
 __all__ = [
     "FinalInfo",
@@ -36,7 +36,7 @@ def draft_report_model(
 ) -> ReportModel:
     """The draft report as the visit stands, with the risks' confirmation due by this laptop's
     rules (``risks.laptop_due``: reads two small files)."""
-    from reviewer_app.risks import laptop_due  # noqa: PLC0415
+    from reviewer_app.lead.risks import laptop_due  # noqa: PLC0415
 
     return build_report_model(data, blob_path=blob_path, confirmation_due=laptop_due(data, paths))
 
@@ -44,7 +44,7 @@ def draft_report_model(
 def ensure_room(out: Path, data: VisitData, blob_path: Callable[[str], Path]) -> None:
     """Refuse (``DiskFull``) before writing a report or sheet to ``out`` when its disk has no
     room for it: about a megabyte of text and tables, plus the findings' photos."""
-    from reviewer_app.disk import MB, ensure_space  # noqa: PLC0415
+    from reviewer_app.app.disk import MB, ensure_space  # noqa: PLC0415
 
     photos = 0
     for photo in data.photos.values():

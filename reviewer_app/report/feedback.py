@@ -5,10 +5,10 @@ got to), then serious concerns, good practice, and compliance so far per compone
 reads from it; it is not the report, and every page says so.
 
 It is read aloud, so within each category the items stand under their component's name and
-carry the report's numbers (:func:`reviewer_app.findings.numbers`: 1, 2, ... within a component
+carry the report's numbers (:func:`reviewer_app.lead.findings.numbers`: 1, 2, ... within a component
 and category): "the Local Haemoglobinopathy Team's immediate risk 1" is the same finding on the
 sheet, in the window and in the report. Its figures are the report's
-(:func:`reviewer_app.compliance.compliance`), from the team judgements recorded so far.
+(:func:`reviewer_app.lead.compliance.compliance`), from the team judgements recorded so far.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
 
-from reviewer_app.compliance import compliance
-from reviewer_app.findings import numbers
+from reviewer_app.lead.compliance import compliance
+from reviewer_app.lead.findings import numbers
 from reviewer_app.report import pdf_kit as kit
 from reviewer_app.report.images import ImageCache
 from reviewer_app.report.model import WHOLE_SERVICE
 from reviewer_app.report.texts import escalation_text, long_date, visit_dates
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import Finding
+from reviewer_app.visit.model import Finding
+from reviewer_app.visit.read_model import VisitData
 
 MARK = "For verbal feedback — not the report"
 WATERMARK = "FEEDBACK"

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from reviewer_app.device import device_id
-from reviewer_app.errors import UserError
-from reviewer_app.paths import AppPaths
+from reviewer_app.app.device import device_id
+from reviewer_app.app.errors import UserError
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.lead.risks import laptop_due
 from reviewer_app.report import (
     draft_report_model,
     ensure_room,
@@ -20,9 +21,8 @@ from reviewer_app.report import (
     render_docx,
     render_pdf,
 )
-from reviewer_app.risks import laptop_due
-from reviewer_app.visit_data import VisitData, read_visit_data
-from reviewer_app.visits import existing_workspace
+from reviewer_app.visit.read_model import VisitData, read_visit_data
+from reviewer_app.visit.workspaces import existing_workspace
 from storage import BlobStore, Workspace
 
 FORMATS = ("pdf", "docx")

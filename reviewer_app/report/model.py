@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from reviewer_app.compliance import ComponentCompliance, compliance
-from reviewer_app.findings import numbers
+from reviewer_app.lead.compliance import ComponentCompliance, compliance
+from reviewer_app.lead.findings import numbers
 from reviewer_app.report.texts import (
     escalation_text,
     fill_template,
@@ -29,8 +29,8 @@ from reviewer_app.report.texts import (
     standards_set_text,
     visit_dates,
 )
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import CATEGORIES, JUDGEMENT_LABELS, Finding
+from reviewer_app.visit.model import CATEGORIES, JUDGEMENT_LABELS, Finding
+from reviewer_app.visit.read_model import VisitData
 from sync.kit_model import PROVIDER, Component, Organisation, VisitDetails
 
 # Headings of the findings' categories (DOMAIN.md order); "None identified" is said only for

@@ -27,7 +27,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, Paragraph, Table, TableStyle
 
-from reviewer_app.paths import RESOURCES
+from reviewer_app.app.paths import RESOURCES
 from reviewer_app.report.images import ImageCache
 from reviewer_app.report.texts import shorten
 

@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
-from reviewer_app.paths import RESOURCES
-from reviewer_app.risks import CONFIRMED_STATUSES
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import RISK_STATUSES, Finding
+from reviewer_app.app.paths import RESOURCES
+from reviewer_app.lead.risks import CONFIRMED_STATUSES
+from reviewer_app.visit.model import RISK_STATUSES, Finding
+from reviewer_app.visit.read_model import VisitData
 from sync.kit_model import COMMISSIONER, PROVIDER, StandardsSetInfo, VisitDetails
 
 TEMPLATES = RESOURCES / "report" / "templates.json"

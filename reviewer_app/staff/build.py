@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reviewer_app.errors import UserError
+from reviewer_app.app.errors import UserError
 from reviewer_app.staff.clashes import find_clashes, time_problem
 from reviewer_app.staff.planner import VisitPlan
 from reviewer_app.staff.provider import missing_evidence

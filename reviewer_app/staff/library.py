@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reviewer_app.errors import UserError
+from reviewer_app.app.errors import UserError
 from storage.staff_store import StaffStore
 from sync.kit_model import Standard, StandardsSet, StandardsSetInfo
 from sync.standards_import import InputFileError, import_standards, info_from_file_name

@@ -20,9 +20,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewer_app.central import NotSignedIn, connect
-from reviewer_app.errors import UserError
-from reviewer_app.paths import AppPaths
+from reviewer_app.app.errors import UserError
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.central.service import NotSignedIn, connect
 from sync.client import CentralClient, CentralRefused, CentralUnavailable
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -83,7 +83,8 @@ def publish_kit(  # noqa: PLR0913
 ) -> PublishResult:
     """Upload the kit at ``path`` and assign it (``member_id -> central user name``).
 
-    ``client``: a signed-in client (else the one ``reviewer_app.central.connect(paths)`` makes,
+    ``client``: a signed-in client (else the one
+    ``reviewer_app.central.service.connect(paths)`` makes,
     closed afterwards). ``team``: every member id of the kit's team, so those with no user are
     listed as skipped. ``public_key_pem``: the signing key's public half, sent first so the
     service will accept the kit. Runs on a worker: it reads the kit and talks to the network.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reviewer_app.paths import AppPaths
+from reviewer_app.app.paths import AppPaths
 from storage import OwnerThread
 from storage.staff_store import StaffStore
 

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from reviewer_app.session import Change, VisitSession
+from reviewer_app.visit.session import Change, VisitSession
 
 
 def do(session: VisitSession, future: object) -> Change:

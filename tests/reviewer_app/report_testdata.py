@@ -12,9 +12,7 @@ from typing import Any
 
 from PIL import Image
 
-from reviewer_app.session import VisitSession
-from reviewer_app.visit_data import VisitData, read_visit_data
-from reviewer_app.visit_model import (
+from reviewer_app.visit.model import (
     FINDING,
     JUDGEMENT,
     MET,
@@ -25,6 +23,8 @@ from reviewer_app.visit_model import (
     judgement_id,
     team_judgement_id,
 )
+from reviewer_app.visit.read_model import VisitData, read_visit_data
+from reviewer_app.visit.session import VisitSession
 from storage import HybridClock, Op, Workspace
 
 Record = tuple[str, str, dict[str, Any]]

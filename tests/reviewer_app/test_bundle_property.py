@@ -28,7 +28,7 @@ machine, like the team, meets first. Then, in random order:
   and the app restarted (the note is held back everywhere else);
 - a member changes laptop: a new folder, so a new device key; it first takes the lead's bundle
   (the meeting again), works, and sends its bundle to the lead, who accepts the new device as
-  the app does (``reviewer_app.devices.decide``: a decision op, applied at once, which also
+  the app does (``reviewer_app.team.devices.decide``: a decision op, applied at once, which also
   accepts the member's earlier devices); the member's work from both laptops then reaches
   everyone once the lead's bundle travels;
 - the lead refuses a device that claimed to be a member; everyone syncs.
@@ -82,14 +82,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-import reviewer_app.bundles as app_bundles
-import reviewer_app.visit_model as vm
-from reviewer_app import devices
-from reviewer_app.consensus import disagreements
-from reviewer_app.device import device_id, device_key, device_key_file
-from reviewer_app.paths import AppPaths
-from reviewer_app.visit_data import read_visit_data
-from reviewer_app.visit_model import (
+import reviewer_app.team.bundles as app_bundles
+import reviewer_app.visit.model as vm
+from reviewer_app.app.device import device_id, device_key, device_key_file
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.lead.consensus import disagreements
+from reviewer_app.team import devices
+from reviewer_app.visit.model import (
     JUDGEMENTS,
     NOTE,
     OBSERVATION,
@@ -98,7 +97,8 @@ from reviewer_app.visit_model import (
     judgement_id,
     team_judgement_id,
 )
-from reviewer_app.visits import open_kit, workspace_path
+from reviewer_app.visit.read_model import read_visit_data
+from reviewer_app.visit.workspaces import open_kit, workspace_path
 from storage import KEEP_WINNER, HybridClock, Op, Workspace
 from storage import authorship_tables as key_tables
 from storage.authorship_tables import ACCEPTED, HELD, PINNED, REJECTED
@@ -123,7 +123,7 @@ EDITABLE = {NOTE: "text", OBSERVATION: "text", PHOTO: "caption"}
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 LEAD = "m-lead"
 REVIEWERS = ["m-cns", "m-paed", "m-mgr", "m-comm", "m-pat"]
-# What only the lead writes (the visit's rules, as reviewer_app.bundles states them).
+# What only the lead writes (the visit's rules, as reviewer_app.team.bundles states them).
 LEAD_ONLY = {TEAM_JUDGEMENT, vm.FINDING, vm.REPORT_TEXT, DEVICE_KEY_ENTITY}
 
 # Clocks beyond the bounds (DESIGN.md "Team bundle", clocks). Fixed times, far from any real
@@ -1014,7 +1014,7 @@ class BundleExchange(RuleBasedStateMachine):
 
     def _lead_decides(self, member: str, key: str, accept: bool) -> None:
         """The lead accepts or refuses ``member``'s device ``key`` as the app does
-        (``reviewer_app.devices.decide``): the decision is recorded and applied at once. To
+        (``reviewer_app.team.devices.decide``): the decision is recorded and applied at once. To
         accept a device is also to accept, in decisions that travel, the member's devices the
         lead trusts and has not yet decided on (the member's new laptop pinned only itself)."""
         lead = self._lead()

@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from reviewer_app.bundles import (
+from reviewer_app.app.device import device_id
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.team.bundles import (
     NOTE_ALREADY,
     NOTE_OLDER,
     export_visit_bundle,
     import_history,
     import_visit_bundles,
 )
-from reviewer_app.device import device_id
-from reviewer_app.paths import AppPaths
-from reviewer_app.visit_model import (
+from reviewer_app.visit.model import (
     JUDGEMENT,
     NOTE,
     PHOTO,
@@ -32,7 +32,7 @@ from reviewer_app.visit_model import (
     judgement_id,
     team_judgement_id,
 )
-from reviewer_app.visits import open_kit, workspace_path
+from reviewer_app.visit.workspaces import open_kit, workspace_path
 from storage import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -197,7 +197,7 @@ def test_a_refused_file_leaves_the_visit_unchanged_and_says_why(
 
 
 def test_an_unknown_visit_is_a_user_error(lead: AppPaths, tmp_path: Path) -> None:
-    from reviewer_app.errors import is_user_error
+    from reviewer_app.app.errors import is_user_error
 
     with pytest.raises(Exception) as raised:
         export_visit_bundle(lead, "no-such-visit", tmp_path)
@@ -258,7 +258,7 @@ def test_bundle_export_and_import_on_the_command_line(tmp_path: Path, demo_kit_f
 
 def test_a_backup_is_taken_before_an_import(lead: AppPaths, cns: AppPaths, tmp_path: Path):
     """Issue 13: should an import be regretted, the visit as it was is there to go back to."""
-    from reviewer_app.bundles import import_into_workspace
+    from reviewer_app.team.bundles import import_into_workspace
     from storage.workspace import backup_made
 
     def backups() -> list[Path]:  # looked at without the open-time backup

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer_app.paths import DEMO_DIR, AppPaths
-from reviewer_app.visits import workspace_path
+from reviewer_app.app.paths import DEMO_DIR, AppPaths
+from reviewer_app.visit.workspaces import workspace_path
 from storage import Workspace
 from sync.kit_model import StandardsSetInfo, VisitDetails
 from sync.standards_import import import_standards
@@ -273,7 +273,7 @@ def test_kit_build_of_a_published_set_leaves_out_levels_not_reviewed_and_opens(
     [["--demo"], ["--kit", "visit.rvkit"], ["--visit", "v-1", "--demo"], ["--kit=visit.rvkit"]],
 )
 def test_opening_the_window_parses_as_the_whole_command_line_does(argv: list[str]) -> None:
-    from reviewer_app.cli import _window_only, build_parser
+    from reviewer_app.app.cli import _window_only, build_parser
 
     assert _window_only(argv)  # the sub-commands are left out of the parser: it starts sooner
     short = vars(build_parser(commands=False).parse_args(argv))
@@ -283,7 +283,7 @@ def test_opening_the_window_parses_as_the_whole_command_line_does(argv: list[str
 
 @pytest.mark.parametrize("argv", [["--help"], ["sync", "--json"], ["--demo", "staff"], ["bogus"]])
 def test_a_sub_command_or_help_gets_the_whole_command_line(argv: list[str]) -> None:
-    from reviewer_app.cli import _window_only
+    from reviewer_app.app.cli import _window_only
 
     assert not _window_only(argv)
 

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from bench.kill_finalise import inspect, paths_for
-from reviewer_app.demo_visit import DemoVisitOptions, create_demo_visit
-from reviewer_app.finalise import completeness, privacy_id
-from reviewer_app.lead_view import CONFIRMED_KEY
-from reviewer_app.privacy import privacy_hits
-from reviewer_app.visit_data import read_visit_data
-from reviewer_app.visit_model import TEAM_JUDGEMENT, team_judgement_id
-from reviewer_app.visits import workspace_path
+from reviewer_app.demo.visit import DemoVisitOptions, create_demo_visit
+from reviewer_app.lead.finalise import completeness, privacy_id
+from reviewer_app.lead.privacy import privacy_hits
+from reviewer_app.lead.view import CONFIRMED_KEY
+from reviewer_app.visit.model import TEAM_JUDGEMENT, team_judgement_id
+from reviewer_app.visit.read_model import read_visit_data
+from reviewer_app.visit.workspaces import workspace_path
 from storage import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from reviewer_app.compliance import ComponentCompliance, compliance
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import (
+from reviewer_app.lead.compliance import ComponentCompliance, compliance
+from reviewer_app.visit.model import (
     JUDGEMENT,
     MET,
     NOT_APPLICABLE,
@@ -13,6 +12,7 @@ from reviewer_app.visit_model import (
     judgement_id,
     team_judgement_id,
 )
+from reviewer_app.visit.read_model import VisitData
 from sync.kit_model import Standard, VisitDetails
 
 

@@ -22,18 +22,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from reviewer_app.compliance import compliance
-from reviewer_app.findings_document import findings_document
+from reviewer_app.lead.compliance import compliance
+from reviewer_app.lead.findings_document import findings_document
 from reviewer_app.report import build_report_model, render_docx, render_pdf
 from reviewer_app.report.feedback import feedback_sheet
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import (
+from reviewer_app.visit.model import (
     JUDGEMENT,
     JUDGEMENTS,
     TEAM_JUDGEMENT,
     judgement_id,
     team_judgement_id,
 )
+from reviewer_app.visit.read_model import VisitData
 from sync.kit_model import Standard, VisitDetails
 from sync.server.overview import visit_figures
 
@@ -77,8 +77,7 @@ def visits(draw: Any) -> VisitData:
             "start_date": "2026-12-03",
             "timetable": [],
             "team": [
-                {"member_id": m, "name": m, "role": "Nurse", "lead": m == "m-lead"}
-                for m in MEMBERS
+                {"member_id": m, "name": m, "role": "Nurse", "lead": m == "m-lead"} for m in MEMBERS
             ],
         }
     )

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from reviewer_app.consensus import disagreements, find_disagreements
-from reviewer_app.session import VisitSession
-from reviewer_app.visit_data import read_visit_data
-from reviewer_app.visit_model import (
+from reviewer_app.lead.consensus import disagreements, find_disagreements
+from reviewer_app.visit.model import (
     JUDGEMENT,
     MET,
     NOT_ASSESSED,
@@ -14,6 +12,8 @@ from reviewer_app.visit_model import (
     TeamJudgement,
     judgement_id,
 )
+from reviewer_app.visit.read_model import read_visit_data
+from reviewer_app.visit.session import VisitSession
 
 
 def j(member: str, value: str, ref: str = "HN-101", component: str = "shc") -> Judgement:

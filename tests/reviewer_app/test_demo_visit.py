@@ -7,11 +7,11 @@ import subprocess
 import sys
 import uuid
 
-from reviewer_app.consensus import needs_agreement
-from reviewer_app.findings import numbered
-from reviewer_app.paths import AppPaths
-from reviewer_app.visit_model import CATEGORIES, JUDGEMENT
-from reviewer_app.visits import list_visits, open_session, workspace_path
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.lead.consensus import needs_agreement
+from reviewer_app.lead.findings import numbered
+from reviewer_app.visit.model import CATEGORIES, JUDGEMENT
+from reviewer_app.visit.workspaces import list_visits, open_session, workspace_path
 from storage import Workspace
 
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from reviewer_app.bundles import export_visit_bundle, import_visit_bundles
-from reviewer_app.device import device_id, device_key
-from reviewer_app.devices import (
+from reviewer_app.app.device import device_id, device_key
+from reviewer_app.app.errors import UserError
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.team.bundles import export_visit_bundle, import_visit_bundles
+from reviewer_app.team.devices import (
     DeviceRow,
     decide,
     describe_op,
@@ -17,11 +19,9 @@ from reviewer_app.devices import (
     held_rows,
     visit_of,
 )
-from reviewer_app.errors import UserError
-from reviewer_app.paths import AppPaths
-from reviewer_app.visit_data import read_visit_data
-from reviewer_app.visit_model import JUDGEMENT, NOT_MET, TEAM_JUDGEMENT, judgement_id
-from reviewer_app.visits import open_kit, workspace_path
+from reviewer_app.visit.model import JUDGEMENT, NOT_MET, TEAM_JUDGEMENT, judgement_id
+from reviewer_app.visit.read_model import read_visit_data
+from reviewer_app.visit.workspaces import open_kit, workspace_path
 from storage import Op, Workspace
 from sync.authorship import fingerprint_words, public_hex
 

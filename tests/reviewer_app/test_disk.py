@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewer_app.disk import MB, DiskFull, disk_full_in, ensure_space
+from reviewer_app.app.disk import MB, DiskFull, disk_full_in, ensure_space
 
 SENTENCE = "; nothing you saved is lost. Free some space and go on."
 

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from reviewer_app.disk import DiskFull, disk_full_in
-from reviewer_app.paths import AppPaths
-from reviewer_app.settings import Settings
-from reviewer_app.visit_model import NOTE
-from reviewer_app.visits import open_kit, workspace_path
+from reviewer_app.app.disk import DiskFull, disk_full_in
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.app.settings import Settings
+from reviewer_app.visit.model import NOTE
+from reviewer_app.visit.workspaces import open_kit, workspace_path
 from storage import BlobStore, Workspace
 
 SENTENCE = "nothing you saved is lost. Free some space and go on."
@@ -69,7 +69,7 @@ def _backup(paths: AppPaths, visit_id: str) -> Path:
 
 
 def _bundle(paths: AppPaths, visit_id: str) -> Path:
-    from reviewer_app.bundles import export_visit_bundle  # noqa: PLC0415
+    from reviewer_app.team.bundles import export_visit_bundle  # noqa: PLC0415
 
     out = paths.data / "stick"
     out.mkdir(exist_ok=True)

@@ -14,13 +14,13 @@ import pytest
 from pypdf import PdfReader
 from report_testdata import populate
 
-from reviewer_app.cli import main
-from reviewer_app.compliance import compliance
+from reviewer_app.app.cli import main
+from reviewer_app.lead.compliance import compliance
+from reviewer_app.lead.risks import confirmation_due, visit_end_date
 from reviewer_app.report import build_report_model, feedback_sheet
-from reviewer_app.risks import confirmation_due, visit_end_date
-from reviewer_app.session import VisitSession
-from reviewer_app.visit_data import VisitData, read_visit_data
-from reviewer_app.visit_model import FINDING
+from reviewer_app.visit.model import FINDING
+from reviewer_app.visit.read_model import VisitData, read_visit_data
+from reviewer_app.visit.session import VisitSession
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 

@@ -12,14 +12,14 @@ import pypdf
 import pytest
 from lead_tools import do
 
-from reviewer_app import finalise as fin
-from reviewer_app.demo_visit import DemoVisitOptions, create_demo_visit
-from reviewer_app.findings import LeadOnly
-from reviewer_app.paths import AppPaths
-from reviewer_app.privacy import privacy_hits
-from reviewer_app.session import VisitSession
-from reviewer_app.visit_model import NOT_ASSESSED, team_judgement_id
-from reviewer_app.visits import open_session, workspace_path
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.demo.visit import DemoVisitOptions, create_demo_visit
+from reviewer_app.lead import finalise as fin
+from reviewer_app.lead.findings import LeadOnly
+from reviewer_app.lead.privacy import privacy_hits
+from reviewer_app.visit.model import NOT_ASSESSED, team_judgement_id
+from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.workspaces import open_session, workspace_path
 from storage import SnapshotRefused, SnapshotRow, Workspace
 from sync.findings_format import check_envelope, content_sha256
 

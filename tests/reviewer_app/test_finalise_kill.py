@@ -102,7 +102,7 @@ def test_a_version_cut_off_before_its_hand_over_is_sent_by_opening_the_visit_or_
     """Killed after the commit, before the hand-over: opening the visit (the window) hands it to
     the sending queue, and so does a command-line sync (which opens no visit)."""
     from bench.kill_finalise import _env, _wait_for_pause, _watch, amend, finalise_command
-    from reviewer_app.visits import hand_over_every_visit, open_session
+    from reviewer_app.visit.workspaces import hand_over_every_visit, open_session
 
     home = tmp_path
     visit_id = prepare(home)

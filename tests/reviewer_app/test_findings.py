@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from lead_tools import do, jpeg
 
-from reviewer_app import findings
-from reviewer_app.bundles import export_visit_bundle, import_visit_bundles, team_rules
-from reviewer_app.device import device_id
-from reviewer_app.paths import AppPaths
-from reviewer_app.session import VisitSession
-from reviewer_app.visit_model import FINDING, REPORT_TEXT
-from reviewer_app.visits import open_kit, workspace_path
+from reviewer_app.app.device import device_id
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.lead import findings
+from reviewer_app.team.bundles import export_visit_bundle, import_visit_bundles, team_rules
+from reviewer_app.visit.model import FINDING, REPORT_TEXT
+from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.workspaces import open_kit, workspace_path
 from storage import Op, Workspace
 
 VISIT = "7c1e5a52-9a57-4f0e-8f0b-3d5e2b1c9a01"

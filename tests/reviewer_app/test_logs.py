@@ -3,8 +3,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from reviewer_app import logs
-from reviewer_app.paths import AppPaths
+from reviewer_app.app import logs
+from reviewer_app.app.paths import AppPaths
 
 
 def test_a_quiet_run_writes_nothing_and_a_big_log_rolls_over(app_home: Path) -> None:

@@ -1,4 +1,4 @@
-"""The compiled methods of dataclasses, kept between starts (reviewer_app.method_cache)."""
+"""The compiled methods of dataclasses, kept between starts (reviewer_app.app.method_cache)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from reviewer_app import method_cache
+from reviewer_app.app import method_cache
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer_app.device import device_id
-from reviewer_app.paths import AppPaths
+from reviewer_app.app.device import device_id
+from reviewer_app.app.paths import AppPaths
 
 
 def test_everything_is_under_reviewer_app_home(app_home: Path) -> None:

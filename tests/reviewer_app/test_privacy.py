@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from lead_tools import do, jpeg
 
-from reviewer_app.privacy import (
+from reviewer_app.lead.privacy import (
     DATE_OF_BIRTH,
     EMAIL,
     NHS_NUMBER,
@@ -18,8 +18,8 @@ from reviewer_app.privacy import (
     scan_text,
     unconfirmed,
 )
-from reviewer_app.session import VisitSession
-from reviewer_app.visit_model import FINDING, PHOTO, REPORT_TEXT, TEAM_JUDGEMENT
+from reviewer_app.visit.model import FINDING, PHOTO, REPORT_TEXT, TEAM_JUDGEMENT
+from reviewer_app.visit.session import VisitSession
 
 
 @pytest.mark.parametrize(

@@ -20,10 +20,10 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from reviewer_app.compliance import compliance
-from reviewer_app.paths import AppPaths
-from reviewer_app.visit_model import MET, NOT_APPLICABLE, NOT_MET
-from reviewer_app.visits import open_session
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.lead.compliance import compliance
+from reviewer_app.visit.model import MET, NOT_APPLICABLE, NOT_MET
+from reviewer_app.visit.workspaces import open_session
 from tests.reviewer_app.test_cli import run
 from tests.sync import standards_fixtures as fx
 

@@ -14,11 +14,11 @@ import pytest
 from pypdf import PdfReader
 from report_testdata import populate
 
-from reviewer_app.cli import main
-from reviewer_app.compliance import compliance
+from reviewer_app.app.cli import main
+from reviewer_app.lead.compliance import compliance
 from reviewer_app.report import FinalInfo, build_report_model, render_pdf
-from reviewer_app.session import VisitSession
-from reviewer_app.visit_data import VisitData
+from reviewer_app.visit.read_model import VisitData
+from reviewer_app.visit.session import VisitSession
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 FINAL = FinalInfo(

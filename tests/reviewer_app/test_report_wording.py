@@ -20,8 +20,8 @@ from pypdf import PdfReader
 from reviewer_app.report import build_report_model, render_docx, render_pdf
 from reviewer_app.report.model import ReportModel
 from reviewer_app.report.texts import shorten, the_list, version_text
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import Finding
+from reviewer_app.visit.model import Finding
+from reviewer_app.visit.read_model import VisitData
 from sync.kit_model import (
     COMMISSIONER,
     Component,

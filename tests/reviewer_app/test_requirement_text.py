@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reviewer_app.requirement_text import (
+from reviewer_app.visit.requirement_text import (
     CrossRef,
     Paragraph,
     TableBlock,

@@ -10,11 +10,11 @@ from datetime import date
 import pytest
 from lead_tools import do
 
-from reviewer_app.paths import AppPaths
-from reviewer_app.risks import risk_states, risks_for_laptop
-from reviewer_app.session import VisitSession
-from reviewer_app.settings import Settings
-from reviewer_app.working_days import load_holidays
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.app.settings import Settings
+from reviewer_app.lead.risks import risk_states, risks_for_laptop
+from reviewer_app.lead.working_days import load_holidays
+from reviewer_app.visit.session import VisitSession
 
 # The demo visit is on Thursday 3 December 2026: two working days later is Monday 7 December.
 DUE = date(2026, 12, 7)

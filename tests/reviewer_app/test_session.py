@@ -8,9 +8,7 @@ from collections.abc import Callable
 import pytest
 from PIL import Image
 
-from reviewer_app.session import Change, VisitSession
-from reviewer_app.visit_data import Filters
-from reviewer_app.visit_model import (
+from reviewer_app.visit.model import (
     MET,
     NOT_APPLICABLE,
     NOT_ASSESSED,
@@ -18,6 +16,8 @@ from reviewer_app.visit_model import (
     leaf_parts,
     suggest_from_parts,
 )
+from reviewer_app.visit.read_model import Filters
+from reviewer_app.visit.session import Change, VisitSession
 from storage import NotAnImage
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer_app.paths import AppPaths
-from reviewer_app.settings import DECLARED, MAX_RECENT_KITS, SETTINGS_FILE, VERSION, Settings
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.app.settings import DECLARED, MAX_RECENT_KITS, SETTINGS_FILE, VERSION, Settings
 
 
 @pytest.fixture

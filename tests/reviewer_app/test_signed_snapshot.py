@@ -15,14 +15,14 @@ import pytest
 from lead_tools import do
 from sqlalchemy import select
 
-from reviewer_app import central as laptop
-from reviewer_app import demo_visit as demo
-from reviewer_app import finalise as fin
-from reviewer_app.device import device_key
-from reviewer_app.paths import AppPaths
-from reviewer_app.privacy import privacy_hits
-from reviewer_app.session import VisitSession
-from reviewer_app.visits import open_session, workspace_path
+from reviewer_app.app.device import device_key
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.central import service as laptop
+from reviewer_app.demo import visit as demo
+from reviewer_app.lead import finalise as fin
+from reviewer_app.lead.privacy import privacy_hits
+from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.workspaces import open_session, workspace_path
 from storage import Workspace
 from sync.authorship import fingerprint_words, public_hex, verify_findings
 from sync.findings_format import SIGNATURE_FIELDS, canonical_bytes

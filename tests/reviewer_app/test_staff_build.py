@@ -12,13 +12,13 @@ import keyring
 import keyring.errors
 import pytest
 
-from reviewer_app.demo import demo_self_assessment, demo_visit
-from reviewer_app.errors import UserError
-from reviewer_app.kit_changes import take_pending
-from reviewer_app.paths import DEMO_DIR, AppPaths
+from reviewer_app.app.errors import UserError
+from reviewer_app.app.paths import DEMO_DIR, AppPaths
+from reviewer_app.demo.kits import demo_self_assessment, demo_visit
 from reviewer_app.staff import build, library, provider
 from reviewer_app.staff.planner import VisitPlan
-from reviewer_app.visits import open_kit, open_session, workspace_path
+from reviewer_app.visit.kit_changes import take_pending
+from reviewer_app.visit.workspaces import open_kit, open_session, workspace_path
 from storage import Workspace
 from sync.keys import KeyFileError, generate_key
 from sync.kit_model import StandardsSet

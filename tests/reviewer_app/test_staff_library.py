@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewer_app.paths import DEMO_DIR
+from reviewer_app.app.paths import DEMO_DIR
 from reviewer_app.staff import library
 from storage.staff_store import StaffStore
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer_app.demo import demo_visit
-from reviewer_app.paths import DEMO_DIR
+from reviewer_app.app.paths import DEMO_DIR
+from reviewer_app.demo.kits import demo_visit
 from reviewer_app.staff import library, provider
 from reviewer_app.staff.clashes import find_clashes, time_problem
 from reviewer_app.staff.planner import VisitPlan, load_plan, save_plan

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from reviewer_app.central import NotSignedIn, sign_in
-from reviewer_app.errors import UserError
-from reviewer_app.paths import DEMO_DIR, AppPaths
+from reviewer_app.app.errors import UserError
+from reviewer_app.app.paths import DEMO_DIR, AppPaths
+from reviewer_app.central.service import NotSignedIn, sign_in
 from reviewer_app.staff.publish import STAGE_ASSIGN, STAGE_UPLOAD, publish_kit
 from sync.client import CentralClient
 from tests.server.central_helpers import Central, central  # noqa: F401 (fixture)

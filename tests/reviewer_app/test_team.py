@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from reviewer_app.bundles import export_visit_bundle, import_visit_bundles
-from reviewer_app.conflicts import conflict_groups, describe, show_value
-from reviewer_app.consensus import needs_agreement, register
-from reviewer_app.errors import UserError
-from reviewer_app.paths import AppPaths
-from reviewer_app.session import VisitSession
-from reviewer_app.team import (
+from reviewer_app.app.errors import UserError
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.lead.consensus import needs_agreement, register
+from reviewer_app.team.bundles import export_visit_bundle, import_visit_bundles
+from reviewer_app.team.work import (
     conflicts_of,
     export_from_session,
     history_of,
@@ -24,9 +22,11 @@ from reviewer_app.team import (
     last_bundles,
     overview,
 )
-from reviewer_app.visit_data import Filters
-from reviewer_app.visit_model import MET, NOT_APPLICABLE, NOT_MET, NOTE
-from reviewer_app.visits import open_kit, open_session
+from reviewer_app.visit.conflicts import conflict_groups, describe, show_value
+from reviewer_app.visit.model import MET, NOT_APPLICABLE, NOT_MET, NOTE
+from reviewer_app.visit.read_model import Filters
+from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.workspaces import open_kit, open_session
 
 T = 30
 

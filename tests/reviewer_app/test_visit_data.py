@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from reviewer_app.paths import AppPaths
-from reviewer_app.session import VisitSession
-from reviewer_app.visit_model import JUDGEMENT, MET, NOT_ASSESSED, NOT_MET, judgement_id
-from reviewer_app.visits import open_session
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.model import JUDGEMENT, MET, NOT_ASSESSED, NOT_MET, judgement_id
+from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.workspaces import open_session
 
 
 def test_apply_keeps_the_judgement_index(session: VisitSession) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reviewer_app.paths import AppPaths
-from reviewer_app.session import VisitSession
-from reviewer_app.visits import backup_reason, workspace_backups
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.workspaces import backup_reason, workspace_backups
 from storage import Workspace
 from storage.workspace import BACKUP_EVERY_SECONDS
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer_app.paths import AppPaths
-from reviewer_app.visits import (
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.workspaces import (
     WorkspaceDamaged,
     list_visits,
     open_kit,
@@ -124,7 +124,7 @@ def test_a_damaged_records_visit_keeps_its_title_in_the_list(paths: AppPaths, vi
 
 
 def test_restoring_the_newest_backup_opens_the_visit_again(paths: AppPaths, visit: str) -> None:
-    from reviewer_app.visits import restore_workspace  # noqa: PLC0415
+    from reviewer_app.visit.workspaces import restore_workspace  # noqa: PLC0415
 
     file = workspace_path(paths, visit)
     _flip_mark(file)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer_app.paths import AppPaths
-from reviewer_app.visits import STAGING_IDLE_SECONDS, clean_staging, forget_staging
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.workspaces import STAGING_IDLE_SECONDS, clean_staging, forget_staging
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,8 +26,8 @@ _PAUSED_OPEN = """
 import sys, time
 sys.path.insert(0, {repo!r})
 from pathlib import Path
-from reviewer_app import visits
-from reviewer_app.paths import AppPaths
+from reviewer_app.visit import workspaces as visits
+from reviewer_app.app.paths import AppPaths
 
 def paused(*args, **kwargs):
     print("staged", flush=True)

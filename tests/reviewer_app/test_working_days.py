@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer_app.paths import AppPaths
-from reviewer_app.working_days import (
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.lead.working_days import (
     BUNDLED_HOLIDAYS,
     HolidaysFileError,
     add_working_days,

@@ -24,7 +24,7 @@ import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
-from reviewer_app.paths import DEMO_DIR
+from reviewer_app.app.paths import DEMO_DIR
 from sync.authorship import public_hex, sign_findings
 from sync.client import CentralClient
 from sync.findings_format import FORMAT, VERSION, canonical_bytes, content_sha256

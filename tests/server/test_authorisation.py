@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reviewer_app.demo import DEMO_PRIVATE_KEY, demo_standards, demo_visit
+from reviewer_app.demo.kits import DEMO_PRIVATE_KEY, demo_standards, demo_visit
 from sync.client import CentralRefused
 from sync.keys import load_signing_key
 from sync.kit_builder import build_kit

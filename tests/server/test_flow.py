@@ -139,7 +139,7 @@ def test_staff_need_a_trusted_key_and_a_signed_kit(central: Central, demo_kit_fi
 
     with pytest.raises(CentralRefused, match="trusts no signing key"):
         staff.upload_kit(demo_kit_file)
-    from reviewer_app.paths import DEMO_DIR
+    from reviewer_app.app.paths import DEMO_DIR
 
     staff.trust_key((DEMO_DIR / "demo_key.pub").read_bytes())
     tampered = demo_kit_file.read_bytes().replace(b"Riverside", b"Riverkind", 1)

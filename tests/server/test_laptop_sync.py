@@ -10,10 +10,10 @@ import keyring
 import keyring.errors
 import pytest
 
-from reviewer_app import central
-from reviewer_app.cli import main
-from reviewer_app.errors import UserError
-from reviewer_app.paths import AppPaths
+from reviewer_app.app.cli import main
+from reviewer_app.app.errors import UserError
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.central import service as central
 from tests.server.central_helpers import DEMO_VISIT_ID, Central, make_envelope
 
 
@@ -119,7 +119,7 @@ def test_sync_while_the_service_is_away_keeps_the_work(
 ) -> None:
     paths = AppPaths.from_environment()
     central.store_token("http://127.0.0.1:9", "t")
-    from reviewer_app.settings import Settings
+    from reviewer_app.app.settings import Settings
 
     settings = Settings.load(paths)
     settings.set("central_url", "http://127.0.0.1:9")

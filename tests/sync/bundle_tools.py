@@ -24,10 +24,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reviewer_app.bundles import Receipt, export_visit_bundle, import_visit_bundles
-from reviewer_app.device import device_id, device_key
-from reviewer_app.paths import AppPaths
-from reviewer_app.visits import open_kit, workspace_path
+from reviewer_app.app.device import device_id, device_key
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.team.bundles import Receipt, export_visit_bundle, import_visit_bundles
+from reviewer_app.visit.workspaces import open_kit, workspace_path
 from storage import Op, Workspace
 from sync import bundle_crypto
 from sync.authorship import MAX_SEAL_OPS, Binding, Seal, op_hash

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from reviewer_app.device import device_id, device_key
-from reviewer_app.paths import AppPaths
-from reviewer_app.visit_model import JUDGEMENT, NOTE, PHOTO, judgement_id
-from reviewer_app.visits import open_kit, workspace_path
+from reviewer_app.app.device import device_id, device_key
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.model import JUDGEMENT, NOTE, PHOTO, judgement_id
+from reviewer_app.visit.workspaces import open_kit, workspace_path
 from storage import Op, Workspace
 from sync import bundle_crypto
 from sync.authorship import op_hash, public_hex

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from reviewer_app.bundles import Receipt, export_visit_bundle
-from reviewer_app.visit_model import (
+from reviewer_app.team.bundles import Receipt, export_visit_bundle
+from reviewer_app.visit.model import (
     FINDING,
     JUDGEMENT,
     NOTE,

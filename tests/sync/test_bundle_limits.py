@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer_app.bundles import MIN_OPS_LIMIT, import_visit_bundles, op_limits
-from reviewer_app.visit_model import JUDGEMENT, NOTE, judgement_id
+from reviewer_app.team.bundles import MIN_OPS_LIMIT, import_visit_bundles, op_limits
+from reviewer_app.visit.model import JUDGEMENT, NOTE, judgement_id
 from storage import Op
 from sync import bundles
 from sync.authorship import SEAL_HEADER
@@ -257,8 +257,8 @@ def peak_rss_of_import(laptop: Laptop, file: Path, new: int) -> tuple[float, flo
     script = textwrap.dedent(
         f"""
         from pathlib import Path
-        from reviewer_app.bundles import import_visit_bundles
-        from reviewer_app.paths import AppPaths
+        from reviewer_app.team.bundles import import_visit_bundles
+        from reviewer_app.app.paths import AppPaths
         home = Path({str(home)!r})
         paths = AppPaths(home / "data", home / "config", home / "cache", home / "logs")
         def peak():

@@ -34,8 +34,8 @@ from PySide6.QtGui import QKeySequence  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from reviewer_app.paths import AppPaths  # noqa: E402
-from reviewer_app.visit_model import MET, NOT_APPLICABLE, NOT_MET  # noqa: E402
+from reviewer_app.app.paths import AppPaths  # noqa: E402
+from reviewer_app.visit.model import MET, NOT_APPLICABLE, NOT_MET  # noqa: E402
 from ui import shortcuts  # noqa: E402
 from ui.app import AppController, application  # noqa: E402
 

@@ -14,9 +14,9 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.paths import AppPaths
-from reviewer_app.session import VisitSession
-from reviewer_app.visits import open_kit, open_session
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.workspaces import open_kit, open_session
 from ui.main_window import ReviewerWindow
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

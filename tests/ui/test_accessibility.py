@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import demo_visit
-from reviewer_app.paths import AppPaths
-from reviewer_app.session import VisitSession
-from reviewer_app.visits import WorkspaceDamaged, open_kit, open_session
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.demo.kits import demo_visit
+from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.workspaces import WorkspaceDamaged, open_kit, open_session
 from ui.dialogs import EvidenceDialog, NoteDialog, ObservationDialog, PhotoDialog
 from ui.main_window import ReviewerWindow
 from ui.start_screen import StartScreen

@@ -10,9 +10,9 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import build_demo_kit, demo_visit, prepare_demo
-from reviewer_app.paths import AppPaths
-from reviewer_app.settings import Settings
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.app.settings import Settings
+from reviewer_app.demo.kits import build_demo_kit, demo_visit, prepare_demo
 from ui import app as app_module
 from ui.app import APP_ICON, AppController, Start, choose_start
 from ui.main_window import ReviewerWindow
@@ -207,7 +207,7 @@ runpy.run_module("reviewer_app", run_name="__main__", alter_sys=True)
 def test_the_program_ends_quickly_after_its_window_and_keeps_everything(
     app_home: Path, paths: AppPaths
 ) -> None:
-    """``reviewer_app.cli.run`` skips tearing the interpreter down after a window: what was
+    """``reviewer_app.app.cli.run`` skips tearing the interpreter down after a window: what was
     saved, the settings and the log are all on disk when the process has ended."""
     import os  # noqa: PLC0415
     import subprocess  # noqa: PLC0415
@@ -225,7 +225,7 @@ def test_the_program_ends_quickly_after_its_window_and_keeps_everything(
     assert done.returncode == 0, done.stderr
     visit_id = demo_visit().visit_id
     assert Settings.load(paths).get("last_visit_id") == visit_id  # it reopens there next time
-    from reviewer_app.visits import open_session  # noqa: PLC0415
+    from reviewer_app.visit.workspaces import open_session  # noqa: PLC0415
 
     session = open_session(paths, visit_id).result()
     try:

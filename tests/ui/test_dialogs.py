@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.session import VisitSession
+from reviewer_app.visit.session import VisitSession
 from ui import camera
 from ui.dialogs import (
     EvidenceDialog,

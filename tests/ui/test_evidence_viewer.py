@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.session import VisitSession
+from reviewer_app.visit.session import VisitSession
 from ui.evidence_viewer import DAMAGED, MISSING, EvidenceViewer
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from team_laptops import WAIT, laptops_fixture, screenshot, settle  # noqa: F401
 
-from reviewer_app import finalise as fin
-from reviewer_app.demo_visit import DemoVisitOptions, create_demo_visit
-from reviewer_app.paths import AppPaths
-from reviewer_app.visit_model import NOT_MET, TEAM_JUDGEMENT, team_judgement_id
-from reviewer_app.visits import open_session
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.demo.visit import DemoVisitOptions, create_demo_visit
+from reviewer_app.lead import finalise as fin
+from reviewer_app.visit.model import NOT_MET, TEAM_JUDGEMENT, team_judgement_id
+from reviewer_app.visit.workspaces import open_session
 from ui.lead import LeadActions
 from ui.lead.dialogs import (
     Escalation,
@@ -413,7 +413,7 @@ def test_compliance_so_far_shows_the_reports_figures_and_follows_team_judgements
 ) -> None:
     """Lead > Compliance so far: per component, the figures the sheet and the report print,
     redrawn when the lead records a team judgement."""
-    from reviewer_app.compliance import compliance  # noqa: PLC0415
+    from reviewer_app.lead.compliance import compliance  # noqa: PLC0415
     from ui.lead.compliance import ComplianceWindow  # noqa: PLC0415
 
     win = lead_window

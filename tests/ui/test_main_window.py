@@ -11,11 +11,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.errors import UserError
-from reviewer_app.paths import AppPaths
-from reviewer_app.session import Change, VisitSession
-from reviewer_app.visit_model import MET, NOT_ASSESSED, NOT_MET
-from reviewer_app.visits import open_kit, open_session
+from reviewer_app.app.errors import UserError
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.model import MET, NOT_ASSESSED, NOT_MET
+from reviewer_app.visit.session import Change, VisitSession
+from reviewer_app.visit.workspaces import open_kit, open_session
 from ui.main_window import ReviewerWindow
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

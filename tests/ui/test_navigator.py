@@ -6,9 +6,9 @@ import pytest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.session import VisitSession
-from reviewer_app.visit_data import Filters
-from reviewer_app.visit_model import MET, NOT_MET
+from reviewer_app.visit.model import MET, NOT_MET
+from reviewer_app.visit.read_model import Filters
+from reviewer_app.visit.session import VisitSession
 from ui.bridge import SessionBridge
 from ui.navigator import SEARCH_DELAY_MS, NavigatorModel, NavigatorPanel
 

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.paths import AppPaths
+from reviewer_app.app.paths import AppPaths
 from ui.lead.dialogs import ReportFiles
 from ui.lead.reports import ReportPrinter, file_title
 

@@ -17,10 +17,10 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import build_demo_kit, demo_visit
-from reviewer_app.paths import AppPaths
-from reviewer_app.settings import Settings
-from reviewer_app.visit_model import (
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.app.settings import Settings
+from reviewer_app.demo.kits import build_demo_kit, demo_visit
+from reviewer_app.visit.model import (
     JUDGEMENT_LABELS,
     MET,
     NOT_APPLICABLE,

@@ -21,11 +21,11 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import demo_visit
-from reviewer_app.paths import AppPaths
-from reviewer_app.settings import Settings
-from reviewer_app.visit_model import JUDGEMENT_LABELS
-from reviewer_app.visits import open_session
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.app.settings import Settings
+from reviewer_app.demo.kits import demo_visit
+from reviewer_app.visit.model import JUDGEMENT_LABELS
+from reviewer_app.visit.workspaces import open_session
 from ui.app import AppController, Start, choose_start
 from ui.main_window import ReviewerWindow
 

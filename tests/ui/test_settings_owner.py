@@ -19,9 +19,9 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.central import signed_in_url
-from reviewer_app.paths import AppPaths
-from reviewer_app.settings import Settings
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.app.settings import Settings
+from reviewer_app.central.service import signed_in_url
 from tests.server import central_helpers
 from tests.ui.test_sync_centre import signs_in_as  # noqa: F401 (a fixture)
 from ui.app import AppController
@@ -71,8 +71,8 @@ def test_a_sign_in_by_another_process_survives_the_windows_saves(
 ) -> None:
     paths = controller.paths
     script = (
-        "from reviewer_app.paths import AppPaths\n"
-        "from reviewer_app.settings import Settings\n"
+        "from reviewer_app.app.paths import AppPaths\n"
+        "from reviewer_app.app.settings import Settings\n"
         "s = Settings.load(AppPaths.from_environment())\n"
         "s.set('central_url', 'https://central.example.nhs.uk')\n"
         "s.save()\n"

@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
 
-from reviewer_app.demo import demo_visit
-from reviewer_app.paths import DEMO_DIR, AppPaths
+from reviewer_app.app.paths import DEMO_DIR, AppPaths
+from reviewer_app.demo.kits import demo_visit
 from reviewer_app.staff import library
 from reviewer_app.staff.planner import VisitPlan, save_plan
 from reviewer_app.staff.pool import Reviewer

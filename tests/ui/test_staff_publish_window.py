@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from reviewer_app.central import sign_in
-from reviewer_app.demo import demo_visit
-from reviewer_app.paths import DEMO_DIR, AppPaths
+from reviewer_app.app.paths import DEMO_DIR, AppPaths
+from reviewer_app.central.service import sign_in
+from reviewer_app.demo.kits import demo_visit
 from reviewer_app.staff.planner import VisitPlan, load_plan, save_plan
 from sync.keys import TrustStore, load_public_key
 from sync.kit_reader import verify_kit

@@ -13,11 +13,11 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from reviewer_app.demo import demo_visit
-from reviewer_app.paths import DEMO_DIR, AppPaths
+from reviewer_app.app.paths import DEMO_DIR, AppPaths
+from reviewer_app.demo.kits import demo_visit
 from reviewer_app.staff import library
 from reviewer_app.staff.planner import Session
-from reviewer_app.visits import open_kit
+from reviewer_app.visit.workspaces import open_kit
 from sync.keys import generate_key
 from ui.staff import library as library_ui
 from ui.staff import pool as pool_ui
@@ -319,7 +319,7 @@ def test_start_screen_leads_to_staff_and_back(qtbot) -> None:
 def test_reissued_kit_changes_are_shown_once(qtbot, session) -> None:
     from PySide6.QtWidgets import QWidget
 
-    from reviewer_app.kit_changes import PENDING_KEY, KitChanges
+    from reviewer_app.visit.kit_changes import PENDING_KEY, KitChanges
     from ui.kit_changes import show_kit_changes_once
 
     changes = KitChanges(
@@ -342,7 +342,7 @@ def test_reissued_kit_changes_are_shown_once(qtbot, session) -> None:
     assert "moved from 2026-12-03 11:15-12:15" in dialog.view.toPlainText()
     shot(dialog, "kit_changes")
     dialog.close()
-    from reviewer_app.kit_changes import take_pending
+    from reviewer_app.visit.kit_changes import take_pending
 
     assert session.worker.submit(take_pending).result() is None  # shown once, then gone
 

@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.session import VisitSession
-from reviewer_app.visit_model import MET, NOT_APPLICABLE, NOT_ASSESSED, NOT_MET
+from reviewer_app.visit.model import MET, NOT_APPLICABLE, NOT_ASSESSED, NOT_MET
+from reviewer_app.visit.session import VisitSession
 from ui import dialogs
 from ui.bridge import SessionBridge
 from ui.standard_page import StandardPage

@@ -15,8 +15,8 @@ from PySide6.QtGui import QTextDocument, QTextTable
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.paths import AppPaths
-from reviewer_app.session import VisitSession
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.session import VisitSession
 from sync.kit_model import Part, Standard
 from ui.main_window import ReviewerWindow
 
@@ -251,7 +251,10 @@ def test_clicking_a_parts_words_ticks_it(qtbot: QtBot, window: ReviewerWindow) -
 
 def test_the_page_loads_the_text_reader_only_when_a_text_needs_it() -> None:
     """Start-up is budgeted: opening the window on ordinary standards does not import it."""
-    code = "import sys, ui.standard_page\nprint('reviewer_app.requirement_text' in sys.modules)\n"
+    code = (
+        "import sys, ui.standard_page\n"
+        "print('reviewer_app.visit.requirement_text' in sys.modules)\n"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
@@ -264,6 +267,7 @@ def test_sub_items_ticked_suggest_met_without_ticking_their_letter(
     go(qtbot, window, PARTS_REF)
     page = window.page
     boxes = page.part_boxes
+
     def x(label: str) -> int:
         return boxes[label].mapTo(page, QPoint(0, 0)).x()
 

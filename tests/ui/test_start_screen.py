@@ -13,11 +13,16 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import build_demo_kit, demo_visit
-from reviewer_app.device import device_id
-from reviewer_app.paths import AppPaths
-from reviewer_app.session import VisitSession
-from reviewer_app.visits import WorkspaceDamaged, open_session, workspace_backups, workspace_path
+from reviewer_app.app.device import device_id
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.demo.kits import build_demo_kit, demo_visit
+from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.workspaces import (
+    WorkspaceDamaged,
+    open_session,
+    workspace_backups,
+    workspace_path,
+)
 from storage import Workspace
 from ui.app import APP_ICON
 from ui.start_screen import StartScreen, kit_files

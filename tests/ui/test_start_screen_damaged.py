@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.paths import AppPaths
-from reviewer_app.visits import (
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.workspaces import (
     WorkspaceDamaged,
     open_kit,
     open_session,

@@ -21,9 +21,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from reviewer_app import central as laptop
-from reviewer_app.central import SignIn
-from reviewer_app.paths import AppPaths
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.central import service as laptop
+from reviewer_app.central.service import SignIn
 from sync.server.app import create_app
 from tests.server import central_helpers
 from tests.server.central_helpers import DEMO_VISIT_ID, Central, make_envelope, serve

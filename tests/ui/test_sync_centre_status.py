@@ -1,5 +1,5 @@
-"""The sync centre's remembered status (reviewer_app/sync_centre.py) and status line, with no
-window, against a real service on 127.0.0.1."""
+"""The sync centre's remembered status (reviewer_app/central/sync_centre.py) and status line,
+with no window, against a real service on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import keyring
 import keyring.errors
 import pytest
 
-from reviewer_app import central as laptop
-from reviewer_app import sync_centre
-from reviewer_app.paths import AppPaths
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.central import service as laptop
+from reviewer_app.central import sync_centre
 from tests.server import central_helpers
 from tests.server.central_helpers import DEMO_VISIT_ID, Central, make_envelope
 from ui.sync_centre.texts import status_lines

@@ -24,11 +24,11 @@ from team_laptops import (  # noqa: F401 - laptops is a fixture
 )
 from test_accessibility import unnamed
 
-from reviewer_app.bundles import export_visit_bundle
-from reviewer_app.device import device_id, device_key
-from reviewer_app.devices import device_rows, visit_of
-from reviewer_app.visit_model import JUDGEMENT, MET, NOT_MET, judgement_id
-from reviewer_app.visits import workspace_path
+from reviewer_app.app.device import device_id, device_key
+from reviewer_app.team.bundles import export_visit_bundle
+from reviewer_app.team.devices import device_rows, visit_of
+from reviewer_app.visit.model import JUDGEMENT, MET, NOT_MET, judgement_id
+from reviewer_app.visit.workspaces import workspace_path
 from storage import Workspace
 from sync.authorship import fingerprint_words, public_hex
 from ui.team.devices import DeviceDecisionDialog

@@ -19,8 +19,8 @@ from team_laptops import (  # noqa: F401 - laptops is a fixture
     settle,
 )
 
-from reviewer_app.bundles import Receipt
-from reviewer_app.visit_model import MET, NOT_APPLICABLE, NOT_MET, NOTE, TeamJudgement
+from reviewer_app.team.bundles import Receipt
+from reviewer_app.visit.model import MET, NOT_APPLICABLE, NOT_MET, NOTE, TeamJudgement
 from ui.team.overview import OverviewModel
 from ui.team.receipts import ReceiptsView, show_history
 from ui.team.team_judgement_dialog import TeamJudgementDialog

@@ -19,7 +19,7 @@ from team_laptops import (  # noqa: F401 - laptops is a fixture
     settle,
 )
 
-from reviewer_app.visit_model import MET, NOT_MET
+from reviewer_app.visit.model import MET, NOT_MET
 from ui.team.import_export import BundleFiles
 from ui.team.register import RegisterWindow
 from ui.team.team_judgement_dialog import TeamJudgementDialog

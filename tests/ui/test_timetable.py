@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.session import VisitSession
-from reviewer_app.timetable import Session, current_session, is_now
+from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.timetable import Session, current_session, is_now
 from ui.timetable import MINE_ROLE, TimetablePanel
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

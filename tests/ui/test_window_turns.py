@@ -13,10 +13,10 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from reviewer_app.demo import build_demo_kit, prepare_demo
-from reviewer_app.paths import AppPaths
-from reviewer_app.session import VisitSession
-from reviewer_app.visits import open_kit, open_session
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.demo.kits import build_demo_kit, prepare_demo
+from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.workspaces import open_kit, open_session
 from ui import app as app_module
 from ui.app import AppController
 from ui.main_window import ReviewerWindow

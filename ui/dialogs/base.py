@@ -19,8 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.timetable import current_session, session_label, sessions_in_order, visit_days
-from reviewer_app.visit_data import VisitData
+from reviewer_app.visit.read_model import VisitData
+from reviewer_app.visit.timetable import (
+    current_session,
+    session_label,
+    sessions_in_order,
+    visit_days,
+)
 
 # Shortcut inside the dialogs (multi-line text boxes keep Enter for new lines).
 ACCEPT_KEYS = ("Ctrl+Return", "Ctrl+Enter")

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import EVIDENCE_KINDS
+from reviewer_app.visit.model import EVIDENCE_KINDS
+from reviewer_app.visit.read_model import VisitData
 from ui.dialogs.base import (
     FormDialog,
     bold,

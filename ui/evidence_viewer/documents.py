@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QToolButton, QWidget
 
-from reviewer_app.visit_data import KitDocument
+from reviewer_app.visit.read_model import KitDocument
 
 Index = QModelIndex | QPersistentModelIndex
 DOC_ID_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.paths import AppPaths
-from reviewer_app.session import VisitSession
-from reviewer_app.visit_data import KitDocument
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.read_model import KitDocument
+from reviewer_app.visit.session import VisitSession
 from ui.evidence_viewer import documents as d
 from ui.evidence_viewer.documents import DocumentsModel, size_text, tool_button
 from ui.tasks import when_done

@@ -15,9 +15,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMenu, QPushButton
 
-from reviewer_app import lead_view
-from reviewer_app.session import Change
-from reviewer_app.visit_model import (
+from reviewer_app.lead import view as lead_view
+from reviewer_app.visit.model import (
     FINDING,
     OBSERVATION,
     PHOTO,
@@ -25,6 +24,7 @@ from reviewer_app.visit_model import (
     TEAM_JUDGEMENT,
     parse_team_judgement_id,
 )
+from reviewer_app.visit.session import Change
 from ui import shortcuts
 from ui.actions import make_action
 from ui.lead.reports import ReportPrinter

@@ -1,5 +1,5 @@
 """Compliance so far, per component, while the lead works: the figures the feedback sheet and the
-report will print, from :func:`reviewer_app.compliance.compliance` (the one computation every
+report will print, from :func:`reviewer_app.lead.compliance.compliance` (the one computation every
 output shares), redrawn whenever a team judgement changes."""
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.compliance import ComponentCompliance, compliance
-from reviewer_app.session import Change
-from reviewer_app.visit_model import TEAM_JUDGEMENT
+from reviewer_app.lead.compliance import ComponentCompliance, compliance
+from reviewer_app.visit.model import TEAM_JUDGEMENT
+from reviewer_app.visit.session import Change
 from ui.bridge import SessionBridge
 from ui.rows_model import RowsModel
 from ui.text_style import heading, muted

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import CATEGORIES, Observation
+from reviewer_app.visit.model import CATEGORIES, Observation
+from reviewer_app.visit.read_model import VisitData
 from ui.dialogs.base import FormDialog, combo, text_box
 from ui.text_style import muted
 

@@ -5,7 +5,7 @@ The dialog is not modal: the lead goes to a gap (Enter or double-click jumps to 
 the reviewer's window, or to the finding), fixes it, and the lists follow every change. The
 Finalise button is enabled only when nothing is missing, every possible piece of personal data
 is confirmed, and the lead has ticked the sign-off. Finalising runs on the storage worker
-(``reviewer_app.finalise.start_finalise``) with progress; it checks everything again there.
+(``reviewer_app.lead.finalise.start_finalise``) with progress; it checks everything again there.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app import finalise as fin
-from reviewer_app import lead_view
-from reviewer_app.paths import AppPaths
-from reviewer_app.privacy import privacy_hits
-from reviewer_app.session import Change
-from reviewer_app.visit_data import VisitData
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.lead import finalise as fin
+from reviewer_app.lead import view as lead_view
+from reviewer_app.lead.privacy import privacy_hits
+from reviewer_app.visit.read_model import VisitData
+from reviewer_app.visit.session import Change
 from ui.bridge import SessionBridge
 from ui.errors import report_error
 from ui.lead.dialogs import author_name

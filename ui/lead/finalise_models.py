@@ -17,8 +17,8 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from reviewer_app.finalise import Gap, Snapshot
-from reviewer_app.privacy import PrivacyHit
+from reviewer_app.lead.finalise import Gap, Snapshot
+from reviewer_app.lead.privacy import PrivacyHit
 from ui.rows_model import RowsModel
 
 Index = QModelIndex | QPersistentModelIndex

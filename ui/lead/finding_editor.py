@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app import findings as rules
-from reviewer_app.privacy import KIND_WORDS, scan_text, visit_year
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import CATEGORIES, EVIDENCE_KINDS, Finding
+from reviewer_app.lead import findings as rules
+from reviewer_app.lead.privacy import KIND_WORDS, scan_text, visit_year
+from reviewer_app.visit.model import CATEGORIES, EVIDENCE_KINDS, Finding
+from reviewer_app.visit.read_model import VisitData
 from ui.dialogs.base import combo, text_box, warning_colour
 from ui.lead.dialogs import author_name
 from ui.text_style import heading, muted

@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app import findings as rules
-from reviewer_app.session import Change
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import DELETED, EVIDENCE_SEEN, FINDING, OBSERVATION, PHOTO
+from reviewer_app.lead import findings as rules
+from reviewer_app.visit.model import DELETED, EVIDENCE_SEEN, FINDING, OBSERVATION, PHOTO
+from reviewer_app.visit.read_model import VisitData
+from reviewer_app.visit.session import Change
 from ui import shortcuts
 from ui.actions import make_action
 from ui.bridge import SessionBridge

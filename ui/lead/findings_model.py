@@ -1,5 +1,5 @@
 """The findings of one component as a two-level tree: the six categories in DOMAIN.md's order,
-each holding its findings numbered as the report numbers them (``reviewer_app.findings``).
+each holding its findings numbered as the report numbers them (``reviewer_app.lead.findings``).
 
 Every category is a row even when it has no findings, so the lead sees the report's shape and
 where a new finding would go. A category row's internal id is 0; a finding's is its category's
@@ -25,9 +25,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont
 
-from reviewer_app import findings as rules
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import CATEGORIES, Finding
+from reviewer_app.lead import findings as rules
+from reviewer_app.visit.model import CATEGORIES, Finding
+from reviewer_app.visit.read_model import VisitData
 
 Index = QModelIndex | QPersistentModelIndex
 CATEGORY_KEYS = tuple(CATEGORIES)

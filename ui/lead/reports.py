@@ -1,7 +1,7 @@
 """Printing from the reviewer's window: the feedback sheet, the draft report, the preview.
 
 Each asks where to save (``ReportFiles.ask_save``), renders off the UI thread
-(``reviewer_app.lead_view``: the visit is read afresh on the storage worker, then rendered on
+(``reviewer_app.lead.view``: the visit is read afresh on the storage worker, then rendered on
 its own thread) while a progress dialog shows, then says where the file is, with an Open button.
 """
 
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
-from reviewer_app import lead_view
-from reviewer_app.paths import AppPaths
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.lead import view as lead_view
 from reviewer_app.report.texts import shorten
 from ui.errors import report_error
 from ui.tasks import when_done

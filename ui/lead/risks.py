@@ -3,7 +3,7 @@
 DOMAIN.md: immediate risks are raised at the end-of-visit feedback and confirmed in writing
 within a few working days. The list says, per risk, where it has got to and what is late; an
 OVERDUE row is marked in words (not only in colour), and the reviewer's window's status bar
-says so too (``ui.lead.LeadActions``). The due date comes from ``reviewer_app.risks`` (the
+says so too (``ui.lead.LeadActions``). The due date comes from ``reviewer_app.lead.risks`` (the
 setting and the bank holidays are read once, off the UI thread: ``lead_view.risk_calendar``).
 """
 
@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.lead_view import RiskCalendar
-from reviewer_app.risks import RiskState
-from reviewer_app.session import Change
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import FINDING
+from reviewer_app.lead.risks import RiskState
+from reviewer_app.lead.view import RiskCalendar
+from reviewer_app.visit.model import FINDING
+from reviewer_app.visit.read_model import VisitData
+from reviewer_app.visit.session import Change
 from ui.bridge import SessionBridge
 from ui.lead.dialogs import ConfirmationDialog, Escalation, EscalationDialog
 from ui.lead.findings_model import first_line

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.paths import AppPaths
+from reviewer_app.app.paths import AppPaths
 from reviewer_app.staff.service import StaffService
 from ui.errors import report_error
 from ui.tasks import when_done

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from reviewer_app.errors import UserError
+from reviewer_app.app.errors import UserError
 from reviewer_app.staff import library
 from reviewer_app.staff.library import SetVersion, StandardsSet
 from ui.errors import report_error

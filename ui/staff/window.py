@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.paths import AppPaths
+from reviewer_app.app.paths import AppPaths
 from ui.actions import make_action
 from ui.staff import shortcuts
 from ui.staff.common import StaffContext

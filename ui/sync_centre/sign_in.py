@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app import sync_centre
-from reviewer_app.central import SignIn
-from reviewer_app.paths import AppPaths
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.central import sync_centre
+from reviewer_app.central.service import SignIn
 from ui.dialogs.base import warning_colour
 from ui.errors import error_message
 from ui.tasks import when_done

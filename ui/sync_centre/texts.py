@@ -1,13 +1,14 @@
 """The sync centre's sentences: the status line, the service's state of each visit, the result
-of a sync. Pure functions of what ``reviewer_app.sync_centre`` read (tested without a window).
+of a sync. Pure functions of what ``reviewer_app.central.sync_centre`` read (tested without a
+window).
 """
 
 from __future__ import annotations
 
 import html
 
-from reviewer_app.central import SyncReport
-from reviewer_app.sync_centre import CentralStatus
+from reviewer_app.central.service import SyncReport
+from reviewer_app.central.sync_centre import CentralStatus
 from ui.sync_centre.models import when_text
 
 SERVER_STATES = {

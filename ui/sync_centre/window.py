@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app import sync_centre
-from reviewer_app.central import SyncReport
-from reviewer_app.paths import AppPaths
-from reviewer_app.sync_centre import AssignedKit, CentralStatus, OutboxRow
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.central import sync_centre
+from reviewer_app.central.service import SyncReport
+from reviewer_app.central.sync_centre import AssignedKit, CentralStatus, OutboxRow
 from ui import shortcuts
 from ui.dialogs.base import warning_colour
 from ui.errors import error_message, report_error

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.conflicts import (
+from reviewer_app.team.work import conflicts_of
+from reviewer_app.visit.conflicts import (
     KEEP_WINNER,
     ConflictGroup,
     describe,
@@ -32,8 +33,7 @@ from reviewer_app.conflicts import (
     member_name,
     show_value,
 )
-from reviewer_app.team import conflicts_of
-from reviewer_app.visit_data import VisitData
+from reviewer_app.visit.read_model import VisitData
 from ui.bridge import SessionBridge
 from ui.tasks import when_done
 from ui.team import reporter

@@ -10,7 +10,7 @@
   member, and to tick that they match.
 
 The overview (``ui.team.overview``) reads the devices and records decisions on the session's
-worker (``reviewer_app.team.devices_of``, ``decide_in_session``).
+worker (``reviewer_app.team.work.devices_of``, ``decide_in_session``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.devices import DeviceRow
+from reviewer_app.team.devices import DeviceRow
 from ui.dialogs.base import FormDialog
 from ui.team.receipts import when
 from ui.text_style import Card, clear_layout, heading, is_dark, muted, restyle_on_change, tone

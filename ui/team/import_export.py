@@ -4,7 +4,7 @@
 once). It owns the menu, dropping ``.rvbundle`` files on the window, the conflicts badge in the
 status bar, and the register, conflicts, overview and history windows (one of each, reused).
 
-An import runs on the session's storage worker (``reviewer_app.team.import_into_session``), so
+An import runs on the session's storage worker (``reviewer_app.team.work.import_into_session``), so
 the window stays responsive while a progress dialog counts the files; when it is done the fresh
 read model is swapped in (``SessionBridge.reload``: every screen redraws) and the receipt shows.
 """
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QMenu, QPushButton, QWidget
 
-from reviewer_app.conflicts import conflict_count
+from reviewer_app.visit.conflicts import conflict_count
 from ui import shortcuts
 from ui.actions import make_action
 from ui.errors import report_error
@@ -30,10 +30,10 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QDragEnterEvent, QDropEvent
     from PySide6.QtWidgets import QProgressDialog
 
-    from reviewer_app.team import TeamImport
+    from reviewer_app.team.work import TeamImport
     from ui.team.receipts import ReceiptsView
 
-# reviewer_app.team (bundles: zip and HMAC checks), the receipts' windows and Qt's dialogs
+# reviewer_app.team.work (bundles: zip and HMAC checks), the receipts' windows and Qt's dialogs
 # (PySide builds a Qt class's type when it is first named) are imported on first use, not when
 # the window is built: start-up loads only what reopening a visit needs (docs/architecture.md).
 
@@ -138,8 +138,8 @@ class TeamActions(QObject):
     def export_bundle(self) -> None:
         from datetime import datetime  # noqa: PLC0415 - only for the suggested name
 
-        from reviewer_app.bundles import default_bundle_name  # noqa: PLC0415 - see the top
-        from reviewer_app.team import export_from_session  # noqa: PLC0415
+        from reviewer_app.team.bundles import default_bundle_name  # noqa: PLC0415 - see the top
+        from reviewer_app.team.work import export_from_session  # noqa: PLC0415
 
         data = self.session.data
         name = default_bundle_name(data.visit, data.member_id, datetime.now().astimezone())
@@ -186,7 +186,7 @@ class TeamActions(QObject):
             return False
         from PySide6.QtWidgets import QProgressDialog  # noqa: PLC0415 - see the top
 
-        from reviewer_app.team import import_into_session  # noqa: PLC0415 - see the top
+        from reviewer_app.team.work import import_into_session  # noqa: PLC0415 - see the top
 
         self.importing = True
         files = list(files)
@@ -296,7 +296,7 @@ class TeamActions(QObject):
         return view
 
     def show_history(self) -> None:
-        from reviewer_app.team import history_of  # noqa: PLC0415 - see the top
+        from reviewer_app.team.work import history_of  # noqa: PLC0415 - see the top
 
         when_done(
             history_of(self.session),

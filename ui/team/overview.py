@@ -30,9 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.devices import DeviceRow
-from reviewer_app.session import Change
-from reviewer_app.team import (
+from reviewer_app.team.devices import DeviceRow
+from reviewer_app.team.work import (
     DeviceDecision,
     MemberProgress,
     TeamDevices,
@@ -41,8 +40,9 @@ from reviewer_app.team import (
     history_of,
     overview,
 )
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import JUDGEMENT
+from reviewer_app.visit.model import JUDGEMENT
+from reviewer_app.visit.read_model import VisitData
+from reviewer_app.visit.session import Change
 from ui.bridge import SessionBridge
 from ui.errors import report_error
 from ui.tasks import when_done

@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from reviewer_app.visit_data import VisitData
+from reviewer_app.visit.read_model import VisitData
 from ui.text_style import heading
 
 MAX_REFUSED_SHOWN = 20

@@ -1,7 +1,8 @@
 """The disagreement register: where the team must agree, and what each reviewer said.
 
 One row per standard and component where the reviewers' judgements differ or where the team's
-judgement differs from the provider's claim (``reviewer_app.consensus.register``). Choosing a row
+judgement differs from the provider's claim (``reviewer_app.lead.consensus.register``). Choosing a
+row
 shows each reviewer's judgement, reason and evidence side by side, and the team judgement: the
 lead records it from here; everyone else reads it. The register redraws itself from the session
 after every change and every import.
@@ -32,10 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.consensus import Disagreement, register
-from reviewer_app.session import Change
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import (
+from reviewer_app.lead.consensus import Disagreement, register
+from reviewer_app.visit.model import (
     CLAIM_LABELS,
     EVIDENCE_KINDS,
     JUDGEMENT,
@@ -43,6 +42,8 @@ from reviewer_app.visit_model import (
     TEAM_JUDGEMENT,
     Judgement,
 )
+from reviewer_app.visit.read_model import VisitData
+from reviewer_app.visit.session import Change
 from ui.bridge import SessionBridge
 from ui.judgement_icons import judgement_icon
 from ui.rows_model import RowsModel

@@ -18,14 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.session import Change
-from reviewer_app.visit_data import VisitData
-from reviewer_app.visit_model import (
+from reviewer_app.visit.model import (
     JUDGEMENT_LABELS,
     TEAM_JUDGEMENT,
     TeamJudgement,
     team_judgement_id,
 )
+from reviewer_app.visit.read_model import VisitData
+from reviewer_app.visit.session import Change
 from ui.bridge import SessionBridge
 from ui.errors import report_error
 from ui.judgement_icons import judgement_icon

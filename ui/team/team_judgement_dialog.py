@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QRadioButton, QWidget
 
-from reviewer_app.visit_model import (
+from reviewer_app.visit.model import (
     JUDGEMENT_LABELS,
     JUDGEMENTS,
     NEEDS_REASON,

@@ -1,7 +1,8 @@
 """The visit's timetable: its sessions in order, "now" marked, and each session's standards.
 
 ``TimetablePanel`` (``panel.py``) is the widget; ``models.py`` the item models; ``delegates.py``
-how a session is drawn. The rules (what "now" and "mine" mean) are in ``reviewer_app.timetable``.
+how a session is drawn. The rules (what "now" and "mine" mean) are in
+``reviewer_app.visit.timetable``.
 """
 
 from __future__ import annotations

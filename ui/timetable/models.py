@@ -16,7 +16,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont, QPalette
 
-from reviewer_app.timetable import (
+from reviewer_app.visit.read_model import VisitData
+from reviewer_app.visit.timetable import (
     Session,
     is_mine,
     is_now,
@@ -25,7 +26,6 @@ from reviewer_app.timetable import (
     sessions_in_order,
     visit_days,
 )
-from reviewer_app.visit_data import VisitData
 
 Index = QModelIndex | QPersistentModelIndex
 NOW_ROLE = Qt.ItemDataRole.UserRole + 1  # bool: this session is happening now

@@ -2,7 +2,7 @@
 
 The panel reads only the in-memory ``VisitData`` (no disk). What time it is comes from ``now``
 (a callable, so tests can fix it); a minute timer keeps the "now" mark moving during the day.
-The rules (what "now" and "mine" mean) are in ``reviewer_app.timetable``.
+The rules (what "now" and "mine" mean) are in ``reviewer_app.visit.timetable``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.timetable import (
+from reviewer_app.visit.read_model import VisitData
+from reviewer_app.visit.timetable import (
     Session,
     current_session,
     current_sessions,
@@ -39,7 +40,6 @@ from reviewer_app.timetable import (
     session_label,
     visit_days,
 )
-from reviewer_app.visit_data import VisitData
 from ui.timetable.delegates import SessionDelegate, TimeDelegate
 from ui.timetable.models import (
     COMPACT_WIDTH,

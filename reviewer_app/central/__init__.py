@@ -1,0 +1,1 @@
+"""The central service, the laptop's side: signing in, the outbox, syncing."""

@@ -1,0 +1,1 @@
+"""The demo visit and synthetic kits for benchmarks."""

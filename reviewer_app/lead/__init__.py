@@ -1,0 +1,1 @@
+"""The lead reviewer's work: the register of disagreements, findings, risks, finalising."""

@@ -1,0 +1,1 @@
+"""One reviewer's visit: the kit opened into a workspace, its records, the window's session."""
