@@ -46,7 +46,12 @@ dist: $(STAMP)
 	rm -rf build/smoke && mkdir -p build/smoke
 	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app demo kit -o build/smoke/demo.rvkit
 	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app --demo kit verify build/smoke/demo.rvkit
-	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app visit open build/smoke/demo.rvkit --as m-lead --demo
+	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app visit open build/smoke/demo.rvkit --as m-lead --demo > build/smoke/visit-id
+	# Two bundles: the second is read ahead in a second process, which must start in the bundle.
+	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app bundle export --visit "$$(cat build/smoke/visit-id)" -o build/smoke/a.rvbundle
+	cp build/smoke/a.rvbundle build/smoke/b.rvbundle
+	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app bundle import --visit "$$(cat build/smoke/visit-id)" build/smoke/a.rvbundle build/smoke/b.rvbundle
+	! grep -s "reading bundles in this process\|the reading process stopped" build/smoke/logs/*.log
 
 # The central service for staff, on this machine: the database is made on first start.
 CENTRAL_DB ?= central.sqlite

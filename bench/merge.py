@@ -9,7 +9,8 @@ random bytes (~40 KB, incompressible like a JPEG). Each exports its bundle (``ex
 
 Bundles are format version 2: every op sealed by its author's device key, the content encrypted.
 Timed, in a fresh workspace each run: ``read_bundle`` + ``import_bundle`` of every bundle, the
-next read while this one imports (``read_each``, as the app's import does; every check: HMAC,
+next read in a second process while this one imports (``read_each`` with a ``BundleReader``, as
+the app's import does, its start included; every check: HMAC,
 decryption, hashes, seals, parsing each op; then blobs and one transaction each), then the same
 8 again.
 The floor is the least any merge must do: plain ``INSERT OR IGNORE`` of the same op rows (already
@@ -48,11 +49,10 @@ from reviewer_app.visit.model import (  # noqa: E402
 from reviewer_app.visit.workspaces import open_kit, workspace_path  # noqa: E402
 from storage import Op, Workspace  # noqa: E402
 from sync.bundles import (  # noqa: E402
+    BundleReader,
     VerifiedBundle,
     export_bundle,
     import_bundle,
-    known_ops_in,
-    read_bundle,
     read_each,
 )
 
@@ -169,18 +169,9 @@ def app_trial(work: Path, kit: Path, bundles: list[Path], run: int) -> tuple[flo
 
         def import_all() -> float:
             start = time.perf_counter()
-            known = known_ops_in(ws)
-
-            def read(file: Path) -> VerifiedBundle:
-                return read_bundle(
-                    file,
-                    visit_id=visit_id,
-                    team_key=key,
-                    staging_root=paths.staging,
-                    have_blob=ws.blobs.has,
-                    known_ops=known,
-                )
-
+            read = BundleReader.for_workspace(
+                ws, visit_id=visit_id, team_key=key, staging_root=paths.staging
+            )
             for _file, vb in read_each(bundles, read):  # as the app's import does
                 assert isinstance(vb, VerifiedBundle), vb
                 import_bundle(ws, vb)

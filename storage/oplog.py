@@ -148,6 +148,15 @@ class Op:
         """What decides the winner of a field: the largest key wins."""
         return (self.hlc, self.device_id, self.op_id)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (a bundle read in a second process), it is made again as ``checked_op`` makes
+        # it: a frozen dataclass's own unpickling sets each field through ``__setattr__``.
+        return (
+            checked_op,
+            (self.op_id, self.hlc, self.device_id, self.member_id, self.entity, self.entity_id,
+             self.field, self.value, self.base, self.seal, self.seal_pos),
+        )  # fmt: skip
+
 
 @dataclass(slots=True)
 class _OpUnderConstruction:

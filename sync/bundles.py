@@ -37,30 +37,35 @@ refused. Merging is idempotent: a bundle imported twice changes nothing.
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import hashlib
 import hmac
 import json
 import logging
+import multiprocessing
 import os
 import re
 import shutil
 import struct
 import tempfile
+import time
 import uuid
 import zipfile
 from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeAlias, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from storage import Op, Workspace
 from storage import authorship_tables as key_tables
+from storage.attachments import BlobStore
 from storage.hlc import HLC_PATTERN, clock_problem, clock_window, system_ms
 from storage.oplog import (
     MAX_ID_LENGTH,
@@ -92,6 +97,15 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+def _read_only(items: dict[str, Any]) -> MappingProxyType[str, Any]:
+    return MappingProxyType(items)
+
+
+# A verified bundle goes from the process that read it ahead to the one that imports it
+# (``read_each``): its manifest's read-only mappings travel as copies.
+copyreg.pickle(MappingProxyType, lambda m: (_read_only, (dict(m),)))
 _M = TypeVar("_M")
 
 BUNDLE_SUFFIX = ".rvbundle"
@@ -632,23 +646,149 @@ def read_bundle(  # noqa: PLR0913 (the reader's choices, each with a default)
     )
 
 
+@dataclass(frozen=True)
+class BundleReader:
+    """What reading a visit's bundles needs, as data (:func:`read_bundle` with these choices):
+    plain values, so that a second process can read with it (see :func:`read_each`)."""
+
+    visit_id: str
+    team_key: bytes
+    staging_root: Path
+    blobs: BlobStore | None = None
+    """Blobs already held are neither unpacked nor checked."""
+    known: frozenset[str] = frozenset()
+    """Hashes of ``ops.jsonl`` files imported in full before (:func:`known_ops_in`)."""
+    limits: OpLimits = FORMAT_LIMITS
+
+    @classmethod
+    def for_workspace(  # noqa: PLR0913 (the reader's choices)
+        cls,
+        ws: Workspace,
+        *,
+        visit_id: str,
+        team_key: bytes,
+        staging_root: Path,
+        limits: OpLimits = FORMAT_LIMITS,
+    ) -> BundleReader:
+        return cls(visit_id, team_key, staging_root, ws.blobs, frozenset(_imported_ops(ws)), limits)
+
+    def __call__(self, path: Path) -> VerifiedBundle:
+        return read_bundle(
+            path,
+            visit_id=self.visit_id,
+            team_key=self.team_key,
+            staging_root=self.staging_root,
+            have_blob=None if self.blobs is None else self.blobs.has,
+            known_ops=self.known.__contains__,
+            limits=self.limits,
+        )
+
+
+ReadOutcome: TypeAlias = "VerifiedBundle | BundleRefused"
+READ_AHEAD_FROM_SECONDS = 0.5
+"""Read the next bundles in a second process when reading them here would take this long."""
+
+
 def read_each(
     files: Sequence[Path], read: Callable[[Path], VerifiedBundle]
-) -> Generator[tuple[Path, VerifiedBundle | BundleRefused], None, None]:
+) -> Generator[tuple[Path, ReadOutcome], None, None]:
     """``(file, read(file))`` for each file in turn, the bundle cleaned up once the caller is
     done with it. A refused file comes as its :class:`BundleRefused`; any other error is
-    raised. (Reading the next bundle on a second thread while this one imports was tried and
-    measured: on two cores it gained nothing, the reading being Python's work under the GIL.)"""
-    for file in files:
+    raised.
+
+    With a :class:`BundleReader` and several files, the next file is read in a second process
+    while the caller imports this one: reading (decrypting, hashing, checking seals, parsing)
+    is Python's work under the GIL, so a thread cannot overlap it with the import, but a
+    second core can. One file is read ahead, no more (a bundle's ops are held in memory until
+    imported), and only when reading the rest here would take a while (``READ_AHEAD_FROM_SECONDS``,
+    judged by the first file). Should the second process fail to start or die, the files are
+    read here.
+    """
+    if not files:
+        return
+    started = time.perf_counter()
+    first = _outcome(read, files[0])
+    # Starting a process costs about a quarter of a second: worth it when reading the rest
+    # here would take longer (not when they were all imported before, and read in a moment).
+    rest = (time.perf_counter() - started) * (len(files) - 1)
+    if not isinstance(read, BundleReader) or rest < READ_AHEAD_FROM_SECONDS:
+        yield from _handed_over(files[0], first)
+        for file in files[1:]:
+            yield from _handed_over(file, _outcome(read, file))
+        return
+    with _ReadAhead(read) as ahead:
+        ahead.submit(files[1])
+        yield from _handed_over(files[0], first)
+        for i, file in enumerate(files[1:], start=1):
+            result = ahead.take(file)
+            if i + 1 < len(files):
+                ahead.submit(files[i + 1])
+            yield from _handed_over(file, result)
+
+
+def _outcome(read: Callable[[Path], VerifiedBundle], file: Path) -> ReadOutcome:
+    try:
+        return read(file)
+    except BundleRefused as exc:
+        return exc
+
+
+def _handed_over(file: Path, result: ReadOutcome) -> Iterator[tuple[Path, ReadOutcome]]:
+    try:
+        yield file, result
+    finally:
+        if isinstance(result, VerifiedBundle):
+            result.cleanup()
+
+
+class _ReadAhead:
+    """One file read ahead in a second process (``spawn``: safe beside Qt's threads)."""
+
+    def __init__(self, read: BundleReader) -> None:
+        self.read = read
+        self.pool: ProcessPoolExecutor | None = None
+        self.pending: Future[ReadOutcome] | None = None
+
+    def __enter__(self) -> _ReadAhead:
+        return self
+
+    def submit(self, file: Path) -> None:
         try:
-            result: VerifiedBundle | BundleRefused = read(file)
-        except BundleRefused as exc:
-            result = exc
-        try:
-            yield file, result
-        finally:
-            if isinstance(result, VerifiedBundle):
-                result.cleanup()
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                )
+            self.pending = self.pool.submit(_outcome, self.read, file)
+        except (OSError, RuntimeError, BrokenProcessPool) as exc:  # (cannot start one here)
+            log.warning("reading bundles in this process: %s", exc)
+            self.pending = None
+
+    def take(self, file: Path) -> ReadOutcome:
+        """The outcome for ``file``, read ahead, or here if that could not be done."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            try:
+                return pending.result()
+            except (BrokenProcessPool, OSError, EOFError) as exc:
+                log.warning("the reading process stopped (%s): reading %s here", exc, file.name)
+                self._stop()
+        return _outcome(self.read, file)
+
+    def _stop(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def __exit__(self, *exc: object) -> None:
+        """Stopped early (an error, or the caller closed the generator): what was read ahead
+        is cleaned up, and the process ends."""
+        pending, self.pending = self.pending, None
+        self._stop()
+        if pending is not None and pending.done() and not pending.cancelled():
+            with contextlib.suppress(Exception):
+                result = pending.result()
+                if isinstance(result, VerifiedBundle):
+                    result.cleanup()
 
 
 def _parse_outer(data: bytes, name: str, visit_id: str) -> OuterManifest:

@@ -41,13 +41,12 @@ from sync.authorship import DEVICE_KEY_ENTITY, fingerprint_words
 from sync.bundles import (
     BUNDLE_SUFFIX,
     BundleManifest,
+    BundleReader,
     BundleRefused,
     OpLimits,
     VerifiedBundle,
     export_bundle,
     import_bundle,
-    known_ops_in,
-    read_bundle,
     read_each,
 )
 from sync.kit_model import VisitDetails
@@ -334,34 +333,28 @@ def import_into_workspace(
         accept = team_rules(kit.visit)
         ws.backup_if_changed("import")  # the visit as it was, should an import be regretted
         limits = op_limits(kit.visit, kit.standards)
-        known = known_ops_in(ws)
-
-        def read(file: Path) -> VerifiedBundle:
-            return read_bundle(
-                file,
+        with staging_under(staging) as own:
+            read = BundleReader.for_workspace(
+                ws,
                 visit_id=kit.visit.visit_id,
                 team_key=kit.team_key,
                 staging_root=own,
-                have_blob=ws.blobs.has,
-                known_ops=known,
                 limits=limits,
             )
-
-        with (
-            staging_under(staging) as own,
-            contextlib.closing(read_each([Path(f) for f in files], read)) as bundles,
-        ):  # closed (the last bundle cleaned up) before the staging folder goes
-            for i, (file, bundle) in enumerate(bundles):
-                if progress is not None:
-                    progress(i, len(files), file.name)
-                # The bundle's ops and its receipt commit together: a kill leaves both or
-                # neither.
-                with ws.transaction():
-                    receipt = _import_one(ws, kit, file, bundle, accept)
-                    history = list(ws.get_local(HISTORY_KEY, []) or [])
-                    history.append(receipt.to_dict())
-                    ws.set_local(HISTORY_KEY, history)
-                receipts.append(receipt)
+            bundles = read_each([Path(f) for f in files], read)
+            # (closed, the last bundle cleaned up, before the staging folder goes)
+            with contextlib.closing(bundles):
+                for i, (file, bundle) in enumerate(bundles):
+                    if progress is not None:
+                        progress(i, len(files), file.name)
+                    # The bundle's ops and its receipt commit together: a kill leaves both or
+                    # neither.
+                    with ws.transaction():
+                        receipt = _import_one(ws, kit, file, bundle, accept)
+                        history = list(ws.get_local(HISTORY_KEY, []) or [])
+                        history.append(receipt.to_dict())
+                        ws.set_local(HISTORY_KEY, history)
+                    receipts.append(receipt)
         if progress is not None:
             progress(len(files), len(files), "")
     finally:
