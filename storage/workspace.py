@@ -630,14 +630,18 @@ class Workspace:
             return None
         return values
 
-    def entities(self, entity: str) -> dict[str, dict[str, JSONValue]]:
-        """Every live (not deleted) record of one kind: ``{entity_id: {field: value}}``."""
+    def entities(
+        self, entity: str, fields: Sequence[str] | None = None
+    ) -> dict[str, dict[str, JSONValue]]:
+        """Every live (not deleted) record of one kind: ``{entity_id: {field: value}}``; with
+        ``fields``, only those fields of each (a record none of them is set on is left out)."""
         out: dict[str, dict[str, JSONValue]] = {}
         deleted: set[str] = set()
+        only = "" if fields is None else f"AND field IN ({', '.join('?' for _ in fields)}, ?)"
         for entity_id, f, v in self._conn.execute(
-            "SELECT entity_id, field, value FROM field_state WHERE entity = ? "
+            f"SELECT entity_id, field, value FROM field_state WHERE entity = ? {only} "
             "ORDER BY entity_id, field",
-            (entity,),
+            (entity,) if fields is None else (entity, *fields, DELETED),
         ):
             value = load_value(v)
             if f == DELETED:

@@ -32,9 +32,8 @@ from reviewer_app.app.device import device_id, device_key_for_workspace
 from reviewer_app.app.disk import ensure_space
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
-from reviewer_app.lead.consensus import disagreements
-from reviewer_app.visit.model import FINDING, REPORT_TEXT, TEAM_JUDGEMENT
-from reviewer_app.visit.read_model import read_visit_data
+from reviewer_app.lead.consensus import find_disagreements
+from reviewer_app.visit.model import FINDING, JUDGEMENT, REPORT_TEXT, TEAM_JUDGEMENT, Judgement
 from reviewer_app.visit.workspaces import clean_staging, staging_under, workspace_path
 from storage import Op, Workspace
 from sync.authorship import DEVICE_KEY_ENTITY, fingerprint_words
@@ -396,7 +395,9 @@ def _import_one(
         note = ""
     elif note == NOTE_OWN and (result.held or result.refused or result.flagged or result.pinned):
         note = ""  # a bundle that says it is this laptop's, and is not
-    data = read_visit_data(ws)
+    # Only what a disagreement is made of: a bundle of a million ops need not all be read.
+    judged = ws.entities(JUDGEMENT, fields=("value",))
+    judgements = [Judgement.from_fields(entity_id, f) for entity_id, f in judged.items()]
     return Receipt(
         file=str(file),
         bundle_id=m.bundle_id,
@@ -408,7 +409,7 @@ def _import_one(
         known=result.known,
         refused=tuple(_refused_entry(op, named(kit.visit, why)) for op, why in result.refused),
         conflicts=result.conflicts,
-        disagreements=len(disagreements(data)),
+        disagreements=len(find_disagreements(judgements)),
         held=tuple(
             _refused_entry(op, named(kit.visit, why)) for op, why in result.held[:MAX_LISTED]
         ),

@@ -205,3 +205,13 @@ def test_kit_rows_are_not_committed_when_its_documents_failed_to_store(ws: Works
         ws.load_kit(**sample_kit("kit-2", n=5), before_commit=disk_full)  # type: ignore[arg-type]
     assert ws.kit_info()["kit_id"] == "kit-1"  # type: ignore[index]
     assert len(ws.standards()) == 3
+
+
+def test_entities_can_read_only_some_fields(tmp_path: Path) -> None:
+    with Workspace.open(tmp_path / "w.sqlite", device_id="d", create=True) as ws:
+        ws.record("m", "judgement", "j1", {"value": "met", "reason": "seen", "part.a": True})
+        ws.record("m", "judgement", "j2", {"reason": "not judged yet"})
+        ws.record("m", "judgement", "j3", {"value": "not_met"})
+        ws.delete("m", "judgement", "j3")
+        assert ws.entities("judgement", fields=("value",)) == {"j1": {"value": "met"}}
+        assert ws.entities("judgement")["j1"] == {"value": "met", "reason": "seen", "part.a": True}
