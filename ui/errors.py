@@ -59,17 +59,28 @@ def _as_disk_full(exc: BaseException) -> BaseException:
     return full
 
 
+def told(exc: BaseException, what: str = "") -> tuple[str, bool]:
+    """The user's sentence for ``exc`` and whether it is our fault; a fault is logged, once."""
+    exc = _as_disk_full(exc)
+    return error_message(exc, what), not is_user_error(exc)
+
+
 def report_error(parent: QWidget | None, exc: BaseException, what: str = "") -> QMessageBox:
     """Show ``exc`` to the user once, in a window-modal message that does not block the caller."""
+    text, fault = told(exc, what)
+    return show_error(parent, text, fault=fault)
+
+
+def show_error(parent: QWidget | None, text: str, *, fault: bool) -> QMessageBox:
+    """Show a message already worked out by ``error_message`` (which logged it, if ``fault``)."""
     # PySide builds a Qt class's Python type when it is first named: QMessageBox's is left
     # until there is a message, so the window's start-up does not pay for it.
     from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
 
-    user_error = is_user_error(_as_disk_full(exc))
     box = QMessageBox(parent)
     box.setWindowTitle(TITLE)
-    box.setIcon(QMessageBox.Icon.Warning if user_error else QMessageBox.Icon.Critical)
-    box.setText(error_message(exc, what))
+    box.setIcon(QMessageBox.Icon.Critical if fault else QMessageBox.Icon.Warning)
+    box.setText(text)
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.setAccessibleName("Error message")

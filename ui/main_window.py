@@ -417,8 +417,13 @@ class ReviewerWindow(QMainWindow):
         self.progress_label.setText(f"Assessed {done} of {total}")
 
     def _update_history(self) -> None:
-        self.undo_action.setEnabled(self.bridge.can_undo())
-        self.redo_action.setEnabled(self.bridge.can_redo())
+        """Undo and Redo name the change they would take back or make again."""
+        for action, text, can in (
+            (self.undo_action, self.bridge.undo_text(), self.bridge.can_undo()),
+            (self.redo_action, self.bridge.redo_text(), self.bridge.can_redo()),
+        ):
+            action.setText("&" + text.replace("&", "&&"))
+            action.setEnabled(can)
 
     def _saving(self) -> None:
         self.save_label.setStyleSheet("")

@@ -43,6 +43,14 @@ from reviewer_app.visit.read_model import VisitData, read_visit_data
 from storage import KEEP_WINNER, BlobStore, Op, StorageWorker, Workspace
 
 UNDO_DEPTH = 200
+ADD_PHOTO = "add a photo"
+# What removing each kind of record is called (the Undo menu, a message that it failed).
+REMOVE = {
+    NOTE: "remove a note",
+    PHOTO: "remove a photo",
+    OBSERVATION: "remove an observation",
+    EVIDENCE_SEEN: "remove evidence",
+}
 log = logging.getLogger(__name__)
 
 
@@ -58,6 +66,25 @@ class Change:
     redo: Mapping[str, Any]
     description: str
     from_history: bool = False  # made by undo or redo: not pushed onto the undo stack again
+
+
+class PendingChange(Future[Change]):
+    """A change on its way from the storage worker, named before it is made ("judge HN-204").
+
+    The name is the session's description of the change: the window says it in the Undo menu,
+    and in the message when the change could not be made, so no caller words it again."""
+
+    def __init__(self, description: str, job: Future[Change]) -> None:
+        super().__init__()
+        self.description = description
+        job.add_done_callback(self._take)
+
+    def _take(self, job: Future[Change]) -> None:
+        exc = job.exception()
+        if exc is not None:
+            self.set_exception(exc)
+        else:
+            self.set_result(job.result())
 
 
 @dataclass(slots=True)
@@ -100,7 +127,7 @@ def _add_photo(
     ws: Workspace, member_id: str, photo_id: str, data: bytes, fields: Mapping[str, Any]
 ) -> Change:
     sha = ws.blobs.add_photo(data)  # re-encoded: upright, no EXIF or GPS, size capped
-    return _edit(ws, member_id, Edit(PHOTO, photo_id, {**fields, "sha256": sha}, "add a photo"))
+    return _edit(ws, member_id, Edit(PHOTO, photo_id, {**fields, "sha256": sha}, ADD_PHOTO))
 
 
 def _back_up_if_due(ws: Workspace) -> None:
@@ -153,18 +180,21 @@ class VisitSession:
 
     # -- named operations (each runs on the worker) ---------------------------------------------
 
-    def _submit_edit(self, fn: Callable[..., Change], *args: Any) -> Future[Change]:
+    def _submit_edit(
+        self, description: str, fn: Callable[..., Change], *args: Any
+    ) -> PendingChange:
         """Every edit goes through here: ``fn(workspace, *args)`` on the worker, then the check
         for a periodic backup, after the edit's future is already answered."""
-        future = self.worker.submit(fn, *args)
+        future = PendingChange(description, self.worker.submit(fn, *args))
         with contextlib.suppress(RuntimeError):  # closed in between: no more edits to back up
             self.worker.submit(_back_up_if_due)
         return future
 
     def _run(
         self, entity: str, entity_id: str, changes: Mapping[str, Any], what: str
-    ) -> Future[Change]:
-        return self._submit_edit(_edit, self.member_id, Edit(entity, entity_id, changes, what))
+    ) -> PendingChange:
+        edit = Edit(entity, entity_id, changes, what)
+        return self._submit_edit(what, _edit, self.member_id, edit)
 
     def set_judgement(
         self, ref: str, component: str, value: str, reason: str | None = None
@@ -177,11 +207,11 @@ class VisitSession:
 
     def set_reason(self, ref: str, component: str, reason: str) -> Future[Change]:
         jid = judgement_id(ref, component, self.member_id)
-        return self._run(JUDGEMENT, jid, {"reason": reason}, f"reason for {ref}")
+        return self._run(JUDGEMENT, jid, {"reason": reason}, f"write the reason for {ref}")
 
     def tick_part(self, ref: str, component: str, label: str, met: bool) -> Future[Change]:
         jid = judgement_id(ref, component, self.member_id)
-        return self._run(JUDGEMENT, jid, {part_field(label): met}, f"part {label} of {ref}")
+        return self._run(JUDGEMENT, jid, {part_field(label): met}, f"tick part {label} of {ref}")
 
     def add_evidence_seen(
         self,
@@ -204,11 +234,11 @@ class VisitSession:
             "description": description,
             "author": self.member_id,
         }
-        return self._run(EVIDENCE_SEEN, _new_id(), fields, f"evidence for {ref}")
+        return self._run(EVIDENCE_SEEN, _new_id(), fields, f"add evidence for {ref}")
 
     def add_note(self, ref: str, text: str) -> Future[Change]:
         fields = {"ref": ref, "text": text, "author": self.member_id}
-        return self._run(NOTE, _new_id(), fields, f"note on {ref}")
+        return self._run(NOTE, _new_id(), fields, f"add a note on {ref}")
 
     def edit_note(self, note_id: str, text: str) -> Future[Change]:
         return self._run(NOTE, note_id, {"text": text}, "edit a note")
@@ -222,7 +252,7 @@ class VisitSession:
             "observation_id": observation_id,
             "author": self.member_id,
         }
-        return self._submit_edit(_add_photo, self.member_id, _new_id(), data, fields)
+        return self._submit_edit(ADD_PHOTO, _add_photo, self.member_id, _new_id(), data, fields)
 
     def add_photo_file(self, path: Path, **fields: str) -> Future[Change]:
         return self.add_photo(path.read_bytes(), **fields)
@@ -259,7 +289,7 @@ class VisitSession:
             )
         fields = {"value": value, "rationale": rationale.strip()}
         tid = team_judgement_id(ref, component)
-        return self._run(TEAM_JUDGEMENT, tid, fields, f"team judgement of {ref}")
+        return self._run(TEAM_JUDGEMENT, tid, fields, f"record the team judgement of {ref}")
 
     def resolve_conflict(self, losers: Sequence[Op], value: Any = KEEP_WINNER) -> Future[Change]:
         """Settle concurrent edits of one field: the winner kept, or ``value`` (one of the losing
@@ -270,7 +300,7 @@ class VisitSession:
             now = resolve_group(ws, self.member_id, [op.op_id for op in losers], value)
             return Change(first.entity, first.entity_id, now, {}, {}, "resolve a conflict", True)
 
-        return self._submit_edit(job)
+        return self._submit_edit("resolve a conflict", job)
 
     def reload(self, data: VisitData) -> None:
         """Take a fresh read of the visit (after an import) in place of the read model. UI
@@ -278,10 +308,31 @@ class VisitSession:
         self.data.take(data)
 
     def update(self, entity: str, entity_id: str, changes: Mapping[str, Any]) -> Future[Change]:
-        return self._run(entity, entity_id, changes, f"edit {entity.replace('_', ' ')}")
+        return self._run(entity, entity_id, changes, f"edit {_a(entity.replace('_', ' '))}")
+
+    def edit_observation(
+        self, observation_id: str, *, text: str, category: str, refs: Sequence[str], session_id: str
+    ) -> Future[Change] | None:
+        """Change an observation's words, category, standards or session: one undoable edit of
+        the fields that differ, or None when nothing does (nothing is recorded)."""
+        found = self.data.observations.get(observation_id)
+        if found is None:
+            return None
+        now = {"text": text, "category": category, "refs": list(refs), "session_id": session_id}
+        before = {
+            "text": found.text,
+            "category": found.category,
+            "refs": list(found.refs),
+            "session_id": found.session_id,
+        }
+        changes = {name: value for name, value in now.items() if before[name] != value}
+        if not changes:
+            return None
+        return self._run(OBSERVATION, observation_id, changes, "edit an observation")
 
     def delete(self, entity: str, entity_id: str) -> Future[Change]:
-        return self._run(entity, entity_id, {DELETED: True}, f"delete {entity.replace('_', ' ')}")
+        what = REMOVE.get(entity, f"remove {_a(entity.replace('_', ' '))}")
+        return self._run(entity, entity_id, {DELETED: True}, what)
 
     def search(self, query: str) -> Future[list[str]]:
         """Refs whose ref, title, requirement or evidence text match (FTS5), plus my notes."""
@@ -305,7 +356,7 @@ class VisitSession:
         entity, entity_id, what, description = edit
         findings.require_lead(self.data.visit, self.member_id, what)
         job = (entity, entity_id, description, plan, args)
-        return self._submit_edit(_planned, self.member_id, job)
+        return self._submit_edit(description, _planned, self.member_id, job)
 
     def add_finding(
         self,
@@ -377,13 +428,21 @@ class VisitSession:
     def can_redo(self) -> bool:
         return bool(self.history.redo)
 
+    def undo_description(self) -> str:
+        """What Undo would take back, in words ("judge HN-204"); "" when there is nothing."""
+        return self.history.undo[-1].description if self.history.undo else ""
+
+    def redo_description(self) -> str:
+        """What Redo would make again, in words; "" when there is nothing."""
+        return self.history.redo[-1].description if self.history.redo else ""
+
     def undo(self) -> Future[Change] | None:
         if not self.history.undo:
             return None
         change = self.history.undo.pop()
         self.history.redo.append(change)
         edit = Edit(change.entity, change.entity_id, change.undo, change.description, True)
-        return self._submit_edit(_edit, self.member_id, edit)
+        return self._submit_edit(f"undo {change.description}", _edit, self.member_id, edit)
 
     def redo(self) -> Future[Change] | None:
         if not self.history.redo:
@@ -391,7 +450,7 @@ class VisitSession:
         change = self.history.redo.pop()
         self.history.undo.append(change)
         edit = Edit(change.entity, change.entity_id, change.redo, change.description, True)
-        return self._submit_edit(_edit, self.member_id, edit)
+        return self._submit_edit(f"redo {change.description}", _edit, self.member_id, edit)
 
     def absorb(self, change: Change) -> None:
         """Take a finished change into the read model (and the undo history). UI thread."""
@@ -400,6 +459,10 @@ class VisitSession:
             self.history.undo.append(change)
             del self.history.undo[:-UNDO_DEPTH]
             self.history.redo.clear()
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def _new_id() -> str:
