@@ -177,6 +177,18 @@ class VisitPlan:
             "central_users": dict(self.central_users),
         }
 
+    def copy(self) -> VisitPlan:
+        """A plan equal to this one that shares nothing with it (an undo snapshot, or the
+        staff worker's own copy to save)."""
+        return VisitPlan.from_dict(self.to_dict())
+
+    def become(self, other: VisitPlan) -> None:
+        """Take ``other``'s contents in place (undo and redo), so whoever holds this plan sees
+        the change; ``other`` is copied, so later edits never reach it."""
+        fresh = other.copy()
+        for f in fields(self):
+            setattr(self, f.name, getattr(fresh, f.name))
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> VisitPlan:
         return cls(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from ui import shortcuts as reviewer
+
 Keys = tuple[str, ...]
 
 LIBRARY_PAGE: Keys = ("Ctrl+1",)
 POOL_PAGE: Keys = ("Ctrl+2",)
 PLANS_PAGE: Keys = ("Ctrl+3",)
 BACK_TO_START: Keys = ("Ctrl+W",)
+UNDO: Keys = reviewer.UNDO  # the same keys as the reviewer's window: Ctrl+Z
+REDO: Keys = reviewer.REDO  # Ctrl+Shift+Z, Ctrl+Y

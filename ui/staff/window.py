@@ -1,5 +1,6 @@
 """Programme staff's window: the standards library, the reviewer pool and the visit plans,
-one page each, chosen on the left (Ctrl+1, 2, 3)."""
+one page each, chosen on the left (Ctrl+1, 2, 3). Edit > Undo and Redo (Ctrl+Z, Ctrl+Shift+Z)
+take back the open plan's edits, named ("Undo Add reviewer Dr Patel"), on the plans page."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from ui.staff import shortcuts
 from ui.staff.common import StaffContext
 from ui.staff.library import LibraryPage
 from ui.staff.planner.page import PlansPage
+from ui.staff.planner.undo import follow_stack
 from ui.staff.pool import PoolPage
 
 PAGES = ("Standards library", "Reviewer pool", "Visit plans")
@@ -64,11 +66,26 @@ class StaffWindow(QMainWindow):
                 self, "Back to the &start screen", self.back_requested.emit, shortcuts.BACK_TO_START
             )
         )
+        self._edit_menu()
         self.nav.setCurrentRow(2)
         self.resize(1280, 800)
 
+    def _edit_menu(self) -> None:
+        stack = self.plans.editor.undo_stack
+        self.undo_action = make_action(self, "&Undo", stack.undo, shortcuts.UNDO)
+        self.redo_action = make_action(self, "&Redo", stack.redo, shortcuts.REDO)
+        self.menuBar().addMenu("&Edit").addActions([self.undo_action, self.redo_action])
+        # Only on the plans page: elsewhere an undo would change a plan out of sight.
+        self._update_undo = follow_stack(
+            stack,
+            self.undo_action,
+            self.redo_action,
+            lambda: self.pages.currentWidget() is self.plans,
+        )
+
     def _show_page(self, row: int) -> None:
         self.pages.setCurrentIndex(row)
+        self._update_undo()
         page = self.pages.currentWidget()
         if page is self.plans:
             refresh = getattr(self.plans.editor.currentWidget(), "refresh", None)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.staff.planner import Component, Organisation, Site
+from reviewer_app.staff.planner import Component, Organisation, Site, VisitPlan
 from ui.staff.common import Col, RecordModel, button, button_row, selected_row, status_label, table
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ TEXT_FIELDS = (
     ("venue", "&Venue", "where the team meets"),
 )
 DATE_FIELDS = (("start_date", "&First day"), ("end_date", "&Last day"))
+LABELS = {name: label.replace("&", "").lower() for name, label, *_ in (*TEXT_FIELDS, *DATE_FIELDS)}
 NO_DATE = QDate(2000, 1, 1)  # shown as "Not set"
 Choices = Callable[[], list[tuple[str, str]]]  # (id, name), "" first for none
 
@@ -124,14 +125,15 @@ class RecordList(QGroupBox):
             | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.SelectedClicked
         )
-        noun = title.lower().removesuffix("s")
+        self.noun = noun = title.lower().removesuffix("s")
         self.add_button = button(self, f"Add {noun}", self.add)
         self.remove_button = button(self, f"Remove {noun}", self.remove)
         layout = QVBoxLayout(self)
         layout.addWidget(self.view)
         layout.addLayout(button_row(self.add_button, self.remove_button))
         self.model.rejected.connect(editor.details.say)
-        self.removed: Callable[[Any], None] = lambda _r: None
+        # What else goes with a removed record (in the plan given), in the same edit.
+        self.removed: Callable[[VisitPlan, Any], None] = lambda _plan, _record: None
 
     def _column(self, f: Field) -> Col:
         if f.choices is None:
@@ -157,7 +159,7 @@ class RecordList(QGroupBox):
 
     @property
     def items(self) -> list[Any]:
-        return getattr(self.editor.plan, self.attr)  # type: ignore[no-any-return]
+        return self._items(self.editor.plan)
 
     def refresh(self) -> None:
         self.model.set_rows(self.items)
@@ -169,17 +171,30 @@ class RecordList(QGroupBox):
                 return f"The {f.label.lower()} cannot be empty."
             if f.attr == "id" and any(i.id == text for j, i in enumerate(self.items) if j != row):
                 return f'Another row already has the id "{text}".'
-            self.items[row] = replace(self.items[row], **{f.attr: text})
+            record = self.items[row]
+            if f.attr == "name":
+                name = f"Name the {self.noun} {text}"
+            else:
+                owner = record.name or f"the {self.noun}"
+                name = f"Change {owner}'s {f.label.lower()}"
+
+            def change(plan: VisitPlan) -> None:
+                items = getattr(plan, self.attr)
+                items[row] = replace(items[row], **{f.attr: text})
+
+            self.editor.apply(name, change)
             self.model.rows = list(self.items)
-            self.editor.changed()
             return ""
 
         return edit
 
     def add(self) -> None:
-        self.items.append(self.make(self.items))
+        def change(plan: VisitPlan) -> None:
+            items = self._items(plan)
+            items.append(self.make(items))
+
+        self.editor.apply(f"Add {self.noun}", change)
         self.refresh()
-        self.editor.changed()
         name_column = next(i for i, c in enumerate(self.model.columns) if c.title == "Name")
         index = self.model.index(len(self.items) - 1, name_column)
         self.view.setCurrentIndex(index)
@@ -187,11 +202,18 @@ class RecordList(QGroupBox):
 
     def remove(self) -> None:
         row = selected_row(self.view)
-        if 0 <= row < len(self.items):
-            gone = self.items.pop(row)
-            self.removed(gone)
-            self.refresh()
-            self.editor.changed()
+        if not 0 <= row < len(self.items):
+            return
+
+        def change(plan: VisitPlan) -> None:
+            self.removed(plan, self._items(plan).pop(row))
+
+        gone = self.items[row]
+        self.editor.apply(f"Remove {self.noun} {gone.name}".strip(), change)
+        self.editor.details.refresh()  # the lists that pointed at it too
+
+    def _items(self, plan: VisitPlan) -> list[Any]:
+        return getattr(plan, self.attr)  # type: ignore[no-any-return]
 
 
 class DetailsTab(QWidget):
@@ -294,17 +316,15 @@ class DetailsTab(QWidget):
     def _sites(self) -> list[tuple[str, str]]:
         return [("", ""), *((s.id, s.name) for s in self.editor.plan.sites)]
 
-    def _organisation_removed(self, gone: Organisation) -> None:
-        plan = self.editor.plan
+    @staticmethod
+    def _organisation_removed(plan: VisitPlan, gone: Organisation) -> None:
         plan.sites = [
             replace(s, organisation="") if s.organisation == gone.id else s for s in plan.sites
         ]
-        self.sites.refresh()
 
-    def _site_removed(self, gone: Site) -> None:
-        plan = self.editor.plan
+    @staticmethod
+    def _site_removed(plan: VisitPlan, gone: Site) -> None:
         plan.components = [replace(c, site="") if c.site == gone.id else c for c in plan.components]
-        self.components.refresh()
 
     def say(self, text: str) -> None:
         self.status.setText(text)
@@ -312,8 +332,9 @@ class DetailsTab(QWidget):
     def refresh(self) -> None:
         plan = self.editor.plan
         for name, box in self.boxes.items():
-            if not box.hasFocus():
-                box.setText(str(getattr(plan, name)))
+            text = str(getattr(plan, name))
+            if box.text().strip() != text:  # not while typing: the plan keeps it stripped
+                box.setText(text)
         for name, date_box in self.dates.items():
             value = QDate.fromString(str(getattr(plan, name)), Qt.DateFormat.ISODate)
             date_box.blockSignals(True)
@@ -323,20 +344,31 @@ class DetailsTab(QWidget):
             part.refresh()
 
     def _text(self, name: str, text: str) -> None:
-        setattr(self.editor.plan, name, text.strip())
-        self.editor.changed()
+        self.editor.apply(
+            f"Change the visit's {LABELS[name]}",
+            lambda plan: setattr(plan, name, text.strip()),
+            merge=f"details {name}",  # typing in one box is one edit
+        )
 
     def _date(self, name: str, value: QDate) -> None:
         text = "" if value == NO_DATE else value.toString(Qt.DateFormat.ISODate)
         plan = self.editor.plan
         if text == getattr(plan, name):
             return
-        setattr(plan, name, text)
-        if name == "start_date" and text and (not plan.end_date or plan.end_date < text):
-            plan.end_date = text  # a one-day visit unless staff say otherwise
+
+        def change(plan: VisitPlan) -> bool:
+            setattr(plan, name, text)
+            if name == "start_date" and text and (not plan.end_date or plan.end_date < text):
+                plan.end_date = text  # a one-day visit unless staff say otherwise
+                return True
+            return False
+
+        moved_end = self.editor.apply(
+            f"Change the visit's {LABELS[name]}", change, merge=f"details {name}"
+        )
+        if moved_end:
             self.refresh()
         elif name == "end_date" and text and plan.start_date and text < plan.start_date:
             self.say("The last day is before the first day: choose the dates again.")
         else:
             self.say("")
-        self.editor.changed()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
@@ -31,17 +32,20 @@ from ui.staff.common import (
     then,
 )
 from ui.staff.confirm import ConfirmDialog
+from ui.staff.planner.undo import PlanEdit, plan_undo_stack
 from ui.text_style import muted
 
 SAVE_AFTER_MS = 400  # a burst of edits is saved once
 VISIT_FILTER = "Visit details (*.json);;All files (*)"
+T = TypeVar("T")
 
 
 class PlanEditor(QTabWidget):
-    """The plan being edited; tabs change ``plan`` and call ``changed()``."""
+    """The plan being edited. Tabs change ``plan`` only through ``apply``, one named command on
+    ``undo_stack`` an edit (``ui.staff.planner.undo``), which saves it."""
 
     saved = Signal(str)  # the plan's title, once it is on disk
-    plan_changed = Signal()
+    plan_changed = Signal()  # an edit, its undo or its redo
 
     def __init__(self, ctx: StaffContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,7 +65,8 @@ class PlanEditor(QTabWidget):
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_AFTER_MS)
-        self._save_timer.timeout.connect(self._save)
+        self._save_timer.timeout.connect(self.save)
+        self.undo_stack = plan_undo_stack(self)
         self.details = DetailsTab(self)
         self.standards_tab = StandardsTab(self)
         self.team = TeamTab(self)
@@ -83,11 +88,47 @@ class PlanEditor(QTabWidget):
         return [self.widget(i) for i in range(self.count())]
 
     def edit(self, plan: VisitPlan) -> None:
+        """Open ``plan``: the one before is saved, and its edits can no longer be undone."""
         self.save_now()
+        self.undo_stack.clear()
         self.plan = plan
         self.standards = None
         self._load_standards()
         self._refresh_current()
+
+    def apply(
+        self,
+        text: str | Callable[[T], str],
+        change: Callable[[VisitPlan], T],
+        *,
+        merge: str = "",
+        tab: QWidget | None = None,
+    ) -> T:
+        """Make ``change`` to the plan as one edit named ``text`` (or ``text(result)``, when
+        the name depends on what the change did), which can be undone; it is saved shortly.
+
+        A change that leaves the plan as it was is no edit. Edits with the same ``merge`` key,
+        one after another (typing in one field), are undone together. ``tab``: where the edit
+        was made, shown again when it is undone (default: the tab showing)."""
+        before = self.plan.copy()
+        result = change(self.plan)
+        if self.plan.to_dict() == before.to_dict():
+            return result
+        name = text(result) if callable(text) else text
+        where = self.indexOf(tab) if tab is not None else self.currentIndex()
+        self.undo_stack.push(PlanEdit(self, name, before, self.plan.copy(), merge=merge, tab=where))
+        return result
+
+    def restore(self, plan: VisitPlan, tab: int) -> None:
+        """Undo or redo: the plan becomes ``plan``, seen in the tab it was changed in."""
+        version = self.plan.standards_version
+        self.plan.become(plan)
+        if 0 <= tab < self.count() and tab != self.currentIndex():
+            self.setCurrentIndex(tab)  # refreshes the tab
+        else:
+            self._refresh_current()
+        if self.plan.standards_version != version:
+            self._load_standards()
 
     def _load_standards(self) -> None:
         vid = self.plan.standards_version
@@ -98,36 +139,49 @@ class PlanEditor(QTabWidget):
         then(
             self,
             self.ctx.store(library.load_version, vid),
-            self._standards_loaded,
+            lambda standards: self._standards_loaded(vid, standards),
             "read the plan's standards",
         )
 
-    def _standards_loaded(self, standards: StandardsSet) -> None:
+    def _standards_loaded(self, vid: int, standards: StandardsSet) -> None:
+        if vid != self.plan.standards_version:
+            return  # chosen again (or undone) meanwhile; that set's own load is on its way
         self.standards = standards
         self._refresh_current()
 
-    def choose_standards(self, version_id: int | None) -> None:
-        self.plan.standards_version = version_id
-        self.changed()
-        self._load_standards()
+    def choose_standards(self, version_id: int | None, label: str = "") -> None:
+        def choose(plan: VisitPlan) -> None:
+            plan.standards_version = version_id
 
-    def changed(self) -> None:
-        """Something in the plan changed: save it shortly."""
+        before = self.plan.standards_version
+        self.apply(
+            f"Choose the standards set {label}".strip()
+            if version_id is not None
+            else "Choose no standards set",
+            choose,
+        )
+        if self.plan.standards_version != before:
+            self._load_standards()
+
+    def save_soon(self) -> None:
+        """The plan changed (an edit, its undo or redo): save it shortly, and say so."""
         self._save_timer.start()
         self.plan_changed.emit()
 
     def discard(self) -> None:
-        """The plan is being deleted: drop a save that is waiting, so it does not come back."""
+        """The plan is being deleted: drop a save that is waiting, so it does not come back,
+        and its edits, so an undo cannot save it again."""
         self._save_timer.stop()
+        self.undo_stack.clear()
 
     def save_now(self) -> None:
         """Save at once if a change is waiting (switching plans, closing the window)."""
         if self._save_timer.isActive():
             self._save_timer.stop()
-            self._save()
+            self.save()
 
-    def _save(self) -> None:
-        snapshot = VisitPlan.from_dict(self.plan.to_dict())  # the worker gets its own copy
+    def save(self) -> None:
+        snapshot = self.plan.copy()  # the worker gets its own copy
         then(
             self,
             self.ctx.store(save_plan, snapshot),
@@ -241,8 +295,7 @@ class PlansPage(QWidget):
         plan = VisitPlan.new("New visit")
         self.open_plan(plan)
         self.editor.setCurrentIndex(0)
-        self.editor.changed()
-        self.editor.save_now()
+        self.editor.save()
         self.status.setText("A new plan: start with the visit's details.")
 
     def new_from_visit(self) -> None:

@@ -5,6 +5,7 @@ folders, each linked to the standards it supports)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from PySide6.QtWidgets import QGroupBox, QLabel, QListWidget, QVBoxLayout, QWidg
 
 from reviewer_app.staff import provider
 from reviewer_app.staff.build import nice_size
-from reviewer_app.staff.planner import EvidenceItem, SelfAssessmentEntry
+from reviewer_app.staff.planner import EvidenceItem, SelfAssessmentEntry, VisitPlan
 from ui.dialogs.base import warning_colour
 from ui.errors import report_error
 from ui.staff.common import (
@@ -88,7 +89,6 @@ class ProviderTab(QWidget):
         )
         self.ev_view = table(ev, self.ev_model, "Evidence documents")
         self.ev_model.rejected.connect(self.status.setText)
-        self.ev_model.edited.connect(self.editor.changed)
         ev_layout.addWidget(
             QLabel(
                 "Double-click Supports standards to link a document (refs separated by commas).", ev
@@ -226,8 +226,10 @@ class ProviderTab(QWidget):
             )
 
         def done(entries: tuple[SelfAssessmentEntry, ...]) -> None:
-            self.editor.plan.self_assessment = list(entries)
-            self.editor.changed()
+            def change(plan: VisitPlan) -> None:
+                plan.self_assessment = list(entries)
+
+            self.editor.apply(f"Import the self-assessment from {path.name}", change, tab=self)
             self.refresh()
             n = len(entries)
             self.status.setText(f"Imported {n} claim{'s' if n != 1 else ''} from {path.name}.")
@@ -249,7 +251,7 @@ class ProviderTab(QWidget):
 
         def done(resolved: list[Path]) -> None:
             self._busy(-1)
-            self._added(len(provider.add_resolved_files(self.editor.plan, resolved)))
+            self._added(lambda plan: provider.add_resolved_files(plan, resolved))
 
         def failed(exc: BaseException) -> None:
             self._busy(-1)
@@ -266,7 +268,7 @@ class ProviderTab(QWidget):
 
         def done(found: list[tuple[Any, Path]]) -> None:
             self._busy(-1)
-            self._added(len(provider.add_found_evidence(self.editor.plan, found)))
+            self._added(lambda plan: provider.add_found_evidence(plan, found))
 
         def failed(exc: BaseException) -> None:
             self._busy(-1)
@@ -274,25 +276,35 @@ class ProviderTab(QWidget):
 
         when_done(self.editor.ctx.work(provider.evidence_in_folder, folder), self, done, failed)
 
-    def _added(self, count: int) -> None:
+    def _added(self, add: Callable[[VisitPlan], list[Any]]) -> None:
+        """``add`` the documents found to the plan, as one edit."""
+        count = len(self.editor.apply(lambda added: f"Add {_documents(len(added))}", add, tab=self))
         self._note = (
             f"Added {count} documents. " if count else "Those documents are already in the plan. "
         )
-        self.editor.changed()
         self.refresh()
 
     def remove(self) -> None:
         row = selected_row(self.ev_view)
         plan = self.editor.plan
         if 0 <= row < len(plan.evidence):
-            del plan.evidence[row]
-            self.editor.changed()
+            gone = plan.evidence[row]
+
+            def change(plan: VisitPlan) -> None:
+                del plan.evidence[row]
+
+            self.editor.apply(f"Remove the document {gone.title or gone.id}", change)
             self.refresh()
 
     def _edit_title(self, row: int, text: str) -> str:
         if not text.strip():
             return "A document needs a title."
-        self.editor.plan.evidence[row].title = text.strip()
+        item = self.editor.plan.evidence[row]
+
+        def change(plan: VisitPlan) -> None:
+            plan.evidence[row].title = text.strip()
+
+        self.editor.apply(f"Rename the document {item.title or item.id}", change)
         return ""
 
     def _edit_links(self, row: int, text: str) -> str:
@@ -302,5 +314,14 @@ class ProviderTab(QWidget):
         unknown = [r for r in refs if known and r not in known]
         if unknown:
             return f"Not in the visit's standards: {', '.join(unknown)}."
-        self.editor.plan.evidence[row].standards = refs
+        item = self.editor.plan.evidence[row]
+
+        def change(plan: VisitPlan) -> None:
+            plan.evidence[row].standards = refs
+
+        self.editor.apply(f"Change the standards {item.title or item.id} supports", change)
         return ""
+
+
+def _documents(count: int) -> str:
+    return "1 evidence document" if count == 1 else f"{count} evidence documents"

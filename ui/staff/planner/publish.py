@@ -110,8 +110,11 @@ class Publisher(QObject):
         users = PublishDialog.ask(self.tab, plan, self.kit["path"])
         if users is None:
             return
-        plan.central_users = {m: u for m, u in users.items() if u}
-        editor.changed()
+
+        def name_users(plan: VisitPlan) -> None:
+            plan.central_users = {m: u for m, u in users.items() if u}
+
+        editor.apply("Name the team's central users", name_users, tab=self.tab)
         pem = str(self.kit.get("summary", {}).get("public_key", "")).encode("ascii") or None
         self.running = True
         self.tab.publish_button.setEnabled(False)

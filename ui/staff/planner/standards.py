@@ -4,6 +4,7 @@ exception. A half-ticked cell means some of the section's standards apply and so
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -41,6 +42,13 @@ class SectionGridModel(QAbstractTableModel):
         super().__init__(parent)
         self.plan: VisitPlan | None = None
         self.standards: StandardsSet | None = None
+        # How a tick changes the plan: the planner's named edit (``PlanEditor.apply``), or,
+        # with no planner (a model test), simply made.
+        self.apply: Callable[[str, Callable[[VisitPlan], Any]], Any] = self._change
+
+    def _change(self, _text: str, change: Callable[[VisitPlan], Any]) -> None:
+        if self.plan is not None:
+            change(self.plan)
 
     def reset(self, plan: VisitPlan, standards: StandardsSet | None) -> None:
         self.beginResetModel()
@@ -113,11 +121,13 @@ class SectionGridModel(QAbstractTableModel):
         ):
             return False
         on = self._state(index) is not True  # a click on "some" ticks the whole section
-        self.plan.set_section_rule(
-            self.standards,
-            self._sections()[index.row()],
-            self.plan.components[index.column()].id,
-            on,
+        standards, section = self.standards, self._sections()[index.row()]
+        component = self.plan.components[index.column()]
+        self.apply(
+            f"Apply the {section} section to {component.name}"
+            if on
+            else f"Stop applying the {section} section to {component.name}",
+            lambda plan: plan.set_section_rule(standards, section, component.id, on),
         )
         self.dataChanged.emit(index, index)
         return True
@@ -141,6 +151,7 @@ class StandardsTab(QWidget):
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.grid_model = SectionGridModel(self)
+        self.grid_model.apply = editor.apply
         self.grid_model.dataChanged.connect(lambda *_a: self._after_change())
         self.grid = table(self, self.grid_model, "Sections by component")
         self.grid.verticalHeader().setVisible(True)
@@ -195,7 +206,7 @@ class StandardsTab(QWidget):
     def _set_chosen(self) -> None:
         if self._refreshing:
             return
-        self.editor.choose_standards(self.set_box.currentData())
+        self.editor.choose_standards(self.set_box.currentData(), self.set_box.currentText())
 
     def _summarise(self) -> None:
         plan, standards = self.editor.plan, self.editor.standards
@@ -245,16 +256,18 @@ class StandardsTab(QWidget):
             return cid in plan.applies_to(s)
 
         def tick(row: int, on: bool) -> str:
-            return self._tick(members[row], cid, on)
+            return self._tick(members[row], cid, name, on)
 
         return Col(name, lambda _s: "", check=check, tick=tick)
 
-    def _tick(self, standard: Any, component: str, on: bool) -> str:
-        plan = self.editor.plan
-        chosen = [c for c in plan.applies_to(standard) if c != component] + (
+    def _tick(self, standard: Any, component: str, name: str, on: bool) -> str:
+        chosen = [c for c in self.editor.plan.applies_to(standard) if c != component] + (
             [component] if on else []
         )
-        plan.set_exception(standard.ref, chosen)
+        self.editor.apply(
+            f"Apply {standard.ref} to {name}" if on else f"Stop applying {standard.ref} to {name}",
+            lambda plan: plan.set_exception(standard.ref, chosen),
+        )
         return ""
 
     def _follow(self) -> None:
@@ -262,11 +275,13 @@ class StandardsTab(QWidget):
         if not 0 <= row < len(self.standards_model.rows):
             self.status.setText("Choose the standard first.")
             return
-        self.editor.plan.set_exception(self.standards_model.rows[row].ref, None)
+        ref = self.standards_model.rows[row].ref
+        self.editor.apply(
+            f"Let {ref} follow its section", lambda plan: plan.set_exception(ref, None)
+        )
         self._after_change()
 
     def _after_change(self) -> None:
-        self.editor.changed()
         self._summarise()
         self.grid.viewport().update()
         self.standards_model.dataChanged.emit(

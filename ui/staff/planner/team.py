@@ -13,6 +13,7 @@ from ui.staff.common import Col, RecordModel, button, button_row, selected_row, 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QTableView
 
+    from reviewer_app.staff.planner import VisitPlan
     from ui.staff.planner.page import PlanEditor
 
 
@@ -58,7 +59,7 @@ class TeamTab(QWidget):
         self.team_view = table(self, self.team_model, "Team")
         fit_columns(self.team_view, fixed=(0, 1, 4))
         fit_columns(self.pool_view, fixed=())
-        self.team_model.edited.connect(self._after_change)
+        self.team_model.edited.connect(self.refresh)
         self.remove_button = button(self, "&Remove from the team", self.remove)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         left = QWidget(splitter)
@@ -117,11 +118,14 @@ class TeamTab(QWidget):
             self.status.setText("Choose a reviewer in the pool first.")
             return
         r = self.pool_model.rows[row]
-        member = self.editor.plan.add_member(r.id, r.name, r.role, r.organisation)
+        member = self.editor.apply(
+            f"Add reviewer {r.name}",
+            lambda plan: plan.add_member(r.id, r.name, r.role, r.organisation),
+        )
         self.status.setText(
             f"{member.name} is on the team" + (" as its lead." if member.lead else ".")
         )
-        self._after_change()
+        self.refresh()
 
     def remove(self) -> None:
         row = selected_row(self.team_view)
@@ -130,23 +134,29 @@ class TeamTab(QWidget):
             self.status.setText("Choose a team member first.")
             return
         gone = team[row]
-        self.editor.plan.remove_member(gone.member_id)
+        self.editor.apply(
+            f"Remove reviewer {gone.name}", lambda plan: plan.remove_member(gone.member_id)
+        )
         self.status.setText(f"{gone.name} is off the team and out of the timetable's sessions.")
-        self._after_change()
+        self.refresh()
 
     def _tick_lead(self, row: int, on: bool) -> str:
         if not on:
             return "A visit needs a lead: tick someone else to make them the lead instead."
-        self.editor.plan.set_lead(self.editor.plan.team[row].member_id)
+        member = self.editor.plan.team[row]
+        self.editor.apply(
+            f"Make {member.name} the lead", lambda plan: plan.set_lead(member.member_id)
+        )
         return ""
 
     def _edit_subteam(self, row: int, text: str) -> str:
-        self.editor.plan.team[row].subteam = text.strip()
-        return ""
+        member = self.editor.plan.team[row]
 
-    def _after_change(self) -> None:
-        self.editor.changed()
-        self.refresh()
+        def change(plan: VisitPlan) -> None:
+            plan.team[row].subteam = text.strip()
+
+        self.editor.apply(f"Change {member.name}'s sub-team", change)
+        return ""
 
 
 def fit_columns(view: QTableView, fixed: tuple[int, ...]) -> None:

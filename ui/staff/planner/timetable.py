@@ -32,8 +32,25 @@ if TYPE_CHECKING:
     from ui.staff.planner.page import PlanEditor
 
 
+CELLS = {
+    "date": "date",
+    "start": "start time",
+    "end": "end time",
+    "title": "title",
+    "location": "location",
+    "subteam": "sub-team",
+}
+
+
 def _in_order(sessions: list[Session]) -> list[Session]:
     return sorted(sessions, key=lambda s: (s.date, minutes(s.start) or 0, s.title))
+
+
+def _named(session: Session) -> str:
+    """A session as an edit's name says it: "Meeting with nurses (2026-12-03 09:00)"."""
+    when = " ".join(p for p in (session.date, session.start) if p)
+    title = session.title or "untitled"
+    return f"{title} ({when})" if when else title
 
 
 class SessionDialog(FormDialog):
@@ -212,7 +229,7 @@ class TimetableTab(QWidget):
         self.view = table(self, self.model, "Sessions")
         self.view.doubleClicked.connect(lambda i: self.edit() if i.column() >= 6 else None)
         self.model.rejected.connect(self.status.setText)
-        self.model.edited.connect(self._after_change)
+        self.model.edited.connect(self.refresh)
         layout.addWidget(self.view, 1)
         self.clash_list = QListWidget(self)
         self.clash_list.setAccessibleName("Clashes in the timetable")
@@ -260,7 +277,12 @@ class TimetableTab(QWidget):
             updated = replace(plan.timetable[row], **{name: value})  # type: ignore[arg-type]
             if name in ("start", "end", "title") and time_problem(updated):
                 return time_problem(updated)
-            plan.timetable[row] = updated
+
+            def change(plan: VisitPlan) -> None:
+                plan.timetable[row] = updated
+
+            was = _named(plan.timetable[row])
+            self.editor.apply(f"Change the {CELLS[name]} of {was}", change)
             return ""
 
         return edit
@@ -282,8 +304,10 @@ class TimetableTab(QWidget):
         )
         session = SessionDialog.ask(self, plan, blank, self._refs())
         if session is not None:
-            plan.timetable.append(session)
-            self._after_change()
+            self.editor.apply(
+                f"Add the session {_named(session)}", lambda plan: plan.timetable.append(session)
+            )
+            self.refresh()
 
     def edit(self) -> None:
         row = selected_row(self.view)
@@ -293,23 +317,32 @@ class TimetableTab(QWidget):
             return
         session = SessionDialog.ask(self, plan, plan.timetable[row], self._refs())
         if session is not None:
-            plan.timetable[row] = session
-            self._after_change()
+
+            def change(plan: VisitPlan) -> None:
+                plan.timetable[row] = session
+
+            self.editor.apply(f"Change the session {_named(session)}", change)
+            self.refresh()
 
     def duplicate(self) -> None:
         row = selected_row(self.view)
         plan = self.editor.plan
         if 0 <= row < len(plan.timetable):
-            plan.timetable.append(replace(plan.timetable[row], id=plan.new_session_id()))
-            self._after_change()
+            copied = replace(plan.timetable[row], id=plan.new_session_id())
+            self.editor.apply(
+                f"Duplicate the session {_named(copied)}",
+                lambda plan: plan.timetable.append(copied),
+            )
+            self.refresh()
 
     def remove(self) -> None:
         row = selected_row(self.view)
         plan = self.editor.plan
         if 0 <= row < len(plan.timetable):
-            del plan.timetable[row]
-            self._after_change()
+            gone = plan.timetable[row]
 
-    def _after_change(self) -> None:
-        self.editor.changed()
-        self.refresh()
+            def change(plan: VisitPlan) -> None:
+                del plan.timetable[row]
+
+            self.editor.apply(f"Remove the session {_named(gone)}", change)
+            self.refresh()
