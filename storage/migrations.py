@@ -2,14 +2,19 @@
 
 ``MIGRATIONS`` is a list of ``(version, sql)``; a workspace at version *n* gets every step with a
 larger version, each in its own transaction together with the new ``user_version``, so a crash
-leaves the file at one version or the next, never in between. Add steps; never edit a released one.
+leaves the file at one version or the next, never in between (the runner is
+``storage.sqlite.migrate``). Add steps; never edit a released one.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
+from storage import sqlite
 from storage.snapshots import OUTBOX_SCHEMA
+from storage.sqlite import SchemaTooNew, user_version
+
+__all__ = ["LATEST_VERSION", "MIGRATIONS", "SchemaTooNew", "migrate", "user_version"]
 
 _V1 = """
 CREATE TABLE meta (
@@ -286,39 +291,10 @@ MIGRATIONS: list[tuple[int, str]] = [
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 
-class SchemaTooNew(Exception):
-    """The workspace was written by a newer Reviewer App than this one."""
-
-
-def user_version(conn: sqlite3.Connection) -> int:
-    """The schema version recorded in the file (0 for a new, empty file)."""
-    row = conn.execute("PRAGMA user_version").fetchone()
-    return int(row[0])
-
-
 def migrate(conn: sqlite3.Connection) -> list[int]:
     """Bring the schema up to ``LATEST_VERSION``; return the versions applied (often none).
 
-    ``conn`` must be in autocommit mode (``isolation_level=None``): each step runs in its own
-    ``BEGIN IMMEDIATE ... COMMIT`` and is rolled back whole if it fails.
+    ``conn`` must be in autocommit mode (``isolation_level=None``); the steps run as
+    ``storage.sqlite.migrate`` runs them. Raises ``SchemaTooNew`` for a newer workspace.
     """
-    current = user_version(conn)
-    if current > LATEST_VERSION:
-        raise SchemaTooNew(
-            f"this workspace was written by a newer Reviewer App (schema {current}, this app "
-            f"knows up to {LATEST_VERSION}); update Reviewer App to open it"
-        )
-    applied: list[int] = []
-    for version, sql in MIGRATIONS:
-        if version <= current:
-            continue
-        try:
-            conn.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
-            )
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        applied.append(version)
-    return applied
+    return sqlite.migrate(conn, MIGRATIONS, what="workspace")

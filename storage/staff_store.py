@@ -6,20 +6,32 @@ layer above defines) and a log of the kits built. Plans are documents rather tha
 a plan is edited as a whole in one window and read back whole; the store only needs to find,
 list and keep them safe.
 
-Opened like a visit workspace (WAL, ``synchronous=FULL``, foreign keys, ``busy_timeout``) with
-ordered migrations keyed on ``PRAGMA user_version``. One thread owns a ``StaffStore``: the app
-reaches it through a worker (``reviewer_app.staff.service``). Imports nothing of ours.
+Opened like a visit workspace (``storage.sqlite.open_durable``: WAL, ``synchronous=FULL``,
+foreign keys, ``busy_timeout``, a check) with its own ordered migrations (``MIGRATIONS``, run by
+``storage.sqlite.migrate``). Rows are written and read through sqlite-utils (``upsert``,
+``insert``, ``rows_where``); each write is one ``BEGIN IMMEDIATE`` transaction of ours, inside
+which sqlite-utils' own ``atomic()`` blocks are savepoints. A later schema change that SQL says
+badly can be a step that calls ``Database(conn)[table].transform(...)``. One thread owns a
+``StaffStore``: the app reaches it through a worker (``reviewer_app.staff.service``). Imports
+nothing of ours but ``storage``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from storage.sqlite import FileDamaged, SchemaTooNew, Step, migrate, open_durable
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.db import Table
 
 _V1 = """
 CREATE TABLE standards_versions (
@@ -68,7 +80,7 @@ CREATE TABLE kits_built (
 CREATE INDEX kits_built_by_plan ON kits_built(plan_id, id);
 """
 
-MIGRATIONS: list[tuple[int, str]] = [(1, _V1)]
+MIGRATIONS: list[Step] = [(1, _V1)]
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 REVIEWER_FIELDS = ("id", "name", "role", "organisation", "email", "training_date")
@@ -86,7 +98,12 @@ class StaffStore:
     """The staff workspace file, used from one thread (see the module docstring)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        # sqlite-utils is imported here, on the staff worker, not when the window's modules
+        # load: importing it takes ~150 ms.
+        from sqlite_utils import Database  # noqa: PLC0415
+
         self._conn = conn
+        self._db: Database = Database(conn, recursive_triggers=False, execute_plugins=False)
         self.path = path
 
     @classmethod
@@ -94,23 +111,26 @@ class StaffStore:
         """Open (creating when needed) and migrate the file at ``path``."""
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=5000")
-            ok = conn.execute("PRAGMA quick_check").fetchone()[0]
+            conn = open_durable(path)
+        except FileDamaged as exc:
+            raise StaffStoreError(
+                f"The staff workspace {path} is damaged ({exc.detail}); restore it from a backup."
+            ) from exc
         except sqlite3.DatabaseError as exc:
             raise StaffStoreError(
                 f"The staff workspace {path} cannot be read ({exc}); move it aside and start "
                 "again, or restore it from a backup."
             ) from exc
-        if ok != "ok":
+        try:
+            migrate(conn, MIGRATIONS, what="staff workspace")
+        except SchemaTooNew as exc:
             conn.close()
             raise StaffStoreError(
-                f"The staff workspace {path} is damaged ({ok}); restore it from a backup."
-            )
-        _migrate(conn, path)
+                f"The staff workspace {path} was written by a newer Reviewer App; update the app."
+            ) from exc
+        except BaseException:
+            conn.close()
+            raise
         return cls(conn, path)
 
     def close(self) -> None:
@@ -123,14 +143,19 @@ class StaffStore:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator[Database]:
+        """One write transaction (taking the write lock at once), committed durably."""
         self._conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self._conn
+            yield self._db
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
+
+    def _table(self, name: str) -> Table:
+        return self._db.table(name)
 
     # -- the standards library ----------------------------------------------------------------
 
@@ -146,99 +171,108 @@ class StaffStore:
         count: int,
     ) -> int:
         """Keep one imported version of a set; returns its id (versions are never overwritten)."""
-        with self._write() as conn:
-            cur = conn.execute(
-                "INSERT INTO standards_versions "
-                "(set_key, title, version, date, source, imported_at, count, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (set_key, title, version, date, source, _now(), count, json.dumps(doc)),
-            )
-            return int(cur.lastrowid or 0)
+        row = {
+            "set_key": set_key,
+            "title": title,
+            "version": version,
+            "date": date,
+            "source": source,
+            "imported_at": _now(),
+            "count": count,
+            "doc": json.dumps(doc),
+        }
+        with self._write():
+            return int(self._table("standards_versions").insert(row).last_rowid or 0)
 
     def standards_versions(self) -> list[dict[str, Any]]:
         """Every version of every set, without the standards: set, then oldest first."""
-        rows = self._conn.execute(
-            "SELECT id, set_key, title, version, date, source, imported_at, count "
-            "FROM standards_versions ORDER BY set_key, id"
+        return list(
+            self._table("standards_versions").rows_where(
+                select="id, set_key, title, version, date, source, imported_at, count",
+                order_by="set_key, id",
+            )
         )
-        keys = ("id", "set_key", "title", "version", "date", "source", "imported_at", "count")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def standards_doc(self, version_id: int) -> dict[str, Any] | None:
-        row = self._conn.execute(
-            "SELECT doc FROM standards_versions WHERE id = ?", (version_id,)
-        ).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        for row in self._table("standards_versions").rows_where(
+            "id = ?", [version_id], select="doc"
+        ):
+            return dict(json.loads(row["doc"]))
+        return None
 
     def replace_standards_doc(self, version_id: int, doc: Mapping[str, Any]) -> None:
         """Change a kept version in place (marking key standards; nothing else changes it)."""
-        with self._write() as conn:
-            conn.execute(
-                "UPDATE standards_versions SET doc = ? WHERE id = ?", (json.dumps(doc), version_id)
-            )
+        from sqlite_utils.db import NotFoundError  # noqa: PLC0415 (see __init__)
+
+        with self._write(), contextlib.suppress(NotFoundError):  # gone already: nothing to mark
+            self._table("standards_versions").update(version_id, {"doc": json.dumps(doc)})
 
     def delete_standards_version(self, version_id: int) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM standards_versions WHERE id = ?", (version_id,))
+        with self._write():
+            self._table("standards_versions").delete_where("id = ?", [version_id])
 
     # -- the reviewer pool ----------------------------------------------------------------------
 
     def reviewers(self) -> list[dict[str, str]]:
-        cols = ", ".join(REVIEWER_FIELDS)
-        rows = self._conn.execute(f"SELECT {cols} FROM reviewers ORDER BY position, name")
-        return [dict(zip(REVIEWER_FIELDS, r, strict=True)) for r in rows]
+        rows = self._table("reviewers").rows_where(
+            select=", ".join(REVIEWER_FIELDS), order_by="position, name"
+        )
+        return [{f: str(r[f]) for f in REVIEWER_FIELDS} for r in rows]
 
     def put_reviewers(self, reviewers: Sequence[Mapping[str, str]]) -> None:
-        """Add or replace reviewers by id; new ones go to the end of the list."""
-        cols = ", ".join(REVIEWER_FIELDS)
-        marks = ", ".join("?" for _ in REVIEWER_FIELDS)
-        updates = ", ".join(f"{f} = excluded.{f}" for f in REVIEWER_FIELDS[1:])
-        with self._write() as conn:
-            start = conn.execute("SELECT COALESCE(MAX(position), 0) FROM reviewers").fetchone()[0]
-            conn.executemany(
-                f"INSERT INTO reviewers ({cols}, position) VALUES ({marks}, ?) "
-                f"ON CONFLICT(id) DO UPDATE SET {updates}",
-                [
-                    (*(str(r.get(f, "")) for f in REVIEWER_FIELDS), start + i)
-                    for i, r in enumerate(reviewers, start=1)
-                ],
-            )
+        """Add or replace reviewers by id; new ones go to the end of the list (a reviewer
+        already there keeps their place)."""
+        table = self._table("reviewers")
+        with self._write() as db:
+            start = db.execute("SELECT COALESCE(MAX(position), 0) FROM reviewers").fetchone()[0]
+            known = {str(r["id"]) for r in table.rows_where(select="id")}
+            new, changed = [], []
+            for i, given in enumerate(reviewers, start=1):
+                row: dict[str, Any] = {f: str(given.get(f, "")) for f in REVIEWER_FIELDS}
+                if row["id"] in known:
+                    changed.append(row)
+                else:
+                    known.add(row["id"])
+                    new.append({**row, "position": start + i})
+            table.insert_all(new, pk="id")
+            table.upsert_all(changed, pk="id")
 
     def delete_reviewer(self, reviewer_id: str) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM reviewers WHERE id = ?", (reviewer_id,))
+        with self._write():
+            self._table("reviewers").delete_where("id = ?", [reviewer_id])
 
     # -- visit plans ----------------------------------------------------------------------------
 
     def plans(self) -> list[dict[str, Any]]:
         """Every plan's id, visit id, title, date and last change, the visit soonest first."""
-        rows = self._conn.execute(
-            "SELECT id, visit_id, title, start_date, updated_at FROM plans "
-            "ORDER BY start_date, title"
+        return list(
+            self._table("plans").rows_where(
+                select="id, visit_id, title, start_date, updated_at", order_by="start_date, title"
+            )
         )
-        keys = ("id", "visit_id", "title", "start_date", "updated_at")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def plan(self, plan_id: str) -> dict[str, Any] | None:
-        row = self._conn.execute("SELECT doc FROM plans WHERE id = ?", (plan_id,)).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        for row in self._table("plans").rows_where("id = ?", [plan_id], select="doc"):
+            return dict(json.loads(row["doc"]))
+        return None
 
     def put_plan(
         self, plan_id: str, doc: Mapping[str, Any], *, visit_id: str, title: str, start_date: str
     ) -> None:
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO plans (id, visit_id, title, start_date, updated_at, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                "visit_id = excluded.visit_id, title = excluded.title, "
-                "start_date = excluded.start_date, updated_at = excluded.updated_at, "
-                "doc = excluded.doc",
-                (plan_id, visit_id, title, start_date, _now(), json.dumps(doc)),
-            )
+        row = {
+            "id": plan_id,
+            "visit_id": visit_id,
+            "title": title,
+            "start_date": start_date,
+            "updated_at": _now(),
+            "doc": json.dumps(doc),
+        }
+        with self._write():
+            self._table("plans").upsert(row, pk="id")
 
     def delete_plan(self, plan_id: str) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM plans WHERE id = ?", (plan_id,))
+        with self._write():
+            self._table("plans").delete_where("id = ?", [plan_id])
 
     # -- kits built -----------------------------------------------------------------------------
 
@@ -253,48 +287,26 @@ class StaffStore:
         key_id: str,
         summary: Mapping[str, Any],
     ) -> None:
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO kits_built "
-                "(plan_id, visit_id, kit_id, path, built_at, size, key_id, summary) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (plan_id, visit_id, kit_id, path, _now(), size, key_id, json.dumps(summary)),
-            )
+        row = {
+            "plan_id": plan_id,
+            "visit_id": visit_id,
+            "kit_id": kit_id,
+            "path": path,
+            "built_at": _now(),
+            "size": size,
+            "key_id": key_id,
+            "summary": json.dumps(summary),
+        }
+        with self._write():
+            self._table("kits_built").insert(row)
 
     def kits(self, plan_id: str | None = None) -> list[dict[str, Any]]:
         """Kits built, oldest first (only the plan's, given ``plan_id``)."""
-        sql = (
-            "SELECT plan_id, visit_id, kit_id, path, built_at, size, key_id, summary "
-            "FROM kits_built"
+        where, args = ("plan_id = ?", [plan_id]) if plan_id is not None else (None, None)
+        rows = self._table("kits_built").rows_where(
+            where,
+            args,
+            select="plan_id, visit_id, kit_id, path, built_at, size, key_id, summary",
+            order_by="id",
         )
-        args: tuple[str, ...] = ()
-        if plan_id is not None:
-            sql += " WHERE plan_id = ?"
-            args = (plan_id,)
-        keys = ("plan_id", "visit_id", "kit_id", "path", "built_at", "size", "key_id")
-        out = []
-        for row in self._conn.execute(sql + " ORDER BY id", args):
-            item: dict[str, Any] = dict(zip(keys, row[:7], strict=True))
-            item["summary"] = json.loads(row[7])
-            out.append(item)
-        return out
-
-
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    if current > LATEST_VERSION:
-        conn.close()
-        raise StaffStoreError(
-            f"The staff workspace {path} was written by a newer Reviewer App; update the app."
-        )
-    for version, sql in MIGRATIONS:
-        if version <= current:
-            continue
-        try:
-            conn.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
-            )
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        return [{**row, "summary": json.loads(row["summary"])} for row in rows]

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
-from storage.workspace import Workspace, WorkspaceDamaged, damage_detail, list_backups
+from storage.sqlite import damage_detail
+from storage.workspace import Workspace, WorkspaceDamaged, list_backups
 
 P = ParamSpec("P")
 T = TypeVar("T")

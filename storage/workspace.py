@@ -32,7 +32,7 @@ from storage import kit as kit_tables
 from storage import snapshots as snapshot_rows
 from storage.attachments import BlobStore, fsync_dir
 from storage.hlc import HLC_PATTERN, HybridClock
-from storage.migrations import SchemaTooNew, migrate, user_version
+from storage.migrations import migrate
 from storage.oplog import (
     CONFLICT_ENTITY,
     DELETED,
@@ -49,6 +49,15 @@ from storage.oplog import (
     load_value,
 )
 from storage.snapshots import SnapshotRow
+from storage.sqlite import (
+    UNREADABLE_TEXT,
+    FileDamaged,
+    SchemaTooNew,
+    damage_detail,
+    open_durable,
+    quick_check,
+    user_version,
+)
 
 DEFAULT_KEEP_BACKUPS = 5
 BACKUP_GLOB = "workspace-*.sqlite"
@@ -58,7 +67,6 @@ FINALISE = "finalise"
 """The ``backup`` reason whose newest backup is kept apart from the rolling ones."""
 _BACKUP_STAMP = "%Y%m%dT%H%M%S%f"
 _BACKUP_LEFTOVERS = ".workspace-*.tmp*"  # a backup's temporary file and its -journal
-_SHORT_READ = 522  # SQLITE_IOERR_SHORT_READ: the file is shorter than its header says
 KEEP_WINNER: Any = object()
 """Default of ``Workspace.resolve_conflict``'s ``value``: keep the winning value as it is."""
 
@@ -194,47 +202,6 @@ def restore_backup(workspace_path: Path, backup: Path) -> Path:
     return kept
 
 
-_UNREADABLE_TEXT = "some of the text in it cannot be read"
-_DAMAGE_BY_CODE = {  # SQLite's primary result codes
-    11: "part of the file cannot be read (SQLite: database disk image is malformed)",
-    26: "it is not a database file any more: its first page is damaged",
-}
-
-
-def damage_detail(exc: BaseException) -> str | None:
-    """What ``exc`` says about a damaged workspace, as a phrase for the user; ``None`` when it
-    is not about damage (a locked file, a full disk, a fault of ours)."""
-    text = str(exc)
-    if isinstance(exc, UnicodeDecodeError) or (
-        isinstance(exc, sqlite3.DatabaseError) and text.startswith("Could not decode to UTF-8")
-    ):
-        return _UNREADABLE_TEXT
-    if isinstance(exc, json.JSONDecodeError):
-        return "a value stored in it cannot be read"
-    if not isinstance(exc, sqlite3.DatabaseError):
-        return None
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code == _SHORT_READ:
-        return "it is shorter than it should be: the end of the file is missing"
-    if code is None:  # raised without a code (rare): judge by the message
-        code = 26 if "not a database" in text else 11 if "malformed" in text else 0
-    return _DAMAGE_BY_CODE.get(code & 0xFF)
-
-
-def _lenient_text(raw: bytes) -> str:
-    """What ``quick_check`` reports quotes damaged bytes: never fail to read its report."""
-    return raw.decode("utf-8", "replace")
-
-
-def _quick_check(conn: sqlite3.Connection) -> list[str]:
-    conn.text_factory = _lenient_text
-    try:
-        rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
-    finally:
-        conn.text_factory = str
-    return [] if rows == ["ok"] else rows
-
-
 def _check_contents(conn: sqlite3.Connection) -> str | None:
     """Read every stored text (``quick_check`` checks the file's structure, not what records
     hold): the first problem found as a phrase for the user, or ``None``. Reads the whole file
@@ -252,7 +219,7 @@ def _check_contents(conn: sqlite3.Connection) -> str | None:
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
-                return f"{_UNREADABLE_TEXT} (table {table})"
+                return f"{UNREADABLE_TEXT} (table {table})"
         for c in columns:
             if c == "value" or c.endswith("_json"):
                 bad = conn.execute(
@@ -266,7 +233,7 @@ def _check_contents(conn: sqlite3.Connection) -> str | None:
 
 def _check_rows(conn: sqlite3.Connection) -> list[str]:
     """Problems reported by ``quick_check`` and ``foreign_key_check`` (empty when healthy)."""
-    problems = _quick_check(conn)
+    problems = quick_check(conn)
     for table, rowid, parent, _fk in conn.execute("PRAGMA foreign_key_check"):
         problems.append(f"{table} row {rowid} refers to a missing {parent} row")
     return problems
@@ -276,6 +243,8 @@ def _raise_open_failure(path: Path, exc: BaseException) -> NoReturn:
     """Raise what the user should see for ``exc``, raised while opening ``path``."""
     if isinstance(exc, WorkspaceError):
         raise exc
+    if isinstance(exc, FileDamaged):
+        raise WorkspaceDamaged(path, exc.detail, list_backups(path)) from exc
     detail = damage_detail(exc)
     if detail is not None:
         raise WorkspaceDamaged(path, detail, list_backups(path)) from exc
@@ -326,7 +295,11 @@ class Workspace:
             if not create:
                 raise WorkspaceMissing(path)
             path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
+        try:
+            # 32 MB of page cache (default 2 MB): merging bundles inserts random UUIDs into indexes.
+            conn = open_durable(path, cache_kib=32000, check_same_thread=False)
+        except BaseException as exc:
+            _raise_open_failure(path, exc)
         try:
             cls._prepare(conn, path, existed=existed, create=create)
             ws = cls(conn, path, device_id, keep_backups)
@@ -344,16 +317,6 @@ class Workspace:
 
     @staticmethod
     def _prepare(conn: sqlite3.Connection, path: Path, *, existed: bool, create: bool) -> None:
-        conn.execute("PRAGMA busy_timeout = 5000")
-        problems = _quick_check(conn)
-        if problems:
-            found = "; ".join(p.replace("\n", " ") for p in problems[:2])[:300]
-            raise WorkspaceDamaged(path, f"its check found damage: {found}", list_backups(path))
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        # 32 MB of page cache (default 2 MB): merging bundles inserts random UUIDs into indexes.
-        conn.execute("PRAGMA cache_size = -32000")
         if existed and not create and user_version(conn) == 0:
             raise WorkspaceDamaged(path, "it holds no Reviewer App data", list_backups(path))
         migrate(conn)

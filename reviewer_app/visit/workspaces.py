@@ -38,7 +38,8 @@ from storage import (
     restore_backup,
 )
 from storage import WorkspaceDamaged as WorkspaceDamaged  # noqa: PLC0414 (re-export for ui/)
-from storage.workspace import backup_made, damage_detail, lock_fd
+from storage.sqlite import damage_detail
+from storage.workspace import backup_made, lock_fd
 from sync.kit_model import KitManifest, Member, VisitDetails
 
 if TYPE_CHECKING:

@@ -1,0 +1,165 @@
+"""How a SQLite file of ours is opened and its schema brought up to date.
+
+``open_durable(path)`` is the one durable open (the visit workspace and the staff workspace
+use it; anything later should): autocommit mode, so every transaction is explicit
+(``BEGIN IMMEDIATE ... COMMIT``); ``busy_timeout``; ``PRAGMA quick_check`` before anything is
+written, raising ``FileDamaged`` with a phrase for the user; then WAL with
+``synchronous=FULL`` (a committed transaction survives a power cut) and foreign keys on.
+
+``migrate(conn, steps)`` runs ordered ``(version, sql)`` steps keyed on ``PRAGMA
+user_version``: each step in its own transaction together with its new ``user_version``, so a
+crash or a failing step leaves the file at one version or the next, never in between. A file
+newer than the steps raises ``SchemaTooNew``. Add steps; never edit a released one.
+
+``damage_detail(exc)`` says what an error raised by SQLite means for the user when it is
+about a damaged file. Imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 5000
+"""How long a statement waits for another connection's write lock before failing."""
+
+UNREADABLE_TEXT = "some of the text in it cannot be read"
+_SHORT_READ = 522  # SQLITE_IOERR_SHORT_READ: the file is shorter than its header says
+_DAMAGE_BY_CODE = {  # SQLite's primary result codes
+    11: "part of the file cannot be read (SQLite: database disk image is malformed)",
+    26: "it is not a database file any more: its first page is damaged",
+}
+
+
+class FileDamaged(Exception):
+    """``PRAGMA quick_check`` found damage; ``detail`` says what, as a phrase for the user."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(f"{path} is damaged ({detail})")
+        self.path, self.detail = path, detail
+
+
+class SchemaTooNew(Exception):
+    """The file was written by a newer Reviewer App than this one."""
+
+    def __init__(self, what: str, found: int, known: int) -> None:
+        super().__init__(
+            f"this {what} was written by a newer Reviewer App (schema {found}, this app "
+            f"knows up to {known}); update Reviewer App to open it"
+        )
+        self.found, self.known = found, known
+
+
+def open_durable(
+    path: Path, *, cache_kib: int | None = None, check_same_thread: bool = True
+) -> sqlite3.Connection:
+    """Open (creating when missing) the SQLite file at ``path`` for durable use.
+
+    Raises ``FileDamaged`` when its check finds damage, or SQLite's own error when the file
+    cannot be read at all (``damage_detail`` words it). ``cache_kib``: the page cache, when
+    SQLite's default (2 MB) is too small. ``check_same_thread=False`` only lets a worker open it
+    on one thread and close it on another; a connection is never safe for concurrent use.
+    """
+    conn = sqlite3.connect(
+        path,
+        isolation_level=None,
+        check_same_thread=check_same_thread,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+    )
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        problems = quick_check(conn)
+        if problems:
+            found = "; ".join(p.replace("\n", " ") for p in problems[:2])[:300]
+            raise FileDamaged(path, f"its check found damage: {found}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if cache_kib is not None:
+            conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def quick_check(conn: sqlite3.Connection) -> list[str]:
+    """What ``PRAGMA quick_check`` reports (empty when the file is sound)."""
+    conn.text_factory = _lenient_text
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
+    finally:
+        conn.text_factory = str
+    return [] if rows == ["ok"] else rows
+
+
+def _lenient_text(raw: bytes) -> str:
+    """What ``quick_check`` reports quotes damaged bytes: never fail to read its report."""
+    return raw.decode("utf-8", "replace")
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    """The schema version recorded in the file (0 for a new, empty file)."""
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+Step = tuple[int, str | Callable[[sqlite3.Connection], object]]
+"""One migration: its version and either a SQL script or a function run on the connection
+inside the step's transaction (for changes SQL says badly: sqlite-utils' ``transform``)."""
+
+
+def migrate(conn: sqlite3.Connection, steps: Sequence[Step], *, what: str = "file") -> list[int]:
+    """Run every step of ``steps`` (ascending versions) newer than the file; return the
+    versions applied (often none).
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``): each step runs in its own
+    ``BEGIN IMMEDIATE ... COMMIT`` with its ``user_version`` and is rolled back whole if it
+    fails. ``what`` names the file in ``SchemaTooNew``'s message ("workspace").
+    """
+    latest = steps[-1][0] if steps else 0
+    current = user_version(conn)
+    if current > latest:
+        raise SchemaTooNew(what, current, latest)
+    applied: list[int] = []
+    for version, change in steps:
+        if version <= current:
+            continue
+        try:
+            if isinstance(change, str):
+                conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{change}\nPRAGMA user_version = {version};\nCOMMIT;"
+                )
+            else:
+                conn.execute("BEGIN IMMEDIATE")
+                change(conn)
+                conn.execute(f"PRAGMA user_version = {int(version)}")
+                conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+def damage_detail(exc: BaseException) -> str | None:
+    """What ``exc`` says about a damaged file, as a phrase for the user; ``None`` when it is
+    not about damage (a locked file, a full disk, a fault of ours)."""
+    text = str(exc)
+    if isinstance(exc, UnicodeDecodeError) or (
+        isinstance(exc, sqlite3.DatabaseError) and text.startswith("Could not decode to UTF-8")
+    ):
+        return UNREADABLE_TEXT
+    if isinstance(exc, json.JSONDecodeError):
+        return "a value stored in it cannot be read"
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == _SHORT_READ:
+        return "it is shorter than it should be: the end of the file is missing"
+    if code is None:  # raised without a code (rare): judge by the message
+        code = 26 if "not a database" in text else 11 if "malformed" in text else 0
+    return _DAMAGE_BY_CODE.get(code & 0xFF)

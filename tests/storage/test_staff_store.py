@@ -1,0 +1,186 @@
+"""The staff workspace on sqlite-utils: a store written before keeps its data, and the rows it
+writes now are the rows it wrote then.
+
+``data/staff-v1.sqlite`` was written by the hand-written store this one replaced (the commit
+before sqlite-utils), holding two versions of a standards set, three reviewers (added in two
+imports), a plan and a kit built.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage.sqlite import user_version
+from storage.staff_store import LATEST_VERSION, StaffStore, StaffStoreError
+
+WRITTEN_BEFORE = Path(__file__).parent / "data" / "staff-v1.sqlite"
+STAMPS = {"imported_at", "updated_at", "built_at"}  # when a row was written: differs by run
+
+
+def _fill(store: StaffStore) -> None:
+    """What wrote ``data/staff-v1.sqlite``, through today's store."""
+    store.add_standards_version(
+        set_key="haemoglobinopathies",
+        title="Haemoglobinopathies",
+        version="2024",
+        date="2024-04-01",
+        source="hb-2024.xlsx",
+        doc={"standards": [{"ref": "HN-101", "title": "Lead clinician"}]},
+        count=1,
+    )
+    store.add_standards_version(
+        set_key="haemoglobinopathies",
+        title="Haemoglobinopathies",
+        version="2025",
+        date="2025-04-01",
+        source="hb-2025.xlsx",
+        doc={
+            "standards": [
+                {"ref": "HN-101", "title": "Lead clinician"},
+                {"ref": "HN-102", "title": "Nurse specialist"},
+            ]
+        },
+        count=2,
+    )
+    store.put_reviewers(
+        [
+            {
+                "id": "r1",
+                "name": "Ada Okafor",
+                "role": "Consultant",
+                "organisation": "North Trust",
+                "email": "ada@example.nhs.uk",
+                "training_date": "2023-09-01",
+            },
+            {"id": "r2", "name": "Ben Hale", "role": "Nurse", "email": "ben@example.nhs.uk"},
+        ]
+    )
+    store.put_reviewers([{"id": "r3", "name": "Cara Lind", "role": "Commissioner"}])
+    store.put_plan(
+        "p1",
+        {"visit_id": "V-2025-07", "members": ["r1", "r2"]},
+        visit_id="V-2025-07",
+        title="North Trust visit",
+        start_date="2025-07-14",
+    )
+    store.log_kit(
+        plan_id="p1",
+        visit_id="V-2025-07",
+        kit_id="k-1",
+        path="/kits/V-2025-07.rvkit",
+        size=12345,
+        key_id="abcd1234",
+        summary={"standards": 2, "members": 2},
+    )
+
+
+def _contents(path: Path) -> tuple[list[tuple[str, str]], dict[str, list[dict[str, object]]]]:
+    """The schema and every row (timestamps left out), read with plain sqlite3."""
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        schema = [
+            (r["name"], r["sql"])
+            for r in conn.execute("SELECT name, sql FROM sqlite_master ORDER BY name")
+        ]
+        rows = {}
+        for table in ("standards_versions", "reviewers", "plans", "kits_built"):
+            found = conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+            rows[table] = [{k: r[k] for k in r.keys() if k not in STAMPS} for r in found]
+        return schema, rows
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def before(tmp_path: Path) -> Path:
+    copy = tmp_path / "staff.sqlite"
+    shutil.copyfile(WRITTEN_BEFORE, copy)
+    return copy
+
+
+def test_a_store_written_before_opens_with_its_data(before: Path) -> None:
+    with StaffStore.open(before) as store:
+        versions = store.standards_versions()
+        assert [(v["id"], v["version"], v["count"]) for v in versions] == [
+            (1, "2024", 1),
+            (2, "2025", 2),
+        ]
+        assert store.standards_doc(2) == {
+            "standards": [
+                {"ref": "HN-101", "title": "Lead clinician"},
+                {"ref": "HN-102", "title": "Nurse specialist"},
+            ]
+        }
+        assert [r["name"] for r in store.reviewers()] == ["Ada Okafor", "Ben Hale", "Cara Lind"]
+        assert store.reviewers()[1]["organisation"] == ""
+        assert [(p["id"], p["title"]) for p in store.plans()] == [("p1", "North Trust visit")]
+        assert store.plan("p1") == {"visit_id": "V-2025-07", "members": ["r1", "r2"]}
+        (kit,) = store.kits("p1")
+        assert (kit["kit_id"], kit["size"], kit["summary"]) == (
+            "k-1",
+            12345,
+            {"standards": 2, "members": 2},
+        )
+
+
+def test_a_store_written_before_keeps_taking_changes(before: Path) -> None:
+    with StaffStore.open(before) as store:
+        store.put_reviewers(
+            [
+                {"id": "r2", "name": "Ben Hale", "role": "Lead nurse"},
+                {"id": "r4", "name": "Dev Rao"},
+            ]
+        )
+        store.delete_reviewer("r1")
+        store.replace_standards_doc(1, {"standards": [], "key": ["HN-101"]})
+        store.delete_plan("p1")
+    with StaffStore.open(before) as store:
+        assert [(r["id"], r["role"]) for r in store.reviewers()] == [
+            ("r2", "Lead nurse"),  # kept its place
+            ("r3", "Commissioner"),
+            ("r4", ""),  # new: at the end
+        ]
+        assert store.standards_doc(1) == {"standards": [], "key": ["HN-101"]}
+        assert store.plans() == [] and store.plan("p1") is None
+        assert len(store.kits()) == 1  # the log of kits built is kept
+
+
+def test_todays_store_writes_the_schema_and_rows_the_old_one_did(tmp_path: Path) -> None:
+    fresh = tmp_path / "staff.sqlite"
+    with StaffStore.open(fresh) as store:
+        _fill(store)
+    assert _contents(fresh) == _contents(WRITTEN_BEFORE)
+    conn = sqlite3.connect(fresh)
+    assert user_version(conn) == LATEST_VERSION
+    conn.close()
+
+
+def test_a_reviewer_given_twice_in_one_import_is_added_once_with_the_last_details(
+    tmp_path: Path,
+) -> None:
+    with StaffStore.open(tmp_path / "staff.sqlite") as store:
+        store.put_reviewers([{"id": "r1", "name": "Ada"}, {"id": "r1", "name": "Ada Okafor"}])
+        assert [r["name"] for r in store.reviewers()] == ["Ada Okafor"]
+
+
+def test_a_store_from_a_newer_app_is_refused_and_left_alone(before: Path) -> None:
+    conn = sqlite3.connect(before)
+    conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StaffStoreError, match="newer Reviewer App"):
+        StaffStore.open(before)
+    conn = sqlite3.connect(before)
+    assert conn.execute("SELECT count(*) FROM reviewers").fetchone()[0] == 3
+    conn.close()
+
+
+def test_a_file_that_is_not_a_database_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "staff.sqlite"
+    path.write_bytes(b"this is a spreadsheet, not a staff workspace" * 200)
+    with pytest.raises(StaffStoreError, match="cannot be read .* move it aside"):
+        StaffStore.open(path)
