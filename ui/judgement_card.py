@@ -35,6 +35,7 @@ from reviewer_app.visit.read_model import VisitData
 from ui import shortcuts
 from ui.bridge import SessionBridge
 from ui.judgement_icons import judgement_icon
+from ui.operations import ChangeOp
 from ui.text_style import Card, muted, restyle_on_change, tone
 
 REASON_PAUSE_MS = 1000
@@ -189,8 +190,8 @@ class JudgementCard(Card):
             return
         self.radios[value].setChecked(True)
         self._refresh_warning(value)
-        future = self.session.set_judgement(self.ref, self.component, value, reason)
-        self.bridge.run(future, f"judge {self.ref}")
+        ref, component = self.ref, self.component
+        ChangeOp(self, self.bridge, lambda s: s.set_judgement(ref, component, value, reason)).run()
 
     def use_suggestion(self) -> None:
         suggestion = self.suggested()
@@ -213,7 +214,7 @@ class JudgementCard(Card):
         ref, component = self._reason_for
         text = self.reason.toPlainText()
         if text != self.data.judgement(ref, component).reason:
-            self.bridge.run(self.session.set_reason(ref, component, text), f"reason for {ref}")
+            ChangeOp(self, self.bridge, lambda s: s.set_reason(ref, component, text)).run()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.reason and event.type() == QEvent.Type.FocusOut:

@@ -1,7 +1,8 @@
 """The lists under a standard's page: evidence seen, my notes, photos and observations.
 
 Each list has an "Add" button that asks through its dialog (``ui.dialogs``, whose ``ask()`` tests
-patch) and records the answer with a named operation; each item can be removed (undoable).
+patch) and records the answer with a named session operation (``ui.operations.ChangeOp``); each
+item can be removed (undoable). What an edit changes is the session's to decide.
 Photo thumbnails are read off the UI thread and kept in memory (``ui.thumbnails``).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal
@@ -32,9 +34,10 @@ from reviewer_app.visit.model import (
     EvidenceSeen,
 )
 from reviewer_app.visit.read_model import VisitData
-from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.session import Change, VisitSession
 from ui import shortcuts
 from ui.bridge import SessionBridge
+from ui.operations import ChangeOp
 from ui.text_style import clear_layout, heading, muted
 from ui.thumbnails import Thumbnails
 
@@ -135,6 +138,9 @@ class RecordLists(QWidget):
     def data(self) -> VisitData:
         return self.session.data
 
+    def _change(self, op: Callable[[VisitSession], Future[Change] | None]) -> None:
+        ChangeOp(self, self.bridge, op).run()
+
     # -- adding -----------------------------------------------------------------------------
 
     def add_evidence(self) -> None:
@@ -145,8 +151,7 @@ class RecordLists(QWidget):
 
         answer = EvidenceDialog.ask(self.window(), self.data, ref, component)
         if answer:
-            future = self.session.add_evidence_seen(ref, component, **answer)
-            self.bridge.run(future, f"add evidence for {ref}")
+            self._change(lambda s: s.add_evidence_seen(ref, component, **answer))
 
     def add_note(self) -> None:
         ref, _component = self._context()
@@ -156,7 +161,7 @@ class RecordLists(QWidget):
 
         text = NoteDialog.ask(self.window(), f"Note on {ref}")
         if text and text.strip():
-            self.bridge.run(self.session.add_note(ref, text), f"add a note on {ref}")
+            self._change(lambda s: s.add_note(ref, text))
 
     def add_observation(self) -> None:
         ref, _component = self._context()
@@ -164,10 +169,11 @@ class RecordLists(QWidget):
 
         answer = ObservationDialog.ask(self.window(), self.data, ref)
         if answer is not None:
-            future = self.session.add_observation(
-                answer.text, answer.category, tuple(answer.refs), answer.session_id
+            self._change(
+                lambda s: s.add_observation(
+                    answer.text, answer.category, tuple(answer.refs), answer.session_id
+                )
             )
-            self.bridge.run(future, "add an observation")
 
     def add_photo(self) -> None:
         ref, _component = self._context()
@@ -175,8 +181,7 @@ class RecordLists(QWidget):
 
         answer = PhotoDialog.ask(self.window())
         if answer is not None:
-            future = self.session.add_photo(answer.data, ref=ref or "", caption=answer.caption)
-            self.bridge.run(future, "add a photo")
+            self._change(lambda s: s.add_photo(answer.data, ref=ref or "", caption=answer.caption))
 
     def _edit_note(self, note_id: str) -> None:
         note = self.data.notes.get(note_id)
@@ -186,7 +191,7 @@ class RecordLists(QWidget):
 
         text = NoteDialog.ask(self.window(), f"Edit note on {note.ref}", note.text)
         if text is not None and text != note.text:
-            self.bridge.run(self.session.edit_note(note_id, text), "edit a note")
+            self._change(lambda s: s.edit_note(note_id, text))
 
     def edit_observation(self, observation_id: str) -> None:
         """Change an observation's words, category, standards or session (one undoable edit)."""
@@ -196,27 +201,19 @@ class RecordLists(QWidget):
         from ui.dialogs import ObservationDialog  # noqa: PLC0415
 
         answer = ObservationDialog.ask(self.window(), self.data, None, found)
-        if answer is None:
-            return
-        now = {
-            "text": answer.text,
-            "category": answer.category,
-            "refs": list(answer.refs),
-            "session_id": answer.session_id,
-        }
-        before = {
-            "text": found.text,
-            "category": found.category,
-            "refs": list(found.refs),
-            "session_id": found.session_id,
-        }
-        changes = {name: value for name, value in now.items() if before[name] != value}
-        if changes:
-            future = self.session.update(OBSERVATION, observation_id, changes)
-            self.bridge.run(future, "edit an observation")
+        if answer is not None:
+            self._change(
+                lambda s: s.edit_observation(
+                    observation_id,
+                    text=answer.text,
+                    category=answer.category,
+                    refs=answer.refs,
+                    session_id=answer.session_id,
+                )
+            )
 
-    def _delete(self, entity: str, entity_id: str, what: str) -> None:
-        self.bridge.run(self.session.delete(entity, entity_id), f"remove {what}")
+    def _delete(self, entity: str, entity_id: str) -> None:
+        self._change(lambda s: s.delete(entity, entity_id))
 
     # -- showing ----------------------------------------------------------------------------
 
@@ -238,7 +235,7 @@ class RecordLists(QWidget):
             author = "" if n.author in ("", me) else f"{self._name(n.author)}: "
             actions: list[Action] = [
                 ("Edit", "Edit this note", partial(self._edit_note, n.id)),
-                ("Remove", "Remove this note", partial(self._delete, NOTE, n.id, "a note")),
+                ("Remove", "Remove this note", partial(self._delete, NOTE, n.id)),
             ]
             note_rows.append((author + n.text, actions, None))
         self.notes.fill(note_rows)
@@ -248,7 +245,7 @@ class RecordLists(QWidget):
             remove: Action = (
                 "Remove",
                 "Remove this photo",
-                partial(self._delete, PHOTO, p.id, "a photo"),
+                partial(self._delete, PHOTO, p.id),
             )
             thumb = self.thumbnails.get(p.sha256)
             photo_rows.append((p.caption or "(no caption)", [remove], thumb))
@@ -261,7 +258,7 @@ class RecordLists(QWidget):
                 (
                     "Remove",
                     "Remove this observation",
-                    partial(self._delete, OBSERVATION, o.id, "an observation"),
+                    partial(self._delete, OBSERVATION, o.id),
                 ),
             ]
             obs_rows.append((f"{CATEGORIES[o.category]}: {o.text}", obs_actions, None))
@@ -295,7 +292,7 @@ class RecordLists(QWidget):
             (
                 "Remove",
                 "Remove this evidence",
-                partial(self._delete, EVIDENCE_SEEN, e.id, "evidence"),
+                partial(self._delete, EVIDENCE_SEEN, e.id),
             )
         )
         return out

@@ -33,6 +33,7 @@ from reviewer_app.visit.session import Change, VisitSession
 from ui.bridge import SessionBridge
 from ui.judgement_card import JudgementCard
 from ui.judgement_icons import document_icon
+from ui.operations import ChangeOp
 from ui.standard_lists import RecordLists
 from ui.team.team_judgement import TeamJudgementLine
 from ui.text_style import Card, clear_layout, heading, muted
@@ -407,8 +408,8 @@ class StandardPage(QScrollArea):
 
     def _tick(self, label: str, met: bool) -> None:
         if self.ref is not None:
-            future = self.session.tick_part(self.ref, self.component, label, met)
-            self.bridge.run(future, f"part {label} of {self.ref}")
+            ref, component = self.ref, self.component
+            ChangeOp(self, self.bridge, lambda s: s.tick_part(ref, component, label, met)).run()
 
     # -- keeping up -----------------------------------------------------------------------------
 
