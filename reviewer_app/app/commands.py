@@ -239,10 +239,11 @@ def central_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
     """Check the token and keep the address; the token goes to the keyring, or, with none,
     nowhere (the message says how to give it to each command). Exit 0 either way."""
     from reviewer_app.central.service import sign_in  # noqa: PLC0415 (httpx only when signing in)
+    from sync.client import CentralClient  # noqa: PLC0415
 
-    result = sign_in(
-        paths, args.url, _read_token(prompt=not args.token_stdin), keep_in_memory=False
-    )
+    token = _read_token(prompt=not args.token_stdin)
+    # A command can wait out a slow line: the client's own timeouts, not the window's quick ones.
+    result = sign_in(paths, args.url, token, client_factory=CentralClient, keep_in_memory=False)
     print(result.message, file=sys.stdout if result.in_keyring else sys.stderr)
     return 0
 
@@ -253,20 +254,19 @@ def central_sync(args: argparse.Namespace, paths: AppPaths) -> int:
     The token is the keyring's, unless one is given for this command (``--token-stdin``, else
     ``REVIEWER_APP_TOKEN``): that one is used, kept nowhere, and the user told so."""
     from reviewer_app.central import service as central  # noqa: PLC0415 (httpx only when syncing)
+    from reviewer_app.central.tokens import has_keyring  # noqa: PLC0415
 
     token, source = _given_token(args.token_stdin)
     with central.connect(paths, token=token) as client:
         if token is not None:
-            where = (
-                "" if central.has_keyring() else "No password store (keyring) on this computer: "
-            )
+            where = "" if has_keyring() else "No password store (keyring) on this computer: "
             print(
                 f"reviewer-app: {where}using the token from {source} for this command only;"
                 " it is not kept.",
                 file=sys.stderr,
             )
         try:
-            report = central.sync_now(paths, progress=_progress, client=client)
+            report = central.sync(paths, _progress, client=client)
         except central.NotSignedIn as exc:
             if token is None:
                 raise
@@ -288,7 +288,7 @@ def central_sync(args: argparse.Namespace, paths: AppPaths) -> int:
 
 def _given_token(from_stdin: bool) -> tuple[str | None, str]:
     """The token given for this one command, and where it came from (None, "" when none)."""
-    from reviewer_app.central.service import TOKEN_VARIABLE  # noqa: PLC0415
+    from reviewer_app.central.tokens import TOKEN_VARIABLE  # noqa: PLC0415
 
     if from_stdin:
         return _read_token(prompt=False), "--token-stdin"
@@ -315,9 +315,9 @@ def central_sign_out(_args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def central_outbox(args: argparse.Namespace, paths: AppPaths) -> int:
-    from reviewer_app.central.service import outbox_items  # noqa: PLC0415
+    from reviewer_app.central.service import outbox  # noqa: PLC0415
 
-    items = outbox_items(paths)
+    items = outbox(paths)
     if args.json:
         print(json.dumps([i.to_dict() for i in items], indent=2, ensure_ascii=False))
         return 0
@@ -327,9 +327,9 @@ def central_outbox(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def central_retry(args: argparse.Namespace, paths: AppPaths) -> int:
-    from reviewer_app.central.service import retry_item  # noqa: PLC0415
+    from reviewer_app.central.service import retry  # noqa: PLC0415
 
-    item = retry_item(paths, args.snapshot_id)
+    item = retry(paths, args.snapshot_id)
     print(f"version {item.version} of visit {item.visit_id} is queued; it goes at the next sync")
     return 0
 

@@ -1,54 +1,86 @@
-"""The laptop and the central service: signing in, the outbox, and "Sync now" (no Qt).
+"""The central service's laptop side: signing in, the outbox, "Sync now", and what the sync
+centre window remembers between them (no Qt).
 
-The service's address is a setting (``central_url``); the token lives in the OS keyring under
-:data:`KEYRING_SERVICE` with the URL as the user name. With no usable keyring (none, locked or
-broken) the window keeps the token in its process's memory, and the command line, whose process
-ends at once, takes it with each command (``--token-stdin`` or :data:`TOKEN_VARIABLE`, handed to
-:func:`connect`); either way the user is told, and the token is never written to disk or to a
-log. The sync centre window drives the same functions from a worker: :func:`sync_now` takes a
-``progress(stage, done, total)`` callback, :func:`outbox_items` lists the outbox and
-:func:`retry_item` queues a failed item again.
+Each operation is here once, for the window (which runs them on a worker) and the command line
+alike: :func:`sign_in`, :func:`sign_out`, :func:`check`, :func:`sync`, :func:`outbox` and
+:func:`retry`; finalisation queues a snapshot with :func:`enqueue_snapshot`. The service's
+address is a setting (``central_url``); the token is kept by :mod:`reviewer_app.central.tokens`.
+
+What the service said last is remembered (:mod:`reviewer_app.central.status`): who I am, the
+last sync, whether the service answered, my kits and each visit's state on the service, so the
+window shows them at once, offline, after a restart. Never the token.
+
+**How long to wait.** ``CentralClient``'s defaults (6 attempts, 30 s timeout) make an
+unreachable service take a quarter of a minute to declare. A window must say "offline" in a few
+seconds, so by default :func:`sync` first asks ``/v1/me`` with a :data:`quick_client`; only when
+that answers does the real sync run, with normal timeouts (a large photo on a slow hotel line
+must not be cut off) and fewer attempts than a script would make. The command line passes its
+own client (its own token, the patient defaults) and skips the probe.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import httpx
-import keyring
 
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.app.settings import Settings
+from reviewer_app.central.status import (
+    AssignedKit,
+    CentralStatus,
+    forget,
+    now_iso,
+    remember,
+    remembered,
+)
+from reviewer_app.central.tokens import (
+    TOKEN_VARIABLE,
+    NoKeyring,
+    check_token,
+    forget_token,
+    kept_token,
+    load_token,
+    store_token,
+)
+from reviewer_app.visit.workspaces import workspace_exists
 from sync.client import CentralClient, CentralRefused, CentralUnavailable
 from sync.outbox import Outbox, OutboxError, OutboxItem, SendReport
 
 log = logging.getLogger(__name__)
 
-KEYRING_SERVICE = "reviewer-app-central"
-TOKEN_VARIABLE = "REVIEWER_APP_TOKEN"  # the command line's token when there is no keyring
 OUTBOX_FILE = "outbox.sqlite"
 DOWNLOADS = "downloads"
+QUICK_TIMEOUT = 2.5  # seconds: a probe of /v1/me; two attempts, so "offline" within ~5.5 s
 Progress = Callable[[str, int, int], None]
 ClientFactory = Callable[..., CentralClient]
 
-_memory_tokens: dict[str, str] = {}  # when the OS has no keyring: this process only
+quick_client: ClientFactory = functools.partial(
+    CentralClient,
+    timeout=QUICK_TIMEOUT,
+    max_attempts=2,
+    backoff_base=0.2,
+    backoff_cap=0.5,
+    max_retry_after=0.0,  # a busy service asking to wait is "not now" for a probe
+)
+sync_client: ClientFactory = functools.partial(
+    CentralClient, max_attempts=3, backoff_cap=2.0, max_retry_after=5.0
+)
 
 
 class NotSignedIn(UserError):
     """No service, or no token for it, on this laptop."""
 
 
-class NoKeyring(Exception):
-    """The OS keyring cannot be asked: there is none, or it is locked or broken."""
-
-
 SIGN_IN_FIRST = "Not signed in to a central service; run `reviewer-app central sign-in --url URL`."
+SIGN_IN_AGAIN = "The central service no longer accepts your token; sign in again."
 GIVE_THE_TOKEN = (
     "This computer has no password store (keyring) to keep your token, so give it to each"
     " command: pipe it into `reviewer-app sync --token-stdin`, or set the environment variable"
@@ -94,7 +126,7 @@ class SyncReport:
             "ok": self.ok,
             "offline": self.offline,
             "message": self.message,
-            "downloaded": [vars_of(k) for k in self.downloaded],
+            "downloaded": [asdict(k) for k in self.downloaded],
             "kits_up_to_date": self.kits_up_to_date,
             "outbox": self.outbox.to_dict(),
             "visits": self.visits,
@@ -119,17 +151,61 @@ class SyncReport:
         return lines
 
 
-def vars_of(kit: DownloadedKit) -> dict[str, Any]:
-    return {
-        "kit_id": kit.kit_id,
-        "visit_id": kit.visit_id,
-        "title": kit.title,
-        "member_id": kit.member_id,
-        "path": kit.path,
-    }
+@dataclass(frozen=True, slots=True)
+class OutboxRow(OutboxItem):
+    """An outbox item with the visit's title (from the snapshot itself) for people to read."""
+
+    title: str = ""
+
+    @property
+    def retries_itself(self) -> bool:
+        """Failed because of the network: the next sync tries again."""
+        return self.state == "failed" and self.next_attempt_at is not None
 
 
-# -- signing in -------------------------------------------------------------------------------
+# -- the remembered status -----------------------------------------------------------------------
+
+
+def load_status(paths: AppPaths) -> CentralStatus:
+    """The status as last remembered, and whether a token is here now (no network)."""
+    url = signed_in_url(paths)
+    values = remembered(paths)
+    if not url or values.get("url") != url:
+        values = {}
+    status = CentralStatus(
+        url=url,
+        signed_in=bool(url and load_token(url)),
+        user=str(values.get("user", "")),
+        role=str(values.get("role", "")),
+        in_keyring=bool(values.get("in_keyring", True)),
+        online=values.get("online"),
+        last_contact_at=str(values.get("last_contact_at", "")),
+        last_sync_at=str(values.get("last_sync_at", "")),
+        message=str(values.get("message", "")),
+        visits=dict(values.get("visits", {})),
+    )
+    for kit in values.get("kits", []):
+        path = _kit_file(paths, str(kit["kit_id"]))
+        status.kits.append(
+            AssignedKit(
+                kit_id=str(kit["kit_id"]),
+                visit_id=str(kit["visit_id"]),
+                title=str(kit.get("title", "")),
+                programme=str(kit.get("programme", "")),
+                start_date=str(kit.get("start_date", "")),
+                member_id=str(kit.get("member_id") or ""),
+                path=str(path),
+                downloaded=path.is_file(),
+                opened_here=workspace_exists(paths, str(kit["visit_id"])),
+            )
+        )
+        status.titles.setdefault(str(kit["visit_id"]), str(kit.get("title", "")))
+    for row in outbox(paths):
+        status.titles.setdefault(row.visit_id, row.title)
+    return status
+
+
+# -- signing in and out --------------------------------------------------------------------------
 
 
 def normalise_url(url: str) -> str:
@@ -141,74 +217,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def check_token(token: str) -> str:
-    """``token`` without the spaces around it; UserError when it cannot be one (a token is
-    printable ASCII). The message never repeats it."""
-    token = token.strip()
-    if not token:
-        raise UserError("No token given; paste the token programme staff issued to you.")
-    if not all("!" <= c <= "~" for c in token):
-        raise UserError(
-            "That is not a token (it has spaces or unusual characters in it); copy it again"
-            " from what programme staff sent you."
-        )
-    return token
-
-
-def store_token(url: str, token: str, *, keep_in_memory: bool = True) -> bool:
-    """Keep ``token`` for ``url`` in the OS keyring: True. With no usable keyring, False, and
-    the token is kept in this process's memory when ``keep_in_memory`` (the window), or not
-    at all (a command, whose process is about to end)."""
-    try:
-        keyring.set_password(KEYRING_SERVICE, url, token)
-    except Exception as exc:  # NoKeyringError, a locked or broken keyring: all the same here
-        # The type only: a backend's message could quote what it was given.
-        log.warning("no usable keyring (%s); the central token is not kept", type(exc).__name__)
-        if keep_in_memory:
-            _memory_tokens[url] = token
-        return False
-    _memory_tokens.pop(url, None)
-    return True
-
-
-def kept_token(url: str) -> str | None:
-    """The token kept for ``url`` (this process's memory, then the keyring), None when the
-    keyring has none. NoKeyring when there is no keyring to ask."""
-    if url in _memory_tokens:
-        return _memory_tokens[url]
-    try:
-        return keyring.get_password(KEYRING_SERVICE, url)
-    except Exception as exc:  # NoKeyringError, a locked or broken keyring
-        log.warning("cannot read the keyring (%s)", type(exc).__name__)
-        raise NoKeyring(type(exc).__name__) from exc
-
-
-def load_token(url: str) -> str | None:
-    try:
-        return kept_token(url)
-    except NoKeyring:
-        return None
-
-
-def has_keyring() -> bool:
-    """Whether the OS keyring answers a read (so a token stored now is there next time)."""
-    try:
-        keyring.get_password(KEYRING_SERVICE, "")
-    except Exception as exc:
-        log.info("no usable keyring (%s)", type(exc).__name__)
-        return False
-    return True
-
-
 def sign_in(
     paths: AppPaths,
     url: str,
     token: str,
     *,
-    client_factory: ClientFactory = CentralClient,
+    client_factory: ClientFactory = quick_client,
     keep_in_memory: bool = True,
 ) -> SignIn:
-    """Check the token with the service, then keep it (keyring) and the URL (settings).
+    """Check the token with the service, then keep it (keyring), the URL (settings) and who I
+    am (the remembered status).
 
     With no keyring the URL is kept all the same; the token stays in this process's memory
     when ``keep_in_memory`` (the window) and is dropped otherwise (the command line, which
@@ -216,10 +234,44 @@ def sign_in(
     """
     url = normalise_url(url)
     token = check_token(token)
+    name, role = _who_am_i(url, token, client_factory)
+    in_keyring = store_token(url, token, keep_in_memory=keep_in_memory)
+    settings = Settings.shared(paths)
+    settings.set("central_url", url)
+    settings.save()
+    remember(
+        paths,
+        url,
+        user=name,
+        role=role,
+        in_keyring=in_keyring,
+        online=True,
+        last_contact_at=now_iso(),
+        message="",
+    )
+    message = f"Signed in to {url} as {name}."
+    if in_keyring:
+        message += " The token is kept in this computer's password store (keyring)."
+    elif keep_in_memory:
+        message += (
+            " This computer has no password store (keyring), so the token is kept only while"
+            " the app runs: you will need to sign in again next time."
+        )
+    else:
+        message += (
+            " This computer has no password store (keyring), so the token cannot be kept here"
+            " (the address is): give it to each command, piped into"
+            f" `reviewer-app sync --token-stdin` or in the environment variable {TOKEN_VARIABLE}."
+        )
+    return SignIn(url, name, role, in_keyring, message)
+
+
+def _who_am_i(url: str, token: str, client_factory: ClientFactory) -> tuple[str, str]:
+    """(name, role) the service knows ``token`` by; a UserError saying what to put right."""
     try:
         with client_factory(url, token, max_attempts=2) as client:
             me = client.me()
-            name, role = str(me["name"]), str(me["role"])
+            return str(me["name"]), str(me["role"])
     except httpx.InvalidURL as exc:
         raise UserError(
             f"{url!r} is not a usable web address; check it and sign in again."
@@ -238,25 +290,6 @@ def sign_in(
         raise UserError(f"The service refused to sign you in: {exc.message}") from exc
     except (ValueError, KeyError, TypeError) as exc:  # it answered, but not as the service does
         raise not_a_service(url) from exc
-    in_keyring = store_token(url, token, keep_in_memory=keep_in_memory)
-    settings = Settings.shared(paths)
-    settings.set("central_url", url)
-    settings.save()
-    message = f"Signed in to {url} as {name}."
-    if in_keyring:
-        message += " The token is kept in this computer's password store (keyring)."
-    elif keep_in_memory:
-        message += (
-            " This computer has no password store (keyring), so the token is kept only while"
-            " the app runs: you will need to sign in again next time."
-        )
-    else:
-        message += (
-            " This computer has no password store (keyring), so the token cannot be kept here"
-            " (the address is): give it to each command, piped into"
-            f" `reviewer-app sync --token-stdin` or in the environment variable {TOKEN_VARIABLE}."
-        )
-    return SignIn(url, name, role, in_keyring, message)
 
 
 def not_a_service(url: str) -> UserError:
@@ -267,16 +300,15 @@ def not_a_service(url: str) -> UserError:
 
 
 def sign_out(paths: AppPaths) -> None:
+    """Forget the token, the address and what the service said; the outbox and downloaded
+    kits stay."""
     settings = Settings.shared(paths)
     url = settings.get("central_url")
     if url:
-        _memory_tokens.pop(url, None)
-        try:
-            keyring.delete_password(KEYRING_SERVICE, url)
-        except Exception as exc:  # not there, or no keyring: nothing to forget
-            log.info("keyring: nothing removed (%s)", type(exc).__name__)
+        forget_token(url)
     settings.set("central_url", "")
     settings.save()
+    forget(paths)
 
 
 def signed_in_url(paths: AppPaths) -> str:
@@ -302,6 +334,48 @@ def connect(
     return client_factory(url, check_token(token))
 
 
+def _refused(paths: AppPaths, url: str, exc: CentralRefused, *, me: bool = False) -> UserError:
+    if exc.status == 401:
+        remember(paths, url, online=True, last_contact_at=now_iso(), message=SIGN_IN_AGAIN)
+        return NotSignedIn(SIGN_IN_AGAIN)
+    if exc.status == 404 and me:
+        return not_a_service(url)  # the service always knows /v1/me: this is not it
+    return UserError(f"The central service refused: {exc.message}")
+
+
+def check(paths: AppPaths, *, client_factory: ClientFactory = quick_client) -> CentralStatus:
+    """Ask the service who I am (a few seconds at most) and remember whether it answered."""
+    if load_status(paths).signed_in:
+        _probe(paths, client_factory)
+    return load_status(paths)
+
+
+def _probe(paths: AppPaths, factory: ClientFactory) -> SyncReport | None:
+    """Ask who I am and remember the answer: an offline report when the service does not
+    answer, None when it does."""
+    with connect(paths, client_factory=factory) as client:
+        try:
+            me = client.me()
+        except CentralUnavailable as exc:
+            remember(
+                paths, client.base_url, online=False, last_contact_at=now_iso(), message=exc.message
+            )
+            outbox = SendReport(waiting=_waiting(paths), offline=True, message=exc.message)
+            return SyncReport(client.base_url, outbox=outbox, offline=True, message=exc.message)
+        except CentralRefused as exc:
+            raise _refused(paths, client.base_url, exc, me=True) from exc
+        remember(
+            paths,
+            client.base_url,
+            user=str(me["name"]),
+            role=str(me["role"]),
+            online=True,
+            last_contact_at=now_iso(),
+            message="",
+        )
+    return None
+
+
 # -- the outbox -------------------------------------------------------------------------------
 
 
@@ -320,25 +394,40 @@ def enqueue_snapshot(
 
     ``blob_files`` maps each attachment's SHA-256 (photos and the rendered report) to its file.
     """
-    with open_outbox(paths) as outbox:
+    with open_outbox(paths) as box:
         try:
-            return outbox.enqueue(envelope, blob_files)
+            return box.enqueue(envelope, blob_files)
         except OutboxError as exc:
             raise UserError(str(exc)) from exc
 
 
-def outbox_items(paths: AppPaths, visit_id: str | None = None) -> list[OutboxItem]:
+def outbox(paths: AppPaths) -> list[OutboxRow]:
+    """Every outbox item, oldest first, titled with the visit it belongs to."""
     if not outbox_path(paths).exists():
         return []
-    with open_outbox(paths) as outbox:
-        return outbox.items(visit_id)
+    with open_outbox(paths) as box:
+        return [_row(box, item) for item in box.items()]
 
 
-def retry_item(paths: AppPaths, snapshot_id: str) -> OutboxItem:
-    """Queue a failed item again; the next sync sends it."""
-    with open_outbox(paths) as outbox:
+def _waiting(paths: AppPaths) -> int:
+    if not outbox_path(paths).exists():
+        return 0
+    with open_outbox(paths) as box:
+        return sum(1 for i in box.items() if i.state != "acknowledged")
+
+
+def _row(box: Outbox, item: OutboxItem) -> OutboxRow:
+    visit = box.envelope(item.snapshot_id).get("findings", {}).get("visit", {})
+    title = str(visit.get("title", "")) if isinstance(visit, dict) else ""
+    values = {f.name: getattr(item, f.name) for f in fields(item)}
+    return OutboxRow(**values, title=title or item.visit_id)
+
+
+def retry(paths: AppPaths, snapshot_id: str) -> OutboxRow:
+    """Queue a failed snapshot again; the next sync sends it."""
+    with open_outbox(paths) as box:
         try:
-            return outbox.retry(snapshot_id)
+            return _row(box, box.retry(snapshot_id))
         except KeyError as exc:
             raise UserError(f"There is no snapshot {snapshot_id} in the outbox.") from exc
 
@@ -348,6 +437,10 @@ def retry_item(paths: AppPaths, snapshot_id: str) -> OutboxItem:
 
 def downloads_folder(paths: AppPaths) -> Path:
     return paths.data / DOWNLOADS
+
+
+def _kit_file(paths: AppPaths, kit_id: str) -> Path:
+    return downloads_folder(paths) / f"{kit_id}.rvkit"
 
 
 def _same_file(path: Path, sha: str) -> bool:
@@ -360,40 +453,56 @@ def _same_file(path: Path, sha: str) -> bool:
     return h.hexdigest() == sha
 
 
-def sync_now(
-    paths: AppPaths, progress: Progress | None = None, *, client: CentralClient | None = None
+def sync(
+    paths: AppPaths,
+    progress: Progress | None = None,
+    *,
+    client: CentralClient | None = None,
+    quick_factory: ClientFactory = quick_client,
+    client_factory: ClientFactory = sync_client,
 ) -> SyncReport:
-    """Download assigned kits, send the outbox, and fetch each visit's state and comments.
+    """Download assigned kits, send the outbox, fetch each visit's state and comments, and
+    remember what the service said.
+
+    With no ``client`` (the window), the service is first asked who I am with a
+    ``quick_factory`` client, so an unreachable one is reported within seconds and nothing
+    queued is touched; then the sync runs with a ``client_factory`` client. A ``client`` given
+    (the command line, with its own token) is used at once and left open.
 
     Unreachable service: the report says ``offline`` and the outbox keeps everything for the
-    next sync. A token the service no longer accepts raises NotSignedIn.
+    next sync. A token the service no longer accepts raises NotSignedIn; another refusal a
+    UserError.
     """
     own = client is None
-    client = client or connect(paths)
+    if client is None:
+        offline = _probe(paths, quick_factory)
+        if offline is not None:
+            return offline
+        client = connect(paths, client_factory=client_factory)
     report = SyncReport(url=client.base_url)
+    kits: list[dict[str, Any]] | None = None
     try:
-        _sync(paths, client, report, progress or (lambda _s, _d, _t: None))
+        kits = _sync(paths, client, report, progress or (lambda _s, _d, _t: None))
     except CentralUnavailable as exc:
         report.offline = True
         report.message = exc.message
     except CentralRefused as exc:
-        if exc.status == 401:
-            raise NotSignedIn(
-                "The central service no longer accepts your token; sign in again."
-            ) from exc
-        raise UserError(f"The central service refused: {exc.message}") from exc
+        raise _refused(paths, client.base_url, exc) from exc
     finally:
         if own:
             client.close()
+    _remember_sync(paths, report, None if report.offline else kits)
     return report
 
 
-def _sync(paths: AppPaths, client: CentralClient, report: SyncReport, progress: Progress) -> None:
+def _sync(
+    paths: AppPaths, client: CentralClient, report: SyncReport, progress: Progress
+) -> list[dict[str, Any]]:
+    """The sync itself; the service's list of the kits assigned to me."""
     kits = client.list_kits()
-    folder = downloads_folder(paths)
     for n, kit in enumerate(kits):
         progress("Downloading kits", n, len(kits))
-        dest = folder / f"{kit['kit_id']}.rvkit"
+        dest = _kit_file(paths, kit["kit_id"])
         if _same_file(dest, kit["sha256"]):
             report.kits_up_to_date += 1
             continue
@@ -405,13 +514,13 @@ def _sync(paths: AppPaths, client: CentralClient, report: SyncReport, progress: 
     from reviewer_app.visit.workspaces import hand_over_every_visit  # noqa: PLC0415 (only to sync)
 
     hand_over_every_visit(paths)  # a version whose finalising was cut short goes too
-    with open_outbox(paths) as outbox:
-        report.outbox = outbox.send_all(client, progress, everything=True)
-        visit_ids = {k["visit_id"] for k in kits} | {i.visit_id for i in outbox.items()}
+    with open_outbox(paths) as box:
+        report.outbox = box.send_all(client, progress, everything=True)
+        visit_ids = {k["visit_id"] for k in kits} | {i.visit_id for i in box.items()}
     if report.outbox.offline:
         report.offline = True
         report.message = report.outbox.message
-        return
+        return kits
     for n, visit_id in enumerate(sorted(visit_ids)):
         progress("Checking visits", n, len(visit_ids))
         try:
@@ -421,3 +530,20 @@ def _sync(paths: AppPaths, client: CentralClient, report: SyncReport, progress: 
                 raise
             log.info("visit %s: %s", visit_id, exc.message)
     progress("Checking visits", len(visit_ids), len(visit_ids))
+    return kits
+
+
+def _remember_sync(paths: AppPaths, report: SyncReport, kits: list[dict[str, Any]] | None) -> None:
+    changes: dict[str, Any] = {
+        "online": not report.offline,
+        "last_contact_at": now_iso(),
+        "message": report.message,
+    }
+    if not report.offline:
+        changes["last_sync_at"] = changes["last_contact_at"]
+        visits = dict(remembered(paths).get("visits", {}))
+        visits.update(report.visits)
+        changes["visits"] = visits
+    if kits is not None:
+        changes["kits"] = kits
+    remember(paths, report.url, **changes)

@@ -114,16 +114,16 @@ def test_the_snapshot_is_signed_by_this_laptop_and_the_service_pins_it(
         queued = outbox.envelope(v1.snapshot_id)
     assert (queued["device_public_key"], queued["signature"]) == (mine, row.signature)
 
-    report = laptop.sync_now(paths)
+    report = laptop.sync(paths)
     assert [i.snapshot_id for i in report.outbox.acknowledged] == [v1.snapshot_id]
-    assert not laptop.sync_now(paths).outbox.acknowledged  # sent once, not again
+    assert not laptop.sync(paths).outbox.acknowledged  # sent once, not again
     assert on_service(demo_central) == ({v1.snapshot_id: mine}, [mine])
 
     # The lead moves to a new laptop: its findings are refused, in words, and nothing stored.
     amend(lead, "Consider joint clinics (amended on the new laptop).")
     v2 = finalise_with(lead, paths=paths, key=NEW_LAPTOP)
     assert v2.device_public_key == public_hex(NEW_LAPTOP)
-    report = laptop.sync_now(paths)
+    report = laptop.sync(paths)
     [failed] = report.outbox.failed
     words = fingerprint_words(public_hex(NEW_LAPTOP))
     assert failed.last_error == (
@@ -134,13 +134,13 @@ def test_the_snapshot_is_signed_by_this_laptop_and_the_service_pins_it(
     assert on_service(demo_central) == ({v1.snapshot_id: mine}, [mine])
 
     demo_central.client("staff").reset_device_key("lead")
-    laptop.retry_item(paths, v2.snapshot_id)
-    report = laptop.sync_now(paths)
+    laptop.retry(paths, v2.snapshot_id)
+    report = laptop.sync(paths)
     assert [i.snapshot_id for i in report.outbox.acknowledged] == [v2.snapshot_id]
     signatures, pins = on_service(demo_central)
     assert pins == [public_hex(NEW_LAPTOP)]
     assert signatures == {v1.snapshot_id: mine, v2.snapshot_id: public_hex(NEW_LAPTOP)}
-    states = [i.state for i in laptop.outbox_items(paths)]
+    states = [i.state for i in laptop.outbox(paths)]
     assert states == ["acknowledged", "acknowledged"]
 
 
@@ -184,7 +184,7 @@ def test_a_snapshot_an_older_app_left_unsigned_is_signed_when_handed_over(
         sent = outbox.envelope(snap.snapshot_id)
         assert sent == {**unsigned, "device_public_key": mine, "signature": row.signature}
         assert [i.state for i in outbox.items()] == ["queued"]
-    report = laptop.sync_now(paths)
+    report = laptop.sync(paths)
     assert [i.snapshot_id for i in report.outbox.acknowledged] == [snap.snapshot_id]
     assert on_service(demo_central) == ({snap.snapshot_id: mine}, [mine])
 

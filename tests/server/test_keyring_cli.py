@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from reviewer_app.central.service import KEYRING_SERVICE
+from reviewer_app.central.tokens import KEYRING_SERVICE
 from tests.keyring_service import SecretService
 from tests.server.central_helpers import Central
 

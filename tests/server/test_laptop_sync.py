@@ -14,6 +14,7 @@ from reviewer_app.app.cli import main
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.central import service as central
+from reviewer_app.central import tokens
 from tests.server.central_helpers import DEMO_VISIT_ID, Central, make_envelope
 
 
@@ -26,11 +27,11 @@ def test_sign_in_keeps_the_token_in_the_keyring(demo_central: Central, app_home:
     token = demo_central.tokens["lead"]
     result = central.sign_in(paths, demo_central.url + "/", token)
     assert result.in_keyring and result.user == "lead"
-    assert keyring.get_password(central.KEYRING_SERVICE, demo_central.url) == token
+    assert keyring.get_password(tokens.KEYRING_SERVICE, demo_central.url) == token
     assert central.signed_in_url(paths) == demo_central.url
     assert token not in _all_text(app_home)  # not in settings, not in the log
     central.sign_out(paths)
-    assert keyring.get_password(central.KEYRING_SERVICE, demo_central.url) is None
+    assert keyring.get_password(tokens.KEYRING_SERVICE, demo_central.url) is None
     with pytest.raises(central.NotSignedIn):
         central.connect(paths)
 
@@ -77,10 +78,10 @@ def test_sync_now_downloads_kits_sends_the_outbox_and_reads_comments(
     sha = hashlib.sha256(photo_file.read_bytes()).hexdigest()
     envelope = make_envelope(attachments=[(sha, 4000)])
     central.enqueue_snapshot(paths, envelope, {sha: photo_file})
-    assert [i.state for i in central.outbox_items(paths)] == ["queued"]
+    assert [i.state for i in central.outbox(paths)] == ["queued"]
 
     progress: list[tuple[str, int, int]] = []
-    report = central.sync_now(paths, lambda *a: progress.append(a))
+    report = central.sync(paths, lambda *a: progress.append(a))
     assert report.ok and len(report.downloaded) == 1
     assert Path(report.downloaded[0].path).read_bytes()[:2] == b"PK"
     assert [i.snapshot_id for i in report.outbox.acknowledged] == [envelope["snapshot_id"]]
@@ -90,7 +91,7 @@ def test_sync_now_downloads_kits_sends_the_outbox_and_reads_comments(
     demo_central.client("staff").set_state(
         envelope["snapshot_id"], "has_issues", "Add the reason for HN-104."
     )
-    again = central.sync_now(paths)
+    again = central.sync(paths)
     assert again.kits_up_to_date == 1 and not again.downloaded
     assert again.visits[DEMO_VISIT_ID][0]["comments"][0]["text"] == "Add the reason for HN-104."
 
@@ -118,7 +119,7 @@ def test_sync_while_the_service_is_away_keeps_the_work(
     demo_central: Central, capsys: pytest.CaptureFixture[str]
 ) -> None:
     paths = AppPaths.from_environment()
-    central.store_token("http://127.0.0.1:9", "t")
+    tokens.store_token("http://127.0.0.1:9", "t")
     from reviewer_app.app.settings import Settings
 
     settings = Settings.load(paths)
@@ -128,6 +129,6 @@ def test_sync_while_the_service_is_away_keeps_the_work(
     from sync.client import CentralClient
 
     dead = CentralClient("http://127.0.0.1:9", "t", sleep=lambda _s: None, max_attempts=2)
-    report = central.sync_now(paths, client=dead)
+    report = central.sync(paths, client=dead)
     assert report.offline and "could not be reached" in report.message
-    assert [i.state for i in central.outbox_items(paths)] == ["queued"]
+    assert [i.state for i in central.outbox(paths)] == ["queued"]

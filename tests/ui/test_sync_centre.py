@@ -183,7 +183,7 @@ def test_sync_now_sends_the_outbox_and_shows_receipts_kits_and_staff_comments(
     assert "Last sync: today at" in window.when.text() and "online" in window.when.text()
     outbox = window.outbox_model
     qtmodeltester.check(outbox)
-    receipt = laptop.outbox_items(paths)[0].receipt
+    receipt = laptop.outbox(paths)[0].receipt
     assert receipt is not None
     assert cell(outbox, 0, 0) == "Review" and cell(outbox, 0, 1) == "V1"
     assert cell(outbox, 0, 2) == "Acknowledged"
@@ -246,7 +246,7 @@ def test_offline_is_said_within_seconds_and_the_work_stays_queued(
     assert "1 snapshot waits in the outbox" in window.message.text()
     assert "Service offline" in window.when.text()
     assert cell(window.outbox_model, 0, 2) == "Queued"
-    assert [i.state for i in laptop.outbox_items(paths)] == ["queued"]
+    assert [i.state for i in laptop.outbox(paths)] == ["queued"]
     _snap(window, "sync_centre_offline.png")
     assert window.sync_button.isEnabled()  # and the window never froze: the sync ran on a worker
 

@@ -1,6 +1,6 @@
 """The sync centre's tables: the outbox of finalised snapshots, and the kits assigned to me.
 
-Plain item models over the rows ``reviewer_app.central.sync_centre`` reads on a worker; the window
+Plain item models over the rows ``reviewer_app.central.service`` reads on a worker; the window
 swaps in fresh rows with ``set_rows``. Every cell has an accessible text and a tooltip with the
 whole sentence, so a narrow column never hides why something failed.
 """
@@ -13,7 +13,8 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 
-from reviewer_app.central.sync_centre import AssignedKit, OutboxRow
+from reviewer_app.central.service import OutboxRow
+from reviewer_app.central.status import AssignedKit
 from ui.rows_model import RowsModel
 
 Index = QModelIndex | QPersistentModelIndex

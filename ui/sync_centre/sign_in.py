@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.app.paths import AppPaths
-from reviewer_app.central import sync_centre
+from reviewer_app.central import service as central
 from reviewer_app.central.service import SignIn
 from ui.dialogs.base import warning_colour
 from ui.errors import error_message
@@ -136,9 +136,7 @@ class SignInDialog(QDialog):
             return
         self._set_busy(True)
         self._show("Checking with the service…", problem=False)
-        future = self._pool.submit(
-            sync_centre.sign_in, self.paths, self.url.text(), self.token.text()
-        )
+        future = self._pool.submit(central.sign_in, self.paths, self.url.text(), self.token.text())
         when_done(future, self, self._signed_in, self._failed)
 
     def _set_busy(self, busy: bool) -> None:

@@ -1,5 +1,5 @@
 """The sync centre's sentences: the status line, the service's state of each visit, the result
-of a sync. Pure functions of what ``reviewer_app.central.sync_centre`` read (tested without a
+of a sync. Pure functions of what ``reviewer_app.central.service`` read (tested without a
 window).
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 
 from reviewer_app.central.service import SyncReport
-from reviewer_app.central.sync_centre import CentralStatus
+from reviewer_app.central.status import CentralStatus
 from ui.sync_centre.models import when_text
 
 SERVER_STATES = {

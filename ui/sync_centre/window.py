@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.app.paths import AppPaths
-from reviewer_app.central import sync_centre
-from reviewer_app.central.service import SyncReport
-from reviewer_app.central.sync_centre import AssignedKit, CentralStatus, OutboxRow
+from reviewer_app.central import service as central
+from reviewer_app.central.service import OutboxRow, SyncReport
+from reviewer_app.central.status import AssignedKit, CentralStatus
 from ui import shortcuts
 from ui.dialogs.base import warning_colour
 from ui.errors import error_message, report_error
@@ -222,7 +222,7 @@ class SyncCentreWindow(QWidget):
         """
 
         def read() -> tuple[CentralStatus, list[OutboxRow]]:
-            return sync_centre.load_status(self.paths), sync_centre.outbox_rows(self.paths)
+            return central.load_status(self.paths), central.outbox(self.paths)
 
         self._asked += 1
         asked = self._asked
@@ -308,7 +308,7 @@ class SyncCentreWindow(QWidget):
     def check_service(self) -> None:
         """Ask the service who I am (a few seconds at most) to say whether it is online."""
         when_done(
-            self._net.submit(sync_centre.check, self.paths),
+            self._net.submit(central.check, self.paths),
             self,
             lambda _status: self.refresh(),
             self._check_failed,
@@ -328,7 +328,7 @@ class SyncCentreWindow(QWidget):
         self._enable()
         self._say("")
         self._progress("Checking the service", 0, 0)
-        future = self._net.submit(sync_centre.sync, self.paths, self._progressed.emit)
+        future = self._net.submit(central.sync, self.paths, self._progressed.emit)
         when_done(future, self, self._synced, self._sync_failed)
         return True
 
@@ -349,8 +349,7 @@ class SyncCentreWindow(QWidget):
             widget.setVisible(False)
         self._enable()
 
-    def _synced(self, result: tuple[SyncReport, CentralStatus]) -> None:
-        report, self.status = result
+    def _synced(self, report: SyncReport) -> None:
         self._stop_progress()
         self._say(report_summary(report), offline=report.offline)
         self.refresh()
@@ -375,7 +374,7 @@ class SyncCentreWindow(QWidget):
 
     def sign_out(self) -> None:
         when_done(
-            self._net.submit(sync_centre.sign_out, self.paths),
+            self._net.submit(central.sign_out, self.paths),
             self,
             self._signed_out,
             lambda exc: self._failed(exc, "sign out"),
@@ -406,7 +405,7 @@ class SyncCentreWindow(QWidget):
         if not isinstance(row, OutboxRow) or row.state != "failed" or self.syncing:
             return False
         when_done(
-            self._read.submit(sync_centre.retry, self.paths, row.snapshot_id),
+            self._read.submit(central.retry, self.paths, row.snapshot_id),
             self,
             self._retried,
             lambda exc: self._failed(exc, "queue it again"),
