@@ -48,13 +48,10 @@ from reviewer_app.visit.model import (  # noqa: E402
 )
 from reviewer_app.visit.workspaces import open_kit, workspace_path  # noqa: E402
 from storage import Op, Workspace  # noqa: E402
-from sync.bundles import (  # noqa: E402
-    BundleReader,
-    VerifiedBundle,
-    export_bundle,
-    import_bundle,
-    read_each,
-)
+from sync.bundle_builder import export_bundle  # noqa: E402
+from sync.bundle_import import import_bundle  # noqa: E402
+from sync.bundle_read_ahead import BundleReader, read_each  # noqa: E402
+from sync.bundle_reader import VerifiedBundle  # noqa: E402
 
 MEMBERS = ["m-lead", "m-cns", "m-paed", "m-mgr", "m-comm", "m-pat"]
 PHOTO_SIZE = 40_000

@@ -20,7 +20,7 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     and key machinery (cryptography, zip checks), and errors are rare."""
     # The imports are here on purpose (start-up time): see the docstring.
     from storage import NotAnImage, WorkspaceDamaged, WorkspaceMissing  # noqa: PLC0415
-    from sync.bundles import BundleRefused  # noqa: PLC0415
+    from sync.bundle_format import BundleRefused  # noqa: PLC0415
     from sync.keys import KeyFileError  # noqa: PLC0415
     from sync.kit_builder import KitBuildError  # noqa: PLC0415
     from sync.kit_model import KitDataError  # noqa: PLC0415

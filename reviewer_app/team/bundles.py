@@ -37,19 +37,14 @@ from reviewer_app.visit.model import FINDING, JUDGEMENT, REPORT_TEXT, TEAM_JUDGE
 from reviewer_app.visit.workspaces import clean_staging, staging_under, workspace_path
 from storage import Op, Workspace
 from sync.authorship import DEVICE_KEY_ENTITY, fingerprint_words
-from sync.bundles import (
-    BUNDLE_SUFFIX,
-    BundleManifest,
-    BundleReader,
-    BundleRefused,
-    OpLimits,
-    VerifiedBundle,
-    export_bundle,
-    import_bundle,
-    read_each,
-)
+from sync.bundle_builder import export_bundle
+from sync.bundle_format import BUNDLE_SUFFIX, BundleManifest, BundleRefused, OpLimits
+from sync.bundle_import import import_bundle
+from sync.bundle_read_ahead import BundleReader, read_each
+from sync.bundle_reader import VerifiedBundle
 from sync.kit_model import VisitDetails
 from sync.pins import KeyFlag
+from sync.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -315,17 +310,14 @@ def import_visit_bundles(paths: AppPaths, visit_id: str, files: Sequence[Path]) 
         return import_into_workspace(ws, files, paths.staging)
 
 
-ImportProgress = Callable[[int, int, str], None]
-"""``progress(done, total, file name)``: called before each file and once at the end."""
-
-
 def import_into_workspace(
     ws: Workspace,
     files: Sequence[Path],
     staging: Path,
-    progress: ImportProgress | None = None,
+    progress: Progress | None = None,
 ) -> list[Receipt]:
-    """:func:`import_visit_bundles` on an open workspace (the window runs it on its worker)."""
+    """:func:`import_visit_bundles` on an open workspace (the window runs it on its worker);
+    ``progress(done, total, file name)`` before each file and once at the end."""
     receipts: list[Receipt] = []
     try:
         kit = _kit(ws, ws.path.parent.name)

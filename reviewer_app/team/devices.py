@@ -39,7 +39,7 @@ from storage.authorship_tables import (
     device_keys,
 )
 from sync.authorship import fingerprint_words, public_hex
-from sync.bundles import release_held
+from sync.bundle_import import release_held
 from sync.kit_model import VisitDetails
 from sync.pins import decide_key, lead_decisions
 

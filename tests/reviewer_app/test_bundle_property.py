@@ -104,8 +104,12 @@ from storage import authorship_tables as key_tables
 from storage.authorship_tables import ACCEPTED, HELD, PINNED, REJECTED
 from storage.hlc import parse_hlc
 from storage.oplog import dump_value
-from sync import bundles, pins
+from sync import pins
 from sync.authorship import ACCEPT, DECISION, DEVICE_KEY_ENTITY, public_hex
+from sync.bundle_builder import export_bundle
+from sync.bundle_format import BUNDLE_SUFFIX
+from sync.bundle_import import import_bundle
+from sync.bundle_reader import read_bundle
 from sync.kit_model import VisitDetails
 
 # A few standards and components, so that reviewers and records overlap often.
@@ -419,9 +423,9 @@ class BundleExchange(RuleBasedStateMachine):
         file is then opened like an import would, to know what it carries."""
         number = self.exports.get(lap.name, 0) + 1
         self.exports[lap.name] = number
-        out = self.root / "usb" / f"{lap.name}-{number:03d}{bundles.BUNDLE_SUFFIX}"
+        out = self.root / "usb" / f"{lap.name}-{number:03d}{BUNDLE_SUFFIX}"
         out.parent.mkdir(parents=True, exist_ok=True)
-        manifest = bundles.export_bundle(
+        manifest = export_bundle(
             lap.ws,
             out,
             member_id=lap.member_id,
@@ -433,7 +437,7 @@ class BundleExchange(RuleBasedStateMachine):
         assert manifest.member_id == lap.member_id
         assert manifest.device_id == lap.ws.device_id
         assert out.exists()
-        assert not [p for p in out.parent.iterdir() if not p.name.endswith(bundles.BUNDLE_SUFFIX)]
+        assert not [p for p in out.parent.iterdir() if not p.name.endswith(BUNDLE_SUFFIX)]
         held = self._op_ids(lap.ws)
         assert manifest.op_count == len(held)
         named = self._photo_blobs(lap.ws)
@@ -480,7 +484,7 @@ class BundleExchange(RuleBasedStateMachine):
     def _open_bundle(self, path: Path) -> tuple[dict[str, Sealed], tuple[Key, ...], dict[str, str]]:
         """What a bundle carries: op id -> (member, key of the seal covering it, or None),
         its key bindings in order, and each op's line."""
-        with bundles.read_bundle(
+        with read_bundle(
             path, visit_id=self.visit_id, team_key=self.team_key, staging_root=self.root / "look"
         ) as verified:
             seal_keys = {seal.seal_id: seal.public_key for seal in verified.verified_seals}
@@ -619,7 +623,7 @@ class BundleExchange(RuleBasedStateMachine):
     def _import_file(self, lap: Laptop, bundle: BundleFile) -> Outcome:
         """``read_bundle`` and ``import_bundle`` with the team's rules."""
         lap.staging.mkdir(parents=True, exist_ok=True)
-        verified = bundles.read_bundle(
+        verified = read_bundle(
             bundle.path,
             visit_id=self.visit_id,
             team_key=self.team_key,
@@ -629,7 +633,7 @@ class BundleExchange(RuleBasedStateMachine):
             assert {op.op_id for op in verified.ops} == set(bundle.ops)
             assert set(verified.blob_paths) == set(bundle.blobs)
             assert verified.manifest.op_count == len(bundle.ops)
-            result = bundles.import_bundle(lap.ws, verified, accept=self.accept)
+            result = import_bundle(lap.ws, verified, accept=self.accept)
         return Outcome(
             result.new,
             result.known,
@@ -707,13 +711,13 @@ class BundleExchange(RuleBasedStateMachine):
     def _forger_imports(self, bundle: BundleFile) -> None:
         """The forger takes an honest bundle (to relay its ops): nothing to check there."""
         self.forger.staging.mkdir(parents=True, exist_ok=True)
-        with bundles.read_bundle(
+        with read_bundle(
             bundle.path,
             visit_id=self.visit_id,
             team_key=self.team_key,
             staging_root=self.forger.staging,
         ) as verified:
-            bundles.import_bundle(self.forger.ws, verified, accept=self.accept)
+            import_bundle(self.forger.ws, verified, accept=self.accept)
 
     def _spread(self, bundle: BundleFile, data: st.DataObject) -> list[Laptop]:
         """Some honest laptops import ``bundle``, each headless or with the app."""

@@ -3,7 +3,7 @@ seals by the wrong key, seals and ops copied from another bundle or visit, clock
 a million ops, damaged or re-ordered content, and laptops of the demo visit to make and import
 them.
 
-Built from ``sync.bundles``' own parts (its entry names, ``BundleManifest``, ``_REF`` for the
+Built from the format's own parts (its entry names, ``BundleManifest``, ``SEAL_REF`` for the
 seal references, ``_encrypt_into`` for the outer file), so a bundle made here differs from an
 exported one only where a test says so.
 """
@@ -31,24 +31,21 @@ from reviewer_app.visit.workspaces import open_kit, workspace_path
 from storage import Op, Workspace
 from sync import bundle_crypto
 from sync.authorship import MAX_SEAL_OPS, Binding, Seal, op_hash
-from sync.bundles import (
-    _REF,
+from sync.bundle_builder import _encrypt_into, batches, write_seals
+from sync.bundle_format import (
     BLOBS_DIR,
     CONTENT_NAME,
     HMAC_NAME,
     MANIFEST_NAME,
     OPS_NAME,
     REFS_NAME,
+    SEAL_REF,
     SEALS_NAME,
     BundleManifest,
     OuterManifest,
-    VerifiedBundle,
-    _encrypt_into,
-    batches,
     manifest_hmac,
-    read_bundle,
-    write_seals,
 )
+from sync.bundle_reader import VerifiedBundle, read_bundle
 from sync.kit_format import canonical_json
 from sync.kit_model import VisitDetails
 
@@ -135,10 +132,10 @@ def write_bundle(  # noqa: PLR0913 (each names what the bundle says)
                         signer = by_member.get(op.member_id)
                         if hashed in copied:
                             to_copied.append((len(refs), *copied[hashed]))
-                            refs += _REF.pack(NO_SEAL, 0)  # its number is known at the end
+                            refs += SEAL_REF.pack(NO_SEAL, 0)  # its number is known at the end
                             continue
                         if signer is None:
-                            refs += _REF.pack(NO_SEAL, 0)
+                            refs += SEAL_REF.pack(NO_SEAL, 0)
                             continue
                         number = number_of.get(op.member_id, len(sealing))
                         if number == len(sealing) or (
@@ -147,14 +144,14 @@ def write_bundle(  # noqa: PLR0913 (each names what the bundle says)
                             number = number_of[op.member_id] = len(sealing)
                             sealing.append((signer, bytearray()))
                         hashes = sealing[number][1]
-                        refs += _REF.pack(number, len(hashes) // 32)
+                        refs += SEAL_REF.pack(number, len(hashes) // 32)
                         hashes += hashed
                     digest.update(data)
                     size += len(data)
                     count += len(batch)
                     f.write(data)
             for at, j, pos in to_copied:
-                _REF.pack_into(refs, at, len(sealing) + j, pos)
+                SEAL_REF.pack_into(refs, at, len(sealing) + j, pos)
             zf.writestr(REFS_NAME, bytes(refs))
             del refs
             seals = (*_seals(sealing, visit_id), *extra_seals)

@@ -1,4 +1,4 @@
-"""Team bundles at the format level (sync.bundles, format version 2): real workspaces of the
+"""Team bundles at the format level (sync.bundle_*, format version 2): real workspaces of the
 demo visit, real encrypted bundles, changed the ways a stick, a mail server or a person could."""
 
 from __future__ import annotations
@@ -20,19 +20,17 @@ from reviewer_app.visit.workspaces import open_kit, workspace_path
 from storage import Op, Workspace
 from sync import bundle_crypto
 from sync.authorship import op_hash, public_hex
-from sync.bundles import (
-    _REF,
+from sync.bundle_builder import export_bundle
+from sync.bundle_format import (
     BUNDLE_FORMAT_VERSION,
     CONTENT_NAME,
     OPS_NAME,
+    SEAL_REF,
     SEALS_NAME,
     BundleRefused,
-    VerifiedBundle,
-    export_bundle,
-    import_bundle,
-    known_ops_in,
-    read_bundle,
 )
+from sync.bundle_import import import_bundle, known_ops_in
+from sync.bundle_reader import VerifiedBundle, read_bundle
 from tests.sync.bundle_tools import (
     STORED_CHUNK,
     outer_entries,
@@ -386,7 +384,7 @@ def test_the_content_is_encrypted_in_chunks_of_a_mebibyte(
     assert seal.verify() and seal.public_key == public_hex(device_key(cns.paths))
     lines = inner[OPS_NAME].splitlines()
     assert seal.hashes == b"".join(op_hash(line) for line in lines)
-    assert inner["ops.seals"] == b"".join(_REF.pack(0, i) for i in range(len(lines)))
+    assert inner["ops.seals"] == b"".join(SEAL_REF.pack(0, i) for i in range(len(lines)))
     with lead.read(bundle) as verified:
         assert import_bundle(lead.ws, verified).new == cns.ws.op_count()
     assert lead.ws.blobs.read_bytes(photo) == cns.ws.blobs.read_bytes(photo)

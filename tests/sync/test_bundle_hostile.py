@@ -34,7 +34,7 @@ from storage import authorship_tables as key_tables
 from storage.hlc import format_hlc, system_ms
 from sync import pins
 from sync.authorship import Binding, Seal, fingerprint_words, public_hex
-from sync.bundles import CONTENT_NAME, MANIFEST_NAME
+from sync.bundle_format import CONTENT_NAME, MANIFEST_NAME
 from tests.sync.bundle_tools import (
     STORED_CHUNK,
     Laptop,

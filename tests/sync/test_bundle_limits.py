@@ -19,9 +19,17 @@ import pytest
 from reviewer_app.team.bundles import MIN_OPS_LIMIT, import_visit_bundles, op_limits
 from reviewer_app.visit.model import JUDGEMENT, NOTE, judgement_id
 from storage import Op
-from sync import bundles
+from sync import bundle_ops, bundle_reader
 from sync.authorship import SEAL_HEADER
-from sync.bundles import MAX_SEALS, BundleRefused, OpLimits, import_bundle
+from sync.bundle_format import (
+    MAX_OPS_PER_FIELD,
+    MAX_REFUSED_OPS,
+    MAX_SEALS,
+    SEALS_NAME,
+    BundleRefused,
+    OpLimits,
+)
+from sync.bundle_import import import_bundle
 from sync.kit_format import canonical_json
 from tests.sync.bundle_tools import Laptop, Signer, read_seals, rewrite_content, write_zip
 
@@ -120,7 +128,7 @@ def test_a_million_operations_against_a_small_kit_are_refused_before_they_are_re
 def test_more_edits_of_one_field_than_anyone_makes_are_refused(
     lead: Laptop, tmp_path: Path
 ) -> None:
-    n = bundles.MAX_OPS_PER_FIELD + 1
+    n = MAX_OPS_PER_FIELD + 1
     hostile = write_bundle(tmp_path / "busy.rvbundle", lead, "m-cns", same_field("m-cns", n))
     before = lead.state()
 
@@ -138,7 +146,7 @@ def test_more_edits_of_one_field_than_anyone_makes_are_refused(
 def test_a_bundle_of_ops_the_team_rules_refuse_is_refused_whole(
     lead: Laptop, tmp_path: Path
 ) -> None:
-    n = bundles.MAX_REFUSED_OPS + 1
+    n = MAX_REFUSED_OPS + 1
     stranger = write_bundle(
         tmp_path / "stranger.rvbundle", lead, "m-nobody", judgements("m-nobody", n)
     )
@@ -163,8 +171,8 @@ def test_a_big_bundle_is_read_in_batches_and_imports_like_a_small_one(
         assert not whole.streamed and len(whole.ops) == 1234
         import_bundle(ws, whole)
 
-    monkeypatch.setattr(bundles, "KEEP_PARSED_OPS", 100)
-    monkeypatch.setattr(bundles, "OP_BATCH", 50)
+    monkeypatch.setattr(bundle_reader, "KEEP_PARSED_OPS", 100)
+    monkeypatch.setattr(bundle_ops, "OP_BATCH", 50)
     with lead.read(file) as streamed, lead.open() as ws:
         assert streamed.streamed and streamed.ops == []
         assert [len(b) for b in streamed.op_batches()] == [50] * 24 + [34]
@@ -178,8 +186,8 @@ def test_a_big_bundle_changed_after_it_was_read_changes_nothing(
 ) -> None:
     """A streamed bundle's ops are read again, from its decrypted content, when imported: a
     content changed in between is caught, and the import rolls back whole."""
-    monkeypatch.setattr(bundles, "KEEP_PARSED_OPS", 100)
-    monkeypatch.setattr(bundles, "OP_BATCH", 50)
+    monkeypatch.setattr(bundle_reader, "KEEP_PARSED_OPS", 100)
+    monkeypatch.setattr(bundle_ops, "OP_BATCH", 50)
     file = write_bundle(tmp_path / "big.rvbundle", lead, "m-cns", judgements("m-cns", 500))
     before = lead.state()
     with lead.read(file) as verified, lead.open() as ws:
@@ -199,8 +207,8 @@ def test_a_big_bundle_changed_after_it_was_read_changes_nothing(
 def test_a_bundle_swapped_on_the_stick_after_it_was_read_imports_what_was_read(
     lead: Laptop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bundles, "KEEP_PARSED_OPS", 100)
-    monkeypatch.setattr(bundles, "OP_BATCH", 50)
+    monkeypatch.setattr(bundle_reader, "KEEP_PARSED_OPS", 100)
+    monkeypatch.setattr(bundle_ops, "OP_BATCH", 50)
     file = write_bundle(tmp_path / "big.rvbundle", lead, "m-cns", judgements("m-cns", 500))
     with lead.read(file) as verified, lead.open() as ws:
         file.write_bytes(b"something else")
@@ -234,7 +242,7 @@ def test_a_seal_listing_more_operations_than_its_bundle_could_is_refused(
         manifest["seals_sha256"] = hashlib.sha256(record).hexdigest()
         manifest["seals_size"] = len(record)
         entries["manifest.json"] = canonical_json(manifest)
-        entries[bundles.SEALS_NAME] = record
+        entries[SEALS_NAME] = record
 
     hostile = rewrite_content(made, tmp_path / "boast.rvbundle", lead.team_key, boast)
     before = lead.state()

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from sync import bundles
-from sync.bundles import BundleReader, BundleRefused, VerifiedBundle, import_bundle, read_each
+from sync import bundle_read_ahead
+from sync.bundle_format import BundleRefused
+from sync.bundle_import import import_bundle
+from sync.bundle_read_ahead import BundleReader, read_each
+from sync.bundle_reader import VerifiedBundle
 from tests.sync.test_bundle_format import Laptop, laptops, reviewer_work  # noqa: F401
 
 MEMBERS = ("m-cns", "m-paed", "m-mgr")
@@ -21,7 +24,7 @@ MEMBERS = ("m-cns", "m-paed", "m-mgr")
 @pytest.fixture
 def always_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
     """These bundles are small: read ahead however quickly they would be read here."""
-    monkeypatch.setattr(bundles, "READ_AHEAD_FROM_SECONDS", 0.0)
+    monkeypatch.setattr(bundle_read_ahead, "READ_AHEAD_FROM_SECONDS", 0.0)
 
 
 def _bundles(laptops: Callable[[str], Laptop], tmp_path: Path) -> list[Path]:  # noqa: F811
