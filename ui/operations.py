@@ -14,12 +14,14 @@ A change is one named session operation run on the visit's storage worker::
   the change ("judge HN-204"), so no screen words it again;
 - a failure: logged once when it is our fault, and shown once, politely.
 
-``TaskOp`` is long work (writing a report, importing bundles): one progress dialog, an optional
-Cancel, the result or the failure back on the UI thread.
+``TaskOp`` is other work off the UI thread: a read, or long work (writing a report, importing
+bundles) with one progress dialog and an optional Cancel; the result or the failure comes back
+on the UI thread, and a failure is told once.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from ui.bridge import SessionBridge
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 Progress = Callable[..., None]  # progress(done, total, text=""): from any thread
 
 
@@ -99,30 +102,31 @@ class _Relay(QObject):
 
 
 class TaskOp(Generic[T]):
-    """Long work off the UI thread with one progress dialog.
+    """Work off the UI thread whose result comes back to a screen: a read, or long work with one
+    progress dialog.
 
     ``start(progress)`` submits the work and returns its future; the work may call
-    ``progress(done, total, text="")`` from any thread (total 0: busy, no bar). With
-    ``cancellable()`` the dialog has a Cancel button, and the next call of ``progress`` after
-    it was pressed raises ``Cancelled`` in the work: only for work that can stop there and
-    leave nothing half done. ``what`` ("write the draft report") words a failure.
+    ``progress(done, total, text="")`` from any thread (total 0: busy, no bar). ``what`` ("write
+    the draft report") words a failure, which is told to the user once (logged if it is our
+    fault), or only logged after ``untold()`` (a read the user did not ask for).
+
+    ``with_progress(title, label)`` shows the dialog while the work runs; with ``cancellable()``
+    it has a Cancel button, and the next call of ``progress`` after it was pressed raises
+    ``Cancelled`` in the work: only for work that can stop there and leave nothing half done.
     """
 
     def __init__(
-        self,
-        parent: QWidget,
-        start: Callable[[Progress], Future[T]],
-        *,
-        title: str,
-        label: str,
-        what: str,
+        self, parent: QWidget, start: Callable[[Progress], Future[T]], *, what: str
     ) -> None:
         self.parent = parent
         self._start = start
-        self.title, self.label, self.what = title, label, what
+        self.what = what
+        self.title = self.label = ""
         self._success: Callable[[T], None] | None = None
         self._failure: Callable[[BaseException], None] | None = None
+        self._told = True
         self._cancellable = False
+        self._running = False
         self.cancelled = False
         self.dialog: QProgressDialog | None = None
         self._relay = _Relay(parent)
@@ -137,22 +141,34 @@ class TaskOp(Generic[T]):
         self._failure = fn
         return self
 
+    def untold(self) -> TaskOp[T]:
+        """A failure is logged, not shown: for work the user did not ask for."""
+        self._told = False
+        return self
+
+    def with_progress(self, title: str, label: str) -> TaskOp[T]:
+        self.title, self.label = title, label
+        return self
+
     def cancellable(self) -> TaskOp[T]:
         self._cancellable = True
         return self
 
     @property
     def running(self) -> bool:
-        return self.dialog is not None
+        return self._running
 
     def run(self) -> bool:
-        """Start the work and show the dialog; False if it could not start (the user was told)."""
+        """Start the work (and show the dialog); False if it could not start (the user was
+        told)."""
         try:
             future = self._start(self._progress)
         except Exception as exc:  # noqa: BLE001 - a bad file name, a full disk: told once
             self._failed(exc)
             return False
-        self.dialog = self._make_dialog()
+        self._running = True
+        if self.title:
+            self.dialog = self._make_dialog()
         when_done(future, self._relay, self._finished, self._failed)
         return True
 
@@ -197,6 +213,7 @@ class TaskOp(Generic[T]):
             dialog.setValue(min(done, total))
 
     def _end(self) -> None:
+        self._running = False
         dialog, self.dialog = self.dialog, None
         if dialog is not None:
             dialog.canceled.disconnect(self._cancel)
@@ -213,7 +230,10 @@ class TaskOp(Generic[T]):
         self._end()
         if isinstance(exc, Cancelled):
             return
-        text, fault = told(exc, self.what)
-        show_error(self.parent, text, fault=fault)
+        if self._told:
+            text, fault = told(exc, self.what)
+            show_error(self.parent, text, fault=fault)
+        else:
+            log.warning("could not %s: %s", self.what, exc, exc_info=not is_user_error(exc))
         if self._failure is not None:
             self._failure(exc)

@@ -128,7 +128,7 @@ def test_a_long_task_shows_its_progress_and_stops_when_cancelled(qtbot: QtBot) -
         threading.Thread(target=work, daemon=True).start()
         return future
 
-    task = TaskOp(parent, start, title="Counting", label="Counting…", what="count")
+    task = TaskOp(parent, start, what="count").with_progress("Counting", "Counting…")
     task.success(results.append).cancellable().run()
     dialog = task.dialog
     assert dialog is not None
@@ -152,8 +152,6 @@ def test_a_long_task_that_fails_is_told_once(qtbot: QtBot, tmp_path: Path) -> No
         return future
 
     failures: list[BaseException] = []
-    TaskOp(parent, start, title="Writing", label="Writing…", what="write the sheet").failure(
-        failures.append
-    ).run()
+    TaskOp(parent, start, what="write the sheet").failure(failures.append).run()
     qtbot.waitUntil(lambda: bool(failures), timeout=WAIT_MS)
     assert len(boxes(parent)) == 1 and boxes(parent)[0].startswith("Could not write the sheet")

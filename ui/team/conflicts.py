@@ -35,8 +35,7 @@ from reviewer_app.visit.conflicts import (
 )
 from reviewer_app.visit.read_model import VisitData
 from ui.bridge import SessionBridge
-from ui.tasks import when_done
-from ui.team import reporter
+from ui.operations import ChangeOp, TaskOp
 from ui.text_style import clear_layout, heading, muted
 
 NEW_VALUE = -1
@@ -121,12 +120,9 @@ class ConflictsWindow(QDialog):
     def load(self) -> None:
         """Read the conflicts on the storage worker; show them when they arrive."""
         self.loading = True
-        when_done(
-            conflicts_of(self.bridge.session),
-            self,
-            self._loaded,
-            reporter(self, "list the conflicts"),
-        )
+        TaskOp(
+            self, lambda _progress: conflicts_of(self.bridge.session), what="list the conflicts"
+        ).success(self._loaded).run()
 
     def _loaded(self, groups: list[ConflictGroup]) -> None:
         keep = self.current()
@@ -206,6 +202,6 @@ class ConflictsWindow(QDialog):
         else:
             value = group.values[chosen].value
         self.loading = True
-        future = self.bridge.session.resolve_conflict(group.losers, value)
-        self.bridge.run(future, "resolve a conflict")  # absorbed first: callbacks run in order
-        when_done(future, self, lambda _change: self.load(), lambda _exc: self.load())
+        ChangeOp(self, self.bridge, lambda s: s.resolve_conflict(group.losers, value)).success(
+            lambda _change: self.load()
+        ).failure(lambda _exc: self.load()).run()

@@ -12,23 +12,21 @@ read model is swapped in (``SessionBridge.reload``: every screen redraws) and th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QMainWindow, QMenu, QPushButton, QWidget
 
 from reviewer_app.visit.conflicts import conflict_count
 from ui import shortcuts
 from ui.actions import make_action
-from ui.errors import report_error
-from ui.tasks import when_done
-from ui.team import reporter
+from ui.operations import Progress, TaskOp
 from ui.windows import AFTER_FIRST_PAINT_MS, show_once
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QDragEnterEvent, QDropEvent
-    from PySide6.QtWidgets import QProgressDialog
 
     from reviewer_app.team.work import TeamImport
     from ui.team.receipts import ReceiptsView
@@ -77,21 +75,17 @@ def bundle_files(paths: Sequence[Path]) -> list[Path]:
 
 
 class TeamActions(QObject):
-    progressed = Signal(int, int, str)  # done, total, file name (emitted on the worker)
-
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.window: QMainWindow = window
         self.bridge = window.bridge
         self.session = window.session
         self.paths = window.paths
-        self.importing = False
-        self.progress: QProgressDialog | None = None
+        self.import_task: TaskOp[TeamImport] | None = None
         self.last_receipts: ReceiptsView | None = None
         self.last_export: Path | None = None
         self.views: dict[str, QWidget] = {}
         self.menu: QMenu | None = None
-        self.progressed.connect(self._progressed)
         self.badge = QPushButton(window)
         self.badge.setFlat(True)
         self.badge.setAccessibleName("Conflicts to resolve")
@@ -148,12 +142,11 @@ class TeamActions(QObject):
             return
         BundleFiles.folder = target.parent
         self.window.statusBar().showMessage("Writing your bundle…")
-        when_done(
-            export_from_session(self.session, target),
-            self,
-            self._exported,
-            reporter(self.window, "export your bundle"),
-        )
+        TaskOp(
+            self.window,
+            lambda _progress: export_from_session(self.session, target),
+            what="export your bundle",
+        ).success(self._exported).run()
 
     def _exported(self, path: Path) -> None:
         self.last_export = path
@@ -177,6 +170,10 @@ class TeamActions(QObject):
             BundleFiles.folder = files[0].parent
             self.import_files(files)
 
+    @property
+    def importing(self) -> bool:
+        return self.import_task is not None and self.import_task.running
+
     def import_files(self, files: Sequence[Path]) -> bool:
         """Import ``files`` off the UI thread, with progress; False if one is already running."""
         if self.importing:
@@ -184,45 +181,24 @@ class TeamActions(QObject):
                 "An import is already running; drop the files again when it is done.", 10_000
             )
             return False
-        from PySide6.QtWidgets import QProgressDialog  # noqa: PLC0415 - see the top
-
         from reviewer_app.team.work import import_into_session  # noqa: PLC0415 - see the top
 
-        self.importing = True
         files = list(files)
-        self.progress = progress = QProgressDialog(
-            "Checking the bundles…", "", 0, len(files), self.window
-        )
-        progress.setWindowTitle("Importing team bundles")
-        progress.setAccessibleName("Import progress")
-        progress.setCancelButton(None)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.setAutoClose(False)
-        progress.setValue(0)
-        future = import_into_session(self.session, files, self.paths.staging, self.progressed.emit)
-        when_done(future, self, self._imported, self._import_failed)
+
+        def start(progress: Progress) -> Future[TeamImport]:
+            def each(done: int, total: int, name: str) -> None:
+                progress(done, total, f"Importing {name} ({done + 1} of {total})…" if name else "")
+
+            return import_into_session(self.session, files, self.paths.staging, each)
+
+        # No Cancel: an import stops only between bundles, and half a set of bundles imported
+        # would be a receipt the lead cannot read.
+        self.import_task = TaskOp(self.window, start, what="import the bundles")
+        self.import_task.with_progress("Importing team bundles", "Checking the bundles…")
+        self.import_task.success(self._imported).run()
         return True
 
-    def _progressed(self, done: int, total: int, name: str) -> None:
-        progress = self.progress
-        if progress is None:
-            return
-        if name:
-            progress.setLabelText(f"Importing {name} ({done + 1} of {total})…")
-        # Last: a window-modal progress dialog runs the event loop in setValue, where the
-        # import may finish and the dialog be closed (and self.progress be None).
-        progress.setValue(done)
-
-    def _finish_progress(self) -> None:
-        self.importing = False
-        if self.progress is not None:
-            self.progress.close()
-            self.progress.deleteLater()
-            self.progress = None
-
     def _imported(self, result: TeamImport) -> None:
-        self._finish_progress()
         self.bridge.reload(result.data)
         self._show_badge(result.conflicts)
         from ui.team.receipts import show_receipts  # noqa: PLC0415 - see the top
@@ -240,10 +216,6 @@ class TeamActions(QObject):
             )
         else:
             self.window.statusBar().showMessage(f"Imported: {new} new operations", 10_000)
-
-    def _import_failed(self, exc: BaseException) -> None:
-        self._finish_progress()
-        report_error(self.window, exc, "import the bundles")
 
     # -- drag and drop ---------------------------------------------------------------------------
 
@@ -298,12 +270,9 @@ class TeamActions(QObject):
     def show_history(self) -> None:
         from reviewer_app.team.work import history_of  # noqa: PLC0415 - see the top
 
-        when_done(
-            history_of(self.session),
-            self,
-            self._history,
-            reporter(self.window, "read the import history"),
-        )
+        TaskOp(
+            self.window, lambda _progress: history_of(self.session), what="read the import history"
+        ).success(self._history).run()
 
     def _history(self, history: list[dict[str, Any]]) -> None:
         from ui.team.receipts import show_history  # noqa: PLC0415 - see the top
@@ -321,8 +290,11 @@ class TeamActions(QObject):
             self.refresh_badge()
 
     def refresh_badge(self) -> None:
-        future = self.session.worker.submit(conflict_count)
-        when_done(future, self, self._show_badge, lambda _exc: None)
+        TaskOp(
+            self.window,
+            lambda _progress: self.session.worker.submit(conflict_count),
+            what="count the conflicts",
+        ).success(self._show_badge).untold().run()
 
     def _show_badge(self, count: int) -> None:
         self.badge.setText(f"⚠ {count} conflict{'s' if count != 1 else ''} to resolve")

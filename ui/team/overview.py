@@ -44,9 +44,7 @@ from reviewer_app.visit.model import JUDGEMENT
 from reviewer_app.visit.read_model import VisitData
 from reviewer_app.visit.session import Change
 from ui.bridge import SessionBridge
-from ui.errors import report_error
-from ui.tasks import when_done
-from ui.team import reporter
+from ui.operations import TaskOp
 from ui.team.devices import DeviceDecisionDialog, DeviceFlags, DevicesModel
 from ui.team.receipts import when
 from ui.team.team_judgement import is_lead, lead_name
@@ -234,13 +232,12 @@ class OverviewWindow(QDialog):
         session = self.bridge.session
         if session.closed:
             return
-        when_done(
-            history_of(session),
-            self,
-            self.model.set_history,
-            reporter(self, "read the import history"),
-        )
-        when_done(devices_of(session), self, self.show_devices, reporter(self, "read the devices"))
+        TaskOp(self, lambda _progress: history_of(session), what="read the import history").success(
+            self.model.set_history
+        ).run()
+        TaskOp(self, lambda _progress: devices_of(session), what="read the devices").success(
+            self.show_devices
+        ).run()
 
     def show_devices(self, devices: TeamDevices) -> None:
         self.devices = devices
@@ -265,12 +262,11 @@ class OverviewWindow(QDialog):
         self.deciding = True
         self.flags.set_busy(True)
         self.say("Recording your decision…")
-        when_done(
-            decide_in_session(self.bridge.session, row, accept),
+        TaskOp(
             self,
-            lambda result: self._decided(row, result),
-            self._decide_failed,
-        )
+            lambda _progress: decide_in_session(self.bridge.session, row, accept),
+            what="record your decision on the device",
+        ).success(lambda result: self._decided(row, result)).failure(self._decide_failed).run()
 
     def _decided(self, row: DeviceRow, result: DeviceDecision) -> None:
         self.deciding = False
@@ -289,11 +285,10 @@ class OverviewWindow(QDialog):
         self.show_devices(result.devices)
         self.bridge.reload(result.data)  # every screen redraws with the work now in the visit
 
-    def _decide_failed(self, exc: BaseException) -> None:
+    def _decide_failed(self, _exc: BaseException) -> None:
         self.deciding = False
         self.flags.set_busy(False)
-        self.say("")
-        report_error(self, exc, "record your decision on the device")
+        self.say("")  # (the user was told why)
 
     def say(self, text: str) -> None:
         self.decision.setText(text)

@@ -27,8 +27,8 @@ from reviewer_app.visit.model import (
 from reviewer_app.visit.read_model import VisitData
 from reviewer_app.visit.session import Change
 from ui.bridge import SessionBridge
-from ui.errors import report_error
 from ui.judgement_icons import judgement_icon
+from ui.operations import ChangeOp
 from ui.text_style import muted
 
 
@@ -59,14 +59,10 @@ def record_team_judgement(parent: QWidget, bridge: SessionBridge, ref: str, comp
     if answer is None:
         return
     value, rationale = answer
-    if (value, rationale) == (current.value, current.rationale):
-        return
-    try:
-        future = bridge.session.set_team_judgement(ref, component, value, rationale)
-    except Exception as exc:  # noqa: BLE001 - a user error, shown once
-        report_error(parent, exc, "record the team judgement")
-        return
-    bridge.run(future, f"team judgement of {ref}")
+    if (value, rationale) != (current.value, current.rationale):
+        ChangeOp(
+            parent, bridge, lambda s: s.set_team_judgement(ref, component, value, rationale)
+        ).run()
 
 
 class TeamJudgementLine(QWidget):
