@@ -44,6 +44,10 @@ from storage import KEEP_WINNER, BlobStore, Op, StorageWorker, Workspace
 
 UNDO_DEPTH = 200
 ADD_PHOTO = "add a photo"
+RISK_STATUS_CHANGES = {
+    "confirmed": "record the written confirmation",
+    "closed": "close the immediate risk",
+}
 # What removing each kind of record is called (the Undo menu, a message that it failed).
 REMOVE = {
     NOTE: "remove a note",
@@ -412,7 +416,8 @@ class VisitSession:
         self, finding_id: str, status: str, confirmation_sent: str | None = None
     ) -> Future[Change]:
         """An immediate risk's status (RISK_STATUSES); confirming it dates the letter."""
-        edit = (FINDING, finding_id, "sets risk statuses", "set a risk's status")
+        description = RISK_STATUS_CHANGES.get(status, "set a risk's status")
+        edit = (FINDING, finding_id, "sets risk statuses", description)
         return self._lead_edit(edit, findings.plan_status, status, confirmation_sent)
 
     def set_report_text(self, name: str, text: str) -> Future[Change]:

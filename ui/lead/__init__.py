@@ -9,7 +9,6 @@ Each window is made on first use and reused (one of each).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
@@ -28,12 +27,9 @@ from reviewer_app.visit.session import Change
 from ui import shortcuts
 from ui.actions import make_action
 from ui.lead.reports import ReportPrinter
-from ui.tasks import when_done
-from ui.team import reporter
+from ui.operations import ChangeOp, TaskOp
 from ui.team.team_judgement import is_lead
 from ui.windows import AFTER_FIRST_PAINT_MS, show_once
-
-log = logging.getLogger(__name__)
 
 TEXT_NOTES = {
     "introduction": "Leave it empty to use the standard introduction, filled with this "
@@ -71,12 +67,11 @@ class LeadActions(QObject):
         QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, self._load_calendar)
 
     def _load_calendar(self) -> None:
-        when_done(
-            lead_view.risk_calendar(self.paths),
-            self,
-            self._calendar_loaded,
-            lambda exc: log.warning("risk calendar not read: %s", exc),
-        )
+        TaskOp(
+            self.window,
+            lambda _progress: lead_view.risk_calendar(self.paths),
+            what="read the risk calendar",
+        ).success(self._calendar_loaded).untold().run()
 
     # -- the menu --------------------------------------------------------------------------------
 
@@ -221,12 +216,11 @@ class LeadActions(QObject):
 
     def edit_report_text(self, name: str) -> None:
         data = self.session.data
-        when_done(
-            lead_view.report_text_defaults(data),
-            self,
-            lambda defaults: self._ask_text(name, defaults),
-            reporter(self.window, "read the report's templates"),
-        )
+        TaskOp(
+            self.window,
+            lambda _progress: lead_view.report_text_defaults(data),
+            what="read the report's templates",
+        ).success(lambda defaults: self._ask_text(name, defaults)).run()
 
     def _ask_text(self, name: str, defaults: dict[str, str]) -> None:
         from ui.lead.dialogs import ReportTextDialog  # noqa: PLC0415
@@ -240,7 +234,7 @@ class LeadActions(QObject):
             return
         if text == defaults.get(name, "").strip() and not own:
             return  # the template as it was: nothing to store
-        self.bridge.run(self.session.set_report_text(name, text), f"save the {title.lower()}")
+        ChangeOp(self.window, self.bridge, lambda s: s.set_report_text(name, text)).run()
 
     # -- the overdue badge -----------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ lead moves to another finding or closes the window. Anyone else reads the same w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
@@ -30,7 +32,7 @@ from PySide6.QtWidgets import (
 from reviewer_app.lead import findings as rules
 from reviewer_app.visit.model import DELETED, EVIDENCE_SEEN, FINDING, OBSERVATION, PHOTO
 from reviewer_app.visit.read_model import VisitData
-from reviewer_app.visit.session import Change
+from reviewer_app.visit.session import Change, VisitSession
 from ui import shortcuts
 from ui.actions import make_action
 from ui.bridge import SessionBridge
@@ -38,6 +40,7 @@ from ui.dialogs.base import combo
 from ui.lead.dialogs import NewFindingDialog, PromoteDialog, unpromoted
 from ui.lead.finding_editor import FindingEditor
 from ui.lead.findings_model import ID_ROLE, FindingsModel
+from ui.operations import ChangeOp
 from ui.team.team_judgement import is_lead, lead_name
 from ui.text_style import heading, muted
 
@@ -230,11 +233,12 @@ class FindingsWindow(QDialog):
 
     # -- changing -------------------------------------------------------------------------------
 
+    def _change(self, op: Callable[[VisitSession], Future[Change]]) -> None:
+        ChangeOp(self, self.bridge, op).run()
+
     def _save_changes(self, finding_id: str, changes: dict[str, Any]) -> None:
         if changes:
-            self.bridge.run(
-                self.bridge.session.edit_finding(finding_id, **changes), "save the finding"
-            )
+            self._change(lambda s: s.edit_finding(finding_id, **changes))
 
     def save(self) -> None:
         f = self.editor.finding
@@ -257,8 +261,8 @@ class FindingsWindow(QDialog):
         if asked is None:
             return
         category, text = asked
-        future = self.bridge.session.add_finding(str(self.component.currentData()), category, text)
-        self.bridge.run(future, "add the finding")
+        component = str(self.component.currentData())
+        self._change(lambda s: s.add_finding(component, category, text))
 
     def promote(self) -> None:
         if not self.editable:
@@ -266,10 +270,8 @@ class FindingsWindow(QDialog):
         self._flush()
         observation_id = PromoteDialog.ask(self, self.visit, self._where())
         if observation_id:
-            future = self.bridge.session.promote_observation(
-                observation_id, str(self.component.currentData())
-            )
-            self.bridge.run(future, "make the observation a finding")
+            component = str(self.component.currentData())
+            self._change(lambda s: s.promote_observation(observation_id, component))
 
     def move_finding(self, step: int) -> None:
         fid = self.current_id()
@@ -289,14 +291,14 @@ class FindingsWindow(QDialog):
         """Put the finding before ``before`` (None: last) in its category, and keep it chosen."""
         self._flush()
         self._select_after = fid
-        self.bridge.run(self.bridge.session.move_finding(fid, before), "move the finding")
+        self._change(lambda s: s.move_finding(fid, before))
 
     def delete(self) -> None:
         fid = self.current_id()
         if not self.editable or not fid:
             return
         self.editor.load(None)
-        self.bridge.run(self.bridge.session.delete_finding(fid), "delete the finding")
+        self._change(lambda s: s.delete_finding(fid))
         self.status.setText("Finding deleted. Ctrl+Z brings it back.")
 
     # -- keeping up -----------------------------------------------------------------------------

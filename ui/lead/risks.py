@@ -9,6 +9,8 @@ setting and the bank holidays are read once, off the UI thread: ``lead_view.risk
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
@@ -29,10 +31,11 @@ from reviewer_app.lead.risks import RiskState
 from reviewer_app.lead.view import RiskCalendar
 from reviewer_app.visit.model import FINDING
 from reviewer_app.visit.read_model import VisitData
-from reviewer_app.visit.session import Change
+from reviewer_app.visit.session import Change, VisitSession
 from ui.bridge import SessionBridge
 from ui.lead.dialogs import ConfirmationDialog, Escalation, EscalationDialog
 from ui.lead.findings_model import first_line
+from ui.operations import ChangeOp
 from ui.rows_model import RowsModel
 from ui.team.team_judgement import is_lead, lead_name
 from ui.text_style import heading, muted, tone
@@ -163,7 +166,7 @@ class RisksWindow(QDialog):
         layout.addLayout(buttons)
         self.escalate.clicked.connect(self.record_escalation)
         self.confirm.clicked.connect(self.record_confirmation)
-        self.close_risk.clicked.connect(lambda: self._status("closed", "close the risk"))
+        self.close_risk.clicked.connect(lambda: self._status("closed"))
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self.table.doubleClicked.connect(lambda _i: self.record_escalation())
         bridge.changed.connect(self._on_changed)
@@ -221,8 +224,7 @@ class RisksWindow(QDialog):
         )
         asked = EscalationDialog.ask(self, f"{r.label}\n{first_line(f.text, 200)}", current)
         if asked is not None:
-            future = self.bridge.session.record_escalation(f.id, asked.to, asked.at, asked.how)
-            self.bridge.run(future, "record the escalation")
+            self._change(lambda s: s.record_escalation(f.id, asked.to, asked.at, asked.how))
 
     def record_confirmation(self) -> None:
         r = self.current()
@@ -230,13 +232,15 @@ class RisksWindow(QDialog):
             return
         sent = ConfirmationDialog.ask(self, r.label, r.due)
         if sent is not None:
-            future = self.bridge.session.set_risk_status(r.finding.id, "confirmed", sent)
-            self.bridge.run(future, "record the written confirmation")
+            self._change(lambda s: s.set_risk_status(r.finding.id, "confirmed", sent))
 
-    def _status(self, status: str, what: str) -> None:
+    def _status(self, status: str) -> None:
         r = self.current()
         if r is not None and self.editable:
-            self.bridge.run(self.bridge.session.set_risk_status(r.finding.id, status), what)
+            self._change(lambda s: s.set_risk_status(r.finding.id, status))
+
+    def _change(self, op: Callable[[VisitSession], Future[Change]]) -> None:
+        ChangeOp(self, self.bridge, op).run()
 
     def _on_changed(self, change: Change) -> None:
         if change.entity == FINDING:
