@@ -50,8 +50,9 @@ from sync.kit_model import (
     evidence_from_list,
     self_assessment_from_list,
 )
+from sync.progress import Progress
 
-Progress = Callable[[int, int], None]
+PACKING = "Packing evidence"  # what the progress says (in bytes)
 
 #: Formats that are compressed already: deflating them again costs time and saves nothing.
 COMPRESSED_SUFFIXES = frozenset(
@@ -110,7 +111,8 @@ def build_kit(
     replaced by the kit's own safe, unique name ``evidence/<name>``. A standard with an empty
     ``applies_to`` applies to every component of the visit, and the kit says so explicitly.
     ``kit_id`` defaults to a new UUID and ``now`` (the kit's ``created_at``) to the current time;
-    the team key is always new. ``progress(done, total)`` is called in bytes as files are written.
+    the team key is always new. ``progress(done, total, PACKING)`` is called in bytes as files
+    are written.
 
     Raises :class:`KitBuildError` listing every problem before anything is written: data that
     would not read back, standards or self-assessment naming unknown components or refs,
@@ -317,7 +319,7 @@ def _write_zip(
     total = sum(len(m.data) if m.data is not None else m.size for m in members)
     done = 0
     if progress:
-        progress(0, total)
+        progress(0, total, PACKING)
     files: dict[str, FileEntry] = {}
     squeezed: set[str] = set()
     with tmp.open("wb") as raw, zipfile.ZipFile(raw, "w") as zf:
@@ -343,7 +345,7 @@ def _write_zip(
                             size += len(chunk)
                             done += len(chunk)
                             if progress:
-                                progress(min(done, total), total)
+                                progress(min(done, total), total, PACKING)
             files[m.name] = FileEntry(sha256=digest.hexdigest(), size=size)
             if limits.inflates_too_far(size, info.compress_size):
                 squeezed.add(m.name)
@@ -365,5 +367,5 @@ def _write_zip(
         raw.flush()
         os.fsync(raw.fileno())
     if progress:
-        progress(total, total)
+        progress(total, total, PACKING)
     return manifest, squeezed

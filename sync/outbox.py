@@ -28,9 +28,9 @@ from sync.findings_format import (
     check_envelope,
     envelope_blob_hashes,
 )
+from sync.progress import Progress
 
 STATES = ("queued", "sending", "acknowledged", "failed")
-Progress = Callable[[str, int, int], None]
 RETRY_BASE = 30.0
 RETRY_CAP = 3600.0
 
@@ -258,7 +258,7 @@ class Outbox:
         report.waiting = len(pending) - len(todo)
         for n, item in enumerate(todo):
             if progress is not None:
-                progress("Sending findings", n, len(todo))
+                progress(n, len(todo), "Sending findings")
             done = self.send_one(client, item.snapshot_id)
             if done.state == "acknowledged":
                 report.acknowledged.append(done)
@@ -270,7 +270,7 @@ class Outbox:
                 report.message = done.last_error
                 break
         if progress is not None:
-            progress("Sending findings", len(todo), len(todo))
+            progress(len(todo), len(todo), "Sending findings")
         return report
 
     def send_one(self, client: CentralClient, snapshot_id: str) -> OutboxItem:

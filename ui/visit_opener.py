@@ -49,7 +49,7 @@ class VisitOpener(QObject):
     opened = Signal(object)  # VisitSession, loaded and ready
     busy = Signal(str)  # what is happening now; "" when nothing is
     kit_opened = Signal(object)  # Path of a kit opened into a workspace (for recent kits)
-    _progress = Signal(str, int, int)  # from open_kit's worker thread to the UI thread
+    _progress = Signal(int, int, str)  # from open_kit's worker thread to the UI thread
 
     def __init__(
         self,
@@ -190,7 +190,7 @@ class VisitOpener(QObject):
             title=visit.title,
         )
 
-    def _show_progress(self, stage: str, done: int, total: int) -> None:
+    def _show_progress(self, done: int, total: int, stage: str) -> None:
         dialog = self._progress_dialog
         if dialog is None:
             return

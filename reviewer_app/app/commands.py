@@ -36,10 +36,10 @@ def _passphrase(var: str | None) -> bytes | None:
     return value.encode("utf-8")
 
 
-def _progress(stage: str, done: int, total: int) -> None:
+def _progress(done: int, total: int, what: str) -> None:
     if sys.stderr.isatty() and total:
         end = "\n" if done == total else "\r"
-        print(f"{stage}: {done}/{total}", end=end, file=sys.stderr)
+        print(f"{what}: {done}/{total}", end=end, file=sys.stderr)
 
 
 def keys_generate(args: argparse.Namespace, _paths: AppPaths) -> int:
@@ -92,7 +92,7 @@ def kit_build(args: argparse.Namespace, _paths: AppPaths) -> int:
         created_by=os.environ.get("USER", "programme staff"),
         self_assessment=self_assessment,
         evidence=evidence,
-        progress=lambda done, total: _progress("Packing evidence", done, total),
+        progress=_progress,
     )
     info = standards.info
     dated = f", {info.date}" if info.date else ""
@@ -198,7 +198,7 @@ def report(args: argparse.Namespace, paths: AppPaths) -> int:
         args.visit_id,
         args.format,
         args.out,
-        progress=lambda done, total: _progress("Writing the report", done, total),
+        progress=_progress,
     )
     print(f"draft report of visit {args.visit_id} written", file=sys.stderr)
     print(out)

@@ -53,13 +53,13 @@ from reviewer_app.central.tokens import (
 from reviewer_app.visit.workspaces import workspace_exists
 from sync.client import CentralClient, CentralRefused, CentralUnavailable
 from sync.outbox import Outbox, OutboxError, OutboxItem, SendReport
+from sync.progress import Progress, no_progress
 
 log = logging.getLogger(__name__)
 
 OUTBOX_FILE = "outbox.sqlite"
 DOWNLOADS = "downloads"
 QUICK_TIMEOUT = 2.5  # seconds: a probe of /v1/me; two attempts, so "offline" within ~5.5 s
-Progress = Callable[[str, int, int], None]
 ClientFactory = Callable[..., CentralClient]
 
 quick_client: ClientFactory = functools.partial(
@@ -482,7 +482,7 @@ def sync(
     report = SyncReport(url=client.base_url)
     kits: list[dict[str, Any]] | None = None
     try:
-        kits = _sync(paths, client, report, progress or (lambda _s, _d, _t: None))
+        kits = _sync(paths, client, report, progress or no_progress)
     except CentralUnavailable as exc:
         report.offline = True
         report.message = exc.message
@@ -501,7 +501,7 @@ def _sync(
     """The sync itself; the service's list of the kits assigned to me."""
     kits = client.list_kits()
     for n, kit in enumerate(kits):
-        progress("Downloading kits", n, len(kits))
+        progress(n, len(kits), "Downloading kits")
         dest = _kit_file(paths, kit["kit_id"])
         if _same_file(dest, kit["sha256"]):
             report.kits_up_to_date += 1
@@ -510,7 +510,7 @@ def _sync(
         report.downloaded.append(
             DownloadedKit(kit["kit_id"], kit["visit_id"], kit["title"], kit["member_id"], str(dest))
         )
-    progress("Downloading kits", len(kits), len(kits))
+    progress(len(kits), len(kits), "Downloading kits")
     from reviewer_app.visit.workspaces import hand_over_every_visit  # noqa: PLC0415 (only to sync)
 
     hand_over_every_visit(paths)  # a version whose finalising was cut short goes too
@@ -522,14 +522,14 @@ def _sync(
         report.message = report.outbox.message
         return kits
     for n, visit_id in enumerate(sorted(visit_ids)):
-        progress("Checking visits", n, len(visit_ids))
+        progress(n, len(visit_ids), "Checking visits")
         try:
             report.visits[visit_id] = client.visit_status(visit_id)
         except CentralRefused as exc:
             if exc.status == 401:
                 raise
             log.info("visit %s: %s", visit_id, exc.message)
-    progress("Checking visits", len(visit_ids), len(visit_ids))
+    progress(len(visit_ids), len(visit_ids), "Checking visits")
     return kits
 
 

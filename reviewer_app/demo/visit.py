@@ -23,7 +23,6 @@ from __future__ import annotations
 import io
 import random
 import uuid
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -69,8 +68,8 @@ from reviewer_app.visit.session import Change, VisitSession
 from reviewer_app.visit.workspaces import open_kit, open_session, workspace_path
 from storage import HybridClock, Op, Workspace
 from sync.kit_model import Member, StandardsSet, VisitDetails
+from sync.progress import Progress, no_progress
 
-Progress = Callable[[str, int, int], None]
 WORRIES = ("immediate_risk", "serious_concern", "concern")  # linked to standards not met
 PICTURED = ("immediate_risk", "serious_concern", "concern", "good_practice")
 MAX_REVIEWERS = 40
@@ -94,9 +93,9 @@ def create_demo_visit(
     """Make a worked demo visit on this laptop (as its lead); return its visit id."""
     options = options or DemoVisitOptions()
     _check(options)
-    say = progress or (lambda _stage, _done, _total: None)
+    say = progress or no_progress
     rng = random.Random(options.seed)
-    say("Building the demo kit", 0, 1)
+    say(0, 1, "Building the demo kit")
     visit, standards = _visit_and_standards(options)
     kit = _build_kit(paths, visit, standards, synthetic=options.standards is not None)
     lead = visit.lead
@@ -108,8 +107,8 @@ def create_demo_visit(
         opened = open_kit(kit, lead.member_id, paths=paths, demo=True)
     finally:
         kit.unlink(missing_ok=True)
-    say("Building the demo kit", 1, 1)
-    say("Merging the team's judgements", 0, 1)
+    say(1, 1, "Building the demo kit")
+    say(0, 1, "Merging the team's judgements")
     reviewers = [m for m in visit.team if not m.lead]
     with Workspace.open(workspace_path(paths, opened.visit_id), device_id=device_id(paths)) as ws:
         ops = _reviewers_work(rng, visit, standards, reviewers)
@@ -125,7 +124,7 @@ def create_demo_visit(
             ),
             accept=None,
         )
-    say("Merging the team's judgements", 1, 1)
+    say(1, 1, "Merging the team's judgements")
     session = open_session(paths, opened.visit_id).result(timeout=120)
     try:
         _leads_work(session, rng, options.photos, say)
@@ -334,7 +333,7 @@ def _leads_work(
 ) -> None:
     data = session.data
     count = DEFAULT_PHOTOS if photos is None else photos
-    say("Writing the lead's findings", 0, 1)
+    say(0, 1, "Writing the lead's findings")
     with_photos: list[
         tuple[str, str]
     ] = []  # findings a photo may illustrate, component by component
@@ -373,7 +372,7 @@ def _leads_work(
         _done(session, session.set_risk_status(risks[0][1].id, "confirmed", _visit_day(session)))
     for name, text in REPORT_TEXTS.items():
         _done(session, session.set_report_text(name, text))
-    say("Writing the lead's findings", 1, 1)
+    say(1, 1, "Writing the lead's findings")
 
 
 def _visit_day(session: VisitSession) -> str:

@@ -37,7 +37,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -59,14 +59,13 @@ from reviewer_app.visit.workspaces import existing_workspace
 from storage import SnapshotRefused, SnapshotRow, Workspace
 from storage.workspace import FINALISE
 from sync.findings_format import canonical_bytes, check_envelope, content_sha256
+from sync.progress import Progress, no_progress
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``; called on the storage worker's thread."""
 
 LISTED = 8  # how many gaps or hits a refusal's sentence names before "and N more"
 PAUSE_VAR = "REVIEWER_APP_TEST_PAUSE"
@@ -281,8 +280,8 @@ def finalise(
     snapshot; ``LeadOnly`` unless ``signed_off_by`` is the visit's lead. Runs on the storage
     worker.
     """
-    report_progress = progress or (lambda _stage, _done, _total: None)
-    report_progress("Checking", 0, 1)
+    report_progress = progress or no_progress  # called on the storage worker's thread
+    report_progress(0, 1, "Checking")
     data = read_visit_data(ws)
     findings.require_lead(data.visit, signed_off_by, "signs off the findings")
     if key is None:
@@ -319,7 +318,7 @@ def finalise(
         signed_off_at=when,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    report_progress("Checking", 1, 1)
+    report_progress(1, 1, "Checking")
     due = laptop_due(data, paths) if paths is not None else None
     report_sha = _render_final_report(ws, data, row, report_progress, due)
     public_key, signature = _sign(key, body)
@@ -470,9 +469,7 @@ def _render_final_report(
     )
     out = ws.folder / f".report-{row.snapshot_id}.pdf"
     try:
-        render_pdf(
-            model, out, progress=lambda done, total: progress("Writing the report", done, total)
-        )
+        render_pdf(model, out, progress=progress)
         return ws.blobs.put_file(out)
     finally:
         out.unlink(missing_ok=True)

@@ -26,6 +26,7 @@ from reviewer_app.app.paths import AppPaths
 from reviewer_app.visit.read_model import VisitData, read_visit_data
 from reviewer_app.visit.session import VisitSession
 from storage import Workspace
+from sync.progress import Progress
 
 if (
     TYPE_CHECKING
@@ -33,7 +34,6 @@ if (
     from reviewer_app.lead.risks import RiskState
 
 T = TypeVar("T")
-Progress = Callable[[int, int], None]
 
 REPORT_FORMATS = {".pdf": "pdf", ".docx": "docx"}
 CONFIRMED_KEY = "privacy_confirmed"

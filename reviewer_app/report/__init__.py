@@ -16,6 +16,7 @@ from pathlib import Path
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.report.model import FinalInfo, ReportModel, build_report_model
 from reviewer_app.visit.read_model import VisitData
+from sync.progress import Progress
 
 __all__ = [
     "FinalInfo",
@@ -27,8 +28,6 @@ __all__ = [
     "render_docx",
     "render_pdf",
 ]
-
-Progress = Callable[[int, int], None]
 
 
 def draft_report_model(
@@ -57,14 +56,14 @@ def ensure_room(out: Path, data: VisitData, blob_path: Callable[[str], Path]) ->
 
 
 def render_pdf(model: ReportModel, out: Path, progress: Progress | None = None) -> Path:
-    """Write the report as a PDF; ``progress(done, total)`` is called as it goes."""
+    """Write the report as a PDF; ``progress(done, total, what)`` as it goes."""
     from reviewer_app.report.pdf import render_pdf as render  # noqa: PLC0415 - see module doc
 
     return render(model, out, progress)
 
 
 def render_docx(model: ReportModel, out: Path, progress: Progress | None = None) -> Path:
-    """Write the report as a Word document; ``progress(done, total)`` as it goes."""
+    """Write the report as a Word document; ``progress(done, total, what)`` as it goes."""
     from reviewer_app.report.docx import render_docx as render  # noqa: PLC0415
 
     return render(model, out, progress)

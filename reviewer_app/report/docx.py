@@ -30,9 +30,9 @@ from reviewer_app.report.model import (
     ReportFinding,
     ReportModel,
 )
-from reviewer_app.report.texts import shorten
+from reviewer_app.report.texts import WRITING, shorten
+from sync.progress import Progress
 
-Progress = Callable[[int, int], None]
 FONT = "Arial"  # on every Windows and Mac laptop, with Latin, Polish and Vietnamese letters
 DARK_BLUE = RGBColor(0x00, 0x30, 0x87)
 BLUE = RGBColor(0x00, 0x5E, 0xB8)
@@ -67,7 +67,7 @@ def render_docx(model: ReportModel, out: Path, progress: Progress | None = None)
     for done, step in enumerate(steps):
         step()
         if progress is not None:
-            progress(done + 1, total)
+            progress(done + 1, total, WRITING)
     tmp = out.with_name(f".{out.name}.part")
     try:
         doc.save(str(tmp))
@@ -75,7 +75,7 @@ def render_docx(model: ReportModel, out: Path, progress: Progress | None = None)
     finally:
         tmp.unlink(missing_ok=True)
     if progress is not None:
-        progress(total, total)
+        progress(total, total, WRITING)
     return out
 
 

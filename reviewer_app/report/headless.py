@@ -7,7 +7,6 @@ same visit open: the workspace is SQLite in WAL mode and this only reads it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from reviewer_app.app.device import device_id
@@ -24,9 +23,9 @@ from reviewer_app.report import (
 from reviewer_app.visit.read_model import VisitData, read_visit_data
 from reviewer_app.visit.workspaces import existing_workspace
 from storage import BlobStore, Workspace
+from sync.progress import Progress
 
 FORMATS = ("pdf", "docx")
-Progress = Callable[[int, int], None]
 
 
 def load_visit(paths: AppPaths, visit_id: str) -> tuple[VisitData, BlobStore]:

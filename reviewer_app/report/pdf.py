@@ -10,7 +10,6 @@ neither, and shows its version and snapshot hash on the cover instead.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +40,9 @@ from reviewer_app.report.model import (
     ReportFinding,
     ReportModel,
 )
+from reviewer_app.report.texts import WRITING
+from sync.progress import Progress
 
-Progress = Callable[[int, int], None]
 DRAFT_MARK = "DRAFT"
 
 
@@ -97,7 +97,7 @@ class _ReportDoc(BaseDocTemplate):  # type: ignore[misc]
                 self.notify("TOCEntry", (h.level, h.text, self.page, h.key))
         if self.progress is not None:
             self.done += 1
-            self.progress(min(self.done, self.total - 1), self.total)
+            self.progress(min(self.done, self.total - 1), self.total, WRITING)
 
 
 def render_pdf(model: ReportModel, out: Path, progress: Progress | None = None) -> Path:
@@ -130,7 +130,7 @@ def _render(
     finally:
         tmp.unlink(missing_ok=True)
     if progress is not None:
-        progress(doc.total, doc.total)
+        progress(doc.total, doc.total, WRITING)
     return out
 
 

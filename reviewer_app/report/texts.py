@@ -21,6 +21,7 @@ from sync.kit_model import COMMISSIONER, PROVIDER, StandardsSetInfo, VisitDetail
 
 TEMPLATES = RESOURCES / "report" / "templates.json"
 ELLIPSIS = "…"
+WRITING = "Writing the report"  # what a renderer's progress says
 QUALITY_STANDARDS = "the Quality Standards"  # when the kit does not name its set
 
 

@@ -11,7 +11,6 @@ the window and one built by ``reviewer-app kit build`` are the same kind of file
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +21,7 @@ from reviewer_app.staff.planner import VisitPlan
 from reviewer_app.staff.provider import missing_evidence
 from storage.staff_store import StaffStore
 from sync.kit_model import EvidenceDoc, KitManifest, SelfAssessmentEntry, StandardsSet
+from sync.progress import Progress
 from sync.standards_import import not_reviewed_warnings
 
 if TYPE_CHECKING:
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 
 KEYRING_SERVICE = "Reviewer App kit signing key"
 KEYRING_USER = "organisation"
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ result lists what failed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +24,7 @@ from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.central.service import NotSignedIn, connect
 from sync.client import CentralClient, CentralRefused, CentralUnavailable
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+from sync.progress import Progress, no_progress
 
 STAGE_SIGN_IN = "Checking your sign-in"
 STAGE_KEY = "Making sure the service trusts the signing key"
@@ -92,8 +91,8 @@ def publish_kit(  # noqa: PLR0913
     path = Path(path)
     if not path.is_file():
         raise UserError(f"The kit file {path} is not there any more; build the kit again.")
-    step = progress or (lambda _s, _d, _t: None)
-    step(STAGE_SIGN_IN, 0, 1)
+    step = progress or no_progress
+    step(0, 1, STAGE_SIGN_IN)
     own = client is None
     if client is None:
         if paths is None:
@@ -128,9 +127,9 @@ def _publish(  # noqa: PLR0913, PLR0917
             "programme staff can publish kits. Sign in with a staff token, then publish again."
         )
     if public_key_pem:
-        step(STAGE_KEY, 0, 1)
+        step(0, 1, STAGE_KEY)
         client.trust_key(public_key_pem)
-    step(STAGE_UPLOAD, 0, 1)
+    step(0, 1, STAGE_UPLOAD)
     try:
         listing = client.upload_kit(path)
     except CentralRefused as exc:
@@ -152,7 +151,7 @@ def _publish(  # noqa: PLR0913, PLR0917
         skipped=skipped,
     )
     for n, (member, user) in enumerate(sorted(chosen.items())):
-        step(STAGE_ASSIGN, n, len(chosen))
+        step(n, len(chosen), STAGE_ASSIGN)
         try:
             client.assign(result.kit_id, user, member)
         except CentralRefused as exc:
@@ -161,7 +160,7 @@ def _publish(  # noqa: PLR0913, PLR0917
             result.failed.append((member, user, exc.message))
         else:
             result.assigned.append((member, user))
-    step(STAGE_ASSIGN, len(chosen), len(chosen))
+    step(len(chosen), len(chosen), STAGE_ASSIGN)
     return result
 
 

@@ -15,7 +15,7 @@ device for a member (:func:`decide_in_session`): both run on the session's worke
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,11 +33,10 @@ from reviewer_app.visit.conflicts import ConflictGroup, conflict_count, conflict
 from reviewer_app.visit.read_model import VisitData, read_visit_data
 from storage import Workspace
 from sync.kit_model import Member
+from sync.progress import Progress
 
 if TYPE_CHECKING:
     from reviewer_app.visit.session import VisitSession
-
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True, slots=True)

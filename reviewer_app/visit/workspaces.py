@@ -17,7 +17,7 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +41,7 @@ from storage import WorkspaceDamaged as WorkspaceDamaged  # noqa: PLC0414 (re-ex
 from storage.sqlite import damage_detail
 from storage.workspace import backup_made, lock_fd
 from sync.kit_model import KitManifest, Member, VisitDetails
+from sync.progress import Progress
 
 if TYPE_CHECKING:
     from reviewer_app.visit.kit_changes import KitChanges
@@ -52,8 +53,6 @@ DEMO_PUBLIC_KEY = DEMO_DIR / "demo_key.pub"
 IN_USE = ".in-use"  # the lock file of a staging folder a process is using
 STAGING_IDLE_SECONDS = 3600  # an unlocked staging entry untouched this long is a leftover
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str, int, int], None]
 
 
 class VisitError(UserError):
@@ -166,7 +165,7 @@ def _install(
 
         old_kit = kit_changes.before(ws) if reissued else None
         if progress:
-            progress("Storing the kit", 0, 1)
+            progress(0, 1, "Storing the kit")
         # The reader hashed every file against the signed manifest while extracting it, so the
         # blob store only moves them into place; flushing them to disk overlaps the inserts.
         files = [
@@ -187,7 +186,7 @@ def _install(
             )
         changes = kit_changes.record(ws, old_kit, vk.standards.standards, visit, manifest.kit_id)
         if progress:
-            progress("Storing the kit", 1, 1)
+            progress(1, 1, "Storing the kit")
         ws.set_local("member_id", member_id)
         ws.set_local("demo", "1" if demo else "0")
         pin_own_device(ws, paths, visit.visit_id, member_id)

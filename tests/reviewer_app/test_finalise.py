@@ -43,7 +43,7 @@ def finalise(session: VisitSession, paths: AppPaths, confirmed: set[str]) -> fin
         session,
         confirmed_privacy=confirmed,
         paths=paths,
-        progress=lambda stage, _done, _total: stages.append(stage),
+        progress=lambda _done, _total, stage: stages.append(stage),
     ).result(timeout=120)
     assert stages[0] == "Checking" and "Writing the report" in stages
     return snap

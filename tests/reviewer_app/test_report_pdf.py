@@ -53,9 +53,10 @@ def draft_pdf(lead: tuple[VisitSession, VisitData], tmp_path: Path) -> tuple[Pat
         report_date=date(2026, 12, 4),
         confirmation_due=date(2026, 12, 7),
     )
-    seen: list[tuple[int, int]] = []
-    out = render_pdf(model, tmp_path / "report.pdf", progress=lambda d, t: seen.append((d, t)))
+    seen: list[tuple[int, int, str]] = []
+    out = render_pdf(model, tmp_path / "report.pdf", progress=lambda *step: seen.append(step))
     assert seen and seen[-1][0] == seen[-1][1]  # progress ends at 100 %
+    assert {what for _, _, what in seen} == {"Writing the report"}  # as the window says it
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(out, ARTIFACTS / "report_draft.pdf")
     if shutil.which("pdftoppm"):

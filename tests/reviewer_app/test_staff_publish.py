@@ -37,7 +37,7 @@ def test_staff_publish_and_the_reviewer_lists_the_kit(central: Central, demo_kit
         paths=paths,
         team=TEAM,
         public_key_pem=DEMO_PUB,
-        progress=lambda stage, _d, _t: stages.append(stage),
+        progress=lambda _d, _t, stage: stages.append(stage),
     )
     assert result.assigned == [("m-lead", "asha")]
     assert result.skipped == [m for m in TEAM if m != "m-lead"]

@@ -80,13 +80,13 @@ def test_sync_now_downloads_kits_sends_the_outbox_and_reads_comments(
     central.enqueue_snapshot(paths, envelope, {sha: photo_file})
     assert [i.state for i in central.outbox(paths)] == ["queued"]
 
-    progress: list[tuple[str, int, int]] = []
+    progress: list[tuple[int, int, str]] = []
     report = central.sync(paths, lambda *a: progress.append(a))
     assert report.ok and len(report.downloaded) == 1
     assert Path(report.downloaded[0].path).read_bytes()[:2] == b"PK"
     assert [i.snapshot_id for i in report.outbox.acknowledged] == [envelope["snapshot_id"]]
     assert report.visits[DEMO_VISIT_ID][0]["state"] == "received"
-    assert ("Sending findings", 1, 1) in progress
+    assert (1, 1, "Sending findings") in progress
 
     demo_central.client("staff").set_state(
         envelope["snapshot_id"], "has_issues", "Add the reason for HN-104."

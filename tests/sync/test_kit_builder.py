@@ -243,7 +243,7 @@ def test_a_failure_while_writing_leaves_the_old_kit_in_place(
     out.parent.mkdir()
     out.write_bytes(b"the previous kit")
 
-    def interrupt(done: int, total: int) -> None:
+    def interrupt(done: int, total: int, _what: str) -> None:
         if 0 < done < total:
             raise KeyboardInterrupt
 
@@ -264,7 +264,7 @@ def test_a_failure_while_writing_leaves_the_old_kit_in_place(
 def test_progress_counts_bytes_up_to_the_total(
     tmp_path: Path, key: Ed25519PrivateKey, evidence_files: list[tuple[EvidenceDoc, Path]]
 ) -> None:
-    calls: list[tuple[int, int]] = []
+    calls: list[tuple[int, int, str]] = []
     build_kit(
         tmp_path / "v.rvkit",
         visit=make_visit(),
@@ -272,12 +272,12 @@ def test_progress_counts_bytes_up_to_the_total(
         signing_key=key,
         created_by="staff",
         evidence=evidence_files,
-        progress=lambda done, total: calls.append((done, total)),
+        progress=lambda *step: calls.append(step),
     )
     total = calls[0][1]
-    assert calls[0] == (0, total)
-    assert calls[-1] == (total, total)
-    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert calls[0] == (0, total, "Packing evidence")
+    assert calls[-1] == (total, total, "Packing evidence")
+    assert [d for d, _, _ in calls] == sorted(d for d, _, _ in calls)
     assert total > sum(p.stat().st_size for _, p in evidence_files)
 
 

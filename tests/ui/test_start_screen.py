@@ -126,7 +126,7 @@ def test_opening_a_kit_asks_who_i_am_and_opens_as_that_member(
     progress: list[tuple[str, bool]] = []
     main = threading.main_thread()
     screen.opener._progress.connect(
-        lambda stage, *_: progress.append((stage, threading.current_thread() is main))
+        lambda _done, _total, stage: progress.append((stage, threading.current_thread() is main))
     )
     click = lambda: qtbot.mouseClick(screen.open_button, Qt.MouseButton.LeftButton)  # noqa: E731
     session = _opened(qtbot, screen, click)

@@ -75,7 +75,7 @@ class FinaliseDialog(QDialog):
     open_finding = Signal(str)  # finding id
     open_text = Signal(str, str, str)  # entity, entity id, field (a hit's text to edit)
     open_report = Signal(object, str)  # Path of a PDF, title
-    progressed = Signal(str, int, int)  # stage, done, total (emitted on the worker)
+    progressed = Signal(int, int, str)  # done, total, stage (emitted on the worker)
 
     def __init__(  # noqa: PLR0915 (one widget after another)
         self, bridge: SessionBridge, paths: AppPaths, parent: QWidget | None = None
@@ -339,7 +339,7 @@ class FinaliseDialog(QDialog):
         )
         when_done(future, self, self._finalised, self._failed)
 
-    def _progressed(self, stage: str, done: int, total: int) -> None:
+    def _progressed(self, done: int, total: int, stage: str) -> None:
         if self.progress is not None:
             self.progress.setLabelText(f"{stage}…")
             self.progress.setRange(0, max(total, 1))

@@ -45,7 +45,7 @@ def file_title(title: str) -> str:
 
 
 class ReportPrinter(QObject):
-    progressed = Signal(int, int)  # done, total (emitted on the render thread)
+    progressed = Signal(int, int, str)  # done, total, what (emitted on the render thread)
 
     def __init__(self, window: Any, paths: AppPaths) -> None:
         super().__init__(window)
@@ -154,7 +154,7 @@ class ReportPrinter(QObject):
 
         when_done(future, self, finished, failed)
 
-    def _progressed(self, done: int, total: int) -> None:
+    def _progressed(self, done: int, total: int, _what: str) -> None:
         if self.busy is not None and total > 0:
             self.busy.setRange(0, total)
             self.busy.setValue(min(done, total))

@@ -62,7 +62,7 @@ class SyncCentreWindow(QWidget):
     open_kit_requested = Signal(object)  # Path of a downloaded kit to open
     status_shown = Signal(object)  # the CentralStatus now on screen
     sync_finished = Signal(object)  # the SyncReport (or the exception) of "Sync now"
-    _progressed = Signal(str, int, int)  # from the sync's worker thread
+    _progressed = Signal(int, int, str)  # done, total, stage: from the sync's worker thread
 
     def __init__(self, paths: AppPaths, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -327,12 +327,12 @@ class SyncCentreWindow(QWidget):
         self.syncing = True
         self._enable()
         self._say("")
-        self._progress("Checking the service", 0, 0)
+        self._progress(0, 0, "Checking the service")
         future = self._net.submit(central.sync, self.paths, self._progressed.emit)
         when_done(future, self, self._synced, self._sync_failed)
         return True
 
-    def _progress(self, stage: str, done: int, total: int) -> None:
+    def _progress(self, done: int, total: int, stage: str) -> None:
         self.progress_label.setText(
             f"{stage} ({min(done + 1, total)} of {total})…" if total else f"{stage}…"
         )

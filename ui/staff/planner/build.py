@@ -98,7 +98,11 @@ def _build(  # noqa: PLR0917 (called through a pool's submit, which passes posit
         except build.KeyringUnavailable as exc:
             note = f" {exc}"
     manifest = build.build_plan_kit(
-        plan, standards, out, key, progress=lambda d, t: progress.moved.emit(d // 1024, t // 1024)
+        plan,
+        standards,
+        out,
+        key,
+        progress=lambda d, t, _: progress.moved.emit(d // 1024, t // 1024),
     )
     return manifest, note, build.public_pem(key)
 

@@ -82,7 +82,7 @@ class PublishDialog(FormDialog):
 
 
 class _Progress(QObject):
-    moved = Signal(str, int, int)
+    moved = Signal(int, int, str)  # done, total, stage
 
 
 class Publisher(QObject):
@@ -132,7 +132,7 @@ class Publisher(QObject):
         )
         when_done(future, self, self._done, self._failed)
 
-    def _moved(self, stage: str, done: int, total: int) -> None:
+    def _moved(self, done: int, total: int, stage: str) -> None:
         self.tab.progress.setRange(0, max(total, 1))
         self.tab.progress.setValue(done)
         self.tab.progress.setFormat(f"{stage}… %v of %m")
