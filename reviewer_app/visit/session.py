@@ -176,6 +176,13 @@ class VisitSession:
         return self.data.member_id
 
     @property
+    def is_lead(self) -> bool:
+        """Whether this laptop's reviewer is the visit's lead, who alone records team judgements,
+        findings, immediate risks and the report's texts (anyone else is refused)."""
+        lead = self.data.visit.lead
+        return lead is not None and lead.member_id == self.member_id
+
+    @property
     def closed(self) -> bool:
         return self.worker.closed
 
@@ -279,7 +286,7 @@ class VisitSession:
         """The lead records the team's judgement. Anyone else is refused here (and their op would
         be refused at import anyway); Not met and N/A need a rationale."""
         lead = self.data.visit.lead
-        if lead is None or lead.member_id != self.member_id:
+        if not self.is_lead:
             name = lead.name if lead is not None else "the lead reviewer (none is named in the kit)"
             raise UserError(
                 f"only the lead reviewer, {name}, records the team judgement; "

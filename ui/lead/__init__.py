@@ -28,7 +28,6 @@ from ui import shortcuts
 from ui.actions import make_action
 from ui.lead.reports import ReportPrinter
 from ui.operations import ChangeOp, TaskOp
-from ui.team.team_judgement import is_lead
 from ui.windows import AFTER_FIRST_PAINT_MS, show_once
 
 TEXT_NOTES = {
@@ -48,7 +47,7 @@ class LeadActions(QObject):
         self.bridge = window.bridge
         self.session = window.session
         self.paths = window.paths
-        self.lead = is_lead(self.session.data)
+        self.lead = self.session.is_lead
         self.views: dict[str, Any] = {}
         self.calendar: lead_view.RiskCalendar | None = None
         self.printer = ReportPrinter(window, self.paths)

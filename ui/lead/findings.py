@@ -41,7 +41,7 @@ from ui.lead.dialogs import NewFindingDialog, PromoteDialog, unpromoted
 from ui.lead.finding_editor import FindingEditor
 from ui.lead.findings_model import ID_ROLE, FindingsModel
 from ui.operations import ChangeOp
-from ui.team.team_judgement import is_lead, lead_name
+from ui.team.team_judgement import lead_name
 from ui.text_style import heading, muted
 
 
@@ -55,7 +55,7 @@ class FindingsWindow(QDialog):
         self.bridge = bridge
         data: VisitData = bridge.session.data
         self.visit = data
-        self.editable = is_lead(data)
+        self.editable = bridge.session.is_lead
         self._select_after: str | None = None
         self.setWindowTitle(f"Findings — {data.visit.title}")
         self.setAccessibleName("Findings")

@@ -37,7 +37,7 @@ from ui.lead.dialogs import ConfirmationDialog, Escalation, EscalationDialog
 from ui.lead.findings_model import first_line
 from ui.operations import ChangeOp
 from ui.rows_model import RowsModel
-from ui.team.team_judgement import is_lead, lead_name
+from ui.team.team_judgement import lead_name
 from ui.text_style import heading, muted, tone
 
 Index = QModelIndex | QPersistentModelIndex
@@ -108,7 +108,7 @@ class RisksWindow(QDialog):
         self.calendar = calendar
         data: VisitData = bridge.session.data
         self.visit = data
-        self.editable = is_lead(data)
+        self.editable = bridge.session.is_lead
         self.setWindowTitle(f"Immediate risks — {data.visit.title}")
         self.setAccessibleName("Immediate risks")
         self.resize(1180, 560)

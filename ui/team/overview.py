@@ -47,7 +47,7 @@ from ui.bridge import SessionBridge
 from ui.operations import TaskOp
 from ui.team.devices import DeviceDecisionDialog, DeviceFlags, DevicesModel
 from ui.team.receipts import when
-from ui.team.team_judgement import is_lead, lead_name
+from ui.team.team_judgement import lead_name
 from ui.text_style import heading, muted, restyle_on_change, tone
 
 Index = QModelIndex | QPersistentModelIndex
@@ -243,7 +243,9 @@ class OverviewWindow(QDialog):
         self.devices = devices
         data = self.bridge.session.data
         self.devices_model.set_rows(devices.rows)
-        self.flags.show_rows(devices.rows, lead=is_lead(data), lead_name=lead_name(data))
+        self.flags.show_rows(
+            devices.rows, lead=self.bridge.session.is_lead, lead_name=lead_name(data)
+        )
         self.flags.set_busy(self.deciding)
         # The cards are made after the tables: put their buttons first in the keyboard's order.
         chain: list[QWidget] = [

@@ -47,7 +47,7 @@ from reviewer_app.visit.session import Change
 from ui.bridge import SessionBridge
 from ui.judgement_icons import judgement_icon
 from ui.rows_model import RowsModel
-from ui.team.team_judgement import TeamJudgementLine, is_lead, lead_name
+from ui.team.team_judgement import TeamJudgementLine, lead_name
 from ui.text_style import Card, clear_layout, heading, muted
 
 Index = QModelIndex | QPersistentModelIndex
@@ -189,7 +189,7 @@ class RegisterWindow(QDialog):
         who = (
             "You are the lead: choose a row, read what each reviewer found, and record the "
             "team judgement."
-            if is_lead(data)
+            if bridge.session.is_lead
             else f"Read-only: only the lead, {lead_name(data)}, records team judgements."
         )
         self.explain = QLabel(who, self)

@@ -32,11 +32,6 @@ from ui.operations import ChangeOp
 from ui.text_style import muted
 
 
-def is_lead(data: VisitData) -> bool:
-    lead = data.visit.lead
-    return lead is not None and lead.member_id == data.member_id
-
-
 def lead_name(data: VisitData) -> str:
     lead = data.visit.lead
     return lead.name if lead is not None else "the lead reviewer"
@@ -108,7 +103,7 @@ class TeamJudgementLine(QWidget):
 
     @property
     def editable(self) -> bool:
-        return is_lead(self.data)
+        return self.bridge.session.is_lead
 
     def show_for(self, ref: str, component: str) -> None:
         self.ref, self.component = ref, component
