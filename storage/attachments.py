@@ -25,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from storage.files import fsync_dir, fsync_file, write_atomic
+
 if TYPE_CHECKING:
     from hashlib import _Hash
 
@@ -65,25 +67,6 @@ def sha256_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX; Windows has no directory handles)."""
-    if os.name != "posix":  # directories cannot be opened for fsync on Windows
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class BlobStore:
     """Content-addressed files under ``root``. Safe to share between threads and processes:
     writes are atomic renames of complete, fsynced files, and equal content has one name."""
@@ -117,16 +100,9 @@ class BlobStore:
         """Store ``data`` (once) and return its SHA-256."""
         sha = new_sha256(data).hexdigest()
         if not self.has(sha):
-            tmp = self._temp()
-            try:
-                with open(tmp, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                self._place(tmp, sha)
-            except BaseException:  # a full disk, say: no half file left behind
-                tmp.unlink(missing_ok=True)
-                raise
+            final = self.path(sha)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(final, data, temp=self._temp())
         return sha
 
     def put_file(self, source: Path) -> str:
@@ -174,8 +150,7 @@ class BlobStore:
                 os.replace(source, tmp)
             except OSError:  # another disk: copy instead
                 shutil.copyfile(source, tmp)
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
+            fsync_file(tmp)
             self._place(tmp, sha)
             return sha
         sha = self.put_file(source)
@@ -209,7 +184,7 @@ class BlobStore:
             return 0
         folders = sorted({f.parent for f in placed})
         with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(_fsync_file, placed))
+            list(pool.map(fsync_file, placed))
             list(pool.map(fsync_dir, [*folders, self.root]))
         return len(placed)
 

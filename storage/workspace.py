@@ -30,7 +30,8 @@ from typing import Any, NoReturn
 
 from storage import kit as kit_tables
 from storage import snapshots as snapshot_rows
-from storage.attachments import BlobStore, fsync_dir
+from storage.attachments import BlobStore
+from storage.files import replacing
 from storage.hlc import HLC_PATTERN, HybridClock
 from storage.migrations import migrate
 from storage.oplog import (
@@ -196,9 +197,10 @@ def restore_backup(workspace_path: Path, backup: Path) -> Path:
         os.replace(workspace_path, kept)
     for suffix in ("-wal", "-shm", "-journal"):
         Path(f"{workspace_path}{suffix}").unlink(missing_ok=True)
-    tmp = workspace_path.with_name(f".{workspace_path.name}.restoring")
-    shutil.copyfile(backup, tmp)
-    os.replace(tmp, workspace_path)
+    with replacing(
+        workspace_path, temp=workspace_path.with_name(f".{workspace_path.name}.restoring")
+    ) as tmp:
+        shutil.copyfile(backup, tmp)
     return kept
 
 
@@ -745,21 +747,14 @@ class Workspace:
             target = folder / f"workspace-{stamp}{suffix}.sqlite"
             if not target.exists():
                 break
+        # A full disk, say: no half backup left behind (nor SQLite's journal beside it).
         tmp = folder / f".{target.name}.tmp"
-        try:
+        with replacing(target, temp=tmp, leftovers=("-journal",)):
             dest = sqlite3.connect(tmp)
             try:
                 self._conn.backup(dest)
             finally:
                 dest.close()
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:  # a full disk, say: no half backup left behind
-            for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
-                leftover.unlink(missing_ok=True)
-            raise
-        fsync_dir(folder)  # the rename, durable
         return target
 
     def _rotate_backups(self, folder: Path) -> None:

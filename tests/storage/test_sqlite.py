@@ -1,0 +1,106 @@
+"""``storage.sqlite``: the durable open and the migration runner, on real files."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from storage.sqlite import SchemaTooNew, Step, migrate, open_durable, user_version
+
+STEPS: list[Step] = [
+    (1, "CREATE TABLE reviewers (id TEXT PRIMARY KEY, name TEXT NOT NULL);"),
+    (2, "CREATE TABLE plans (id TEXT PRIMARY KEY, doc TEXT NOT NULL);"),
+]
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+@pytest.fixture
+def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    c = open_durable(tmp_path / "file.sqlite")
+    yield c
+    c.close()
+
+
+def test_the_open_is_durable(conn: sqlite3.Connection) -> None:
+    pragmas = {
+        p: conn.execute(f"PRAGMA {p}").fetchone()[0]
+        for p in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+    }
+    assert pragmas == {
+        "journal_mode": "wal",
+        "synchronous": 2,
+        "foreign_keys": 1,
+        "busy_timeout": 5000,
+    }
+    assert conn.isolation_level is None  # every transaction is explicit
+
+
+def test_the_cache_is_the_callers(tmp_path: Path) -> None:
+    conn = open_durable(tmp_path / "big.sqlite", cache_kib=32000)
+    assert conn.execute("PRAGMA cache_size").fetchone()[0] == -32000
+    conn.close()
+
+
+def test_steps_run_once_in_order(conn: sqlite3.Connection) -> None:
+    assert migrate(conn, STEPS) == [1, 2]
+    assert migrate(conn, STEPS) == []
+    assert user_version(conn) == 2 and {"reviewers", "plans"} <= _tables(conn)
+
+
+def test_a_failing_step_leaves_the_file_as_it_was(conn: sqlite3.Connection) -> None:
+    migrate(conn, STEPS[:1])
+    conn.execute("INSERT INTO reviewers VALUES ('r1', 'Ada')")
+    broken: list[Step] = [
+        *STEPS[:1],
+        (2, "CREATE TABLE plans (id TEXT PRIMARY KEY);\nDELETE FROM reviewers;\nNOT SQL;"),
+    ]
+    with pytest.raises(sqlite3.OperationalError):
+        migrate(conn, broken)
+    assert user_version(conn) == 1
+    assert "plans" not in _tables(conn)
+    assert conn.execute("SELECT name FROM reviewers").fetchall() == [("Ada",)]
+    assert not conn.in_transaction
+    assert migrate(conn, STEPS) == [2]  # the fixed step runs next time
+
+
+def test_a_step_may_be_a_function_such_as_a_sqlite_utils_transform(
+    conn: sqlite3.Connection,
+) -> None:
+    migrate(conn, STEPS)
+    conn.execute("INSERT INTO reviewers VALUES ('r1', 'Ada')")
+
+    def rename_name(c: sqlite3.Connection) -> None:
+        Database(c, execute_plugins=False).table("reviewers").transform(
+            rename={"name": "full_name"}
+        )
+
+    assert migrate(conn, [*STEPS, (3, rename_name)]) == [3]
+    assert conn.execute("SELECT full_name FROM reviewers").fetchall() == [("Ada",)]
+    assert user_version(conn) == 3
+
+
+def test_a_failing_function_step_is_rolled_back_whole(conn: sqlite3.Connection) -> None:
+    migrate(conn, STEPS)
+
+    def half(c: sqlite3.Connection) -> None:
+        c.execute("DROP TABLE plans")
+        raise ValueError("a fault in the step")
+
+    with pytest.raises(ValueError, match="fault"):
+        migrate(conn, [*STEPS, (3, half)])
+    assert user_version(conn) == 2 and "plans" in _tables(conn)
+
+
+def test_a_file_from_a_newer_app_is_refused_and_left_alone(conn: sqlite3.Connection) -> None:
+    migrate(conn, STEPS)
+    conn.execute("PRAGMA user_version = 7")
+    with pytest.raises(SchemaTooNew, match=r"this staff workspace .*newer Reviewer App"):
+        migrate(conn, STEPS, what="staff workspace")
+    assert user_version(conn) == 7
