@@ -62,7 +62,10 @@ print(json.dumps({"usable": usable[0]}))
 
 APP = """
 import json, os, sys, time
-# As reviewer_app.app.cli's window path does: our non-Qt modules before PySide6.
+# As reviewer_app.app.cli's window path does: the dataclass method cache, then our non-Qt
+# modules before PySide6.
+from reviewer_app.app import method_cache
+method_cache.install()
 import reviewer_app.demo.kits, reviewer_app.app.settings, reviewer_app.visit.workspaces
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication

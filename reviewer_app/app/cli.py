@@ -312,6 +312,10 @@ def run() -> NoReturn:
 
 
 def _open_window(args: argparse.Namespace, paths: AppPaths) -> int:
+    # Before the window's dataclasses are made: their methods come compiled from the last
+    # start. Only here, so that headless commands, the tests and a bundle-reading process
+    # keep the standard library's dataclasses as they are.
+    method_cache.install()
     # Our own non-Qt modules first: imported before PySide6 they skip its import hook, which
     # reads every later module's source (~15 ms of start-up).
     import reviewer_app.app.settings  # noqa: F401, PLC0415

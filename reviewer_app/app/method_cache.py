@@ -8,6 +8,11 @@ byte code, this keeps the compiled methods next to the package's byte code, keye
 source, and hands them back to ``dataclasses`` (which finds its ``exec`` here first). The
 classes are exactly the ones ``dataclasses`` makes. A missing, stale or damaged file only
 means compiling as before; nothing is written when Python writes no byte code.
+
+It changes the standard library's module for the whole process, so it is installed only where
+``reviewer-app`` opens a window (``reviewer_app.app.cli``), before the window's modules are
+imported: headless commands, the central service, the tests and the process that reads team
+bundles ahead use ``dataclasses`` as Python ships it.
 """
 
 from __future__ import annotations
