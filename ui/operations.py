@@ -41,7 +41,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-Progress = Callable[..., None]  # progress(done, total, text=""): from any thread
+# progress(done, total, what): done of total units of the step named what ("" keeps the label);
+# total 0: not known yet. From any thread. The shape of sync.progress.Progress (ui/ does not
+# import sync/).
+Progress = Callable[[int, int, str], None]
 
 
 class ChangeOp:
@@ -106,7 +109,8 @@ class TaskOp(Generic[T]):
     progress dialog.
 
     ``start(progress)`` submits the work and returns its future; the work may call
-    ``progress(done, total, text="")`` from any thread (total 0: busy, no bar). ``what`` ("write
+    ``progress(done, total, what)`` from any thread (total 0: busy, no bar; ``what`` replaces
+    the dialog's label unless it is empty). ``what`` ("write
     the draft report") words a failure, which is told to the user once (logged if it is our
     fault), or only logged after ``untold()`` (a read the user did not ask for).
 
@@ -172,7 +176,7 @@ class TaskOp(Generic[T]):
         when_done(future, self._relay, self._finished, self._failed)
         return True
 
-    def _progress(self, done: int, total: int, text: str = "") -> None:
+    def _progress(self, done: int, total: int, text: str) -> None:
         """Called by the work, on its thread."""
         if self.cancelled:
             raise Cancelled(self.what)

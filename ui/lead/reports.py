@@ -13,17 +13,16 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QWidget
 
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.lead import view as lead_view
 from reviewer_app.report.texts import shorten
-from ui.errors import report_error
-from ui.tasks import when_done
+from ui.operations import Progress, TaskOp
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMessageBox, QProgressDialog
+    from PySide6.QtWidgets import QMessageBox
 
     from ui.lead.preview import ReportPreview
 
@@ -45,19 +44,15 @@ def file_title(title: str) -> str:
 
 
 class ReportPrinter(QObject):
-    progressed = Signal(int, int, str)  # done, total, what (emitted on the render thread)
-
     def __init__(self, window: Any, paths: AppPaths) -> None:
         super().__init__(window)
         self.window: QWidget = window
         self.session = window.session
         self.paths = paths
-        self.busy: QProgressDialog | None = None
+        self.task: TaskOp[Path] | None = None
         self.last_saved: Path | None = None
         self.last_message: QMessageBox | None = None
         self.preview: ReportPreview | None = None
-        self.running = False
-        self.progressed.connect(self._progressed)
 
     # -- the three jobs -------------------------------------------------------------------------
 
@@ -71,11 +66,10 @@ class ReportPrinter(QObject):
         if out is None:
             return
         self._run(
-            lambda: lead_view.render_feedback(self.session, self.paths, out),
+            lambda _progress: lead_view.render_feedback(self.session, self.paths, out),
             "Writing the feedback sheet…",
             "print the feedback sheet",
             lambda path: self._saved(path, "The feedback sheet"),
-            determinate=False,
         )
 
     def draft_report(self) -> None:
@@ -88,7 +82,9 @@ class ReportPrinter(QObject):
         if out is None:
             return
         self._run(
-            lambda: lead_view.render_report(self.session, self.paths, out, self.progressed.emit),
+            lambda progress: lead_view.render_report(
+                self.session, self.paths, out, _counted(progress)
+            ),
             "Writing the draft report…",
             "write the draft report",
             lambda path: self._saved(path, "The draft report"),
@@ -96,7 +92,7 @@ class ReportPrinter(QObject):
 
     def show_preview(self) -> None:
         self._run(
-            lambda: lead_view.render_preview(self.session, self.paths, self.progressed.emit),
+            lambda progress: lead_view.render_preview(self.session, self.paths, _counted(progress)),
             "Preparing the preview…",
             "preview the report",
             lambda path: self.show_pdf(path, "Draft report (preview)"),
@@ -114,57 +110,24 @@ class ReportPrinter(QObject):
 
     def _run(
         self,
-        start: Callable[[], Future[Path]],
+        start: Callable[[Progress], Future[Path]],
         label: str,
         what: str,
         done: Callable[[Path], Any],
-        *,
-        determinate: bool = True,
     ) -> None:
+        """``start(progress)`` renders; one at a time, with the progress dialog (no Cancel:
+        a renderer does not stop half way)."""
         if self.running:
             self.window.statusBar().showMessage(  # type: ignore[attr-defined]
                 "A report is already being written; try again when it is done.", 8000
             )
             return
-        try:
-            future = start()
-        except Exception as exc:  # noqa: BLE001 - a bad file name: told once, politely
-            report_error(self.window, exc, what)
-            return
-        from PySide6.QtWidgets import QProgressDialog  # noqa: PLC0415 (a Qt type is built when first named)
+        self.task = TaskOp(self.window, start, what=what).with_progress("Please wait", label)
+        self.task.success(done).run()
 
-        self.running = True
-        self.busy = busy = QProgressDialog(label, "", 0, 0 if not determinate else 1, self.window)
-        busy.setWindowTitle("Please wait")
-        busy.setAccessibleName("Report progress")
-        busy.setCancelButton(None)
-        busy.setWindowModality(Qt.WindowModality.WindowModal)
-        busy.setMinimumDuration(0)
-        busy.setAutoClose(False)
-        busy.setRange(0, 0)  # busy until the first progress arrives
-        busy.setValue(0)
-
-        def finished(path: Path) -> None:
-            self._end()
-            done(path)
-
-        def failed(exc: BaseException) -> None:
-            self._end()
-            report_error(self.window, exc, what)
-
-        when_done(future, self, finished, failed)
-
-    def _progressed(self, done: int, total: int, _what: str) -> None:
-        if self.busy is not None and total > 0:
-            self.busy.setRange(0, total)
-            self.busy.setValue(min(done, total))
-
-    def _end(self) -> None:
-        self.running = False
-        if self.busy is not None:
-            self.busy.close()
-            self.busy.deleteLater()
-            self.busy = None
+    @property
+    def running(self) -> bool:
+        return self.task is not None and self.task.running
 
     def _saved(self, path: Path, what: str) -> None:
         self.last_saved = path
@@ -185,3 +148,8 @@ class ReportPrinter(QObject):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.last_message = box
+
+
+def _counted(progress: Progress) -> Progress:
+    """The renderer's counts, under the dialog's own label (its step names are not shown)."""
+    return lambda done, total, _what: progress(done, total, "")
