@@ -10,7 +10,7 @@ is confirmed, and the lead has ticked the sign-off. Finalising runs on the stora
 
 from __future__ import annotations
 
-import logging
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListView,
-    QProgressDialog,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -39,14 +38,10 @@ from reviewer_app.lead.privacy import privacy_hits
 from reviewer_app.visit.read_model import VisitData
 from reviewer_app.visit.session import Change
 from ui.bridge import SessionBridge
-from ui.errors import report_error
 from ui.lead.dialogs import author_name
 from ui.lead.finalise_models import GapsModel, HitsModel, SnapshotsModel
-from ui.tasks import when_done
-from ui.team import reporter
+from ui.operations import Progress, TaskOp
 from ui.text_style import heading, muted, tone
-
-log = logging.getLogger(__name__)
 
 
 def list_view(parent: QWidget, name: str, model: Any) -> QListView:
@@ -75,7 +70,6 @@ class FinaliseDialog(QDialog):
     open_finding = Signal(str)  # finding id
     open_text = Signal(str, str, str)  # entity, entity id, field (a hit's text to edit)
     open_report = Signal(object, str)  # Path of a PDF, title
-    progressed = Signal(int, int, str)  # done, total, stage (emitted on the worker)
 
     def __init__(  # noqa: PLR0915 (one widget after another)
         self, bridge: SessionBridge, paths: AppPaths, parent: QWidget | None = None
@@ -84,11 +78,10 @@ class FinaliseDialog(QDialog):
         self.bridge = bridge
         self.paths = paths
         self.visit: VisitData = bridge.session.data
-        self.finalising = False
+        self.task: TaskOp[fin.Snapshot] | None = None
         self.stale = False
         self.unchanged_since: int | None = None  # the snapshot the visit still equals
         self.last_snapshot: fin.Snapshot | None = None
-        self.progress: QProgressDialog | None = None
         self.setWindowTitle(f"Finalise — {self.visit.visit.title}")
         self.setAccessibleName("Finalise the findings")
         self.resize(980, 860)
@@ -144,16 +137,14 @@ class FinaliseDialog(QDialog):
         self.edit_hit.clicked.connect(self._edit_hit)
         self.open_snapshot.clicked.connect(self._open_snapshot)
         self.snapshots_view.doubleClicked.connect(lambda _i: self._open_snapshot())
-        self.progressed.connect(self._progressed)
         bridge.changed.connect(self._on_changed)
         bridge.reloaded.connect(self.refresh)
         self.refresh()
-        when_done(
-            lead_view.load_confirmed(bridge.session),
+        TaskOp(
             self,
-            self._loaded_confirmed,
-            lambda exc: log.warning("privacy confirmations not read: %s", exc),
-        )
+            lambda _progress: lead_view.load_confirmed(bridge.session),
+            what="read the privacy confirmations",
+        ).success(self._loaded_confirmed).untold().run()
         self.load_snapshots()
 
     def _box(self, title: str, view: QWidget, button: QPushButton) -> QGroupBox:
@@ -217,12 +208,11 @@ class FinaliseDialog(QDialog):
         self.gaps.set_rows(fin.completeness(self.visit))
         self.hits.set_rows(privacy_hits(self.visit), self.hits.confirmed)
         self._update_state()
-        when_done(
-            fin.check_unchanged(self.bridge.session, self.paths),
+        TaskOp(
             self,
-            self._unchanged_checked,
-            lambda exc: log.warning("could not compare with the latest snapshot: %s", exc),
-        )
+            lambda _progress: fin.check_unchanged(self.bridge.session, self.paths),
+            what="compare with the latest snapshot",
+        ).success(self._unchanged_checked).untold().run()
 
     def _unchanged_checked(self, version: int | None) -> None:
         self.unchanged_since = version
@@ -233,12 +223,11 @@ class FinaliseDialog(QDialog):
         self._update_state()
 
     def _confirm(self, _key: str, _checked: bool) -> None:
-        when_done(
-            lead_view.save_confirmed(self.bridge.session, self.hits.confirmed),
+        TaskOp(
             self,
-            lambda _none: None,
-            reporter(self, "keep the privacy confirmation"),
-        )
+            lambda _progress: lead_view.save_confirmed(self.bridge.session, self.hits.confirmed),
+            what="keep the privacy confirmation",
+        ).run()
         self._update_state()
 
     def confirmed(self) -> frozenset[str]:
@@ -318,42 +307,33 @@ class FinaliseDialog(QDialog):
 
     # -- finalising -----------------------------------------------------------------------------
 
+    @property
+    def finalising(self) -> bool:
+        return self.task is not None and self.task.running
+
     def finalise(self) -> None:
         if self.blockers() or self.finalising:
             return
-        self.finalising = True
+        confirmed = self.confirmed()
+
+        def start(progress: Progress) -> Future[fin.Snapshot]:
+            def stage(done: int, total: int, what: str) -> None:
+                progress(done, max(total, 1), f"{what}…")
+
+            return fin.start_finalise(
+                self.bridge.session, confirmed_privacy=confirmed, paths=self.paths, progress=stage
+            )
+
+        # No Cancel: a snapshot is signed and queued as one step.
+        self.task = TaskOp(self, start, what="finalise").with_progress("Finalising", "Checking…")
+        self.task.success(self._finalised).failure(lambda _exc: self._ended()).run()
         self._update_state()
-        self.progress = progress = QProgressDialog("Checking…", "", 0, 0, self)
-        progress.setWindowTitle("Finalising")
-        progress.setAccessibleName("Finalising progress")
-        progress.setCancelButton(None)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.setAutoClose(False)
-        progress.setValue(0)
-        future = fin.start_finalise(
-            self.bridge.session,
-            confirmed_privacy=self.confirmed(),
-            paths=self.paths,
-            progress=self.progressed.emit,
-        )
-        when_done(future, self, self._finalised, self._failed)
 
-    def _progressed(self, done: int, total: int, stage: str) -> None:
-        if self.progress is not None:
-            self.progress.setLabelText(f"{stage}…")
-            self.progress.setRange(0, max(total, 1))
-            self.progress.setValue(min(done, max(total, 1)))
-
-    def _end_progress(self) -> None:
-        self.finalising = False
-        if self.progress is not None:
-            self.progress.close()
-            self.progress.deleteLater()
-            self.progress = None
+    def _ended(self) -> None:
+        self._update_state()
+        self.refresh()
 
     def _finalised(self, snap: fin.Snapshot) -> None:
-        self._end_progress()
         self.last_snapshot = snap
         self.sign_off.setChecked(False)
         sent = (
@@ -373,20 +353,14 @@ class FinaliseDialog(QDialog):
         self.refresh()  # (now the same as the new version: nothing to finalise until an edit)
         self.load_snapshots()
 
-    def _failed(self, exc: BaseException) -> None:
-        self._end_progress()
-        self.refresh()
-        report_error(self, exc, "finalise")
-
     # -- snapshots ------------------------------------------------------------------------------
 
     def load_snapshots(self) -> None:
-        when_done(
-            fin.list_snapshots(self.bridge.session),
+        TaskOp(
             self,
-            self._snapshots_loaded,
-            reporter(self, "list the finalised snapshots"),
-        )
+            lambda _progress: fin.list_snapshots(self.bridge.session),
+            what="list the finalised snapshots",
+        ).success(self._snapshots_loaded).run()
 
     def _snapshots_loaded(self, rows: list[fin.Snapshot]) -> None:
         self.snapshots.set_rows(rows)
@@ -404,11 +378,11 @@ class FinaliseDialog(QDialog):
         if snap is None or snap.report_path is None:
             return
         title = f"Report, version {snap.version} (final)"
-        when_done(
-            lead_view.snapshot_report(
-                self.paths, snap.report_path, snap.version, self.visit.visit.visit_id
-            ),
+        report_path = snap.report_path
+        TaskOp(
             self,
-            lambda path: self.open_report.emit(path, title),
-            reporter(self, "open the finalised report"),
-        )
+            lambda _progress: lead_view.snapshot_report(
+                self.paths, report_path, snap.version, self.visit.visit.visit_id
+            ),
+            what="open the finalised report",
+        ).success(lambda path: self.open_report.emit(path, title)).run()
