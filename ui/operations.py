@@ -128,7 +128,7 @@ class TaskOp(Generic[T]):
         self.title = self.label = ""
         self._success: Callable[[T], None] | None = None
         self._failure: Callable[[BaseException], None] | None = None
-        self._told = True
+        self._telling = "shown"  # or "logged" (untold), or "" (the failure callback tells)
         self._cancellable = False
         self._running = False
         self.cancelled = False
@@ -140,14 +140,17 @@ class TaskOp(Generic[T]):
         self._success = fn
         return self
 
-    def failure(self, fn: Callable[[BaseException], None]) -> TaskOp[T]:
-        """``fn(exc)`` after the failure was told to the user (not after a Cancel)."""
+    def failure(self, fn: Callable[[BaseException], None], *, tell: bool = True) -> TaskOp[T]:
+        """``fn(exc)`` after the failure was told to the user (not after a Cancel); with
+        ``tell=False`` it is ``fn``'s to tell (a damaged workspace leads to its backups)."""
         self._failure = fn
+        if not tell:
+            self._telling = ""
         return self
 
     def untold(self) -> TaskOp[T]:
         """A failure is logged, not shown: for work the user did not ask for."""
-        self._told = False
+        self._telling = "logged"
         return self
 
     def with_progress(self, title: str, label: str) -> TaskOp[T]:
@@ -234,10 +237,10 @@ class TaskOp(Generic[T]):
         self._end()
         if isinstance(exc, Cancelled):
             return
-        if self._told:
+        if self._telling == "shown":
             text, fault = told(exc, self.what)
             show_error(self.parent, text, fault=fault)
-        else:
+        elif self._telling == "logged":
             log.warning("could not %s: %s", self.what, exc, exc_info=not is_user_error(exc))
         if self._failure is not None:
             self._failure(exc)

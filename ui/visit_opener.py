@@ -17,9 +17,9 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from reviewer_app.app.paths import AppPaths
@@ -35,10 +35,8 @@ from reviewer_app.visit.workspaces import (
     restore_workspace,
 )
 from ui.errors import report_error
+from ui.operations import Progress, TaskOp
 from ui.tasks import when_done
-
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QProgressDialog
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +47,7 @@ class VisitOpener(QObject):
     opened = Signal(object)  # VisitSession, loaded and ready
     busy = Signal(str)  # what is happening now; "" when nothing is
     kit_opened = Signal(object)  # Path of a kit opened into a workspace (for recent kits)
-    _progress = Signal(int, int, str)  # from open_kit's worker thread to the UI thread
+    _progress = Signal(int, int, str)  # open_kit's progress, as it goes to the dialog
 
     def __init__(
         self,
@@ -70,8 +68,6 @@ class VisitOpener(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="opener")
         self._working = False
         self.doing = ""  # what the last busy signal said
-        self._progress_dialog: QProgressDialog | None = None
-        self._progress.connect(self._show_progress)
         self.busy.connect(self._remember_doing)
 
     @property
@@ -155,54 +151,28 @@ class VisitOpener(QObject):
                 self._finish()
                 return
         self.busy.emit(f"Opening {visit.title}…")
-        from PySide6.QtWidgets import QProgressDialog  # noqa: PLC0415 (a Qt type is built when first named)
-
-        dialog = QProgressDialog(f"Opening {visit.title}…", "", 0, 0, self.window)
-        dialog.setWindowTitle("Opening the visit kit")
-        dialog.setAccessibleName("Opening the visit kit")
-        dialog.setCancelButton(None)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.show()
-        self._progress_dialog = dialog
         chosen: str = member
-        future = self._pool.submit(
-            open_kit,
-            kit,
-            chosen,
-            paths=self.paths,
-            demo=self.demo,
-            progress=self._progress.emit,
-        )
+
+        def start(progress: Progress) -> Future[OpenedVisit]:
+            def stage(done: int, total: int, what: str) -> None:
+                progress(done, total, f"{what}…")
+                self._progress.emit(done, total, what)
+
+            return self._pool.submit(
+                open_kit, kit, chosen, paths=self.paths, demo=self.demo, progress=stage
+            )
 
         def stored(opened: OpenedVisit) -> None:
-            self._close_progress()
             self.kit_opened.emit(kit)
             self._load(opened.visit_id, visit.title)
 
-        self._run(
-            future,
-            stored,
-            "open this visit kit",
-            visit_id=visit.visit_id,
-            title=visit.title,
+        succeeded, failed = self._steps(
+            stored, "open this visit kit", visit_id=visit.visit_id, title=visit.title
         )
-
-    def _show_progress(self, done: int, total: int, stage: str) -> None:
-        dialog = self._progress_dialog
-        if dialog is None:
-            return
-        dialog.setLabelText(f"{stage}…")
-        dialog.setRange(0, max(total, 0))
-        dialog.setValue(min(done, total))
-
-    def _close_progress(self) -> None:
-        if self._progress_dialog is not None:
-            self._progress_dialog.close()
-            self._progress_dialog.deleteLater()
-            self._progress_dialog = None
+        # No Cancel: a kit half opened into a workspace is a damaged workspace.
+        task = TaskOp(self.window, start, what="open this visit kit")
+        task.with_progress("Opening the visit kit", f"Opening {visit.title}…")
+        task.success(succeeded).failure(failed, tell=False).run()
 
     def _load(self, visit_id: str, title: str) -> None:
         self.busy.emit(f"Opening {title}…" if title else "Opening the visit…")
@@ -249,7 +219,6 @@ class VisitOpener(QObject):
         return True
 
     def _finish(self) -> None:
-        self._close_progress()
         self._working = False
         self.busy.emit("")
 
@@ -262,8 +231,21 @@ class VisitOpener(QObject):
         visit_id: str | Callable[[], str] = "",
         title: str = "",
     ) -> None:
+        succeeded, failed = self._steps(on_result, what, visit_id=visit_id, title=title)
+        when_done(future, self, succeeded, failed)
+
+    def _steps(
+        self,
+        on_result: Callable[[Any], None],
+        what: str,
+        *,
+        visit_id: str | Callable[[], str] = "",
+        title: str = "",
+    ) -> tuple[Callable[[Any], None], Callable[[BaseException], None]]:
+        """What follows a step: the next step, or the failure told (a damaged workspace leads
+        to its backups), never left busy."""
+
         def failed(exc: BaseException) -> None:
-            self._close_progress()
             damaged = visit_id() if callable(visit_id) else visit_id  # (known once prepared)
             if isinstance(exc, WorkspaceDamaged) and damaged:
                 self._restore(damaged, title, exc)
@@ -277,4 +259,4 @@ class VisitOpener(QObject):
             except Exception as exc:  # a fault of ours in a step: reported, never stuck busy
                 failed(exc)
 
-        when_done(future, self, succeeded, failed)
+        return succeeded, failed
