@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewer_app.app.paths import AppPaths
+from storage.files import write_atomic
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -30,12 +30,7 @@ def device_id(paths: AppPaths) -> str:
 
     file.parent.mkdir(parents=True, exist_ok=True)
     value = str(uuid.uuid4())
-    tmp = file.with_suffix(".tmp")
-    with open(tmp, "w", encoding="ascii") as fh:
-        fh.write(value + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, file)
+    write_atomic(file, f"{value}\n".encode("ascii"))
     return value
 
 
@@ -80,17 +75,9 @@ def _device_key_at(file: Path) -> Ed25519PrivateKey:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, file)  # fails if another process made one meanwhile: use theirs
+        try:  # fails if another process made one meanwhile: use theirs
+            write_atomic(file, pem, mode=0o600, exclusive=True)
         except FileExistsError:
             continue
-        finally:
-            tmp.unlink(missing_ok=True)
         return key
     raise OSError(f"cannot make this laptop's device key at {file}")

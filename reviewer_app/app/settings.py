@@ -17,11 +17,9 @@ laptop out; a command-line sign-in while the window is open is kept the same way
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from reviewer_app.app.paths import AppPaths
+from storage.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -254,18 +253,8 @@ class Settings:
             self._changed.clear()
             data = {**self._extra, **self._values, "version": self._version}
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-            self._stamp = _stamp(self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomic(self.path, text.encode("utf-8"), mode=0o600)
+        self._stamp = _stamp(self.path)
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from reviewer_app.app.paths import AppPaths
+from storage.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +85,7 @@ def remember(paths: AppPaths, url: str, **changes: Any) -> None:
     values.update(changes)
     target = status_path(paths)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(json.dumps(values, indent=1, sort_keys=True), "utf-8")
-    os.replace(tmp, target)
+    write_atomic(target, json.dumps(values, indent=1, sort_keys=True).encode("utf-8"))
 
 
 def forget(paths: AppPaths) -> None:

@@ -26,6 +26,7 @@ from reviewer_app.app.paths import AppPaths
 from reviewer_app.visit.read_model import VisitData, read_visit_data
 from reviewer_app.visit.session import VisitSession
 from storage import Workspace
+from storage.files import replacing
 from sync.progress import Progress
 
 if (
@@ -139,9 +140,8 @@ def render_preview(
 def _copy_report(source: Path, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     if not out.exists() or out.stat().st_size != source.stat().st_size:
-        tmp = out.with_name(f".{out.name}.part")
-        shutil.copyfile(source, tmp)
-        tmp.replace(out)
+        with replacing(out, temp=out.with_name(f".{out.name}.part")) as tmp:
+            shutil.copyfile(source, tmp)
     return out
 
 

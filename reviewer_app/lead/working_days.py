@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import RESOURCES, AppPaths
+from storage.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -123,14 +122,5 @@ def update_holidays(paths: AppPaths, source: Path) -> tuple[Path, int, date, dat
     target = user_holidays_path(paths)
     target.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(division, indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".holidays-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, text.encode("utf-8"), mode=0o600)
     return target, len(dates), dates[0], dates[-1]

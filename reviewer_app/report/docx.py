@@ -31,6 +31,7 @@ from reviewer_app.report.model import (
     ReportModel,
 )
 from reviewer_app.report.texts import WRITING, shorten
+from storage.files import replacing
 from sync.progress import Progress
 
 FONT = "Arial"  # on every Windows and Mac laptop, with Latin, Polish and Vietnamese letters
@@ -68,12 +69,8 @@ def render_docx(model: ReportModel, out: Path, progress: Progress | None = None)
         step()
         if progress is not None:
             progress(done + 1, total, WRITING)
-    tmp = out.with_name(f".{out.name}.part")
-    try:
+    with replacing(out, temp=out.with_name(f".{out.name}.part")) as tmp:
         doc.save(str(tmp))
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
     if progress is not None:
         progress(total, total, WRITING)
     return out

@@ -31,6 +31,7 @@ from reviewer_app.report.model import WHOLE_SERVICE
 from reviewer_app.report.texts import escalation_text, long_date, visit_dates
 from reviewer_app.visit.model import Finding
 from reviewer_app.visit.read_model import VisitData
+from storage.files import replacing
 
 MARK = "For verbal feedback — not the report"
 WATERMARK = "FEEDBACK"
@@ -56,8 +57,8 @@ def feedback_sheet(
     with tempfile.TemporaryDirectory(prefix="rv-feedback-") as photos:
         images = ImageCache(Path(photos))
         story = _story(data, st, blob_path, printed, images, due=confirmation_due)
-        _build(data, story, tmp)
-        tmp.replace(out)
+        with replacing(out, temp=tmp):
+            _build(data, story, tmp)
     return out
 
 

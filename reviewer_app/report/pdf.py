@@ -41,6 +41,7 @@ from reviewer_app.report.model import (
     ReportModel,
 )
 from reviewer_app.report.texts import WRITING
+from storage.files import replacing
 from sync.progress import Progress
 
 DRAFT_MARK = "DRAFT"
@@ -124,11 +125,8 @@ def _render(
             suffix = f" · {model.cover.version}"
             kit.draw_footer(canvas, model.footer_title, page, pages, mark, suffix=suffix)
 
-    try:
+    with replacing(out, temp=tmp):
         doc.multiBuild(story, canvasmaker=kit.paged_canvas(decorate))
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
     if progress is not None:
         progress(doc.total, doc.total, WRITING)
     return out
