@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, Q
 
 from reviewer_app.visit.kit_changes import KitChanges, take_pending
 from reviewer_app.visit.session import VisitSession
-from ui.tasks import when_done
+from ui.operations import TaskOp
 from ui.text_style import heading
 
 
@@ -57,4 +57,8 @@ def show_kit_changes_once(window: QWidget, session: VisitSession) -> None:
             window.setProperty("kit_changes_dialog", dialog)
             dialog.open()
 
-    when_done(session.worker.submit(take_pending), window, show, lambda _exc: None)
+    TaskOp(
+        window,
+        lambda _progress: session.worker.submit(take_pending),
+        what="read what the re-issued kit changed",
+    ).success(show).untold().run()

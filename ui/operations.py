@@ -30,13 +30,13 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from reviewer_app.app.errors import is_user_error
-from reviewer_app.visit.session import Change, VisitSession
 from ui.errors import report_error, show_error, told
 from ui.tasks import when_done
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QProgressDialog
 
+    from reviewer_app.visit.session import Change, VisitSession
     from ui.bridge import SessionBridge
 
 T = TypeVar("T")

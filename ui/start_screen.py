@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.visit.workspaces import RecentVisit, backup_time, recent_visits
+from ui.operations import TaskOp
 from ui.sync_centre import install_on_start_screen as install_sync
-from ui.tasks import when_done
 from ui.text_style import heading, muted
 from ui.two_line_delegate import TwoLineDelegate
 from ui.visit_opener import VisitOpener
@@ -275,12 +275,11 @@ class StartScreen(QWidget):
 
     def refresh(self) -> None:
         """Read the visits on this laptop again (on the opener's worker thread)."""
-        when_done(
-            self.opener.background(recent_visits, self.paths),
+        TaskOp(
             self,
-            self._show_visits,
-            lambda _exc: self._show_visits([]),
-        )
+            lambda _progress: self.opener.background(recent_visits, self.paths),
+            what="list the visits on this laptop",
+        ).success(self._show_visits).failure(lambda _exc: self._show_visits([]), tell=False).run()
 
     def _show_visits(self, visits: list[RecentVisit]) -> None:
         self.model.set_visits(visits)

@@ -34,7 +34,7 @@ from reviewer_app.visit.read_model import KitDocument
 from reviewer_app.visit.session import VisitSession
 from ui.evidence_viewer import documents as d
 from ui.evidence_viewer.documents import DocumentsModel, size_text, tool_button
-from ui.tasks import when_done
+from ui.operations import TaskOp
 
 try:
     from PySide6.QtPdf import QPdfDocument
@@ -371,7 +371,9 @@ class EvidenceViewer(QMainWindow):
         folder = AppPaths.from_environment().cache / "open" / doc.sha256[:16]
         future = _copier.submit(d.copy_for_system_viewer, source, folder / Path(doc.file).name)
         self.message.setText(f"Opening “{doc.file}” in the system viewer…")
-        when_done(future, self, self._open_copy, self._copy_failed)
+        TaskOp(self, lambda _progress: future, what="open the document").success(
+            self._open_copy
+        ).failure(self._copy_failed, tell=False).run()
         return future
 
     def _open_copy(self, path: Path) -> None:
