@@ -35,8 +35,7 @@ from PySide6.QtWidgets import (
 
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.staff.service import StaffService
-from ui.errors import report_error
-from ui.tasks import when_done
+from ui.operations import TaskOp
 from ui.text_style import heading, muted
 
 Index = QModelIndex | QPersistentModelIndex
@@ -74,13 +73,10 @@ def then(
     on_error: Callable[[BaseException], None] | None = None,
 ) -> None:
     """``on_result`` on the UI thread; an error is reported once (and ``on_error`` told)."""
-
-    def failed(exc: BaseException) -> None:
-        report_error(owner, exc, what)
-        if on_error is not None:
-            on_error(exc)
-
-    when_done(future, owner, on_result, failed)
+    task = TaskOp(owner, lambda _progress: future, what=what).success(on_result)
+    if on_error is not None:
+        task.failure(on_error)
+    task.run()
 
 
 # -- file choosers (tests replace these) ---------------------------------------------------------

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QListWidget, QVBoxLayout, QWidget
 from reviewer_app.staff import pool
 from reviewer_app.staff.pool import Reviewer
 from ui.errors import report_error
+from ui.operations import TaskOp
 from ui.staff.common import (
     Col,
     RecordModel,
@@ -30,7 +31,6 @@ from ui.staff.common import (
     table,
     then,
 )
-from ui.tasks import when_done
 
 POOL_FILTER = "Spreadsheets (*.csv *.xlsx);;All files (*)"
 LABELS = {
@@ -167,7 +167,9 @@ class PoolPage(QWidget):
                 "import it again."
             )
 
-        when_done(self.ctx.store(_import, path), self, done, failed)
+        TaskOp(
+            self, lambda _progress: self.ctx.store(_import, path), what="import the reviewers"
+        ).success(done).failure(failed, tell=False).run()
 
 
 def _import(store: Any, path: Path) -> tuple[list[Reviewer], int, int]:
