@@ -60,15 +60,21 @@ def write_atomic(
 
 @contextmanager
 def replacing(
-    path: Path, *, temp: Path | None = None, leftovers: Sequence[str] = ()
+    path: Path,
+    *,
+    temp: Path | None = None,
+    leftovers: Sequence[str] = (),
+    mode: int = 0o666,
 ) -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` for a writer that writes by name. When the block
-    ends, the file written there is flushed to disk and renamed over ``path``, and the folder
-    flushed. When it raises, the temporary file is removed (with any ``leftovers``: suffixes
-    of files the writer makes beside it, such as SQLite's ``"-journal"``) and ``path`` is left
-    as it was."""
+    """Yield a temporary path beside ``path`` for a writer that writes by name (the file is
+    there, empty, with ``mode``'s permissions: a writer that truncates it keeps them). When the
+    block ends, the file written there is flushed to disk and renamed over ``path``, and the
+    folder flushed. When it raises, the temporary file is removed (with any ``leftovers``:
+    suffixes of files the writer makes beside it, such as SQLite's ``"-journal"``) and
+    ``path`` is left as it was."""
     path = Path(path)
-    tmp = temp if temp is not None else _temp_name(path)
+    tmp, fd = _create(path, temp, mode)
+    os.close(fd)
     try:
         yield tmp
         fsync_file(tmp)

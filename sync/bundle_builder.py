@@ -16,11 +16,13 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
+from typing import BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from storage import Op, Workspace
 from storage import authorship_tables as key_tables
+from storage.files import write_atomic
 from sync import bundle_crypto, pins
 from sync.authorship import Seal
 from sync.bundle_format import (
@@ -82,7 +84,6 @@ def export_bundle(  # noqa: PLR0913 (each names what the bundle says)
         bindings = tuple(pins.trusted_bindings(conn))
     bundle_id = str(uuid.uuid4())
     inner = _temp_beside(out, ".content")
-    tmp = _temp_beside(out, ".tmp")
     try:
         with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             ops_size, ops_sha, op_count, seal_ids, blob_hashes = _write_ops(zf, ws)
@@ -110,11 +111,9 @@ def export_bundle(  # noqa: PLR0913 (each names what the bundle says)
                 keys=bindings,
             )
             zf.writestr(MANIFEST_NAME, canonical_json(manifest.to_dict()))
-        _encrypt_into(tmp, inner, team_key, visit_id, bundle_id)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        write_atomic(
+            out, lambda f: _encrypt_into(f, inner, team_key, visit_id, bundle_id), mode=0o600
+        )
     finally:
         inner.unlink(missing_ok=True)
     log.info("bundle %s written: %d ops, %d blobs", out, manifest.op_count, len(blobs))
@@ -128,7 +127,7 @@ def _temp_beside(out: Path, suffix: str) -> Path:
 
 
 def _encrypt_into(
-    target: Path, inner: Path, team_key: bytes, visit_id: str, bundle_id: str
+    target: BinaryIO, inner: Path, team_key: bytes, visit_id: str, bundle_id: str
 ) -> None:
     """Write the bundle file: the clear manifest, its HMAC, and ``inner`` encrypted."""
     plain_size = inner.stat().st_size
@@ -145,8 +144,6 @@ def _encrypt_into(
         zf.writestr(HMAC_NAME, manifest_hmac(outer_bytes, team_key))
         with open(inner, "rb") as src, zf.open(CONTENT_NAME, "w", force_zip64=True) as dst:
             bundle_crypto.encrypt(src, plain_size, dst.write, key=key, aad=outer_bytes)
-    with open(target, "rb+") as f:
-        os.fsync(f.fileno())
 
 
 def _write_ops(zf: zipfile.ZipFile, ws: Workspace) -> tuple[int, str, int, list[str], list[str]]:

@@ -16,17 +16,18 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import hashlib
-import os
 import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 import httpx
+
+from storage.files import write_atomic
 
 CHUNK = 1024 * 1024
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -246,23 +247,20 @@ class CentralClient:
                 if response.status_code != 200:
                     response.read()
                     return response
-                hasher = hashlib.sha256()
-                with open(tmp, "wb") as f:
+                expected = sha256 or response.headers.get("X-Content-SHA256")
+
+                def write(f: BinaryIO) -> None:  # checked before it is put in place
+                    hasher = hashlib.sha256()
                     for chunk in response.iter_bytes(CHUNK):
                         f.write(chunk)
                         hasher.update(chunk)
-                    f.flush()
-                    os.fsync(f.fileno())
-                expected = sha256 or response.headers.get("X-Content-SHA256")
-                if expected and hasher.hexdigest() != expected:
-                    raise httpx.ReadError("the kit arrived damaged")
+                    if expected and hasher.hexdigest() != expected:
+                        raise httpx.ReadError("the kit arrived damaged")
+
+                write_atomic(dest, write, temp=tmp)
                 return response
 
-        try:
-            self._check(self._send(fetch))
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
+        self._check(self._send(fetch))
         return dest
 
     def visit_status(self, visit_id: str) -> list[dict[str, Any]]:

@@ -22,6 +22,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from storage.files import write_atomic
+
 log = logging.getLogger(__name__)
 
 PUBLIC_SUFFIX = ".pub"
@@ -206,9 +208,7 @@ class TrustStore:
         kid = key_id(key)
         into.mkdir(parents=True, exist_ok=True)
         target = into / f"{kid}{PUBLIC_SUFFIX}"
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_bytes(public_key_pem(key))
-        os.replace(tmp, target)
+        write_atomic(target, public_key_pem(key))
         self._keys[kid] = key
         return kid
 

@@ -10,13 +10,10 @@ into place, so ``out`` is either the old file, nothing, or a whole kit. The layo
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
-import os
 import re
 import secrets
-import tempfile
 import unicodedata
 import uuid
 import zipfile
@@ -27,6 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from storage.files import replacing
 from sync.keys import key_id
 from sync.kit_format import (
     EVIDENCE_DIR,
@@ -275,10 +273,7 @@ def _write_atomically(
     progress: Progress | None,
 ) -> KitManifest:
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with replacing(out, mode=0o600) as tmp:  # 0600, as the kits built before
         store: set[str] = set()
         while True:
             manifest, squeezed = _write_zip(
@@ -297,11 +292,6 @@ def _write_atomically(
             # that for a zip bomb): write the kit again with that file stored. Rare, so the
             # usual case still reads each evidence file once.
             store |= squeezed
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
     return manifest
 
 
@@ -364,8 +354,6 @@ def _write_zip(
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
         zf.close()
-        raw.flush()
-        os.fsync(raw.fileno())
     if progress:
         progress(total, total, PACKING)
     return manifest, squeezed
