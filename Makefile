@@ -1,6 +1,7 @@
 # Reviewer App: the two commands of the README, and a few more.
 #   make run    set up (first time) and open the app on the demo visit
 #   make test   set up, then ruff, mypy and the whole test suite, headless
+#   make screenshots  set up, then save pictures of the windows to tests/artifacts, headless
 #   make central  set up, then run the central service on port 8765 (central.sqlite here)
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest dist bench clean setup central
+.PHONY: run test lint typecheck pytest screenshots dist bench clean setup central
 
 setup: $(STAMP)
 
@@ -38,6 +39,11 @@ pytest: $(STAMP)
 
 # Runs in this order (make without -j): lint, then types, then the suite.
 test: lint typecheck pytest
+
+# The tests marked `screenshots` (left out of `make test`): the same checks, and a picture of
+# each screen they reach, in tests/artifacts.
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m screenshots
 
 dist: $(STAMP)
 	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec

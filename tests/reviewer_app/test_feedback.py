@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -12,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from report_pictures import pdf_pictures
 from report_testdata import populate
 
 from reviewer_app.app.cli import main
@@ -21,8 +20,6 @@ from reviewer_app.report import build_report_model, feedback_sheet
 from reviewer_app.visit.model import FINDING
 from reviewer_app.visit.read_model import VisitData, read_visit_data
 from reviewer_app.visit.session import VisitSession
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture
@@ -44,26 +41,33 @@ def text_of(pdf: Path) -> list[str]:
     return [re.sub(r"\s+", " ", p.extract_text() or "") for p in PdfReader(pdf).pages]
 
 
-def test_sheet_order_escalation_and_figures(
-    lead: tuple[VisitSession, VisitData], tmp_path: Path
-) -> None:
+def sheet(lead: tuple[VisitSession, VisitData], tmp_path: Path) -> Path:
+    """The feedback sheet on the last day of the visit (Thursday 3 December 2026)."""
     session, data = lead
-    # Two working days after the visit (Thursday 3 December 2026): Monday 7 December.
-    due = confirmation_due(visit_end_date(data), 2, frozenset())
-    assert due == date(2026, 12, 7)
-    out = feedback_sheet(
+    return feedback_sheet(
         data,
         tmp_path / "feedback.pdf",
         blob_path=session.blob_path,
         today=date(2026, 12, 3),
-        confirmation_due=due,
+        confirmation_due=confirmation_due(visit_end_date(data), 2, frozenset()),
     )
-    ARTIFACTS.mkdir(exist_ok=True)
-    if shutil.which("pdftoppm"):
-        subprocess.run(
-            ["pdftoppm", "-r", "60", "-png", str(out), str(ARTIFACTS / "feedback_sheet")],
-            check=True,
-        )
+
+
+@pytest.mark.screenshots
+def test_pictures_of_the_feedback_sheet(
+    lead: tuple[VisitSession, VisitData], tmp_path: Path
+) -> None:
+    pdf_pictures(sheet(lead, tmp_path), "feedback_sheet", dpi=60)
+
+
+def test_sheet_order_escalation_and_figures(
+    lead: tuple[VisitSession, VisitData], tmp_path: Path
+) -> None:
+    _session, data = lead
+    # Two working days after the visit (Thursday 3 December 2026): Monday 7 December.
+    due = confirmation_due(visit_end_date(data), 2, frozenset())
+    assert due == date(2026, 12, 7)
+    out = sheet(lead, tmp_path)
     pages = text_of(out)
     for page in pages:
         assert "For verbal feedback — not the report" in page

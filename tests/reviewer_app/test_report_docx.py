@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from report_pictures import keep
 from report_testdata import populate
 
 from reviewer_app.app.cli import main
@@ -18,8 +19,6 @@ from reviewer_app.report import FinalInfo, build_report_model, render_docx
 from reviewer_app.report.model import ReportModel
 from reviewer_app.visit.read_model import VisitData
 from reviewer_app.visit.session import VisitSession
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture
@@ -33,9 +32,12 @@ def draft(lead: tuple[VisitSession, VisitData], tmp_path: Path) -> tuple[Path, R
     session, data = lead
     model = build_report_model(data, blob_path=session.blob_path)
     out = render_docx(model, tmp_path / "report.docx")
-    ARTIFACTS.mkdir(exist_ok=True)
-    shutil.copy(out, ARTIFACTS / "report_draft.docx")
     return out, model
+
+
+@pytest.mark.screenshots
+def test_a_copy_of_the_draft_report(draft: tuple[Path, ReportModel]) -> None:
+    keep(draft[0], "report_draft.docx")
 
 
 def xml_of(part: object) -> str:

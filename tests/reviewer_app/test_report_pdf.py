@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import unicodedata
 from collections.abc import Callable
 from datetime import date
@@ -12,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from report_pictures import keep, pdf_pictures
 from report_testdata import populate
 
 from reviewer_app.app.cli import main
@@ -20,7 +19,6 @@ from reviewer_app.report import FinalInfo, build_report_model, render_pdf
 from reviewer_app.visit.read_model import VisitData
 from reviewer_app.visit.session import VisitSession
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 FINAL = FinalInfo(
     version=2,
     snapshot_id="3f1c2d9e-0000-4000-8000-000000000001",
@@ -57,13 +55,13 @@ def draft_pdf(lead: tuple[VisitSession, VisitData], tmp_path: Path) -> tuple[Pat
     out = render_pdf(model, tmp_path / "report.pdf", progress=lambda *step: seen.append(step))
     assert seen and seen[-1][0] == seen[-1][1]  # progress ends at 100 %
     assert {what for _, _, what in seen} == {"Writing the report"}  # as the window says it
-    ARTIFACTS.mkdir(exist_ok=True)
-    shutil.copy(out, ARTIFACTS / "report_draft.pdf")
-    if shutil.which("pdftoppm"):
-        subprocess.run(
-            ["pdftoppm", "-r", "50", "-png", str(out), str(ARTIFACTS / "report_draft")], check=True
-        )
     return out, data
+
+
+@pytest.mark.screenshots
+def test_pictures_of_the_draft_report(draft_pdf: tuple[Path, VisitData]) -> None:
+    keep(draft_pdf[0], "report_draft.pdf")
+    pdf_pictures(draft_pdf[0], "report_draft", dpi=50)
 
 
 def test_headings_in_order_and_as_bookmarks(

@@ -8,14 +8,13 @@ with pypdf and python-docx as a reader would see them.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from docx import Document
 from pypdf import PdfReader
+from report_pictures import pdf_pictures
 
 from reviewer_app.report import build_report_model, render_docx, render_pdf
 from reviewer_app.report.model import ReportModel
@@ -33,7 +32,6 @@ from sync.kit_model import (
     VisitDetails,
 )
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 HN_SET = StandardsSetInfo(
     "hn-v4",
     "Quality Standards for Health Services Caring for People with Haemoglobin Disorders",
@@ -300,21 +298,23 @@ def many_findings() -> dict[str, Finding]:
     return out
 
 
+def many_findings_model() -> ReportModel:
+    return model_of(visit_data(SERVICES[:1], findings=many_findings()))
+
+
 def test_a_findings_standard_line_stays_on_its_page(tmp_path: Path) -> None:
-    model = model_of(visit_data(SERVICES[:1], findings=many_findings()))
-    out = render_pdf(model, tmp_path / "findings.pdf")
+    out = render_pdf(many_findings_model(), tmp_path / "findings.pdf")
     pages = pdf_pages(out)
     for n in range(1, 41):
         text_page = next(i for i, p in enumerate(pages) if f"Marker{n:02d}." in p)
         standard_page = next(i for i, p in enumerate(pages) if f"Standard: HN-{900 + n}" in p)
         assert text_page == standard_page, f"finding {n}: its standard line is on another page"
-    if shutil.which("pdftoppm"):
-        ARTIFACTS.mkdir(exist_ok=True)
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "60", "-f", "4", "-l", "5", str(out),
-             str(ARTIFACTS / "report_findings_kept")],
-            check=True,
-        )  # fmt: skip
+
+
+@pytest.mark.screenshots
+def test_pictures_of_findings_kept_with_their_standard_lines(tmp_path: Path) -> None:
+    out = render_pdf(many_findings_model(), tmp_path / "findings.pdf")
+    pdf_pictures(out, "report_findings_kept", dpi=60, pages=(4, 5))
 
 
 def test_docx_keeps_each_finding_with_its_standard_line(tmp_path: Path) -> None:

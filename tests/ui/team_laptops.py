@@ -1,26 +1,22 @@
 """Two laptops of one visit for the team window tests: the lead (m-lead) and a reviewer
 (m-cns), each with its own AppPaths (so its own device id and workspace), both opened from the
-demo kit, each with a real ``ReviewerWindow``."""
+demo kit, each with a real ``ReviewerWindow`` (the ``laptops`` fixture of tests/ui/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import WAIT, settle
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from reviewer_app.app.paths import AppPaths
-from reviewer_app.visit.session import VisitSession
-from reviewer_app.visit.workspaces import open_kit, open_session
+from reviewer_app.visit.workspaces import open_kit
 from ui.main_window import ReviewerWindow
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-WAIT = 15_000
 
 
 @dataclass
@@ -39,35 +35,6 @@ def make_laptop(home: Path, kit: Path, member_id: str) -> Laptop:
     paths = AppPaths(home / "data", home / "config", home / "cache", home / "logs")
     visit_id = open_kit(kit, member_id, paths=paths, demo=True).visit_id
     return Laptop(paths, visit_id)
-
-
-@pytest.fixture(name="laptops")
-def laptops_fixture(
-    tmp_path: Path, demo_kit_file: Path, qtbot: QtBot
-) -> Iterator[Callable[[str], Laptop]]:
-    """``laptops("m-lead")``: a laptop with the visit open in a shown window."""
-    made: list[Laptop] = []
-
-    def make(member_id: str) -> Laptop:
-        laptop = make_laptop(tmp_path / member_id, demo_kit_file, member_id)
-        session: VisitSession = open_session(laptop.paths, laptop.visit_id).result(timeout=30)
-        window = ReviewerWindow(session, laptop.paths)
-        qtbot.addWidget(window)
-        window.resize(1400, 900)
-        window.show()
-        qtbot.waitExposed(window)
-        laptop.window = window
-        made.append(laptop)
-        return laptop
-
-    yield make
-    for laptop in made:
-        if laptop.window is not None:
-            laptop.window.close()
-
-
-def settle(qtbot: QtBot, window: ReviewerWindow) -> None:
-    qtbot.waitUntil(lambda: window.bridge.pending == 0, timeout=WAIT)
 
 
 def judge(qtbot: QtBot, window: ReviewerWindow, ref: str, value: str, reason: str = "") -> None:
@@ -119,12 +86,3 @@ def export_bundle(
     assert team.last_export is not None
     assert asked and asked[0].suffix == ".rvbundle"
     return team.last_export
-
-
-def screenshot(widget: object, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    out = ARTIFACTS / name
-    for _ in range(3):  # layouts settle over a few passes (word-wrapped labels)
-        QApplication.processEvents()
-    widget.grab().save(str(out))  # type: ignore[attr-defined]
-    return out

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import WAIT, Screenshot, settle
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPalette
@@ -40,9 +41,7 @@ from ui.start_screen import StartScreen
 from ui.who_am_i import WhoAmIDialog
 from ui.workspace_problem import WorkspaceProblemDialog
 
-WAIT = 20_000
 LAPTOP_WIDTH = 1366  # the narrowest common laptop screen
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CONTROLS = (
     QAbstractButton,
     QLineEdit,
@@ -114,11 +113,6 @@ def menu_actions_without_text(window: ReviewerWindow) -> list[str]:
 
 
 @pytest.fixture
-def paths(app_home: Path) -> AppPaths:
-    return AppPaths.from_environment()
-
-
-@pytest.fixture
 def visit_id(demo_kit_file: Path, paths: AppPaths) -> str:
     return open_kit(demo_kit_file, "m-cns", paths=paths, demo=True).visit_id
 
@@ -150,11 +144,6 @@ def shown_window(qtbot: QtBot, session: VisitSession, paths: AppPaths) -> Review
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
     return window
-
-
-def settle(qtbot: QtBot, window: ReviewerWindow) -> None:
-    qtbot.waitUntil(lambda: window.bridge.pending == 0, timeout=WAIT)
-    QApplication.processEvents()
 
 
 def jpeg() -> bytes:
@@ -312,7 +301,11 @@ def pixel(image: QImage, widget: QWidget, window: QWidget, at: QPoint) -> QColor
 
 
 def test_the_window_follows_a_dark_palette(
-    qtbot: QtBot, session: VisitSession, paths: AppPaths, looks: QApplication
+    screenshot: Screenshot,
+    qtbot: QtBot,
+    session: VisitSession,
+    paths: AppPaths,
+    looks: QApplication,
 ) -> None:
     looks.setPalette(dark_palette())
     window = shown_window(qtbot, session, paths)
@@ -323,8 +316,7 @@ def test_the_window_follows_a_dark_palette(
     assert page.judgement.warning.isVisible()
     QApplication.processEvents()
     image = window.grab().toImage()
-    ARTIFACTS.mkdir(exist_ok=True)
-    assert image.save(str(ARTIFACTS / "reviewer_window_dark.png"))
+    screenshot(image, "reviewer_window_dark.png")
     viewport = page.viewport()
     samples = {
         "page background": pixel(image, viewport, window, QPoint(viewport.width() - 6, 6)),
@@ -351,7 +343,7 @@ def test_the_window_follows_a_dark_palette(
 
 
 def test_the_window_follows_a_larger_system_font(
-    qtbot: QtBot, visit_id: str, paths: AppPaths, looks: QApplication
+    screenshot: Screenshot, qtbot: QtBot, visit_id: str, paths: AppPaths, looks: QApplication
 ) -> None:
     normal = shown_window(qtbot, open_session(paths, visit_id).result(timeout=30), paths)
     normal_title = normal.page.title_label.font().pointSizeF()
@@ -373,8 +365,7 @@ def test_the_window_follows_a_larger_system_font(
     assert big.minimumSizeHint().width() <= LAPTOP_WIDTH
     assert big.width() == 1400
     QApplication.processEvents()
-    ARTIFACTS.mkdir(exist_ok=True)
-    big.grab().save(str(ARTIFACTS / "reviewer_window_14pt.png"))
+    screenshot(big, "reviewer_window_14pt.png")
     big.close()
 
 
@@ -396,7 +387,11 @@ def test_at_a_larger_font_the_page_fits_its_column(
 
 
 def test_the_open_window_follows_a_font_and_palette_changed_while_it_runs(
-    qtbot: QtBot, session: VisitSession, paths: AppPaths, looks: QApplication
+    screenshot: Screenshot,
+    qtbot: QtBot,
+    session: VisitSession,
+    paths: AppPaths,
+    looks: QApplication,
 ) -> None:
     """The user changes the system font size, then switches to dark, with the visit open."""
     window = shown_window(qtbot, session, paths)
@@ -422,7 +417,7 @@ def test_the_open_window_follows_a_font_and_palette_changed_while_it_runs(
     assert window.who.palette().color(QPalette.ColorRole.WindowText).name() == "#9aa0a6"
     QApplication.processEvents()
     image = window.grab().toImage()
-    image.save(str(ARTIFACTS / "reviewer_window_switched_to_dark.png"))
+    screenshot(image, "reviewer_window_switched_to_dark.png")
     viewport = page.viewport()
     card = pixel(image, page.judgement, window, QPoint(page.judgement.width() - 12, 12))
     background = pixel(image, viewport, window, QPoint(viewport.width() - 6, 6))

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import WAIT, message_boxes
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from reviewer_app.app.paths import AppPaths
@@ -17,14 +18,6 @@ from ui import app as app_module
 from ui.app import APP_ICON, AppController, Start, choose_start
 from ui.main_window import ReviewerWindow
 from ui.who_am_i import WhoAmIDialog
-
-WAIT = 20_000
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-@pytest.fixture
-def paths(app_home: Path) -> AppPaths:
-    return AppPaths.from_environment()
 
 
 @pytest.fixture
@@ -48,11 +41,6 @@ def _started(qtbot: QtBot, c: AppController, **start: Any) -> QWidget:
     window = blocker.args[0]
     assert isinstance(window, ReviewerWindow)
     return window
-
-
-def _boxes() -> list[QMessageBox]:
-    found = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
-    return [w for w in found if w.isVisible()]
 
 
 # -- the decision, alone ------------------------------------------------------------------------
@@ -166,8 +154,8 @@ def test_a_window_that_fails_to_build_is_reported_and_the_start_screen_stays(
     monkeypatch.setattr(app_module, "_main_window", broken)
     c = controller(demo=True)
     c.start()
-    qtbot.waitUntil(lambda: bool(_boxes()), timeout=WAIT)
-    box = _boxes()[0]
+    qtbot.waitUntil(lambda: bool(message_boxes()), timeout=WAIT)
+    box = message_boxes()[0]
     assert "Something went wrong" in box.text() and "RuntimeError" not in box.text()
     assert c.start_screen.isVisible() and c.window is None and c.session is None
     box.close()

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from helpers import Screenshot
 from PIL import Image
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
@@ -23,7 +24,6 @@ from ui.dialogs import (
     PhotoInput,
 )
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DURING_S03 = datetime(2026, 12, 3, 10, 30)  # the nurses' meeting (sub-team A: m-cns's)
 
 
@@ -43,12 +43,6 @@ def _accept_when_shown(fill: object) -> None:
         dialog.ok_button.click()  # type: ignore[attr-defined]
 
     QTimer.singleShot(0, act)
-
-
-def _snap(dialog: QDialog, name: str) -> None:
-    dialog.layout().activate()
-    ARTIFACTS.mkdir(exist_ok=True)
-    dialog.grab().save(str(ARTIFACTS / name))
 
 
 def _jpeg() -> bytes:
@@ -113,12 +107,12 @@ def test_a_meeting_needs_a_description_or_a_session(qtbot: QtBot, session: Visit
 
 
 def test_evidence_ask_defaults_to_the_session_happening_now(
-    qtbot: QtBot, session: VisitSession, fixed_now: datetime
+    screenshot: Screenshot, qtbot: QtBot, session: VisitSession, fixed_now: datetime
 ) -> None:
     def fill(dialog: EvidenceDialog) -> None:
         assert dialog.session.currentData() == "s03"
         dialog.set_kind("interview")
-        _snap(dialog, "evidence_dialog.png")
+        screenshot(dialog, "evidence_dialog.png")
 
     _accept_when_shown(fill)
     answer = EvidenceDialog.ask(None, session.data, "HN-204", "shc")
@@ -183,7 +177,7 @@ def test_an_observation_needs_text_and_a_category(qtbot: QtBot, session: VisitSe
 
 
 def test_observation_links_more_standards_by_typing_a_ref(
-    qtbot: QtBot, session: VisitSession, fixed_now: datetime
+    screenshot: Screenshot, qtbot: QtBot, session: VisitSession, fixed_now: datetime
 ) -> None:
     def fill(dialog: ObservationDialog) -> None:
         dialog.text.setPlainText("Transition clinic runs jointly with adult services")
@@ -196,7 +190,7 @@ def test_observation_links_more_standards_by_typing_a_ref(
         dialog.add_ref.clear()
         qtbot.keyClicks(dialog.add_ref, "HN-204")  # already linked: not twice
         qtbot.keyClick(dialog.add_ref, Qt.Key.Key_Return)
-        _snap(dialog, "observation_dialog.png")
+        screenshot(dialog, "observation_dialog.png")
 
     _accept_when_shown(fill)
     answer = ObservationDialog.ask(None, session.data, "HN-204")
@@ -230,7 +224,7 @@ def test_removing_a_linked_standard(qtbot: QtBot, session: VisitSession) -> None
 
 
 def test_photo_from_a_file_returns_its_bytes(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    screenshot: Screenshot, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(camera, "camera_available", lambda: False)
     picture = tmp_path / "ward.jpg"
@@ -244,7 +238,7 @@ def test_photo_from_a_file_returns_its_bytes(
         dialog.from_file.click()
         assert dialog.preview.pixmap() is not None and not dialog.preview.pixmap().isNull()
         qtbot.keyClicks(dialog.caption, "Sluice room door propped open")
-        _snap(dialog, "photo_dialog.png")
+        screenshot(dialog, "photo_dialog.png")
 
     _accept_when_shown(fill)
     answer = PhotoDialog.ask(None)

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from helpers import Screenshot
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
@@ -16,7 +17,6 @@ from pytestqt.qtbot import QtBot
 from reviewer_app.visit.session import VisitSession
 from ui.evidence_viewer import DAMAGED, MISSING, EvidenceViewer
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 TCD_PROTOCOL = "E003"  # two pages; "capital programme" is on the second
 
 
@@ -63,7 +63,9 @@ def test_a_demo_pdf_opens_with_its_page_count(
     assert viewer.current_page() == 1
 
 
-def test_search_finds_a_word_and_jumps_to_its_page(qtbot: QtBot, viewer: EvidenceViewer) -> None:
+def test_search_finds_a_word_and_jumps_to_its_page(
+    screenshot: Screenshot, qtbot: QtBot, viewer: EvidenceViewer
+) -> None:
     viewer.show_document(TCD_PROTOCOL, search="capital programme")
     qtbot.waitUntil(lambda: viewer.finder.results.count() >= 1, timeout=10_000)
     qtbot.waitUntil(lambda: viewer.current_page() == 1, timeout=5_000)
@@ -81,8 +83,7 @@ def test_search_finds_a_word_and_jumps_to_its_page(qtbot: QtBot, viewer: Evidenc
     assert viewer.finder.results.currentRow() == (first + 1) % viewer.finder.count()
     viewer.resize(1200, 800)
     qtbot.waitUntil(lambda: _has_ink(viewer), timeout=10_000)  # pages render in the background
-    ARTIFACTS.mkdir(exist_ok=True)
-    viewer.grab().save(str(ARTIFACTS / "evidence_viewer.png"))
+    screenshot(viewer, "evidence_viewer.png")
 
 
 def test_zoom_and_fit_width(qtbot: QtBot, viewer: EvidenceViewer) -> None:

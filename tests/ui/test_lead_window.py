@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from helpers import WAIT, Screenshot, settle
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
-from team_laptops import WAIT, laptops_fixture, screenshot, settle  # noqa: F401
 
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.demo.visit import DemoVisitOptions, create_demo_visit
@@ -98,12 +98,14 @@ def write_finding(
     return new
 
 
-def test_the_lead_writes_findings_escalates_prints_and_finalises(  # noqa: PLR0915
+def test_the_lead_writes_findings_escalates_prints_and_finalises(
     qtbot: QtBot,
     lead_window: ReviewerWindow,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     qtmodeltester,
+    *,
+    screenshot: Screenshot,
 ) -> None:
     win = lead_window
     data = win.session.data

@@ -7,8 +7,9 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
+from helpers import save_screenshot, settle
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from reviewer_app.app.errors import UserError
@@ -17,8 +18,6 @@ from reviewer_app.visit.model import MET, NOT_ASSESSED, NOT_MET
 from reviewer_app.visit.session import Change, VisitSession
 from reviewer_app.visit.workspaces import open_kit, open_session
 from ui.main_window import ReviewerWindow
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture
@@ -37,10 +36,6 @@ def open_window(qtbot: QtBot, visit_id: str) -> ReviewerWindow:
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
     return window
-
-
-def settle(qtbot: QtBot, window: ReviewerWindow) -> None:
-    qtbot.waitUntil(lambda: window.bridge.pending == 0, timeout=10_000)
 
 
 def in_tree(qtbot: QtBot, window: ReviewerWindow) -> None:
@@ -156,6 +151,7 @@ def test_next_and_previous_by_keyboard_and_component_choice(qtbot: QtBot, visit_
     window.close()
 
 
+@pytest.mark.screenshots
 def test_screenshot_of_the_reviewer_window(qtbot: QtBot, visit_id: str) -> None:
     window = open_window(qtbot, visit_id)
     page = window.page
@@ -169,9 +165,7 @@ def test_screenshot_of_the_reviewer_window(qtbot: QtBot, visit_id: str) -> None:
     for box in list(page.part_boxes.values())[:3]:
         box.click()
     settle(qtbot, window)
-    QApplication.processEvents()
-    ARTIFACTS.mkdir(exist_ok=True)
-    window.grab().save(str(ARTIFACTS / "reviewer_window.png"))
+    save_screenshot(window, "reviewer_window.png")
     window.close()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import WAIT, Screenshot
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
@@ -35,8 +36,6 @@ from ui.dialogs.photo import PhotoInput
 from ui.main_window import ReviewerWindow
 from ui.who_am_i import WhoAmIDialog
 
-WAIT = 20_000
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 ME = "m-cns"
 COMPONENT = "shc"  # the first component: the window starts on it
 TICKED = "HN-105"  # parts a-c: all ticked, then "Use the suggestion" (Met)
@@ -88,7 +87,7 @@ def type_text(qtbot: QtBot, text: str) -> None:
     qtbot.keyClicks(target, text)
 
 
-def settle(qtbot: QtBot, window: ReviewerWindow) -> None:
+def all_saved(qtbot: QtBot, window: ReviewerWindow) -> None:
     """Wait until the window says every change so far is saved."""
     qtbot.waitUntil(
         lambda: (
@@ -96,12 +95,6 @@ def settle(qtbot: QtBot, window: ReviewerWindow) -> None:
         ),
         timeout=WAIT,
     )
-
-
-def snap(widget: QWidget, name: str) -> None:
-    QApplication.processEvents()
-    ARTIFACTS.mkdir(exist_ok=True)
-    assert widget.grab().save(str(ARTIFACTS / name))
 
 
 def jpeg() -> bytes:
@@ -136,11 +129,6 @@ def photo_thumbs(window: ReviewerWindow) -> list[QLabel]:
 
 
 # -- fixtures -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def paths(app_home: Path) -> AppPaths:
-    return AppPaths.from_environment()
 
 
 @pytest.fixture
@@ -192,6 +180,8 @@ def test_a_whole_visit_by_keyboard_survives_closing_and_reopening(
     kit: Path,
     controllers: list[AppController],
     monkeypatch: pytest.MonkeyPatch,
+    *,
+    screenshot: Screenshot,
 ) -> None:
     asked: list[str] = []
 
@@ -212,7 +202,7 @@ def test_a_whole_visit_by_keyboard_survives_closing_and_reopening(
     activate(qtbot, c.start_screen)
     qtbot.waitUntil(lambda: not c.start_screen.opener.working, timeout=WAIT)
     qtbot.waitUntil(c.start_screen.no_visits.isVisible, timeout=WAIT)
-    snap(c.start_screen, "scenario_1_start_screen.png")
+    screenshot(c.start_screen, "scenario_1_start_screen.png")
     c.start_screen.open_button.setFocus()
     with qtbot.waitSignal(c.window_shown, timeout=WAIT) as shown:
         press(qtbot, QKeySequence(QKeySequence.StandardKey.Open).toString())
@@ -260,33 +250,33 @@ def test_a_whole_visit_by_keyboard_survives_closing_and_reopening(
             assert page.judgement.reason.hasFocus()
             press(qtbot, shortcuts.FOCUS_NAVIGATOR)
         assert nav.tree.hasFocus()
-        settle(qtbot, window)
+        all_saved(qtbot, window)
         assert page.judgement.radios[value].isChecked()
         assert JUDGEMENT_LABELS[value] in tooltip(window, ref)
         j = page.data.judgement(ref, COMPONENT)
         assert (j.value, j.reason) == (value, reason)
     assert window.progress_label.text() == "Assessed 10 of 56"
     assert nav.progress_label.text() == "Assessed 10 of 56"
-    snap(window, "scenario_2_judged.png")
+    screenshot(window, "scenario_2_judged.png")
 
     # 3. Evidence, a note, a photo and an observation on the last standard, by their shortcuts.
     record_everything(qtbot, window, monkeypatch)
     lists = page.lists
     page.ensureWidgetVisible(lists.evidence)
-    snap(window, "scenario_3_recorded.png")
+    screenshot(window, "scenario_3_recorded.png")
 
     # 4. Undo twice, redo once: the page follows each step.
     press(qtbot, shortcuts.UNDO)  # the note written on the wrong standard goes
-    settle(qtbot, window)
+    all_saved(qtbot, window)
     assert shown_texts(lists.notes) == [NOTE_TEXT]
     press(qtbot, shortcuts.UNDO)  # ...and so does the observation
-    settle(qtbot, window)
+    all_saved(qtbot, window)
     assert shown_texts(lists.observations) == []
     assert lists.observations.empty.isVisible()
     assert window.observations.count() == 1  # the side list's "No observations yet"
     assert window.redo_action.isEnabled()
     press(qtbot, shortcuts.REDO)  # the observation comes back; the wrong note does not
-    settle(qtbot, window)
+    all_saved(qtbot, window)
     assert [t.split(": ", 1)[1] for t in shown_texts(lists.observations)] == [OBSERVATION_TEXT]
     assert shown_texts(lists.notes) == [NOTE_TEXT]
     assert OBSERVATION_TEXT in window.observations.item(0).text()
@@ -311,14 +301,14 @@ def test_a_whole_visit_by_keyboard_survives_closing_and_reopening(
     activate(qtbot, screen)
     qtbot.waitUntil(lambda: screen.model.rowCount() == 1, timeout=WAIT)
     qtbot.waitUntil(screen.recent.hasFocus, timeout=WAIT)
-    snap(screen, "scenario_4_recent_visits.png")
+    screenshot(screen, "scenario_4_recent_visits.png")
     with qtbot.waitSignal(again.window_shown, timeout=WAIT) as shown:
         press(qtbot, "Return")
     assert len(asked) == 1  # the visit remembers who I am
     reopened = shown.args[0]
     assert isinstance(reopened, ReviewerWindow)
     activate(qtbot, reopened)
-    check_everything_is_there(qtbot, reopened)
+    check_everything_is_there(screenshot, qtbot, reopened)
 
 
 def tick_all_parts_and_use_the_suggestion(qtbot: QtBot, window: ReviewerWindow) -> None:
@@ -336,12 +326,12 @@ def tick_all_parts_and_use_the_suggestion(qtbot: QtBot, window: ReviewerWindow) 
         assert box.hasFocus(), f"Tab never reached part {box.accessibleName()}"
         press(qtbot, "Space")
         assert box.isChecked()
-        settle(qtbot, window)
+        all_saved(qtbot, window)
     assert card.suggestion.isVisible() and card.use_button.isVisible()
     assert card.suggestion.text() == "Parts a–c all ticked: suggests Met"
     assert card.radios[NOT_ASSESSED].isChecked()  # a suggestion never judges by itself
     press(qtbot, shortcuts.USE_SUGGESTION)
-    settle(qtbot, window)
+    all_saved(qtbot, window)
     assert card.radios[MET].isChecked()
     assert not card.use_button.isVisible()
     press(qtbot, shortcuts.FOCUS_NAVIGATOR)
@@ -371,30 +361,30 @@ def record_everything(
     monkeypatch.setattr(ObservationDialog, "ask", classmethod(observation))
 
     press(qtbot, shortcuts.ADD_EVIDENCE)
-    settle(qtbot, window)
+    all_saved(qtbot, window)
     assert asked["evidence"] == (LAST, COMPONENT)
     assert shown_texts(lists.evidence) == [
         "Staffing rota and job plans summary, page 2 — Consultant job plans"
     ]
     press(qtbot, shortcuts.ADD_NOTE)
-    settle(qtbot, window)
+    all_saved(qtbot, window)
     assert shown_texts(lists.notes) == [NOTE_TEXT]
     press(qtbot, shortcuts.ADD_PHOTO)
-    settle(qtbot, window)
+    all_saved(qtbot, window)
     assert PHOTO_CAPTION in shown_texts(lists.photos)
     qtbot.waitUntil(lambda: len(photo_thumbs(window)) == 1, timeout=WAIT)
     press(qtbot, shortcuts.ADD_OBSERVATION)
-    settle(qtbot, window)
+    all_saved(qtbot, window)
     assert asked["observation"] == LAST
     assert shown_texts(lists.observations) == [f"Immediate risk: {OBSERVATION_TEXT}"]
     assert OBSERVATION_TEXT in window.observations.item(0).text()
     press(qtbot, shortcuts.ADD_NOTE)  # a slip: this note is undone below
-    settle(qtbot, window)
+    all_saved(qtbot, window)
     assert shown_texts(lists.notes) == [NOTE_TEXT, WRONG_NOTE]
     assert window.navigator.tree.hasFocus()  # recording never takes the reviewer elsewhere
 
 
-def check_everything_is_there(qtbot: QtBot, window: ReviewerWindow) -> None:
+def check_everything_is_there(screenshot: Screenshot, qtbot: QtBot, window: ReviewerWindow) -> None:
     page, nav = window.page, window.navigator
     # Reopened at the last standard, as the last component.
     assert page.ref == LAST and nav.current_ref == LAST and page.component == COMPONENT
@@ -417,7 +407,7 @@ def check_everything_is_there(qtbot: QtBot, window: ReviewerWindow) -> None:
     assert OBSERVATION_TEXT in window.observations.item(0).text()
     assert "HN-202" in window.observations.item(0).text()
     window.show_tab(1)
-    snap(window, "scenario_5_reopened.png")
+    screenshot(window, "scenario_5_reopened.png")
     # Every judgement on the navigator's icons (their tooltips) and on the card, with reasons.
     for ref, value, _reason in PLAN:
         assert tooltip(window, ref).endswith(JUDGEMENT_LABELS[value]) or (
@@ -440,4 +430,4 @@ def check_everything_is_there(qtbot: QtBot, window: ReviewerWindow) -> None:
     assert page.ref == TICKED
     assert all(box.isChecked() for box in page.part_boxes.values())
     assert not page.judgement.use_button.isVisible()
-    snap(window, "scenario_6_ticked_parts.png")
+    screenshot(window, "scenario_6_ticked_parts.png")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import WAIT
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -28,7 +29,6 @@ from ui.app import AppController
 
 central = central_helpers.central
 demo_central = central_helpers.demo_central
-WAIT = 20_000
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pathlib
 import threading
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
@@ -21,13 +20,6 @@ from ui.staff import confirm
 from ui.staff.planner import page as page_ui
 from ui.staff.planner import provider as provider_ui
 from ui.staff.window import StaffWindow
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-def shot(widget, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    widget.grab().save(str(ARTIFACTS / f"staff_{name}.png"))
 
 
 @pytest.fixture
@@ -96,7 +88,7 @@ def test_evidence_files_are_looked_at_off_the_ui_thread(qtbot, window, tmp_path,
     assert on_ui_thread == []
 
 
-def test_details_by_name_and_dates_from_a_calendar(qtbot, window, qtmodeltester):
+def test_details_by_name_and_dates_from_a_calendar(screenshot, qtbot, window, qtmodeltester):
     editor = new_plan(qtbot, window)
     details = editor.details
     start, end = details.dates["start_date"], details.dates["end_date"]
@@ -141,7 +133,7 @@ def test_details_by_name_and_dates_from_a_calendar(qtbot, window, qtmodeltester)
         qtmodeltester.check(part.model)
         assert not part.view.horizontalScrollBar().isVisible()
         part.refresh()  # (closes the editors Add opened, for the picture)
-    shot(window, "plan_details_by_name")
+    screenshot(window, "staff_plan_details_by_name.png")
     # Removing an organisation leaves no site pointing at it.
     orgs.view.selectRow(0)
     orgs.remove_button.click()
@@ -149,7 +141,7 @@ def test_details_by_name_and_dates_from_a_calendar(qtbot, window, qtmodeltester)
     assert sites.model.data(index) == ""
 
 
-def test_the_team_table_fits_without_sideways_scrolling(qtbot, window):
+def test_the_team_table_fits_without_sideways_scrolling(screenshot, qtbot, window):
     editor = new_plan(qtbot, window)
     long_role = (
         "Consultant haematologist and clinical lead for haemoglobinopathies across the network"
@@ -171,10 +163,10 @@ def test_the_team_table_fits_without_sideways_scrolling(qtbot, window):
     assert team.team_model.data(team.team_model.index(0, 2), Qt.ItemDataRole.ToolTipRole) == (
         long_role
     )
-    shot(window, "plan_team_fits")
+    screenshot(window, "staff_plan_team_fits.png")
 
 
-def test_new_plan_from_visit_json(qtbot, window, monkeypatch):
+def test_new_plan_from_visit_json(screenshot, qtbot, window, monkeypatch):
     window.nav.setCurrentRow(2)
     plans = window.plans
     monkeypatch.setattr(page_ui, "choose_open_file", lambda *_a: DEMO_DIR / "visit.json")
@@ -188,7 +180,7 @@ def test_new_plan_from_visit_json(qtbot, window, monkeypatch):
     assert plans.editor.details.dates["start_date"].date() == QDate.fromString(
         visit.start_date, Qt.DateFormat.ISODate
     )
-    shot(window, "plan_from_visit")
+    screenshot(window, "staff_plan_from_visit.png")
     plans.from_visit_button.click()
     qtbot.waitUntil(lambda: plans.model.rowCount() == 2)
     assert "is for the same visit" in plans.status.text()
@@ -231,7 +223,7 @@ def test_delete_a_plan_after_a_question_that_names_it(qtbot, window, monkeypatch
     assert 'Deleted the visit plan "Riverside review"' in plans.status.text()
 
 
-def test_delete_a_standards_version_a_plan_does_not_use(qtbot, window, monkeypatch):
+def test_delete_a_standards_version_a_plan_does_not_use(screenshot, qtbot, window, monkeypatch):
     from sync.standards_import import read_standards
 
     standards = read_standards(DEMO_DIR / "standards.csv")
@@ -258,7 +250,7 @@ def test_delete_a_standards_version_a_plan_does_not_use(qtbot, window, monkeypat
     qtbot.waitUntil(lambda: any('"Riverside review"' in m for m in messages(window)))
     assert asked == [] and lib.versions_model.rowCount() == 2
     refused = next(b for b in window.findChildren(QMessageBox) if b.isVisible())
-    shot(refused, "library_delete_refused")
+    screenshot(refused, "staff_library_delete_refused.png")
     for box in window.findChildren(QMessageBox):
         box.close()
     lib.versions_view.selectRow(0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import Screenshot
 from PySide6.QtWidgets import QMessageBox
 
 from reviewer_app.app.paths import DEMO_DIR, AppPaths
@@ -19,13 +20,6 @@ from sync.kit_reader import verify_kit
 from tests.server.central_helpers import Central, central  # noqa: F401 (fixture)
 from ui.staff.planner.publish import PublishDialog
 from ui.staff.window import StaffWindow
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-def shot(widget, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    widget.grab().save(str(ARTIFACTS / f"staff_{name}.png"))
 
 
 @pytest.fixture
@@ -72,7 +66,9 @@ def open_build_tab(qtbot, window: StaffWindow, plan: VisitPlan):
     return b
 
 
-def test_publish_from_the_window(qtbot, window, central: Central, demo_kit_file, monkeypatch):
+def test_publish_from_the_window(
+    qtbot, window, central: Central, demo_kit_file, monkeypatch, *, screenshot: Screenshot
+):
     sign_in(AppPaths.from_environment(), central.url, central.tokens["staff"])
     central.user("asha")
     plan = plan_with_a_kit(window, demo_kit_file)
@@ -91,7 +87,7 @@ def test_publish_from_the_window(qtbot, window, central: Central, demo_kit_file,
     assert f"Assigned to 1: {lead.name} as asha." in b.result.text()  # type: ignore[union-attr]
     assert "Not assigned yet (no central user named): " in b.result.text()
     assert b.publish_button.isEnabled() and not b.progress.isVisible()
-    shot(window, "plan_published")
+    screenshot(window, "staff_plan_published.png")
     kits = central.client("asha").list_kits()
     assert [k["member_id"] for k in kits] == ["m-lead"]
     # The plan remembers who is who on the service, for the next re-issue.
@@ -116,7 +112,7 @@ def test_publish_when_not_signed_in_says_so(qtbot, window, demo_kit_file, monkey
     assert b.publish_button.isEnabled()
 
 
-def test_publish_dialog_names_central_users(qtbot, qtmodeltester) -> None:
+def test_publish_dialog_names_central_users(screenshot, qtbot, qtmodeltester) -> None:
     plan = VisitPlan.from_visit(demo_visit())
     plan.central_users = {"m-cns": "cns.nurse"}
     dialog = PublishDialog(None, plan, "/kits/riverside.rvkit")
@@ -129,4 +125,4 @@ def test_publish_dialog_names_central_users(qtbot, qtmodeltester) -> None:
     assert not model.setData(model.index(0, 3), "two words")
     assert model.setData(model.index(0, 3), "asha")
     assert dialog.users["m-lead"] == "asha" and "2 of 6" in dialog.hint.text()
-    shot(dialog, "publish_dialog")
+    screenshot(dialog, "staff_publish_dialog.png")

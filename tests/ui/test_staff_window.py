@@ -28,13 +28,7 @@ from ui.staff.planner import timetable as timetable_ui
 from ui.staff.planner.standards import SectionGridModel
 from ui.staff.window import StaffWindow
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PASSPHRASE = "a long staff passphrase"
-
-
-def shot(widget, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    widget.grab().save(str(ARTIFACTS / f"staff_{name}.png"))
 
 
 def pool_csv(path: Path) -> Path:
@@ -56,7 +50,9 @@ def window(qtbot):
     w.close()
 
 
-def test_build_a_kit_through_the_window(qtbot, window, tmp_path, monkeypatch, qtmodeltester):
+def test_build_a_kit_through_the_window(
+    qtbot, window, tmp_path, monkeypatch, qtmodeltester, *, screenshot
+):
     key = tmp_path / "org_key"
     generate_key(key, PASSPHRASE.encode())
 
@@ -82,7 +78,7 @@ def test_build_a_kit_through_the_window(qtbot, window, tmp_path, monkeypatch, qt
         lib.standards_model.index(row, 0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole
     )
     qtbot.waitUntil(lambda: "HN-102 is now a key standard" in lib.status.text())
-    shot(window, "library")
+    screenshot(window, "staff_library.png")
 
     # 2. The reviewer pool, from a contacts spreadsheet.
     monkeypatch.setattr(pool_ui, "choose_open_file", lambda *_a: pool_csv(tmp_path / "pool.csv"))
@@ -91,7 +87,7 @@ def test_build_a_kit_through_the_window(qtbot, window, tmp_path, monkeypatch, qt
     qtbot.waitUntil(lambda: window.pool.model.rowCount() == 6, timeout=10_000)
     assert "6 added, 0 updated" in window.pool.status.text()
     qtmodeltester.check(window.pool.model)
-    shot(window, "pool")
+    screenshot(window, "staff_pool.png")
 
     # 3. A new visit plan: details, components.
     window.nav.setCurrentRow(2)
@@ -115,7 +111,7 @@ def test_build_a_kit_through_the_window(qtbot, window, tmp_path, monkeypatch, qt
         m.setData(m.index(m.rowCount() - 1, 1), c.name)
     assert [c.id for c in editor.plan.components] == ["shc", "lht", "comm"]
     qtmodeltester.check(details.components.model)
-    shot(window, "plan_details")
+    screenshot(window, "staff_plan_details.png")
 
     # 4. Standards: choose the set; the Network section applies to the local team too.
     editor.setCurrentWidget(editor.standards_tab)
@@ -130,7 +126,7 @@ def test_build_a_kit_through_the_window(qtbot, window, tmp_path, monkeypatch, qt
     assert tab.grid_model.data(cell, Qt.ItemDataRole.CheckStateRole) != before
     tab.grid.setCurrentIndex(tab.grid_model.index(0, 0))
     qtmodeltester.check(tab.standards_model)
-    shot(window, "plan_standards")
+    screenshot(window, "staff_plan_standards.png")
 
     # 5. The team from the pool, with the consultant haematologist as lead, in two sub-teams.
     editor.setCurrentWidget(editor.team)
@@ -149,7 +145,7 @@ def test_build_a_kit_through_the_window(qtbot, window, tmp_path, monkeypatch, qt
         team.team_model.index(0, 0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole
     )
     qtmodeltester.check(team.team_model)
-    shot(window, "plan_team")
+    screenshot(window, "staff_plan_team.png")
 
     # 6. The timetable: the demo's sessions by sub-team; one clash is shown, then fixed.
     editor.setCurrentWidget(editor.timetable)
@@ -170,7 +166,7 @@ def test_build_a_kit_through_the_window(qtbot, window, tmp_path, monkeypatch, qt
     assert tt.model.data(tt.model.index(1, 8)) == "room clash"
     assert tt.clash_list.count() == 1
     qtmodeltester.check(tt.model)
-    shot(window, "plan_timetable_clash")
+    screenshot(window, "staff_plan_timetable_clash.png")
     tt.model.setData(tt.model.index(1, 4), "Day unit")
     assert tt.clash_list.count() == 0 and tt.model.data(tt.model.index(1, 8)) == ""
 
@@ -194,7 +190,7 @@ def test_build_a_kit_through_the_window(qtbot, window, tmp_path, monkeypatch, qt
     prov.import_button.click()
     qtbot.waitUntil(lambda: len(editor.plan.self_assessment) == 1, timeout=10_000)
     qtmodeltester.check(prov.ev_model)
-    shot(window, "plan_provider")
+    screenshot(window, "staff_plan_provider.png")
 
     # 8. Build and sign with the passphrase-protected key file.
     editor.setCurrentWidget(editor.build)
@@ -222,7 +218,7 @@ def test_build_a_kit_through_the_window(qtbot, window, tmp_path, monkeypatch, qt
     # The plan was saved as it was edited: the list names it by its title and date.
     qtbot.waitUntil(lambda: plans.model.data(plans.model.index(0, 1)) == visit.title)
     assert plans.model.data(plans.model.index(0, 0)) == "2026-12-03"
-    shot(window, "plan_build")
+    screenshot(window, "staff_plan_build.png")
 
     # The kit verifies on the command line and opens for a reviewer, with what staff chose.
     env = dict(os.environ)
@@ -239,7 +235,7 @@ def test_build_a_kit_through_the_window(qtbot, window, tmp_path, monkeypatch, qt
     assert opened.visit_id == editor.plan.visit_id
 
 
-def test_import_preview_lists_row_problems(qtbot, tmp_path) -> None:
+def test_import_preview_lists_row_problems(screenshot, qtbot, tmp_path) -> None:
     bad = tmp_path / "standards.csv"
     bad.write_text(
         "Ref,Section,Title,Requirement,Key\nA-1,Staffing,Nurses,Enough nurses,maybe\n"
@@ -252,17 +248,19 @@ def test_import_preview_lists_row_problems(qtbot, tmp_path) -> None:
     assert not dialog.ok_button.isEnabled()
     assert dialog.problems.count() == 2
     assert dialog.problems.item(0).text().startswith('standards.csv, row 2, column "Key"')
-    shot(dialog, "import_problems")
+    screenshot(dialog, "staff_import_problems.png")
     good = ImportPreviewDialog(None, library.preview(DEMO_DIR / "standards.csv"), [])
     qtbot.addWidget(good)
     good.show()
     assert not good.ok_button.isEnabled()  # no version label yet
     qtbot.keyClicks(good.version, "V4")
     assert good.ok_button.isEnabled()
-    shot(good, "import_preview")
+    screenshot(good, "staff_import_preview.png")
 
 
-def test_compare_dialog_shows_word_changes(qtbot, window, tmp_path, monkeypatch) -> None:
+def test_compare_dialog_shows_word_changes(
+    screenshot, qtbot, window, tmp_path, monkeypatch
+) -> None:
     header = "Ref,Section,Title,Requirement\n"
     v1 = tmp_path / "v1.csv"
     v1.write_text(
@@ -291,7 +289,7 @@ def test_compare_dialog_shows_word_changes(qtbot, window, tmp_path, monkeypatch)
     dialog = window.library.compare_dialog
     qtbot.waitUntil(lambda: "1 added, 1 removed, 1 reworded" in dialog.view.toPlainText())
     assert "trained" in dialog.view.toHtml()
-    shot(dialog, "compare")
+    screenshot(dialog, "staff_compare.png")
     dialog.close()
 
 
@@ -299,7 +297,7 @@ def test_section_grid_model_without_a_plan(qtmodeltester) -> None:
     qtmodeltester.check(SectionGridModel())
 
 
-def test_start_screen_leads_to_staff_and_back(qtbot) -> None:
+def test_start_screen_leads_to_staff_and_back(screenshot, qtbot) -> None:
     from ui.app import AppController
 
     controller = AppController(AppPaths.from_environment())
@@ -307,7 +305,7 @@ def test_start_screen_leads_to_staff_and_back(qtbot) -> None:
         controller.start()
         screen = controller.start_screen
         assert screen.staff_button.isVisible()
-        shot(screen, "start_screen")
+        screenshot(screen, "staff_start_screen.png")
         screen.staff_button.click()
         assert isinstance(controller.window, StaffWindow)
         controller.window.back_requested.emit()
@@ -316,7 +314,7 @@ def test_start_screen_leads_to_staff_and_back(qtbot) -> None:
         controller.shutdown()
 
 
-def test_reissued_kit_changes_are_shown_once(qtbot, session) -> None:
+def test_reissued_kit_changes_are_shown_once(screenshot, qtbot, session) -> None:
     from PySide6.QtWidgets import QWidget
 
     from reviewer_app.visit.kit_changes import PENDING_KEY, KitChanges
@@ -340,7 +338,7 @@ def test_reissued_kit_changes_are_shown_once(qtbot, session) -> None:
     dialog = host.property("kit_changes_dialog")
     assert "HN-110 Transition clinic" in dialog.view.toPlainText()
     assert "moved from 2026-12-03 11:15-12:15" in dialog.view.toPlainText()
-    shot(dialog, "kit_changes")
+    screenshot(dialog, "staff_kit_changes.png")
     dialog.close()
     from reviewer_app.visit.kit_changes import take_pending
 

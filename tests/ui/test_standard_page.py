@@ -4,9 +4,9 @@ are added through their dialogs, and the page follows every change."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
+from helpers import Screenshot, settle
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
@@ -18,7 +18,6 @@ from ui import dialogs
 from ui.bridge import SessionBridge
 from ui.standard_page import StandardPage
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PARTS_REF = "HN-101"  # seven lettered parts, a key standard, a self-assessment and a document
 
 
@@ -32,10 +31,6 @@ def page(qtbot: QtBot, session: VisitSession) -> StandardPage:
     page.show()
     page.show_standard(PARTS_REF, "shc")
     return page
-
-
-def settle(qtbot: QtBot, page: StandardPage) -> None:
-    qtbot.waitUntil(lambda: page.bridge.pending == 0, timeout=10_000)
 
 
 def test_the_page_shows_the_standard_and_the_providers_claim(page: StandardPage) -> None:
@@ -52,7 +47,7 @@ def test_the_page_shows_the_standard_and_the_providers_claim(page: StandardPage)
 
 
 def test_ticking_every_part_suggests_met_and_use_applies_it(
-    qtbot: QtBot, page: StandardPage
+    screenshot: Screenshot, qtbot: QtBot, page: StandardPage
 ) -> None:
     boxes = list(page.part_boxes.values())
     qtbot.mouseClick(boxes[0], Qt.MouseButton.LeftButton)
@@ -69,8 +64,7 @@ def test_ticking_every_part_suggests_met_and_use_applies_it(
     assert page.data.judgement(PARTS_REF, "shc").value == MET
     assert page.judgement.radios[MET].isChecked()
     assert not page.judgement.suggestion.isVisibleTo(page)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.grab().save(str(ARTIFACTS / "standard_page.png"))
+    screenshot(page, "standard_page.png")
 
 
 def test_not_met_asks_for_a_reason_which_is_saved_on_focus_out(

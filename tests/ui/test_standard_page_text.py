@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import Screenshot, settle
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextDocument, QTextTable
 from PySide6.QtWidgets import QLabel
@@ -21,7 +22,6 @@ from sync.kit_model import Part, Standard
 from ui.main_window import ReviewerWindow
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 TABLE_REF = "HN-102"  # a pasted table and cross-references (one to a ref the visit lacks)
 PARTS_REF = "HN-104"  # no stem; parts a (with i and ii) and b (which says "see HN-103")
 REQUIREMENT = (
@@ -115,10 +115,6 @@ def go(qtbot: QtBot, window: ReviewerWindow, ref: str) -> None:
     qtbot.waitUntil(lambda: window.page.ref_label.text() == ref, timeout=5_000)
 
 
-def settle(qtbot: QtBot, window: ReviewerWindow) -> None:
-    qtbot.waitUntil(lambda: window.bridge.pending == 0, timeout=10_000)
-
-
 def test_a_pasted_table_shows_as_a_table_between_its_paragraphs(
     qtbot: QtBot, window: ReviewerWindow
 ) -> None:
@@ -200,7 +196,7 @@ def test_a_cross_reference_is_followed_from_the_keyboard(
 
 
 def test_sub_parts_sit_under_their_letter_and_are_ticked_on_their_own(
-    qtbot: QtBot, window: ReviewerWindow
+    screenshot: Screenshot, qtbot: QtBot, window: ReviewerWindow
 ) -> None:
     go(qtbot, window, PARTS_REF)
     page = window.page
@@ -221,8 +217,7 @@ def test_sub_parts_sit_under_their_letter_and_are_ticked_on_their_own(
     settle(qtbot, window)
     assert page.data.judgement(PARTS_REF, page.component).parts == {"a.i": True}
     assert boxes["a.i"].isChecked() and not boxes["a"].isChecked()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.grab().save(str(ARTIFACTS / "standard_page_parts.png"))
+    screenshot(page, "standard_page_parts.png")
 
 
 def test_a_link_in_a_part_is_followed_without_ticking_the_part(

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import WAIT, Screenshot, message_boxes
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from reviewer_app.app.device import device_id
@@ -28,14 +29,6 @@ from ui.app import APP_ICON
 from ui.start_screen import StartScreen, kit_files
 from ui.who_am_i import WhoAmIDialog
 from ui.workspace_problem import WorkspaceProblemDialog
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-WAIT = 15_000
-
-
-@pytest.fixture
-def paths(app_home: Path) -> AppPaths:
-    return AppPaths.from_environment()
 
 
 @pytest.fixture
@@ -62,19 +55,12 @@ def _opened(qtbot: QtBot, screen: StartScreen, start: Any) -> VisitSession:
     return session
 
 
-def _message_boxes() -> list[QMessageBox]:
-    return [
-        w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
-    ]
-
-
-def _save(widget: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    widget.grab().save(str(ARTIFACTS / name))
-
-
 def test_a_visit_opened_before_is_listed_and_opens(
-    qtbot: QtBot, paths: AppPaths, demo_kit: Path, monkeypatch: pytest.MonkeyPatch
+    screenshot: Screenshot,
+    qtbot: QtBot,
+    paths: AppPaths,
+    demo_kit: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(WhoAmIDialog, "ask", classmethod(lambda _cls, *_a: "m-cns"))
     first = StartScreen(paths, demo=True)
@@ -95,7 +81,7 @@ def test_a_visit_opened_before_is_listed_and_opens(
     assert visit.title in text and f"you are {cns.name}" in text and "DEMO" in text
     assert screen.recent.isVisible() and not screen.no_visits.isVisible()
     screen.resize(900, 620)
-    _save(screen, "start_screen.png")
+    screenshot(screen, "start_screen.png")
     screen.recent.setFocus()
     session = _opened(qtbot, screen, lambda: qtbot.keyClick(screen.recent, Qt.Key.Key_Return))
     assert session.data.visit.visit_id == visit.visit_id
@@ -103,10 +89,12 @@ def test_a_visit_opened_before_is_listed_and_opens(
     session.close()
 
 
-def test_an_empty_laptop_says_what_to_do(qtbot: QtBot, screen: StartScreen) -> None:
+def test_an_empty_laptop_says_what_to_do(
+    screenshot: Screenshot, qtbot: QtBot, screen: StartScreen
+) -> None:
     qtbot.waitUntil(lambda: not screen.opener.working and screen.no_visits.isVisible())
     assert "visit kit" in screen.no_visits.text()
-    _save(screen, "start_screen_empty.png")
+    screenshot(screen, "start_screen_empty.png")
 
 
 def test_opening_a_kit_asks_who_i_am_and_opens_as_that_member(
@@ -162,7 +150,11 @@ DRAG_EVENT_WARNING = "ignore:Function.*QDragEnterEvent:DeprecationWarning"
 
 @pytest.mark.filterwarnings(DRAG_EVENT_WARNING)
 def test_dropping_a_kit_opens_it(
-    qtbot: QtBot, screen: StartScreen, demo_kit: Path, monkeypatch: pytest.MonkeyPatch
+    screenshot: Screenshot,
+    qtbot: QtBot,
+    screen: StartScreen,
+    demo_kit: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(WhoAmIDialog, "ask", classmethod(lambda _cls, *_a: "m-pat"))
     qtbot.waitUntil(lambda: not screen.opener.working)
@@ -178,7 +170,7 @@ def test_dropping_a_kit_opens_it(
     )
     screen.dragEnterEvent(enter)
     assert enter.isAccepted() and "Drop" in screen.drop_hint.text()
-    _save(screen, "start_screen_drop.png")
+    screenshot(screen, "start_screen_drop.png")
     drop = QDropEvent(
         QPointF(screen.rect().center()),
         Qt.DropAction.CopyAction,
@@ -222,8 +214,8 @@ def test_a_bad_kit_shows_its_refusal_and_creates_nothing(
         "ui.start_screen.QFileDialog.getOpenFileName", lambda *_a, **_k: (str(bad), "")
     )
     qtbot.mouseClick(screen.open_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: bool(_message_boxes()), timeout=WAIT)
-    box = _message_boxes()[0]
+    qtbot.waitUntil(lambda: bool(message_boxes()), timeout=WAIT)
+    box = message_boxes()[0]
     assert "Could not open this visit kit" in box.text()
     assert "Traceback" not in box.text() and "Error" not in box.text().split(":")[0]
     assert not asked
@@ -250,7 +242,11 @@ def _damage_after_a_backup(paths: AppPaths, qtbot: QtBot, screen: StartScreen) -
 
 
 def test_a_damaged_workspace_offers_its_backups_and_restoring_reopens_it(
-    qtbot: QtBot, screen: StartScreen, paths: AppPaths, monkeypatch: pytest.MonkeyPatch
+    screenshot: Screenshot,
+    qtbot: QtBot,
+    screen: StartScreen,
+    paths: AppPaths,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     visit_id, note_id = _damage_after_a_backup(paths, qtbot, screen)
     screen.refresh()
@@ -267,7 +263,7 @@ def test_a_damaged_workspace_offers_its_backups_and_restoring_reopens_it(
         assert "(newest)" in dialog.backups.item(0).text()
         assert dialog.chosen() == problem.backups[0]
         dialog.resize(620, 420)
-        _save(dialog, "workspace_problem.png")
+        screenshot(dialog, "workspace_problem.png")
         dialog.deleteLater()
         return problem.backups[0]
 
@@ -305,7 +301,7 @@ def test_the_problem_dialog_without_backups_says_so(qtbot: QtBot, tmp_path: Path
     assert "Close" in [b.text() for b in buttons.buttons()]
 
 
-def test_who_am_i_by_keyboard(qtbot: QtBot) -> None:
+def test_who_am_i_by_keyboard(screenshot: Screenshot, qtbot: QtBot) -> None:
     visit = demo_visit()
     dialog = WhoAmIDialog(None, visit.title, visit.team)
     qtbot.addWidget(dialog)
@@ -320,7 +316,7 @@ def test_who_am_i_by_keyboard(qtbot: QtBot) -> None:
     qtbot.keyClick(dialog.members, Qt.Key.Key_Down)
     qtbot.keyClick(dialog.members, Qt.Key.Key_Down)
     assert dialog.ok.isEnabled()
-    _save(dialog, "who_am_i.png")
+    screenshot(dialog, "who_am_i.png")
     qtbot.keyClick(dialog.members, Qt.Key.Key_Return)
     assert dialog.result() == QDialog.DialogCode.Accepted
     row = dialog.members.currentRow()

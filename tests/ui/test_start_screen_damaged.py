@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import WAIT, message_boxes
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from reviewer_app.app.paths import AppPaths
@@ -23,13 +23,7 @@ from reviewer_app.visit.workspaces import (
 from ui.start_screen import DAMAGED_TITLE, StartScreen, VisitRole
 from ui.workspace_problem import WorkspaceProblemDialog
 
-WAIT = 15_000
 MARK = "Rota-gap-seen-on-ward-7"
-
-
-@pytest.fixture
-def paths(app_home: Path) -> AppPaths:
-    return AppPaths.from_environment()
 
 
 @pytest.fixture
@@ -62,12 +56,6 @@ def _in_the_title(paths: AppPaths, visit: str) -> None:
 
 def _in_a_note(paths: AppPaths, visit: str) -> None:
     _flip(workspace_path(paths, visit), MARK.encode())
-
-
-def _message_boxes() -> list[QMessageBox]:
-    return [
-        w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
-    ]
 
 
 @pytest.mark.parametrize("damage", [_in_the_title, _in_a_note])
@@ -104,5 +92,5 @@ def test_a_damaged_visit_is_a_row_that_says_so_and_opens_its_backups(
     qtbot.waitUntil(lambda: bool(shown), timeout=WAIT)
     qtbot.waitUntil(lambda: not screen.opener.working, timeout=WAIT)
     assert shown[0].backups == backups
-    assert _message_boxes() == []  # the problem dialog, not an error message
+    assert message_boxes() == []  # the problem dialog, not an error message
     assert workspace_backups(paths, visit) == backups

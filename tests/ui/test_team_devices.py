@@ -9,19 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import WAIT, Screenshot
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
-from team_laptops import (  # noqa: F401 - laptops is a fixture
-    WAIT,
-    Laptop,
-    drop_files,
-    export_bundle,
-    judge,
-    laptops_fixture,
-    make_laptop,
-    screenshot,
-)
+from team_laptops import Laptop, drop_files, export_bundle, judge, make_laptop
 from test_accessibility import unnamed
 
 from reviewer_app.app.device import device_id, device_key
@@ -122,7 +114,11 @@ def accept_on_the_leads_laptop(
 
 
 def test_the_lead_compares_the_words_accepts_and_the_held_work_joins_the_visit(
-    qtbot: QtBot, arrived: Arrived, monkeypatch: pytest.MonkeyPatch, qtmodeltester
+    screenshot: Screenshot,
+    qtbot: QtBot,
+    arrived: Arrived,
+    monkeypatch: pytest.MonkeyPatch,
+    qtmodeltester,
 ) -> None:
     lead, words, new_bundle = arrived.lead, arrived.words, arrived.new_bundle
     receipt = arrived.receipt
@@ -189,7 +185,11 @@ def test_the_lead_compares_the_words_accepts_and_the_held_work_joins_the_visit(
 
 
 def test_a_reviewers_laptop_flags_the_device_without_accept_until_the_lead_decides(
-    qtbot: QtBot, arrived: Arrived, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    screenshot: Screenshot,
+    qtbot: QtBot,
+    arrived: Arrived,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cns, lead = arrived.cns, arrived.lead
     import_and_close_receipt(qtbot, cns, [arrived.new_bundle])
@@ -235,7 +235,7 @@ def test_the_lead_refuses_and_the_held_work_is_dropped(
 
 
 def test_accepting_asks_to_compare_the_words_read_aloud(
-    qtbot: QtBot, laptops, tmp_path: Path, demo_kit_file: Path
+    screenshot: Screenshot, qtbot: QtBot, laptops, tmp_path: Path, demo_kit_file: Path
 ) -> None:
     new_bundle, words = new_laptop_bundle(tmp_path, demo_kit_file)
     cns = laptops("m-cns")

@@ -7,17 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import WAIT, Screenshot, settle
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from team_laptops import (  # noqa: F401 - laptops is a fixture
-    WAIT,
-    drop_files,
-    export_bundle,
-    judge,
-    laptops_fixture,
-    screenshot,
-    settle,
-)
+from team_laptops import drop_files, export_bundle, judge
 
 from reviewer_app.team.bundles import Receipt
 from reviewer_app.visit.model import MET, NOT_APPLICABLE, NOT_MET, NOTE, TeamJudgement
@@ -26,7 +19,9 @@ from ui.team.receipts import ReceiptsView, show_history
 from ui.team.team_judgement_dialog import TeamJudgementDialog
 
 
-def test_a_receipt_lists_each_file_with_its_figures_and_refusals(qtbot: QtBot, laptops) -> None:
+def test_a_receipt_lists_each_file_with_its_figures_and_refusals(
+    screenshot: Screenshot, qtbot: QtBot, laptops
+) -> None:
     lead = laptops("m-lead")
     data = lead.win.session.data
     good = Receipt(
@@ -108,7 +103,7 @@ def test_a_tampered_bundle_dropped_on_the_window_is_refused_and_changes_nothing(
 
 
 def test_a_conflict_is_resolved_from_the_badge_by_choosing_the_other_value(
-    qtbot: QtBot, laptops, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    screenshot: Screenshot, qtbot: QtBot, laptops, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cns = laptops("m-cns")
     cns.win.bridge.run(cns.win.session.add_note("HN-101", "Leaflet seen"), "add a note")
@@ -155,7 +150,13 @@ def test_a_conflict_is_resolved_from_the_badge_by_choosing_the_other_value(
 
 
 def test_the_overview_shows_each_members_progress_and_last_bundle(
-    qtbot: QtBot, laptops, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtmodeltester
+    qtbot: QtBot,
+    laptops,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    qtmodeltester,
+    *,
+    screenshot: Screenshot,
 ) -> None:
     cns = laptops("m-cns")
     judge(qtbot, cns.win, "HN-101", MET)
@@ -185,7 +186,9 @@ def test_the_overview_shows_each_members_progress_and_last_bundle(
     screenshot(view, "team_overview.png")
 
 
-def test_the_team_judgement_dialog_needs_a_rationale_for_not_met(qtbot: QtBot) -> None:
+def test_the_team_judgement_dialog_needs_a_rationale_for_not_met(
+    screenshot: Screenshot, qtbot: QtBot
+) -> None:
     dialog = TeamJudgementDialog(None, "Team judgement — HN-101", TeamJudgement("HN-101", "shc"))
     qtbot.addWidget(dialog)
     assert dialog.ok_button.isEnabled()  # Not yet assessed: nothing to explain

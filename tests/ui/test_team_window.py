@@ -8,16 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import WAIT, Screenshot, settle
 from pytestqt.qtbot import QtBot
-from team_laptops import (  # noqa: F401 - laptops is a fixture
-    WAIT,
-    drop_files,
-    export_bundle,
-    judge,
-    laptops_fixture,
-    screenshot,
-    settle,
-)
+from team_laptops import drop_files, export_bundle, judge
 
 from reviewer_app.visit.model import MET, NOT_MET
 from ui.team.import_export import BundleFiles
@@ -28,7 +21,13 @@ AGREED = "Leaflet only in English; agreed at the wash-up"
 
 
 def test_two_laptops_exchange_bundles_and_the_lead_settles_the_disagreement(
-    qtbot: QtBot, laptops, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtmodeltester
+    qtbot: QtBot,
+    laptops,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    qtmodeltester,
+    *,
+    screenshot: Screenshot,
 ) -> None:
     usb = tmp_path / "usb"
     usb.mkdir()

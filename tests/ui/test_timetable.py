@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
+from helpers import Screenshot
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -13,7 +13,6 @@ from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.timetable import Session, current_session, is_now
 from ui.timetable import MINE_ROLE, TimetablePanel
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DURING_S03 = datetime(2026, 12, 3, 10, 30)  # s03 (sub-team A) and s04 (sub-team B) both run
 
 
@@ -30,7 +29,9 @@ def _titles(panel: TimetablePanel) -> list[str]:
     return [model.index(r, 1).data() for r in range(model.rowCount())]
 
 
-def test_sessions_in_time_order_with_now_marked(qtbot: QtBot, session: VisitSession) -> None:
+def test_sessions_in_time_order_with_now_marked(
+    screenshot: Screenshot, qtbot: QtBot, session: VisitSession
+) -> None:
     panel = _panel(qtbot, session, DURING_S03)
     model = panel.sessions_model
     times = [model.index(r, 0).data() for r in range(model.rowCount())]
@@ -46,8 +47,7 @@ def test_sessions_in_time_order_with_now_marked(qtbot: QtBot, session: VisitSess
     assert selected is not None and selected.id == "s03"
     refs = [panel.standards_model.index(r, 0).data() for r in range(3)]
     assert [r.split()[0] for r in refs] == ["HN-204", "HN-205", "HN-209"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    panel.grab().save(str(ARTIFACTS / "timetable.png"))
+    screenshot(panel, "timetable.png")
 
 
 def test_my_subteam_is_distinguished(qtbot: QtBot, session: VisitSession) -> None:
@@ -65,7 +65,7 @@ def test_my_subteam_is_distinguished(qtbot: QtBot, session: VisitSession) -> Non
 
 
 def test_a_narrow_panel_says_where_in_the_session_column(
-    qtbot: QtBot, session: VisitSession, qtmodeltester: ModelTester
+    screenshot: Screenshot, qtbot: QtBot, session: VisitSession, qtmodeltester: ModelTester
 ) -> None:
     panel = _panel(qtbot, session, DURING_S03)
     panel.resize(420, 700)
@@ -77,8 +77,7 @@ def test_a_narrow_panel_says_where_in_the_session_column(
     assert text.startswith("Meeting with nurse specialists")
     assert "Meeting Room 4" in text and "Sub-team A (mine)" in text
     qtmodeltester.check(model)
-    ARTIFACTS.mkdir(exist_ok=True)
-    panel.grab().save(str(ARTIFACTS / "timetable_narrow.png"))
+    screenshot(panel, "timetable_narrow.png")
     panel.resize(1100, 700)
     qtbot.waitUntil(lambda: not panel.sessions_model.compact)
     assert (

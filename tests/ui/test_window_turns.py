@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import WAIT, message_boxes
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from reviewer_app.app.paths import AppPaths
@@ -22,13 +22,6 @@ from ui.app import AppController
 from ui.main_window import ReviewerWindow
 from ui.timetable import TimetablePanel
 
-WAIT = 20_000
-
-
-@pytest.fixture
-def paths(app_home: Path) -> AppPaths:
-    return AppPaths.from_environment()
-
 
 @pytest.fixture
 def controller(qtbot: QtBot, paths: AppPaths) -> Iterator[AppController]:
@@ -36,11 +29,6 @@ def controller(qtbot: QtBot, paths: AppPaths) -> Iterator[AppController]:
     qtbot.addWidget(c.start_screen)
     yield c
     c.shutdown()
-
-
-def _boxes() -> list[QMessageBox]:
-    found = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
-    return [w for w in found if w.isVisible()]
 
 
 class _Shows(QObject):
@@ -84,9 +72,9 @@ def test_a_visit_that_cannot_open_shows_the_start_screen_and_says_why(
     qtbot: QtBot, controller: AppController
 ) -> None:
     controller.start(visit_id="no-such-visit")
-    qtbot.waitUntil(lambda: bool(_boxes()), timeout=WAIT)
+    qtbot.waitUntil(lambda: bool(message_boxes()), timeout=WAIT)
     assert controller.start_screen.isVisible() and controller.window is None
-    for box in _boxes():
+    for box in message_boxes():
         box.close()
 
 
@@ -100,9 +88,9 @@ def test_a_window_that_fails_to_find_its_place_is_reported(
     prepare_demo(paths)
     controller.start()
     qtbot.waitUntil(controller.start_screen.isVisible, timeout=WAIT)
-    qtbot.waitUntil(lambda: bool(_boxes()), timeout=WAIT)
+    qtbot.waitUntil(lambda: bool(message_boxes()), timeout=WAIT)
     assert controller.window is None and controller.session is None
-    for box in _boxes():
+    for box in message_boxes():
         box.close()
 
 
