@@ -178,9 +178,23 @@ class VisitPlan:
         }
 
     def copy(self) -> VisitPlan:
-        """A plan equal to this one that shares nothing with it (an undo snapshot, or the
-        staff worker's own copy to save)."""
-        return VisitPlan.from_dict(self.to_dict())
+        """A plan equal to this one that shares nothing that can change with it (an undo
+        snapshot, or the staff worker's own copy to save). The kit's records are frozen and
+        shared; the lists, the maps and the plan's own records are copied (several times
+        quicker than a round trip through ``to_dict``, and each edit takes two copies)."""
+        return replace(
+            self,
+            organisations=list(self.organisations),
+            sites=list(self.sites),
+            components=list(self.components),
+            section_rules={k: list(v) for k, v in self.section_rules.items()},
+            exceptions={k: list(v) for k, v in self.exceptions.items()},
+            team=[replace(m) for m in self.team],
+            timetable=list(self.timetable),
+            self_assessment=list(self.self_assessment),
+            evidence=[replace(e, standards=list(e.standards)) for e in self.evidence],
+            central_users=dict(self.central_users),
+        )
 
     def become(self, other: VisitPlan) -> None:
         """Take ``other``'s contents in place (undo and redo), so whoever holds this plan sees

@@ -181,3 +181,35 @@ def test_undoing_the_standards_set_forgets_it_and_its_ticks(qtbot, window):
     window.redo_action.trigger()
     qtbot.waitUntil(lambda: editor.standards is not None and tab.grid_model.rowCount() == 9)
     assert tab.set_box.currentIndex() == 1
+
+
+def test_an_undo_snapshot_shares_nothing_an_edit_can_change():
+    """Undo keeps copies of the plan: an edit of the open plan must never reach one."""
+    from dataclasses import fields
+
+    from reviewer_app.staff.planner import EvidenceItem
+
+    plan = VisitPlan.from_visit(demo_visit())
+    plan.section_rules = {"Network": ["shc"]}
+    plan.exceptions = {"HN-101": ["lht"]}
+    plan.evidence = [EvidenceItem("E001", "Leaflet", "/docs/leaflet.pdf", ["HN-101"])]
+    plan.central_users = {"m-lead": "asha"}
+    # A new field of the plan needs a look at VisitPlan.copy (copied, or frozen and shared).
+    assert len(fields(VisitPlan)) == 19
+    snapshot = plan.copy()
+    kept = snapshot.to_dict()
+    assert snapshot == plan and kept == plan.to_dict()
+    plan.team[0].subteam = "Z"
+    plan.set_lead(plan.team[1].member_id)
+    plan.section_rules["Network"].append("lht")
+    plan.exceptions["HN-101"].append("shc")
+    plan.evidence[0].standards.append("HN-102")
+    plan.evidence[0].title = "Another"
+    plan.central_users["m-cns"] = "cns"
+    for name in ("organisations", "sites", "components", "timetable", "self_assessment"):
+        getattr(plan, name).clear()
+    assert snapshot.to_dict() == kept
+    plan.become(snapshot)
+    assert plan.to_dict() == kept
+    plan.team[0].subteam = "Y"  # and what the plan became is a copy too
+    assert snapshot.to_dict() == kept

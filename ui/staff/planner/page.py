@@ -112,7 +112,7 @@ class PlanEditor(QTabWidget):
         was made, shown again when it is undone (default: the tab showing)."""
         before = self.plan.copy()
         result = change(self.plan)
-        if self.plan.to_dict() == before.to_dict():
+        if self.plan == before:
             return result
         name = text(result) if callable(text) else text
         where = self.indexOf(tab) if tab is not None else self.currentIndex()
@@ -268,13 +268,12 @@ class PlansPage(QWidget):
 
     def _listed(self, plans: list[dict[str, Any]], select: str | None) -> None:
         self.plans = plans
-        selection = self.list_view.selectionModel()
-        selection.blockSignals(True)
+        if not self.editor.isHidden():
+            # The plan open now, not the one open when the list was asked for: a save's
+            # answer can come after another plan was opened, and must not mark the old one.
+            select = self.editor.plan.plan_id
         self.model.set_rows(plans)
-        row = next((i for i, p in enumerate(plans) if p["id"] == select), -1)
-        if row >= 0:
-            self.list_view.selectRow(row)
-        selection.blockSignals(False)
+        self._mark(select)
         self.list_view.resizeColumnToContents(0)
         self.delete_button.setEnabled(bool(plans))
 
@@ -286,7 +285,21 @@ class PlansPage(QWidget):
             return
         then(self, self.ctx.store(load_plan, plan_id), self.open_plan, "open the visit plan")
 
+    def _mark(self, plan_id: str | None) -> None:
+        """Mark ``plan_id`` in the list without opening it again."""
+        row = next((i for i, p in enumerate(self.plans) if p["id"] == plan_id), -1)
+        selection = self.list_view.selectionModel()
+        selection.blockSignals(True)
+        if row >= 0:
+            self.list_view.selectRow(row)
+        else:
+            selection.clear()  # (not in the list yet: a new plan until it is saved)
+        selection.blockSignals(False)
+
     def open_plan(self, plan: VisitPlan) -> None:
+        # A list that came back while it was opening may mark another plan: a click on that
+        # one must open it, so the mark follows the plan open.
+        self._mark(plan.plan_id)
         self.editor.edit(plan)
         self.placeholder.setVisible(False)
         self.editor.setVisible(True)

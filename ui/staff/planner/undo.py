@@ -7,9 +7,10 @@ burst of edits once); undo and redo put the whole plan back as it was before or 
 tab it was changed in, and save it again.
 
 One command holding two whole plans, rather than a command class per kind of edit: a plan is a
-small document that is read and saved whole anyway (copying the demo's takes well under a
-millisecond), and it keeps each of the tabs' fifty-odd edits one call. Typing in one field is
-one command (``merge``), as in a text editor.
+small document that is read and saved whole anyway, a copy shares its frozen records (an edit
+of a plan with 2,000 exceptions and 200 documents takes about 5 ms, the demo's well under one),
+and it keeps each of the tabs' fifty-odd edits one call. Typing in one field is one command
+(``merge``), as in a text editor.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class PlanEdit(QUndoCommand):
             return False
         self.after = other.after
         # Typed and then typed back: nothing is left to undo (the stack drops the command).
-        self.setObsolete(self.after.to_dict() == self.before.to_dict())
+        self.setObsolete(self.after == self.before)
         return True
 
     def redo(self) -> None:
