@@ -110,9 +110,9 @@ class TaskOp(Generic[T]):
 
     ``start(progress)`` submits the work and returns its future; the work may call
     ``progress(done, total, what)`` from any thread (total 0: busy, no bar; ``what`` replaces
-    the dialog's label unless it is empty). ``what`` ("write
-    the draft report") words a failure, which is told to the user once (logged if it is our
-    fault), or only logged after ``untold()`` (a read the user did not ask for).
+    the dialog's label unless it is empty). ``what`` ("write the draft report") words a
+    failure, which is told to the user once (logged if it is our fault), or only logged after
+    ``untold()`` (a read the user did not ask for).
 
     ``with_progress(title, label)`` shows the dialog while the work runs; with ``cancellable()``
     it has a Cancel button, and the next call of ``progress`` after it was pressed raises
