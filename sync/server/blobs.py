@@ -30,6 +30,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.files import fsync_dir, fsync_file
+
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 CHUNK = 1024 * 1024
@@ -105,7 +107,7 @@ class BlobFiles:
             source.unlink(missing_ok=True)
         else:
             os.replace(source, target)
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
         return target
 
     async def receive(
@@ -161,7 +163,7 @@ class BlobFiles:
         if hasher.hexdigest() != sha:
             partial.unlink(missing_ok=True)
             raise UploadProblem(422, "The bytes received do not have the SHA-256 in the address.")
-        await asyncio.to_thread(_fsync_file, partial)
+        await asyncio.to_thread(fsync_file, partial)
         await asyncio.to_thread(self.adopt, partial, sha)
         return size
 
@@ -183,20 +185,3 @@ def _hash_prefix(path: Path, size: int, hasher: hashlib._Hash) -> None:
                 raise UploadProblem(409, "The partial upload is shorter than it was.", 0)
             hasher.update(data)
             left -= len(data)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

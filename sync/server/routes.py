@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import insert, select
 from starlette.requests import ClientDisconnect
 
+from storage.files import fsync_dir, fsync_file
 from sync.server import kits as kit_ops
 from sync.server import submissions as sub_ops
 from sync.server.accounts import ServiceError, User, record_audit, reset_device_key
@@ -233,8 +234,10 @@ def _register_kit(
     manifest = kit_ops.check_kit(tmp, trust)
     target = _kit_path(files, sha)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
+    if not target.exists():  # durably, as a blob (BlobFiles.adopt)
+        fsync_file(tmp)
         tmp.replace(target)
+        fsync_dir(target.parent)
     return kit_ops.record_kit(db, manifest, sha, size, user.name)
 
 
