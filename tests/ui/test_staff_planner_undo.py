@@ -12,6 +12,7 @@ from reviewer_app.app.paths import DEMO_DIR, AppPaths
 from reviewer_app.demo.kits import demo_visit
 from reviewer_app.staff import library
 from reviewer_app.staff.planner import VisitPlan, load_plan, save_plan
+from ui.staff import confirm
 from ui.staff.window import StaffWindow
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -124,7 +125,7 @@ def test_two_tabs_undone_by_keyboard_saved_and_redone(qtbot, window):
     assert stored(window, riverside.plan_id) == original
 
 
-def test_undo_is_for_the_plans_page_only(qtbot, window):
+def test_undo_is_for_the_plans_page_only(qtbot, window, monkeypatch):
     plan = VisitPlan.from_visit(demo_visit())
     open_plans(qtbot, window, plan)
     choose(qtbot, window, plan)
@@ -144,6 +145,14 @@ def test_undo_is_for_the_plans_page_only(qtbot, window):
     press(qtbot, timetable.view, CTRL)
     assert first.id in [s.id for s in editor.plan.timetable]
     assert timetable.model.rowCount() == len(plan.timetable)
+    # A deleted plan's edits go with it: an undo must not save it back.
+    timetable.view.selectRow(0)
+    timetable.remove_button.click()
+    monkeypatch.setattr(confirm.ConfirmDialog, "ask", lambda *_a: True)
+    window.plans.list_view.selectRow(0)
+    window.plans.delete_button.click()
+    qtbot.waitUntil(lambda: window.plans.model.rowCount() == 0)
+    assert not window.undo_action.isEnabled() and not window.redo_action.isEnabled()
 
 
 def test_undoing_the_standards_set_forgets_it_and_its_ticks(qtbot, window):
