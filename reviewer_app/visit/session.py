@@ -84,6 +84,9 @@ class PendingChange(Future[Change]):
         job.add_done_callback(self._take)
 
     def _take(self, job: Future[Change]) -> None:
+        if job.cancelled():
+            self.cancel()
+            return
         exc = job.exception()
         if exc is not None:
             self.set_exception(exc)
