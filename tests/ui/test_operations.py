@@ -155,3 +155,18 @@ def test_a_long_task_that_fails_is_told_once(qtbot: QtBot, tmp_path: Path) -> No
     TaskOp(parent, start, what="write the sheet").failure(failures.append).run()
     qtbot.waitUntil(lambda: bool(failures), timeout=WAIT_MS)
     assert len(boxes(parent)) == 1 and boxes(parent)[0].startswith("Could not write the sheet")
+
+
+def test_a_team_judgement_by_a_reviewer_is_refused_in_the_sessions_words(
+    qtbot: QtBot, session: VisitSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.team.team_judgement import record_team_judgement  # noqa: PLC0415
+    from ui.team.team_judgement_dialog import TeamJudgementDialog  # noqa: PLC0415
+
+    screen, bridge = a_screen(qtbot, session)  # m-cns, not the lead
+    monkeypatch.setattr(TeamJudgementDialog, "ask", classmethod(lambda *_a: (MET, "")))
+    record_team_judgement(screen, bridge, "HN-101", "shc")
+    [text] = boxes(screen)
+    assert text.startswith("Only the lead reviewer, Dr Zoë Hartley, records the team judgement")
+    assert not session.data.team_judgement("HN-101", "shc").assessed
+    assert bridge.pending == 0 and not session.can_undo()
