@@ -272,7 +272,10 @@ class PlansPage(QWidget):
             # The plan open now, not the one open when the list was asked for: a save's
             # answer can come after another plan was opened, and must not mark the old one.
             select = self.editor.plan.plan_id
+        selection = self.list_view.selectionModel()
+        selection.blockSignals(True)  # a new list opens nothing
         self.model.set_rows(plans)
+        selection.blockSignals(False)
         self._mark(select)
         self.list_view.resizeColumnToContents(0)
         self.delete_button.setEnabled(bool(plans))
