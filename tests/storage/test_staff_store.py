@@ -23,29 +23,18 @@ STAMPS = {"imported_at", "updated_at", "built_at"}  # when a row was written: di
 
 def _fill(store: StaffStore) -> None:
     """What wrote ``data/staff-v1.sqlite``, through today's store."""
-    store.add_standards_version(
-        set_key="haemoglobinopathies",
-        title="Haemoglobinopathies",
-        version="2024",
-        date="2024-04-01",
-        source="hb-2024.xlsx",
-        doc={"standards": [{"ref": "HN-101", "title": "Lead clinician"}]},
-        count=1,
-    )
-    store.add_standards_version(
-        set_key="haemoglobinopathies",
-        title="Haemoglobinopathies",
-        version="2025",
-        date="2025-04-01",
-        source="hb-2025.xlsx",
-        doc={
-            "standards": [
-                {"ref": "HN-101", "title": "Lead clinician"},
-                {"ref": "HN-102", "title": "Nurse specialist"},
-            ]
-        },
-        count=2,
-    )
+    lead = {"ref": "HN-101", "title": "Lead clinician"}
+    nurse = {"ref": "HN-102", "title": "Nurse specialist"}
+    for year, standards in (("2024", [lead]), ("2025", [lead, nurse])):
+        store.add_standards_version(
+            set_key="haemoglobinopathies",
+            title="Haemoglobinopathies",
+            version=year,
+            date=f"{year}-04-01",
+            source=f"hb-{year}.xlsx",
+            doc={"standards": standards},
+            count=len(standards),
+        )
     store.put_reviewers(
         [
             {
