@@ -152,7 +152,7 @@ class StandardsTab(QWidget):
         layout.addWidget(self.summary)
         self.grid_model = SectionGridModel(self)
         self.grid_model.apply = editor.apply
-        self.grid_model.dataChanged.connect(lambda *_a: self._after_change())
+        self.grid_model.dataChanged.connect(lambda *_a: self._redraw())
         self.grid = table(self, self.grid_model, "Sections by component")
         self.grid.verticalHeader().setVisible(True)
         self.grid.setSelectionBehavior(self.grid.SelectionBehavior.SelectItems)
@@ -164,7 +164,7 @@ class StandardsTab(QWidget):
         muted(self.section_label)
         self.standards_model = RecordModel([], self)
         self.standards_view = table(self, self.standards_model, "Standards in the section")
-        self.standards_model.edited.connect(self._after_change)
+        self.standards_model.edited.connect(self._redraw)
         self.follow_button = button(
             self,
             "&Follow the section",
@@ -279,9 +279,9 @@ class StandardsTab(QWidget):
         self.editor.apply(
             f"Let {ref} follow its section", lambda plan: plan.set_exception(ref, None)
         )
-        self._after_change()
+        self._redraw()
 
-    def _after_change(self) -> None:
+    def _redraw(self) -> None:
         self._summarise()
         self.grid.viewport().update()
         self.standards_model.dataChanged.emit(
