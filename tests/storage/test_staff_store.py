@@ -173,3 +173,21 @@ def test_a_file_that_is_not_a_database_is_refused_with_what_to_do(tmp_path: Path
     path.write_bytes(b"this is a spreadsheet, not a staff workspace" * 200)
     with pytest.raises(StaffStoreError, match="cannot be read .* move it aside"):
         StaffStore.open(path)
+
+
+def test_a_write_that_fails_part_way_leaves_nothing_of_it(before: Path) -> None:
+    """New reviewers are inserted before known ones are updated; when an update is refused
+    (here by a trigger), the inserts are undone with it: one transaction, however many
+    statements sqlite-utils runs inside it."""
+    conn = sqlite3.connect(before)
+    conn.execute(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON reviewers WHEN new.name = 'refused' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+    )
+    conn.close()
+    with StaffStore.open(before) as store:
+        with pytest.raises(sqlite3.IntegrityError, match="refused by the test"):
+            store.put_reviewers([{"id": "r9", "name": "New"}, {"id": "r1", "name": "refused"}])
+        assert [r["id"] for r in store.reviewers()] == ["r1", "r2", "r3"]
+        store.put_reviewers([{"id": "r9", "name": "New"}])  # the store goes on working
+        assert [r["id"] for r in store.reviewers()][-1] == "r9"
