@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, make_dataclass
 from dataclasses import field as dc_field
 from typing import Any, TypeAlias
 
@@ -158,21 +158,12 @@ class Op:
         )  # fmt: skip
 
 
-@dataclass(slots=True)
-class _OpUnderConstruction:
-    """The same fields as :class:`Op`, not frozen: see :func:`checked_op`."""
-
-    op_id: str
-    hlc: str
-    device_id: str
-    member_id: str
-    entity: str
-    entity_id: str
-    field: str
-    value: JSONValue
-    base: str | None = None
-    seal: str | None = None
-    seal_pos: int | None = None
+# The same fields as :class:`Op`, in the same slots, not frozen: see :func:`checked_op`.
+_OpUnderConstruction: Any = make_dataclass(
+    "_OpUnderConstruction",
+    [(f.name, f.type, dc_field(default=f.default)) for f in fields(Op)],
+    slots=True,
+)
 
 
 def checked_op(  # noqa: PLR0913, PLR0917 (an Op's fields, in order)

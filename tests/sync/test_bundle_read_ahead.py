@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ import pytest
 from sync import bundle_read_ahead
 from sync.bundle_format import BundleRefused
 from sync.bundle_import import import_bundle
-from sync.bundle_read_ahead import BundleReader, read_each
+from sync.bundle_read_ahead import BundleReader, ReadOutcome, read_each
 from sync.bundle_reader import VerifiedBundle
 from tests.sync.test_bundle_format import Laptop, laptops, reviewer_work  # noqa: F401
 
@@ -40,6 +40,18 @@ def _reader(lead: Laptop) -> BundleReader:
     return BundleReader.for_workspace(
         lead.ws, visit_id=lead.visit_id, team_key=lead.team_key, staging_root=lead.staging
     )
+
+
+def _first_read(
+    laptops: Callable[[str], Laptop],  # noqa: F811
+    tmp_path: Path,
+) -> tuple[list[Path], Laptop, Generator[tuple[Path, ReadOutcome], None, None], ReadOutcome]:
+    """Three members' bundles, the lead's laptop, its ``read_each`` and the first outcome."""
+    files = _bundles(laptops, tmp_path)
+    lead = laptops("m-lead")
+    each = read_each(files, _reader(lead))
+    _file, first = next(each)
+    return files, lead, each, first
 
 
 def _children() -> list[int]:
@@ -92,10 +104,7 @@ def test_stopping_early_leaves_nothing_read_ahead_behind(
     laptops: Callable[[str], Laptop],  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    files = _bundles(laptops, tmp_path)
-    lead = laptops("m-lead")
-    each = read_each(files, _reader(lead))
-    _file, first = next(each)
+    files, lead, each, first = _first_read(laptops, tmp_path)
     assert isinstance(first, VerifiedBundle)
     each.close()  # the lead cancelled after the first, the second being read meanwhile
     assert not list(lead.staging.iterdir())
@@ -107,10 +116,7 @@ def test_a_reading_process_that_dies_costs_only_time(
     laptops: Callable[[str], Laptop],  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    files = _bundles(laptops, tmp_path)
-    lead = laptops("m-lead")
-    each = read_each(files, _reader(lead))
-    _file, first = next(each)
+    files, lead, each, first = _first_read(laptops, tmp_path)
     children = _children()
     assert children, "the next bundle is being read in a second process"
     for pid in children:
@@ -125,10 +131,7 @@ def test_bundles_read_quickly_here_start_no_second_process(
     tmp_path: Path,
 ) -> None:
     """Bringing the same bundles again (each read in a moment) is not worth a process."""
-    files = _bundles(laptops, tmp_path)
-    lead = laptops("m-lead")
-    each = read_each(files, _reader(lead))
-    _file, first = next(each)
+    files, lead, each, first = _first_read(laptops, tmp_path)
     assert isinstance(first, VerifiedBundle)
     assert _children() == []
     assert len([first, *(outcome for _file, outcome in each)]) == len(files)
