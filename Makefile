@@ -56,7 +56,8 @@ dist: $(STAMP)
 	# Two bundles: the second is read ahead in a second process, which must start in the bundle.
 	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app bundle export --visit "$$(cat build/smoke/visit-id)" -o build/smoke/a.rvbundle
 	cp build/smoke/a.rvbundle build/smoke/b.rvbundle
-	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app bundle import --visit "$$(cat build/smoke/visit-id)" build/smoke/a.rvbundle build/smoke/b.rvbundle
+	REVIEWER_APP_HOME=build/smoke REVIEWER_APP_READ_AHEAD_FROM_SECONDS=0 ./dist/reviewer-app/reviewer-app bundle import --visit "$$(cat build/smoke/visit-id)" build/smoke/a.rvbundle build/smoke/b.rvbundle
+	grep -q "ahead in a second process" build/smoke/logs/reviewer-app.log
 	! grep -s "reading bundles in this process\|the reading process stopped" build/smoke/logs/*.log
 
 # The central service for staff, on this machine: the database is made on first start.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -75,7 +76,16 @@ class BundleReader:
 
 ReadOutcome: TypeAlias = "VerifiedBundle | BundleRefused"
 READ_AHEAD_FROM_SECONDS = 0.5
-"""Read the next bundles in a second process when reading them here would take this long."""
+"""Read the next bundles in a second process when reading them here would take this long
+(the variable ``REVIEWER_APP_READ_AHEAD_FROM_SECONDS`` sets it for one run: the one-folder
+bundle's check sets 0, to prove the process starts there)."""
+
+
+def _read_ahead_from() -> float:
+    try:
+        return float(os.environ["REVIEWER_APP_READ_AHEAD_FROM_SECONDS"])
+    except (KeyError, ValueError):
+        return READ_AHEAD_FROM_SECONDS
 
 
 def read_each(
@@ -100,11 +110,12 @@ def read_each(
     # Starting a process costs about a quarter of a second: worth it when reading the rest
     # here would take longer (not when they were all imported before, and read in a moment).
     rest = (time.perf_counter() - started) * (len(files) - 1)
-    if not isinstance(read, BundleReader) or rest < READ_AHEAD_FROM_SECONDS:
+    if not isinstance(read, BundleReader) or rest < _read_ahead_from():
         yield from _handed_over(files[0], first)
         for file in files[1:]:
             yield from _handed_over(file, _outcome(read, file))
         return
+    log.info("reading %d bundles ahead in a second process", len(files) - 1)
     with _ReadAhead(read) as ahead:
         ahead.submit(files[1])
         yield from _handed_over(files[0], first)

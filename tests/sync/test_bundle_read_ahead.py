@@ -135,3 +135,15 @@ def test_bundles_read_quickly_here_start_no_second_process(
     assert isinstance(first, VerifiedBundle)
     assert _children() == []
     assert len([first, *(outcome for _file, outcome in each)]) == len(files)
+
+
+def test_the_variable_reads_ahead_however_quick_the_bundles(
+    laptops: Callable[[str], Laptop],  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the one-folder bundle's check sets (`make dist`) to prove the process starts."""
+    monkeypatch.setenv("REVIEWER_APP_READ_AHEAD_FROM_SECONDS", "0")
+    files, _lead, each, first = _first_read(laptops, tmp_path)
+    assert _children(), "the next bundle is being read in a second process"
+    assert len([first, *(outcome for _file, outcome in each)]) == len(files)
