@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QWidget
 
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.lead import view as lead_view
-from reviewer_app.report.texts import shorten
 from ui.operations import Progress, TaskOp
 
 if TYPE_CHECKING:
@@ -40,6 +39,8 @@ def file_title(title: str) -> str:
     """A visit's title made safe for a file name on every system, shortened at a word boundary
     (the report's footers use the same rule; no ellipsis in a file name)."""
     safe = re.sub(r"[^\w\- ,.()']+", "", title).strip()
+    from reviewer_app.report.texts import shorten  # noqa: PLC0415 (the report package is big)
+
     return shorten(safe, FILE_TITLE_CHARS, ellipsis="") or "visit"
 
 
