@@ -1,12 +1,15 @@
 """The laptop's outbox of finalised snapshots waiting to reach the central service.
 
-One SQLite file per installation (``data/outbox.sqlite``), WAL and ``synchronous=FULL``: an
-enqueued snapshot survives a power cut. An item moves queued -> sending -> acknowledged (the
-receipt stored) or failed (the reason stored). A failure the network caused keeps a
-``next_attempt_at`` and is tried again by the next :meth:`Outbox.send_all` that finds it due;
-a refusal (409, 403, a bad envelope) waits for a person: :meth:`Outbox.retry` queues it again.
-An item left "sending" by a crash is simply sent again: the service answers a repeat with the
-receipt it stored, so nothing is duplicated and nothing is lost.
+One SQLite file per installation (``data/outbox.sqlite``), opened by
+``storage.sqlite.open_durable`` (WAL, ``synchronous=FULL``, checked for damage): an enqueued
+snapshot survives a power cut; ``storage.sqlite.migrate`` brings its schema up to date.
+
+An item moves queued -> sending -> acknowledged (the receipt stored) or failed (the reason
+stored). A failure the network caused keeps a ``next_attempt_at`` and is tried again by the next
+:meth:`Outbox.send_all` that finds it due; a refusal (409, 403, a bad envelope) waits for a
+person: :meth:`Outbox.retry` queues it again. An item left "sending" by a crash is simply sent
+again: the service answers a repeat with the receipt it stored, so nothing is duplicated and
+nothing is lost.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storage.sqlite import Step, migrate, open_durable
 from sync.client import CentralClient, CentralRefused, CentralUnavailable, MissingBlobs
 from sync.findings_format import (
     SIGNATURE_FIELDS,
@@ -34,7 +38,12 @@ STATES = ("queued", "sending", "acknowledged", "failed")
 RETRY_BASE = 30.0
 RETRY_CAP = 3600.0
 
-_SCHEMA = """
+# Step 1 is the schema the outbox had before it had versions: a file the older app made has the
+# table and user_version 0, so the step must find the table there and leave it alone.
+_STEPS: list[Step] = [
+    (
+        1,
+        """
 CREATE TABLE IF NOT EXISTS items (
     snapshot_id TEXT PRIMARY KEY,
     visit_id TEXT NOT NULL,
@@ -48,8 +57,10 @@ CREATE TABLE IF NOT EXISTS items (
     receipt TEXT,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
-)
-"""
+);
+""",
+    ),
+]
 
 
 class OutboxError(ValueError):
@@ -119,11 +130,14 @@ class Outbox:
         self.clock = clock
         self.rng = rng or random.Random()
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # Used from the sync worker and the window's thread in turn: ``_lock`` serialises it.
+        self._conn = open_durable(path, check_same_thread=False)
+        try:
+            migrate(self._conn, _STEPS, what="outbox")
+        except BaseException:
+            self._conn.close()
+            raise
         self._conn.row_factory = sqlite3.Row
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=10000"):
-            self._conn.execute(f"PRAGMA {pragma}")
-        self._conn.execute(_SCHEMA)
 
     def close(self) -> None:
         with self._lock:

@@ -89,3 +89,54 @@ def test_offline_keeps_everything_for_later(demo_central: Central, tmp_path: Pat
         report = outbox.send_all(demo_central.client("lead"))
         assert len(report.acknowledged) == 2
         assert {i.state for i in outbox.items()} == {"acknowledged"}
+
+
+# The schema the outbox had before it was versioned (user_version 0), as the older app made it.
+_UNVERSIONED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    snapshot_id TEXT PRIMARY KEY,
+    visit_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    envelope TEXT NOT NULL,
+    blob_files TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL,
+    last_error TEXT NOT NULL DEFAULT '',
+    receipt TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+)
+"""
+
+
+def test_an_outbox_the_older_app_made_opens_with_its_items(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.sqlite"
+    envelope = make_envelope()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(_UNVERSIONED_SCHEMA)
+    conn.execute(
+        "INSERT INTO items (snapshot_id, visit_id, version, envelope, blob_files, state,"
+        " attempts, last_error, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, '{}', 'failed', 2, 'no network', 10.0, 11.0)",
+        (envelope["snapshot_id"], envelope["visit_id"], envelope["version"], '{"a": 1}'),
+    )
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
+    conn.close()
+
+    with Outbox(path) as outbox:
+        [item] = outbox.items()
+        assert (item.snapshot_id, item.state, item.attempts, item.last_error) == (
+            envelope["snapshot_id"],
+            "failed",
+            2,
+            "no network",
+        )
+        assert outbox.envelope(item.snapshot_id) == {"a": 1}
+        assert outbox.retry(item.snapshot_id).state == "queued"
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    conn.close()
+    with Outbox(path) as again:  # opening a versioned file again changes nothing
+        assert [i.state for i in again.items()] == ["queued"]
