@@ -376,7 +376,10 @@ class ReviewerWindow(QMainWindow):
     def show_tab(self, index: int) -> None:
         self.build_side()
         self.side.setCurrentIndex(index)
-        (self.timetable, self.observations)[index].setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if index == 0:  # on the session happening now, the arrows moving from there (issue 16)
+            self.timetable.focus_now()
+        else:
+            self.observations.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def next_pane(self) -> None:
         panes = [self.navigator.tree, self.page, self.side]

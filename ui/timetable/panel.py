@@ -1,8 +1,12 @@
 """The visit's timetable: its sessions in order, "now" marked, and each session's standards.
 
 The panel reads only the in-memory ``VisitData`` (no disk). What time it is comes from ``now``
-(a callable, so tests can fix it); a minute timer keeps the "now" mark moving during the day.
-The rules (what "now" and "mine" mean) are in ``reviewer_app.visit.timetable``.
+(a callable; when none is given, ``TimetablePanel.clock``, which tests set); a minute timer keeps
+the "now" mark moving during the day. The rules (what "now" and "mine" mean) are in
+``reviewer_app.visit.timetable``.
+
+Go > Timetable (Ctrl+T) calls ``focus_now``: the sessions list takes the focus on the session
+happening now (else the next one; after the last, the last), so the arrows move from there.
 """
 
 from __future__ import annotations
@@ -35,9 +39,11 @@ from reviewer_app.visit.timetable import (
     Session,
     current_session,
     current_sessions,
+    is_mine,
     my_subteam,
     nice_date,
     session_label,
+    sessions_in_order,
     visit_days,
 )
 from ui.timetable.delegates import SessionDelegate, TimeDelegate
@@ -51,24 +57,45 @@ from ui.timetable.models import (
 )
 
 
+def session_to_show(data: VisitData, now: datetime) -> Session | None:
+    """The session a reviewer arriving at the timetable wants: the one happening now (mine
+    first), else the next to start (mine first among those), else the last of the visit.
+    Before the visit, that is its first session; after it, its last."""
+    found = current_session(data, now)
+    if found is not None:
+        return found
+    ordered = sessions_in_order(data.visit)
+    moment = now.replace(tzinfo=None).isoformat(timespec="minutes")
+    later = [s for s in ordered if f"{s.date}T{s.start}" > moment]
+    if later:
+        first_start = (later[0].date, later[0].start)
+        starting = [s for s in later if (s.date, s.start) == first_start]
+        return next((s for s in starting if is_mine(data, s)), starting[0])
+    return ordered[-1] if ordered else None
+
+
 class TimetablePanel(QWidget):
     """The visit's sessions with "now" marked; a session's standards open with Enter."""
 
     standard_activated = Signal(str)
+    clock: Callable[[], datetime] = datetime.now
+    """What time it is when the maker gives no ``now`` (the reviewer's window): tests set it."""
 
     def __init__(
         self,
         data: VisitData,
         parent: QWidget | None = None,
-        now: Callable[[], datetime] = datetime.now,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         """(The reviewer's window makes it just after its first paint: ``build_side``.)"""
         super().__init__(parent)
         self.setAccessibleName("Timetable")
         self._data = data
-        self._now = now
-        self._build_views(data, now())
+        self._now = now if now is not None else type(self).clock
+        self._build_views(data, self._now())
         self._layout()
+        # Focus given to the panel (a click on its tab, Ctrl+T) goes to the sessions list.
+        self.setFocusProxy(self.sessions_view)
         self.sessions_view.selectionModel().currentRowChanged.connect(self._session_chosen)
         self.standards_view.selectionModel().currentChanged.connect(
             lambda cur, _prev: self.open_button.setEnabled(cur.isValid())
@@ -204,6 +231,16 @@ class TimetablePanel(QWidget):
         found = current_session(self._data, self._now())
         if found is not None:
             self.select_session(found.id)
+
+    def focus_now(self) -> None:
+        """Put the keyboard in the sessions list, on the session happening now (else the next
+        one; else the last), so that the arrow keys move on from there."""
+        self.refresh()
+        found = session_to_show(self._data, self._now())
+        if found is not None:
+            self.select_session(found.id)
+            self.sessions_view.scrollTo(self.sessions_view.currentIndex())
+        self.sessions_view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # -- reactions -----------------------------------------------------------------------------
 
