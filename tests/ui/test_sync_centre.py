@@ -19,7 +19,7 @@ import keyring.errors
 import pytest
 from helpers import WAIT, Screenshot
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from reviewer_app.app.paths import AppPaths
@@ -310,6 +310,27 @@ def test_retry_sends_a_snapshot_once_its_attachment_is_back(
     qtbot.waitUntil(lambda: cell(outbox, 0, 2) == "Acknowledged", timeout=WAIT)
     status = demo_central.client("lead").visit_status(DEMO_VISIT_ID)
     assert len(status) == 1
+
+
+def test_a_sync_the_service_refuses_is_said_in_the_window_with_no_message_box(
+    qtbot: QtBot, demo_central: Central, window: SyncCentreWindow, signs_in_as: Any
+) -> None:
+    from sync.server.accounts import revoke_tokens  # noqa: PLC0415
+
+    signs_in_as(demo_central.url, demo_central.tokens["lead"])
+    qtbot.mouseClick(window.sign_in_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.status_shown, timeout=WAIT):
+        window.refresh()
+    revoke_tokens(demo_central.db, "lead")
+    with qtbot.waitSignal(window.sync_finished, timeout=WAIT) as finished:
+        qtbot.mouseClick(window.sync_button, Qt.MouseButton.LeftButton)
+    assert isinstance(finished.args[0], laptop.NotSignedIn)
+    assert "sign in again" in window.message.text()
+    assert window.message.isVisible() and window.progress.isHidden()
+    assert window.sync_button.isEnabled() and window.sign_in_button.isEnabled()
+    qtbot.wait(50)  # a message box, had one been opened, is shown by now
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    assert not window.findChildren(QMessageBox)
 
 
 # -- where the sync centre is reached from ---------------------------------------------------------

@@ -1,8 +1,9 @@
 """Sign in to the central service: its address and the token programme staff issued.
 
-The check with the service runs on a worker (a few seconds at most: a quick client), so the
-dialog stays responsive and says what it is doing. A wrong address, an unreachable service or a
-refused token each give one sentence, and what was typed stays for the user to correct. Success
+The check with the service runs on a worker (a few seconds at most: a quick client) and its
+answer comes back through ``ui.operations.TaskOp``, so the dialog stays responsive and says what
+it is doing. A wrong address, an unreachable service or a refused token each give one sentence,
+in the dialog itself (no message box), and what was typed stays for the user to correct. Success
 says who the service knows me as, and whether the token is in the computer's password store or
 kept only until the app closes (no keyring: told once, here).
 """
@@ -30,7 +31,7 @@ from reviewer_app.central import service as central
 from reviewer_app.central.service import SignIn
 from ui.dialogs.base import warning_colour
 from ui.errors import error_message
-from ui.tasks import when_done
+from ui.operations import TaskOp
 from ui.text_style import heading, muted
 
 URL_HINT = "https://central.example.nhs.uk"
@@ -136,8 +137,12 @@ class SignInDialog(QDialog):
             return
         self._set_busy(True)
         self._show("Checking with the service…", problem=False)
-        future = self._pool.submit(central.sign_in, self.paths, self.url.text(), self.token.text())
-        when_done(future, self, self._signed_in, self._failed)
+        url, token = self.url.text(), self.token.text()
+        TaskOp(
+            self,
+            lambda _progress: self._pool.submit(central.sign_in, self.paths, url, token),
+            what="sign in",
+        ).success(self._signed_in).failure(self._failed, tell=False).run()
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy

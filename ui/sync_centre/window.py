@@ -4,9 +4,10 @@ the service says about each visit.
 Everything that touches the network or the disk runs on one of two workers: ``_net`` (signing
 in and out, the quick check, the sync itself: one conversation with the service at a time) and
 ``_read`` (the remembered status and the outbox, read again while a sync runs so that a row
-shows "Sending…" as it goes). Results come back through ``ui.tasks.when_done``. An unreachable
-service is an expected outcome, not an error: it is said on the status line, in amber, and
-queued work simply waits.
+shows "Sending…" as it goes). Results come back on the UI thread through ``ui.operations.TaskOp``;
+a failure to read, check or sync is said on the window's own result line (no message box), one to
+sign out or to queue a snapshot again in a message. An unreachable service is an expected outcome,
+not an error: it is said on the status line, in amber, and queued work simply waits.
 """
 
 from __future__ import annotations
@@ -36,11 +37,11 @@ from reviewer_app.central.service import OutboxRow, SyncReport
 from reviewer_app.central.status import AssignedKit, CentralStatus
 from ui import shortcuts
 from ui.dialogs.base import warning_colour
-from ui.errors import error_message, report_error
+from ui.errors import error_message
+from ui.operations import TaskOp
 from ui.sync_centre.models import KitsModel, OutboxModel, RowRole
 from ui.sync_centre.sign_in import SignInDialog
 from ui.sync_centre.texts import report_summary, server_state_html, status_lines
-from ui.tasks import when_done
 from ui.text_style import heading, muted
 
 OK_COLOUR = "#1b6e20"
@@ -226,12 +227,9 @@ class SyncCentreWindow(QWidget):
 
         self._asked += 1
         asked = self._asked
-        when_done(
-            self._read.submit(read),
-            self,
-            lambda result: self._show(result) if asked == self._asked else None,
-            self._read_failed,
-        )
+        task = TaskOp(self, lambda _progress: self._read.submit(read), what="read the sync status")
+        task.success(lambda result: self._show(result) if asked == self._asked else None)
+        task.failure(self._read_failed, tell=False).run()
 
     def _read_failed(self, exc: BaseException) -> None:
         self._say(error_message(exc, "read the sync status"), problem=True)
@@ -288,9 +286,6 @@ class SyncCentreWindow(QWidget):
             isinstance(row, OutboxRow) and row.state == "failed" and not self.syncing
         )
 
-    def _failed(self, exc: BaseException, what: str) -> None:
-        report_error(self, exc, what)
-
     def _say(self, text: str, *, problem: bool = False, offline: bool = False) -> None:
         self.message.setText(text)
         colour = warning_colour(self) if problem else amber(self) if offline else ""
@@ -307,12 +302,11 @@ class SyncCentreWindow(QWidget):
 
     def check_service(self) -> None:
         """Ask the service who I am (a few seconds at most) to say whether it is online."""
-        when_done(
-            self._net.submit(central.check, self.paths),
+        TaskOp(
             self,
-            lambda _status: self.refresh(),
-            self._check_failed,
-        )
+            lambda _progress: self._net.submit(central.check, self.paths),
+            what="check the service",
+        ).success(lambda _status: self.refresh()).failure(self._check_failed, tell=False).run()
 
     def _check_failed(self, exc: BaseException) -> None:
         self._say(error_message(exc), problem=True)
@@ -328,8 +322,11 @@ class SyncCentreWindow(QWidget):
         self._enable()
         self._say("")
         self._progress(0, 0, "Checking the service")
-        future = self._net.submit(central.sync, self.paths, self._progressed.emit)
-        when_done(future, self, self._synced, self._sync_failed)
+        TaskOp(
+            self,
+            lambda _progress: self._net.submit(central.sync, self.paths, self._progressed.emit),
+            what="sync",
+        ).success(self._synced).failure(self._sync_failed, tell=False).run()
         return True
 
     def _progress(self, done: int, total: int, stage: str) -> None:
@@ -373,12 +370,9 @@ class SyncCentreWindow(QWidget):
         return True
 
     def sign_out(self) -> None:
-        when_done(
-            self._net.submit(central.sign_out, self.paths),
-            self,
-            self._signed_out,
-            lambda exc: self._failed(exc, "sign out"),
-        )
+        TaskOp(
+            self, lambda _progress: self._net.submit(central.sign_out, self.paths), what="sign out"
+        ).success(self._signed_out).run()
 
     def _signed_out(self, _none: None) -> None:
         self._say(
@@ -404,12 +398,11 @@ class SyncCentreWindow(QWidget):
         row = self._selected(self.outbox)
         if not isinstance(row, OutboxRow) or row.state != "failed" or self.syncing:
             return False
-        when_done(
-            self._read.submit(central.retry, self.paths, row.snapshot_id),
+        TaskOp(
             self,
-            self._retried,
-            lambda exc: self._failed(exc, "queue it again"),
-        )
+            lambda _progress: self._read.submit(central.retry, self.paths, row.snapshot_id),
+            what="queue it again",
+        ).success(self._retried).run()
         return True
 
     def _retried(self, row: OutboxRow) -> None:
