@@ -258,3 +258,34 @@ def test_delete_a_standards_version_a_plan_does_not_use(screenshot, qtbot, windo
     qtbot.waitUntil(lambda: lib.versions_model.rowCount() == 1)
     assert asked[0][0] == "Delete HD, version V3?" and "60 standards" in asked[0][1]
     assert lib.versions_model.data(lib.versions_model.index(0, 1)) == "V4"
+
+
+def test_a_filled_template_with_problems_lists_them_on_the_tab_with_no_message_box(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from sync.standards_import import read_standards
+
+    standards = read_standards(DEMO_DIR / "standards.csv")
+    vid = window.ctx.store(
+        lambda store: library.save_version(store, standards, title="HD", version="V4")
+    ).result()
+    editor = new_plan(qtbot, window)
+    editor.choose_standards(vid, "HD V4")
+    qtbot.waitUntil(lambda: editor.standards is not None)
+    editor.setCurrentWidget(editor.provider)
+    prov = editor.provider
+    filled = tmp_path / "filled.csv"
+    filled.write_text(
+        "Ref,Title,Component,Claim,Comment,Evidence\nZZ-999,Nothing,Nowhere,Sort of,,\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(provider_ui, "choose_open_file", lambda *_a: filled)
+    prov.import_button.click()
+    qtbot.waitUntil(lambda: prov.sa_problems.count() > 0)
+    assert prov.sa_problems.isVisible()
+    assert prov.status.text() == (
+        "Nothing was imported: put these problems right in filled.csv and import it again."
+    )
+    assert editor.plan.self_assessment == []
+    qtbot.wait(50)  # a message box, had one been opened, is shown by now
+    assert messages(window) == []

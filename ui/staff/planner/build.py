@@ -1,5 +1,9 @@
 """Build and sign: the pre-flight check, the kit's summary, the signing key, the build (off the
-UI thread, with progress) and the kits built so far. Building again re-issues the visit."""
+UI thread, with progress on the tab's own bar) and the kits built so far. Building again re-issues
+the visit.
+
+The work's answers come back through ``ui.operations.TaskOp`` (``ui.staff.common.then``): a
+failure is told once, in a message, and the tab says what it means for the check or the kit."""
 
 from __future__ import annotations
 
@@ -29,7 +33,6 @@ from PySide6.QtWidgets import (
 from reviewer_app.staff import build
 from reviewer_app.staff.planner import VisitPlan
 from ui.dialogs.base import FormDialog
-from ui.errors import report_error
 from ui.staff.common import (
     busy_bar,
     button,
@@ -37,9 +40,9 @@ from ui.staff.common import (
     choose_open_file,
     choose_save_file,
     status_label,
+    then,
 )
 from ui.staff.planner.publish import NO_KIT_TIP, Publisher
-from ui.tasks import when_done
 from ui.text_style import heading, muted
 
 if TYPE_CHECKING:
@@ -187,9 +190,6 @@ class BuildTab(QWidget):
         layout.addWidget(self.use_keyring)
         return box
 
-    def _report(self, exc: BaseException, what: str) -> None:
-        report_error(self, exc, what)
-
     def _choose_key(self) -> None:
         path = choose_open_file(self, "The signing key", KEY_FILTER)
         if path is not None:
@@ -206,17 +206,18 @@ class BuildTab(QWidget):
         self.check_list.clear()
         self.check_list.addItem("Checking the plan and its evidence files…")
         self.summary.setText("Counting…")
-        when_done(
-            self.editor.ctx.store(build.check_plan, plan, self.editor.standards),
+        then(
             self,
+            self.editor.ctx.store(build.check_plan, plan, self.editor.standards),
             lambda result: self._checked(plan, result),
+            "check the plan",
             self._check_failed,
         )
-        when_done(
-            self.editor.ctx.store(_kits, plan.plan_id),
+        then(
             self,
+            self.editor.ctx.store(_kits, plan.plan_id),
             self._show_history,
-            lambda exc: self._report(exc, "read the kits built"),
+            "read the kits built",
         )
 
     def _checked(self, plan: VisitPlan, result: build.PlanCheck) -> None:
@@ -251,12 +252,12 @@ class BuildTab(QWidget):
         )
         self.summary.setText("\n".join(result.summary.lines()) + f"\n\nVisit id {plan.visit_id}")
 
-    def _check_failed(self, exc: BaseException) -> None:
+    def _check_failed(self, _exc: BaseException) -> None:
+        """After the failure was told, in a message."""
         self.checking = False
         self.check_busy.setVisible(False)
         self.check_list.clear()
         self.check_list.addItem("The plan could not be checked; choose Check again.")
-        self._report(exc, "check the plan")
 
     def _show_history(self, kits: list[dict[str, Any]]) -> None:
         self.history.clear()
@@ -290,7 +291,7 @@ class BuildTab(QWidget):
         future = self.editor.ctx.work(
             _build, snapshot, standards, out, key_source, self.keep.isChecked(), self._relay
         )
-        when_done(future, self, lambda r: self._built(snapshot, out, *r), self._failed)
+        then(self, future, lambda r: self._built(snapshot, out, *r), "build the kit", self._failed)
 
     def _key_source(self) -> tuple[str, str, str | None] | None:
         if self.use_keyring.isChecked():
@@ -318,21 +319,21 @@ class BuildTab(QWidget):
             f"Built and signed {out} (kit {manifest.kit_id[:8]}, key "
             f"{manifest.signing_key_id}).{note}"
         )
-        when_done(
-            self.editor.ctx.store(build.record_kit, plan, manifest, out, pem),
+        then(
             self,
+            self.editor.ctx.store(build.record_kit, plan, manifest, out, pem),
             lambda _r: self.refresh(),
-            lambda exc: self._report(exc, "log the kit"),
+            "log the kit",
         )
 
     def _failed(self, exc: BaseException) -> None:
+        """After the failure was told, in a message."""
         self.progress.setVisible(False)
         self.build_button.setEnabled(True)
         self.result.setText("The kit was not built.")
         if isinstance(exc, build.KeyringUnavailable):
             self.use_file.setChecked(True)
             self.key_path.setFocus()
-        report_error(self, exc, "build the kit")
 
 
 def _kits(store: Any, plan_id: str) -> list[dict[str, Any]]:

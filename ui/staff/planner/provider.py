@@ -1,6 +1,10 @@
 """The provider's part: the self-assessment (a template exported for this visit, filled in by
 the provider, imported back with row-level problems) and the evidence documents (files or
-folders, each linked to the standards it supports)."""
+folders, each linked to the standards it supports).
+
+Files are read and written off the UI thread; the answers come back through
+``ui.operations.TaskOp`` (``ui.staff.common.then``), and a failure is told once, in a message,
+except a filled-in template's problems, listed on the tab itself."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from reviewer_app.staff.build import nice_size
 from reviewer_app.staff.planner import EvidenceItem, SelfAssessmentEntry, VisitPlan
 from ui.dialogs.base import warning_colour
 from ui.errors import report_error
+from ui.operations import TaskOp
 from ui.staff.common import (
     Col,
     RecordModel,
@@ -29,8 +34,8 @@ from ui.staff.common import (
     selected_row,
     status_label,
     table,
+    then,
 )
-from ui.tasks import when_done
 
 if TYPE_CHECKING:
     from ui.staff.planner.page import PlanEditor
@@ -170,14 +175,13 @@ class ProviderTab(QWidget):
                 + "."
             )
 
-        def failed(exc: BaseException) -> None:
-            self._busy(-1)
-            self._report(exc, "look at the evidence files")
-
-        when_done(self.editor.ctx.store(provider.file_sizes, paths), self, done, failed)
-
-    def _report(self, exc: BaseException, what: str) -> None:
-        report_error(self, exc, what)
+        then(
+            self,
+            self.editor.ctx.store(provider.file_sizes, paths),
+            done,
+            "look at the evidence files",
+            lambda _exc: self._busy(-1),
+        )
 
     # -- self-assessment ----------------------------------------------------------------------
 
@@ -196,11 +200,11 @@ class ProviderTab(QWidget):
             return
         if not path.suffix:
             path = path.with_suffix(".xlsx")
-        when_done(
-            self.editor.ctx.work(provider.write_template, path, self.editor.plan, standards),
+        then(
             self,
+            self.editor.ctx.work(provider.write_template, path, self.editor.plan, standards),
             lambda n: self.status.setText(f"Wrote {n} rows to {path}."),
-            lambda exc: self._report(exc, "write the template"),
+            "write the template",
         )
 
     def import_template(self) -> None:
@@ -234,12 +238,13 @@ class ProviderTab(QWidget):
             n = len(entries)
             self.status.setText(f"Imported {n} claim{'s' if n != 1 else ''} from {path.name}.")
 
-        when_done(
-            self.editor.ctx.work(provider.read_filled_template, path, self.editor.plan, standards),
+        TaskOp(
             self,
-            done,
-            failed,
-        )
+            lambda _progress: self.editor.ctx.work(
+                provider.read_filled_template, path, self.editor.plan, standards
+            ),
+            what="read the self-assessment",
+        ).success(done).failure(failed, tell=False).run()
 
     # -- evidence -----------------------------------------------------------------------------
 
@@ -253,11 +258,13 @@ class ProviderTab(QWidget):
             self._busy(-1)
             self._added(lambda plan: provider.add_resolved_files(plan, resolved))
 
-        def failed(exc: BaseException) -> None:
-            self._busy(-1)
-            self._report(exc, "add the documents")
-
-        when_done(self.editor.ctx.store(provider.resolve_files, files), self, done, failed)
+        then(
+            self,
+            self.editor.ctx.store(provider.resolve_files, files),
+            done,
+            "add the documents",
+            lambda _exc: self._busy(-1),
+        )
 
     def add_folder(self) -> None:
         folder = choose_folder(self, "Add a folder of evidence")
@@ -270,11 +277,13 @@ class ProviderTab(QWidget):
             self._busy(-1)
             self._added(lambda plan: provider.add_found_evidence(plan, found))
 
-        def failed(exc: BaseException) -> None:
-            self._busy(-1)
-            self._report(exc, f"read the folder {folder.name}")
-
-        when_done(self.editor.ctx.work(provider.evidence_in_folder, folder), self, done, failed)
+        then(
+            self,
+            self.editor.ctx.work(provider.evidence_in_folder, folder),
+            done,
+            f"read the folder {folder.name}",
+            lambda _exc: self._busy(-1),
+        )
 
     def _added(self, add: Callable[[VisitPlan], list[Any]]) -> None:
         """``add`` the documents found to the plan, as one edit."""

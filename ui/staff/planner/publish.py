@@ -1,6 +1,7 @@
 """Publishing the newest kit built from a plan to the central service (the build tab's second
 button): a small dialog names each team member's central user (remembered in the plan), then a
-worker uploads and assigns with progress; the result, or one clear sentence, is shown."""
+worker uploads and assigns (a ``ui.operations.TaskOp``) with progress on the tab's own bar; the
+result, or one clear sentence, is shown."""
 
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from PySide6.QtWidgets import QDialog, QHeaderView, QLabel, QWidget
 from reviewer_app.staff.planner import TeamMember, VisitPlan
 from reviewer_app.staff.publish import PublishResult, publish_kit
 from ui.dialogs.base import FormDialog
-from ui.errors import report_error
+from ui.operations import TaskOp
 from ui.staff.common import Col, RecordModel, table
-from ui.tasks import when_done
 
 if TYPE_CHECKING:
     from ui.staff.planner.build import BuildTab
@@ -121,8 +121,7 @@ class Publisher(QObject):
         self.tab.progress.setVisible(True)
         self.tab.progress.setRange(0, 0)
         self.tab.result.setText("Publishing to the central service…")
-        future = editor.ctx.work(
-            _publish,
+        args = (
             Path(self.kit["path"]),
             dict(plan.central_users),
             editor.ctx.paths,
@@ -130,7 +129,9 @@ class Publisher(QObject):
             pem,
             self._relay,
         )
-        when_done(future, self, self._done, self._failed)
+        TaskOp(
+            self.tab, lambda _progress: editor.ctx.work(_publish, *args), what="publish the kit"
+        ).success(self._done).failure(self._failed).run()
 
     def _moved(self, done: int, total: int, stage: str) -> None:
         self.tab.progress.setRange(0, max(total, 1))
@@ -149,10 +150,10 @@ class Publisher(QObject):
         names = {m.member_id: m.name for m in self.tab.editor.plan.team}
         self.tab.result.setText("\n".join(result.lines(names)))
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, _exc: BaseException) -> None:
+        """After the failure was told (by the TaskOp, in a message)."""
         self._finish()
         self.tab.result.setText("The kit was not published.")
-        report_error(self.tab, exc, "publish the kit")
 
 
 def _publish(  # noqa: PLR0913, PLR0917 (called through a pool's submit, which passes positions)
