@@ -1,0 +1,95 @@
+"""The text of one evidence document, page by page, for the document index.
+
+PDFs are read with pypdf (pure Python: below ui/ there is no Qt PDF), Word documents with
+python-docx, and text and CSV files as they are (UTF-8, or Windows-1252 as Excel writes CSV).
+A Word, text or CSV document is one "page". Anything else, or a file that cannot be read (a
+damaged PDF, one protected by a password), raises ``NotSearchable`` with a reason a reviewer
+can read ("it is protected by a password").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+PDF = ".pdf"
+WORD = ".docx"
+PLAIN = (".txt", ".csv", ".md")
+KINDS = (PDF, WORD, *PLAIN)
+
+log = logging.getLogger(__name__)
+
+
+class NotSearchable(Exception):
+    """The document's text cannot be read; ``reason`` says why, as a phrase."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def pages(path: Path, file_name: str) -> Iterator[str]:
+    """The text of each page of the document stored at ``path`` (``file_name`` is its name in
+    the kit: its extension says what it is). Raises ``NotSearchable``."""
+    kind = Path(file_name).suffix.lower()
+    if kind == PDF:
+        yield from _pdf_pages(path)
+    elif kind == WORD:
+        yield _docx_text(path)
+    elif kind in PLAIN:
+        yield _plain_text(path)
+    else:
+        shown = kind.lstrip(".").upper() or "unknown"
+        raise NotSearchable(
+            f"it is a {shown} file: only PDF, Word, text and CSV files are searched"
+        )
+
+
+def _pdf_pages(path: Path) -> Iterator[str]:
+    from pypdf import PdfReader  # noqa: PLC0415 (only the indexer needs it: keep start-up lean)
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings are about odd files
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise NotSearchable("it is protected by a password")
+        count = len(reader.pages)
+    except NotSearchable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on a damaged file
+        raise NotSearchable(f"it could not be read as a PDF ({_short(exc)})") from exc
+    for number in range(count):
+        try:
+            text = reader.pages[number].extract_text() or ""
+        except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
+            log.warning("page %d of %s could not be read: %s", number + 1, path.name, exc)
+            text = ""
+        yield text
+
+
+def _docx_text(path: Path) -> str:
+    import docx  # noqa: PLC0415
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # noqa: BLE001 - a damaged zip, a missing part...
+        raise NotSearchable(f"it could not be read as a Word document ({_short(exc)})") from exc
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.append("\t".join(cell.text for cell in row.cells))
+    return "\n".join(lines)
+
+
+def _plain_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
