@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reviewer_app.app.errors import UserError
 from reviewer_app.lead import findings
@@ -41,6 +41,9 @@ from reviewer_app.visit.model import (
 )
 from reviewer_app.visit.read_model import VisitData, read_visit_data
 from storage import KEEP_WINNER, BlobStore, Op, StorageWorker, Workspace
+
+if TYPE_CHECKING:
+    from reviewer_app.visit.doc_search import DocumentIndex
 
 UNDO_DEPTH = 200
 ADD_PHOTO = "add a photo"
@@ -164,6 +167,7 @@ class VisitSession:
         self.data = data
         self.history = History()
         self._blobs = blobs
+        self._document_index: DocumentIndex | None = None
 
     @classmethod
     def load(cls, worker: StorageWorker, blobs: BlobStore) -> Future[VisitSession]:
@@ -173,6 +177,18 @@ class VisitSession:
     def blob_path(self, sha256: str) -> Path:
         """Where a stored document or photo is (read-only use: the store owns the file)."""
         return self._blobs.path(sha256)
+
+    def document_index(self) -> DocumentIndex:
+        """The searchable text of the kit's documents: indexing starts in the background on
+        first use (the window asks when it opens the visit) and never delays anything."""
+        if self._document_index is None:
+            from reviewer_app.visit.doc_search import DocumentIndex  # noqa: PLC0415
+
+            folder = self._blobs.root.parent  # the visit's folder
+            index = DocumentIndex(folder, self.data.documents, self._blobs.path)
+            index.start()
+            self._document_index = index
+        return self._document_index
 
     @property
     def member_id(self) -> str:
@@ -190,6 +206,8 @@ class VisitSession:
         return self.worker.closed
 
     def close(self) -> None:
+        if self._document_index is not None:
+            self._document_index.close()  # what is indexed stays indexed
         self.worker.close()
 
     # -- named operations (each runs on the worker) ---------------------------------------------
@@ -320,6 +338,8 @@ class VisitSession:
         """Take a fresh read of the visit (after an import) in place of the read model. UI
         thread. The undo history stays: it holds values, which stay valid."""
         self.data.take(data)
+        if self._document_index is not None:  # a re-issued kit: index its new documents
+            self._document_index.update(self.data.documents)
 
     def update(self, entity: str, entity_id: str, changes: Mapping[str, Any]) -> Future[Change]:
         return self._run(entity, entity_id, changes, f"edit {_a(entity.replace('_', ' '))}")
