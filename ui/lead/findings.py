@@ -1,11 +1,13 @@
 """The lead's findings window: per component, by category, numbered as the report numbers them.
 
 Left, the findings of the chosen component as a tree (``FindingsModel``); right, the chosen
-finding (``FindingEditor``). The lead adds, edits, reorders (Move up/down, Alt+Up/Down, or drag),
-deletes, and makes reviewers' observations into findings. Every change is a named session
-operation run through the ``SessionBridge``, so it undoes (Ctrl+Z here or in the reviewer's
-window) and the reviewer's window says "saved". Unsaved words are saved, not lost, when the
-lead moves to another finding or closes the window. Anyone else reads the same window.
+finding (``FindingEditor``). It opens on every component's findings (or, when they are all on
+one component, on that one), so the lead sees every finding at once (issue 16). The lead adds,
+edits, reorders (Move up/down, Alt+Up/Down, or drag), deletes, and makes reviewers'
+observations into findings. Every change is a named session operation run through the
+``SessionBridge``, so it undoes (Ctrl+Z here or in the reviewer's window) and the reviewer's
+window says "saved". Unsaved words are saved, not lost, when the lead moves to another finding
+or closes the window. Anyone else reads the same window.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from ui.bridge import SessionBridge
 from ui.dialogs.base import combo
 from ui.lead.dialogs import NewFindingDialog, PromoteDialog, unpromoted
 from ui.lead.finding_editor import FindingEditor
-from ui.lead.findings_model import ID_ROLE, FindingsModel
+from ui.lead.findings_model import ALL_COMPONENTS, ID_ROLE, FindingsModel
 from ui.operations import ChangeOp
 from ui.team.team_judgement import lead_name
 from ui.text_style import heading, muted
@@ -72,15 +74,18 @@ class FindingsWindow(QDialog):
         explain.setWordWrap(True)
         muted(explain)
         self.component = combo(self, "Findings for")
+        self.component.addItem("All components", ALL_COMPONENTS)
         self.component.addItem("Whole service", rules.WHOLE_SERVICE)
         for c in data.visit.components:
             self.component.addItem(c.name, c.id)
+        opening = self._opening_component(data)
+        self.component.setCurrentIndex(max(0, self.component.findData(opening)))
         top = QHBoxLayout()
         label = QLabel("Findings &for:", self)
         label.setBuddy(self.component)
         top.addWidget(label)
         top.addWidget(self.component, 1)
-        self.model = FindingsModel(data, rules.WHOLE_SERVICE, self)
+        self.model = FindingsModel(data, opening, self)
         self.tree = QTreeView(self)
         self.tree.setAccessibleName("Findings by category")
         self.tree.setModel(self.model)
@@ -177,6 +182,21 @@ class FindingsWindow(QDialog):
 
     # -- what is chosen ---------------------------------------------------------------------------
 
+    @staticmethod
+    def _opening_component(data: VisitData) -> str:
+        """The component whose findings show first: the one they are all on, else all."""
+        on = {f.component for f in data.findings.values()}
+        return on.pop() if len(on) == 1 else ALL_COMPONENTS
+
+    def target_component(self) -> str:
+        """Where a new finding goes: the component shown; with all shown, the chosen
+        finding's component (the whole service when none is chosen)."""
+        shown = str(self.component.currentData())
+        if shown != ALL_COMPONENTS:
+            return shown
+        f = self.model.finding(self.tree.currentIndex())
+        return f.component if f is not None else rules.WHOLE_SERVICE
+
     def current_id(self) -> str:
         return str(self.model.data(self.tree.currentIndex(), ID_ROLE) or "")
 
@@ -189,7 +209,7 @@ class FindingsWindow(QDialog):
         if f is None:
             return False
         at = self.component.findData(f.component)
-        if at >= 0 and at != self.component.currentIndex():
+        if at >= 0 and at != self.component.currentIndex() and not self.model.all_components:
             self.component.setCurrentIndex(at)
         index = self.model.index_of(finding_id)
         if not index.isValid():
@@ -201,6 +221,9 @@ class FindingsWindow(QDialog):
 
     def _where(self) -> str:
         return self.component.currentText()
+
+    def _target_name(self) -> str:
+        return rules.component_name(self.visit, self.target_component())
 
     def _component_changed(self, _index: int) -> None:
         self._flush()
@@ -257,20 +280,20 @@ class FindingsWindow(QDialog):
         if not self.editable:
             return
         self._flush()
-        asked = NewFindingDialog.ask(self, self._where(), self.current_category())
+        component = self.target_component()
+        asked = NewFindingDialog.ask(self, self._target_name(), self.current_category())
         if asked is None:
             return
         category, text = asked
-        component = str(self.component.currentData())
         self._change(lambda s: s.add_finding(component, category, text))
 
     def promote(self) -> None:
         if not self.editable:
             return
         self._flush()
-        observation_id = PromoteDialog.ask(self, self.visit, self._where())
+        component = self.target_component()
+        observation_id = PromoteDialog.ask(self, self.visit, self._target_name())
         if observation_id:
-            component = str(self.component.currentData())
             self._change(lambda s: s.promote_observation(observation_id, component))
 
     def move_finding(self, step: int) -> None:

@@ -2,13 +2,15 @@
 each holding its findings numbered as the report numbers them (``reviewer_app.lead.findings``).
 
 Every category is a row even when it has no findings, so the lead sees the report's shape and
-where a new finding would go. A category row's internal id is 0; a finding's is its category's
-row + 1, which is all ``parent()`` needs (no pointers to keep alive).
+where a new finding would go. ``ALL_COMPONENTS`` shows every component's findings at once, each
+category's findings component by component (the report's order), each named with its component.
+A category row's internal id is 0; a finding's is its category's row + 1, which is all
+``parent()`` needs (no pointers to keep alive).
 
-When ``movable`` (the lead), a finding can be dragged to another place in its own category: the
-model says where (``moved``: the finding and the one it now comes before, None for the end) and
-changes nothing itself; the window makes the move a session operation, and the model is read
-again from the visit when it is saved.
+When ``movable`` (the lead), a finding can be dragged to another place in its own component and
+category: the model says where (``moved``: the finding and the one it now comes before, None for
+the end) and changes nothing itself; the window makes the move a session operation, and the
+model is read again from the visit when it is saved.
 """
 
 from __future__ import annotations
@@ -35,6 +37,15 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1  # a finding's id ("" for a category row)
 CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 2  # the category key of either kind of row
 PREVIEW_CHARS = 110
 FINDING_MIME = "application/x-reviewer-app-finding"  # a dragged finding: its id, UTF-8
+ALL_COMPONENTS = "*"  # the model's component: every component's findings (never a component id)
+
+
+def components_in_order(data: VisitData) -> list[str]:
+    """The components findings may be on: the whole service, then the kit's components, then
+    any other a finding names (a component since dropped from the kit)."""
+    ordered = [rules.WHOLE_SERVICE, *(c.id for c in data.visit.components)]
+    others = sorted({f.component for f in data.findings.values()} - set(ordered))
+    return ordered + others
 
 
 def first_line(text: str, limit: int = PREVIEW_CHARS) -> str:
@@ -44,7 +55,8 @@ def first_line(text: str, limit: int = PREVIEW_CHARS) -> str:
 
 
 class FindingsModel(QAbstractItemModel):
-    """Categories, then findings, of ``component`` (``""``: the whole service)."""
+    """Categories, then findings, of ``component`` (``""``: the whole service;
+    ``ALL_COMPONENTS``: every component)."""
 
     moved = Signal(str, object)  # a finding dragged before another (str), or to the end (None)
 
@@ -59,9 +71,19 @@ class FindingsModel(QAbstractItemModel):
     def refresh(self) -> None:
         self.beginResetModel()
         self.groups = {key: [] for key in CATEGORY_KEYS}
-        for number, f in rules.numbered(self.visit, self.component):
-            self.groups.setdefault(f.category, []).append((number, f))
+        shown = (
+            components_in_order(self.visit)
+            if self.component == ALL_COMPONENTS
+            else [self.component]
+        )
+        for component in shown:
+            for number, f in rules.numbered(self.visit, component):
+                self.groups.setdefault(f.category, []).append((number, f))
         self.endResetModel()
+
+    @property
+    def all_components(self) -> bool:
+        return self.component == ALL_COMPONENTS
 
     def set_component(self, component: str) -> None:
         self.component = component
@@ -94,9 +116,13 @@ class FindingsModel(QAbstractItemModel):
         return self.createIndex(CATEGORY_KEYS.index(category), 0, 0)
 
     def siblings(self, finding_id: str) -> list[str]:
-        """The ids of the finding's category, in order (itself included)."""
+        """The ids of the finding's component and category, in order (itself included): the
+        findings it can move among."""
         f = self.visit.findings.get(finding_id)
-        return [g.id for _n, g in self.groups.get(f.category, [])] if f else []
+        if f is None:
+            return []
+        group = self.groups.get(f.category, [])
+        return [g.id for _n, g in group if g.component == f.component]
 
     def count(self) -> int:
         return sum(len(g) for g in self.groups.values())
@@ -165,14 +191,19 @@ class FindingsModel(QAbstractItemModel):
         dragged = self.visit.findings.get(fid)
         if dragged is None or self.category_of(parent) != dragged.category:
             return None
-        group = [f.id for _n, f in self.groups.get(dragged.category, [])]
+        group = self.siblings(fid)
         if fid not in group:
             return None
         on = self.finding(parent)
         if on is not None:  # dropped on a finding: before it
             before: str | None = on.id
         else:
-            before = group[row] if 0 <= row < len(group) else None
+            rows = [f.id for _n, f in self.groups.get(dragged.category, [])]
+            before = rows[row] if 0 <= row < len(rows) else None
+            if before is not None and before not in group and row > 0 and rows[row - 1] in group:
+                before = None  # just after the last of its component: the end of its group
+        if before is not None and before not in group:
+            return None  # among another component's findings (all components shown)
         return fid, before
 
     def canDropMimeData(  # noqa: N802 (Qt's name)
@@ -204,13 +235,14 @@ class FindingsModel(QAbstractItemModel):
         if not 0 <= index.row() < len(group):
             return None
         number, f = group[index.row()]
+        where = f"{rules.component_name(self.visit, f.component)}: " if self.all_components else ""
         if role == Qt.ItemDataRole.DisplayRole:
             refs = f"  [{', '.join(f.refs)}]" if f.refs else ""
-            return f"{number}. {first_line(f.text) or '(no text yet)'}{refs}"
+            return f"{where}{number}. {first_line(f.text) or '(no text yet)'}{refs}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{rules.finding_label(self.visit, f, number)}\n\n{f.text}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"Finding {number}: {first_line(f.text, 300)}"
+            return f"{where}Finding {number}: {first_line(f.text, 300)}"
         if role == ID_ROLE:
             return f.id
         if role == CATEGORY_ROLE:
