@@ -4,7 +4,7 @@ These classes are the contract between the kit builder, the kit reader, the stan
 and the workspace. Each has ``to_dict()`` (what goes into the JSON files of a kit) and
 ``from_dict()`` (which validates and raises :class:`KitDataError` naming the path of the bad
 value, so a refusal message can say exactly what is wrong). Both follow the fields' types (see
-:class:`_Record`); a class spells out only what its types cannot say.
+:mod:`storage.records`); a class spells out only what its types cannot say.
 
 A standard's ``id`` is its ref: refs are unique within a set and survive a re-issued kit, so a
 reviewer's work stays attached to the same standard. Refs are free text; nothing parses them.
@@ -12,9 +12,12 @@ reviewer's work stays attached to the same standard. Refs are free text; nothing
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import MISSING, Field, dataclass, field, fields, replace
-from typing import Any, ClassVar, Self, TypeVar, get_args, get_origin, get_type_hints
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Self
+
+from storage import records
+from storage.records import OPTIONAL, ErrorType, Record, RecordError, read, read_field
 
 KIT_FORMAT_NAME = "reviewer-app.visit-kit"
 KIT_FORMAT_VERSION = 1
@@ -26,185 +29,49 @@ PROVIDER = "provider"
 COMMISSIONER = "commissioner"
 
 # Field metadata: text that may be missing or blank although the field has no default.
-_OPTIONAL: Mapping[str, Any] = {"optional": True}
+_OPTIONAL = OPTIONAL
 
 
-class KitDataError(ValueError):
+class KitDataError(RecordError):
     """A value in a kit (or a kit's inputs) is missing or of the wrong kind."""
 
-    def __init__(self, where: str, message: str) -> None:
-        super().__init__(f"{where}: {message}")
-        self.where = where
-        self.message = message
 
-
-# -- small validating readers ------------------------------------------------------------------
+# -- small validating readers, raising KitDataError --------------------------------------------
 
 
 def _obj(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise KitDataError(where, "expected an object")
-    return value
+    return records.as_object(value, where, KitDataError)
 
 
-def _list(value: Any, where: str) -> Sequence[Any]:
-    if not isinstance(value, list):
-        raise KitDataError(where, "expected a list")
-    return value
-
-
-def _str(d: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str:
-    value = d.get(key)
-    if value is None:
-        if required:
-            raise KitDataError(f"{where}.{key}", "is missing")
-        return ""
-    if not isinstance(value, str):
-        raise KitDataError(f"{where}.{key}", "expected text")
-    if required and not value.strip():
-        raise KitDataError(f"{where}.{key}", "is empty")
-    return value
+def _str(d: Mapping[str, Any], key: str, where: str) -> str:
+    return records.text(d, key, where, error=KitDataError)
 
 
 def _int(d: Mapping[str, Any], key: str, where: str) -> int:
-    value = d.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise KitDataError(f"{where}.{key}", "expected a whole number")
-    return value
+    return records.whole(d, key, where, KitDataError)
 
 
-def _int_or_str(d: Mapping[str, Any], key: str, where: str, default: Any) -> int | str:
-    """A whole number or a text ("about 250 adults"); ``default`` when absent."""
-    value = d.get(key)
-    if value is None:
-        value = "" if default is MISSING else default
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise KitDataError(f"{where}.{key}", "expected a whole number or a text")
-    return value
+def _items(tp: Any, value: Any, where: str) -> tuple[Any, ...]:
+    return records.read_items(tp, value, where, KitDataError)
 
 
 def _unique(values: Sequence[str], where: str, what: str) -> None:
-    seen: set[str] = set()
-    for v in values:
-        if v in seen:
-            raise KitDataError(where, f"{what} {v!r} appears twice")
-        seen.add(v)
+    records.unique(values, where, what, KitDataError)
 
 
 # -- records: to_dict / from_dict by the fields' types -----------------------------------------
 
 
-class _Record:
-    """The base of the kit's dataclasses: reads and writes every field by its type.
-
-    ``str`` is required (present and not blank) unless the field has a default (what it reads
-    as when absent or blank) or ``_OPTIONAL`` metadata; ``bool`` is false and ``int`` its default
-    when absent; ``int | str`` (a count or a short text) is either, its default when absent;
-    ``tuple[str, ...]`` and
-    ``tuple[<record>, ...]`` are JSON lists (empty when absent); a record is a JSON object.
-    ``metadata={"key": ...}`` names a field's JSON key when it is not the field's name. Keys are
-    written in field order. A subclass overrides a method only for what its types cannot say.
-    """
+class _Record(Record):
+    """The base of the kit's dataclasses: a :class:`storage.records.Record` raising
+    :class:`KitDataError`. A subclass overrides a method only for what its types cannot say."""
 
     __slots__ = ()
-    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.metadata.get("key", f.name): _plain(getattr(self, f.name)) for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, d: Any, where: str) -> Self:
-        return _read(cls, d, where)
+    record_error: ClassVar[ErrorType] = KitDataError
 
 
-R = TypeVar("R", bound=_Record)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, _Record):
-        return value.to_dict()
-    return [_plain(v) for v in value] if isinstance(value, tuple) else value
-
-
-Reader = Callable[[Mapping[str, Any], str], Any]
-_PLANS: dict[type[_Record], dict[str, Reader]] = {}
-
-
-def _plan(cls: type[_Record]) -> dict[str, Reader]:
-    """A reader for each field of ``cls``, in field order, worked out once per class from the
-    field's type (the class's annotations are text): reading a 2,000-standard kit calls them
-    tens of thousands of times."""
-    plan = _PLANS.get(cls)
-    if plan is None:
-        hints = get_type_hints(cls)
-        plan = _PLANS[cls] = {f.name: _reader(f, hints[f.name]) for f in fields(cls)}
-    return plan
-
-
-def _reader(f: Field[Any], tp: Any) -> Reader:
-    key = f.metadata.get("key", f.name)
-    if tp is str:
-        return _str_reader(f, key)
-    if tp is bool:
-
-        def read_bool(d: Mapping[str, Any], where: str) -> bool:
-            if not isinstance(value := d.get(key, False), bool):
-                raise KitDataError(f"{where}.{key}", "expected true or false")
-            return value
-
-        return read_bool
-    if tp is int:
-        default = f.default
-        return lambda d, where: (
-            default if key not in d and default is not MISSING else _int(d, key, where)
-        )
-    if tp == int | str:
-        return lambda d, where: _int_or_str(d, key, where, f.default)
-    if get_origin(tp) is tuple:
-        item = get_args(tp)[0]
-        return lambda d, where: _items(item, d.get(key, []), f"{where}.{key}")
-    return lambda d, where: _one(tp, d.get(key), f"{where}.{key}")
-
-
-def _str_reader(f: Field[Any], key: str) -> Reader:
-    if isinstance(f.default, str) and f.default:
-        fallback = f.default  # an older kit without the field reads as it always meant
-        return lambda d, where: _str(d, key, where, required=False).strip() or fallback
-    required = f.default is MISSING and "optional" not in f.metadata
-    return lambda d, where: _str(d, key, where, required=required)
-
-
-def _read(cls: type[R], d: Any, where: str, **known: Any) -> R:
-    """``cls`` from the object ``d``: each field in order, unless ``known`` already has it."""
-    d = _obj(d, where)
-    plan = _plan(cls)
-    if not known:
-        return cls(**{name: read(d, where) for name, read in plan.items()})
-    return cls(
-        **{name: known[name] if name in known else read(d, where) for name, read in plan.items()}
-    )
-
-
-def _field(cls: type[_Record], name: str, d: Mapping[str, Any], where: str) -> Any:
-    """The field ``name`` of ``cls``, read from the object ``d`` by its type."""
-    return _plan(cls)[name](d, where)
-
-
-def _items(tp: Any, value: Any, where: str) -> tuple[Any, ...]:
-    items = _list(value, where)
-    if tp is str and all(type(item) is str for item in items):
-        return tuple(items)  # the common case, without a path string per item
-    return tuple(_one(tp, item, f"{where}[{i}]") for i, item in enumerate(items))
-
-
-def _one(tp: Any, value: Any, where: str) -> Any:
-    if tp is str:
-        if not isinstance(value, str):
-            raise KitDataError(where, "expected text")
-        return value
-    if isinstance(tp, type) and issubclass(tp, _Record):
-        return tp.from_dict(value, where)
-    raise TypeError(f"{where}: no reader for {tp!r}")  # a field that its class must read itself
+_read = read
+_field = read_field
 
 
 # -- visit details ---------------------------------------------------------------------------
@@ -351,10 +218,10 @@ class Standard(_Record):
         return self.ref
 
     def to_dict(self) -> dict[str, Any]:
-        return {**_Record.to_dict(self), "notes": [_Note(*n).to_dict() for n in self.notes]}
+        return {**Record.to_dict(self), "notes": [_Note(*n).to_dict() for n in self.notes]}
 
     @classmethod
-    def from_dict(cls, d: Any, where: str) -> Self:
+    def from_dict(cls, d: Any, where: str = "standard") -> Self:
         notes = _items(_Note, _obj(d, where).get("notes", []), f"{where}.notes")
         standard = _read(cls, d, where, notes=tuple((n.name, n.value) for n in notes))
         if not standard.requirement.strip() and not standard.parts:
@@ -405,7 +272,7 @@ class SelfAssessmentEntry(_Record):
     evidence: tuple[str, ...] = ()  # evidence document ids
 
     @classmethod
-    def from_dict(cls, d: Any, where: str) -> Self:
+    def from_dict(cls, d: Any, where: str = "self_assessment") -> Self:
         claim = _str(_obj(d, where), "claim", where)
         if claim not in CLAIMS:
             raise KitDataError(f"{where}.claim", f"{claim!r} is not one of {', '.join(CLAIMS)}")
