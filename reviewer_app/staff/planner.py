@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from storage.records import OPTIONAL, Record
 from storage.staff_store import StaffStore
 from sync.kit_model import (
     Component,
@@ -38,7 +39,6 @@ from sync.kit_model import (
     Standard,
     StandardsSet,
     VisitDetails,
-    self_assessment_from_list,
 )
 from sync.standards_import import ComponentIndex, NotReviewed, match_components
 
@@ -55,52 +55,32 @@ __all__ = [
 
 
 @dataclass(slots=True)
-class TeamMember:
+class TeamMember(Record):
     """A reviewer from the pool on this visit's team."""
 
     member_id: str
     reviewer_id: str
-    name: str
+    name: str = field(metadata=OPTIONAL)  # a draft may hold a member not named yet
     role: str = ""
     organisation: str = ""
     lead: bool = False
     subteam: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "member_id": self.member_id,
-            "reviewer_id": self.reviewer_id,
-            "name": self.name,
-            "role": self.role,
-            "organisation": self.organisation,
-            "lead": self.lead,
-            "subteam": self.subteam,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TeamMember:
-        return cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})
-
 
 @dataclass(slots=True)
-class EvidenceItem:
+class EvidenceItem(Record):
     """One of the provider's documents: a file on this computer, and the standards it supports."""
 
     id: str
-    title: str
+    title: str = field(metadata=OPTIONAL)
     path: str
     standards: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "path": self.path, "standards": self.standards}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> EvidenceItem:
-        return cls(d["id"], d.get("title", ""), d["path"], list(d.get("standards", [])))
-
 
 @dataclass(slots=True)
-class VisitPlan:
+class VisitPlan(Record):
+    """A draft plan as the staff workspace keeps it (``to_dict`` adds the document's format)."""
+
     plan_id: str
     visit_id: str
     programme: str = ""
@@ -154,28 +134,7 @@ class VisitPlan:
     # -- documents ------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": 1,
-            "plan_id": self.plan_id,
-            "visit_id": self.visit_id,
-            "programme": self.programme,
-            "title": self.title,
-            "network": self.network,
-            "venue": self.venue,
-            "start_date": self.start_date,
-            "end_date": self.end_date,
-            "organisations": [o.to_dict() for o in self.organisations],
-            "sites": [s.to_dict() for s in self.sites],
-            "components": [c.to_dict() for c in self.components],
-            "standards_version": self.standards_version,
-            "section_rules": self.section_rules,
-            "exceptions": self.exceptions,
-            "team": [m.to_dict() for m in self.team],
-            "timetable": [s.to_dict() for s in self.timetable],
-            "self_assessment": [e.to_dict() for e in self.self_assessment],
-            "evidence": [e.to_dict() for e in self.evidence],
-            "central_users": dict(self.central_users),
-        }
+        return {"format": 1, **Record.to_dict(self)}
 
     def copy(self) -> VisitPlan:
         """A plan equal to this one that shares nothing that can change with it (an undo
@@ -202,25 +161,6 @@ class VisitPlan:
         fresh = other.copy()
         for f in fields(self):
             setattr(self, f.name, getattr(fresh, f.name))
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> VisitPlan:
-        return cls(
-            plan_id=d["plan_id"],
-            visit_id=d["visit_id"],
-            **{k: str(d.get(k, "")) for k in _TEXT},
-            organisations=[Organisation.from_dict(o, "organisation") for o in d["organisations"]],
-            sites=[Site.from_dict(s, "site") for s in d["sites"]],
-            components=[Component.from_dict(c, "component") for c in d["components"]],
-            standards_version=d.get("standards_version"),
-            section_rules={k: list(v) for k, v in d.get("section_rules", {}).items()},
-            exceptions={k: list(v) for k, v in d.get("exceptions", {}).items()},
-            team=[TeamMember.from_dict(m) for m in d["team"]],
-            timetable=[Session.from_dict(s, "session") for s in d["timetable"]],
-            self_assessment=list(self_assessment_from_list(d.get("self_assessment", []))),
-            evidence=[EvidenceItem.from_dict(e) for e in d.get("evidence", [])],
-            central_users={str(k): str(v) for k, v in d.get("central_users", {}).items()},
-        )
 
     # -- components and standards -----------------------------------------------------------------
 
@@ -388,9 +328,6 @@ class VisitPlan:
                 for m in self.team
             ),
         )
-
-
-_TEXT = ("programme", "title", "network", "venue", "start_date", "end_date")
 
 
 def _component_index(plan: VisitPlan) -> ComponentIndex:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from storage.records import Record
 from storage.staff_store import StaffStore
 from sync.tables import Column, InputFileError, RowProblem, match_columns, read_table
 
@@ -34,16 +35,13 @@ class PoolImportError(InputFileError):
 
 
 @dataclass(frozen=True, slots=True)
-class Reviewer:
+class Reviewer(Record):
     id: str
     name: str
     role: str = ""
     organisation: str = ""
     email: str = ""
     training_date: str = ""  # ISO date, or "" when not known
-
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
 
     @classmethod
     def new(cls, **values: str) -> Reviewer:

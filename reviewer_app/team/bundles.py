@@ -36,6 +36,7 @@ from reviewer_app.lead.consensus import find_disagreements
 from reviewer_app.visit.model import FINDING, JUDGEMENT, REPORT_TEXT, TEAM_JUDGEMENT, Judgement
 from reviewer_app.visit.workspaces import clean_staging, staging_under, workspace_path
 from storage import Op, Workspace
+from storage.records import Record
 from sync.authorship import DEVICE_KEY_ENTITY, fingerprint_words
 from sync.bundle_builder import export_bundle
 from sync.bundle_format import BUNDLE_SUFFIX, BundleManifest, BundleRefused, OpLimits
@@ -59,7 +60,7 @@ NOTE_OWN = "exported from this laptop: nothing new"
 
 
 @dataclass(frozen=True, slots=True)
-class Receipt:
+class Receipt(Record):
     """What importing one bundle file did, for the dialog, the CLI and the import history."""
 
     file: str
@@ -92,29 +93,6 @@ class Receipt:
     def ok(self) -> bool:
         """Imported, or already known (not refused as a whole)."""
         return not self.refused_file
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "bundle_id": self.bundle_id,
-            "member_id": self.member_id,
-            "member_name": self.member_name,
-            "device_id": self.device_id,
-            "created_at": self.created_at,
-            "new": self.new,
-            "known": self.known,
-            "refused": [dict(r) for r in self.refused],
-            "conflicts": self.conflicts,
-            "disagreements": self.disagreements,
-            "held": [dict(r) for r in self.held],
-            "held_count": self.held_count,
-            "flagged": [dict(r) for r in self.flagged],
-            "released": self.released,
-            "note": self.note,
-            "refused_file": self.refused_file,
-            "refused_reason": self.refused_reason,
-            "imported_at": self.imported_at,
-        }
 
     def summary(self) -> str:
         """One line for a person."""

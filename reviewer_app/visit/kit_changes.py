@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from storage import Workspace
+from storage.records import Record
 from sync.kit_model import Session, Standard, StandardsSet, StandardsSetInfo, VisitDetails
 
 PENDING_KEY = "kit_changes"
 
 
 @dataclass(frozen=True, slots=True)
-class KitChanges:
+class KitChanges(Record):
     """Lines a reviewer reads: each says which standard or session and what happened."""
 
     kit_id: str
@@ -41,13 +41,6 @@ class KitChanges:
         return [
             (title, getattr(self, name)) for name, title in _GROUPS.items() if getattr(self, name)
         ]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kit_id": self.kit_id, **{name: list(getattr(self, name)) for name in _GROUPS}}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> KitChanges:
-        return cls(str(d.get("kit_id", "")), *(tuple(d.get(name, ())) for name in _GROUPS))
 
 
 _GROUPS = {
