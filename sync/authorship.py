@@ -154,7 +154,10 @@ def fingerprint_words(public_key_hex: str, count: int = FINGERPRINT_WORDS) -> st
 
 @dataclass(frozen=True, slots=True)
 class Binding:
-    """Member ``member_id``'s device ``device_id`` signs with ``public_key`` (hex) on the visit."""
+    """Member ``member_id``'s device ``device_id`` signs with ``public_key`` (hex) on the visit.
+
+    Not a ``storage.records.Record``: it is hostile input, refused with ``SealError``'s own
+    messages and length checks."""
 
     visit_id: str
     member_id: str

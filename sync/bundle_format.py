@@ -151,7 +151,10 @@ FORMAT_LIMITS = OpLimits(max_ops=MAX_OPS_SIZE // 64)
 
 @dataclass(frozen=True, slots=True)
 class BundleManifest:
-    """What ``manifest.json`` says. ``blobs`` maps each attachment's SHA-256 to its size."""
+    """What ``manifest.json`` says. ``blobs`` maps each attachment's SHA-256 to its size.
+
+    Not a ``storage.records.Record``: hostile input checked with the format's own limits and
+    messages (short texts, counts, digests), written in the format's key order."""
 
     bundle_id: str
     visit_id: str
@@ -238,7 +241,10 @@ MAX_KEYS = 1_000
 
 @dataclass(frozen=True, slots=True)
 class OuterManifest:
-    """What a bundle shows in clear: enough to choose the visit, and to decrypt the rest."""
+    """What a bundle shows in clear: enough to choose the visit, and to decrypt the rest.
+
+    Not a ``storage.records.Record``: it writes the fixed ``format`` and ``encryption`` keys and
+    checks hostile input with the format's own messages."""
 
     visit_id: str
     bundle_id: str

@@ -74,7 +74,10 @@ class MissingBlobs(CentralRefused):
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
-    """What the service stored for a submission; the same every time it is asked."""
+    """What the service stored for a submission; the same every time it is asked.
+
+    Not a ``storage.records.Record``: it keeps the service's whole answer (``raw``), coerced
+    leniently, and writes that back as it came."""
 
     snapshot_id: str
     visit_id: str

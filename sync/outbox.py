@@ -69,6 +69,9 @@ class OutboxError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
+    """Not a ``storage.records.Record``: read from its SQLite row, and ``to_dict`` writes only
+    what a report shows."""
+
     snapshot_id: str
     visit_id: str
     version: int
@@ -101,6 +104,8 @@ class OutboxItem:
 
 @dataclass(slots=True)
 class SendReport:
+    """Not a ``storage.records.Record``: a report never read back, of ``OutboxItem`` rows."""
+
     acknowledged: list[OutboxItem] = field(default_factory=list)
     failed: list[OutboxItem] = field(default_factory=list)
     waiting: int = 0  # items not due yet, or waiting for a person

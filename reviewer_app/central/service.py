@@ -108,6 +108,9 @@ class DownloadedKit:
 
 @dataclass(slots=True)
 class SyncReport:
+    """Not a ``storage.records.Record``: a report for ``--json`` adding the computed ``ok``
+    in its own key order, never read back."""
+
     url: str
     downloaded: list[DownloadedKit] = field(default_factory=list)
     kits_up_to_date: int = 0
