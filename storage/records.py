@@ -203,7 +203,14 @@ def _str_reader(f: Field[Any], key: str, error: ErrorType) -> Reader:
         fallback = f.default  # an older file without the field reads as it always meant
         return lambda d, where: text(d, key, where, required=False, error=error).strip() or fallback
     required = f.default is MISSING and "optional" not in f.metadata
-    return lambda d, where: text(d, key, where, required=required, error=error)
+
+    def read_str(d: Mapping[str, Any], where: str) -> str:
+        value = d.get(key)
+        if type(value) is str and (not required or value.strip()):
+            return value  # the common case, without the call that words a refusal
+        return text(d, key, where, required=required, error=error)
+
+    return read_str
 
 
 def _int_or_str(
