@@ -20,6 +20,7 @@ FIND: Keys = ("Ctrl+F",)
 FOCUS_NAVIGATOR: Keys = ("Ctrl+L",)
 FOCUS_REASON: Keys = ("Ctrl+R",)
 NEXT_PANE: Keys = ("F6",)
+SIDE_PANEL: Keys = ("F9",)  # show or fold away the timetable and observations
 TIMETABLE: Keys = ("Ctrl+T",)
 OBSERVATIONS: Keys = ("Ctrl+Shift+L",)
 

@@ -63,7 +63,9 @@ class Setting:
         return value
 
     def fresh_default(self) -> Any:
-        return list(self.default) if isinstance(self.default, list) else self.default
+        if isinstance(self.default, (list, dict)):
+            return type(self.default)(self.default)  # never the declared default itself
+        return self.default
 
 
 DECLARED: tuple[Setting, ...] = (
@@ -94,6 +96,20 @@ DECLARED: tuple[Setting, ...] = (
         2,
         "Working days after the visit within which an immediate risk is confirmed in writing "
         "(weekends and England and Wales bank holidays skipped; 2 is common practice).",
+    ),
+    Setting(
+        "window_sizes",
+        dict,
+        {},
+        "Each window's size as the reviewer left it, by the window's name: [width, height]. "
+        "Always fitted to the screen it opens on (ui.windows).",
+    ),
+    Setting(
+        "side_panel",
+        str,
+        "",
+        "The reviewer's window's side panel (timetable, observations) as last left: "
+        '"open" or "closed"; empty: closed on a narrow screen, open on a wide one.',
     ),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in DECLARED}
@@ -221,7 +237,7 @@ class Settings:
         if name not in BY_NAME:
             raise KeyError(f"no setting named {name!r}")
         value = self._values[name]
-        return list(value) if isinstance(value, list) else value
+        return type(value)(value) if isinstance(value, (list, dict)) else value
 
     def set(self, name: str, value: Any) -> None:
         """Change a declared setting; TypeError when ``value`` is not of the declared type."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QSize, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
 from ui.text_style import muted
+from ui.windows import bring_forward, close_on_escape, fit_to_screen
 
 try:
     from PySide6.QtPdf import QPdfDocument
@@ -29,7 +30,6 @@ class ReportPreview(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Report preview")
-        self.resize(900, 1000)
         self.path: Path | None = None
         body = QWidget(self)
         layout = QVBoxLayout(body)
@@ -66,8 +66,10 @@ class ReportPreview(QMainWindow):
             )
             missing.setWordWrap(True)
             layout.addWidget(missing, 1)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         self.setCentralWidget(body)
+        # A page's height suits a tall screen; a laptop's 768 px gets what fits (issue 16).
+        fit_to_screen(self, "report_preview", QSize(900, 1000))
+        close_on_escape(self)
 
     def show_pdf(self, path: Path, title: str) -> None:
         """Show the PDF at ``path`` (re-read: the draft is rendered again each time)."""
@@ -80,9 +82,7 @@ class ReportPreview(QMainWindow):
             self.caption.setText(f"{title} — {pages} page{'s' if pages != 1 else ''}")
         else:
             self.caption.setText(title)
-        self.show()
-        self.raise_()
-        self.activateWindow()
+        bring_forward(self)
 
     def page_count(self) -> int:
         return self.document.pageCount() if self.document is not None else 0

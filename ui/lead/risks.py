@@ -13,10 +13,11 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QHBoxLayout,
     QHeaderView,
@@ -38,11 +39,15 @@ from ui.lead.findings_model import first_line
 from ui.operations import ChangeOp
 from ui.rows_model import RowsModel
 from ui.team.team_judgement import lead_name
-from ui.text_style import heading, muted, tone
+from ui.text_style import heading, muted, restyle_on_change, tone
+from ui.windows import fit_to_screen
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Risk", "Status", "Escalated to", "When and how", "Confirmation due", "Needs")
-COLUMN_WIDTHS = (130, 210, 200, 120, 190)  # after the first, which takes the rest
+# In characters of the font in use, after the first column, which takes the rest: the risk's
+# own words are the point of the list, and narrow columns of long text made rows ~160 px tall
+# while the risk itself was cut short ("temper…"), two or three to a screen (issue 16).
+COLUMN_CHARS = (14, 24, 24, 15, 20)
 OVERDUE = "OVERDUE"
 
 
@@ -67,7 +72,7 @@ class RisksModel(RowsModel):
     def text(self, r: RiskState, column: int) -> str:
         f = r.finding
         if column == 0:
-            return f"{r.label}\n{first_line(f.text, 90)}"
+            return f"{r.label}\n{' '.join(f.text.split())}"  # all of it, wrapped, never cut
         if column == 1:
             return r.status_text
         if column == 2:
@@ -106,12 +111,12 @@ class RisksWindow(QDialog):
         super().__init__(parent)
         self.bridge = bridge
         self.calendar = calendar
+        self.setObjectName("risks")
         data: VisitData = bridge.session.data
         self.visit = data
         self.editable = bridge.session.is_lead
         self.setWindowTitle(f"Immediate risks — {data.visit.title}")
         self.setAccessibleName("Immediate risks")
-        self.resize(1180, 560)
         title = QLabel("Immediate risks", self)
         heading(title, 1.3)
         days = calendar.working_days
@@ -137,11 +142,14 @@ class RisksWindow(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in enumerate(COLUMN_WIDTHS, start=1):
-            self.table.setColumnWidth(column, width)
+        # A row is as tall as its wrapped words, again whenever a column's width changes.
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
+        restyle_on_change(self.table, _size_columns)
         self.empty = QLabel("No immediate risks recorded for this visit.", self)
         self.empty.setAccessibleName("No immediate risks")
         muted(self.empty)
@@ -172,6 +180,8 @@ class RisksWindow(QDialog):
         bridge.changed.connect(self._on_changed)
         bridge.reloaded.connect(self.refresh)
         self.refresh()
+        # Wide enough for the risks' words, as tall as the screen allows (remembered).
+        fit_to_screen(self, "risks", QSize(1340, 720))
 
     def current(self) -> RiskState | None:
         row = self.table.currentIndex().row()
@@ -245,3 +255,17 @@ class RisksWindow(QDialog):
     def _on_changed(self, change: Change) -> None:
         if change.entity == FINDING:
             self.refresh()
+
+
+def _size_columns(table: QWidget) -> None:
+    assert isinstance(table, QTableView)
+    font = QApplication.font(table)  # (the application's: see ui.text_style)
+    char = QFontMetrics(font).averageCharWidth()
+    bold = QFont(font)
+    bold.setBold(True)
+    title = QFontMetrics(bold)
+    for column, chars in enumerate(COLUMN_CHARS, start=1):
+        # Never narrower than its heading ("Confirmation due" was cut to "onfirmation du").
+        heading_width = title.horizontalAdvance(COLUMNS[column]) + 2 * title.height()
+        table.setColumnWidth(column, max(char * chars + 12, heading_width))
+    table.resizeRowsToContents()

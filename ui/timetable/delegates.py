@@ -24,20 +24,31 @@ PAD = 4
 WRAP = Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
 
 
+def pill_font(font: QFont) -> QFont:
+    """The "Now" pill's type: bold, a little smaller than the cell's."""
+    small = QFont(font)
+    small.setBold(True)
+    small.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+    return small
+
+
+def pill_width(font: QFont) -> int:
+    """The pill's width with its padding, at the cell's ``font`` (larger text, wider pill)."""
+    metrics = QFontMetrics(pill_font(font))
+    return metrics.horizontalAdvance(NOW_BADGE) + metrics.height()
+
+
 class TimeDelegate(QStyledItemDelegate):
     """The session's time, with a green "Now" pill after it while it is happening."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        super().paint(painter, option, index)
+        super().paint(painter, option, index)  # (the column is as wide as time and pill)
         if not index.data(NOW_ROLE):
             return
         painter.save()
-        font = QFont(option.font)
-        font.setBold(True)
-        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
-        painter.setFont(font)
+        painter.setFont(pill_font(option.font))
         metrics = painter.fontMetrics()
-        width = metrics.horizontalAdvance(NOW_BADGE) + 12
+        width = pill_width(option.font)
         height = metrics.height() + 2
         rect: QRect = option.rect
         pill = QRectF(rect.right() - width - PAD, rect.center().y() - height / 2, width, height)
@@ -52,7 +63,7 @@ class TimeDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         size = super().sizeHint(option, index)
         if index.data(NOW_ROLE):
-            size.setWidth(size.width() + 48)
+            size.setWidth(size.width() + pill_width(option.font) + 3 * PAD)  # a gap, pill, edge
         return size
 
 
