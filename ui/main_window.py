@@ -35,7 +35,7 @@ from reviewer_app.visit.model import (
     OBSERVATION,
 )
 from reviewer_app.visit.session import Change, VisitSession
-from ui import shortcuts
+from ui import document_search, shortcuts
 from ui.actions import make_action
 from ui.bridge import SessionBridge
 from ui.errors import report_error
@@ -103,6 +103,8 @@ class ReviewerWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self._build_status_bar()
+        # The kit's documents, searched from the search box too (ui/document_search.py).
+        self.documents = document_search.install(self)
         self._build_menus()
         self._team: TeamActions | None = None
         self._sync: SyncCentre | None = None

@@ -6,6 +6,9 @@ judgement on each).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -76,6 +79,7 @@ class NavigatorPanel(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.empty)
         self._last_ref: str | None = None
+        self._narrowing = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
@@ -83,11 +87,11 @@ class NavigatorPanel(QWidget):
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.components.currentIndexChanged.connect(self._component_chosen)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
-        self.model.modelReset.connect(self._after_reset)
+        self.model.shown_changed.connect(self._after_narrowing)
         bridge.changed.connect(self._on_changed)
         bridge.search_done.connect(self._search_done)
-        bridge.reloaded.connect(lambda: self.model.set_component(self.component))
-        self._after_reset()
+        bridge.reloaded.connect(lambda: self._narrow(self.model.set_component, self.component))
+        self._after_narrowing()
 
     def _build_filters(self) -> QGridLayout:
         self.filter_boxes: dict[str, QCheckBox] = {}
@@ -176,7 +180,7 @@ class NavigatorPanel(QWidget):
         self.search.blockSignals(False)
         self._timer.stop()
         self.model.filters = Filters()
-        self.model.set_search(None)
+        self._narrow(self.model.set_search, None)
 
     def next_standard(self) -> str | None:
         return self._step(1)
@@ -200,40 +204,52 @@ class NavigatorPanel(QWidget):
 
     def _component_chosen(self) -> None:
         current = self.current_ref
-        self.model.set_component(self.component)
+        self._narrow(self.model.set_component, self.component)
         self.update_progress()
         self.component_changed.emit(self.component)
         if current and not self.select(current):
             self.next_standard()
 
     def _filters_changed(self) -> None:
-        self.model.set_filters(self.filters())
+        self._narrow(self.model.set_filters, self.filters())
 
     def _search_now(self) -> None:
         query = self.search.text().strip()
         if not query:
-            self.model.set_search(None)
+            self._narrow(self.model.set_search, None)
         else:
             self.bridge.search(query)
 
     def _search_done(self, query: str, refs: list[str]) -> None:
         if query == self.search.text().strip():
-            self.model.set_search(refs, query)
+            self._narrow(self.model.set_search, refs, query)
 
     def _on_changed(self, change: Change) -> None:
         self.model.on_changed(change)
         if change.entity == JUDGEMENT:
             self.update_progress()
 
-    def _after_reset(self) -> None:
-        for row in range(self.model.rowCount()):  # not expandAll(): that visits every standard
+    def _narrow(self, change: Callable[..., None], *args: Any) -> None:
+        """Change what the tree shows without moving the reviewer: a current row that the
+        change hides is let go (as Qt would move to its neighbour, and the page with it)."""
+        self._narrowing = True
+        try:
+            change(*args)
+        finally:
+            self._narrowing = False
+
+    def _after_narrowing(self) -> None:
+        for row in range(self.model.rowCount()):  # a section shown again comes back collapsed
             self.tree.expand(self.model.index(row, 0))
-        if self._last_ref and self.model.index_of(self._last_ref).isValid():
-            self.tree.setCurrentIndex(self.model.index_of(self._last_ref))
+        index = self.model.index_of(self._last_ref) if self._last_ref else QModelIndex()
+        if index != self.tree.currentIndex():
+            self.tree.setCurrentIndex(index)  # (invalid: no current row, as before the change)
         self.empty.setVisible(self.model.rowCount() == 0)
         self.update_progress()
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._narrowing:
+            return
         ref = self.model.ref_at(current)
         if ref is not None and ref != self._last_ref:
             self._last_ref = ref

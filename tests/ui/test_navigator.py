@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -30,9 +31,9 @@ def judge(qtbot: QtBot, panel: NavigatorPanel, ref: str, value: str, reason: str
 
 
 def test_the_model_passes_the_model_tester(
-    qtmodeltester: ModelTester, session: VisitSession
+    qapp: QApplication, qtmodeltester: ModelTester, session: VisitSession
 ) -> None:
-    model = NavigatorModel(session.data, "shc")
+    model = NavigatorModel(session.data, "shc")  # (its rows carry icons: an app is needed)
     qtmodeltester.check(model)
     model.set_filters(Filters(key_only=True))
     qtmodeltester.check(model)

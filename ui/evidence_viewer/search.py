@@ -40,12 +40,15 @@ class DocumentSearch(QObject):
         super().__init__(owner)
         self.view = view
         self.active = False  # the window sets it while a PDF is shown
+        # A page chosen in the results of all documents (0-based): the first result there is
+        # shown rather than the document's first; None: the first.
+        self.prefer_page: int | None = None
         self.model = QPdfSearchModel(self)
         self.model.setDocument(document)
         view.setSearchModel(self.model)
         self.field = QLineEdit(owner)
         self.field.setAccessibleName("Search in the document")
-        self.field.setPlaceholderText("Search in this document (Ctrl+F)")
+        self.field.setPlaceholderText("Search this document and all documents (Ctrl+F)")
         self.field.setClearButtonEnabled(True)
         self.results = QListWidget(owner)
         self.results.setAccessibleName("Search results")
@@ -67,7 +70,7 @@ class DocumentSearch(QObject):
         self._reports.setSingleShot(True)
         self._reports.setInterval(0)
         self._reports.timeout.connect(self._fill)
-        self.field.textChanged.connect(lambda _text: self._typing.start())
+        self.field.textChanged.connect(self._typed)
         self.field.returnPressed.connect(self.next)
         self.model.countChanged.connect(self._reports.start)
         self.results.currentRowChanged.connect(self._choose)
@@ -81,9 +84,15 @@ class DocumentSearch(QObject):
     def count(self) -> int:
         return int(self.model.count())
 
-    def reset(self, text: str = "") -> None:
-        """Forget the results (a new document is coming); keep ``text`` to search it for."""
+    def _typed(self, _text: str) -> None:
+        self.prefer_page = None
+        self._typing.start()
+
+    def reset(self, text: str = "", page: int | None = None) -> None:
+        """Forget the results (a new document is coming); keep ``text`` to search it for, and
+        show its first result on ``page`` (0-based) when there is one."""
         self._typing.stop()
+        self.prefer_page = page
         self._chosen = -1
         self.model.setSearchString("")
         self.results.clear()
@@ -134,14 +143,25 @@ class DocumentSearch(QObject):
         chosen = self._chosen if 0 <= self._chosen < count else -1
         self.results.setCurrentRow(chosen)
         self.results.blockSignals(False)
-        if chosen < 0 and count:
-            self.results.setCurrentRow(0)  # the first result of a new search: go there
+        first = self._first_row() if chosen < 0 and count else -1
+        if first >= 0:
+            self.results.setCurrentRow(first)  # the first result of a new search: go there
         elif chosen >= 0:
             self.label.setText(f"{chosen + 1} of {count}")
+        elif count:
+            self.label.setText(f"{count} results")  # none on the page chosen: stay there
         elif text:
             self.label.setText("No results" if self.active else "")
         else:
             self.label.setText("")
+
+    def _first_row(self) -> int:
+        if self.prefer_page is None:
+            return 0
+        for row in range(self.count()):
+            if self.model.resultAtIndex(row).page() == self.prefer_page:
+                return row
+        return -1
 
     def _choose(self, row: int) -> None:
         if not 0 <= row < self.count():

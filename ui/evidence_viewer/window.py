@@ -33,6 +33,7 @@ from reviewer_app.app.paths import AppPaths
 from reviewer_app.visit.read_model import KitDocument
 from reviewer_app.visit.session import VisitSession
 from ui.evidence_viewer import documents as d
+from ui.evidence_viewer.all_documents import AllDocumentsSearch
 from ui.evidence_viewer.documents import DocumentsModel, size_text, tool_button
 from ui.operations import TaskOp
 
@@ -61,6 +62,7 @@ class EvidenceViewer(QMainWindow):
         self.session = session
         self.current: KitDocument | None = None
         self._pending_search = ""
+        self._pending_page: int | None = None
         self.setWindowTitle(f"Evidence — {session.data.visit.title}")
         self.setAccessibleName("Evidence viewer")
         self.resize(1200, 820)
@@ -170,8 +172,15 @@ class EvidenceViewer(QMainWindow):
             bottom_box.setContentsMargins(0, 0, 0, 0)
             bottom_box.addWidget(QLabel("Search results", bottom))
             bottom_box.addWidget(self.finder.results, 1)
+        # The search box searches every document too (the kit's index, off the UI thread).
+        self.everywhere = AllDocumentsSearch(self, self.session.document_index())
+        left.addWidget(self.everywhere.panel)
+        self.everywhere.hit_chosen.connect(self.show_hit)
+        if self.finder is not None:
+            self.finder.field.textChanged.connect(self.everywhere.set_text)
         left.setStretchFactor(0, 3)
         left.setStretchFactor(1, 2)
+        left.setStretchFactor(left.indexOf(self.everywhere.panel), 3)
         self.right = QWidget(self)
         right_box = QVBoxLayout(self.right)
         right_box.setContentsMargins(0, 0, 0, 0)
@@ -227,8 +236,13 @@ class EvidenceViewer(QMainWindow):
 
     # -- choosing and loading a document ---------------------------------------------------------
 
-    def show_document(self, doc_id: str, search: str = "") -> bool:
-        """Show the kit document ``doc_id`` (and search it for ``search``); False if unknown."""
+    def show_hit(self, doc_id: str, page: int, search: str) -> None:
+        """A page found in all documents: show it, with the words searched for highlighted."""
+        self.show_document(doc_id, search, page)
+
+    def show_document(self, doc_id: str, search: str = "", page: int | None = None) -> bool:
+        """Show the kit document ``doc_id`` (and search it for ``search``), at ``page``
+        (0-based) when given; False if unknown."""
         row = self.documents_model.row_of(doc_id)
         if row < 0:
             self._say(f"The kit has no document {doc_id!r}.", system=False)
@@ -237,25 +251,38 @@ class EvidenceViewer(QMainWindow):
         if self.current is not None and self.current.id == doc_id:
             if self.finder is not None:
                 self.finder.field.setText(search)
+                self.finder.prefer_page = page
                 self.finder.run()
+            if page is not None:
+                self.go_to_page(page)
         else:
             self._pending_search = search
+            self._pending_page = page
             self.list.setCurrentIndex(self.proxy.mapFromSource(self.documents_model.index(row, 0)))
         return True
+
+    def search_everywhere(self, text: str) -> None:
+        """Search all the documents for ``text`` now (the reviewer's window offers it)."""
+        if self.finder is not None:
+            self.finder.field.setText(text)
+            self.finder.focus()
+        self.everywhere.set_text(text)
+        self.everywhere.run()
 
     def _chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             return
         doc = self.documents_model.document(self.proxy.mapToSource(current).row())
         search, self._pending_search = self._pending_search, ""
-        self.load(doc, search)
+        page, self._pending_page = self._pending_page, None
+        self.load(doc, search, page)
 
-    def load(self, doc: KitDocument, search: str = "") -> None:
+    def load(self, doc: KitDocument, search: str = "", page: int | None = None) -> None:
         self.current = doc
         self.title.setText(doc.title)
         self.title.setToolTip(f"{doc.id} · {doc.file} · {size_text(doc.size)}")
         if self.finder is not None:
-            self.finder.reset(search)
+            self.finder.reset(search, page)
         path = self.session.blob_path(doc.sha256)
         if not path.is_file():
             self._say(d.MISSING, system=False)
@@ -285,7 +312,7 @@ class EvidenceViewer(QMainWindow):
             self.finder.active = True
             self.page.setMaximum(max(1, self.document.pageCount()))
             self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-            self.go_to_page(0)
+            self.go_to_page(self.finder.prefer_page or 0)
             if self.finder.text():
                 self.finder.run()
         elif status == QPdfDocument.Status.Error:
@@ -314,7 +341,8 @@ class EvidenceViewer(QMainWindow):
     def _update_controls(self) -> None:
         on = self.showing_pdf()
         controls = [self.prev_page, self.page, self.next_page, self.zoom_in, self.zoom_out]
-        controls += [self.fit, *(self.finder.controls() if self.finder is not None else ())]
+        # The search field stays on without a PDF: it searches all the documents too.
+        controls += [self.fit, *(self.finder.controls()[1:] if self.finder is not None else ())]
         for w in controls:
             w.setEnabled(on)
         total = self.page_total()
