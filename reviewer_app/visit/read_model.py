@@ -200,6 +200,7 @@ class VisitData:
                 hits |= {n.ref for n in self.notes.values() if q in n.text.casefold()}
         noted = self.refs_with_my_notes() if filters.with_notes else set()
         unsettled = needs_agreement(self) if filters.needs_agreement else set()
+        judged, me = self._judged, self.member_id
         out = []
         for s in self.standards:
             if component not in s.applies_to or (hits is not None and s.ref not in hits):
@@ -211,7 +212,8 @@ class VisitData:
             if filters.needs_agreement and (s.ref, component) not in unsettled:
                 continue
             if filters.not_assessed or filters.not_met:
-                value = self.judgement(s.ref, component).value
+                found = judged.get((s.ref, component, me))  # (none made for the unjudged)
+                value = found.value if found is not None else NOT_ASSESSED
                 wanted = (filters.not_assessed and value == NOT_ASSESSED) or (
                     filters.not_met and value == NOT_MET
                 )
