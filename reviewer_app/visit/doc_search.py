@@ -29,6 +29,16 @@ from reviewer_app.visit.read_model import KitDocument
 from storage import OwnerThread
 from storage.doc_index import HIT_END, HIT_START, DocIndex, index_path, pending
 
+__all__ = [
+    "HIT_END",
+    "HIT_START",
+    "DocumentIndex",
+    "DocumentMatches",
+    "IndexProgress",
+    "PageMatch",
+    "SearchResults",
+]
+
 log = logging.getLogger(__name__)
 
 MAX_HITS = 300
