@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.staff.service import StaffService
 from ui.operations import TaskOp
+from ui.rows_model import RowsModel
 from ui.text_style import heading, muted
 
 Index = QModelIndex | QPersistentModelIndex
@@ -122,7 +123,7 @@ class Col:
     extra: dict[int, Callable[[Any], Any]] = field(default_factory=dict)
 
 
-class RecordModel(QAbstractTableModel):
+class RecordModel(RowsModel):
     """Rows of records (dataclasses, dicts...) under ``Col`` columns; edits go through the
     columns' callbacks, which own the data. ``rejected`` carries the reason an edit was
     refused; ``edited`` says one was taken."""
@@ -133,29 +134,9 @@ class RecordModel(QAbstractTableModel):
     def __init__(self, columns: Sequence[Col], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.columns = list(columns)
-        self.rows: list[Any] = []
 
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.columns)
-        ):
-            return self.columns[section].title
-        return None
+    def headers(self) -> Sequence[str]:
+        return [col.title for col in self.columns]
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from reviewer_app.team.devices import DeviceRow
 from ui.dialogs.base import FormDialog
+from ui.rows_model import RowsModel
 from ui.team.receipts import when
 from ui.text_style import Card, clear_layout, heading, is_dark, muted, restyle_on_change, tone
 
@@ -50,34 +51,11 @@ def first_seen(row: DeviceRow) -> str:
     return f"{when(row.first_seen)}, in {row.seen_in}"
 
 
-class DevicesModel(QAbstractTableModel):
+class DevicesModel(RowsModel):
     """Every device key seen here, members in the team's order."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.rows: list[DeviceRow] = []
-
-    def set_rows(self, rows: Sequence[DeviceRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(COLUMNS)
-            and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
-        ):
-            return COLUMNS[section]
-        return None
+    HEADERS = COLUMNS
+    rows: list[DeviceRow]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
