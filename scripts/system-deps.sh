@@ -2,7 +2,9 @@
 # Installs the Debian packages Reviewer App needs that this machine lacks.
 # Qt needs a few shared libraries even offscreen; xvfb lets `make run` show the app on a machine with
 # no screen; poppler-utils turns report PDFs into pictures for people (and tests) to look at;
-# gnome-keyring, on a private dbus-daemon session bus, is the real password store the token tests use.
+# gnome-keyring, on a private dbus-daemon session bus, is the real password store the token tests use;
+# at-spi2-core (the accessibility bus and registry) with the system python3's GObject bindings for
+# AT-SPI lets tests/ui/test_atspi.py read the window as a screen reader does.
 # Does nothing when everything is there; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -10,7 +12,7 @@ packages=(
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0 libpulse0 fonts-dejavu-core poppler-utils xvfb xauth
-  dbus-daemon gnome-keyring
+  dbus-daemon gnome-keyring at-spi2-core python3 python3-gi gir1.2-atspi-2.0
 )
 
 command -v dpkg >/dev/null 2>&1 || { echo "system-deps: not a Debian system; install Qt's libraries yourself" >&2; exit 0; }
