@@ -72,7 +72,7 @@ class ReviewerWindow(QMainWindow):
         self.viewer: Any = None
         data = session.data
         visit = data.visit
-        self.setAccessibleName("Reviewer window")
+        # No accessible name of its own: a screen reader then says the title, with the visit in it.
         self.setWindowTitle(f"{'DEMO — ' if data.demo else ''}{visit.title} — {APP}")
         self.resize(1400, 900)
         central = QWidget(self)
