@@ -9,6 +9,7 @@
   calls ``helpers.save_screenshot``.
 - ``laptops``: ``laptops("m-lead")``, a laptop of the demo visit with its window shown
   (tests/ui/team_laptops.py).
+- ``staff_window``: programme staff's window, shown, closed after the test.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from reviewer_app.app.paths import AppPaths
 from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.workspaces import open_session
 from ui.main_window import ReviewerWindow
+from ui.staff.window import StaffWindow
 
 
 @pytest.fixture
@@ -69,3 +71,13 @@ def laptops(tmp_path: Path, demo_kit_file: Path, qtbot: QtBot) -> Iterator[Calla
     for laptop in made:
         if laptop.window is not None:
             laptop.window.close()
+
+
+@pytest.fixture
+def staff_window(qtbot: QtBot) -> Iterator[StaffWindow]:
+    window = StaffWindow(AppPaths.from_environment())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.close()

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
 
-from reviewer_app.app.paths import DEMO_DIR, AppPaths
+from reviewer_app.app.paths import DEMO_DIR
 from reviewer_app.demo.kits import demo_visit
 from reviewer_app.staff import library
 from reviewer_app.staff.planner import VisitPlan, save_plan
@@ -23,13 +23,8 @@ from ui.staff.window import StaffWindow
 
 
 @pytest.fixture
-def window(qtbot):
-    w = StaffWindow(AppPaths.from_environment())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
+def window(staff_window: StaffWindow) -> StaffWindow:
+    return staff_window
 
 
 def new_plan(qtbot, window):

@@ -23,13 +23,8 @@ from ui.staff.window import StaffWindow
 
 
 @pytest.fixture
-def window(qtbot):
-    w = StaffWindow(AppPaths.from_environment())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
+def window(staff_window: StaffWindow) -> StaffWindow:
+    return staff_window
 
 
 def plan_with_a_kit(window: StaffWindow, kit: Path) -> VisitPlan:

@@ -41,13 +41,8 @@ def pool_csv(path: Path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot):
-    w = StaffWindow(AppPaths.from_environment())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
+def window(staff_window: StaffWindow) -> StaffWindow:
+    return staff_window
 
 
 def test_build_a_kit_through_the_window(
