@@ -8,19 +8,22 @@ every document whose content (its SHA-256) is already indexed: the reviewer work
 it finishes says its results are partial. Searches run on another thread, with their own
 connection (WAL lets them read while the indexer writes), and come back as futures.
 
-The text is read with pure Python (pypdf, python-docx), which holds the interpreter lock while
-it works; the indexer gives it back between pages, so the window stays responsive.
+The text is read with pure Python (pypdf, python-docx) in a second process (``Reader``): pypdf
+would otherwise hold the interpreter lock the window's thread needs, for minutes on a big kit.
 
 Nothing here imports Qt.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +45,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAX_HITS = 300
+READ_TIMEOUT_S = 120  # a document that takes longer to read is skipped (a hostile file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +133,12 @@ class DocumentIndex:
         visit_folder: Path,
         documents: Sequence[KitDocument],
         blob_path: Callable[[str], Path],
+        *,
+        in_process: bool = False,
     ) -> None:
+        """``in_process``: read the documents in this process (tests that watch the reads)."""
         self.path = index_path(visit_folder)
+        self._text_reader = Reader(in_process=in_process)
         self._blob_path = blob_path
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -232,6 +240,10 @@ class DocumentIndex:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    def read(self, path: Path, file_name: str) -> tuple[str, list[str] | str]:
+        """One document's text (on the indexer's thread; see ``Reader``)."""
+        return self._text_reader.read(path, file_name)
+
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until indexing is finished (tests, benchmarks); True if it is."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -264,6 +276,7 @@ class DocumentIndex:
     def close(self) -> None:
         """Stop indexing (what is done stays done) and close the index."""
         self._stop.set()
+        self._text_reader.stop()
         if self._reader is not None:
             self._reader.close(timeout=5)
         if self._indexer is not None:
@@ -313,7 +326,9 @@ def index_documents(
     for sha in pending([d.sha256 for d in documents], known):
         if owner.stopping():
             return False
-        reason = index_one(index, sha, names[sha], blob_path(sha), owner.stopping)
+        reason = index_one(
+            index, sha, names[sha], blob_path(sha), read=owner.read, stopping=owner.stopping
+        )
         if reason == _STOPPED:
             return False
         owner._record(sha, reason)
@@ -324,24 +339,72 @@ _STOPPED = "\x00stopped"
 
 
 def index_one(
-    index: DocIndex, sha256: str, file_name: str, path: Path, stopping: Callable[[], bool]
+    index: DocIndex,
+    sha256: str,
+    file_name: str,
+    path: Path,
+    *,
+    read: Callable[[Path, str], tuple[str, list[str] | str]],
+    stopping: Callable[[], bool],
 ) -> str | None:
     """Read one document and store its text; the reason it is not searchable, or None."""
-    try:
-        texts = []
-        for text in doc_text.pages(path, file_name):
-            texts.append(text)
-            if stopping():
-                return _STOPPED
-            time.sleep(0)  # give the window's thread the interpreter between pages
-    except doc_text.NotSearchable as exc:
-        log.warning("%s is not searchable: %s", file_name, exc.reason)
-        index.skip_document(sha256, exc.reason)
-        return exc.reason
-    except FileNotFoundError:
+    kind, found = read(path, file_name)
+    if stopping():
+        return _STOPPED  # closing: what was read is not stored, and is read again next time
+    if kind == "pages":
+        index.add_document(sha256, found)
+        return None
+    if kind == "missing":
         # Not recorded in the index: opening the kit again restores the file, and it is read then.
         reason = "it is missing from the workspace"
-        log.warning("%s is not searchable: %s", file_name, reason)
-        return reason
-    index.add_document(sha256, texts)
-    return None
+    else:
+        reason = str(found)
+        index.skip_document(sha256, reason)
+    log.warning("%s is not searchable: %s", file_name, reason)
+    return reason
+
+
+class Reader:
+    """Reads documents' text in a second process (``spawn``: safe beside Qt's threads), so
+    the window's thread never waits for the interpreter while pypdf works, and a file that
+    crashes or hangs pypdf costs only that process. Reads here when no process can be started.
+    """
+
+    def __init__(self, *, in_process: bool = False) -> None:
+        self.in_process = in_process
+        self._pool: ProcessPoolExecutor | None = None
+
+    def read(self, path: Path, file_name: str) -> tuple[str, list[str] | str]:
+        if self.in_process:
+            return doc_text.read(path, file_name)
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                )
+            future = self._pool.submit(doc_text.read, path, file_name)
+        except (OSError, RuntimeError, BrokenProcessPool) as exc:
+            log.warning("reading documents in this process: %s", exc)
+            self.in_process = True
+            return doc_text.read(path, file_name)
+        try:
+            return future.result(timeout=READ_TIMEOUT_S)
+        except TimeoutError:
+            self.stop()
+            return "skipped", f"it took more than {READ_TIMEOUT_S} seconds to read"
+        except (BrokenProcessPool, OSError, EOFError) as exc:
+            log.warning("reading %s stopped its process: %s", file_name, exc)
+            self.stop()
+            return "skipped", "reading it stopped the program that reads documents"
+
+    def stop(self) -> None:
+        """End the reading process now (even part way through a file)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # The pool has no public way to end a worker that is busy; a hung or unwanted read
+        # must not keep the app (or its exit) waiting.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(Exception):
+                process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)

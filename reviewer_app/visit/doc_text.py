@@ -17,6 +17,7 @@ PDF = ".pdf"
 WORD = ".docx"
 PLAIN = (".txt", ".csv", ".md")
 KINDS = (PDF, WORD, *PLAIN)
+TAIL_BYTES = 4096  # where a PDF's end-of-file marker must be
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ def _pdf_pages(path: Path) -> Iterator[str]:
     from pypdf import PdfReader  # noqa: PLC0415 (only the indexer needs it: keep start-up lean)
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings are about odd files
+    _check_pdf_end(path)
     try:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
@@ -66,6 +68,31 @@ def _pdf_pages(path: Path) -> Iterator[str]:
             log.warning("page %d of %s could not be read: %s", number + 1, path.name, exc)
             text = ""
         yield text
+
+
+def read(path: Path, file_name: str) -> tuple[str, list[str] | str]:
+    """``pages`` as plain data, for another process to send back: ``("pages", [text, ...])``,
+    ``("skipped", reason)`` or ``("missing", "")``."""
+    try:
+        return "pages", list(pages(path, file_name))
+    except NotSearchable as exc:
+        return "skipped", exc.reason
+    except FileNotFoundError:
+        return "missing", ""
+
+
+def _check_pdf_end(path: Path) -> None:
+    """A PDF ends with its cross-reference pointer and ``%%EOF``. Without them pypdf rebuilds
+    the whole file's table by scanning it in Python: seconds for a file that is usually damaged
+    beyond use (cut short, or not a PDF at all). Such a file is not searched."""
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        fh.seek(max(0, fh.tell() - TAIL_BYTES))
+        tail = fh.read()
+    if b"startxref" not in tail and b"%%EOF" not in tail:
+        raise NotSearchable(
+            "it could not be read as a PDF (its end is missing: it may be cut short)"
+        )
 
 
 def _docx_text(path: Path) -> str:

@@ -17,7 +17,7 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from reviewer_app.visit import doc_search, doc_text
+from reviewer_app.visit import doc_search
 from reviewer_app.visit.doc_search import DocumentIndex
 from reviewer_app.visit.read_model import KitDocument
 from storage import BlobStore
@@ -85,15 +85,15 @@ def kit(tmp_path: Path) -> Kit:
 
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The files the indexer reads, in order."""
+    """The files the indexer reads, in order (asked of the reading process)."""
     seen: list[str] = []
-    real = doc_text.pages
+    real = doc_search.Reader.read
 
-    def counting(path: Path, file_name: str) -> Iterator[str]:
+    def counting(self: doc_search.Reader, path: Path, file_name: str) -> tuple[str, object]:
         seen.append(file_name)
-        return real(path, file_name)
+        return real(self, path, file_name)
 
-    monkeypatch.setattr(doc_search.doc_text, "pages", counting)
+    monkeypatch.setattr(doc_search.Reader, "read", counting)
     yield seen
 
 
@@ -250,20 +250,18 @@ def test_stopping_part_way_resumes_where_it_stopped(kit: Kit, reads: list[str]) 
     for i in range(1, 4):
         kit.add(f"E00{i}", f"{i}.pdf", pdf_bytes(f"page one of {i}", f"page two of {i}"))
     index = DocumentIndex(kit.folder, kit.documents, kit.blobs.path)
-    real = doc_search.doc_text.pages
+    real = doc_search.Reader.read
 
-    def stop_in_the_second(path: Path, name: str) -> Iterator[str]:
+    def stop_in_the_second(self: doc_search.Reader, path: Path, name: str) -> tuple[str, object]:
         if name == "2.pdf":
             index._stop.set()  # what closing the visit does, in the middle of a document
-        return real(path, name)
+        return real(self, path, name)
 
-    doc_search.doc_text.pages = stop_in_the_second  # type: ignore[assignment]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(doc_search.Reader, "read", stop_in_the_second)
         index.start()
         index.wait(WAIT)
         index.close()
-    finally:
-        doc_search.doc_text.pages = real
     assert index.progress().done == 1 and not index.progress().finished
     with sqlite3.connect(index_path(kit.folder)) as conn:  # whole documents only
         assert conn.execute("SELECT count(*) FROM doc_files").fetchone() == (1,)
