@@ -197,16 +197,19 @@ def test_a_damaged_or_locked_pdf_is_skipped_and_listed(kit: Kit) -> None:
     kit.add("E002", "broken.pdf", b"%PDF-1.4\n% not really\n" + bytes(range(256)) * 40)
     kit.add("E003", "locked.pdf", encrypted_pdf("audit of secrets"))
     kit.add("E004", "sheet.xlsx", b"PK\x03\x04 not read")
+    whole = pdf_bytes("audit of the middle")
+    kit.add("E005", "cut.pdf", whole[: len(whole) // 2] + whole[-200:])  # its end is kept
     index = finished(kit.index())
     try:
         progress = index.progress()
-        assert progress.finished and progress.done == progress.total == 4
+        assert progress.finished and progress.done == progress.total == 5
         reasons = {doc.id: reason for doc, reason in progress.not_searchable}
-        assert set(reasons) == {"E002", "E003", "E004"}
-        assert reasons["E002"].startswith("it could not be read as a PDF")
+        assert set(reasons) == {"E002", "E003", "E004", "E005"}
+        assert reasons["E002"].startswith("it could not be read as a PDF (its end is missing")
+        assert reasons["E005"].startswith("it could not be read as a PDF (")
         assert reasons["E003"] == "it is protected by a password"
         assert "XLSX" in reasons["E004"]
-        assert progress.text() == "3 documents not searchable"
+        assert progress.text() == "4 documents not searchable"
         assert "broken.pdf" in progress.details()
         assert [m.document.id for m in index.search("audit").result(WAIT).documents] == ["E001"]
     finally:
