@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from reviewer_app.visit.doc_search import DocumentIndex, SearchResults
 from ui.tasks import when_done
 
 if TYPE_CHECKING:
+    from reviewer_app.visit.doc_search import DocumentIndex, SearchResults
     from ui.main_window import ReviewerWindow
 
 SEARCH_PAUSE_MS = 300  # after the navigator's own pause (150 ms): its filtering comes first

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -379,6 +378,8 @@ class Reader:
             return doc_text.read(path, file_name)
         try:
             if self._pool is None:
+                import multiprocessing  # noqa: PLC0415 (a few ms: only once indexing starts)
+
                 self._pool = ProcessPoolExecutor(
                     max_workers=1, mp_context=multiprocessing.get_context("spawn")
                 )
