@@ -3,6 +3,12 @@
 Given an open ``VisitSession`` (the start screen loads it). Every change goes through the
 ``SessionBridge``; the status bar says whether everything is saved. The window reopens where
 the reviewer was (``session.data.position``), and remembers each move.
+
+On a laptop (issue 16: 1366x768, often with larger text) the window gives the standard room:
+the side panel folds away (View > Side panel, remembered; folded at first on a screen narrower
+than ``WIDE_SCREEN``), "My judgement" stays below the page instead of scrolling off its
+bottom, and the navigator takes the width the page cannot use (the page stops at a readable
+measure), never narrower than a standard's title needs at the font in use.
 """
 
 from __future__ import annotations
@@ -10,14 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -25,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.app.paths import AppPaths
+from reviewer_app.app.settings import Settings
 from reviewer_app.visit.model import (
     CATEGORIES,
     JUDGEMENT,
@@ -40,9 +49,15 @@ from ui.actions import make_action
 from ui.bridge import SessionBridge
 from ui.errors import report_error
 from ui.navigator import NavigatorPanel
-from ui.standard_page import StandardPage
-from ui.text_style import heading, muted, tone
-from ui.windows import AFTER_FIRST_PAINT_MS, bring_forward
+from ui.standard_page import PAGE_WIDTH, StandardPage
+from ui.text_style import heading, muted, restyle_on_change, tone
+from ui.windows import (
+    AFTER_FIRST_PAINT_MS,
+    available_geometry,
+    bring_forward,
+    fit_to_screen,
+    save_settings_soon,
+)
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
@@ -54,6 +69,10 @@ if TYPE_CHECKING:
 
 APP = "Reviewer App"
 SIDE_AFTER_SHOW_MS = 40  # the side panel's contents: just after the first paint
+WIDE_SCREEN = 1500  # a screen narrower than this starts with the side panel folded away
+SIDE_WIDTH = 420
+TITLE_CHARS = 24  # a standard's title in the navigator shows at least this many characters
+SIDE_PANEL = "side_panel"  # the setting: "open", "closed", or "" (as the screen suits)
 
 
 class ReviewerWindow(QMainWindow):
@@ -70,11 +89,12 @@ class ReviewerWindow(QMainWindow):
         self.paths = paths
         self.bridge = SessionBridge(session, self)
         self.viewer: Any = None
+        self._shared_width = False  # the splitter's widths are shared out at the first show
         data = session.data
         visit = data.visit
         # No accessible name of its own: a screen reader then says the title, with the visit in it.
         self.setWindowTitle(f"{'DEMO — ' if data.demo else ''}{visit.title} — {APP}")
-        self.resize(1400, 900)
+        fit_to_screen(self, "reviewer", QSize(1400, 900))
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 4, 8, 0)
@@ -94,14 +114,18 @@ class ReviewerWindow(QMainWindow):
             self.side.addTab(page, title)
         self._timetable: TimetablePanel | None = None
         self._observations: QListWidget | None = None
+        self.centre = self._build_centre(central)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
         self.splitter.setChildrenCollapsible(False)
-        for widget, stretch in ((self.navigator, 0), (self.page, 1), (self.side, 0)):
+        # Widening the window widens the navigator and the page alike; the page stops at a
+        # readable measure (``_share_width``), the side panel keeps its width.
+        for widget, stretch in ((self.navigator, 1), (self.centre, 1), (self.side, 0)):
             self.splitter.addWidget(widget)
             self.splitter.setStretchFactor(self.splitter.indexOf(widget), stretch)
-        self.splitter.setSizes([350, 630, 420])
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        # The navigator is never narrower than a title's first 24 characters at the font in use.
+        restyle_on_change(self.navigator, _fit_navigator)
         self._build_status_bar()
         # The kit's documents, searched from the search box too (ui/document_search.py).
         self.documents = document_search.install(self)
@@ -127,6 +151,8 @@ class ReviewerWindow(QMainWindow):
         from ui.timetable import TimetablePanel  # noqa: PLC0415 (see __init__)
 
         self._timetable = TimetablePanel(self.session.data, self.side)
+        # Its day heading follows the reviewer's font size, as every heading does.
+        heading(self._timetable.day_label, 1.15)
         self._observations = QListWidget(self.side)
         self._observations.setAccessibleName("My observations")
         self._observations.setWordWrap(True)
@@ -151,8 +177,83 @@ class ReviewerWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
+        if not self._shared_width:
+            self._shared_width = True
+            self._share_width()
         if self._timetable is None:
             QTimer.singleShot(SIDE_AFTER_SHOW_MS, self, self.build_side)
+
+    def side_open(self) -> bool:
+        return not self.side.isHidden()
+
+    def set_side_open(self, open_: bool, *, remember: bool = True) -> None:
+        """Show or fold away the side panel (View > Side panel); the page and the navigator
+        share the width it leaves."""
+        if open_ == self.side_open():
+            self.side_action.setChecked(open_)
+            return
+        self.side.setVisible(open_)
+        self.side_action.setChecked(open_)
+        if open_:
+            self.build_side()
+        self._share_width()
+        if remember:
+            settings = Settings.shared(self.paths)
+            settings.set(SIDE_PANEL, "open" if open_ else "closed")
+            save_settings_soon(settings)
+
+    def toggle_side(self) -> None:
+        self.side_action.toggle()  # (its ``toggled`` calls ``set_side_open``)
+
+    def _share_width(self) -> None:
+        """Give the page what it can use (a readable measure), the side panel its width, and
+        the navigator the rest (at least its minimum)."""
+        total = self.splitter.width() - self.splitter.handleWidth() * 2
+        side = min(SIDE_WIDTH, total // 3) if self.side_open() else 0
+        page_wants = PAGE_WIDTH + self.page.verticalScrollBar().sizeHint().width() + 40
+        navigator = max(self.navigator.minimumWidth(), total - side - page_wants)
+        self.splitter.setSizes([navigator, max(total - side - navigator, 1), side])
+
+    def _build_centre(self, central: QWidget) -> QWidget:
+        """The page, with "My judgement" (and the team's) held below it, in sight whatever the
+        page's length: on a 768 px screen with larger text it used to scroll off the bottom."""
+        centre = QWidget(central)
+        centre.setAccessibleName("The standard and my judgement")
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addWidget(self.page, 1)
+        below = QWidget(centre)
+        below.setMaximumWidth(PAGE_WIDTH)
+        box = QVBoxLayout(below)
+        box.setContentsMargins(11, 0, 0, 4)  # in line with the page's text
+        for widget in (self.page.judgement, self.page.team_line):
+            self.page.body.removeWidget(widget)
+            widget.setParent(below)
+            box.addWidget(widget)
+        row = QHBoxLayout()
+        row.addWidget(below, 1)
+        row.addStretch(0)
+        column.addLayout(row)
+        return centre
+
+    def _build_side_toggle(self, view: QMenu) -> None:
+        self.side_action: QAction = make_action(
+            self,
+            "Side &panel (timetable, observations)",
+            self.set_side_open,
+            shortcuts.SIDE_PANEL,
+            checkable=True,
+            tip="Show or fold away the timetable and observations",
+        )
+        self.side_action.setObjectName("action_side_panel")
+        view.addAction(self.side_action)
+        view.addSeparator()
+        wanted = Settings.shared(self.paths).get(SIDE_PANEL)
+        wide = available_geometry(self).width() >= WIDE_SCREEN
+        open_ = wanted == "open" or (wanted != "closed" and wide)
+        self.side.setVisible(open_)
+        self.side_action.setChecked(open_)
 
     # -- the team's, the lead's and the central service's menus -----------------------------------
 
@@ -204,9 +305,11 @@ class ReviewerWindow(QMainWindow):
             "DEMO — an invented visit for practice. Nothing here is real.", central
         )
         self.demo_banner.setAccessibleName("Demo visit notice")
-        self.demo_banner.setStyleSheet(
-            "background:#fff3b0; color:#4a3b00; padding:6px; font-weight:bold; border-radius:4px;"
-        )
+        self.demo_banner.setWordWrap(True)
+        # Bold at the reviewer's font size, and padded in proportion to it (a style sheet's
+        # font-weight or pixel padding would keep the size the font had when it was set).
+        heading(self.demo_banner, 1.0)
+        restyle_on_change(self.demo_banner, _banner_style)
         self.demo_banner.setVisible(data.demo)
         self.heading = QLabel(visit.title, central)
         self.heading.setAccessibleName("Visit title")
@@ -223,6 +326,11 @@ class ReviewerWindow(QMainWindow):
         layout.addWidget(self.demo_banner)
         layout.addWidget(self.heading)
         layout.addWidget(self.who)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self._shared_width:
+            self._share_width()
 
     def _build_status_bar(self) -> None:
         self.save_label = QLabel("All changes saved", self)
@@ -307,6 +415,7 @@ class ReviewerWindow(QMainWindow):
         )
         record.addAction(make_action(self, "Add &photo…", page.add_photo, shortcuts.ADD_PHOTO))
         view = bar.addMenu("V&iew")
+        self._build_side_toggle(view)
         for name, box in nav.filter_boxes.items():
             action = make_action(self, f"Only: {box.text()}", box.setChecked, None, checkable=True)
             action.setObjectName(f"action_filter_{name}")
@@ -376,7 +485,7 @@ class ReviewerWindow(QMainWindow):
         self.navigator.tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def show_tab(self, index: int) -> None:
-        self.build_side()
+        self.set_side_open(True)
         self.side.setCurrentIndex(index)
         if index == 0:  # on the session happening now, the arrows moving from there (issue 16)
             self.timetable.focus_now()
@@ -508,3 +617,20 @@ class ReviewerWindow(QMainWindow):
             self.viewer.close()
         self.bridge.close()
         super().closeEvent(event)
+
+
+def _banner_style(banner: QWidget) -> None:
+    em = QFontMetrics(QApplication.font(banner)).height()
+    banner.setStyleSheet("")
+    banner.setStyleSheet(
+        f"background:#fff3b0; color:#4a3b00; padding:{max(4, em // 3)}px; border-radius:4px;"
+    )
+
+
+def _fit_navigator(navigator: QWidget) -> None:
+    """The navigator's least width: indent, mark, ref and a title's first ``TITLE_CHARS``
+    characters, the badge column and a scroll bar, at the application's font now."""
+    metrics = QFontMetrics(QApplication.font(navigator))
+    text = metrics.horizontalAdvance("HN-000  " + "n" * TITLE_CHARS)
+    badge = metrics.horizontalAdvance("  999/999  ")
+    navigator.setMinimumWidth(20 + metrics.height() + 8 + text + badge + metrics.height() + 12)

@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPointF, QSortFilterProxyModel, Qt, QTimer, QUrl
+from PySide6.QtCore import QModelIndex, QPointF, QSize, QSortFilterProxyModel, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -36,6 +36,8 @@ from ui.evidence_viewer import documents as d
 from ui.evidence_viewer.all_documents import AllDocumentsSearch
 from ui.evidence_viewer.documents import DocumentsModel, size_text, tool_button
 from ui.operations import TaskOp
+from ui.text_style import heading
+from ui.windows import close_on_escape, fit_to_screen
 
 try:
     from PySide6.QtPdf import QPdfDocument
@@ -65,13 +67,16 @@ class EvidenceViewer(QMainWindow):
         self._pending_page: int | None = None
         self.setWindowTitle(f"Evidence — {session.data.visit.title}")
         self.setAccessibleName("Evidence viewer")
-        self.resize(1200, 820)
         self._build_list()
         self._build_toolbar()
         self._build_pages()
         self._layout()
         self._keys()
         self._update_controls()
+        # Inside the screen (a laptop's is often 768 px tall), at the size last left; Esc
+        # closes it like any other tool window.
+        fit_to_screen(self, "evidence_viewer", QSize(1200, 820))
+        close_on_escape(self)
 
     # -- building --------------------------------------------------------------------------------
 
@@ -98,10 +103,7 @@ class EvidenceViewer(QMainWindow):
         self.title = QLabel("Choose a document on the left.", self)
         self.title.setAccessibleName("Document title")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
-        font = self.title.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        self.title.setFont(font)
+        heading(self.title, 1.15)  # follows the font size the reviewer chose
         self.prev_page = tool_button(
             self, "◀", "Previous page", self.previous_page, "Previous page (PgUp)"
         )
