@@ -493,15 +493,20 @@ class ReviewerWindow(QMainWindow):
             self.observations.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def next_pane(self) -> None:
-        panes = [self.navigator.tree, self.page, self.side]
+        # The centre holds the page and My judgement below it; a folded side panel is skipped.
+        panes: list[QWidget] = [self.navigator.tree, self.centre]
+        if self.side_open():
+            panes.append(self.side)
         focus = QApplication.focusWidget()
         at = next(
             (i for i, p in enumerate(panes) if focus and (p is focus or p.isAncestorOf(focus))), -1
         )
         target = panes[(at + 1) % len(panes)]
-        target.setFocus(Qt.FocusReason.TabFocusReason)
-        if target is self.page:
+        if target is self.centre:
+            self.page.setFocus(Qt.FocusReason.TabFocusReason)
             self.page.judgement.focusNextChild()
+        else:
+            target.setFocus(Qt.FocusReason.TabFocusReason)
 
     def open_viewer(self, doc_id: str = "", search: str = "") -> None:
         """Open the evidence viewer (made on first use: QtPdf is slow to load)."""

@@ -231,6 +231,27 @@ def test_the_side_panel_folds_away_with_f9_and_stays_as_left(qtbot: QtBot, visit
     again.close()
 
 
+def test_f6_skips_a_folded_side_panel(qtbot: QtBot, visit_id: str) -> None:
+    window = open_window(qtbot, visit_id, LAPTOP)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    assert not window.side_open()
+    tree = window.navigator.tree
+    tree.setFocus()
+    qtbot.waitUntil(tree.hasFocus, timeout=5_000)
+    qtbot.keyClick(tree, Qt.Key.Key_F6)
+    focus = QApplication.focusWidget()
+    assert focus is not None and window.centre.isAncestorOf(focus)
+    qtbot.keyClick(focus, Qt.Key.Key_F6)
+    assert tree.hasFocus(), "back to the standards, not lost in the folded panel"
+    window.set_side_open(True)
+    qtbot.keyClick(tree, Qt.Key.Key_F6)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F6)
+    focus = QApplication.focusWidget()
+    assert focus is not None and (focus is window.side or window.side.isAncestorOf(focus))
+    window.close()
+
+
 # -- tool windows inside the screen -------------------------------------------------------------
 
 
