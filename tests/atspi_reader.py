@@ -8,7 +8,7 @@ standard library but ``gi``. tests/atspi_desktop.py starts it; the environment n
     python3 tests/atspi_reader.py --pid 1234 --until "Search standards" --timeout 20
 
 waits until the application of process 1234 is on the desktop and every ``--until`` name is
-somewhere in its tree (or ``--timeout`` seconds have passed), then prints
+somewhere in its tree (or ``--timeout`` seconds have passed, or the process has ended), then prints
 ``{"found": bool, "app": node | null, "seconds": float}``, where a node is
 ``{"role", "name", "description", "states", "children"}``. Each try walks the tree afresh, so
 what was added after the window first showed (menus built after the first paint) is seen.
@@ -23,6 +23,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import gi
@@ -91,9 +92,18 @@ def read(pid: int, until: list[str], timeout: float) -> dict[str, Any]:
             tree = None
         found = tree is not None and all(n in names(tree) for n in until)
         seconds = time.monotonic() - start
-        if found or seconds > timeout:
+        if found or seconds > timeout or not running(pid):
             return {"found": found, "app": tree, "seconds": round(seconds, 2)}
         time.sleep(POLL_SECONDS)
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` is still there (not ended, nor ended and waiting to be reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def main() -> None:

@@ -126,6 +126,7 @@ def app_tree(
         "QT_QPA_PLATFORM": "xcb",
         "QT_ACCESSIBILITY": "1",
         "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1",
+        "PYTHONFAULTHANDLER": "1",  # a crash in Qt leaves its Python stack in app.log
     }
     with open(home / "app.log", "wb") as log:
         app = subprocess.Popen(
@@ -146,7 +147,7 @@ def app_tree(
                 app.kill()
                 app.wait(10)
     said = (home / "app.log").read_text("utf-8", errors="replace")[-2000:]
-    assert ended is None, f"the app ended ({ended}) before it could be read: {said}"
+    assert ended is None, f"the app ended ({ended}) while a screen reader read it: {said}"
     assert read["app"] is not None, f"the app never showed on the AT-SPI desktop: {said}"
     assert read["found"], (
         f"after {read['seconds']} s the tree still lacks one of {READY_WHEN}: {said}\n"
