@@ -373,6 +373,8 @@ def test_every_risk_is_shown_in_its_own_words_six_to_a_laptop_screen(
     risks.show()
     qtbot.waitExposed(risks)
     assert on_screen(risks), "made inside the (small) offscreen screen"
+    char = QFontMetrics(risks.table.font()).averageCharWidth()
+    qtbot.waitUntil(lambda: risks.table.columnWidth(0) >= 40 * char, timeout=5_000)
     # Where the one helper puts it on a 1366x768 laptop (the offscreen screen is smaller).
     laptop = QRect(0, 0, 1366, 728)
     risks.setGeometry(fit_rect(QSize(1340, 720), laptop, frame=FRAME_GUESS))

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -48,6 +48,7 @@ COLUMNS = ("Risk", "Status", "Escalated to", "When and how", "Confirmation due",
 # own words are the point of the list, and narrow columns of long text made rows ~160 px tall
 # while the risk itself was cut short ("temper…"), two or three to a screen (issue 16).
 COLUMN_CHARS = (14, 24, 24, 15, 20)
+RISK_CHARS = 48  # the risk's column keeps at least this many characters a line
 OVERDUE = "OVERDUE"
 
 
@@ -183,6 +184,12 @@ class RisksWindow(QDialog):
         # Wide enough for the risks' words, as tall as the screen allows (remembered).
         fit_to_screen(self, "risks", QSize(1340, 720))
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        # A narrow window narrows the other columns, not the risk's (once the table has its
+        # new width: at the next turn of the event loop).
+        QTimer.singleShot(0, self, lambda: _size_columns(self.table))
+
     def current(self) -> RiskState | None:
         row = self.table.currentIndex().row()
         return self.model.rows[row] if 0 <= row < len(self.model.rows) else None
@@ -258,14 +265,23 @@ class RisksWindow(QDialog):
 
 
 def _size_columns(table: QWidget) -> None:
+    """The columns after the risk at their widths in characters (never narrower than their
+    headings), unless that would leave the risk fewer than ``RISK_CHARS`` a line: then they
+    share what is left in proportion, and wrap more."""
     assert isinstance(table, QTableView)
     font = QApplication.font(table)  # (the application's: see ui.text_style)
     char = QFontMetrics(font).averageCharWidth()
     bold = QFont(font)
     bold.setBold(True)
     title = QFontMetrics(bold)
-    for column, chars in enumerate(COLUMN_CHARS, start=1):
-        # Never narrower than its heading ("Confirmation due" was cut to "onfirmation du").
-        heading_width = title.horizontalAdvance(COLUMNS[column]) + 2 * title.height()
-        table.setColumnWidth(column, max(char * chars + 12, heading_width))
+    # ("Confirmation due" was cut to "onfirmation du" in a column narrower than its heading.)
+    wanted = [
+        max(char * chars + 12, title.horizontalAdvance(COLUMNS[column]) + 2 * title.height())
+        for column, chars in enumerate(COLUMN_CHARS, start=1)
+    ]
+    room = table.viewport().width() - char * RISK_CHARS
+    if room < sum(wanted):
+        wanted = [max(char * 8, width * max(room, 0) // sum(wanted)) for width in wanted]
+    for column, width in enumerate(wanted, start=1):
+        table.setColumnWidth(column, width)
     table.resizeRowsToContents()
