@@ -250,8 +250,7 @@ class ReviewerWindow(QMainWindow):
         view.addAction(self.side_action)
         view.addSeparator()
         wanted = Settings.shared(self.paths).get(SIDE_PANEL)
-        wide = available_geometry(self).width() >= WIDE_SCREEN
-        open_ = wanted == "open" or (wanted != "closed" and wide)
+        open_ = side_starts_open(wanted, available_geometry(self).width())
         self.side.setVisible(open_)
         self.side_action.setChecked(open_)
 
@@ -622,6 +621,14 @@ class ReviewerWindow(QMainWindow):
             self.viewer.close()
         self.bridge.close()
         super().closeEvent(event)
+
+
+def side_starts_open(wanted: str, screen_width: int) -> bool:
+    """Whether the side panel starts open: as the reviewer last left it, else open only on a
+    screen at least ``WIDE_SCREEN`` wide (a laptop's 1366 px needs the room for the page)."""
+    if wanted in ("open", "closed"):
+        return wanted == "open"
+    return screen_width >= WIDE_SCREEN
 
 
 def _banner_style(banner: QWidget) -> None:

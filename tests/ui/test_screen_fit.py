@@ -27,7 +27,7 @@ from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.workspaces import open_kit, open_session
 from ui.lead.preview import ReportPreview
 from ui.lead.risks import RisksWindow
-from ui.main_window import TITLE_CHARS, ReviewerWindow
+from ui.main_window import TITLE_CHARS, ReviewerWindow, side_starts_open
 from ui.timetable import TimetablePanel
 from ui.timetable.delegates import PAD, pill_width
 from ui.timetable.models import NOW_ROLE
@@ -250,6 +250,13 @@ def test_f6_skips_a_folded_side_panel(qtbot: QtBot, visit_id: str) -> None:
     focus = QApplication.focusWidget()
     assert focus is not None and (focus is window.side or window.side.isAncestorOf(focus))
     window.close()
+
+
+def test_the_side_panel_starts_folded_on_a_narrow_screen_unless_left_open() -> None:
+    assert not side_starts_open("", 1366)
+    assert side_starts_open("", 1920)
+    assert side_starts_open("open", 1366)
+    assert not side_starts_open("closed", 1920)
 
 
 # -- tool windows inside the screen -------------------------------------------------------------
