@@ -48,6 +48,7 @@ from ui import document_search, shortcuts
 from ui.actions import make_action
 from ui.bridge import SessionBridge
 from ui.errors import report_error
+from ui.focus_order import install as install_focus_order
 from ui.navigator import NavigatorPanel
 from ui.standard_page import PAGE_WIDTH, StandardPage
 from ui.text_style import heading, muted, restyle_on_change, tone
@@ -138,6 +139,7 @@ class ReviewerWindow(QMainWindow):
         # has painted: the reviewer starts on the standard, not on the menus (some 5 ms).
         QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, self.install_menus)
         self._connect()
+        self.focus_order = install_focus_order(self)  # Tab follows the screen (issue 16)
         if restore_position:
             self.restore_position()
 

@@ -130,6 +130,7 @@ class _Reachable:
 class StandardPage(QScrollArea):
     open_document = Signal(str, str)  # document id, text to search for
     open_standard = Signal(str)  # a cross-reference was followed: the ref to go to
+    rebuilt = Signal()  # controls were made or removed (parts, document links, lists): Tab order
 
     def __init__(self, bridge: SessionBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -305,6 +306,7 @@ class StandardPage(QScrollArea):
         self._refresh_parts()
         self.lists.refresh()
         self.verticalScrollBar().setValue(0)
+        self.rebuilt.emit()
 
     def set_component(self, component: str) -> None:
         if self.ref is not None:
@@ -441,5 +443,6 @@ class StandardPage(QScrollArea):
             self._refresh_parts()
         else:
             self.lists.refresh()
+            self.rebuilt.emit()
         self.verticalScrollBar().setValue(scroll)
         QTimer.singleShot(0, lambda: self.verticalScrollBar().setValue(scroll))

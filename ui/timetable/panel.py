@@ -94,8 +94,6 @@ class TimetablePanel(QWidget):
         self._now = now if now is not None else type(self).clock
         self._build_views(data, self._now())
         self._layout()
-        # Focus given to the panel (a click on its tab, Ctrl+T) goes to the sessions list.
-        self.setFocusProxy(self.sessions_view)
         self.sessions_view.selectionModel().currentRowChanged.connect(self._session_chosen)
         self.standards_view.selectionModel().currentChanged.connect(
             lambda cur, _prev: self.open_button.setEnabled(cur.isValid())
