@@ -4,12 +4,16 @@ The reason is saved when the box loses the focus and after a pause in typing (ne
 keystroke); a judgement made while a reason is being typed carries it along. Not met and N/A ask
 for a reason until one is given. The lettered parts' ticks suggest a judgement that the
 reviewer applies with "Use"; a suggestion never changes the judgement by itself.
+
+Its colours (the keys hint, the radio buttons' rings, the reason box's border) come from the
+application's palette, checked for contrast (``ui.palette``), and are made again when the palette
+changes while the app runs: a dark palette made the rings, the hint and the border vanish.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
-from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QTextCursor
+from PySide6.QtGui import QFont, QFontMetrics, QPalette, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -36,7 +40,8 @@ from ui import shortcuts
 from ui.bridge import SessionBridge
 from ui.judgement_icons import judgement_icon
 from ui.operations import ChangeOp
-from ui.text_style import Card, muted, restyle_on_change, tone
+from ui.palette import CardColours, card_colours
+from ui.text_style import Card, restyle_on_change, tone
 
 REASON_PAUSE_MS = 1000
 KEYS = (
@@ -66,6 +71,8 @@ class JudgementCard(Card):
         self._timer.setSingleShot(True)
         self._timer.setInterval(REASON_PAUSE_MS)
         self._timer.timeout.connect(self.flush)
+        self._recolouring = False
+        self.colours = self._recolour()
 
     @property
     def data(self) -> VisitData:
@@ -83,14 +90,13 @@ class JudgementCard(Card):
             self.choice.addButton(radio)
             self.radios[value] = radio
             radio.clicked.connect(lambda _c=False, v=value: self.judge(v))
-        radios = ChoiceRow(list(self.radios.values()), self)
+        radios = self.choice_row = ChoiceRow(list(self.radios.values()), self)
         hint = "  ·  ".join(
             f"{k[0]} {JUDGEMENT_LABELS[v]}" for v, k in zip(JUDGEMENTS, KEYS, strict=True)
         )
         self.keys_hint = QLabel(f"Keys: {hint}", self)
         self.keys_hint.setAccessibleName("Judgement keys")
         self.keys_hint.setWordWrap(True)
-        muted(self.keys_hint)
         suggestion = QHBoxLayout()
         self.suggestion = QLabel(self)
         self.suggestion.setAccessibleName("Suggestion from the ticked parts")
@@ -125,6 +131,32 @@ class JudgementCard(Card):
         )
         self.layout_.addWidget(self.reason)
         self.layout_.addWidget(self.warning)
+
+    # -- colours --------------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        # (Not while being made, nor while colouring: setting the colours sends events too.)
+        if event.type() in _RECOLOUR_ON and not getattr(self, "_recolouring", True):
+            self._recolour()
+
+    def _recolour(self) -> CardColours:
+        """Colour the hint, the rings and the reason box from the application's palette."""
+        self._recolouring = True
+        try:
+            c = self.colours = card_colours(QApplication.palette(self))
+            hint = QPalette(self.keys_hint.palette())
+            hint.setColor(QPalette.ColorRole.WindowText, c.hint)
+            self.keys_hint.setPalette(hint)
+            ring = max(12, QFontMetrics(QApplication.font(self)).height() * 3 // 4)
+            self.choice_row.setStyleSheet(_radio_sheet(c, ring))
+            reason = QPalette(self.reason.palette())
+            reason.setColor(QPalette.ColorRole.PlaceholderText, c.hint)
+            self.reason.setPalette(reason)
+            self.reason.setStyleSheet(_reason_sheet(c))
+        finally:
+            self._recolouring = False
+        return c
 
     # -- showing --------------------------------------------------------------------------------
 
@@ -235,6 +267,36 @@ class JudgementCard(Card):
 
     def focus_reason(self) -> None:
         self.reason.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+
+_RECOLOUR_ON = (
+    QEvent.Type.PaletteChange,
+    QEvent.Type.ApplicationPaletteChange,
+    QEvent.Type.ApplicationFontChange,  # (the rings are sized to the font)
+)
+
+
+def _radio_sheet(c: CardColours, ring: int) -> str:
+    """Radio buttons whose ring and dot stand out from the card (a 2 px ring)."""
+    radius = ring // 2 + 2
+    return (
+        f"QRadioButton::indicator {{ width: {ring}px; height: {ring}px;"
+        f" border: 2px solid {c.ring.name()}; border-radius: {radius}px;"
+        f" background: {c.background.name()}; }}"
+        f" QRadioButton::indicator:checked {{ border-color: {c.checked.name()};"
+        " background: qradialgradient(cx:0.5, cy:0.5, radius:0.5, fx:0.5, fy:0.5,"
+        f" stop:0 {c.checked.name()}, stop:0.55 {c.checked.name()},"
+        f" stop:0.6 {c.background.name()}, stop:1 {c.background.name()}); }}"
+    )
+
+
+def _reason_sheet(c: CardColours) -> str:
+    """A reason box whose border shows on the card, thicker while it has the keyboard."""
+    return (
+        f"QPlainTextEdit {{ border: 1px solid {c.border.name()}; border-radius: 3px;"
+        f" padding: 1px; background: {c.background.name()}; color: {c.text.name()}; }}"
+        f" QPlainTextEdit:focus {{ border: 2px solid {c.focus.name()}; padding: 0px; }}"
+    )
 
 
 class ChoiceRow(QWidget):
