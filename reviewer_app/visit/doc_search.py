@@ -43,7 +43,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MAX_HITS = 300
+MAX_HITS = 100  # pages with a snippet; more are counted ("100 of 257 pages shown")
 READ_TIMEOUT_S = 120  # a document that takes longer to read is skipped (a hostile file)
 
 
@@ -98,6 +98,7 @@ class SearchResults:
     query: str
     documents: tuple[DocumentMatches, ...]
     progress: IndexProgress
+    total_pages: int = 0  # every page that matches (more than are shown when past MAX_HITS)
 
     @property
     def partial(self) -> bool:
@@ -118,6 +119,8 @@ class SearchResults:
                 f"{pages} page{'' if pages == 1 else 's'} in "
                 f"{docs} document{'' if docs == 1 else 's'}"
             )
+        if self.total_pages > pages:
+            found += f" ({pages} of {self.total_pages} pages shown: add a word to narrow it)"
         if self.partial:
             p = self.progress
             found += f" (partial: {p.done} of {p.total} documents indexed so far)"
@@ -303,7 +306,8 @@ class DocumentIndex:
             DocumentMatches(by_sha[sha], tuple(sorted(pages, key=lambda p: p.page)))
             for sha, pages in grouped.items()
         )
-        return SearchResults(text, documents, progress)
+        total = index.count(text) if len(hits) >= limit else len(hits)
+        return SearchResults(text, documents, progress, total)
 
 
 def index_documents(

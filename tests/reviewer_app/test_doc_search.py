@@ -352,3 +352,16 @@ def test_a_damaged_index_file_is_made_again(kit: Kit) -> None:
         assert index.search("transfusion").result(WAIT).page_count == 1
     finally:
         index.close()
+
+
+def test_past_the_limit_the_pages_are_counted_not_shown(kit: Kit) -> None:
+    for i in range(1, 4):
+        kit.add(f"E00{i}", f"{i}.pdf", pdf_bytes(*(f"rota page {p}" for p in range(3))))
+    index = finished(kit.index())
+    try:
+        results = index.search("rota", limit=5).result(WAIT)
+        assert results.page_count == 5 and results.total_pages == 9
+        assert "5 of 9 pages shown" in results.summary()
+        assert index.search("rota").result(WAIT).total_pages == 9
+    finally:
+        index.close()
