@@ -125,6 +125,8 @@ class FocusOrder(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() in (QEvent.Type.Show, QEvent.Type.ChildAdded):
+            if watched is self.window and event.type() == QEvent.Type.Show:
+                self.apply()  # laid out already: right from the first key press
             self.soon()
         return super().eventFilter(watched, event)
 

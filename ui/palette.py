@@ -98,3 +98,35 @@ def card_colours(palette: QPalette) -> CardColours:
     checked = with_contrast(palette.color(role.Highlight), background, NON_TEXT_CONTRAST)
     border = with_contrast(mix(background, text, 0.5), background, NON_TEXT_CONTRAST)
     return CardColours(background, text, hint, ring, checked, border, checked)
+
+
+@dataclass(frozen=True)
+class PageColours:
+    """The colours of the standard's page, on the palette's window colour."""
+
+    background: QColor  # the page's: the palette's window
+    muted: QColor  # secondary text (the section, the kit's notes)
+    box: QColor  # a check box's edge (a lettered part)
+    checked: QColor  # a ticked box's fill
+
+
+def page_colours(palette: QPalette) -> PageColours:
+    """The page's colours from ``palette``, each readable on its window colour."""
+    role = QPalette.ColorRole
+    background = palette.color(role.Window)
+    background.setAlpha(255)
+    text = with_contrast(palette.color(role.WindowText), background, TEXT_CONTRAST)
+    muted = with_contrast(palette.color(role.PlaceholderText), background, TEXT_CONTRAST)
+    box = with_contrast(mix(background, text, 0.6), background, NON_TEXT_CONTRAST)
+    checked = with_contrast(palette.color(role.Highlight), background, NON_TEXT_CONTRAST)
+    return PageColours(background, muted, box, checked)
+
+
+def check_box_sheet(box: QColor, checked: QColor, fill: QColor, size: int) -> str:
+    """Check boxes whose edge and tick stand out from ``fill`` (their own inside)."""
+    return (
+        f"QCheckBox::indicator {{ width: {size}px; height: {size}px;"
+        f" border: 2px solid {box.name()}; border-radius: 3px; background: {fill.name()}; }}"
+        f" QCheckBox::indicator:checked {{ border-color: {checked.name()};"
+        f" background: {checked.name()}; image: none; }}"
+    )

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Container
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QFrame,
     QHBoxLayout,
@@ -34,9 +36,10 @@ from ui.bridge import SessionBridge
 from ui.judgement_card import JudgementCard
 from ui.judgement_icons import document_icon
 from ui.operations import ChangeOp
+from ui.palette import check_box_sheet, page_colours
 from ui.standard_lists import RecordLists
 from ui.team.team_judgement import TeamJudgementLine
-from ui.text_style import Card, clear_layout, heading, muted
+from ui.text_style import Card, clear_layout, heading
 
 REASON_PAUSE_MS = 1000
 PAGE_WIDTH = 880
@@ -127,6 +130,13 @@ class _Reachable:
         )
 
 
+_RECOLOUR_ON = (
+    QEvent.Type.PaletteChange,
+    QEvent.Type.ApplicationPaletteChange,
+    QEvent.Type.ApplicationFontChange,  # (the boxes are sized to the font)
+)
+
+
 class StandardPage(QScrollArea):
     open_document = Signal(str, str)  # document id, text to search for
     open_standard = Signal(str)  # a cross-reference was followed: the ref to go to
@@ -165,6 +175,8 @@ class StandardPage(QScrollArea):
         self.body.addStretch(1)
         bridge.changed.connect(self._on_changed)
         bridge.reloaded.connect(self._reloaded)
+        self._recolouring = False
+        self._recolour()
         self._show_nothing()
 
     @property
@@ -193,7 +205,7 @@ class StandardPage(QScrollArea):
 
     def _build_header(self, body: QWidget) -> None:
         self.section_label = self._label(body, "Section")
-        muted(self.section_label)
+
         top = QHBoxLayout()
         self.ref_label = self._label(body, "Reference", wrap=False)
         heading(self.ref_label, 1.5)
@@ -228,7 +240,7 @@ class StandardPage(QScrollArea):
         heading(self.evidence_heading, 1.05)
         self.evidence_expected = self._text_label(body, "Evidence expected")
         self.kit_notes = self._text_label(body, "Notes on the standard")
-        muted(self.kit_notes)
+
         for w in (
             self.requirement_heading,
             self.requirement,
@@ -257,6 +269,29 @@ class StandardPage(QScrollArea):
         self.body.addWidget(self.judgement)
         self.team_line = TeamJudgementLine(self.bridge, body)
         self.body.addWidget(self.team_line)
+
+    # -- colours ---------------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        # (Not while being made, nor while colouring: setting the colours sends events too.)
+        if event.type() in _RECOLOUR_ON and not getattr(self, "_recolouring", True):
+            self._recolour()
+
+    def _recolour(self) -> None:
+        """Colour the secondary text and the parts' boxes from the application's palette,
+        readable on the page (``ui.palette``): a dark palette had made them all but vanish."""
+        self._recolouring = True
+        try:
+            c = self.colours = page_colours(QApplication.palette(self))
+            for label in (self.section_label, self.kit_notes):
+                palette = QPalette(label.palette())
+                palette.setColor(QPalette.ColorRole.WindowText, c.muted)
+                label.setPalette(palette)
+            size = max(12, QFontMetrics(QApplication.font(self)).height() * 3 // 4)
+            self.parts_box.setStyleSheet(check_box_sheet(c.box, c.checked, c.background, size))
+        finally:
+            self._recolouring = False
 
     # -- showing --------------------------------------------------------------------------------
 

@@ -1,13 +1,15 @@
-"""My judgement reads in light and dark palettes (issue 16, point 6), switched while it runs.
+"""My judgement (and the page above it) reads in light and dark palettes (issue 16, point 6),
+switched while the window runs.
 
 Contrast is measured WCAG's way (relative luminance, (L1 + 0.05) / (L2 + 0.05)) on what is
 painted: the card's background is a pixel of a grab of the window, the radio buttons' rings and
 the reason box's border are the pixels of the grab that stand out most from it, and the hint's
 text colour is the one its label paints with. The thresholds:
 
-- text, the "Keys: 1 Met ..." hint: at least 4.5:1 (WCAG 2.2, 1.4.3, AA);
-- the radio buttons' rings and the reason box's border: at least 3:1 (WCAG 2.2, 1.4.11,
-  non-text contrast).
+- text, the "Keys: 1 Met ..." hint and the page's section (muted): at least 4.5:1 (WCAG 2.2,
+  1.4.3, AA);
+- the radio buttons' rings, the reason box's border and the lettered parts' check boxes: at
+  least 3:1 (WCAG 2.2, 1.4.11, non-text contrast).
 """
 
 from __future__ import annotations
@@ -73,11 +75,16 @@ def at(image: QImage, window: QWidget, widget: QWidget, point: QPoint) -> QColor
 
 
 def most_standing_out(
-    image: QImage, window: ReviewerWindow, widget: QWidget, rect: QRect
+    image: QImage,
+    window: ReviewerWindow,
+    widget: QWidget,
+    rect: QRect,
+    behind: QColor | None = None,
 ) -> QColor:
-    """The pixel of ``rect`` (in ``widget``) that differs most from the card's background."""
+    """The pixel of ``rect`` (in ``widget``) that differs most from what is ``behind`` it
+    (the card's background unless said)."""
     best, best_ratio = QColor(), 0.0
-    card = card_background(image, window)
+    card = behind if behind is not None else card_background(image, window)
     for x in range(rect.left(), rect.right() + 1):
         for y in range(rect.top(), rect.bottom() + 1):
             colour = at(image, window, widget, QPoint(x, y))
@@ -113,7 +120,22 @@ def measured(window: ReviewerWindow) -> dict[str, float]:
     reason = card.reason
     edge = QRect(0, reason.height() // 4, 3, reason.height() // 2)  # its left border
     out["reason border"] = contrast(most_standing_out(image, window, reason, edge), background)
+    # On the page: the section's muted text and the lettered parts' boxes.
+    page = window.page
+    section = page.section_label
+    behind = at(image, window, section, QPoint(section.width() - 2, section.height() - 2))
+    out["section text"] = contrast(section.palette().color(section.foregroundRole()), behind)
+    for label, box in page.part_boxes.items():
+        indicator = check_rect(box)
+        edge_colour = most_standing_out(image, window, box, indicator, behind)
+        out[f"part {label} box"] = contrast(edge_colour, behind)
     return out
+
+
+def check_rect(box: QWidget) -> QRect:
+    option = QStyleOptionButton()
+    option.initFrom(box)
+    return box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
 
 
 def too_low(found: dict[str, float]) -> dict[str, float]:
