@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage.sqlite import FileDamaged, Step, migrate, open_durable
+from storage.sqlite import FileDamaged, SchemaTooNew, Step, migrate, open_durable
 
 INDEX_FILE = "documents.sqlite"
 HIT_START, HIT_END = "\x02", "\x03"
@@ -106,7 +106,7 @@ class DocIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             return cls._open(path)
-        except (FileDamaged, sqlite3.DatabaseError) as exc:
+        except (FileDamaged, SchemaTooNew, sqlite3.DatabaseError) as exc:
             log.warning("the document index %s is unusable (%s); making it again", path, exc)
             for leftover in (
                 path,

@@ -365,3 +365,15 @@ def test_past_the_limit_the_pages_are_counted_not_shown(kit: Kit) -> None:
         assert index.search("rota").result(WAIT).total_pages == 9
     finally:
         index.close()
+
+
+def test_an_index_from_a_newer_app_is_made_again(kit: Kit) -> None:
+    kit.add("E001", "a.pdf", pdf_bytes("transfusion"))
+    finished(kit.index()).close()
+    with sqlite3.connect(index_path(kit.folder)) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    index = finished(kit.index())
+    try:
+        assert index.search("transfusion").result(WAIT).page_count == 1
+    finally:
+        index.close()
