@@ -7,7 +7,7 @@ the workspace). Editing the text so the hit goes away removes the row by itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -122,7 +122,7 @@ class SnapshotsModel(RowsModel):
         super().__init__(parent)
         self._names = names
 
-    def set_rows(self, rows: list[Snapshot]) -> None:
+    def set_rows(self, rows: Sequence[Snapshot]) -> None:
         super().set_rows(sorted(rows, key=lambda s: -s.version))  # newest first
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: PLR0911
