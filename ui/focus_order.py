@@ -11,9 +11,9 @@ change as it scrolls). Hidden controls are left out (Qt skips them; and moving a
 bar in the chain made Qt crash when its panel was first shown); each is watched, and the order
 is set again when it shows.
 
-``install(window)`` sets the order and sets it again, at the next turn of the event loop, when
-the window is shown, when the standard's page is rebuilt (``StandardPage.rebuilt``) and when
-the side panel fills or opens.
+``install(window)`` sets the order just after the window's first paint, and again, at the next
+turn of the event loop, when it shows again, when the standard's page is rebuilt
+(``StandardPage.rebuilt``) and when the side panel fills or opens.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer
 from PySide6.QtWidgets import QAbstractScrollArea, QScrollArea, QSplitter, QTabWidget, QWidget
+
+from ui.windows import AFTER_FIRST_PAINT_MS
 
 __all__ = ["FocusOrder", "install", "ordered_stops"]
 
@@ -108,11 +110,19 @@ class FocusOrder(QObject):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.apply)
         self._compounds: dict[QWidget, QWidget] = {}  # a tab bar: its tab widget
+        self._applied = False
         window.installEventFilter(self)
 
     def soon(self, *_args: Any) -> None:
-        """Set the order again at the next turn (once, however often asked)."""
-        self._timer.start()
+        """Set the order again at the next turn (once, however often asked); the first time,
+        just after the window's first paint: walking the chain makes PySide build a Python
+        class for every kind of widget in it (some 20 ms), which the reviewer need not wait
+        for before seeing the page."""
+        if not self._applied:
+            if not self._timer.isActive():
+                self._timer.start(AFTER_FIRST_PAINT_MS)
+            return
+        self._timer.start(0)
 
     @property
     def pending(self) -> bool:
@@ -125,8 +135,6 @@ class FocusOrder(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() in (QEvent.Type.Show, QEvent.Type.ChildAdded):
-            if watched is self.window and event.type() == QEvent.Type.Show:
-                self.apply()  # laid out already: right from the first key press
             self.soon()
         return super().eventFilter(watched, event)
 
@@ -155,6 +163,7 @@ class FocusOrder(QObject):
         it is in the chain. Qt puts it just before its first child when its focus proxy is
         set, so that child goes just before the tab bar, and the proxy is set again.
         """
+        self._applied = True
         order = self.order()
         stops = set(order)
         compounds = self._compounds  # (noted by ``order``)
@@ -248,5 +257,5 @@ def install(window: Any) -> FocusOrder:
         for i in range(count):
             if pages is not None and pages(i) is not None:
                 keeper.watch(pages(i))
-    keeper.apply()
+    keeper.soon()
     return keeper

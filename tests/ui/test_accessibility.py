@@ -143,6 +143,9 @@ def shown_window(qtbot: QtBot, session: VisitSession, paths: AppPaths) -> Review
     qtbot.waitExposed(window)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    # The Tab order is set just after the first paint (ui/focus_order.py), before a person
+    # could press a key.
+    qtbot.waitUntil(lambda: not window.focus_order.pending, timeout=WAIT)
     return window
 
 
