@@ -30,6 +30,7 @@ class EvidenceDialog(FormDialog):
 
     def __init__(self, parent: QWidget | None, data: VisitData, ref: str, component: str) -> None:
         super().__init__(parent, f"Evidence seen for {ref}")
+        self.noun = "evidence"
         self.ref, self.component = ref, component
         std = data.by_ref.get(ref)
         name = next((c.name for c in data.visit.components if c.id == component), component)

@@ -17,6 +17,7 @@ from ui.dialogs.base import (
 class NoteDialog(FormDialog):
     def __init__(self, parent: QWidget | None, title: str, text: str = "") -> None:
         super().__init__(parent, title)
+        self.noun, self.editing = "note", bool(text)
         self.text = text_box(self, "Note", "Your note (no patient names or NHS numbers)", text)
         self.text.setMinimumSize(QSize(480, 180))
         self.body.addWidget(self.text)

@@ -51,6 +51,7 @@ class ObservationDialog(FormDialog):
         existing: Observation | None = None,
     ) -> None:
         super().__init__(parent, "Edit observation" if existing else "Observation")
+        self.noun, self.editing = "observation", existing is not None
         self._data = data
         self.text = text_box(self, "Observation", "What you observed (no names or NHS numbers)")
         self.text.setMinimumHeight(110)
@@ -121,6 +122,9 @@ class ObservationDialog(FormDialog):
             item = QListWidgetItem(f"{ref}  {std.title}", self.refs)
             item.setData(Qt.ItemDataRole.UserRole, ref)
         return True
+
+    def own_enter(self) -> tuple[QWidget, ...]:
+        return (self.add_ref,)  # Enter there links the typed standard
 
     def linked_refs(self) -> tuple[str, ...]:
         items = (self.refs.item(i) for i in range(self.refs.count()))

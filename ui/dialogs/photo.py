@@ -42,6 +42,7 @@ class PhotoDialog(FormDialog):
 
     def __init__(self, parent: QWidget | None) -> None:
         super().__init__(parent, "Add a photo")
+        self.noun = "photo"
         self.photo: bytes = b""
         self.reminder = QLabel("No faces, names or NHS numbers in photos.", self)
         self.reminder.setAccessibleName("Reminder")
@@ -72,6 +73,9 @@ class PhotoDialog(FormDialog):
         self.body.addWidget(self.preview, 1)
         self.form.addRow("&Caption:", self.caption)
         self.validate()
+
+    def has_changes(self) -> bool:
+        return bool(self.photo) or super().has_changes()
 
     def problem(self) -> str:
         return "" if self.photo else "Choose a photo from a file, or take one."

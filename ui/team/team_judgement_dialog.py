@@ -20,6 +20,8 @@ class TeamJudgementDialog(FormDialog):
 
     def __init__(self, parent: QWidget | None, title: str, current: TeamJudgement) -> None:
         super().__init__(parent, title)
+        self.noun, self.editing = "team judgement", current.assessed
+        self._chosen_at_open = current.value
         self.choice = QButtonGroup(self)
         row = QHBoxLayout()
         self.radios: dict[str, QRadioButton] = {}
@@ -32,7 +34,6 @@ class TeamJudgementDialog(FormDialog):
             self.radios[value] = radio
             row.addWidget(radio)
         row.addStretch(1)
-        self.radios[current.value].setChecked(True)
         self.rationale = text_box(
             self,
             "Rationale",
@@ -41,12 +42,17 @@ class TeamJudgementDialog(FormDialog):
         )
         self.rationale.setMinimumSize(480, 120)
         self.rationale.textChanged.connect(self.validate)
+        # Chosen once the rationale exists: choosing validates, which reads it.
+        self.radios[current.value].setChecked(True)
         self.body.addLayout(row)
         self.body.addWidget(self.rationale)
         self.validate()
 
     def chosen(self) -> str:
         return next((v for v, r in self.radios.items() if r.isChecked()), NOT_ASSESSED)
+
+    def has_changes(self) -> bool:
+        return self.chosen() != self._chosen_at_open or super().has_changes()
 
     def problem(self) -> str:
         value = self.chosen()
