@@ -200,3 +200,43 @@ def test_the_team_judgement_dialog_needs_a_rationale_for_not_met(
     assert dialog.value() == (NOT_MET, "Seen on the ward")
     dialog.show()
     screenshot(dialog, "team_judgement_dialog.png")
+
+
+def test_the_register_opens_on_all_rows_when_nothing_needs_agreement(qtbot: QtBot, laptops) -> None:
+    lead = laptops("m-lead")
+    judge(qtbot, lead.win, "HN-101", MET)  # one judge only: nothing to agree
+    register = lead.win.team.show_register()
+    qtbot.waitExposed(register)
+    assert not register.only_open.isChecked()
+    assert register.empty.isVisible()
+    assert register.empty.text().startswith("Nothing needs agreement: every reviewer")
+
+
+def test_the_register_opens_on_what_needs_agreement(
+    qtbot: QtBot, laptops, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cns = laptops("m-cns")
+    judge(qtbot, cns.win, "HN-101", NOT_MET, "No leaflet in Polish")
+    bundle = export_bundle(qtbot, cns, tmp_path, monkeypatch)
+    lead = laptops("m-lead")
+    judge(qtbot, lead.win, "HN-101", MET)
+    judge(qtbot, lead.win, "HN-102", MET)
+    assert drop_files(lead.win, [bundle])
+    qtbot.waitUntil(lambda: lead.win.team.last_receipts is not None, timeout=WAIT)
+    lead.win.team.last_receipts.close()
+    register = lead.win.team.show_register()
+    qtbot.waitExposed(register)
+    assert register.only_open.isChecked()
+    model = register.model
+    assert [model.text(d, 5) for d in model.rows] == ["Needs agreement"]
+    assert register.current() is model.rows[0] and model.rows[0].ref == "HN-101"
+    # Settled, it leaves the list; the next opening shows everything again, unticked.
+    monkeypatch.setattr(TeamJudgementDialog, "ask", classmethod(lambda *_: (NOT_MET, "Agreed")))
+    register.team_line.button.click()
+    settle(qtbot, lead.win)
+    qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=WAIT)
+    register.close()
+    lead.win.team.show_register()
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=WAIT)
+    assert not register.only_open.isChecked()
+    assert model.text(model.rows[0], 5) == "Team differs from the claim"

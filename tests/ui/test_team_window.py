@@ -56,6 +56,7 @@ def test_two_laptops_exchange_bundles_and_the_lead_settles_the_disagreement(
     register: RegisterWindow = team.show_register()
     qtbot.waitExposed(register)
     qtmodeltester.check(register.model)
+    assert register.only_open.isChecked()  # it opens on what needs agreement
     assert register.model.rowCount() == 1
     assert register.model.text(register.model.rows[0], 5) == "Needs agreement"
     names = [c.title() for c in register.findChildren(_card_type())]
@@ -71,6 +72,8 @@ def test_two_laptops_exchange_bundles_and_the_lead_settles_the_disagreement(
     settle(qtbot, lead.win)
     data = lead.win.session.data
     assert data.team_judgement("HN-101", "shc").value == NOT_MET
+    qtbot.waitUntil(lambda: register.model.rowCount() == 0, timeout=WAIT)  # settled: not open
+    register.only_open.setChecked(False)
     qtbot.waitUntil(
         lambda: register.model.text(register.model.rows[0], 5) == "Team differs from the claim",
         timeout=WAIT,

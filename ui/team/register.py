@@ -6,6 +6,10 @@ row
 shows each reviewer's judgement, reason and evidence side by side, and the team judgement: the
 lead records it from here; everyone else reads it. The register redraws itself from the session
 after every change and every import.
+
+It opens on what needs agreement: "Only those needing agreement" is ticked each time the
+window opens while anything needs agreement (and unticked when nothing does, so what was
+settled shows); the reviewer may untick it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -314,6 +318,15 @@ class RegisterWindow(QDialog):
             else "Nothing needs agreement now. Untick the box to see what was settled."
         )
         self.show_detail()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        if not event.spontaneous():  # opened (not merely uncovered): start on what is open
+            self.open_on_what_needs_agreement()
+        super().showEvent(event)
+
+    def open_on_what_needs_agreement(self) -> None:
+        needs = any(not d.settled for d in register(self.bridge.session.data))
+        self.only_open.setChecked(needs)  # a change redraws (_only_open_toggled)
 
     def _only_open_toggled(self, only: bool) -> None:
         d = self.current()
