@@ -22,7 +22,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.visit.workspaces import RecentVisit, backup_time, recent_visits
+from ui import file_dialogs
 from ui.operations import TaskOp
 from ui.sync_centre import install_on_start_screen as install_sync
 from ui.text_style import heading, muted
@@ -301,11 +301,11 @@ class StartScreen(QWidget):
     # -- opening ----------------------------------------------------------------------------------
 
     def choose_kit(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Open a visit kit", str(self.kit_folder), KIT_FILTER
+        kit = file_dialogs.ask_open_file(
+            self, file_dialogs.KIT, "Open a visit kit", KIT_FILTER, fallback=self.kit_folder
         )
-        if name:
-            self.open_kit(Path(name))
+        if kit is not None:
+            self.open_kit(kit)
 
     def open_kit(self, kit: Path) -> bool:
         return self.opener.open_kit(kit)

@@ -111,6 +111,14 @@ DECLARED: tuple[Setting, ...] = (
         "The reviewer's window's side panel (timetable, observations) as last left: "
         '"open" or "closed"; empty: closed on a narrow screen, open on a wide one.',
     ),
+    Setting(
+        "file_folders",
+        dict,
+        {},
+        "The folder each kind of file was last saved to or opened from, by kind (report, "
+        "bundle, kit, photo, staff): where the next file dialog of that kind starts "
+        "(ui.file_dialogs).",
+    ),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in DECLARED}
 

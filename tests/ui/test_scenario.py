@@ -192,7 +192,7 @@ def test_a_whole_visit_by_keyboard_survives_closing_and_reopening(
 
     monkeypatch.setattr(WhoAmIDialog, "ask", classmethod(who_am_i))
     monkeypatch.setattr(
-        "ui.start_screen.QFileDialog.getOpenFileName",
+        "ui.file_dialogs.QFileDialog.getOpenFileName",
         lambda *_a, **_k: (str(kit), "Visit kits (*.rvkit)"),
     )
 

@@ -108,7 +108,7 @@ def test_opening_a_kit_asks_who_i_am_and_opens_as_that_member(
 
     monkeypatch.setattr(WhoAmIDialog, "ask", classmethod(ask))
     monkeypatch.setattr(
-        "ui.start_screen.QFileDialog.getOpenFileName",
+        "ui.file_dialogs.QFileDialog.getOpenFileName",
         lambda *_a, **_k: (str(demo_kit), "Visit kits (*.rvkit)"),
     )
     progress: list[tuple[str, bool]] = []
@@ -211,7 +211,7 @@ def test_a_bad_kit_shows_its_refusal_and_creates_nothing(
     asked: list[Any] = []
     monkeypatch.setattr(WhoAmIDialog, "ask", classmethod(lambda _cls, *_a: asked.append(_a)))
     monkeypatch.setattr(
-        "ui.start_screen.QFileDialog.getOpenFileName", lambda *_a, **_k: (str(bad), "")
+        "ui.file_dialogs.QFileDialog.getOpenFileName", lambda *_a, **_k: (str(bad), "")
     )
     qtbot.mouseClick(screen.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(message_boxes()), timeout=WAIT)

@@ -7,13 +7,11 @@ size capped). The camera is behind ``ui.camera`` so that tests can stand in for 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -21,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui import camera
+from ui import camera, file_dialogs
 from ui.dialogs.base import (
     FormDialog,
     bold,
@@ -98,10 +96,9 @@ class PhotoDialog(FormDialog):
         return True
 
     def choose_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Choose a photo", "", IMAGE_FILTER)
-        if not name:
+        path = file_dialogs.ask_open_file(self, file_dialogs.PHOTO, "Choose a photo", IMAGE_FILTER)
+        if path is None:
             return
-        path = Path(name)
         try:
             if path.stat().st_size > MAX_PHOTO_BYTES:
                 self.hint.setText("That file is too big for a photo (more than 50 MB).")

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDateTimeEdit,
     QDialog,
-    QFileDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from reviewer_app.visit.model import CATEGORIES, Observation
 from reviewer_app.visit.read_model import VisitData
+from ui import file_dialogs
 from ui.dialogs.base import FormDialog, combo, text_box
 from ui.text_style import muted
 
@@ -253,21 +253,16 @@ class ReportTextDialog(FormDialog):
 
 
 class ReportFiles:
-    """Where to save (tests patch ``ask_save``); remembers the folder last used."""
-
-    folder: Path = Path.home()
+    """Where to save (tests patch ``ask_save``); starts in the folder last used for a report."""
 
     @classmethod
     def ask_save(
         cls, parent: QWidget | None, title: str, suggested: str, filters: str
     ) -> Path | None:
-        name, chosen = QFileDialog.getSaveFileName(
-            parent, title, str(cls.folder / suggested), filters
-        )
-        if not name:
+        answer = file_dialogs.ask_save_file(parent, file_dialogs.REPORT, title, suggested, filters)
+        if answer is None:
             return None
-        path = Path(name)
+        path, chosen = answer
         if not path.suffix:
             path = path.with_suffix(".docx" if "docx" in chosen else ".pdf")
-        cls.folder = path.parent
         return path

@@ -23,7 +23,6 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.staff.service import StaffService
+from ui import file_dialogs
 from ui.operations import TaskOp
 from ui.rows_model import RowsModel
 from ui.text_style import heading, muted
@@ -83,24 +83,25 @@ def then(
 # -- file choosers (tests replace these) ---------------------------------------------------------
 
 
+# Each starts where the staff's files were last saved or opened (ui.file_dialogs).
+
+
 def choose_open_file(parent: QWidget, title: str, filters: str, start: str = "") -> Path | None:
-    name, _ = QFileDialog.getOpenFileName(parent, title, start or str(Path.home()), filters)
-    return Path(name) if name else None
+    fallback = Path(start) if start else None
+    return file_dialogs.ask_open_file(parent, file_dialogs.STAFF, title, filters, fallback)
 
 
 def choose_open_files(parent: QWidget, title: str, filters: str) -> list[Path]:
-    names, _ = QFileDialog.getOpenFileNames(parent, title, str(Path.home()), filters)
-    return [Path(n) for n in names]
+    return file_dialogs.ask_open_files(parent, file_dialogs.STAFF, title, filters)
 
 
 def choose_folder(parent: QWidget, title: str) -> Path | None:
-    name = QFileDialog.getExistingDirectory(parent, title, str(Path.home()))
-    return Path(name) if name else None
+    return file_dialogs.ask_folder(parent, file_dialogs.STAFF, title)
 
 
 def choose_save_file(parent: QWidget, title: str, suggested: str, filters: str) -> Path | None:
-    name, _ = QFileDialog.getSaveFileName(parent, title, str(Path.home() / suggested), filters)
-    return Path(name) if name else None
+    answer = file_dialogs.ask_save_file(parent, file_dialogs.STAFF, title, suggested, filters)
+    return answer[0] if answer is not None else None
 
 
 # -- one model for lists of records --------------------------------------------------------------

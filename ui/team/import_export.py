@@ -40,20 +40,20 @@ BUNDLE_FILTER = "Team bundles (*.rvbundle)"
 
 
 class BundleFiles:
-    """The file dialogs (tests patch ``ask_save`` and ``ask_open``)."""
-
-    folder: Path = Path.home()  # where the last bundle was saved or opened from
+    """The file dialogs (tests patch ``ask_save`` and ``ask_open``). Both start in the folder a
+    bundle was last saved to or opened from (ui.file_dialogs)."""
 
     @classmethod
     def ask_save(cls, parent: QWidget | None, suggested: Path) -> Path | None:
-        from PySide6.QtWidgets import QFileDialog  # noqa: PLC0415 (a Qt type is built when first named)
+        """``suggested``: the bundle's file name (offered in the folder last used)."""
+        from ui import file_dialogs  # noqa: PLC0415 (a Qt type is built when first named)
 
-        name, _filter = QFileDialog.getSaveFileName(
-            parent, "Export my work as a bundle", str(suggested), BUNDLE_FILTER
+        answer = file_dialogs.ask_save_file(
+            parent, file_dialogs.BUNDLE, "Export my work as a bundle", suggested.name, BUNDLE_FILTER
         )
-        if not name:
+        if answer is None:
             return None
-        path = Path(name)
+        path = answer[0]
         return (
             path
             if path.suffix.lower() == BUNDLE_SUFFIX
@@ -61,13 +61,12 @@ class BundleFiles:
         )
 
     @classmethod
-    def ask_open(cls, parent: QWidget | None, folder: Path) -> list[Path]:
-        from PySide6.QtWidgets import QFileDialog  # noqa: PLC0415 (a Qt type is built when first named)
+    def ask_open(cls, parent: QWidget | None) -> list[Path]:
+        from ui import file_dialogs  # noqa: PLC0415 (a Qt type is built when first named)
 
-        names, _filter = QFileDialog.getOpenFileNames(
-            parent, "Import team bundles", str(folder), f"{BUNDLE_FILTER};;All files (*)"
+        return file_dialogs.ask_open_files(
+            parent, file_dialogs.BUNDLE, "Import team bundles", f"{BUNDLE_FILTER};;All files (*)"
         )
-        return [Path(n) for n in names]
 
 
 def bundle_files(paths: Sequence[Path]) -> list[Path]:
@@ -137,10 +136,9 @@ class TeamActions(QObject):
 
         data = self.session.data
         name = default_bundle_name(data.visit, data.member_id, datetime.now().astimezone())
-        target = BundleFiles.ask_save(self.window, BundleFiles.folder / name)
+        target = BundleFiles.ask_save(self.window, Path(name))
         if target is None:
             return
-        BundleFiles.folder = target.parent
         self.window.statusBar().showMessage("Writing your bundle…")
         TaskOp(
             self.window,
@@ -165,9 +163,8 @@ class TeamActions(QObject):
     # -- import ----------------------------------------------------------------------------------
 
     def import_bundles(self) -> None:
-        files = BundleFiles.ask_open(self.window, BundleFiles.folder)
+        files = BundleFiles.ask_open(self.window)
         if files:
-            BundleFiles.folder = files[0].parent
             self.import_files(files)
 
     @property
