@@ -26,12 +26,14 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from reviewer_app.app.paths import AppPaths
+from reviewer_app.team.devices import DeviceRow
 from reviewer_app.visit.model import MET, NOT_MET, TeamJudgement
 from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.workspaces import open_kit, open_session
 from ui import camera
 from ui.dialogs.base import INPUTS, FormDialog
 from ui.main_window import ReviewerWindow
+from ui.team.devices import DeviceDecisionDialog
 from ui.team.team_judgement_dialog import TeamJudgementDialog
 
 REF = "HN-101"  # the window's first standard: a document is linked to it
@@ -372,3 +374,36 @@ def test_space_on_cancel_after_typing_asks_too(qtbot: QtBot, window: ReviewerWin
     assert asked == ["Discard this note?"]
     assert kept == ["Leaflet only in English"]
     assert [n.text for n in window.session.data.notes_for(REF)] == ["Leaflet only in English"]
+
+
+def test_the_device_dialogs_open_on_the_tick_box_or_on_cancel(qtbot: QtBot) -> None:
+    row = DeviceRow(
+        member_id="m-cns",
+        name="Siobhán O'Brien",
+        role="Clinical nurse specialist",
+        device_id="d-2",
+        public_key="",
+        words="apple river stone cloud maple lantern",
+        state="held",
+        this_laptop=False,
+        first_seen="2026-12-03T09:00:00+00:00",
+        seen_in="cns.rvbundle",
+        held=2,
+    )
+    accept = DeviceDecisionDialog(None, row, accept=True)
+    qtbot.addWidget(accept)
+    accept.show()
+    accept.activateWindow()
+    qtbot.waitUntil(accept.isActiveWindow, timeout=WAIT)
+    assert focused() is accept.match
+    qtbot.keyClick(accept.match, Qt.Key.Key_Space)  # ticked, not accepted
+    assert accept.match.isChecked() and accept.isVisible()
+    QDialog.done(accept, QDialog.DialogCode.Rejected)
+    refuse = DeviceDecisionDialog(None, row, accept=False)
+    qtbot.addWidget(refuse)
+    refuse.show()
+    refuse.activateWindow()
+    qtbot.waitUntil(refuse.isActiveWindow, timeout=WAIT)
+    assert focused() is refuse.buttons.button(refuse.buttons.StandardButton.Cancel)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)  # Enter on Cancel: nothing refused
+    assert refuse.result() == QDialog.DialogCode.Rejected

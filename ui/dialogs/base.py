@@ -2,7 +2,8 @@
 missing, the timetable session happening now chosen for the reviewer, and one keyboard
 behaviour (issue 16):
 
-- the dialog opens with the keyboard in its first input, so what is typed first lands there;
+- the dialog opens with the keyboard in its first input, so what is typed first lands there
+  (a dialog with nothing to fill in, a confirmation, opens on Cancel);
 - Ctrl+Enter saves from anywhere; plain Enter saves from a one-line field, a list or a choice,
   and starts a new line in a multi-line text box (a line under the buttons says so);
 - no push button is a default or auto-default one: Enter or Space while typing never presses
@@ -20,6 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -49,7 +51,15 @@ HINT_STYLE = "color: palette(placeholder-text);"
 KEYS_WITH_TEXT_BOX = "Ctrl+Enter to save (Enter starts a new line in a text box) · Esc to cancel"
 KEYS_WITHOUT_TEXT_BOX = "Enter or Ctrl+Enter to save · Esc to cancel"
 # What the keyboard may start in: never a push button, which Space or Enter would press.
-INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QAbstractSpinBox, QRadioButton)
+INPUTS = (
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QComboBox,
+    QAbstractSpinBox,
+    QRadioButton,
+    QCheckBox,
+)
 
 
 def ask_discard(parent: QWidget, question: str) -> bool:
@@ -165,9 +175,11 @@ class FormDialog(QDialog):
             for rich_box in rich:
                 rich_box.moveCursor(end)
             self.keys.setText(KEYS_WITH_TEXT_BOX if multi else KEYS_WITHOUT_TEXT_BOX)
-            first = self.first_input()
-            if first is not None:
-                first.setFocus(Qt.FocusReason.OtherFocusReason)
+            # Nothing to fill in (a confirmation): Cancel, so a stray key confirms nothing.
+            first = self.first_input() or self.buttons.button(
+                QDialogButtonBox.StandardButton.Cancel
+            )
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
