@@ -13,6 +13,7 @@ import pytest
 from helpers import WAIT, message_boxes, settle
 from PIL import Image
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -32,6 +33,7 @@ from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.workspaces import open_kit, open_session
 from ui import camera
 from ui.dialogs.base import INPUTS, FormDialog
+from ui.dialogs.note import NoteDialog
 from ui.main_window import ReviewerWindow
 from ui.team.devices import DeviceDecisionDialog
 from ui.team.team_judgement_dialog import TeamJudgementDialog
@@ -112,6 +114,13 @@ def answer_question(qtbot: QtBot, answer: str, asked: list[str]) -> None:
             button.click()
 
     QTimer.singleShot(0, run)
+
+
+class FromTheWindowManager(QCloseEvent):
+    """The close event the window manager's close button sends (a spontaneous one)."""
+
+    def spontaneous(self) -> bool:
+        return True
 
 
 def focused() -> QWidget | None:
@@ -407,3 +416,21 @@ def test_the_device_dialogs_open_on_the_tick_box_or_on_cancel(qtbot: QtBot) -> N
     assert focused() is refuse.buttons.button(refuse.buttons.StandardButton.Cancel)
     qtbot.keyClick(focused(), Qt.Key.Key_Return)  # Enter on Cancel: nothing refused
     assert refuse.result() == QDialog.DialogCode.Rejected
+
+
+def test_the_close_button_on_typed_text_asks_too(qtbot: QtBot) -> None:
+    dialog = NoteDialog(None, "Note on HN-101")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=WAIT)
+    qtbot.keyClicks(focused(), "Leaflet only in English")
+    asked: list[str] = []
+    answer_question(qtbot, "Keep editing", asked)
+    closing = FromTheWindowManager()
+    dialog.closeEvent(closing)  # (offscreen Qt has no window manager to press its button)
+    assert asked == ["Discard this note?"]
+    assert not closing.isAccepted()
+    assert dialog.isVisible() and dialog.text.toPlainText() == "Leaflet only in English"
+    dialog.close()  # the program's own close() does not ask: nobody would answer
+    assert not dialog.isVisible()
