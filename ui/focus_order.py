@@ -119,8 +119,8 @@ class FocusOrder(QObject):
         class for every kind of widget in it (some 20 ms), which the reviewer need not wait
         for before seeing the page."""
         if not self._applied:
-            if not self._timer.isActive():
-                self._timer.start(AFTER_FIRST_PAINT_MS)
+            if self.window.isVisible() and not self._timer.isActive():
+                self._timer.start(AFTER_FIRST_PAINT_MS)  # (from its showing, not its making)
             return
         self._timer.start(0)
 
