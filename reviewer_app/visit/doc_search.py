@@ -22,14 +22,17 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewer_app.visit import doc_text
 from reviewer_app.visit.read_model import KitDocument
 from storage import OwnerThread
 from storage.doc_index import HIT_END, HIT_START, DocIndex, index_path, pending
+
+if TYPE_CHECKING:
+    from concurrent.futures.process import ProcessPoolExecutor
 
 __all__ = [
     "HIT_END",
@@ -380,10 +383,16 @@ class Reader:
     def read(self, path: Path, file_name: str) -> tuple[str, list[str] | str]:
         if self.in_process:
             return doc_text.read(path, file_name)
+        # Imported here, on the indexer's thread: multiprocessing costs the window's thread
+        # some 30 ms when the index is made.
+        import multiprocessing  # noqa: PLC0415
+        from concurrent.futures.process import (  # noqa: PLC0415
+            BrokenProcessPool,
+            ProcessPoolExecutor,
+        )
+
         try:
             if self._pool is None:
-                import multiprocessing  # noqa: PLC0415 (a few ms: only once indexing starts)
-
                 self._pool = ProcessPoolExecutor(
                     max_workers=1, mp_context=multiprocessing.get_context("spawn")
                 )
