@@ -114,6 +114,35 @@ class _ClickLabel(QLabel):
             self.box.click()
 
 
+class _PartRow:
+    """A lettered part's line: its check box and its text, reused for the next standard's."""
+
+    def __init__(self, page: StandardPage) -> None:
+        self.label = ""
+        self.line = QHBoxLayout()
+        self.box = QCheckBox(page.parts_box)
+        self.box.clicked.connect(lambda checked: page._tick(self.label, checked))
+        self.text = _ClickLabel("", self.box, ())
+        self.text.linkActivated.connect(page._follow_link)
+        self.line.addWidget(self.box, 0, Qt.AlignmentFlag.AlignTop)
+        self.line.addWidget(self.text, 1)
+
+    def show_part(self, label: str, text: str, reachable: Container[str]) -> None:
+        self.label = label
+        level, shown = part_display(label)
+        self.line.setContentsMargins(SUB_PART_INDENT * level, 0, 0, 0)
+        self.box.setAccessibleName(f"Part {label} met")
+        self.box.setToolTip(f"Tick when part {label} is met")
+        show_text(self.text, f"{shown}.  {text}", reachable, selectable=False)  # a click ticks
+        self.box.setVisible(True)
+        self.text.setVisible(True)
+
+    def hide(self) -> None:
+        self.label = ""
+        self.box.setVisible(False)
+        self.text.setVisible(False)
+
+
 class _Reachable:
     """The refs a cross-reference may link to: the visit's standards for the component shown
     (the navigator lists no other, so a link to one would go nowhere)."""
@@ -234,6 +263,7 @@ class StandardPage(QScrollArea):
         self.parts_layout = QVBoxLayout(self.parts_box)
         self.parts_layout.setContentsMargins(12, 0, 0, 0)
         self.part_boxes: dict[str, QCheckBox] = {}
+        self._part_rows: list[_PartRow] = []
         # A heading over plain text, as for the requirement: a rich-text label would be laid
         # out through a text document, the slowest kind of label to size.
         self.evidence_heading = QLabel("Evidence expected", body)
@@ -353,24 +383,21 @@ class StandardPage(QScrollArea):
         )
 
     def _build_parts(self, reachable: Container[str]) -> None:
-        clear_layout(self.parts_layout)
-        self.part_boxes = {}
+        """The lettered parts, on lines kept from standard to standard (making a check box and
+        a label per part for every standard shown cost a third of moving to the next one)."""
         assert self.ref is not None
         std = self.data.by_ref[self.ref]
-        for part in std.parts:
-            level, shown = part_display(part.label)
-            line = QHBoxLayout()
-            line.setContentsMargins(SUB_PART_INDENT * level, 0, 0, 0)
-            box = QCheckBox(self.parts_box)
-            box.setAccessibleName(f"Part {part.label} met")
-            box.setToolTip(f"Tick when part {part.label} is met")
-            box.clicked.connect(lambda checked, label=part.label: self._tick(label, checked))
-            text = _ClickLabel(f"{shown}.  {part.text}", box, reachable)
-            text.linkActivated.connect(self._follow_link)
-            line.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
-            line.addWidget(text, 1)
-            self.parts_layout.addLayout(line)
-            self.part_boxes[part.label] = box
+        rows = self._part_rows
+        while len(rows) < len(std.parts):
+            row = _PartRow(self)
+            self.parts_layout.addLayout(row.line)
+            rows.append(row)
+        self.part_boxes = {}
+        for row, part in zip(rows, std.parts, strict=False):
+            row.show_part(part.label, part.text, reachable)
+            self.part_boxes[part.label] = row.box
+        for row in rows[len(std.parts) :]:
+            row.hide()
         self.parts_box.setVisible(bool(std.parts))
 
     def _show_claim(self) -> None:
