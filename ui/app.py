@@ -11,7 +11,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +27,13 @@ from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.workspaces import forget_staging, workspace_exists
 from ui.errors import report_error
 from ui.visit_opener import VisitOpener
-from ui.windows import AFTER_FIRST_PAINT_MS
+from ui.windows import (
+    AFTER_FIRST_PAINT_MS,
+    flush_settings,
+    save_settings_soon,
+    start_saving,
+    stop_saving,
+)
 
 __all__ = [
     "AppController",
@@ -157,7 +162,7 @@ class AppController(QObject):
         self.paths = paths
         self.demo = demo
         self.settings = Settings.shared(paths)
-        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings")
+        start_saving()
         # The start screen is built (and its module imported) only when it is needed: going
         # straight into a visit, it usually never is. Its dialogs come from this opener.
         self.opener = VisitOpener(paths, demo=demo, host=lambda: self.start_screen)
@@ -340,23 +345,12 @@ class AppController(QObject):
         self._save()
 
     def _save(self) -> None:
-        """Write the settings off the UI thread (fsync can take a while on a busy disk)."""
-
-        def check(f: Future[None]) -> None:
-            if f.exception() is not None:
-                log.warning("settings not saved: %s", f.exception())
-
-        if self._shut_down:  # a late signal (a window closing after shutdown): save here
-            try:
-                self.settings.save()
-            except OSError as exc:
-                log.warning("settings not saved: %s", exc)
-            return
-        self._saver.submit(self.settings.save).add_done_callback(check)
+        """Write the settings off the UI thread (the app's one settings writer)."""
+        save_settings_soon(self.settings)
 
     def flush(self) -> None:
         """Wait until the settings asked for so far are on disk (one writer: they run in order)."""
-        self._saver.submit(lambda: None).result()
+        flush_settings()
 
     def shutdown(self) -> None:
         if self._shut_down:
@@ -369,7 +363,7 @@ class AppController(QObject):
         if self._start_screen is not None:
             self._start_screen.close()
         self.opener.close()
-        self._saver.shutdown(wait=True)
+        stop_saving()
 
 
 def run_app(

@@ -13,8 +13,9 @@ a test can give it a small screen the offscreen platform does not have.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QEvent, QMargins, QObject, QPoint, QRect, QSize, Qt
@@ -36,7 +37,6 @@ SIZES = "window_sizes"  # the setting: {window name: [width, height]}
 # Room kept for the window manager's frame before a window has one to measure (a title bar).
 FRAME_GUESS = QMargins(4, 32, 4, 4)
 _KEEPER = "rv_window_keeper"  # window property: fitted (and remembered) already
-_saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="window-sizes")
 
 
 def fit_rect(
@@ -176,19 +176,76 @@ def remember_size(name: str, size: QSize) -> None:
     save_settings_soon(settings)
 
 
-def save_settings_soon(settings: Settings) -> None:
-    """Write ``settings`` off the UI thread (fsync can take a while on a busy disk)."""
-    try:
-        _saver.submit(_save, settings)
-    except RuntimeError:  # the interpreter is shutting down (a window hidden at exit): now
+class _SettingsWriter:
+    """The app's one settings writer: a thread that writes in the order asked. After the app
+    shut down (``stop``), a late write happens at once, on the caller's thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._stopped = False
+
+    def submit(self, settings: Settings) -> Future[None] | None:
+        with self._lock:
+            if not self._stopped and self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings")
+            pool = self._pool
+        if pool is not None:
+            try:
+                return pool.submit(_save, settings)
+            except RuntimeError:  # shut down meanwhile, or the interpreter is ending
+                pass
         _save(settings)
+        return None
+
+    def flush(self) -> None:
+        with self._lock:
+            pool = self._pool
+        if pool is not None:
+            pool.submit(lambda: None).result()
+
+    def stop(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+            self._stopped = True
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+    def start(self) -> None:
+        with self._lock:
+            self._stopped = False
+
+
+_writer = _SettingsWriter()
+
+
+def save_settings_soon(settings: Settings) -> Future[None] | None:
+    """Write ``settings`` off the UI thread (fsync can take a while on a busy disk), in the
+    order asked; None when it was written here (after the app shut down)."""
+    return _writer.submit(settings)
+
+
+def flush_settings() -> None:
+    """Wait until the settings asked for so far are on disk."""
+    _writer.flush()
+
+
+def stop_saving() -> None:
+    """At the app's end: wait for the writes asked for and let the writer's thread go (the
+    program waits for every thread before it ends). Later writes happen at once."""
+    _writer.stop()
+
+
+def start_saving() -> None:
+    """Writes go off the UI thread again (a new app in the same process: the tests)."""
+    _writer.start()
 
 
 def _save(settings: Settings) -> None:
     try:
         settings.save()
-    except OSError as exc:  # a full or read-only disk: the size is only a convenience
-        log.warning("window sizes not saved: %s", exc)
+    except OSError as exc:  # a full or read-only disk: what was kept is only a convenience
+        log.warning("settings not saved: %s", exc)
 
 
 class _Keeper(QObject):
