@@ -76,7 +76,7 @@ class DocumentSearchOffer(QObject):
 
     def start(self) -> None:
         """Start indexing (in the background) and showing how far it is."""
-        if self._started:
+        if self._started or self.index.closed:
             return
         self._started = True
         self.index.start()
@@ -87,6 +87,9 @@ class DocumentSearchOffer(QObject):
         """Offer the documents for the words now in the box, and count what they hold."""
         self._pause.stop()
         self.text = self.field.text().strip()
+        if self.index.closed:  # the visit closed while the box waited for a pause in typing
+            self._poll.stop()
+            return
         if not self.text:
             self.button.setVisible(False)
             return
@@ -122,6 +125,9 @@ class DocumentSearchOffer(QObject):
             self._open_results(self.text)
 
     def _progressed(self) -> None:
+        if self.index.closed:
+            self._poll.stop()
+            return
         progress = self.index.progress()
         self.status.setText(progress.text())
         self.status.setToolTip(progress.details())

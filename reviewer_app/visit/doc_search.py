@@ -167,9 +167,14 @@ class DocumentIndex:
 
     # -- indexing --------------------------------------------------------------------------------
 
+    @property
+    def closed(self) -> bool:
+        """The visit was closed: nothing more is indexed or searched."""
+        return self._stop.is_set()
+
     def start(self) -> None:
         """Open the index and start indexing what is not indexed yet (returns at once)."""
-        if self._reader is not None:
+        if self._reader is not None or self.closed:
             return
         # The reader's thread opens (and creates) the file first, then starts the indexer:
         # two connections creating the schema at once would race.
@@ -290,9 +295,11 @@ class DocumentIndex:
     # -- searching -------------------------------------------------------------------------------
 
     def search(self, text: str, limit: int = MAX_HITS) -> Future[SearchResults]:
-        """Search every indexed document for ``text``, on the search thread."""
+        """Search every indexed document for ``text``, on the search thread (raises
+        RuntimeError once the index is closed)."""
         self.start()
-        assert self._reader is not None
+        if self._reader is None:
+            raise RuntimeError("the document index is closed")
         return self._reader.submit(self._search, text, limit)
 
     def _search(self, index: DocIndex, text: str, limit: int) -> SearchResults:

@@ -186,7 +186,10 @@ class VisitSession:
 
             folder = self._blobs.root.parent  # the visit's folder
             index = DocumentIndex(folder, self.data.documents, self._blobs.path)
-            index.start()
+            if self.closed:  # asked after the visit closed: an index that is closed too
+                index.close()
+            else:
+                index.start()
             self._document_index = index
         return self._document_index
 

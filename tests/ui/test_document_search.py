@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.visit.session import VisitSession
+from ui.document_search import SEARCH_PAUSE_MS
 from ui.evidence_viewer import EvidenceViewer
 from ui.main_window import ReviewerWindow
 
@@ -91,3 +92,20 @@ def test_the_main_search_offers_the_documents(
     qtbot.waitUntil(lambda: set(_documents(viewer)) == {"E001", "E002"}, timeout=10_000)
     window.navigator.search.clear()
     qtbot.waitUntil(lambda: not offer.button.isVisible(), timeout=10_000)
+
+
+def test_words_typed_as_the_visit_closes_search_nothing(
+    qtbot: QtBot, session: VisitSession, paths: AppPaths
+) -> None:
+    """Seen: the pause after typing ended after the visit had closed, and searching its closed
+    index raised in the event loop."""
+    window = ReviewerWindow(session, paths)
+    qtbot.addWidget(window)
+    window.show()
+    offer = window.documents
+    qtbot.keyClicks(window.navigator.search, WORD)
+    window.close()  # as the app closes a visit: its window, then its session,
+    session.close()  # before the pause in typing is over
+    qtbot.wait(SEARCH_PAUSE_MS * 3)  # (an exception in the event loop fails the test)
+    assert session.document_index().closed
+    assert "Search" not in offer.button.text()  # nothing was offered for the closed visit
