@@ -3,6 +3,8 @@
 - ``WAIT``: how long (ms) a test waits for the app before it fails; long, because the
   machines that run the suite are shared and slow, and a passing test never waits it out.
 - ``settle``: wait until every edit sent to the storage worker has been acknowledged.
+- ``show_window``: show a reviewer's window as a person meets it (exposed, active, its Tab
+  order set).
 - ``message_boxes``: the message boxes the user can see now.
 - ``save_screenshot``: save a picture of a widget (or a grabbed image) to tests/artifacts; only
   tests marked ``screenshots`` call it (``make screenshots``), through the ``screenshot``
@@ -42,6 +44,20 @@ def settle(qtbot: QtBot, owner: HasBridge) -> None:
     window redraw what came back."""
     qtbot.waitUntil(lambda: owner.bridge.pending == 0, timeout=WAIT)
     QApplication.processEvents()
+
+
+def show_window(qtbot: QtBot, window: QWidget, width: int = 1400, height: int = 900) -> None:
+    """Show ``window`` (closed with the test) and wait until a person could use it: on the
+    screen, active, and its Tab order set (just after the first paint: ui/focus_order.py)."""
+    qtbot.addWidget(window)
+    window.resize(width, height)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    order = getattr(window, "focus_order", None)
+    if order is not None:
+        qtbot.waitUntil(lambda: not order.pending, timeout=WAIT)
 
 
 def message_boxes() -> list[QMessageBox]:

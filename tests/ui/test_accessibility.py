@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import WAIT, Screenshot, settle
+from helpers import WAIT, Screenshot, settle, show_window
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPalette
@@ -137,15 +137,7 @@ def looks() -> Iterator[QApplication]:
 
 def shown_window(qtbot: QtBot, session: VisitSession, paths: AppPaths) -> ReviewerWindow:
     window = ReviewerWindow(session, paths)
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
-    # The Tab order is set just after the first paint (ui/focus_order.py), before a person
-    # could press a key.
-    qtbot.waitUntil(lambda: not window.focus_order.pending, timeout=WAIT)
+    show_window(qtbot, window)
     return window
 
 

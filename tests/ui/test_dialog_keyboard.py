@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from helpers import WAIT, message_boxes, settle
+from helpers import WAIT, message_boxes, settle, show_window
 from PIL import Image
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
@@ -61,12 +61,7 @@ def window(
     visit_id = open_kit(demo_kit_file, "m-cns", paths=paths, demo=True).visit_id
     session: VisitSession = open_session(paths, visit_id).result(timeout=30)
     window = ReviewerWindow(session, paths)
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    show_window(qtbot, window)
     assert window.page.ref == REF
     yield window
     window.close()

@@ -7,7 +7,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-from helpers import save_screenshot, settle
+from helpers import save_screenshot, settle, show_window
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -29,12 +29,7 @@ def open_window(qtbot: QtBot, visit_id: str) -> ReviewerWindow:
     paths = AppPaths.from_environment()
     session: VisitSession = open_session(paths, visit_id).result(timeout=30)
     window = ReviewerWindow(session, paths)
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    show_window(qtbot, window)
     return window
 
 
