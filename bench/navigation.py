@@ -12,8 +12,9 @@ One process (QT_QPA_PLATFORM=offscreen, a temporary REVIEWER_APP_HOME): the big 
 - filter keystroke: ``QTest.keyClick`` into the search box, one character at a time ("network",
   which matches every standard, then "transfusion", which matches none, each typed and then
   erased with Backspace), timed from the key until the navigator's model has applied the results
-  (the bridge's ``search_done`` -> the model's ``shown_changed``, emitted once the
-  tree's rows are narrowed; the navigator's own handler, connected first, has run), and until the tree has repainted after that.
+  (the bridge's ``search_done`` -> the model's ``shown_changed``, emitted once the tree's
+  rows are narrowed; the navigator's own handler, connected first, has run), and until the
+  tree has repainted after that.
   The navigator's deliberate debounce (``SEARCH_DELAY_MS``) is EXCLUDED: its timer interval is set
   to 0 for the run, so the search starts at the next turn of the event loop. Also the filter
   check boxes ("Not yet assessed", "Key standards") toggled with the space bar. Budget <= 30 ms.
