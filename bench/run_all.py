@@ -17,6 +17,7 @@ SCRIPTS = [
     "kill_edits.py",
     "startup.py",
     "navigation.py",
+    "doc_index.py --runs 1 --files 50",  # indexing 50 real PDFs of 10 pages, and searching
     "ui_stall.py",
     "merge.py --runs 5",  # DESIGN.md: a figure counts in a run of at least five
     "big_bundle.py",
