@@ -132,6 +132,12 @@ class VisitData:
         found = self._judged.get((ref, component, member))
         return found or Judgement(ref, component, member)
 
+    def judgement_value(self, ref: str, component: str) -> str:
+        """My judgement's value (``judgement(...).value``, without making one for each
+        standard not judged yet: the navigator asks for 2,000 at once)."""
+        found = self._judged.get((ref, component, self.member_id))
+        return found.value if found is not None else NOT_ASSESSED
+
     def team_judgement(self, ref: str, component: str) -> TeamJudgement:
         """The team's judgement (Not yet assessed when the lead has recorded none)."""
         found = self.team_judgements.get(team_judgement_id(ref, component))
@@ -200,7 +206,7 @@ class VisitData:
                 hits |= {n.ref for n in self.notes.values() if q in n.text.casefold()}
         noted = self.refs_with_my_notes() if filters.with_notes else set()
         unsettled = needs_agreement(self) if filters.needs_agreement else set()
-        judged, me = self._judged, self.member_id
+        value_of = self.judgement_value
         out = []
         for s in self.standards:
             if component not in s.applies_to or (hits is not None and s.ref not in hits):
@@ -212,8 +218,7 @@ class VisitData:
             if filters.needs_agreement and (s.ref, component) not in unsettled:
                 continue
             if filters.not_assessed or filters.not_met:
-                found = judged.get((s.ref, component, me))  # (none made for the unjudged)
-                value = found.value if found is not None else NOT_ASSESSED
+                value = value_of(s.ref, component)
                 wanted = (filters.not_assessed and value == NOT_ASSESSED) or (
                     filters.not_met and value == NOT_MET
                 )
