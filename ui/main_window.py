@@ -70,6 +70,7 @@ if TYPE_CHECKING:
 
 APP = "Reviewer App"
 SIDE_AFTER_SHOW_MS = 40  # the side panel's contents: just after the first paint
+SIDE_FOLDED_AFTER_SHOW_MS = 1000  # ...or, when it starts folded away, once the window is up
 WIDE_SCREEN = 1500  # a screen narrower than this starts with the side panel folded away
 SIDE_WIDTH = 420
 TITLE_CHARS = 24  # a standard's title in the navigator shows at least this many characters
@@ -183,7 +184,10 @@ class ReviewerWindow(QMainWindow):
             self._shared_width = True
             self._share_width()
         if self._timetable is None:
-            QTimer.singleShot(SIDE_AFTER_SHOW_MS, self, self.build_side)
+            # Folded away (a laptop's screen), it is filled once the first paint is well
+            # over, not while the reviewer waits for the page; opening it fills it at once.
+            later = SIDE_AFTER_SHOW_MS if self.side_open() else SIDE_FOLDED_AFTER_SHOW_MS
+            QTimer.singleShot(later, self, self.build_side)
 
     def side_open(self) -> bool:
         return not self.side.isHidden()
