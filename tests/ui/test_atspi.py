@@ -29,8 +29,9 @@ Node = dict[str, Any]
 
 REPO = Path(__file__).resolve().parents[2]
 READ_SECONDS = 30.0
-# Shown once the visit is open; the Team menu is added after the window first paints.
-READY_WHEN = ["Search standards", "Standards", "Export my work as a bundle…"]
+# Shown once the visit is open; the Team menu is added after the window first paints, and
+# the side panel's timetable soon after (a second after, when it starts folded away).
+READY_WHEN = ["Search standards", "Standards", "Export my work as a bundle…", "Sessions"]
 # Roles a user acts on: each must have a name. (Scroll bars are read by position, not name.)
 INTERACTIVE = {
     "push button",
