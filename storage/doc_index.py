@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage.sqlite import FileDamaged, SchemaTooNew, Step, migrate, open_durable
+from storage.sqlite import FileDamaged, SchemaTooNew, Step, open_migrated
 
 INDEX_FILE = "documents.sqlite"
 HIT_START, HIT_END = "\x02", "\x03"
@@ -119,14 +119,9 @@ class DocIndex:
 
     @classmethod
     def _open(cls, path: Path) -> DocIndex:
-        conn = open_durable(path, check_same_thread=False)
-        try:
-            # A cache: a transaction lost to a power cut is indexed again, so FULL is not needed.
-            conn.execute("PRAGMA synchronous = NORMAL")
-            migrate(conn, _STEPS, what="document index")
-        except BaseException:
-            conn.close()
-            raise
+        conn = open_migrated(path, _STEPS, what="document index", check_same_thread=False)
+        # A cache: a transaction lost to a power cut is indexed again, so FULL is not needed.
+        conn.execute("PRAGMA synchronous = NORMAL")
         return cls(conn, path)
 
     def close(self) -> None:

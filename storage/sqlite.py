@@ -11,6 +11,9 @@ user_version``: each step in its own transaction together with its new ``user_ve
 crash or a failing step leaves the file at one version or the next, never in between. A file
 newer than the steps raises ``SchemaTooNew``. Add steps; never edit a released one.
 
+``open_migrated(path, steps, what=...)`` is the two together, closing the file again when the
+migration fails (the outbox, the staff store and the document index open that way).
+
 ``damage_detail(exc)`` says what an error raised by SQLite means for the user when it is
 about a damaged file. Imports nothing of ours.
 """
@@ -109,6 +112,20 @@ def user_version(conn: sqlite3.Connection) -> int:
 Step = tuple[int, str | Callable[[sqlite3.Connection], object]]
 """One migration: its version and either a SQL script or a function run on the connection
 inside the step's transaction (for changes SQL says badly: sqlite-utils' ``transform``)."""
+
+
+def open_migrated(
+    path: Path, steps: Sequence[Step], *, what: str, check_same_thread: bool = True
+) -> sqlite3.Connection:
+    """``open_durable`` then ``migrate``: the file at ``path`` opened and brought up to date,
+    or closed again and the error raised (``FileDamaged``, ``SchemaTooNew``, SQLite's own)."""
+    conn = open_durable(path, check_same_thread=check_same_thread)
+    try:
+        migrate(conn, steps, what=what)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def migrate(conn: sqlite3.Connection, steps: Sequence[Step], *, what: str = "file") -> list[int]:

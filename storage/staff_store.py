@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from storage.sqlite import FileDamaged, SchemaTooNew, Step, migrate, open_durable
+from storage.sqlite import FileDamaged, SchemaTooNew, Step, open_migrated
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -111,7 +111,11 @@ class StaffStore:
         """Open (creating when needed) and migrate the file at ``path``."""
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = open_durable(path)
+            conn = open_migrated(path, MIGRATIONS, what="staff workspace")
+        except SchemaTooNew as exc:
+            raise StaffStoreError(
+                f"The staff workspace {path} was written by a newer Reviewer App; update the app."
+            ) from exc
         except FileDamaged as exc:
             raise StaffStoreError(
                 f"The staff workspace {path} is damaged ({exc.detail}); restore it from a backup."
@@ -121,16 +125,6 @@ class StaffStore:
                 f"The staff workspace {path} cannot be read ({exc}); move it aside and start "
                 "again, or restore it from a backup."
             ) from exc
-        try:
-            migrate(conn, MIGRATIONS, what="staff workspace")
-        except SchemaTooNew as exc:
-            conn.close()
-            raise StaffStoreError(
-                f"The staff workspace {path} was written by a newer Reviewer App; update the app."
-            ) from exc
-        except BaseException:
-            conn.close()
-            raise
         return cls(conn, path)
 
     def close(self) -> None:

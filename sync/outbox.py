@@ -1,8 +1,8 @@
 """The laptop's outbox of finalised snapshots waiting to reach the central service.
 
 One SQLite file per installation (``data/outbox.sqlite``), opened by
-``storage.sqlite.open_durable`` (WAL, ``synchronous=FULL``, checked for damage): an enqueued
-snapshot survives a power cut; ``storage.sqlite.migrate`` brings its schema up to date.
+``storage.sqlite.open_migrated`` (WAL, ``synchronous=FULL``, checked for damage, its schema
+brought up to date): an enqueued snapshot survives a power cut.
 
 An item moves queued -> sending -> acknowledged (the receipt stored) or failed (the reason
 stored). A failure the network caused keeps a ``next_attempt_at`` and is tried again by the next
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.sqlite import Step, migrate, open_durable
+from storage.sqlite import Step, open_migrated
 from sync.client import CentralClient, CentralRefused, CentralUnavailable, MissingBlobs
 from sync.findings_format import (
     SIGNATURE_FIELDS,
@@ -136,12 +136,7 @@ class Outbox:
         self.rng = rng or random.Random()
         self._lock = threading.Lock()
         # Used from the sync worker and the window's thread in turn: ``_lock`` serialises it.
-        self._conn = open_durable(path, check_same_thread=False)
-        try:
-            migrate(self._conn, _STEPS, what="outbox")
-        except BaseException:
-            self._conn.close()
-            raise
+        self._conn = open_migrated(path, _STEPS, what="outbox", check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
 
     def close(self) -> None:
