@@ -17,10 +17,19 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from sync.authorship import fingerprint_words
-from sync.server.db import ROLES, Database, audit, device_keys, now_iso, tokens, users
+from sync.server.db import (
+    ROLES,
+    Database,
+    audit,
+    device_keys,
+    insert_or_ignore,
+    now_iso,
+    tokens,
+    users,
+)
 
 
 class ServiceError(Exception):
@@ -68,14 +77,16 @@ def add_user(db: Database, name: str, role: str, *, by: str = "admin") -> User:
     if role not in ROLES:
         raise ServiceError(422, f"A role is one of {', '.join(ROLES)}, not {role!r}.")
     with db.write() as conn:
-        if conn.execute(select(users.c.id).where(users.c.name == name)).first():
+        # The unique name decides between two requests adding the same user at once.
+        added = conn.execute(
+            insert_or_ignore(conn, users, name=name, role=role, created_at=now_iso())
+        ).rowcount
+        if not added:
             raise ServiceError(409, f"There is already a user named {name!r}.")
-        uid = conn.execute(
-            insert(users).values(name=name, role=role, created_at=now_iso())
-        ).inserted_primary_key
-        assert uid is not None
+        user = find_user(conn, name)
+        assert user is not None
         record_audit(conn, by, "add_user", name, role=role)
-    return User(int(uid[0]), name, role)
+    return user
 
 
 def find_user(conn: Connection, name: str) -> User | None:
@@ -135,7 +146,7 @@ def pin_device_key(conn: Connection, user: User, public_key: str, snapshot_id: s
     first, and the key read afterwards is whichever won.
     """
     added = conn.execute(
-        _insert_or_ignore(
+        insert_or_ignore(
             conn,
             device_keys,
             user_id=user.id,
@@ -176,10 +187,15 @@ def reset_device_key(db: Database, name: str, *, by: str = "admin") -> dict[str,
         user = find_user(conn, name)
         if user is None:
             raise ServiceError(404, f"There is no user named {name!r}.")
-        row = conn.execute(select(device_keys).where(device_keys.c.user_id == user.id)).first()
+        # DELETE ... RETURNING: of two staff resetting at once, one removes the key, the
+        # other is told none was pinned.
+        row = conn.execute(
+            delete(device_keys)
+            .where(device_keys.c.user_id == user.id)
+            .returning(device_keys.c.public_key, device_keys.c.pinned_at)
+        ).first()
         removed = None
         if row is not None:
-            conn.execute(delete(device_keys).where(device_keys.c.user_id == user.id))
             removed = {
                 "public_key": row.public_key,
                 "fingerprint": fingerprint_words(row.public_key),
@@ -187,14 +203,3 @@ def reset_device_key(db: Database, name: str, *, by: str = "admin") -> dict[str,
             }
         record_audit(conn, by, "reset_device_key", name, removed=removed)
     return removed
-
-
-def _insert_or_ignore(conn: Connection, table: Table, **values: Any) -> Insert:
-    """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: PLC0415
-
-        return pg_insert(table).values(**values).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # noqa: PLC0415
-
-    return sqlite_insert(table).values(**values).on_conflict_do_nothing()

@@ -44,13 +44,14 @@ def create_app(
     max_kit: int = DEFAULT_MAX_KIT,
     trusted_keys: Sequence[Path] = (),
 ) -> FastAPI:
-    """The service over the database at ``db_url`` (tables are created when missing).
+    """The service over the database at ``db_url``, upgraded to this release's schema first
+    (safe when several processes start at once: see :mod:`sync.server.schema`).
 
     ``trusted_keys`` are public key files whose kits the service accepts (staff can add more
     with ``POST /v1/keys``).
     """
     db = Database(db_url)
-    db.create()
+    db.upgrade()
     files = BlobFiles(blob_dir or default_blob_dir(db_url))
     files.create()
     files.clear_tmp()

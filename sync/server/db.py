@@ -5,16 +5,18 @@ text so that both dialects store exactly the bytes the service was given. Blob *
 in the database: they are files under a blob folder (see :mod:`sync.server.blobs`); the ``blobs``
 table only says which hashes are complete, so a submission can check them in its transaction.
 
-Schema changes: there is no migration tool here yet (DESIGN.md names Alembic): ``create_all``
-makes missing tables on every start, so a change is a **new table** (an existing database gets
-it on its next start), never a new column on an old one. That is why a submission's signature
-and a lead's pinned device key live in tables of their own.
+The tables here are always the newest schema; how a database gets there is Alembic's
+(:mod:`sync.server.schema`, revisions in ``migrations/versions``): a change to a table here
+needs a revision there, and tests/server/test_migrations.py checks that the two agree.
+
+Several service processes may share one PostgreSQL database, so no write may rely on a lock
+held in one process: each is made safe by a unique constraint and ``INSERT ... ON CONFLICT``
+(:func:`insert_or_ignore`, :func:`upsert`).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,7 @@ from sqlalchemy import (
     Engine,
     ForeignKey,
     Index,
+    Insert,
     Integer,
     MetaData,
     String,
@@ -35,7 +38,11 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    make_url,
 )
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import ArgumentError
 
 metadata = MetaData()
 
@@ -183,8 +190,25 @@ def database_url(db: str | Path) -> str:
     """A URL from what a person typed: a URL is kept, anything else is an SQLite file path."""
     text = str(db)
     if "://" in text:
-        return text
+        return engine_url(text)
     return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def engine_url(url: str) -> str:
+    """``postgresql://`` (and ``postgres://``, as Heroku-style hosts give it) means psycopg 3,
+    the driver the ``[server]`` extra installs; SQLAlchemy would otherwise look for psycopg2."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url.removeprefix(plain)
+    return url
+
+
+def shown_url(url: str) -> str:
+    """The URL with its password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # shown as typed, less anything before an @
+        return url.rsplit("@", maxsplit=1)[-1]
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -196,40 +220,48 @@ def sqlite_file(url: str) -> Path | None:
 
 
 class Database:
-    """An engine plus the write discipline: on SQLite one writer at a time in this process.
+    """An engine plus the write discipline, the same for one process or several.
 
-    SQLite would otherwise answer a second concurrent writer with "database is locked" when a
-    read transaction tries to upgrade; serialising writes here is simpler and as fast (SQLite
-    has one writer anyway). Other processes (the CLI while the service runs) wait on
-    ``busy_timeout``. PostgreSQL needs no lock.
+    PostgreSQL: each write is one READ COMMITTED transaction; concurrent writes of the same row
+    meet at a unique constraint and ``ON CONFLICT`` decides, in the database. SQLite: a write
+    transaction starts with ``BEGIN IMMEDIATE``, which takes SQLite's write lock at once (a
+    deferred transaction that reads and then writes can be refused "database is locked" when
+    another writer got in between); other writers, in this process or another, wait for it
+    on ``busy_timeout``.
     """
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.is_sqlite = url.startswith("sqlite")
+        self.url = engine_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        self.engine: Engine = create_engine(url, **kwargs)
+        else:
+            # A restarted database server leaves dead connections in the pool: test each one
+            # before use. Requests run in a thread pool of 40; most wait on SQL only briefly.
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        self._write_lock = threading.Lock() if self.is_sqlite else None
+            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin)
 
-    def create(self) -> None:
+    def upgrade(self) -> None:
+        """Bring the schema to this release's (see :mod:`sync.server.schema`)."""
+        from sync.server.schema import upgrade  # noqa: PLC0415 - Alembic, only when needed
+
         path = sqlite_file(self.url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        metadata.create_all(self.engine)
+        upgrade(self)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction (committed on leaving, rolled back on an exception)."""
-        if self._write_lock is None:
-            with self.engine.begin() as conn:
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+            with conn.begin():
                 yield conn
-            return
-        with self._write_lock, self.engine.begin() as conn:
-            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -240,10 +272,40 @@ class Database:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def insert_or_ignore(conn: Connection, table: Table, **values: Any) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING``: its rowcount is 1 when this call made the row, 0
+    when the row was there (or another transaction made it first, which this one waited for)."""
+    statement: Insert = _dialect_insert(conn, table).values(**values).on_conflict_do_nothing()
+    return statement
+
+
+def upsert(conn: Connection, table: Table, key: Sequence[str], **values: Any) -> Insert:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE``: the row ends with ``values`` either way."""
+    statement = _dialect_insert(conn, table).values(**values)
+    changed = {k: v for k, v in values.items() if k not in key}
+    result: Insert = statement.on_conflict_do_update(index_elements=list(key), set_=changed)
+    return result
+
+
+def _dialect_insert(conn: Connection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        return pg_dialect.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite_dialect.insert(table)
+    raise NotImplementedError(f"the service runs on SQLite or PostgreSQL, not {conn.dialect.name}")
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    # Transactions are begun by _sqlite_begin, not by the sqlite3 module (which would start a
+    # deferred one only at the first write, too late to choose IMMEDIATE).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))

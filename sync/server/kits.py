@@ -15,14 +15,23 @@ from typing import Any
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
 from sync.keys import TrustStore, key_id
 from sync.kit_archive import KitRefused
 from sync.kit_model import KitManifest, VisitDetails
 from sync.kit_reader import verify_kit
 from sync.server.accounts import ServiceError, User, find_user, record_audit
-from sync.server.db import Database, assignments, kits, now_iso, trusted_keys, visits
+from sync.server.db import (
+    Database,
+    assignments,
+    insert_or_ignore,
+    kits,
+    now_iso,
+    trusted_keys,
+    upsert,
+    visits,
+)
 
 
 def parse_public_key(pem: bytes) -> Ed25519PublicKey:
@@ -44,12 +53,13 @@ def add_trusted_key(db: Database, pem: bytes, by: str) -> str:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode("ascii")
     with db.write() as conn:
-        if conn.execute(select(trusted_keys.c.key_id).where(trusted_keys.c.key_id == kid)).first():
-            return kid
-        conn.execute(
-            insert(trusted_keys).values(key_id=kid, pem=text, added_by=by, added_at=now_iso())
-        )
-        record_audit(conn, by, "trust_key", kid)
+        added = conn.execute(
+            insert_or_ignore(
+                conn, trusted_keys, key_id=kid, pem=text, added_by=by, added_at=now_iso()
+            )
+        ).rowcount
+        if added:
+            record_audit(conn, by, "trust_key", kid)
     return kid
 
 
@@ -76,27 +86,22 @@ def record_kit(
 ) -> tuple[dict[str, Any], bool]:
     """Register a checked kit; (its listing, True if new). Same id, other bytes: 409."""
     visit = manifest.visit
+    values = {
+        "programme": visit.programme,
+        "title": visit.title,
+        "details": json.dumps(visit.to_dict(), sort_keys=True, ensure_ascii=False),
+        "latest_kit_id": manifest.kit_id,
+        "updated_at": now_iso(),
+    }
     with db.write() as conn:
-        row = conn.execute(select(kits).where(kits.c.kit_id == manifest.kit_id)).first()
-        if row is not None:
-            if row.sha256 != sha:
-                raise ServiceError(409, "A different kit with this kit id is already uploaded.")
-            return kit_listing(conn, row.kit_id), False
-        values = {
-            "programme": visit.programme,
-            "title": visit.title,
-            "details": json.dumps(visit.to_dict(), sort_keys=True, ensure_ascii=False),
-            "latest_kit_id": manifest.kit_id,
-            "updated_at": now_iso(),
-        }
-        if conn.execute(
-            select(visits.c.visit_id).where(visits.c.visit_id == visit.visit_id)
-        ).first():
-            conn.execute(update(visits).where(visits.c.visit_id == visit.visit_id).values(**values))
-        else:
-            conn.execute(insert(visits).values(visit_id=visit.visit_id, **values))
-        conn.execute(
-            insert(kits).values(
+        # The visit row first (the kit refers to it), made only if missing; then the kit, whose
+        # id decides between two uploads of it at once; the visit takes the newest kit's
+        # details only when this upload made the kit.
+        conn.execute(insert_or_ignore(conn, visits, visit_id=visit.visit_id, **values))
+        added = conn.execute(
+            insert_or_ignore(
+                conn,
+                kits,
                 kit_id=manifest.kit_id,
                 visit_id=visit.visit_id,
                 sha256=sha,
@@ -105,7 +110,14 @@ def record_kit(
                 uploaded_by=by,
                 uploaded_at=now_iso(),
             )
-        )
+        ).rowcount
+        if not added:
+            row = conn.execute(select(kits.c.sha256).where(kits.c.kit_id == manifest.kit_id)).one()
+            if row.sha256 != sha:
+                # Rolls back the visit row this transaction may have made for it.
+                raise ServiceError(409, "A different kit with this kit id is already uploaded.")
+            return kit_listing(conn, manifest.kit_id), False
+        conn.execute(update(visits).where(visits.c.visit_id == visit.visit_id).values(**values))
         record_audit(conn, by, "upload_kit", manifest.kit_id, visit_id=visit.visit_id, sha256=sha)
         return kit_listing(conn, manifest.kit_id), True
 
@@ -150,17 +162,20 @@ def assign(db: Database, kit_id: str, user_name: str, member_id: str, by: str) -
             raise ServiceError(
                 422, f"{member_id!r} is not in this visit's team; use a member id from the kit."
             )
-        key = (assignments.c.kit_id == kit_id) & (assignments.c.user_id == user.id)
-        values = {
-            "visit_id": kit.visit_id,
-            "member_id": member_id,
-            "assigned_by": by,
-            "assigned_at": now_iso(),
-        }
-        if conn.execute(select(assignments.c.kit_id).where(key)).first():
-            conn.execute(update(assignments).where(key).values(**values))
-        else:
-            conn.execute(insert(assignments).values(kit_id=kit_id, user_id=user.id, **values))
+        # One row per (kit, user): of two assignments at once, the later one wins, whole.
+        conn.execute(
+            upsert(
+                conn,
+                assignments,
+                ("kit_id", "user_id"),
+                kit_id=kit_id,
+                user_id=user.id,
+                visit_id=kit.visit_id,
+                member_id=member_id,
+                assigned_by=by,
+                assigned_at=now_iso(),
+            )
+        )
         record_audit(conn, by, "assign", kit_id, user=user_name, member_id=member_id)
         return kit_listing(conn, kit_id, member_id)
 
