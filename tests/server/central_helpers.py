@@ -1,6 +1,8 @@
 """A real central service on 127.0.0.1 for tests: uvicorn in a thread on a free port.
 
-``central`` is an empty service with one staff user; ``demo_central`` adds the demo kit
+``central`` is an empty service with one staff user, on SQLite; tests/server/conftest.py runs
+each of its tests on PostgreSQL too (``central`` parametrised indirectly by engine name: a
+fresh database from tests/server/pg_cluster.py); ``demo_central`` adds the demo kit
 (uploaded and trusted), the lead (``lead``, as m-lead), a team member (``cns``, as m-cns) and a
 reviewer of no visit (``outsider``). ``make_envelope`` writes a finalised-findings envelope the
 way the app does (sync/findings_format.py), signed by ``LEAD_KEY`` (the lead's laptop) unless
@@ -104,13 +106,30 @@ class Central:
         return c
 
 
+ENGINES = ("sqlite", "postgresql")
+
+
+def database_for(request: pytest.FixtureRequest, engine: str, folder: Path) -> str:
+    """A database URL for one test: an SQLite file in ``folder``, or a fresh PostgreSQL
+    database (from the session's ``postgres_server``) dropped after the test."""
+    if engine == "sqlite":
+        folder.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{folder / 'central.sqlite'}"
+    server = request.getfixturevalue("postgres_server")
+    url: str = server.fresh_database()
+    request.addfinalizer(lambda: server.drop(url))
+    return url
+
+
 @pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    db_file = tmp_path / "central" / "central.sqlite"
-    url = f"sqlite:///{db_file}"
-    app = create_app(url, max_body=2 * 1024 * 1024, max_blob=64 * 1024 * 1024)
+def central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Central]:
+    folder = tmp_path / "central"
+    url = database_for(request, getattr(request, "param", "sqlite"), folder)
+    app = create_app(
+        url, blob_dir=folder / "central-blobs", max_body=2 * 1024 * 1024, max_blob=64 * 1024 * 1024
+    )
     with serve(app) as live:
-        c = Central(live.url, app.state.db, db_file.parent)
+        c = Central(live.url, app.state.db, folder)
         c.user("staff", "staff")
         yield c
         for client in c.clients:
