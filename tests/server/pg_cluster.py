@@ -140,7 +140,8 @@ def start_cluster() -> Postgres:
         f"-k {root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
         "-c full_page_writes=off -c max_connections=300"
     )
-    started = _as_owner(pg_ctl, "-D", str(data), "-l", str(root / "log"), "-o", options, "-w", "start")
+    log_file = str(root / "log")
+    started = _as_owner(pg_ctl, "-D", str(data), "-l", log_file, "-o", options, "-w", "start")
     if started.returncode != 0:
         log = (root / "log").read_text(errors="replace") if (root / "log").exists() else ""
         shutil.rmtree(root, ignore_errors=True)
