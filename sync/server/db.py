@@ -178,6 +178,21 @@ audit = Table(
     Column("detail", Text, nullable=False),  # JSON
 )
 
+# -- uploads (issue 17, blobs.py / uploads.py; migration 0002) --------------------------------
+# Who has uploaded which blob: the proof they hold its bytes, so only they (and staff) are told
+# it exists, and what counts against their quota. One row per user and blob: the same content
+# sent by two users is stored once and counted for each.
+blob_owners = Table(
+    "blob_owners",
+    metadata,
+    Column("sha256", String(64), ForeignKey("blobs.sha256"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("uploaded_at", String(40), nullable=False),
+)
+Index("blob_owners_user", blob_owners.c.user_id)
+# -- end of uploads ----------------------------------------------------------------------------
+
 SUBMISSION_STATES = ("received", "accepted", "has_issues", "rejected")
 ROLES = ("staff", "reviewer")
 
@@ -274,8 +289,17 @@ class Database:
 
 def insert_or_ignore(conn: Connection, table: Table, **values: Any) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING``: its rowcount is 1 when this call made the row, 0
-    when the row was there (or another transaction made it first, which this one waited for)."""
-    statement: Insert = _dialect_insert(conn, table).values(**values).on_conflict_do_nothing()
+    when the row was there (or another transaction made it first, which this one waited for).
+
+    ``preserve_rowcount``: SQLAlchemy closes the cursor of a statement that returns no rows at
+    once, and psycopg then reports a rowcount of -1 (true, so "added" every time).
+    """
+    statement: Insert = (
+        _dialect_insert(conn, table)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .execution_options(preserve_rowcount=True)
+    )
     return statement
 
 
