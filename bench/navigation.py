@@ -15,8 +15,8 @@ before anything is measured.
 - filter keystroke: ``QTest.keyClick`` into the search box, one character at a time ("network",
   which matches every standard, then "transfusion", which matches none, each typed and then
   erased with Backspace), timed from the key until the navigator's model has applied the results
-  (the bridge's ``search_done`` -> the model's ``shown_changed``, emitted once the tree's
-  rows are narrowed; the navigator's own handler, connected first, has run), and until the
+  (the model's ``shown_changed``, emitted once the tree's rows are narrowed; the navigator's own
+  handler, connected first, has run), and until the
   tree has repainted after that.
   The navigator's deliberate debounce (``SEARCH_DELAY_MS``) is EXCLUDED: its timer interval is set
   to 0 for the run, so the search starts at the next turn of the event loop. Also the filter
@@ -263,7 +263,7 @@ def run(kit: Path, moves: int) -> None:
 
     nxt = measure_next(app, window, moves)
     searches = measure_search(app, window)
-    hits = {word: len(session.search(word).result()) for word in WORDS}
+    hits = {word: len(session.data.search(word)) for word in WORDS}
     toggles = measure_filters(app, window, 5)
     end_rss, peak = rss_mb()
 

@@ -30,14 +30,12 @@ class SessionBridge(QObject):
     saved = Signal(str)  # "All changes saved 14:03:12"
     failed = Signal(str)  # what was not saved, in words
     history_changed = Signal()  # can_undo / can_redo may differ
-    search_done = Signal(str, list)  # query, refs (only the newest query's results)
     reloaded = Signal()  # everything may have changed (bundles imported): redraw from data
 
     def __init__(self, session: VisitSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.pending = 0
-        self._query = ""
         self._closed = False
 
     @property
@@ -130,30 +128,6 @@ class SessionBridge(QObject):
         return True
 
     # -- asking without changing ----------------------------------------------------------------
-
-    def search(self, query: str) -> None:
-        """Full-text search; ``search_done`` is emitted only if no newer query was asked since.
-
-        Nothing is searched once the window has closed its visit (the search box's pause may
-        end just after the window closed)."""
-        if self._closed:
-            return
-        self._query = query
-        when_done(
-            self.session.search(query),
-            self,
-            lambda refs: self._searched(query, refs),
-            lambda exc: self._search_failed(query, exc),
-        )
-
-    def _searched(self, query: str, refs: list[str]) -> None:
-        if query == self._query:
-            self.search_done.emit(query, list(refs))
-
-    def _search_failed(self, query: str, exc: BaseException) -> None:
-        log.warning("search for %r failed: %s", query, exc)
-        if query == self._query:
-            self.search_done.emit(query, [])
 
     def remember_position(self, ref: str, component: str) -> None:
         """Where the reviewer is, for reopening after a crash; a failure is only logged."""

@@ -371,10 +371,6 @@ class VisitSession:
         what = REMOVE.get(entity, f"remove {_a(entity.replace('_', ' '))}")
         return self._run(entity, entity_id, {DELETED: True}, what)
 
-    def search(self, query: str) -> Future[list[str]]:
-        """Refs whose ref, title, requirement or evidence text match (FTS5), plus my notes."""
-        return self.worker.submit(Workspace.search_standards, query)
-
     def remember_position(self, ref: str, component: str) -> Future[None]:
         """Where the reviewer is, so the app reopens there after a crash or power cut."""
         return self.worker.submit(
