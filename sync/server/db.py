@@ -255,7 +255,10 @@ class Database:
             # A restarted database server leaves dead connections in the pool: test each one
             # before use. Requests run in a thread pool of 40; most wait on SQL only briefly.
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
-        self.engine: Engine = create_engine(self.url, **kwargs)
+        try:
+            self.engine: Engine = create_engine(self.url, **kwargs)
+        except ValueError as exc:  # a URL that parses but says nonsense (a port that is text)
+            raise ArgumentError(f"{shown_url(self.url)} is not a database URL: {exc}") from exc
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
