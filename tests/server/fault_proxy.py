@@ -10,15 +10,19 @@ For each request ``choose(method, path)`` names what happens:
 - ``cut``: half the body is forwarded, then both connections close (a dropped upload). The
   service drops body bytes it has not read yet when it sees the close, so ``arrived`` (when
   given) is waited for first: a dropped upload whose first half did arrive.
+
+Given several upstream ports (service processes sharing one database), requests go to them in
+turn, as a round-robin reverse proxy sends them; ``served`` counts the requests each port got.
 """
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 FAULTS = ("delay", "drop_before", "drop_after", "500", "503")
 
@@ -26,14 +30,16 @@ FAULTS = ("delay", "drop_before", "drop_after", "500", "503")
 class FaultProxy:
     def __init__(
         self,
-        upstream_port: int,
+        upstream_port: int | Sequence[int],
         choose: Callable[[str, str], str],
         arrived: Callable[[int], bool] | None = None,
     ) -> None:
-        self.upstream_port = upstream_port
+        ports = [upstream_port] if isinstance(upstream_port, int) else list(upstream_port)
+        self._upstreams = itertools.cycle(ports)
         self.choose = choose
         self.arrived = arrived
         self.counts: Counter[str] = Counter()
+        self.served: Counter[int] = Counter()
         self.retry_after = "0"  # what a 503 asks for
         self._lock = threading.Lock()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -86,14 +92,25 @@ class FaultProxy:
             what = self.choose(method, path)
             with self._lock:
                 self.counts[what] += 1
+                upstream = next(self._upstreams)
             try:
-                self._act(conn, what, b"\r\n".join(kept) + b"\r\n\r\n", rest, length)
+                head = b"\r\n".join(kept) + b"\r\n\r\n"
+                self._act(conn, what, head, rest, length, upstream=upstream)
             except OSError:
                 pass
 
-    def _act(self, conn: socket.socket, what: str, head: bytes, rest: bytes, length: int) -> None:
+    def _act(
+        self,
+        conn: socket.socket,
+        what: str,
+        head: bytes,
+        rest: bytes,
+        length: int,
+        *,
+        upstream: int,
+    ) -> None:
         if what == "cut":
-            with socket.create_connection(("127.0.0.1", self.upstream_port)) as up:
+            with socket.create_connection(("127.0.0.1", upstream)) as up:
                 up.sendall(head)
                 half = length // 2
                 sent = rest[:half]
@@ -118,7 +135,9 @@ class FaultProxy:
             return
         if what == "delay":
             time.sleep(0.01)
-        with socket.create_connection(("127.0.0.1", self.upstream_port)) as up:
+        with self._lock:
+            self.served[upstream] += 1
+        with socket.create_connection(("127.0.0.1", upstream)) as up:
             up.sendall(head + body)
             answer = _read_all(up)
         if what == "drop_after":
