@@ -3,38 +3,61 @@
 Layout under the blob folder (beside the SQLite file by default: ``<db stem>-blobs/``; a
 folder every service process can reach when the database is PostgreSQL)::
 
-    <sha256[:2]>/<sha256>      complete, hash-checked content (never changes)
-    partial/<sha256>           bytes received so far for an upload that has not finished
-    tmp/                       kits being checked, and other scratch files
+    <sha256[:2]>/<sha256>              complete, hash-checked content (never changes)
+    partial/<user id>/<sha256>         bytes one user has sent so far of an unfinished upload
+    partial/<user id>/<sha256>.total   the size that upload declared (its Content-Range total)
+    tmp/                               kits being checked, and other scratch files
+
+A partial upload belongs to the user sending it: another user's upload of the same content has
+its own partial file, so nobody can reset or append to someone else's. Several service
+processes may share the folder, so nothing here is a lock held in one process: an upload holds
+an ``flock`` on its own partial file while it writes (released with the file, never kept), and a
+finished upload is hashed, fsynced and renamed into place (atomic; the same content renamed by
+two uploads is the same bytes either way).
 
 Resume protocol (documented in docs/architecture.md): ``HEAD /v1/blobs/{sha}`` answers 200 when
-the blob is complete, else 404 with ``Upload-Offset: N`` (bytes already received). ``PUT`` with no
-``Content-Range`` sends the whole content from byte 0; ``PUT`` with
-``Content-Range: bytes N-M/TOTAL`` writes from ``N``, which must not be past the current offset
-(else 409 with the right ``Upload-Offset``); bytes from ``N`` on are replaced. ``HEAD`` waits for
-an upload of the same blob still under way, so the offset it gives is settled. Bytes that arrive
-before a dropped connection are kept.
-When the partial file reaches its full size it is hashed as a whole; only a match becomes
-visible, with the file fsynced before the ``blobs`` row is committed.
+the blob is complete (and the asker may read it), else 404 with ``Upload-Offset: N`` (bytes of
+the asker's own upload received so far). ``PUT`` with no ``Content-Range`` sends the whole content
+from byte 0; ``PUT`` with ``Content-Range: bytes N-M/TOTAL`` writes from ``N``, which must not be
+past the current offset (else 409 with the right ``Upload-Offset``); bytes from ``N`` on are
+replaced. The body must be exactly ``M - N + 1`` bytes and ``TOTAL`` must be the total the
+upload declared before. ``HEAD`` waits for an upload of the same blob by the same user still
+under way, so the offset it gives is settled. Bytes that arrive before a dropped connection are
+kept; partial uploads untouched for :data:`ABANDONED_AFTER` are removed (:meth:`BlobFiles.cleanup`,
+on start and then at most every :data:`CLEANUP_EVERY` as uploads arrive).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import fcntl
 import hashlib
+import logging
 import os
 import re
-import shutil
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from storage.files import fsync_dir, fsync_file
 
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-_RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+log = logging.getLogger(__name__)
+
+SHA256_RE = re.compile(r"[0-9a-f]{64}")  # use fullmatch: "$" would let a newline through
+_RANGE_RE = re.compile(r"bytes (\d{1,19})-(\d{1,19})/(\d{1,19})")
 CHUNK = 1024 * 1024
+ABANDONED_AFTER = 24 * 3600.0  # seconds without a byte before a partial upload is removed
+CLEANUP_EVERY = 3600.0
+LOCK_WAIT = 30.0  # how long a request waits for another upload of the same file by its user
+_TOTAL = ".total"
+
+
+def is_sha256(text: str) -> bool:
+    return SHA256_RE.fullmatch(text) is not None
 
 
 class UploadProblem(Exception):
@@ -53,12 +76,16 @@ class ContentRange:
     end: int  # inclusive
     total: int
 
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
 
 def parse_content_range(value: str | None) -> ContentRange | None:
     """``bytes N-M/TOTAL`` or None; UploadProblem(400) for anything malformed."""
     if value is None:
         return None
-    match = _RANGE_RE.match(value.strip())
+    match = _RANGE_RE.fullmatch(value.strip())
     if not match:
         raise UploadProblem(400, "Content-Range must look like 'bytes START-END/TOTAL'.")
     start, end, total = (int(g) for g in match.groups())
@@ -67,20 +94,37 @@ def parse_content_range(value: str | None) -> ContentRange | None:
     return ContentRange(start, end, total)
 
 
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """One request's bytes for one blob: who sends them, where they go, and what is allowed."""
+
+    user_id: int
+    sha: str
+    content_range: ContentRange | None
+    length: int | None  # Content-Length, when the request declared one
+    max_size: int  # the largest blob the service stores
+    room: int  # bytes this user may still add (quota less stored and other unfinished bytes)
+
+
 class BlobFiles:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.root = root
-        self._locks: dict[str, asyncio.Lock] = {}
+        self.clock = clock
+        self._last_cleanup = float("-inf")
 
     def create(self) -> None:
         for sub in ("partial", "tmp"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self.cleanup()
 
     def path(self, sha: str) -> Path:
         return self.root / sha[:2] / sha
 
-    def partial(self, sha: str) -> Path:
-        return self.root / "partial" / sha
+    def partial(self, user_id: int, sha: str) -> Path:
+        return self.root / "partial" / str(user_id) / sha
+
+    def _total_file(self, user_id: int, sha: str) -> Path:
+        return self.root / "partial" / str(user_id) / (sha + _TOTAL)
 
     @property
     def tmp(self) -> Path:
@@ -89,15 +133,26 @@ class BlobFiles:
     def complete(self, sha: str) -> bool:
         return self.path(sha).is_file()
 
-    def offset(self, sha: str) -> int:
+    def size(self, sha: str) -> int:
+        return self.path(sha).stat().st_size
+
+    def offset(self, user_id: int, sha: str) -> int:
         try:
-            return self.partial(sha).stat().st_size
+            return self.partial(user_id, sha).stat().st_size
         except FileNotFoundError:
             return 0
 
-    def lock(self, sha: str) -> asyncio.Lock:
-        """One upload of a given blob at a time (in this process)."""
-        return self._locks.setdefault(sha, asyncio.Lock())
+    def unfinished_bytes(self, user_id: int, *, besides: str | None = None) -> int:
+        """What a user's unfinished uploads hold (all but ``besides``'s), for their quota."""
+        folder = self.root / "partial" / str(user_id)
+        total = 0
+        with contextlib.suppress(FileNotFoundError):
+            for entry in os.scandir(folder):
+                if entry.name.endswith(_TOTAL) or entry.name == besides:
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    total += entry.stat().st_size
+        return total
 
     def adopt(self, source: Path, sha: str) -> Path:
         """Move ``source`` (already hash-checked and fsynced) into place; idempotent."""
@@ -110,78 +165,265 @@ class BlobFiles:
             fsync_dir(target.parent)
         return target
 
-    async def receive(
-        self,
-        sha: str,
-        chunks: AsyncIterator[bytes],
-        content_range: ContentRange | None,
-        length: int | None,
-        max_size: int,
-    ) -> int:
-        """Append the request's bytes to the partial file; the blob's size once complete.
+    async def settled_offset(self, user_id: int, sha: str) -> int:
+        """The user's offset once any upload of theirs still writing this blob has stopped."""
+        path = self.partial(user_id, sha)
+        try:
+            f = open(path, "rb")  # noqa: SIM115 - closed below, after the lock
+        except FileNotFoundError:
+            return 0
+        with f:
+            await _lock(f, fcntl.LOCK_SH, LOCK_WAIT)
+            return os.fstat(f.fileno()).st_size
 
-        Returns -1 when the upload is still incomplete (the client sent a range that stops
-        short). Raises UploadProblem for a wrong offset, a size over ``max_size`` or content
-        whose hash is not ``sha`` (the partial file is then discarded: it can never match).
+    async def receive(self, upload: Upload, chunks: AsyncIterator[bytes]) -> int:
+        """Write the request's bytes to the user's partial file; the blob's size once complete.
+
+        Returns -1 when the upload is still incomplete (a range that stops short of the total,
+        or a connection that dropped). Raises UploadProblem for a wrong offset or range, a size
+        over the limit or the user's quota, or content whose hash is not ``sha`` (the partial
+        file is then discarded: it can never match).
         """
-        partial = self.partial(sha)
-        partial.parent.mkdir(parents=True, exist_ok=True)
-        if content_range is None:
-            start, total = 0, length
-        else:
-            start, total = content_range.start, content_range.total
-        if total is not None and total > max_size:
-            raise UploadProblem(413, f"A file may be at most {max_size} bytes.")
-        current = self.offset(sha)
-        if start > current:  # from further back is fine: what follows is written again
+        rng = upload.content_range
+        start = rng.start if rng is not None else 0
+        total = rng.total if rng is not None else upload.length
+        if rng is not None and upload.length is not None and upload.length != rng.length:
             raise UploadProblem(
-                409, f"This upload continues from byte {current}, not {start}.", current
+                400,
+                f"Content-Range names {rng.length} bytes but Content-Length is {upload.length}.",
             )
-        hasher = hashlib.sha256()
-        mode = "r+b" if start else "wb"
-        if start:
-            await asyncio.to_thread(_hash_prefix, partial, start, hasher)
-        received = start
-        with open(partial, mode) as f:
-            f.seek(start)
-            f.truncate()
-            try:
-                async for chunk in chunks:
-                    received += len(chunk)
-                    if received > max_size or (total is not None and received > total):
-                        raise UploadProblem(413, "More bytes arrived than the upload declared.")
-                    f.write(chunk)
-                    hasher.update(chunk)
-            finally:
-                f.flush()  # keep what arrived, even when the connection dropped
-        if total is None or received < total:
-            return -1 if content_range is not None else await self._finish(sha, hasher, received)
-        return await self._finish(sha, hasher, received)
+        if total is not None and total > upload.max_size:
+            raise UploadProblem(413, f"A file may be at most {upload.max_size} bytes.")
+        if total is not None and total > upload.room:
+            raise _over_quota()
+        async with self._partial_locked(upload.user_id, upload.sha) as f:
+            current = os.fstat(f.fileno()).st_size
+            if start > current:  # from further back is fine: what follows is written again
+                raise UploadProblem(
+                    409, f"This upload continues from byte {current}, not {start}.", current
+                )
+            declared = self._declared_total(upload.user_id, upload.sha)
+            if start > 0 and declared is not None and total is not None and total != declared:
+                raise UploadProblem(
+                    400,
+                    f"This upload was declared as {declared} bytes, not {total}; "
+                    "start again from byte 0 to send other content.",
+                    current,
+                )
+            if total is not None and (start == 0 or declared is None):
+                self._declare_total(upload.user_id, upload.sha, total)
+            hasher = hashlib.sha256()
+            if start:
+                await asyncio.to_thread(_hash_prefix, f, start, hasher)
+            received = await _write_from(f, start, chunks, hasher, upload=upload, total=total)
+            if rng is not None and received - start != rng.length:
+                # Cut back to where this request began: a lying range keeps nothing.
+                f.truncate(start)
+                raise UploadProblem(
+                    400,
+                    f"Content-Range names {rng.length} bytes but {received - start} arrived.",
+                    start,
+                )
+            if total is None or received < total:
+                if rng is not None:
+                    return -1
+                total = received  # the whole content, without a declared length
+            return await self._finish(upload.user_id, upload.sha, f, hasher, received)
 
-    async def _finish(self, sha: str, hasher: hashlib._Hash, size: int) -> int:
-        partial = self.partial(sha)
+    async def _finish(
+        self, user_id: int, sha: str, f: BinaryIO, hasher: hashlib._Hash, size: int
+    ) -> int:
+        partial = self.partial(user_id, sha)
+        self._total_file(user_id, sha).unlink(missing_ok=True)
         if hasher.hexdigest() != sha:
             partial.unlink(missing_ok=True)
             raise UploadProblem(422, "The bytes received do not have the SHA-256 in the address.")
+        f.flush()
         await asyncio.to_thread(fsync_file, partial)
         await asyncio.to_thread(self.adopt, partial, sha)
         return size
 
-    def discard_partial(self, sha: str) -> None:
-        with contextlib.suppress(OSError):
-            self.partial(sha).unlink()
+    def _declared_total(self, user_id: int, sha: str) -> int | None:
+        try:
+            return int(self._total_file(user_id, sha).read_text("ascii"))
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def _declare_total(self, user_id: int, sha: str, total: int) -> None:
+        target = self._total_file(user_id, sha)
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(str(total), "ascii")
+        os.replace(tmp, target)
+
+    @contextlib.asynccontextmanager
+    async def _partial_locked(self, user_id: int, sha: str) -> AsyncIterator[BinaryIO]:
+        """The user's partial file for ``sha``, opened and exclusively locked (created empty).
+
+        The lock is the file's own ``flock``: it lasts as long as the file is open, in any
+        process. A file renamed into place or removed while we waited is not the partial file
+        any more: open the one now at the path instead.
+        """
+        path = self.partial(user_id, sha)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            f = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+b")
+            try:
+                await _lock(f, fcntl.LOCK_EX, deadline - time.monotonic())
+                if _same_file(f, path):
+                    break
+            except BaseException:
+                f.close()
+                raise
+            f.close()
+        try:
+            yield f
+        finally:
+            f.close()
+
+    def cleanup(self, max_age: float = ABANDONED_AFTER) -> int:
+        """Remove partial uploads (and scratch files) untouched for ``max_age`` seconds.
+
+        Safe while other processes upload: a partial file being written is locked and kept.
+        Returns how many partial uploads were removed.
+        """
+        self._last_cleanup = self.clock()
+        cutoff = self._last_cleanup - max_age
+        removed = 0
+        for path in _files_under(self.root / "partial"):
+            if path.name.endswith(_TOTAL):
+                data = path.with_name(path.name.removesuffix(_TOTAL))
+                if not data.exists() and _older(path, cutoff):
+                    path.unlink(missing_ok=True)
+                continue
+            if _older(path, cutoff) and _remove_unlocked(path, cutoff):
+                path.with_name(path.name + _TOTAL).unlink(missing_ok=True)
+                removed += 1
+        for path in _files_under(self.tmp):
+            if _older(path, cutoff):
+                path.unlink(missing_ok=True)
+        if removed:
+            log.info("removed %d abandoned partial uploads", removed)
+        return removed
+
+    def cleanup_due(self) -> bool:
+        return self.clock() - self._last_cleanup >= CLEANUP_EVERY
 
     def clear_tmp(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        """Scratch files of this or another process that were abandoned (see :meth:`cleanup`).
+
+        Only old ones: another process sharing the folder may be checking a kit right now.
+        """
+        cutoff = self.clock() - ABANDONED_AFTER
         self.tmp.mkdir(parents=True, exist_ok=True)
+        for path in _files_under(self.tmp):
+            if _older(path, cutoff):
+                path.unlink(missing_ok=True)
 
 
-def _hash_prefix(path: Path, size: int, hasher: hashlib._Hash) -> None:
-    with open(path, "rb") as f:
-        left = size
-        while left:
-            data = f.read(min(CHUNK, left))
-            if not data:
-                raise UploadProblem(409, "The partial upload is shorter than it was.", 0)
-            hasher.update(data)
-            left -= len(data)
+async def _lock(f: BinaryIO, kind: int, wait: float) -> None:
+    """Take ``flock(kind)`` on ``f`` without blocking the event loop; 409 after ``wait``."""
+    deadline = time.monotonic() + max(wait, 0.0)
+    while True:
+        try:
+            fcntl.flock(f.fileno(), kind | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+        if time.monotonic() >= deadline:
+            raise UploadProblem(
+                409,
+                "Another upload of this file from your account is still under way; "
+                "try again shortly.",
+                os.fstat(f.fileno()).st_size,
+            )
+        await asyncio.sleep(0.02)
+
+
+def _same_file(f: BinaryIO, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(f.fileno()), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+async def _write_from(
+    f: BinaryIO,
+    start: int,
+    chunks: AsyncIterator[bytes],
+    hasher: hashlib._Hash,
+    *,
+    upload: Upload,
+    total: int | None,
+) -> int:
+    """Write the body from ``start``; the offset reached. What arrived is kept on a drop."""
+    f.seek(start)
+    f.truncate()
+    received = start
+    try:
+        async for chunk in chunks:
+            received += len(chunk)
+            if received > upload.max_size or (total is not None and received > total):
+                f.truncate(start)
+                raise UploadProblem(413, "More bytes arrived than the upload declared.", start)
+            if received > upload.room:
+                f.truncate(start)
+                raise _over_quota(start)
+            f.write(chunk)
+            hasher.update(chunk)
+    finally:
+        f.flush()  # keep what arrived, even when the connection dropped
+    return received
+
+
+def _over_quota(offset: int = 0) -> UploadProblem:
+    return UploadProblem(
+        413,
+        "This upload would take your stored and unfinished uploads past your quota; "
+        "ask the service's administrator for more room.",
+        offset,
+    )
+
+
+def _hash_prefix(f: BinaryIO, size: int, hasher: hashlib._Hash) -> None:
+    f.seek(0)
+    left = size
+    while left:
+        data = f.read(min(CHUNK, left))
+        if not data:
+            raise UploadProblem(409, "The partial upload is shorter than it was.", 0)
+        hasher.update(data)
+        left -= len(data)
+
+
+def _files_under(folder: Path) -> Iterator[Path]:
+    if not folder.is_dir():
+        return
+    for dirpath, _dirs, names in os.walk(folder):
+        for name in names:
+            yield Path(dirpath) / name
+
+
+def _older(path: Path, cutoff: float) -> bool:
+    try:
+        return path.stat().st_mtime < cutoff
+    except FileNotFoundError:
+        return False
+
+
+def _remove_unlocked(path: Path, cutoff: float) -> bool:
+    """Remove ``path`` unless an upload holds it (or wrote to it since we looked)."""
+    try:
+        f = open(path, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        return False
+    with f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        if not _same_file(f, path) or os.fstat(f.fileno()).st_mtime >= cutoff:
+            return False
+        path.unlink(missing_ok=True)
+        return True

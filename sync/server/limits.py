@@ -1,8 +1,10 @@
 """Request size limits, enforced before and while a body streams in (413 with a message).
 
 A pure ASGI middleware: a declared ``Content-Length`` over the limit is refused before a byte is
-read; a body without one is counted as it arrives and cut off at the limit. Blob uploads have
-their own, larger limit (they are attachments and reports, streamed to disk).
+read; a body without one (chunked) is counted as it arrives and cut off at the limit. Blob
+uploads and kits have their own, larger limits (they are streamed to disk by their routes); any
+other body is read here in full, up to its limit, before the route sees it, because FastAPI
+reports any error while it reads a JSON body as a 400 and the 413 would be lost.
 """
 
 from __future__ import annotations
@@ -19,8 +21,16 @@ DRAIN_LIMIT = 64 * 1024 * 1024
 KIT_PATH = "/v1/kits"
 
 
+_CUT_SHORT = b"(cut short)"
+
+
 class BodyTooLarge(Exception):
     pass
+
+
+def _streamed(path: str) -> bool:
+    """Routes that stream their body to disk themselves (and have their own limits)."""
+    return path.startswith(BLOB_PREFIX) or path.rstrip("/") == KIT_PATH
 
 
 class SizeLimit:
@@ -48,6 +58,16 @@ class SizeLimit:
                 await _drain(receive, DRAIN_LIMIT + limit)
             await _too_large(send, limit)
             return
+        if not _streamed(scope["path"]):
+            body = await _read_body(receive, limit)
+            if body is None:
+                await _drain(receive, DRAIN_LIMIT)
+                await _too_large(send, limit)
+                return
+            if body is _CUT_SHORT:
+                return  # the client went away mid-body: nobody to answer
+            await self.app(scope, _replay(body, receive), send)
+            return
         seen = 0
         started = False
 
@@ -72,6 +92,37 @@ class SizeLimit:
             if not started:
                 await _drain(receive, DRAIN_LIMIT)
                 await _too_large(send, limit)
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it passes ``limit`` (a disconnect ends it early)."""
+    parts: list[bytes] = []
+    seen = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return _CUT_SHORT
+        chunk = message.get("body", b"")
+        seen += len(chunk)
+        if seen > limit:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body"):
+            break
+    return b"".join(parts)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # what comes after the body: a disconnect
+
+    return replay
 
 
 async def _drain(receive: Receive, most: int) -> None:

@@ -10,20 +10,31 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from starlette.requests import ClientDisconnect
 
 from storage.files import fsync_dir, fsync_file
 from sync.server import kits as kit_ops
 from sync.server import submissions as sub_ops
-from sync.server.accounts import ServiceError, User, record_audit, reset_device_key
-from sync.server.blobs import SHA256_RE, BlobFiles, UploadProblem, parse_content_range
-from sync.server.db import Database, blobs, now_iso, visits
+from sync.server import uploads as blob_ops
+from sync.server.accounts import ServiceError, User, reset_device_key
+from sync.server.blobs import BlobFiles, Upload, UploadProblem, is_sha256, parse_content_range
+from sync.server.db import Database, visits
 from sync.server.deps import Db, Files, Me, Staff
 from sync.server.overview import overview, overview_csv
+from sync.server.request_models import (
+    AssignmentIn,
+    CommentIn,
+    EnvelopeIn,
+    IdPath,
+    NamePath,
+    OneSentenceRoute,
+    StateChangeIn,
+    validated,
+)
 
-router = APIRouter(prefix="/v1")
+# Every refusal of a request's shape is one sentence (OneSentenceRoute), as every other is.
+router = APIRouter(prefix="/v1", route_class=OneSentenceRoute)
 _BINARY_BODY = {
     "requestBody": {
         "required": True,
@@ -35,26 +46,13 @@ _PEM_BODY = {
 }
 
 
-class Assignment(BaseModel):
-    member_id: str = Field(min_length=1, max_length=200)
-
-
-class StateChange(BaseModel):
-    state: str
-    comment: str | None = None
-
-
-class Comment(BaseModel):
-    text: str = Field(max_length=20000)
-
-
 @router.get("/me")
 def me(user: Me) -> dict[str, Any]:
     return {"name": user.name, "role": user.role}
 
 
 @router.delete("/users/{user_name}/device-key")
-def forget_device_key(db: Db, user_name: str, user: Staff) -> dict[str, Any]:
+def forget_device_key(db: Db, user_name: NamePath, user: Staff) -> dict[str, Any]:
     """Staff: the user changed laptop; their next signed submission pins its device key."""
     return {"user": user_name, "removed": reset_device_key(db, user_name, by=user.name)}
 
@@ -97,7 +95,7 @@ def list_kits(db: Db, user: Me) -> list[dict[str, Any]]:
 
 
 @router.get("/kits/{kit_id}/file", response_class=FileResponse)
-def download_kit(db: Db, files: Files, kit_id: str, user: Me) -> FileResponse:
+def download_kit(db: Db, files: Files, kit_id: IdPath, user: Me) -> FileResponse:
     sha = kit_ops.kit_for_download(db, user, kit_id)
     return FileResponse(
         _kit_path(files, sha),
@@ -108,7 +106,9 @@ def download_kit(db: Db, files: Files, kit_id: str, user: Me) -> FileResponse:
 
 
 @router.put("/kits/{kit_id}/assignments/{user_name}")
-def assign(db: Db, kit_id: str, user_name: str, body: Assignment, user: Staff) -> dict[str, Any]:
+def assign(
+    db: Db, kit_id: IdPath, user_name: NamePath, body: AssignmentIn, user: Staff
+) -> dict[str, Any]:
     return kit_ops.assign(db, kit_id, user_name, body.member_id, user.name)
 
 
@@ -118,40 +118,52 @@ def list_visits(db: Db, user: Me) -> list[dict[str, Any]]:
 
 
 @router.get("/visits/{visit_id}/submissions")
-def visit_submissions(db: Db, visit_id: str, user: Me) -> list[dict[str, Any]]:
+def visit_submissions(db: Db, visit_id: IdPath, user: Me) -> list[dict[str, Any]]:
     return sub_ops.visit_submissions(db, user, visit_id)
 
 
 @router.head("/blobs/{sha256}")
-async def head_blob(db: Db, files: Files, sha256: str, _user: Me) -> Response:
+async def head_blob(db: Db, files: Files, sha256: str, user: Me) -> Response:
+    """200 and the size to those who may read the blob (staff, anyone who has uploaded it);
+    to anyone else 404 with the offset of their own unfinished upload, as if it were absent."""
     sha = _check_sha(sha256)
-    if not files.complete(sha):
-        # An upload of it may still be writing what arrived before its connection dropped:
-        # wait for it, so that the offset given is where the next PUT can really start.
-        async with files.lock(sha):
-            if not files.complete(sha):
-                offset = files.offset(sha)
-                return Response(status_code=404, headers={"Upload-Offset": str(offset)})
-    size = files.path(sha).stat().st_size
-    await run_in_threadpool(_ensure_blob_row, db, sha, size, "service")
-    return Response(status_code=200, headers={"Content-Length": str(size)})
+    if files.complete(sha) and await run_in_threadpool(blob_ops.may_read, db, user, sha):
+        size = files.size(sha)
+        await run_in_threadpool(blob_ops.record_blob, db, sha, size, user, uploaded=False)
+        return Response(status_code=200, headers={"Content-Length": str(size)})
+    # An upload of it may still be writing what arrived before its connection dropped:
+    # wait for it, so that the offset given is where the next PUT can really start.
+    try:
+        offset = await files.settled_offset(user.id, sha)
+    except UploadProblem as exc:
+        return Response(status_code=409, headers={"Upload-Offset": str(exc.offset)})
+    return Response(status_code=404, headers={"Upload-Offset": str(offset)})
 
 
 @router.put("/blobs/{sha256}", status_code=201, openapi_extra=_BINARY_BODY)
 async def put_blob(db: Db, files: Files, sha256: str, request: Request, user: Me) -> Response:
     sha = _check_sha(sha256)
-    if files.complete(sha):
-        size = files.path(sha).stat().st_size
-        await run_in_threadpool(_ensure_blob_row, db, sha, size, user.name)
+    if not await run_in_threadpool(blob_ops.may_upload, db, user):
+        raise ServiceError(403, "Only a visit's lead reviewer or programme staff may upload files.")
+    if files.complete(sha) and await run_in_threadpool(blob_ops.may_read, db, user, sha):
+        size = files.size(sha)
         return JSONResponse({"sha256": sha, "size": size, "complete": True}, 200)
+    if files.cleanup_due():
+        await run_in_threadpool(files.cleanup)
     try:
-        rng = parse_content_range(request.headers.get("content-range"))
-        length = _int_header(request.headers.get("content-length"))
-        async with files.lock(sha):
-            max_blob: int = request.app.state.max_blob
-            size = await files.receive(sha, request.stream(), rng, length, max_blob)
+        quota: int = getattr(request.app.state, "upload_quota", blob_ops.DEFAULT_QUOTA)
+        stored = await run_in_threadpool(blob_ops.stored_bytes, db, user)
+        upload = Upload(
+            user_id=user.id,
+            sha=sha,
+            content_range=parse_content_range(request.headers.get("content-range")),
+            length=_int_header(request.headers.get("content-length")),
+            max_size=request.app.state.max_blob,
+            room=quota - stored - files.unfinished_bytes(user.id, besides=sha),
+        )
+        size = await files.receive(upload, request.stream())
     except UploadProblem as exc:
-        offset = exc.offset if exc.status == 409 else files.offset(sha)
+        offset = exc.offset if exc.status in (400, 409, 413) else files.offset(user.id, sha)
         return JSONResponse(
             {"detail": exc.message, "offset": offset},
             exc.status,
@@ -160,36 +172,37 @@ async def put_blob(db: Db, files: Files, sha256: str, request: Request, user: Me
     except ClientDisconnect:
         return Response(status_code=400)  # nobody is listening; the bytes are kept
     if size < 0:
-        offset = files.offset(sha)
+        offset = files.offset(user.id, sha)
         return JSONResponse(
             {"sha256": sha, "offset": offset, "complete": False},
             202,
             headers={"Upload-Offset": str(offset)},
         )
-    await run_in_threadpool(_ensure_blob_row, db, sha, size, user.name)
+    await run_in_threadpool(blob_ops.record_blob, db, sha, size, user, uploaded=True)
     return JSONResponse({"sha256": sha, "size": size, "complete": True}, 201)
 
 
 @router.put("/submissions/{snapshot_id}", status_code=201)
 def put_submission(
-    db: Db, snapshot_id: str, envelope: Annotated[dict[str, Any], Body()], user: Me
+    db: Db, snapshot_id: IdPath, envelope: Annotated[dict[str, Any], Body()], user: Me
 ) -> JSONResponse:
+    validated(EnvelopeIn, envelope, "the submission")
     status, receipt = sub_ops.submit(db, user, snapshot_id, envelope)
     return JSONResponse(receipt, status)
 
 
 @router.get("/submissions/{snapshot_id}")
-def get_submission(db: Db, snapshot_id: str, user: Me) -> dict[str, Any]:
+def get_submission(db: Db, snapshot_id: IdPath, user: Me) -> dict[str, Any]:
     return sub_ops.submission_envelope(db, user, snapshot_id)
 
 
 @router.post("/submissions/{snapshot_id}/state")
-def set_state(db: Db, snapshot_id: str, body: StateChange, user: Staff) -> dict[str, Any]:
+def set_state(db: Db, snapshot_id: IdPath, body: StateChangeIn, user: Staff) -> dict[str, Any]:
     return sub_ops.set_state(db, user, snapshot_id, body.state, body.comment)
 
 
 @router.post("/submissions/{snapshot_id}/comments", status_code=201)
-def comment(db: Db, snapshot_id: str, body: Comment, user: Staff) -> dict[str, Any]:
+def comment(db: Db, snapshot_id: IdPath, body: CommentIn, user: Staff) -> dict[str, Any]:
     return sub_ops.add_comment(db, user, snapshot_id, body.text)
 
 
@@ -197,7 +210,7 @@ def comment(db: Db, snapshot_id: str, body: Comment, user: Staff) -> dict[str, A
 def get_overview(
     db: Db,
     _user: Staff,
-    programme: str | None = None,
+    programme: Annotated[str | None, Query(max_length=1000)] = None,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",  # noqa: A002
 ) -> list[dict[str, Any]] | PlainTextResponse:
     rows = overview(db, programme)
@@ -207,7 +220,7 @@ def get_overview(
 
 
 def _check_sha(text: str) -> str:
-    if not SHA256_RE.match(text):
+    if not is_sha256(text):
         raise ServiceError(400, "A blob's address is its SHA-256: 64 lower-case hex digits.")
     return text
 
@@ -239,17 +252,6 @@ def _register_kit(
         tmp.replace(target)
         fsync_dir(target.parent)
     return kit_ops.record_kit(db, manifest, sha, size, user.name)
-
-
-def _ensure_blob_row(db: Database, sha: str, size: int, who: str) -> None:
-    with db.read() as conn:
-        if conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == sha)).first():
-            return
-    with db.write() as conn:
-        if conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == sha)).first():
-            return
-        conn.execute(insert(blobs).values(sha256=sha, size=size, created_at=now_iso()))
-        record_audit(conn, who, "store_blob", sha, size=size)
 
 
 def _visible_visits(db: Database, user: User) -> list[dict[str, Any]]:

@@ -56,20 +56,13 @@ def submit(db: Database, user: User, snapshot_id: str, envelope: Any) -> tuple[i
     needed = envelope_blob_hashes(envelope)
     try:
         with db.write() as conn:
+            # Who may send comes first: an outsider learns nothing from a 409 or a receipt.
+            _check_sender(conn, user, visit_id, envelope)
             existing = conn.execute(
                 select(submissions).where(submissions.c.snapshot_id == snapshot_id)
             ).first()
             if existing is not None:
                 return _again(existing, envelope_sha)
-            details = visit_details(conn, visit_id)
-            member = member_of_visit(conn, user, visit_id) if details is not None else None
-            if details is None or member is None:
-                raise ServiceError(
-                    403, "You are not on this visit's team here; ask programme staff to assign you."
-                )
-            lead = details.lead
-            if lead is None or lead.member_id != member:
-                raise ServiceError(403, "Only the visit's lead reviewer may send its findings.")
             public_key = str(envelope["device_public_key"])
             pin_device_key(conn, user, public_key, snapshot_id)
             _check_supersedes(conn, envelope, visit_id)
@@ -141,6 +134,23 @@ def submit(db: Database, user: User, snapshot_id: str, envelope: Any) -> tuple[i
         if existing is None:
             raise
         return _again(existing, envelope_sha)
+
+
+def _check_sender(conn: Any, user: User, visit_id: str, envelope: dict[str, Any]) -> None:
+    """ServiceError unless ``user`` is the visit's lead here and signed the findings off as it."""
+    details = visit_details(conn, visit_id)
+    member = member_of_visit(conn, user, visit_id) if details is not None else None
+    if details is None or member is None:
+        raise ServiceError(
+            403, "You are not on this visit's team here; ask programme staff to assign you."
+        )
+    lead = details.lead
+    if lead is None or lead.member_id != member:
+        raise ServiceError(403, "Only the visit's lead reviewer may send its findings.")
+    if envelope["signed_off_by"] != lead.member_id:
+        raise ServiceError(
+            422, "The findings are signed off by someone other than the visit's lead reviewer."
+        )
 
 
 def _again(existing: Any, envelope_sha: str) -> tuple[int, dict[str, Any]]:
