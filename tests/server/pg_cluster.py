@@ -120,8 +120,11 @@ def _as_owner(*cmd: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(full, capture_output=True, text=True, check=False, timeout=60)
 
 
-def start_cluster() -> Postgres:
-    """A new cluster in a temporary folder; PostgresUnavailable (with why) if it cannot start."""
+def start_cluster(*, durable: bool = False) -> Postgres:
+    """A new cluster in a temporary folder; PostgresUnavailable (with why) if it cannot start.
+
+    ``durable``: fsync on, as a real server runs (benchmarks); tests leave it off.
+    """
     initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
     owner = _owner()
     root = Path(tempfile.mkdtemp(prefix="reviewer-pg-"))
@@ -135,11 +138,10 @@ def start_cluster() -> Postgres:
     if made.returncode != 0:
         shutil.rmtree(root, ignore_errors=True)
         raise PostgresUnavailable(f"initdb failed: {made.stderr.strip()[-300:]}")
-    # Durability is not what these tests are about: fsync off makes a test database cheap.
-    options = (
-        f"-k {root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-        "-c full_page_writes=off -c max_connections=300"
-    )
+    # Durability is not what the tests are about: fsync off makes a test database cheap.
+    options = f"-k {root} -c listen_addresses='' -c max_connections=300"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     log_file = str(root / "log")
     started = _as_owner(pg_ctl, "-D", str(data), "-l", log_file, "-o", options, "-w", "start")
     if started.returncode != 0:
