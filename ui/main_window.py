@@ -178,6 +178,12 @@ class ReviewerWindow(QMainWindow):
         assert self._observations is not None
         return self._observations
 
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt's names)
+        """Tab or Shift+Tab from any control (Qt asks each parent up to the window): the Tab
+        order is set first if the page changed since (see ui/focus_order.py)."""
+        self.focus_order.before_tab()
+        return super().focusNextPrevChild(next)
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         if not self._shared_width:

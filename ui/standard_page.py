@@ -39,7 +39,7 @@ from ui.operations import ChangeOp
 from ui.palette import check_box_sheet, page_colours
 from ui.standard_lists import RecordLists
 from ui.team.team_judgement import TeamJudgementLine
-from ui.text_style import Card, clear_layout, heading
+from ui.text_style import Card, heading
 
 REASON_PAUSE_MS = 1000
 PAGE_WIDTH = 880
@@ -114,6 +114,9 @@ class _ClickLabel(QLabel):
             self.box.click()
 
 
+_DOC_ID = "rv_document_id"  # a document button's property: the kit document it opens
+
+
 class _PartRow:
     """A lettered part's line: its check box and its text, reused for the next standard's."""
 
@@ -181,6 +184,9 @@ class StandardPage(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Always there: a scroll bar that came and went with the standard's length changed the
+        # page's width, and every wrapped line was laid out again (a third of moving on).
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self._doc_icon = document_icon()
         outer = QWidget()
         outer.setAccessibleName("Standard page")
@@ -264,6 +270,7 @@ class StandardPage(QScrollArea):
         self.parts_layout.setContentsMargins(12, 0, 0, 0)
         self.part_boxes: dict[str, QCheckBox] = {}
         self._part_rows: list[_PartRow] = []
+        self._doc_buttons: list[QPushButton] = []
         # A heading over plain text, as for the requirement: a rich-text label would be laid
         # out through a text document, the slowest kind of label to size.
         self.evidence_heading = QLabel("Evidence expected", body)
@@ -393,12 +400,20 @@ class StandardPage(QScrollArea):
             self.parts_layout.addLayout(row.line)
             rows.append(row)
         self.part_boxes = {}
+        # Showing a line inside a shown box lays the whole page out again, at once (about a
+        # millisecond, for each check box and each label); inside a hidden box it costs
+        # nothing, and the box is laid out once, when it shows.
+        focused = QApplication.focusWidget()  # (a part's check box, kept if still shown)
+        if any(row.box.isHidden() for row in rows[: len(std.parts)]):
+            self.parts_box.setVisible(False)
         for row, part in zip(rows, std.parts, strict=False):
             row.show_part(part.label, part.text, reachable)
             self.part_boxes[part.label] = row.box
         for row in rows[len(std.parts) :]:
             row.hide()
         self.parts_box.setVisible(bool(std.parts))
+        if focused is not None and not focused.hasFocus() and focused.isVisible():
+            focused.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_claim(self) -> None:
         assert self.ref is not None
@@ -414,18 +429,30 @@ class StandardPage(QScrollArea):
         font = self.claim.font()
         font.setBold(entry is not None)
         self.claim.setFont(font)
-        clear_layout(self.documents_box)
         docs = self.data.documents_for(self.ref)
-        for doc in docs:
-            button = QPushButton(self._doc_icon, doc.title, self.claim_group)
+        buttons = self._doc_buttons  # kept from standard to standard, like the parts' lines
+        while len(buttons) < len(docs):
+            buttons.append(self._doc_button())
+        for button, doc in zip(buttons, docs, strict=False):
+            button.setText(doc.title)
             button.setAccessibleName(f"Open document {doc.title}")
             button.setToolTip(f"Open {doc.title} in the evidence viewer")
-            button.setFlat(True)
-            button.setStyleSheet("text-align:left; padding:3px 6px;")
-            button.setCursor(Qt.CursorShape.PointingHandCursor)
-            button.clicked.connect(lambda _c=False, d=doc.id: self.open_document.emit(d, ""))
-            self.documents_box.addWidget(button)
+            button.setProperty(_DOC_ID, doc.id)
+            button.setVisible(True)
+        for button in buttons[len(docs) :]:
+            button.setVisible(False)
         self.documents_label.setVisible(bool(docs))
+
+    def _doc_button(self) -> QPushButton:
+        button = QPushButton(self._doc_icon, "", self.claim_group)
+        button.setFlat(True)
+        button.setStyleSheet("text-align:left; padding:3px 6px;")
+        button.setCursor(Qt.CursorShape.PointingHandCursor)
+        button.clicked.connect(
+            lambda _c=False: self.open_document.emit(button.property(_DOC_ID), "")
+        )
+        self.documents_box.addWidget(button)
+        return button
 
     def _refresh_parts(self) -> None:
         parts = self.judgement.judgement().parts

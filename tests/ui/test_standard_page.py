@@ -9,7 +9,7 @@ import pytest
 from helpers import Screenshot, settle
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from reviewer_app.visit.model import MET, NOT_APPLICABLE, NOT_ASSESSED, NOT_MET
@@ -42,8 +42,41 @@ def test_the_page_shows_the_standard_and_the_providers_claim(page: StandardPage)
     assert page.claim_group.title().startswith("Provider's self-assessment")
     assert page.claim.text().startswith("The provider claims:")
     docs = page.data.documents_for(PARTS_REF)
-    assert docs and page.documents_box.count() == len(docs)
+    assert docs and [b.text() for b in document_buttons(page)] == [d.title for d in docs]
     assert page.judgement.radios[NOT_ASSESSED].isChecked()
+
+
+def document_buttons(page: StandardPage) -> list[QPushButton]:
+    """The "open document" buttons shown (the page keeps them from standard to standard)."""
+    box = page.documents_box
+    buttons = [box.itemAt(i).widget() for i in range(box.count())]
+    return [b for b in buttons if isinstance(b, QPushButton) and b.isVisibleTo(page)]
+
+
+def test_moving_on_keeps_the_focus_and_opens_the_right_documents(
+    qtbot: QtBot, page: StandardPage
+) -> None:
+    data = page.data
+    few = min((s for s in data.standards if s.parts), key=lambda s: len(s.parts))
+    assert len(few.parts) < len(data.by_ref[PARTS_REF].parts)
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow, timeout=5_000)
+    page.show_standard(few.ref, "shc")
+    docs = data.documents_for(few.ref)
+    assert [b.text() for b in document_buttons(page)] == [d.title for d in docs]
+    page.part_boxes["a"].setFocus()
+    qtbot.waitUntil(page.part_boxes["a"].hasFocus, timeout=5_000)
+    # More parts than the last standard had: their lines are shown again; the focus stays.
+    page.show_standard(PARTS_REF, "shc")
+    assert len(page.part_boxes) == len(data.by_ref[PARTS_REF].parts)
+    assert all(box.isVisibleTo(page) for box in page.part_boxes.values())
+    assert page.part_boxes["a"].hasFocus()
+    opened: list[str] = []
+    page.open_document.connect(lambda d, _s: opened.append(d))
+    buttons = document_buttons(page)
+    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
+    assert opened == [data.documents_for(PARTS_REF)[0].id]
+    assert buttons[0].accessibleName() == f"Open document {buttons[0].text()}"
 
 
 def test_ticking_every_part_suggests_met_and_use_applies_it(
