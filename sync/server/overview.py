@@ -6,25 +6,47 @@ organisation); a component with no site (a commissioning body, say) belongs to t
 organisation that no site names, when there is exactly one, else to all its organisations
 together.
 
-The figures are recomputed from the submission's team judgements with
-:func:`sync.compliance.component_figures`, the computation the laptop's report, feedback sheet
-and ``findings.json`` use; the lead's own totals are never trusted. % met = met / applicable,
-half rounded up, and "-" when nothing applies (DOMAIN.md), never 0 %.
+Nothing a laptop computes is trusted (DESIGN.md "Central service"): the programme, the
+components, their names and which standards apply to each come from the **stored kit** the
+submission names (a kit of that visit uploaded by staff; else the visit's latest kit), and the
+figures are recomputed with :func:`sync.compliance.component_figures`, the computation the
+laptop's report, feedback sheet and ``findings.json`` use, from the submitted team judgement of
+each standard that applies (one per standard and component; none is "not yet assessed"). So met
+never exceeds applicable, whatever the lead's totals say. % met = met / applicable, half rounded
+up, and "-" when nothing applies (DOMAIN.md), never 0 %. A submission the overview cannot read
+(stored by an older release, say) is left out and logged: it never fails the overview.
+
+The CSV is opened in spreadsheets: a cell that starts with = + - @ (or a tab or carriage return)
+is prefixed with an apostrophe so that it is shown as text, never run as a formula.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
+import logging
+import zipfile
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from sync.compliance import ComponentCompliance, figures_by_component, percent_text
-from sync.kit_model import VisitDetails
-from sync.server.db import Database, submissions, visits
+from sync.compliance import (
+    ComponentCompliance,
+    component_figures,
+    figures_by_component,
+    percent_text,
+)
+from sync.kit_format import MANIFEST_NAME, STANDARDS_NAME
+from sync.kit_model import KitManifest, StandardsSet, VisitDetails
+from sync.server.db import Database, kits, submissions, visits
+
+log = logging.getLogger(__name__)
 
 COLUMNS = ("programme", "organisation", "component", "visits", "applicable", "met", "percent_met")
 
@@ -64,42 +86,126 @@ def _organisation_of(details: VisitDetails | None, component_id: str, fallback: 
     return "; ".join(o.name for o in details.organisations) or fallback
 
 
-def latest_envelopes(db: Database) -> list[tuple[dict[str, Any], VisitDetails | None]]:
-    """Per visit, the envelope of its newest non-rejected submission, with the kit's details."""
+@dataclass(frozen=True, slots=True)
+class StoredKit:
+    """What the overview takes from a kit staff uploaded: the visit, and per component the refs
+    of the standards that apply to it (in the kit's order)."""
+
+    details: VisitDetails
+    applies: Mapping[str, tuple[str, ...]]
+
+
+def kit_figures(kit: StoredKit, findings: Any) -> list[ComponentCompliance]:
+    """Per component of the kit, its figures from the submission's team judgements.
+
+    Only judgements of a standard the kit applies to that component count, the first one of
+    each; a standard without one is not yet assessed (applicable, not met). ValueError when
+    the findings have no list of judgements to count.
+    """
+    judgements = findings.get("team_judgements") if isinstance(findings, dict) else None
+    if not isinstance(judgements, list):
+        raise ValueError("the submission's findings have no list of team judgements")
+    judged: dict[tuple[str, str], str] = {}
+    for tj in judgements:
+        if isinstance(tj, dict):
+            key = (str(tj.get("ref", "")), str(tj.get("component", "")))
+            judged.setdefault(key, str(tj.get("value", "")))
+    return [
+        component_figures(
+            c.id, c.name, (judged.get((ref, c.id), "") for ref in kit.applies.get(c.id, ()))
+        )
+        for c in kit.details.components
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def read_stored_kit(path: Path) -> StoredKit:
+    """The visit and standards of a kit file the service stored (content-addressed, so cached).
+
+    The kit was verified (signature, hashes) when staff uploaded it; only its two JSON files
+    are read here.
+    """
+    with zipfile.ZipFile(path) as zf:
+        manifest = KitManifest.from_dict(json.loads(zf.read(MANIFEST_NAME)))
+        standards = StandardsSet.from_dict(json.loads(zf.read(STANDARDS_NAME)))
+    applies: dict[str, list[str]] = defaultdict(list)
+    for standard in standards.standards:
+        for component in standard.applies_to:
+            applies[component].append(standard.ref)
+    return StoredKit(manifest.visit, {c: tuple(refs) for c, refs in applies.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A visit's latest submission that counts, and the SHA-256 of the kit it is judged by."""
+
+    visit_id: str
+    snapshot_id: str
+    envelope: str
+    kit_sha256: str | None
+
+
+def latest_submissions(db: Database) -> list[Counted]:
+    """Per visit, its newest non-rejected submission, with the stored kit it names."""
     with db.read() as conn:
         rows = conn.execute(
-            select(submissions.c.visit_id, submissions.c.version, submissions.c.envelope)
+            select(
+                submissions.c.visit_id,
+                submissions.c.snapshot_id,
+                submissions.c.version,
+                submissions.c.envelope,
+            )
             .where(submissions.c.state != "rejected")
             .order_by(submissions.c.visit_id, submissions.c.version)
         ).all()
-        details = {
-            r.visit_id: r.details for r in conn.execute(select(visits.c.visit_id, visits.c.details))
-        }
-    latest: dict[str, str] = {}
+        kit_rows = conn.execute(select(kits.c.kit_id, kits.c.visit_id, kits.c.sha256)).all()
+        latest_kit = dict(conn.execute(select(visits.c.visit_id, visits.c.latest_kit_id)).all())
+    shas = {(k.visit_id, k.kit_id): k.sha256 for k in kit_rows}
+    newest: dict[str, Any] = {}
     for r in rows:
-        latest[r.visit_id] = r.envelope  # ordered by version: the last one wins
+        newest[r.visit_id] = r  # ordered by version: the last one wins
     out = []
-    for visit_id, envelope in sorted(latest.items()):
-        raw = details.get(visit_id)
-        out.append((json.loads(envelope), VisitDetails.from_dict(json.loads(raw)) if raw else None))
+    for visit_id, r in sorted(newest.items()):
+        named = _named_kit(r.envelope)
+        sha = shas.get((visit_id, named)) or shas.get((visit_id, latest_kit.get(visit_id, "")))
+        out.append(Counted(visit_id, r.snapshot_id, r.envelope, sha))
     return out
 
 
-def overview(db: Database, programme: str | None = None) -> list[dict[str, Any]]:
+def _named_kit(envelope: str) -> str:
+    """The kit id the findings name ("" when there is none to read)."""
+    try:
+        kit_id = json.loads(envelope)["findings"]["visit"]["kit_id"]
+    except (ValueError, TypeError, KeyError):
+        return ""
+    return kit_id if isinstance(kit_id, str) else ""
+
+
+def overview(db: Database, kit_folder: Path, programme: str | None = None) -> list[dict[str, Any]]:
+    """The overview's rows; ``kit_folder`` holds the stored kits as ``<sha256>.rvkit``."""
     totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for envelope, details in latest_envelopes(db):
-        findings = envelope["findings"]
-        visit = findings.get("visit", {})
-        prog = str(visit.get("programme") or (details.programme if details else ""))
-        if programme is not None and prog != programme:
+    for counted in latest_submissions(db):
+        try:
+            if counted.kit_sha256 is None:
+                raise LookupError("the visit has no stored kit")
+            kit = read_stored_kit(kit_folder / f"{counted.kit_sha256}.rvkit")
+            figures = kit_figures(kit, json.loads(counted.envelope).get("findings"))
+        except Exception:  # noqa: BLE001 - one unreadable submission must not hide the others
+            log.exception(
+                "overview: left out submission %s of visit %s",
+                counted.snapshot_id,
+                counted.visit_id,
+            )
             continue
-        fallback = "; ".join(str(o) for o in visit.get("organisations", []))
-        for figures in visit_figures(findings):
-            organisation = _organisation_of(details, figures.component, fallback)
-            key = (prog, organisation, figures.name)
+        details = kit.details
+        if programme is not None and details.programme != programme:
+            continue
+        fallback = "; ".join(o.name for o in details.organisations)
+        for f in figures:
+            key = (details.programme, _organisation_of(details, f.component, fallback), f.name)
             totals[key][0] += 1
-            totals[key][1] += figures.applicable
-            totals[key][2] += figures.met
+            totals[key][1] += f.applicable
+            totals[key][2] += f.met
     return [
         {
             "programme": p,
@@ -114,9 +220,22 @@ def overview(db: Database, programme: str | None = None) -> list[dict[str, Any]]
     ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: one starting like a formula gets an apostrophe.
+
+    "-" alone (% met when nothing applies) is no formula and stays as it is.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and value != "-":
+        return "'" + value
+    return value
+
+
 def overview_csv(rows: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()

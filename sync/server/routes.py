@@ -209,11 +209,12 @@ def comment(db: Db, snapshot_id: IdPath, body: CommentIn, user: Staff) -> dict[s
 @router.get("/overview", response_model=None)
 def get_overview(
     db: Db,
+    files: Files,
     _user: Staff,
     programme: Annotated[str | None, Query(max_length=1000)] = None,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",  # noqa: A002
 ) -> list[dict[str, Any]] | PlainTextResponse:
-    rows = overview(db, programme)
+    rows = overview(db, _kit_folder(files), programme)
     if format == "csv":
         return PlainTextResponse(overview_csv(rows), media_type="text/csv; charset=utf-8")
     return rows
@@ -232,8 +233,12 @@ def _int_header(value: str | None) -> int | None:
         return None
 
 
+def _kit_folder(files: BlobFiles) -> Path:
+    return files.root / "kits"
+
+
 def _kit_path(files: BlobFiles, sha: str) -> Path:
-    return files.root / "kits" / f"{sha}.rvkit"
+    return _kit_folder(files) / f"{sha}.rvkit"
 
 
 def _register_kit(

@@ -13,6 +13,7 @@ import pytest
 from sync.client import MissingBlobs, SubmissionConflict
 from sync.findings_format import content_sha256
 from tests.server.central_helpers import DEMO_VISIT_ID, Central, make_envelope, sign
+from tests.server.kit_envelopes import kit_envelope
 
 
 def test_the_whole_round_trip(demo_central: Central, tmp_path: Path) -> None:
@@ -31,7 +32,7 @@ def test_the_whole_round_trip(demo_central: Central, tmp_path: Path) -> None:
     sha = hashlib.sha256(photo).hexdigest()
     assert lead.push_blob(photo, sha) is True
     assert lead.push_blob(photo, sha) is False  # HEAD first: not sent twice
-    v1 = make_envelope(
+    v1 = kit_envelope(
         attachments=[(sha, len(photo))],
         compliance=[
             {"component": "shc", "applicable": 10, "met": 6},
@@ -49,7 +50,7 @@ def test_the_whole_round_trip(demo_central: Central, tmp_path: Path) -> None:
     assert status[0]["receipt"] == receipt1.raw
 
     # Version 2 supersedes version 1; staff accept it.
-    v2 = make_envelope(
+    v2 = kit_envelope(
         version=2,
         supersedes=v1["snapshot_id"],
         compliance=[
@@ -84,9 +85,9 @@ def test_the_whole_round_trip(demo_central: Central, tmp_path: Path) -> None:
     staff.set_state(v2["snapshot_id"], "rejected", "Wrong visit date.")
     rows = {r["component"]: r for r in staff.overview()}
     assert rows["Specialist Haemoglobinopathy Centre"]["met"] == 6
-    # Version 1 judged nothing for the local team: it is there, with nothing applicable.
-    assert rows["Local Haemoglobinopathy Team"]["applicable"] == 0
-    assert rows["Local Haemoglobinopathy Team"]["percent_met"] == "-"
+    # Version 1 judged nothing for the local team: its 47 standards are not yet assessed.
+    assert rows["Local Haemoglobinopathy Team"]["applicable"] == 47
+    assert rows["Local Haemoglobinopathy Team"]["percent_met"] == "0"
 
 
 def test_resending_gives_the_same_receipt_and_other_content_is_409(demo_central: Central) -> None:
@@ -157,7 +158,7 @@ def test_the_overview_recomputes_figures_and_ignores_the_leads_totals(
 ) -> None:
     """A lead's figures that do not follow from its judgements (met 9 of 4) never reach the
     overview: it shows what the team judgements give, as the report does."""
-    envelope = make_envelope()  # judgements: shc 7 met of 10
+    envelope = kit_envelope([{"component": "shc", "applicable": 10, "met": 7}])
     envelope["findings"]["compliance"] = [{"component": "shc", "applicable": 4, "met": 9}]
     envelope["content_sha256"] = content_sha256(envelope["findings"])
     demo_central.client("lead").submit(sign(envelope))  # the lead's laptop signs what it sends
