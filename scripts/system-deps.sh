@@ -4,7 +4,9 @@
 # no screen; poppler-utils turns report PDFs into pictures for people (and tests) to look at;
 # gnome-keyring, on a private dbus-daemon session bus, is the real password store the token tests use;
 # at-spi2-core (the accessibility bus and registry) with the system python3's GObject bindings for
-# AT-SPI lets tests/ui/test_atspi.py read the window as a screen reader does.
+# AT-SPI lets tests/ui/test_atspi.py read the window as a screen reader does; postgresql gives the
+# server tests PostgreSQL's binaries (/usr/lib/postgresql/*/bin), with which they start a
+# throwaway cluster of their own (tests/server/pg_cluster.py; the package's own cluster is unused).
 # Does nothing when everything is there; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -13,6 +15,7 @@ packages=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0 libpulse0 fonts-dejavu-core poppler-utils xvfb xauth
   dbus-daemon gnome-keyring at-spi2-core python3 python3-gi gir1.2-atspi-2.0
+  postgresql
 )
 
 command -v dpkg >/dev/null 2>&1 || { echo "system-deps: not a Debian system; install Qt's libraries yourself" >&2; exit 0; }
