@@ -12,6 +12,7 @@ told another key.
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import threading
 import uuid
@@ -33,6 +34,7 @@ from sync.findings_format import FORMAT, VERSION, canonical_bytes, content_sha25
 from sync.server.accounts import add_user, issue_token
 from sync.server.app import create_app
 from sync.server.db import Database
+from tests.server import pg_cluster
 
 DEMO_VISIT_ID = "7c1e5a52-9a57-4f0e-8f0b-3d5e2b1c9a01"
 
@@ -110,6 +112,17 @@ class Central:
 
 
 ENGINES = ("sqlite", "postgresql")
+
+
+def postgres_or_skip() -> pg_cluster.Postgres:
+    """The session's PostgreSQL; where none can be had, skip the test saying why, except in
+    CI (CI=true), where that fails it: CI must prove both engines."""
+    try:
+        return pg_cluster.postgres()
+    except pg_cluster.PostgresUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs PostgreSQL for the server tests: {exc}.")
+        pytest.skip(f"no PostgreSQL for this test: {exc}")
 
 
 def database_for(request: pytest.FixtureRequest, engine: str, folder: Path) -> str:

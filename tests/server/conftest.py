@@ -9,13 +9,12 @@ reason, except in CI (CI=true), where they fail: CI must prove both engines.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from tests.server import pg_cluster
-from tests.server.central_helpers import ENGINES, central, demo_central
+from tests.server.central_helpers import ENGINES, central, demo_central, postgres_or_skip
 
 __all__ = ["central", "demo_central", "postgres_server"]
 
@@ -35,11 +34,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[pg_cluster.Postgres]:
-    try:
-        server = pg_cluster.postgres()
-    except pg_cluster.PostgresUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs PostgreSQL for the server tests: {exc}.")
-        pytest.skip(f"no PostgreSQL for this test: {exc}")
+    server = postgres_or_skip()
     yield server
     server.stop()

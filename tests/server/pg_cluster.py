@@ -154,6 +154,12 @@ def start_cluster(*, durable: bool = False) -> Postgres:
 def postgres() -> Postgres:
     """The server named by REVIEWER_CENTRAL_TEST_PG_URL, else a new throwaway cluster."""
     given = os.environ.get(ENV_URL)
-    if given:
-        return Postgres(Database(given).url)
-    return start_cluster()
+    if not given:
+        return start_cluster()
+    server = Postgres(Database(given).url)
+    try:
+        server._admin("SELECT 1")
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise PostgresUnavailable(f"{ENV_URL} cannot be reached ({reason})") from exc
+    return server
