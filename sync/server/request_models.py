@@ -113,7 +113,7 @@ class AttachmentIn(_Open):
 
 class TeamJudgementIn(_Open):
     ref: Name
-    component: Id
+    component: Name
     value: Literal["met", "not_met", "not_applicable", "not_assessed"]  # JUDGEMENT_VALUES
     key: StrictBool = False
 
@@ -121,13 +121,13 @@ class TeamJudgementIn(_Open):
 class ComplianceIn(_Open):
     """The laptop's own figures: checked for shape only; the service recomputes its own."""
 
-    component: Id
+    component: Name
     applicable: Count
     met: Count
 
 
 class ComponentIn(_Open):
-    id: Id
+    id: Name
     name: Text
 
 

@@ -135,8 +135,9 @@ async def head_blob(db: Db, files: Files, sha256: str, user: Me) -> Response:
     # wait for it, so that the offset given is where the next PUT can really start.
     try:
         offset = await files.settled_offset(user.id, sha)
-    except UploadProblem as exc:
-        return Response(status_code=409, headers={"Upload-Offset": str(exc.offset)})
+    except UploadProblem:
+        # Still writing after LOCK_WAIT: ask again shortly (a laptop's client retries a 503).
+        return Response(status_code=503, headers={"Retry-After": "2"})
     return Response(status_code=404, headers={"Upload-Offset": str(offset)})
 
 

@@ -11,6 +11,11 @@ The findings are signed by the lead's device key (``device_public_key``, ``signa
 pinned to the lead's account by their first submission (``accounts.pin_device_key``; another
 key is a 403 until staff reset it). A repeat of a stored submission is answered before the pin
 is looked at: a stored submission keeps its receipt whatever happens to the pin afterwards.
+
+Who may send is settled before anything else (issue 17): only the visit's lead, signing the
+findings off as the lead (``signed_off_by``), is told whether the id is taken (409) or given a
+stored receipt; anyone else gets 403 for an exact copy of someone's submission too. The
+envelope's shape and bounds were checked by the route (:mod:`sync.server.request_models`).
 """
 
 from __future__ import annotations
