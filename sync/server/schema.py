@@ -75,12 +75,24 @@ def state(db: Database) -> SchemaState:
         return SchemaState(current_revision(conn), head_revision())
 
 
+class SchemaTooNew(ValueError):
+    """The database was upgraded by a newer release: this one must not write to it."""
+
+
 def upgrade(db: Database) -> SchemaState:
-    """Apply the missing revisions; the state before. Cheap when there is nothing to do."""
+    """Apply the missing revisions; the state before. Cheap when there is nothing to do.
+
+    SchemaTooNew when the database is at a revision this release does not know.
+    """
     with db.read() as conn:
         before = SchemaState(current_revision(conn), head_revision())
     if before.is_current:
         return before
+    if not before.is_known:
+        raise SchemaTooNew(
+            f"the database's schema is at revision {before.current}, newer than this release "
+            f"knows ({before.head}); run the newer release of reviewer-central."
+        )
     with db.write() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})

@@ -228,3 +228,8 @@ def test_check_says_when_the_database_is_newer_than_this_release(
     assert main(["check", "--db", empty_url]) == 1
     err = capsys.readouterr().err
     assert "newer than this release knows" in err and err.count("\n") == 1
+    # Nor does it upgrade, or serve, it: one sentence, exit 2.
+    for command in (["upgrade"], ["add-user", "nurse", "--role", "reviewer"]):
+        assert main([*command, "--db", empty_url]) == 2
+        err = capsys.readouterr().err
+        assert "newer than this release knows" in err and err.count("\n") == 1
