@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import cache, partial
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
 from reviewer_app.visit.model import MET, NOT_APPLICABLE, NOT_ASSESSED, NOT_MET
 
@@ -72,10 +72,18 @@ def _paint_document(p: QPainter, size: float) -> None:
         p.drawLine(QPointF(left + s * 0.1, y), QPointF(right - s * 0.1, y))
 
 
+def _ratios() -> tuple[float, ...]:
+    """The screens' pixel ratios (1.0 always: a window may move to a plain screen)."""
+    screens = QGuiApplication.screens()
+    return tuple(sorted({1.0, *(s.devicePixelRatio() for s in screens)}))
+
+
 def _icon(paint: Callable[[QPainter, float], None]) -> QIcon:
+    """Drawn at the sizes rows, radio buttons and buttons use, for the screens there are (Qt
+    scales to any other): ten sizes for every icon were 20 ms of opening a visit."""
     icon = QIcon()
-    for size in (16, 20, 24, 32, 48):
-        for ratio in (1.0, 2.0):
+    for size in (16, 20, 24, 32):
+        for ratio in _ratios():
             pixmap = QPixmap(int(size * ratio), int(size * ratio))
             pixmap.setDevicePixelRatio(ratio)
             pixmap.fill(Qt.GlobalColor.transparent)
@@ -90,6 +98,12 @@ def _icon(paint: Callable[[QPainter, float], None]) -> QIcon:
 def judgement_icon(value: str) -> QIcon:
     """An icon for a judgement: green tick, red cross, grey dash, or an empty circle."""
     return _icon(partial(_paint, value))
+
+
+def choice_icon(value: str) -> QIcon:
+    """The icon beside a judgement's radio button: none for "Not yet assessed", whose empty
+    circle beside the radio's own looked like a second radio button."""
+    return QIcon() if value == NOT_ASSESSED else judgement_icon(value)
 
 
 @cache

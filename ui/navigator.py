@@ -93,6 +93,7 @@ class NavigatorPanel(QWidget):
         self.components.currentIndexChanged.connect(self._component_chosen)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
         self.model.shown_changed.connect(self._after_narrowing)
+        self.model.rowsInserted.connect(self._rows_added)  # sections made after the first
         bridge.changed.connect(self._on_changed)
         bridge.reloaded.connect(lambda: self._narrow(self.model.set_component, self.component))
         self._after_narrowing()
@@ -254,6 +255,12 @@ class NavigatorPanel(QWidget):
             self.tree.setCurrentIndex(index)  # (invalid: no current row, as before the change)
         self.empty.setVisible(self.model.rowCount() == 0)
         self.update_progress()
+
+    def _rows_added(self, parent: QModelIndex, first: int, last: int) -> None:
+        if not parent.isValid():  # sections: shown open, as every other
+            for row in range(first, last + 1):
+                self.tree.expand(self.model.index(row, 0))
+            self.empty.setVisible(False)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if self._narrowing:

@@ -144,3 +144,73 @@ def test_a_search_pausing_as_the_visit_closes_searches_nothing(
     panel.bridge.close()
     qtbot.wait(SEARCH_DELAY_MS + 150)  # an exception in the timer's slot fails the test
     assert panel.bridge.session.worker.closed
+
+
+def tree_rows(panel: NavigatorPanel) -> list[str]:
+    """What the tree shows, top to bottom: section names and standards' refs (expanded)."""
+    model, tree = panel.model, panel.tree
+    out = []
+    for row in range(model.rowCount()):
+        section = model.index(row, 0)
+        out.append(str(model.data(section)))
+        assert tree.isExpanded(section), model.data(section)
+        out += [
+            model.ref_at(model.index(r, 0, section)) or "" for r in range(model.rowCount(section))
+        ]
+    return out
+
+
+def expected_rows(panel: NavigatorPanel, refs: list[str]) -> list[str]:
+    data = panel.visit
+    out: list[str] = []
+    for ref in refs:
+        section = data.by_ref[ref].section
+        if section not in out:
+            out.append(section)
+        out.append(ref)
+    return out
+
+
+def test_a_big_kit_s_rows_are_made_a_few_sections_at_a_time_in_their_places(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, session: VisitSession
+) -> None:
+    """2,000 standards' rows made at once held a window still for 100 ms: they are made a few
+    sections at a turn; one asked for first (the reopened position) is made at once, in its
+    place; a filter set meanwhile holds for rows made later; the model stays sound."""
+    monkeypatch.setattr("ui.navigator_model.ROWS_AT_ONCE", 3)
+    data = session.data
+    refs = [s.ref for s in data.standards_for("shc")]
+    last = refs[-1]
+    bridge = SessionBridge(session)
+    panel = NavigatorPanel(bridge)
+    panel._bridge_keepalive = bridge  # type: ignore[attr-defined]
+    qtbot.addWidget(panel)
+    model = panel.model
+    assert model.building
+    made_first = len([r for r in tree_rows(panel) if r in refs])
+    assert 0 < made_first < len(refs)
+    assert panel.select(last)  # its section is made now, at the end where it belongs
+    assert panel.current_ref == last
+    assert tree_rows(panel)[-1] == last
+    panel.filter_boxes["key_only"].setChecked(True)
+    key_refs = [r for r in refs if data.by_ref[r].key]
+    qtbot.waitUntil(lambda: not model.building, timeout=10_000)
+    assert tree_rows(panel) == expected_rows(panel, key_refs)
+    assert panel.current_ref == last or last not in key_refs
+    panel.filter_boxes["key_only"].setChecked(False)
+    assert tree_rows(panel) == expected_rows(panel, refs)
+    # A component change makes its rows anew, a few at a time again.
+    panel.set_component("comm")
+    qtbot.waitUntil(lambda: not model.building, timeout=10_000)
+    assert tree_rows(panel) == expected_rows(panel, [s.ref for s in data.standards_for("comm")])
+
+
+def test_the_model_stays_sound_while_its_rows_are_made(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, qtmodeltester: ModelTester, session: VisitSession
+) -> None:
+    monkeypatch.setattr("ui.navigator_model.ROWS_AT_ONCE", 2)
+    model = NavigatorModel(session.data, "shc")
+    qtmodeltester.check(model)  # (checks every insertion from here on, as the rows are made)
+    assert model.building
+    qtbot.waitUntil(lambda: not model.building, timeout=10_000)
+    assert model.refs() == [s.ref for s in session.data.standards_for("shc")]
