@@ -38,7 +38,7 @@ from reviewer_app.visit.model import (
 from reviewer_app.visit.read_model import VisitData
 from ui import shortcuts
 from ui.bridge import SessionBridge
-from ui.judgement_icons import judgement_icon
+from ui.judgement_icons import choice_icon
 from ui.operations import ChangeOp
 from ui.palette import CardColours, card_colours
 from ui.text_style import Card, restyle_on_change, tone
@@ -84,7 +84,7 @@ class JudgementCard(Card):
         for value, key in zip(JUDGEMENTS, KEYS, strict=True):
             label = JUDGEMENT_LABELS[value]
             radio = QRadioButton(label, self)
-            radio.setIcon(judgement_icon(value))
+            radio.setIcon(choice_icon(value))
             radio.setAccessibleName(label)
             radio.setToolTip(f"{label} (key {key[0]}, or {key[1]})")
             self.choice.addButton(radio)

@@ -17,6 +17,8 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QLayout, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
+from ui.palette import TEXT_CONTRAST, with_contrast
+
 HEADING_SCALE = "rv_heading_scale"  # widget property: the heading's multiple of the system font
 MUTED = "rv_muted"  # widget property: secondary text
 
@@ -62,8 +64,14 @@ def _apply_heading(label: QWidget, scale: float) -> None:
 
 
 def _apply_muted(label: QWidget) -> None:
+    """The placeholder colour, made darker or lighter where it would read below WCAG AA on
+    the window's colour (dark palettes' placeholders are often too faint: "None yet.")."""
     palette = QPalette(QApplication.palette(label))
-    colour = palette.color(QPalette.ColorRole.PlaceholderText)
+    colour = with_contrast(
+        palette.color(QPalette.ColorRole.PlaceholderText),
+        palette.color(QPalette.ColorRole.Window),
+        TEXT_CONTRAST,
+    )
     palette.setColor(QPalette.ColorRole.WindowText, colour)
     label.setPalette(palette)
 

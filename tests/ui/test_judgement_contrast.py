@@ -125,6 +125,10 @@ def measured(window: ReviewerWindow) -> dict[str, float]:
     section = page.section_label
     behind = at(image, window, section, QPoint(section.width() - 2, section.height() - 2))
     out["section text"] = contrast(section.palette().color(section.foregroundRole()), behind)
+    empty = page.lists.notes.empty  # "None yet." under My notes (none on this standard)
+    assert empty.isVisible() and empty.text() == "None yet."
+    behind_empty = at(image, window, empty, QPoint(empty.width() - 2, empty.height() - 2))
+    out["'None yet.' text"] = contrast(empty.palette().color(empty.foregroundRole()), behind_empty)
     for label, box in page.part_boxes.items():
         indicator = check_rect(box)
         edge_colour = most_standing_out(image, window, box, indicator, behind)
@@ -173,4 +177,15 @@ def test_the_judgement_reads_in_light_and_dark_and_follows_a_switch(
     app.setPalette(QApplication.style().standardPalette())  # and back
     qtbot.waitUntil(lambda: card.colours.background.lightness() > 128, timeout=WAIT)
     assert too_low(measured(window)) == {}
+    window.close()
+
+
+def test_not_yet_assessed_shows_one_circle_not_two(qtbot: QtBot, session: VisitSession) -> None:
+    """Its empty-circle icon beside the radio's own ring read as a second radio button (issue
+    16, point 9): the choice has its ring only; the others keep their tick, cross and dash."""
+    window = ReviewerWindow(session, AppPaths.from_environment())
+    qtbot.addWidget(window)
+    card = window.page.judgement
+    assert card.radios["not_assessed"].icon().isNull()
+    assert all(not r.icon().isNull() for v, r in card.radios.items() if v != "not_assessed")
     window.close()

@@ -12,7 +12,7 @@ from reviewer_app.visit.model import (
     TeamJudgement,
 )
 from ui.dialogs.base import FormDialog, text_box
-from ui.judgement_icons import judgement_icon
+from ui.judgement_icons import choice_icon
 
 
 class TeamJudgementDialog(FormDialog):
@@ -27,7 +27,7 @@ class TeamJudgementDialog(FormDialog):
         self.radios: dict[str, QRadioButton] = {}
         for value in JUDGEMENTS:
             radio = QRadioButton(JUDGEMENT_LABELS[value], self)
-            radio.setIcon(judgement_icon(value))
+            radio.setIcon(choice_icon(value))
             radio.setAccessibleName(JUDGEMENT_LABELS[value])
             radio.toggled.connect(self.validate)
             self.choice.addButton(radio)
