@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
+    QSize,
     Qt,
     Signal,
 )
@@ -41,6 +42,7 @@ from ui.sync_centre import install_on_start_screen as install_sync
 from ui.text_style import heading, muted
 from ui.two_line_delegate import TwoLineDelegate
 from ui.visit_opener import VisitOpener
+from ui.windows import fit_to_screen
 
 KIT_SUFFIX = ".rvkit"
 KIT_FILTER = "Visit kits (*.rvkit)"
@@ -184,7 +186,7 @@ class StartScreen(QWidget):
         column.addWidget(self.busy_label)
         column.addWidget(self.busy_bar)
         column.addStretch(2)
-        self.resize(860, 600)
+        fit_to_screen(self, "start", QSize(860, 600))  # a laptop's screen may be smaller
 
     def _build_title(self) -> tuple[QWidget, QLabel]:
         title = QLabel("Reviewer App", self)

@@ -28,6 +28,8 @@ from reviewer_app.visit.workspaces import open_kit, open_session
 from ui.lead.preview import ReportPreview
 from ui.lead.risks import RisksWindow
 from ui.main_window import TITLE_CHARS, ReviewerWindow, side_starts_open
+from ui.staff.window import StaffWindow
+from ui.start_screen import StartScreen
 from ui.timetable import TimetablePanel
 from ui.timetable.delegates import PAD, pill_width
 from ui.timetable.models import NOW_ROLE
@@ -337,6 +339,17 @@ def test_every_tool_window_of_the_lead_and_the_team_opens_inside_the_screen(
     assert finalise.width() <= max(finalise.minimumSizeHint().width(), screen.width())
     window.close()
     window.session.close()
+
+
+def test_the_start_screen_and_the_staff_window_open_inside_the_screen(qtbot: QtBot) -> None:
+    """Both ask for more than the offscreen screen's 800x800 (860x600, 1280x800)."""
+    paths = AppPaths.from_environment()
+    for window in (StartScreen(paths, demo=True), StaffWindow(paths)):
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        assert on_screen(window), f"{type(window).__name__} at {window.frameGeometry()}"
+        window.close()
 
 
 def test_a_tool_window_opens_at_the_size_it_was_left_fitted_to_a_smaller_screen(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -23,6 +23,7 @@ from ui.staff.library import LibraryPage
 from ui.staff.planner.page import PlansPage
 from ui.staff.planner.undo import follow_stack
 from ui.staff.pool import PoolPage
+from ui.windows import fit_to_screen
 
 PAGES = ("Standards library", "Reviewer pool", "Visit plans")
 
@@ -68,7 +69,7 @@ class StaffWindow(QMainWindow):
         )
         self._edit_menu()
         self.nav.setCurrentRow(2)
-        self.resize(1280, 800)
+        fit_to_screen(self, "staff", QSize(1280, 800))  # a laptop's screen may be smaller
 
     def _edit_menu(self) -> None:
         stack = self.plans.editor.undo_stack
