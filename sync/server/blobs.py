@@ -61,9 +61,10 @@ def is_sha256(text: str) -> bool:
 
 
 class UploadProblem(Exception):
-    """An upload the service refuses: status, one sentence, and the offset to resume from."""
+    """An upload the service refuses: status, one sentence, and the offset to resume from
+    (None: the uploader's offset as it now is)."""
 
-    def __init__(self, status: int, message: str, offset: int = 0) -> None:
+    def __init__(self, status: int, message: str, offset: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -377,7 +378,7 @@ async def _write_from(
     return received
 
 
-def _over_quota(offset: int = 0) -> UploadProblem:
+def _over_quota(offset: int | None = None) -> UploadProblem:
     return UploadProblem(
         413,
         "This upload would take your stored and unfinished uploads past your quota; "

@@ -164,7 +164,7 @@ async def put_blob(db: Db, files: Files, sha256: str, request: Request, user: Me
         )
         size = await files.receive(upload, request.stream())
     except UploadProblem as exc:
-        offset = exc.offset if exc.status in (400, 409, 413) else files.offset(user.id, sha)
+        offset = exc.offset if exc.offset is not None else files.offset(user.id, sha)
         return JSONResponse(
             {"detail": exc.message, "offset": offset},
             exc.status,

@@ -67,6 +67,18 @@ def stored_bytes(db: Database, user: User) -> int:
 def record_blob(db: Database, sha: str, size: int, user: User, *, uploaded: bool) -> None:
     """The ``blobs`` row of a complete file (once, whoever gets there first) and, when
     ``uploaded``, the user as one of its owners. Safe when several processes do it at once."""
+    with db.read() as conn:  # most calls find both rows there: no write transaction then
+        known = conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == sha)).first()
+        owned = (
+            not uploaded
+            or conn.execute(
+                select(blob_owners.c.sha256).where(
+                    blob_owners.c.sha256 == sha, blob_owners.c.user_id == user.id
+                )
+            ).first()
+        )
+    if known and owned:
+        return
     with db.write() as conn:
         at = now_iso()
         row = insert_or_ignore(conn, blobs, sha256=sha, size=size, created_at=at)
