@@ -25,7 +25,10 @@ LAPTOP_SIDE = ("test_token_cli.py", "test_keyring_cli.py")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    engines = ENGINES[:1] if metafunc.definition.path.name in LAPTOP_SIDE else ENGINES
+    one = metafunc.definition.path.name in LAPTOP_SIDE or metafunc.definition.get_closest_marker(
+        "sqlite_only"
+    )
+    engines = ENGINES[:1] if one else ENGINES
     if "engine" in metafunc.fixturenames:
         metafunc.parametrize("engine", engines)
     elif "central" in metafunc.fixturenames:
