@@ -11,8 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QGridLayout,
@@ -30,6 +32,7 @@ from reviewer_app.visit.read_model import Filters, VisitData
 from reviewer_app.visit.session import Change
 from ui.bridge import SessionBridge
 from ui.navigator_model import NavigatorModel
+from ui.text_style import restyle_on_change
 
 __all__ = ["SEARCH_DELAY_MS", "NavigatorModel", "NavigatorPanel"]
 
@@ -135,7 +138,15 @@ class NavigatorPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         # A fixed badge column: sizing it to contents would ask every row for its size.
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(1, self.tree.fontMetrics().horizontalAdvance("  999/999  "))
+        restyle_on_change(self, _follow_font)
+
+    def follow_font(self) -> None:
+        """The badge column's width, and the rows' bold fonts, from the font in use (larger
+        text set while the app runs makes the rows anew)."""
+        font = QApplication.font(self.tree)
+        self.tree.header().resizeSection(1, QFontMetrics(font).horizontalAdvance("  999/999  "))
+        if self.model.font_size != font.pointSizeF():
+            self._narrow(self.model.set_component, self.component)
 
     # -- state --------------------------------------------------------------------------------
 
@@ -269,3 +280,8 @@ class NavigatorPanel(QWidget):
         if ref is not None and ref != self._last_ref:
             self._last_ref = ref
             self.standard_selected.emit(ref)
+
+
+def _follow_font(panel: QWidget) -> None:
+    if isinstance(panel, NavigatorPanel):
+        panel.follow_font()

@@ -213,6 +213,7 @@ class NavigatorModel(QSortFilterProxyModel):
         self._made_sections: list[str] = []  # in the kit's order, as in the source model
         self._bold = QFont()
         self._bold.setBold(True)
+        self.font_size = self._bold.pointSizeF()  # the font the rows were made with
         self._badge = (_badge_font(), _badge_colour())
         self._make_more()
         return self._source

@@ -23,7 +23,7 @@ HEADING_SCALE = "rv_heading_scale"  # widget property: the heading's multiple of
 MUTED = "rv_muted"  # widget property: secondary text
 
 Restyle = Callable[[QWidget], None]
-_restylers: weakref.WeakKeyDictionary[QWidget, Restyle] = weakref.WeakKeyDictionary()
+_restylers: weakref.WeakKeyDictionary[QWidget, list[Restyle]] = weakref.WeakKeyDictionary()
 _followers: list[QObject] = []
 
 
@@ -45,9 +45,9 @@ def restyle_on_change(widget: QWidget, restyle: Restyle) -> None:
     """Call ``restyle(widget)`` now, and again whenever the system font or palette changes.
 
     ``restyle`` takes the widget as its argument (it must not hold the widget itself, or the
-    widget would never be freed).
+    widget would never be freed). A widget may have several (each screen its own).
     """
-    _restylers[widget] = restyle
+    _restylers.setdefault(widget, []).append(restyle)
     restyle(widget)
     follow_system()
 
@@ -98,9 +98,10 @@ class _Follower(QObject):
                 _apply_heading(widget, float(scale))
             if widget.property(MUTED):
                 _apply_muted(widget)
-        for widget, restyle in list(_restylers.items()):
+        for widget, restylers in list(_restylers.items()):
             if isValid(widget):
-                restyle(widget)
+                for restyle in restylers:
+                    restyle(widget)
             else:  # its window was closed and deleted; Python still held the wrapper
                 _restylers.pop(widget, None)
 

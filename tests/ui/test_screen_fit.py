@@ -206,6 +206,23 @@ def test_headings_and_the_banner_follow_a_font_change(
         assert window.navigator.minimumWidth() >= QFontMetrics(bigger).horizontalAdvance(
             "n" * TITLE_CHARS
         )
+        # The navigator's sections (bold) and its count column grow too.
+        navigator = window.navigator
+        qtbot.waitUntil(
+            lambda: (
+                abs(
+                    navigator.model.index(0, 0).data(Qt.ItemDataRole.FontRole).pointSizeF()
+                    - bigger.pointSizeF()
+                )
+                < 0.2
+            ),
+            timeout=5_000,
+        )
+        count = str(navigator.model.data(navigator.model.index(0, 1)))
+        bold = QFont(bigger)
+        bold.setBold(True)
+        assert navigator.tree.columnWidth(1) >= QFontMetrics(bold).horizontalAdvance(count)
+        assert navigator.current_ref == window.page.ref  # the rows made anew, still there
     finally:
         qapp.setFont(base)
     window.close()
