@@ -31,7 +31,10 @@ DEFAULT_MAX_KIT = 4096 * MiB
 def default_blob_dir(db_url: str) -> Path:
     path = sqlite_file(db_url)
     if path is None:
-        raise ValueError("with a database that is not an SQLite file, give blob_dir explicitly")
+        raise ValueError(
+            "with a database that is not an SQLite file, name the blob folder every service "
+            "process can reach: --blobs FOLDER."
+        )
     return path.with_name(path.stem + "-blobs")
 
 

@@ -117,3 +117,12 @@ def test_check_on_a_missing_sqlite_file_makes_no_file(
     assert main(["check", "--db", str(tmp_path / "none.sqlite")]) == 2
     assert "there is no database at" in capsys.readouterr().err
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_postgresql_without_a_blob_folder_says_to_name_one(
+    postgres_server: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = postgres_server.empty_database()
+    assert main(["init", "--db", url]) == 2
+    assert "--blobs FOLDER" in capsys.readouterr().err
+    postgres_server.drop(url)
