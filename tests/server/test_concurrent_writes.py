@@ -29,8 +29,17 @@ from reviewer_app.demo.kits import DEMO_CREATED_BY, DEMO_PRIVATE_KEY, demo_stand
 from sync.keys import load_signing_key
 from sync.kit_builder import build_kit
 from sync.server.accounts import ServiceError, add_user
-from sync.server.db import assignments, audit, blobs, kits, trusted_keys, users, visits
-from tests.server.central_helpers import Central
+from sync.server.db import (
+    assignments,
+    audit,
+    blobs,
+    kits,
+    submissions,
+    trusted_keys,
+    users,
+    visits,
+)
+from tests.server.central_helpers import Central, make_envelope
 
 N = 20
 
@@ -183,3 +192,24 @@ def test_adding_one_user_at_once(central: Central) -> None:
     assert len(refused) == N - 1 and {r.status for r in refused} == {409}
     assert count(central, users, users.c.name == "nurse") == 1
     assert audited(central, "add_user") == 2  # staff (by the fixture) and the nurse, once
+
+
+def test_submitting_at_once(demo_central: Central) -> None:
+    """One snapshot sent twenty times at once (an outbox and its retries on two processes):
+    stored once, every sender the same receipt; twenty different envelopes under one id: one
+    stored, the rest 409."""
+    envelope = make_envelope()
+    path = f"/v1/submissions/{envelope['snapshot_id']}"
+    headers = {"Authorization": f"Bearer {demo_central.tokens['lead']}"}
+    with httpx.Client(base_url=demo_central.url, headers=headers, timeout=30) as client:
+        answers = at_once([lambda: client.put(path, json=envelope)] * N)
+        assert Counter(a.status_code for a in answers) == {201: 1, 200: N - 1}
+        assert len({a.json()["receipt_id"] for a in answers}) == 1
+
+        others = [make_envelope(note=f"version {i}") for i in range(N)]
+        for other in others:
+            other["snapshot_id"] = others[0]["snapshot_id"]
+        other_path = f"/v1/submissions/{others[0]['snapshot_id']}"
+        answers = at_once([lambda e=e: client.put(other_path, json=e) for e in others])
+        assert Counter(a.status_code for a in answers) == {201: 1, 409: N - 1}
+    assert count(demo_central, submissions) == 2 and audited(demo_central, "submit") == 2
