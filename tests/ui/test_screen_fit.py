@@ -160,6 +160,15 @@ def test_no_title_or_session_is_cut_short(
             assert needed.height() <= view.rowHeight(row), (row, column, index.data())
             if column == 0:
                 assert needed.width() <= view.columnWidth(0), (row, index.data(NOW_ROLE))
+    # The chosen session's heading below is shown whole (it was cut off at 1.5x on a laptop).
+    last = timetable.sessions_model.rowCount() - 1
+    view.setCurrentIndex(timetable.sessions_model.index(last, 1))
+    settle_layout(window)
+    heading = timetable.session_heading
+    assert "\n" in heading.text()  # the session, then what it covers
+    assert heading.height() >= heading.heightForWidth(heading.width())
+    shown = heading.visibleRegion().boundingRect()
+    assert shown.size() == heading.size(), f"the session heading is cut to {shown.size()}"
     screenshot(window, f"screen_fit_{size.width()}_font{font_scale}.png")
     window.close()
 

@@ -23,11 +23,13 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QListView,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -169,7 +171,15 @@ class TimetablePanel(QWidget):
     def _layout(self) -> None:
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.sessions_view)
-        lower = QWidget(splitter)
+        # The lower pane scrolls rather than clipping: its heading wraps to more lines than a
+        # splitter's pane makes room for (large text on a laptop).
+        scroller = QScrollArea(splitter)
+        scroller.setWidgetResizable(True)
+        scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # (its contents take the focus)
+        scroller.setAccessibleName("The session and its standards")
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 6, 0, 0)
         lower_layout.addWidget(self.session_heading)
@@ -178,10 +188,16 @@ class TimetablePanel(QWidget):
         row.addStretch(1)
         row.addWidget(self.open_button)
         lower_layout.addLayout(row)
-        splitter.addWidget(lower)
+        scroller.setWidget(lower)
+        splitter.addWidget(scroller)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([520, 200])
+        # Neither pane is squeezed out of sight: the list keeps three standards in view, and
+        # the panes start in proportion to the text's size (large text needs more room).
+        splitter.setChildrenCollapsible(False)
+        line = self.standards_view.fontMetrics().lineSpacing()
+        self.standards_view.setMinimumHeight(line * 3 + 2 * self.standards_view.frameWidth() + 4)
+        splitter.setSizes([line * 26, line * 10])
         layout = QVBoxLayout(self)
         layout.addWidget(self.day_label)
         layout.addWidget(splitter, 1)
@@ -254,7 +270,10 @@ class TimetablePanel(QWidget):
             if s.standards
             else "No standards are timetabled for this session."
         )
-        self.session_heading.setText(f"{session_label(s)}{where}\n{covers}")
+        # The place is in the session's row just above: here it pushed the list out of sight
+        # on a laptop with large text.
+        self.session_heading.setText(f"{session_label(s)}\n{covers}")
+        self.session_heading.setToolTip(f"{session_label(s)}{where}")
         self.open_button.setEnabled(False)
 
     def _activate(self, index: QModelIndex) -> None:
