@@ -182,7 +182,10 @@ def main() -> None:
             bench_sqlite(root / "sqlite", kit, args)
         if args.db in ("postgresql", "both"):
             (root / "postgresql").mkdir()
-            bench_postgresql(root / "postgresql", kit, args)
+            try:
+                bench_postgresql(root / "postgresql", kit, args)
+            except pg_cluster.PostgresUnavailable as exc:
+                print(f"PostgreSQL: not measured ({exc})")
 
 
 if __name__ == "__main__":
