@@ -175,6 +175,8 @@ class BlobFiles:
             return 0
         with f:
             await _lock(f, fcntl.LOCK_SH, LOCK_WAIT)
+            if not _same_file(f, path):  # finished (renamed into place) or discarded meanwhile
+                return self.offset(user_id, sha)
             return os.fstat(f.fileno()).st_size
 
     async def receive(self, upload: Upload, chunks: AsyncIterator[bytes]) -> int:

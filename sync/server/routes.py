@@ -127,18 +127,21 @@ async def head_blob(db: Db, files: Files, sha256: str, user: Me) -> Response:
     """200 and the size to those who may read the blob (staff, anyone who has uploaded it);
     to anyone else 404 with the offset of their own unfinished upload, as if it were absent."""
     sha = _check_sha(sha256)
-    if files.complete(sha) and await run_in_threadpool(blob_ops.may_read, db, user, sha):
+    if not files.complete(sha):
+        # An upload of it may still be writing what arrived before its connection dropped:
+        # wait for it, so that the offset given is where the next PUT can really start.
+        try:
+            offset = await files.settled_offset(user.id, sha)
+        except UploadProblem:
+            # Still writing after LOCK_WAIT: ask again shortly (the laptop retries a 503).
+            return Response(status_code=503, headers={"Retry-After": "2"})
+        if not files.complete(sha):
+            return Response(status_code=404, headers={"Upload-Offset": str(offset)})
+    if await run_in_threadpool(blob_ops.may_read, db, user, sha):
         size = files.size(sha)
         await run_in_threadpool(blob_ops.record_blob, db, sha, size, user, uploaded=False)
         return Response(status_code=200, headers={"Content-Length": str(size)})
-    # An upload of it may still be writing what arrived before its connection dropped:
-    # wait for it, so that the offset given is where the next PUT can really start.
-    try:
-        offset = await files.settled_offset(user.id, sha)
-    except UploadProblem:
-        # Still writing after LOCK_WAIT: ask again shortly (a laptop's client retries a 503).
-        return Response(status_code=503, headers={"Retry-After": "2"})
-    return Response(status_code=404, headers={"Upload-Offset": str(offset)})
+    return Response(status_code=404, headers={"Upload-Offset": str(files.offset(user.id, sha))})
 
 
 @router.put("/blobs/{sha256}", status_code=201, openapi_extra=_BINARY_BODY)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -269,3 +270,35 @@ def test_someone_who_sends_a_stored_blob_is_told_only_after_sending_it(
     assert wrong.status_code == 422  # as for any blob: the bytes are not that hash
     assert lead.put(f"/v1/blobs/{sha}", content=data).status_code == 201
     assert lead.head(f"/v1/blobs/{sha}").status_code == 200
+
+
+def test_a_head_waits_for_an_upload_still_writing_in_another_process(
+    http: Callable[..., httpx.Client], another_process: Callable[..., tuple[str, FastAPI]]
+) -> None:
+    url, _app = another_process()
+    data, sha = content(200_000)
+    started = threading.Event()
+
+    def slow() -> Iterator[bytes]:
+        yield data[:50_000]
+        started.set()
+        time.sleep(1.0)
+        yield data[50_000:100_000]
+
+    writer = http("lead")
+    answers: list[httpx.Response] = []
+    thread = threading.Thread(
+        target=lambda: answers.append(
+            writer.put(
+                f"/v1/blobs/{sha}",
+                content=slow(),
+                headers={"Content-Range": f"bytes 0-99999/{len(data)}"},
+            )
+        )
+    )
+    thread.start()
+    assert started.wait(10)
+    time.sleep(0.2)  # the first 50,000 bytes are on disk; the rest is a second away
+    assert offset(http("lead", url), sha) == 100_000  # asked of the other process
+    thread.join(10)
+    assert answers[0].status_code == 202
