@@ -130,7 +130,7 @@ class Record:
     record_error: ClassVar[ErrorType] = RecordError
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.metadata.get("key", f.name): _plain(getattr(self, f.name)) for f in fields(self)}
+        return {key: _plain(getattr(self, name)) for key, name in _keys(type(self))}
 
     @classmethod
     def from_dict(cls, d: Any, where: str = "") -> Self:
@@ -142,7 +142,22 @@ class Record:
 R = TypeVar("R", bound=Record)
 
 
+_KEYS: dict[type[Record], tuple[tuple[str, str], ...]] = {}
+_SCALARS = frozenset({str, int, float, bool, NoneType})
+
+
+def _keys(cls: type[Record]) -> tuple[tuple[str, str], ...]:
+    """(JSON key, field name) of each field of ``cls``, worked out once per class (asking
+    ``fields`` for each of 2,000 standards and their parts was a quarter of importing a kit)."""
+    keys = _KEYS.get(cls)
+    if keys is None:
+        keys = _KEYS[cls] = tuple((f.metadata.get("key", f.name), f.name) for f in fields(cls))
+    return keys
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, Record):
         return value.to_dict()
     if isinstance(value, tuple | list):
