@@ -253,8 +253,9 @@ class Database:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             # A restarted database server leaves dead connections in the pool: test each one
-            # before use. Requests run in a thread pool of 40; most wait on SQL only briefly.
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+            # before use. Requests run in a thread pool of 40 but hold a connection only while
+            # their SQL runs: at most 20 a process (docs/central-service.md: max_connections).
+            kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=15)
         try:
             self.engine: Engine = create_engine(self.url, **kwargs)
         except ValueError as exc:  # a URL that parses but says nonsense (a port that is text)
