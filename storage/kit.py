@@ -9,7 +9,6 @@ the operation log. Standards come back as dicts with the kit model's keys (``ref
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -198,27 +197,3 @@ def evidence_index(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
-
-
-_WORD = re.compile(r"\w", re.UNICODE)
-
-
-def fts_query(text: str) -> str:
-    """An FTS5 query matching records with a word starting with each word of ``text`` (prefixes,
-    for filter-as-you-type). User input is quoted, so ``"``, ``-``, ``*``, ``AND``
-    or ``NEAR(`` are searched for as text and never parsed as syntax."""
-    words = [w for w in text.split() if _WORD.search(w)]
-    return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
-
-
-def search_standards(conn: sqlite3.Connection, query: str) -> list[str]:
-    """Refs of the standards matching every word of ``query``, in the kit's order."""
-    match = fts_query(query)
-    if not match:
-        return []
-    rows = conn.execute(
-        "SELECT s.ref FROM kit_standards_fts AS f JOIN kit_standards AS s ON s.rowid = f.rowid "
-        "WHERE kit_standards_fts MATCH ? ORDER BY s.position",
-        (match,),
-    )
-    return [r[0] for r in rows]

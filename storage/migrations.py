@@ -279,6 +279,16 @@ WHERE base IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ops AS b WHERE b.op_id = c.
 DROP INDEX ops_by_base;
 """
 
+# 7: no full-text index over the standards. The navigator searches them in memory
+# (reviewer_app/visit/standards_search.py): a keystroke no longer waits behind the storage
+# worker, and keeping the index up cost a third of storing a 2,000-standard kit.
+_V7 = """
+DROP TRIGGER kit_standards_fts_ai;
+DROP TRIGGER kit_standards_fts_ad;
+DROP TRIGGER kit_standards_fts_au;
+DROP TABLE kit_standards_fts;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1),
     (2, _V2),
@@ -286,6 +296,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (4, _V4),
     (5, _V5),
     (6, _V6),
+    (7, _V7),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

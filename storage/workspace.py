@@ -463,11 +463,6 @@ class Workspace:
     def evidence_index(self) -> list[dict[str, Any]]:
         return kit_tables.evidence_index(self._conn)
 
-    def search_standards(self, query: str) -> list[str]:
-        """Refs of standards whose ref, title, requirement or evidence expected contain words
-        starting with every word of ``query``, in the kit's order. Any input is safe."""
-        return kit_tables.search_standards(self._conn, query)
-
     # -- operations ---------------------------------------------------------------------------
 
     def _new_op(

@@ -1,16 +1,18 @@
 """Filter-as-you-type over the kit's standards, in memory, on the thread that asks.
 
 The navigator's search box narrows 2,000 standards on every keystroke (budget 30 ms). Asking the
-storage worker's full-text index took 3 ms of work but a round trip through a second thread:
-behind a durable write already queued there, or on a busy laptop, a keystroke waited 100 ms to a
-second. The kit's standards never change while a visit is open, so they are indexed here once, on
-the first search, and a keystroke costs well under a millisecond.
+workspace's full-text index (FTS5, since dropped: storage/migrations.py, version 7) took 3 ms of
+work but a round trip through the storage worker: behind a durable write already queued there,
+or on a busy laptop, a keystroke waited 100 ms to a second; and keeping the index cost a third
+of storing a kit. The kit's standards never change while a visit is open, so they are indexed
+here once (75 ms for 2,000, on a thread of the navigator's shortly after the window opens), and
+a keystroke costs well under a millisecond.
 
-What matches is what the workspace's FTS5 index (``storage.kit.search_standards``, tokenizer
-``unicode61 remove_diacritics 2``) matches: every word of the query must start a word of the
-standard's ref, title, requirement, lettered parts or evidence expected, ignoring case and accents.
-A query word that is several words to the tokenizer ("T-101", "24/7") matches them in sequence
-within one text, its last word as a prefix. Punctuation and FTS syntax (``"``, ``*``, ``NEAR(``,
+What matches is what the FTS5 index (tokenizer ``unicode61 remove_diacritics 2``, each query
+word a quoted prefix) matched: every word of the query must start a word of the standard's ref,
+title, requirement, lettered parts or evidence expected, ignoring case and accents. A query
+word that is several words to the tokenizer ("T-101", "24/7") matches them in sequence within
+one text, its last word as a prefix. Punctuation and FTS syntax (``"``, ``*``, ``NEAR(``,
 ``OR``) are words like any other, never operators. Unlike the FTS index, a part is searched by
 its text, not by its JSON (where "text" and "label" were words of every standard with parts).
 """
@@ -103,7 +105,7 @@ class StandardsIndex:
 
 def _in_sequence(standard: Standard, phrase: list[str]) -> bool:
     """Does one of the standard's texts hold ``phrase``'s words one after another (the last as
-    a prefix)? A phrase never runs from one text into the next, as in the FTS index."""
+    a prefix)? A phrase never runs from one text into the next."""
     n = len(phrase)
     head, last = phrase[:-1], phrase[-1]
     for text in map(words, _texts(standard)):

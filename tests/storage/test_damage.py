@@ -41,7 +41,6 @@ def _read_everything(ws: Workspace) -> None:
     ws.standards()
     ws.self_assessment()
     ws.evidence_index()
-    ws.search_standards("patients assessed")
     ws.get_local("member_id")
     for kind in ("judgement", "note"):
         ws.entities(kind)

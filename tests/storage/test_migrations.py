@@ -46,23 +46,28 @@ def test_a_workspace_from_a_newer_app_is_refused_with_a_message(tmp_path: Path) 
         Workspace.open(path, device_id="d1")
 
 
-def test_a_version_1_workspace_gains_search_over_lettered_parts(tmp_path: Path) -> None:
+def test_a_version_1_workspace_keeps_its_standards_and_loses_the_full_text_index(
+    tmp_path: Path,
+) -> None:
+    """Version 7 drops the standards' FTS index (searched in memory now): the standards stay,
+    and storing a kit no longer feeds an index (no triggers left behind to fail)."""
     from storage.migrations import MIGRATIONS
 
     conn = sqlite3.connect(tmp_path / "w.sqlite", isolation_level=None)
     conn.executescript(f"BEGIN;{MIGRATIONS[0][1]}\nPRAGMA user_version = 1;COMMIT;")
     conn.execute("INSERT INTO kit_sections (position, name) VALUES (0, 'Staffing')")
-    conn.execute(
+    insert = (
         "INSERT INTO kit_standards (ref, position, section, title, requirement, parts_json, "
         "evidence_expected, key_standard, applies_to_json, notes_json) VALUES "
-        "('HN-201', 0, 'Staffing', 'Lead', 'A lead consultant', "
-        "'[{\"label\": \"a\", \"text\": \"haemoglobinopathy sessions\"}]', '', 0, '[]', '[]')"
+        "(?, ?, 'Staffing', 'Lead', 'A lead consultant', '[]', '', 0, '[]', '[]')"
     )
+    conn.execute(insert, ("HN-201", 0))
     assert migrate(conn) == list(range(2, LATEST_VERSION + 1))
-    hits = conn.execute(
-        "SELECT rowid FROM kit_standards_fts WHERE kit_standards_fts MATCH 'haemoglobinopathy'"
-    ).fetchall()
-    assert len(hits) == 1
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert not {n for n in names if "fts" in n}, names
+    conn.execute(insert, ("HN-202", 1))
+    conn.execute("DELETE FROM kit_standards WHERE ref = 'HN-201'")
+    assert [r[0] for r in conn.execute("SELECT ref FROM kit_standards")] == ["HN-202"]
     conn.close()
 
 

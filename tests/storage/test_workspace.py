@@ -126,7 +126,6 @@ def test_load_kit_twice_replaces_kit_rows_and_keeps_ops(ws: Workspace) -> None:
     assert ws.kit_info()["kit_id"] == "kit-2"  # type: ignore[index]
     assert [s["ref"] for s in ws.standards()] == ["T-100", "T-101"]
     assert ws.standard("T-104") is None
-    assert ws.search_standards("Standard") == ["T-100", "T-101"]
     assert ws.field("judgement", "T-100/ED/m", "rating") == "met"
     assert ws.op_count() == 1
 
@@ -156,33 +155,6 @@ def test_self_assessment_for_an_unknown_standard_is_refused(ws: Workspace) -> No
     with pytest.raises(ValueError, match="NOPE"):
         ws.load_kit(**kit)  # type: ignore[arg-type]
     assert ws.kit_info() is None
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("assessed", ["T-100", "T-101", "T-102"]),
-        ("ASSESS", ["T-100", "T-101", "T-102"]),  # prefix, any case
-        ("within 3", ["T-102"]),
-        ("T-101", ["T-101"]),
-        ("audit", ["T-100", "T-101", "T-102"]),
-        ('"', []),
-        ('"unbalanced quote', []),
-        ("-", []),
-        ("- nurse", ["T-100", "T-101", "T-102"]),
-        ("NOT nurse", []),
-        ("nurse OR", []),
-        ("NEAR( *", []),
-        ("title:nurse", []),
-        ("", []),
-        ("   ", []),
-    ],
-)
-def test_search_never_raises_on_awkward_input(
-    ws: Workspace, query: str, expected: list[str]
-) -> None:
-    ws.load_kit(**sample_kit(n=3))  # type: ignore[arg-type]
-    assert ws.search_standards(query) == expected
 
 
 def test_local_values_are_kept_apart_from_ops(ws: Workspace) -> None:
