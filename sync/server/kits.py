@@ -8,6 +8,7 @@ as a member of its team; the member id is what makes "only the lead submits" che
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -124,7 +125,16 @@ def record_kit(
 
 def visit_details(conn: Connection, visit_id: str) -> VisitDetails | None:
     raw = conn.execute(select(visits.c.details).where(visits.c.visit_id == visit_id)).scalar()
-    return VisitDetails.from_dict(json.loads(raw)) if raw is not None else None
+    return _details(raw) if raw is not None else None
+
+
+@functools.lru_cache(maxsize=256)
+def _details(raw: str) -> VisitDetails:
+    """The visit read from its stored JSON, kept by that text: every submission and upload
+    asks, and reading a visit with its team and timetable was a fifth of a submission's time.
+    Keyed by the text, not the id, so a newer kit's details are never answered from the cache
+    (and VisitDetails is frozen, so sharing one is safe)."""
+    return VisitDetails.from_dict(json.loads(raw))
 
 
 def kit_listing(conn: Connection, kit_id: str, member_id: str | None = None) -> dict[str, Any]:
