@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from storage.files import fsync_dir, fsync_file
+from sync.server.limits import BodyTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,7 @@ class BlobFiles:
                     "start again from byte 0 to send other content.",
                     current,
                 )
-            if total is not None and (start == 0 or declared is None):
+            if start == 0 or declared is None:
                 self._declare_total(upload.user_id, upload.sha, total)
             hasher = hashlib.sha256()
             if start:
@@ -227,10 +228,9 @@ class BlobFiles:
                     f"Content-Range names {rng.length} bytes but {received - start} arrived.",
                     start,
                 )
-            if total is None or received < total:
-                if rng is not None:
-                    return -1
-                total = received  # the whole content, without a declared length
+            if rng is not None and received < rng.total:
+                return -1
+            # The whole content (or all a PUT without a range sent): it is that hash or nothing.
             return await self._finish(upload.user_id, upload.sha, f, hasher, received)
 
     async def _finish(
@@ -252,8 +252,11 @@ class BlobFiles:
         except (FileNotFoundError, ValueError):
             return None
 
-    def _declare_total(self, user_id: int, sha: str, total: int) -> None:
+    def _declare_total(self, user_id: int, sha: str, total: int | None) -> None:
         target = self._total_file(user_id, sha)
+        if total is None:  # a body of unknown length: nothing declared
+            target.unlink(missing_ok=True)
+            return
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         tmp.write_text(str(total), "ascii")
         os.replace(tmp, target)
@@ -375,6 +378,9 @@ async def _write_from(
                 raise _over_quota(start)
             f.write(chunk)
             hasher.update(chunk)
+    except BodyTooLarge:
+        f.truncate(start)  # over the service's limit: none of it can be used
+        raise
     finally:
         f.flush()  # keep what arrived, even when the connection dropped
     return received

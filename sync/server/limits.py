@@ -25,7 +25,9 @@ _CUT_SHORT = b"(cut short)"
 
 
 class BodyTooLarge(Exception):
-    pass
+    def __init__(self, more: bool) -> None:
+        super().__init__("the body is larger than the limit")
+        self.more = more  # whether more of the body is still to come
 
 
 def _streamed(path: str) -> bool:
@@ -61,7 +63,6 @@ class SizeLimit:
         if not _streamed(scope["path"]):
             body = await _read_body(receive, limit)
             if body is None:
-                await _drain(receive, DRAIN_LIMIT)
                 await _too_large(send, limit)
                 return
             if body is _CUT_SHORT:
@@ -77,7 +78,7 @@ class SizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(bool(message.get("more_body")))
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -88,14 +89,16 @@ class SizeLimit:
 
         try:
             await self.app(scope, counted_receive, tracking_send)
-        except BodyTooLarge:
+        except BodyTooLarge as exc:
             if not started:
-                await _drain(receive, DRAIN_LIMIT)
+                if exc.more:  # after the last part, receive() would wait for a disconnect
+                    await _drain(receive, DRAIN_LIMIT)
                 await _too_large(send, limit)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole body, or None as soon as it passes ``limit`` (a disconnect ends it early)."""
+    """The whole body, or None once it passed ``limit`` (the rest read and discarded), or
+    _CUT_SHORT when the client went away first."""
     parts: list[bytes] = []
     seen = 0
     while True:
@@ -105,6 +108,8 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
         chunk = message.get("body", b"")
         seen += len(chunk)
         if seen > limit:
+            if message.get("more_body"):
+                await _drain(receive, DRAIN_LIMIT)
             return None
         parts.append(chunk)
         if not message.get("more_body"):

@@ -303,3 +303,38 @@ def test_a_chunked_body_over_the_limit_is_413(
     assert r.status_code == 413
     assert "larger" in one_sentence(r)
     nothing_stored(demo_central)
+
+
+@pytest.mark.parametrize("path", ["/v1/submissions/x", "/v1/blobs/" + "a" * 64])
+def test_a_body_over_the_limit_in_one_last_piece_is_answered_at_once(path: str) -> None:
+    """The piece that crosses the limit may be the body's last: the 413 must not wait for
+    more body (or a disconnect) that never comes."""
+    import asyncio  # noqa: PLC0415
+
+    from sync.server.limits import SizeLimit  # noqa: PLC0415
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    pieces = [
+        {"type": "http.request", "body": b"x" * 600, "more_body": True},
+        {"type": "http.request", "body": b"x" * 600, "more_body": False},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if pieces:
+            return pieces.pop(0)
+        await asyncio.sleep(3600)  # a client waiting for its answer sends nothing more
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    limited = SizeLimit(app, max_body=1000, max_blob=1000, max_kit=1000)
+    scope = {"type": "http", "path": path, "method": "PUT", "headers": []}
+    asyncio.run(asyncio.wait_for(limited(scope, receive, send), timeout=5))
+    assert sent[0]["status"] == 413
