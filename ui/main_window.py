@@ -348,6 +348,7 @@ class ReviewerWindow(QMainWindow):
         self.save_label.setAccessibleName("Saved state")
         self.progress_label = QLabel(self)
         self.progress_label.setAccessibleName("Progress")
+        self.progress_label.setContentsMargins(16, 0, 4, 0)  # ("saved" and "Assessed" ran together)
         self.statusBar().addPermanentWidget(self.save_label)
         self.statusBar().addPermanentWidget(self.progress_label)
         self._update_progress()
