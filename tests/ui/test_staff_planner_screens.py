@@ -137,6 +137,7 @@ def test_details_by_name_and_dates_from_a_calendar(screenshot, qtbot, window, qt
 
 
 def test_the_team_table_fits_without_sideways_scrolling(screenshot, qtbot, window):
+    window.resize(1280, 800)  # staff at a desk (the window opens fitted to the 800 px test screen)
     editor = new_plan(qtbot, window)
     long_role = (
         "Consultant haematologist and clinical lead for haemoglobinopathies across the network"
