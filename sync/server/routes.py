@@ -146,9 +146,9 @@ async def head_blob(db: Db, files: Files, sha256: str, user: Me) -> Response:
 
 @router.put("/blobs/{sha256}", status_code=201, openapi_extra=_BINARY_BODY)
 async def put_blob(db: Db, files: Files, sha256: str, request: Request, user: Me) -> Response:
-    sha = _check_sha(sha256)
     if not await run_in_threadpool(blob_ops.may_upload, db, user):
         raise ServiceError(403, "Only a visit's lead reviewer or programme staff may upload files.")
+    sha = _check_sha(sha256)
     if files.complete(sha) and await run_in_threadpool(blob_ops.may_read, db, user, sha):
         size = files.size(sha)
         return JSONResponse({"sha256": sha, "size": size, "complete": True}, 200)
@@ -190,6 +190,10 @@ async def put_blob(db: Db, files: Files, sha256: str, request: Request, user: Me
 def put_submission(
     db: Db, snapshot_id: IdPath, envelope: Annotated[dict[str, Any], Body()], user: Me
 ) -> JSONResponse:
+    # Who may send at all comes before what was sent (the visit itself is checked once the
+    # envelope is known to be readable).
+    if not blob_ops.leads_a_visit(db, user):
+        raise ServiceError(403, "Only a visit's lead reviewer may send its findings.")
     validated(EnvelopeIn, envelope, "the submission")
     status, receipt = sub_ops.submit(db, user, snapshot_id, envelope)
     return JSONResponse(receipt, status)

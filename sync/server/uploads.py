@@ -21,8 +21,11 @@ DEFAULT_QUOTA = 20 * GiB  # a lead's photos and reports of many visits; a staff 
 
 def may_upload(db: Database, user: User) -> bool:
     """Staff, or the lead reviewer of a visit the user is assigned to."""
-    if user.is_staff:
-        return True
+    return user.is_staff or leads_a_visit(db, user)
+
+
+def leads_a_visit(db: Database, user: User) -> bool:
+    """Whether the user is assigned, on some visit, as its lead reviewer."""
     with db.read() as conn:
         rows = conn.execute(
             select(assignments.c.visit_id, assignments.c.member_id)
@@ -92,4 +95,11 @@ def record_blob(db: Database, sha: str, size: int, user: User, *, uploaded: bool
             )
 
 
-__all__ = ["DEFAULT_QUOTA", "may_read", "may_upload", "record_blob", "stored_bytes"]
+__all__ = [
+    "DEFAULT_QUOTA",
+    "leads_a_visit",
+    "may_read",
+    "may_upload",
+    "record_blob",
+    "stored_bytes",
+]

@@ -338,3 +338,14 @@ def test_a_body_over_the_limit_in_one_last_piece_is_answered_at_once(path: str) 
     scope = {"type": "http", "path": path, "method": "PUT", "headers": []}
     asyncio.run(asyncio.wait_for(limited(scope, receive, send), timeout=5))
     assert sent[0]["status"] == 413
+
+
+def test_who_may_send_is_checked_before_what_was_sent(http: dict[str, httpx.Client]) -> None:
+    """Someone who leads no visit learns nothing from the service's checks of a body."""
+    for name in ("outsider", "cns", "staff"):
+        r = http[name].put("/v1/submissions/x", json={"snapshot_id": "x" * 100})
+        assert r.status_code == 403, (name, r.text)
+        one_sentence(r)
+        r = http[name].put("/v1/blobs/not-a-hash", content=b"x") if name != "staff" else None
+        if r is not None:
+            assert r.status_code == 403, (name, r.text)
