@@ -29,6 +29,7 @@ from sync.server.request_models import (
     IdPath,
     NamePath,
     OneSentenceRoute,
+    RequestProblem,
     StateChangeIn,
     validated,
 )
@@ -190,12 +191,16 @@ async def put_blob(db: Db, files: Files, sha256: str, request: Request, user: Me
 def put_submission(
     db: Db, snapshot_id: IdPath, envelope: Annotated[dict[str, Any], Body()], user: Me
 ) -> JSONResponse:
-    # Who may send at all comes before what was sent (the visit itself is checked once the
-    # envelope is known to be readable).
-    if not blob_ops.leads_a_visit(db, user):
-        raise ServiceError(403, "Only a visit's lead reviewer may send its findings.")
-    validated(EnvelopeIn, envelope, "the submission")
-    status, receipt = sub_ops.submit(db, user, snapshot_id, envelope)
+    try:
+        validated(EnvelopeIn, envelope, "the submission")
+        status, receipt = sub_ops.submit(db, user, snapshot_id, envelope)
+    except (RequestProblem, ServiceError) as exc:
+        # Who may send comes before what was sent: someone who leads no visit is told only
+        # that (asked here, once refused, so an accepted submission does not pay for it; the
+        # visit itself is checked inside submit, before any duplicate check).
+        if getattr(exc, "status", 0) != 403 and not blob_ops.leads_a_visit(db, user):
+            raise ServiceError(403, "Only a visit's lead reviewer may send its findings.") from exc
+        raise
     return JSONResponse(receipt, status)
 
 
