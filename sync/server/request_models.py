@@ -217,7 +217,7 @@ def _walk(value: Any, what: str) -> None:
                 raise RequestProblem(f"{_at(what, where)} is not a finite number.")
         elif isinstance(item, dict):
             for key, sub in item.items():
-                _check_string(str(key), what, f"{where} (a name)")
+                _check_string(str(key), what, f"{where or 'the top level'} (a name)")
                 stack.append((sub, f"{where}.{key}" if where else str(key), depth + 1))
         elif isinstance(item, list):
             stack.extend((sub, f"{where}[{i}]", depth + 1) for i, sub in enumerate(item))
