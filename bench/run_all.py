@@ -23,6 +23,8 @@ SCRIPTS = [
     "big_bundle.py",
     "big_photo.py",
     "kill_actions.py --quick",  # 5 kills per action, about a minute and a half
+    "push_blobs.py",  # 200 MB of attachments to the local service, against a raw upload
+    "submissions.py",  # the central service: SQLite, and PostgreSQL with two processes
 ]
 
 
