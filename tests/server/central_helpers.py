@@ -31,6 +31,7 @@ from reviewer_app.app.paths import DEMO_DIR
 from sync.authorship import public_hex, sign_findings
 from sync.client import CentralClient
 from sync.findings_format import FORMAT, VERSION, canonical_bytes, content_sha256
+from sync.outbox import Outbox
 from sync.server.accounts import add_user, issue_token
 from sync.server.app import create_app
 from sync.server.db import Database
@@ -245,3 +246,24 @@ def make_envelope(
         "report": {"sha256": report[0], "size": report[1], "format": "pdf"} if report else None,
     }
     return sign(envelope, key)
+
+
+def queue_findings(outbox: Outbox, photos: Path, count: int) -> None:
+    """``count`` versions of the demo visit's findings in ``outbox``, each superseding the one
+    before, one in ten with a photo (its file in ``photos``)."""
+    photos.mkdir()
+    previous = None
+    for i in range(count):
+        blob_files: dict[str, Path] = {}
+        attachments = []
+        if i % 10 == 0:
+            data = f"photo {i}".encode() * 500
+            sha = hashlib.sha256(data).hexdigest()
+            (photos / sha).write_bytes(data)
+            blob_files[sha] = photos / sha
+            attachments.append((sha, len(data)))
+        envelope = make_envelope(
+            version=i + 1, supersedes=previous, attachments=attachments, note=f"finding {i}"
+        )
+        outbox.enqueue(envelope, blob_files)
+        previous = envelope["snapshot_id"]

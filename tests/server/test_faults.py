@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from sync.outbox import Outbox
 from sync.server.db import audit, submissions
-from tests.server.central_helpers import DEMO_VISIT_ID, Central, make_envelope
+from tests.server.central_helpers import DEMO_VISIT_ID, Central, queue_findings
 from tests.server.fault_proxy import FAULTS, FaultProxy
 
 N = 300
@@ -29,23 +29,7 @@ def test_300_submissions_through_30_percent_faults(demo_central: Central, tmp_pa
 
     port = int(demo_central.url.rsplit(":", 1)[1])
     outbox = Outbox(tmp_path / "outbox.sqlite")
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    previous = None
-    for i in range(N):
-        blob_files: dict[str, Path] = {}
-        attachments = []
-        if i % 10 == 0:
-            data = f"photo {i}".encode() * 500
-            sha = hashlib.sha256(data).hexdigest()
-            (photos / sha).write_bytes(data)
-            blob_files[sha] = photos / sha
-            attachments.append((sha, len(data)))
-        envelope = make_envelope(
-            version=i + 1, supersedes=previous, attachments=attachments, note=f"finding {i}"
-        )
-        outbox.enqueue(envelope, blob_files)
-        previous = envelope["snapshot_id"]
+    queue_findings(outbox, tmp_path / "photos", N)
 
     with FaultProxy(port, choose) as proxy:
         client = demo_central.client("lead", url=proxy.url, max_attempts=4, timeout=5.0)

@@ -27,7 +27,7 @@ from sync.client import CentralClient
 from sync.outbox import Outbox
 from sync.server.accounts import add_user, issue_token
 from sync.server.db import Database, audit, blobs, submissions
-from tests.server.central_helpers import DEMO_VISIT_ID, make_envelope
+from tests.server.central_helpers import DEMO_VISIT_ID, queue_findings
 from tests.server.fault_proxy import FAULTS, FaultProxy
 
 N = 300
@@ -81,26 +81,6 @@ def two_services(
         postgres_server.drop(url)
 
 
-def queue_findings(outbox: Outbox, photos: Path) -> None:
-    """N versions of the demo visit's findings, one in ten with a photo."""
-    photos.mkdir()
-    previous = None
-    for i in range(N):
-        blob_files: dict[str, Path] = {}
-        attachments = []
-        if i % 10 == 0:
-            data = f"photo {i}".encode() * 500
-            sha = hashlib.sha256(data).hexdigest()
-            (photos / sha).write_bytes(data)
-            blob_files[sha] = photos / sha
-            attachments.append((sha, len(data)))
-        envelope = make_envelope(
-            version=i + 1, supersedes=previous, attachments=attachments, note=f"finding {i}"
-        )
-        outbox.enqueue(envelope, blob_files)
-        previous = envelope["snapshot_id"]
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_two_processes_store_300_submissions_exactly_once_through_faults(
@@ -116,7 +96,7 @@ def test_two_processes_store_300_submissions_exactly_once_through_faults(
         staff.assign(kit["kit_id"], "lead", "m-lead")  # the other process sees the kit
 
     outbox = Outbox(tmp_path / "outbox.sqlite")
-    queue_findings(outbox, tmp_path / "photos")
+    queue_findings(outbox, tmp_path / "photos", N)
     rng = random.Random(17)
 
     def choose(_method: str, _path: str) -> str:
