@@ -20,8 +20,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
@@ -132,6 +133,18 @@ def database_problem(db: str, exc: SQLAlchemyError) -> str:
     )
 
 
+T = TypeVar("T")
+
+
+def _on(url: str, action: Callable[[Database], T]) -> T:
+    """``action`` on the database at ``url``, its connections closed afterwards."""
+    db = Database(url)
+    try:
+        return action(db)
+    finally:
+        db.dispose()
+
+
 def _check(url: str) -> int:
     """``check``: 0 when reachable and current, 1 when it needs an upgrade (or is newer)."""
     from sync.server.schema import state  # noqa: PLC0415
@@ -144,11 +157,7 @@ def _check(url: str) -> int:
             file=sys.stderr,
         )
         return 2
-    db = Database(url)
-    try:
-        now = state(db)
-    finally:
-        db.dispose()
+    now = _on(url, state)
     where = shown_url(url)
     if now.is_current:
         print(f"{where}: reachable, schema current (revision {now.head})")
@@ -171,11 +180,7 @@ def _check(url: str) -> int:
 def _upgrade(url: str) -> int:
     from sync.server.schema import upgrade  # noqa: PLC0415
 
-    db = Database(url)
-    try:
-        before = upgrade(db)
-    finally:
-        db.dispose()
+    before = _on(url, upgrade)
     where = shown_url(url)
     if before.is_current:
         print(f"{where}: schema already current (revision {before.head})")
