@@ -96,7 +96,8 @@ class NavigatorPanel(QWidget):
         self.components.currentIndexChanged.connect(self._component_chosen)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
         self.model.shown_changed.connect(self._after_narrowing)
-        self.model.rowsInserted.connect(self._rows_added)  # sections made after the first
+        # (Not rowsInserted: a filter change inserts hundreds of ranges, each a call into Python.)
+        self.model.section_made.connect(self._section_made)
         bridge.changed.connect(self._on_changed)
         bridge.reloaded.connect(lambda: self._narrow(self.model.set_component, self.component))
         self._after_narrowing()
@@ -267,10 +268,10 @@ class NavigatorPanel(QWidget):
         self.empty.setVisible(self.model.rowCount() == 0)
         self.update_progress()
 
-    def _rows_added(self, parent: QModelIndex, first: int, last: int) -> None:
-        if not parent.isValid():  # sections: shown open, as every other
-            for row in range(first, last + 1):
-                self.tree.expand(self.model.index(row, 0))
+    def _section_made(self, name: str) -> None:
+        index = self.model.section_index(name)
+        if index.isValid():  # shown open, as every other section
+            self.tree.expand(index)
             self.empty.setVisible(False)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

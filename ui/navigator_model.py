@@ -64,6 +64,7 @@ ROWS_AT_ONCE = 150  # standards' rows made at one turn of the event loop (some 5
 class NavigatorModel(QSortFilterProxyModel):
     REF_ROLE = Qt.ItemDataRole.UserRole + 1
     shown_changed = Signal()  # the component, filters or search changed what is shown
+    section_made = Signal(str)  # a section's rows were made after the model was (its name)
 
     def __init__(self, data: VisitData, component: str, parent: Any = None) -> None:
         super().__init__(parent)
@@ -267,6 +268,13 @@ class NavigatorModel(QSortFilterProxyModel):
         place = sum(1 for made in self._made_sections if order.index(made) < order.index(name))
         self._made_sections.insert(place, name)
         self._source.insertRow(place, [section, count])
+        if self.sourceModel() is self._source:  # (not while the model is first made)
+            self.section_made.emit(name)
+
+    def section_index(self, name: str) -> QModelIndex:
+        """The section's row as shown (invalid if it is not made or not shown)."""
+        items = self._section_items.get(name)
+        return QModelIndex() if items is None else self.mapFromSource(items[0].index())
 
     def _show_judgement(self, ref: str, item: QStandardItem) -> None:
         std = self.visit.by_ref[ref]
