@@ -8,7 +8,8 @@ typing, never on every keystroke.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -115,6 +116,25 @@ class _ClickLabel(QLabel):
 
 
 _DOC_ID = "rv_document_id"  # a document button's property: the kit document it opens
+
+
+@contextmanager
+def _laid_out_once(box: QWidget, showing: bool) -> Iterator[None]:
+    """Show ``box``'s hidden children (``showing``) with the page laid out once: Qt lays out
+    every shown ancestor at once for each widget shown inside a shown parent (about a
+    millisecond each), but not for one shown inside a hidden parent; ``box`` is hidden
+    meanwhile and shown again, and the keyboard focus kept where it was if still shown."""
+    focused = QApplication.focusWidget()
+    hide = showing and box.isVisible()
+    if hide:
+        box.setVisible(False)
+    try:
+        yield
+    finally:
+        if hide:
+            box.setVisible(True)
+        if focused is not None and not focused.hasFocus() and focused.isVisible():
+            focused.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 class _PartRow:
@@ -403,45 +423,50 @@ class StandardPage(QScrollArea):
         # Showing a line inside a shown box lays the whole page out again, at once (about a
         # millisecond, for each check box and each label); inside a hidden box it costs
         # nothing, and the box is laid out once, when it shows.
-        focused = QApplication.focusWidget()  # (a part's check box, kept if still shown)
-        if any(row.box.isHidden() for row in rows[: len(std.parts)]):
-            self.parts_box.setVisible(False)
-        for row, part in zip(rows, std.parts, strict=False):
-            row.show_part(part.label, part.text, reachable)
-            self.part_boxes[part.label] = row.box
-        for row in rows[len(std.parts) :]:
-            row.hide()
+        with _laid_out_once(
+            self.parts_box, any(row.box.isHidden() for row in rows[: len(std.parts)])
+        ):
+            for row, part in zip(rows, std.parts, strict=False):
+                row.show_part(part.label, part.text, reachable)
+                self.part_boxes[part.label] = row.box
+            for row in rows[len(std.parts) :]:
+                row.hide()
         self.parts_box.setVisible(bool(std.parts))
-        if focused is not None and not focused.hasFocus() and focused.isVisible():
-            focused.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_claim(self) -> None:
         assert self.ref is not None
         self.claim_group.setTitle(f"Provider's self-assessment — {self._component_name()}")
         entry = self.data.self_assessment.get((self.ref, self.component))
-        if entry is None:
-            self.claim.setText("No self-assessment was given for this component.")
-            self.claim_comment.setVisible(False)
-        else:
-            self.claim.setText(f"The provider claims: {CLAIM_LABELS.get(entry.claim, entry.claim)}")
-            self.claim_comment.setText(entry.comment)
-            self.claim_comment.setVisible(bool(entry.comment))
-        font = self.claim.font()
-        font.setBold(entry is not None)
-        self.claim.setFont(font)
         docs = self.data.documents_for(self.ref)
         buttons = self._doc_buttons  # kept from standard to standard, like the parts' lines
         while len(buttons) < len(docs):
             buttons.append(self._doc_button())
-        for button, doc in zip(buttons, docs, strict=False):
-            button.setText(doc.title)
-            button.setAccessibleName(f"Open document {doc.title}")
-            button.setToolTip(f"Open {doc.title} in the evidence viewer")
-            button.setProperty(_DOC_ID, doc.id)
-            button.setVisible(True)
-        for button in buttons[len(docs) :]:
-            button.setVisible(False)
-        self.documents_label.setVisible(bool(docs))
+        comment = entry.comment if entry is not None else ""
+        showing: list[QWidget] = list(buttons[: len(docs)])
+        if docs:
+            showing.append(self.documents_label)
+        if comment:
+            showing.append(self.claim_comment)
+        with _laid_out_once(self.claim_group, any(w.isHidden() for w in showing)):
+            if entry is None:
+                self.claim.setText("No self-assessment was given for this component.")
+            else:
+                label = CLAIM_LABELS.get(entry.claim, entry.claim)
+                self.claim.setText(f"The provider claims: {label}")
+                self.claim_comment.setText(comment)
+            self.claim_comment.setVisible(bool(comment))
+            font = self.claim.font()
+            font.setBold(entry is not None)
+            self.claim.setFont(font)
+            for button, doc in zip(buttons, docs, strict=False):
+                button.setText(doc.title)
+                button.setAccessibleName(f"Open document {doc.title}")
+                button.setToolTip(f"Open {doc.title} in the evidence viewer")
+                button.setProperty(_DOC_ID, doc.id)
+                button.setVisible(True)
+            for button in buttons[len(docs) :]:
+                button.setVisible(False)
+            self.documents_label.setVisible(bool(docs))
 
     def _doc_button(self) -> QPushButton:
         button = QPushButton(self._doc_icon, "", self.claim_group)
