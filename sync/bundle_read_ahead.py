@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -25,6 +24,7 @@ from storage.attachments import BlobStore
 from sync.bundle_format import FORMAT_LIMITS, BundleRefused, OpLimits
 from sync.bundle_import import imported_ops
 from sync.bundle_reader import VerifiedBundle, read_bundle
+from sync.processes import single_worker_pool
 
 __all__ = [
     "READ_AHEAD_FROM_SECONDS",
@@ -155,9 +155,7 @@ class _ReadAhead:
     def submit(self, file: Path) -> None:
         try:
             if self.pool is None:
-                self.pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context("spawn")
-                )
+                self.pool = single_worker_pool()
             self.pending = self.pool.submit(_outcome, self.read, file)
         except (OSError, RuntimeError, BrokenProcessPool) as exc:  # (cannot start one here)
             log.warning("reading bundles in this process: %s", exc)

@@ -392,17 +392,13 @@ class Reader:
             return doc_text.read(path, file_name)
         # Imported here, on the indexer's thread: multiprocessing costs the window's thread
         # some 30 ms when the index is made.
-        import multiprocessing  # noqa: PLC0415
-        from concurrent.futures.process import (  # noqa: PLC0415
-            BrokenProcessPool,
-            ProcessPoolExecutor,
-        )
+        from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
+
+        from sync.processes import single_worker_pool  # noqa: PLC0415
 
         try:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context("spawn")
-                )
+                self._pool = single_worker_pool()
             future = self._pool.submit(doc_text.read, path, file_name)
         except (OSError, RuntimeError, BrokenProcessPool) as exc:
             log.warning("reading documents in this process: %s", exc)
