@@ -16,6 +16,8 @@ held in one process: each is made safe by a unique constraint and ``INSERT ... O
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -43,6 +45,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import ArgumentError
+
+WAL_TRIES = 200  # a new SQLite file turned to WAL: tries 50 ms apart (see _wal)
 
 metadata = MetaData()
 
@@ -325,14 +329,30 @@ def _dialect_insert(conn: Connection, table: Table) -> Any:
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    _wal(cur)
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
     # Transactions are begun by _sqlite_begin, not by the sqlite3 module (which would start a
     # deferred one only at the first write, too late to choose IMMEDIATE).
     dbapi_connection.isolation_level = None
+
+
+def _wal(cur: Any) -> None:
+    """Put the file in WAL mode. Turning a new file to WAL needs it to itself, and SQLite then
+    answers "database is locked" at once, without its busy wait, to a process starting at the
+    same moment as another (tests/server/test_central_migrations.py, four at once): wait here."""
+    for _ in range(WAL_TRIES - 1):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.05)
+        else:
+            return
+    cur.execute("PRAGMA journal_mode=WAL")
 
 
 def _sqlite_begin(conn: Connection) -> None:
