@@ -18,6 +18,7 @@ position the app reopens at, a search hit) has its section made at once, in its 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any
 
 from PySide6.QtCore import (
@@ -211,7 +212,7 @@ class NavigatorModel(QSortFilterProxyModel):
         self._items, self._section_items = {}, {}
         self._source = QStandardItemModel(0, 2, self)
         self._unmade = dict(self._layout)
-        self._made_sections: list[str] = []  # in the kit's order, as in the source model
+        self._made: list[int] = []  # the made sections' places in the layout, in order
         self._bold = QFont()
         self._bold.setBold(True)
         self.font_size = self._bold.pointSizeF()  # the font the rows were made with
@@ -264,9 +265,9 @@ class NavigatorModel(QSortFilterProxyModel):
             self._items[ref] = item
             self._show_judgement(ref, item)
             section.appendRow([item, key])
-        order = [n for n, _refs in self._layout]
-        place = sum(1 for made in self._made_sections if order.index(made) < order.index(name))
-        self._made_sections.insert(place, name)
+        where = next(i for i, (n, _refs) in enumerate(self._layout) if n == name)
+        place = bisect_left(self._made, where)  # its row among the sections made so far
+        self._made.insert(place, where)
         self._source.insertRow(place, [section, count])
         if self.sourceModel() is self._source:  # (not while the model is first made)
             self.section_made.emit(name)
