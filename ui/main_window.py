@@ -49,7 +49,7 @@ from ui.actions import make_action
 from ui.bridge import SessionBridge
 from ui.errors import report_error
 from ui.focus_order import install as install_focus_order
-from ui.navigator import NavigatorPanel
+from ui.navigator import BADGE_SAMPLE, NavigatorPanel
 from ui.standard_page import PAGE_WIDTH, StandardPage
 from ui.text_style import heading, muted, restyle_on_change, tone
 from ui.windows import (
@@ -657,5 +657,5 @@ def _fit_navigator(navigator: QWidget) -> None:
     characters, the badge column and a scroll bar, at the application's font now."""
     metrics = QFontMetrics(QApplication.font(navigator))
     text = metrics.horizontalAdvance("HN-000  " + "n" * TITLE_CHARS)
-    badge = metrics.horizontalAdvance("  999/999  ")
+    badge = metrics.horizontalAdvance(BADGE_SAMPLE)
     navigator.setMinimumWidth(20 + metrics.height() + 8 + text + badge + metrics.height() + 12)

@@ -40,6 +40,7 @@ SEARCH_DELAY_MS = 150
 # The standards' search index is built on a thread of its own this long after the navigator is
 # made (once the window is up), so that the first keystroke does not wait 75 ms for it.
 PREPARE_SEARCH_AFTER_MS = 1500
+BADGE_SAMPLE = "  999/999  "  # the widest the badge column shows (a section's count)
 
 
 # -- the panel ------------------------------------------------------------------------------
@@ -145,7 +146,7 @@ class NavigatorPanel(QWidget):
         """The badge column's width, and the rows' bold fonts, from the font in use (larger
         text set while the app runs makes the rows anew)."""
         font = QApplication.font(self.tree)
-        self.tree.header().resizeSection(1, QFontMetrics(font).horizontalAdvance("  999/999  "))
+        self.tree.header().resizeSection(1, QFontMetrics(font).horizontalAdvance(BADGE_SAMPLE))
         if self.model.font_size != font.pointSizeF():
             self._narrow(self.model.set_component, self.component)
 
