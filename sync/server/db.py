@@ -197,6 +197,111 @@ blob_owners = Table(
 Index("blob_owners_user", blob_owners.c.user_id)
 # -- end of uploads ----------------------------------------------------------------------------
 
+# -- after the visit (issue 18, migration 0003; docs/after-the-visit.md) -----------------------
+# The date each step of a visit was first reached (visit_end, feedback_sheet, v1_finalised,
+# pack_sent, comments_returned, v2_finalised, approved, published: STEPS). The first date is
+# kept (insert_or_ignore): a step reached again does not move.
+visit_steps = Table(
+    "visit_steps",
+    metadata,
+    Column("visit_id", String(64), ForeignKey("visits.visit_id"), primary_key=True),
+    Column("step", String(30), primary_key=True),
+    Column("at", String(40), nullable=False),  # ISO date or UTC time
+    Column("recorded_by", String(200), nullable=False),
+)
+
+# The factual accuracy pack staff sent to the provider: which version it was made from.
+accuracy_packs = Table(
+    "accuracy_packs",
+    metadata,
+    Column("snapshot_id", String(64), ForeignKey("submissions.snapshot_id"), primary_key=True),
+    Column("visit_id", String(64), ForeignKey("visits.visit_id"), nullable=False, index=True),
+    Column("sent_at", String(40), nullable=False),
+    Column("sent_by", String(200), nullable=False),
+)
+
+# The provider's comments from an imported response form, one row per commented form row.
+accuracy_comments = Table(
+    "accuracy_comments",
+    metadata,
+    Column("comment_id", String(64), primary_key=True),  # sha256(snapshot_id, item)[:32]
+    Column("snapshot_id", String(64), ForeignKey("submissions.snapshot_id"), nullable=False),
+    Column("visit_id", String(64), ForeignKey("visits.visit_id"), nullable=False),
+    Column("item_kind", String(20), nullable=False),  # "finding" | "standard"
+    Column("item_id", String(400), nullable=False),  # finding id | "<component>:<ref>"
+    Column("item_label", Text, nullable=False),  # what the form showed: "Finding 3 (...)"
+    Column("comment_type", String(30), nullable=False),  # COMMENT_TYPES
+    Column("comment", Text, nullable=False),
+    Column("proposed", Text, nullable=False),  # "" when none
+    Column("form_row", Integer, nullable=False),
+    Column("imported_at", String(40), nullable=False),
+    Column("imported_by", String(200), nullable=False),
+)
+Index("accuracy_comments_snapshot", accuracy_comments.c.snapshot_id)
+
+# Staff's approval of a version (for the quality assurance group).
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("snapshot_id", String(64), ForeignKey("submissions.snapshot_id"), primary_key=True),
+    Column("visit_id", String(64), ForeignKey("visits.visit_id"), nullable=False, index=True),
+    Column("approved_by", String(200), nullable=False),  # who approved (the group, a person)
+    Column("approved_at", String(40), nullable=False),  # ISO date of the decision
+    Column("conditions", Text, nullable=False),  # "" when none
+    Column("recorded_by", String(200), nullable=False),  # the staff user
+    Column("recorded_at", String(40), nullable=False),
+)
+
+# The final report of an approved version, rendered by the lead's app (no DRAFT, "Final").
+final_reports = Table(
+    "final_reports",
+    metadata,
+    Column("snapshot_id", String(64), ForeignKey("submissions.snapshot_id"), primary_key=True),
+    Column("visit_id", String(64), ForeignKey("visits.visit_id"), nullable=False, index=True),
+    Column("pdf_sha256", String(64), ForeignKey("blobs.sha256"), nullable=False),
+    Column("pdf_size", BigInteger, nullable=False),
+    Column("docx_sha256", String(64), ForeignKey("blobs.sha256"), nullable=True),
+    Column("docx_size", BigInteger, nullable=True),
+    Column("uploaded_by", String(200), nullable=False),
+    Column("uploaded_at", String(40), nullable=False),
+)
+
+# A published final report: downloadable, with its hash.
+publications = Table(
+    "publications",
+    metadata,
+    Column("snapshot_id", String(64), ForeignKey("submissions.snapshot_id"), primary_key=True),
+    Column("visit_id", String(64), ForeignKey("visits.visit_id"), nullable=False, unique=True),
+    Column("pdf_sha256", String(64), nullable=False),
+    Column("published_by", String(200), nullable=False),
+    Column("published_at", String(40), nullable=False),
+)
+
+# Per programme: the expected working days from the visit's end to each step (JSON object).
+programme_settings = Table(
+    "programme_settings",
+    metadata,
+    Column("programme", String(400), primary_key=True),
+    Column("expected_days", Text, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+# -- end of after the visit --------------------------------------------------------------------
+
+STEPS = (
+    "visit_end",
+    "feedback_sheet",
+    "v1_finalised",
+    "pack_sent",
+    "comments_returned",
+    "v2_finalised",
+    "approved",
+    "published",
+)
+COMMENT_TYPES = ("typographical", "factual", "omitted")
+"""The provider's comment types: typographical or numerical, factually inaccurate, omitted
+information (the form shows the long names, ``sync.server.accuracy``)."""
+
 SUBMISSION_STATES = ("received", "accepted", "has_issues", "rejected")
 ROLES = ("staff", "reviewer")
 
