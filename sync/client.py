@@ -374,6 +374,152 @@ class CentralClient:
         response = self._send(lambda: self._http.get("/v1/overview", params={"format": "csv"}))
         return self._check(response).text
 
+    # -- after the visit (docs/after-the-visit.md) --------------------------------------------
+
+    def accuracy_comments(self, visit_id: str) -> dict[str, Any]:
+        """The provider's comments on the latest version that has some (``{}`` when none):
+        ``{"snapshot_id", "version", "comments": [...]}``. The visit's lead or staff."""
+        result: dict[str, Any] = self._json("GET", f"/v1/visits/{_seg(visit_id)}/accuracy")
+        return result
+
+    def put_final_report(
+        self, snapshot_id: str, pdf: dict[str, Any], docx: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """The visit's lead: register the final report of an approved version (its PDF and
+        DOCX, ``{"sha256", "size"}``, already sent as blobs). Safe to repeat."""
+        result: dict[str, Any] = self._json(
+            "PUT",
+            f"/v1/submissions/{_seg(snapshot_id)}/final-report",
+            json={"pdf": pdf, "docx": docx},
+        )
+        return result
+
+    def published(self, programme: str | None = None) -> list[dict[str, Any]]:
+        """Published final reports: ``{"visit_id", "title", "version", "published_at",
+        "pdf_sha256"}`` each."""
+        params = {"programme": programme} if programme else {}
+        result: list[dict[str, Any]] = self._json("GET", "/v1/published", params=params)
+        return result
+
+    def download_published(self, visit_id: str, dest: Path, fmt: str = "pdf") -> Path:
+        """A visit's published final report (``fmt`` "pdf" or "docx") to ``dest``, checked
+        against the service's ``X-Content-SHA256`` before it is put in place."""
+        if fmt not in ("pdf", "docx"):
+            raise ValueError(f"a published report is a pdf or a docx, not {fmt!r}")
+        return self._download(f"/v1/published/{_seg(visit_id)}/report.{fmt}", dest, None)
+
+    # -- staff: after the visit ---------------------------------------------------------------
+
+    def timeline(self, programme: str) -> dict[str, Any]:
+        """Each visit's steps with their dates, days, due dates and overdue flags."""
+        result: dict[str, Any] = self._json(
+            "GET", "/v1/programme/timeline", params={"programme": programme}
+        )
+        return result
+
+    def set_programme_settings(
+        self, programme: str, expected_days: dict[str, int]
+    ) -> dict[str, Any]:
+        """The expected working days from the visit's end to each step, for ``programme``."""
+        result: dict[str, Any] = self._json(
+            "PUT",
+            "/v1/programme/settings",
+            json={"programme": programme, "expected_days": expected_days},
+        )
+        return result
+
+    def accuracy_pack(self, visit_id: str, dest: Path) -> Path:
+        """The factual accuracy pack (a ZIP) of the visit's latest version, written to ``dest``."""
+        return self._download(f"/v1/visits/{_seg(visit_id)}/accuracy/pack", dest, None)
+
+    def pack_sent(
+        self, visit_id: str, snapshot_id: str, sent_at: str | None = None
+    ) -> dict[str, Any]:
+        """Record that the pack of ``snapshot_id`` went to the provider (``sent_at``: ISO date
+        or time; now when None). Safe to repeat."""
+        body: dict[str, Any] = {"snapshot_id": snapshot_id}
+        if sent_at is not None:
+            body["sent_at"] = sent_at
+        result: dict[str, Any] = self._json(
+            "POST", f"/v1/visits/{_seg(visit_id)}/accuracy/pack-sent", json=body
+        )
+        return result
+
+    def import_accuracy_form(self, visit_id: str, data: bytes) -> dict[str, Any]:
+        """Import the provider's response form (XLSX or CSV bytes): ``{"snapshot_id",
+        "version", "comments"}``. A bad form raises :class:`CentralRefused` whose ``body`` has
+        ``"rows"``: ``[{"row", "column", "message"}]``; nothing was imported."""
+        result: dict[str, Any] = self._json(
+            "POST",
+            f"/v1/visits/{_seg(visit_id)}/accuracy/form",
+            content=data,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        return result
+
+    def approve(
+        self, snapshot_id: str, approved_by: str, approved_at: str, conditions: str = ""
+    ) -> dict[str, Any]:
+        """Record the approval of a version (the visit's latest; 409 otherwise)."""
+        result: dict[str, Any] = self._json(
+            "POST",
+            f"/v1/submissions/{_seg(snapshot_id)}/approval",
+            json={
+                "approved_by": approved_by,
+                "approved_at": approved_at,
+                "conditions": conditions,
+            },
+        )
+        return result
+
+    def publish(self, snapshot_id: str) -> dict[str, Any]:
+        """Publish the final report of an approved version. Safe to repeat."""
+        result: dict[str, Any] = self._json(
+            "POST", f"/v1/submissions/{_seg(snapshot_id)}/publication"
+        )
+        return result
+
+    def programme_overview(self, programme: str, visits: list[str] | None = None) -> dict[str, Any]:
+        """The programme overview's data, computed by the service (``visits``: these only)."""
+        params: list[tuple[str, str]] = [("programme", programme)]
+        params += [("visit", v) for v in visits or []]
+        result: dict[str, Any] = self._json("GET", "/v1/programme/overview", params=params)
+        return result
+
+    def qsg(self, programme: str) -> dict[str, Any]:
+        """The Quality Surveillance Group summary of ``programme``."""
+        result: dict[str, Any] = self._json(
+            "GET", "/v1/programme/qsg", params={"programme": programme}
+        )
+        return result
+
+    def _download(self, path: str, dest: Path, sha256: str | None) -> Path:
+        """GET ``path`` to ``dest`` (written beside it, checked against ``sha256`` or the
+        ``X-Content-SHA256`` header, then renamed into place)."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".part")
+
+        def fetch() -> httpx.Response:
+            with self._http.stream("GET", path) as response:
+                if response.status_code != 200:
+                    response.read()
+                    return response
+                expected = sha256 or response.headers.get("X-Content-SHA256")
+
+                def write(f: BinaryIO) -> None:
+                    hasher = hashlib.sha256()
+                    for chunk in response.iter_bytes(CHUNK):
+                        f.write(chunk)
+                        hasher.update(chunk)
+                    if expected and hasher.hexdigest() != expected:
+                        raise httpx.ReadError("the file arrived damaged")
+
+                write_atomic(dest, write, temp=tmp)
+                return response
+
+        self._check(self._send(fetch))
+        return dest
+
 
 def _chunks(source: Path | bytes, offset: int) -> Iterator[bytes]:
     if isinstance(source, bytes):
@@ -389,3 +535,8 @@ def _chunks(source: Path | bytes, offset: int) -> Iterator[bytes]:
 
 def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _seg(value: str) -> str:
+    """One path segment (an id with a slash or space stays one segment)."""
+    return quote(value, safe="")
