@@ -65,6 +65,9 @@ FINDING = "finding"
 """A narrative finding of the report (DOMAIN.md "Findings"), written by the lead."""
 REPORT_TEXT = "report_text"
 """A passage of the report the lead edits (entity id: the passage's name, field ``text``)."""
+ACCURACY_ANSWER = "accuracy_answer"
+"""The lead's answer to one of the provider's factual accuracy comments (entity id: the
+comment's id; ``reviewer_app.lead.accuracy``)."""
 DELETED = "_deleted"
 
 
@@ -337,6 +340,88 @@ class Finding:
     @property
     def escalated(self) -> bool:
         return bool(self.escalated_to.strip() and self.escalated_at.strip())
+
+
+# -- answers to the provider's factual accuracy comments (docs/after-the-visit.md, issue 18) ----
+
+ACCEPTED = "accepted"
+DECLINED = "declined"
+DECISIONS = (ACCEPTED, DECLINED)
+
+
+@dataclass(frozen=True, slots=True)
+class AccuracyAnswer:
+    """The lead's answer to one provider comment: accepted (the item's text went from
+    ``before`` to ``after``) or declined (``reason`` says why). The comment's own words are
+    kept with the answer, so the version history can quote them whatever the next sync brings.
+    ``snapshot_id`` and ``version`` name the finalised version the comment was made on."""
+
+    comment_id: str
+    decision: str
+    reason: str = ""
+    before: str = ""
+    after: str = ""
+    answered_by: str = ""
+    answered_at: str = ""
+    item_kind: str = ""
+    item_id: str = ""
+    item_label: str = ""
+    comment_type: str = ""
+    comment: str = ""
+    proposed: str = ""
+    snapshot_id: str = ""
+    version: int = 0
+
+    @classmethod
+    def from_fields(cls, entity_id: str, f: Mapping[str, Any]) -> AccuracyAnswer:
+        decision = _s(f, "decision")
+        try:
+            version = int(f.get("version") or 0)
+        except (TypeError, ValueError):
+            version = 0
+        return cls(
+            comment_id=entity_id,
+            decision=decision if decision in DECISIONS else "",
+            reason=_s(f, "reason"),
+            before=_s(f, "before"),
+            after=_s(f, "after"),
+            answered_by=_s(f, "answered_by"),
+            answered_at=_s(f, "answered_at"),
+            item_kind=_s(f, "item_kind"),
+            item_id=_s(f, "item_id"),
+            item_label=_s(f, "item_label"),
+            comment_type=_s(f, "comment_type"),
+            comment=_s(f, "comment"),
+            proposed=_s(f, "proposed"),
+            snapshot_id=_s(f, "snapshot_id"),
+            version=version,
+        )
+
+    @property
+    def answered(self) -> bool:
+        """Accepted, or declined with a reason (a decision without one is no answer)."""
+        return self.decision == ACCEPTED or (
+            self.decision == DECLINED and bool(self.reason.strip())
+        )
+
+    def fields(self) -> dict[str, Any]:
+        """The record's fields as the operation log stores them (the id is the entity's)."""
+        return {
+            "decision": self.decision,
+            "reason": self.reason,
+            "before": self.before,
+            "after": self.after,
+            "answered_by": self.answered_by,
+            "answered_at": self.answered_at,
+            "item_kind": self.item_kind,
+            "item_id": self.item_id,
+            "item_label": self.item_label,
+            "comment_type": self.comment_type,
+            "comment": self.comment,
+            "proposed": self.proposed,
+            "snapshot_id": self.snapshot_id,
+            "version": self.version,
+        }
 
 
 def _strings(fields: Mapping[str, Any], key: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from reviewer_app.lead.consensus import needs_agreement
 from reviewer_app.visit.model import (
+    ACCURACY_ANSWER,
     CATEGORIES,
     EVIDENCE_SEEN,
     FINDING,
@@ -26,6 +27,7 @@ from reviewer_app.visit.model import (
     PHOTO,
     REPORT_TEXT,
     TEAM_JUDGEMENT,
+    AccuracyAnswer,
     EvidenceSeen,
     Finding,
     Judgement,
@@ -92,6 +94,8 @@ class VisitData:
     team_judgements: dict[str, TeamJudgement] = field(default_factory=dict)
     findings: dict[str, Finding] = field(default_factory=dict)
     report_texts: dict[str, str] = field(default_factory=dict)
+    # The lead's answers to the provider's factual accuracy comments, by comment id.
+    accuracy_answers: dict[str, AccuracyAnswer] = field(default_factory=dict)
     by_ref: dict[str, Standard] = field(default_factory=dict)
     # The judgements again, keyed by (ref, component, member): reading one needs no entity id.
     _judged: dict[tuple[str, str, str], Judgement] = field(
@@ -255,6 +259,7 @@ _TABLES: dict[str, tuple[str, Any]] = {
     TEAM_JUDGEMENT: ("team_judgements", TeamJudgement.from_fields),
     FINDING: ("findings", Finding.from_fields),
     REPORT_TEXT: ("report_texts", lambda _id, f: str(f.get("text") or "")),
+    ACCURACY_ANSWER: ("accuracy_answers", AccuracyAnswer.from_fields),
 }
 
 
