@@ -3,7 +3,8 @@
 Leads edit reports in Word, so this file must behave like one a person made: real Heading
 styles (the navigation pane and Word's own contents use them), a contents field that Word fills
 in when the file is opened, tables whose header rows repeat across pages (``w:tblHeader``),
-DRAFT in the header of every page of a draft, and "Page X of Y" from PAGE/NUMPAGES fields.
+DRAFT in the header of every page of a draft ("Final report" in that of the final report, an
+approved version), and "Page X of Y" from PAGE/NUMPAGES fields.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from reviewer_app.report.model import (
     Passage,
     ReportFinding,
     ReportModel,
+    VersionHistory,
 )
 from reviewer_app.report.texts import WRITING, shorten
 from storage.files import replacing
@@ -64,6 +66,8 @@ def render_docx(model: ReportModel, out: Path, progress: Progress | None = None)
     steps += [partial(_findings, doc, comp, images) for comp in model.findings]
     steps += [lambda: _team(doc, model), lambda: _summary(doc, model)]
     steps += [partial(_standards, doc, comp) for comp in model.standards]
+    if model.history is not None:
+        steps.append(partial(_history, doc, model.history))
     total = len(steps) + 1
     for done, step in enumerate(steps):
         step()
@@ -105,11 +109,15 @@ def _page_setup(doc: Any, model: ReportModel) -> None:
     if model.draft:
         run = header.add_run("DRAFT")
         run.bold, run.font.color.rgb = True, RED
+    elif model.final:
+        run = header.add_run("Final report")
+        run.bold, run.font.color.rgb = True, DARK_BLUE
 
     footer = section.footer.paragraphs[0]
     footer.paragraph_format.tab_stops.add_tab_stop(Cm(17), alignment=2)  # right
     title = shorten(model.footer_title, FOOTER_TITLE_CHARS)
-    small = footer.add_run(f"{title} · {model.cover.version}\tPage ")
+    status = f" · {model.cover.status}" if model.final else ""
+    small = footer.add_run(f"{title} · {model.cover.version}{status}\tPage ")
     small.font.size = Pt(8)
     _field(footer, "PAGE")
     footer.add_run(" of ").font.size = Pt(8)
@@ -174,6 +182,10 @@ def _cover(doc: Any, model: ReportModel) -> None:
         lines.append(("Snapshot", c.final_line))
     if c.signed_off:
         lines.append(("Sign-off", c.signed_off))
+    if c.status:
+        lines.append(("Status", c.status))
+    if c.approval:
+        lines.append(("Approval", c.approval))
     table = doc.add_table(rows=0, cols=2)
     for key, value in lines:
         cells = table.add_row().cells
@@ -328,6 +340,32 @@ def _standards(doc: Any, comp: ComponentStandards) -> None:
         run.bold, run.font.color.rgb, run.font.size = True, GREY, Pt(9)
         rows = [[r.ref, r.title, r.judgement, r.comment] for r in section.rows]
         _table(doc, ["Ref", "Standard", "Team judgement", "Comment"], rows, widths)
+
+
+def _history(doc: Any, history: VersionHistory) -> None:
+    """The version history: each version's date and sign-off, then what changed and why."""
+    _heading(doc, history.heading, page_break=True)
+    widths = [Cm(3.5), Cm(3), Cm(5.25), Cm(5.25)]
+    for entry in history.entries:
+        p = doc.add_paragraph()
+        p.paragraph_format.keep_with_next = True
+        p.paragraph_format.space_before = Pt(8)
+        p.add_run(f"{entry.label}: {entry.date}. {entry.signed_off}.").bold = True
+        doc.add_paragraph(entry.summary)
+        if entry.accepted:
+            doc.add_paragraph().add_run("Comments accepted").bold = True
+            rows = [
+                [a.item, a.comment_type, a.before, f"{a.after}\n(Reason: {a.reason})"]
+                if a.reason
+                else [a.item, a.comment_type, a.before, a.after]
+                for a in entry.accepted
+            ]
+            _table(doc, ["Item", "Type of comment", "Before", "After"], rows, widths)
+        if entry.declined:
+            doc.add_paragraph().add_run("Comments declined").bold = True
+            rows = [[d.item, d.comment_type, d.comment, d.reason] for d in entry.declined]
+            header = ["Item", "Type of comment", "Provider's comment", "Reason for declining"]
+            _table(doc, header, rows, widths)
 
 
 # -- tables -------------------------------------------------------------------------------------

@@ -11,14 +11,17 @@ and reviewers' individual judgements are not in the report: only the team's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from reviewer_app.lead.compliance import ComponentCompliance, compliance
 from reviewer_app.lead.findings import numbers
 from reviewer_app.report.texts import (
+    approval_text,
+    comment_type_label,
     escalation_text,
     fill_template,
     load_templates,
@@ -52,13 +55,33 @@ WHOLE_SERVICE = "All services reviewed"
 
 @dataclass(frozen=True, slots=True)
 class FinalInfo:
-    """What a finalised snapshot adds to its report: no DRAFT mark, a version and a hash."""
+    """What a finalised snapshot adds to its report: no DRAFT mark, a version and a hash; and,
+    once the version is approved (``approved_at``), the approval: the report is then the
+    **final report** and says "Final"."""
 
     version: int
     snapshot_id: str
     content_sha256: str
     signed_off_by: str
     signed_off_at: str
+    approved_by: str = ""
+    approved_at: str = ""
+    conditions: str = ""
+
+    @property
+    def approved(self) -> bool:
+        return bool(self.approved_at.strip() or self.approved_by.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRecord:
+    """One finalised version as the version history needs it, from its snapshot: who signed it
+    off and when, and its ``findings.json``'s ``accuracy_answers`` (docs/after-the-visit.md)."""
+
+    version: int
+    signed_off_by: str  # a member id (named from the kit's team) or a name
+    signed_off_at: str
+    answers: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +109,8 @@ class Cover:
     final_line: str  # "Version 1 · snapshot 1a2b3c4d5e6f" for a final report
     signed_off: str  # "Signed off by ... on ..." for a final report
     demo: bool
+    status: str = ""  # "Final" once the version is approved
+    approval: str = ""  # "Approved by ... on .... No conditions." once approved
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +187,42 @@ class ComponentStandards:
 
 
 @dataclass(frozen=True, slots=True)
+class AcceptedChange:
+    """A provider's comment the lead accepted: the text as it was and as it is now."""
+
+    item: str
+    comment_type: str
+    comment: str
+    before: str
+    after: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeclinedComment:
+    item: str
+    comment_type: str
+    comment: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class VersionEntry:
+    label: str  # "V1"
+    date: str  # "4 December 2026"
+    signed_off: str  # "Signed off by Dr A. Lead"
+    summary: str  # what this version is, in a sentence
+    accepted: tuple[AcceptedChange, ...] = ()
+    declined: tuple[DeclinedComment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class VersionHistory:
+    heading: Heading
+    entries: tuple[VersionEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ReportModel:
     cover: Cover
     draft: bool
@@ -179,6 +240,12 @@ class ReportModel:
     summary_heading: Heading
     summary: tuple[ComponentCompliance, ...]
     standards: tuple[ComponentStandards, ...]
+    history: VersionHistory | None = None  # a finalised version's: V1, V2 ... and why
+
+    @property
+    def final(self) -> bool:
+        """The final report: an approved version (says "Final" and its approval)."""
+        return bool(self.cover.status)
 
     def headings(self) -> list[Heading]:
         """Every heading in document order (what the contents, outline and tests follow)."""
@@ -194,6 +261,8 @@ class ReportModel:
             out.extend(cat.heading for cat in comp.categories)
         out += [self.team_heading, self.appendix2_heading, self.summary_heading]
         out.extend(c.heading for c in self.standards)
+        if self.history is not None:
+            out.append(self.history.heading)
         return out
 
     def contents(self) -> list[Heading]:
@@ -215,11 +284,14 @@ def build_report_model(
     final: FinalInfo | None = None,
     report_date: date | None = None,
     confirmation_due: date | None = None,
+    history: Sequence[VersionRecord] = (),
 ) -> ReportModel:
-    """The report of the visit as it stands: a draft, or the final report of a snapshot.
+    """The report of the visit as it stands: a draft, or the report of a finalised snapshot
+    (``final``; with its approval, the final report).
 
     ``confirmation_due``: when the immediate risks' written confirmations are due
-    (``risks.laptop_due``), said of each escalated risk not yet confirmed."""
+    (``risks.laptop_due``), said of each escalated risk not yet confirmed. ``history``: the
+    finalised versions up to this one, for the version history (an appendix; none without)."""
     visit = data.visit
     templates = load_templates()
     fill = placeholders(data)
@@ -240,6 +312,12 @@ def build_report_model(
     team_heading = chapter.appendix("Membership of the review team")
     appendix2_heading = chapter.appendix("Compliance with the Quality Standards")
     summary_heading = chapter.next(1, "Summary of compliance")
+    standards = _standards(data, chapter)
+    version_history = (
+        VersionHistory(chapter.appendix("Version history"), tuple(_history_entries(data, history)))
+        if history
+        else None
+    )
     return ReportModel(
         cover=_cover(data, final, report_date or date.today()),
         draft=draft,
@@ -256,7 +334,8 @@ def build_report_model(
         appendix2_heading=appendix2_heading,
         summary_heading=summary_heading,
         summary=tuple(compliance(data)),
-        standards=_standards(data, chapter),
+        standards=standards,
+        history=version_history,
     )
 
 
@@ -321,6 +400,7 @@ def _role(role: str, lead: bool) -> str:
 
 def _cover(data: VisitData, final: FinalInfo | None, report_date: date) -> Cover:
     visit = data.visit
+    status = approval = ""
     if final is None:
         version, final_line, signed_off = "V1 draft", "", ""
     else:
@@ -329,6 +409,9 @@ def _cover(data: VisitData, final: FinalInfo | None, report_date: date) -> Cover
         member = visit.member(final.signed_off_by)
         who = member.name if member else final.signed_off_by
         signed_off = f"Signed off by {who} on {readable_date(final.signed_off_at)}"
+        if final.approved:
+            status = "Final"
+            approval = approval_text(final.approved_by, final.approved_at, final.conditions)
     return Cover(
         programme=visit.programme,
         title=visit.title,
@@ -341,7 +424,59 @@ def _cover(data: VisitData, final: FinalInfo | None, report_date: date) -> Cover
         final_line=final_line,
         signed_off=signed_off,
         demo=data.demo,
+        status=status,
+        approval=approval,
     )
+
+
+def _member_name(data: VisitData, who: str) -> str:
+    member = data.visit.member(who)
+    return member.name if member else who
+
+
+def _history_entries(data: VisitData, history: Sequence[VersionRecord]) -> list[VersionEntry]:
+    """V1: its date and who signed it off; each later version the same, then what changed
+    since the one before and why: each accepted provider comment (the item, its type, the text
+    before and after), each declined one (the reason)."""
+    out = []
+    for record in sorted(history, key=lambda r: r.version):
+        accepted, declined = [], []
+        for a in record.answers:
+            item = str(a.get("item_label") or a.get("item_id") or "")
+            kind = comment_type_label(str(a.get("comment_type", "")))
+            comment = str(a.get("comment", ""))
+            reason = str(a.get("reason", "") or "")
+            if a.get("decision") == "accepted":
+                before, after = str(a.get("before", "")), str(a.get("after", ""))
+                accepted.append(AcceptedChange(item, kind, comment, before, after, reason))
+            else:
+                declined.append(DeclinedComment(item, kind, comment, reason))
+        out.append(
+            VersionEntry(
+                label=f"V{record.version}",
+                date=readable_date(record.signed_off_at),
+                signed_off=f"Signed off by {_member_name(data, record.signed_off_by)}",
+                summary=_version_summary(record.version, len(accepted), len(declined)),
+                accepted=tuple(accepted),
+                declined=tuple(declined),
+            )
+        )
+    return out
+
+
+def _version_summary(version: int, accepted: int, declined: int) -> str:
+    if version == 1:
+        return "The first version, sent to the organisations reviewed for factual accuracy."
+    if not accepted and not declined:
+        return f"Amended by the review team since V{version - 1}; no provider comments answered."
+    return (
+        f"After the factual accuracy check of V{version - 1}: "
+        f"{_count(accepted, 'comment')} accepted, {declined} declined."
+    )
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _organisation(org: Organisation) -> str:

@@ -3,8 +3,10 @@
 A4; a cover; a contents page with page numbers (two layout passes: ``multiBuild``); chapters
 numbered as the model numbers them, each also a PDF bookmark; numbered findings with their
 standards and photos; tables whose header row repeats on every page. A draft says DRAFT on every
-page (a pale diagonal word behind the text and a red mark at the top); a final report says
-neither, and shows its version and snapshot hash on the cover instead.
+page (a pale diagonal word behind the text and a red mark at the top); a finalised version says
+neither, and shows its version and snapshot hash on the cover instead, and its version history
+(an appendix). The final report (an approved version) also says "Final" at the top of every page
+and in the footer, and its approval on the cover.
 """
 
 from __future__ import annotations
@@ -39,12 +41,15 @@ from reviewer_app.report.model import (
     Passage,
     ReportFinding,
     ReportModel,
+    VersionEntry,
+    VersionHistory,
 )
 from reviewer_app.report.texts import WRITING
 from storage.files import replacing
 from sync.progress import Progress
 
 DRAFT_MARK = "DRAFT"
+FINAL_MARK = "Final report"
 
 
 class _HeadingParagraph(Paragraph):  # type: ignore[misc]  # reportlab has no type hints
@@ -123,13 +128,26 @@ def _render(
             kit.draw_footer(canvas, "", page, pages, mark)
         else:
             suffix = f" · {model.cover.version}"
+            if model.final:
+                suffix += f" · {model.cover.status}"
             kit.draw_footer(canvas, model.footer_title, page, pages, mark, suffix=suffix)
+        if model.final:
+            _final_mark(canvas)
 
     with replacing(out, temp=tmp):
         doc.multiBuild(story, canvasmaker=kit.paged_canvas(decorate))
     if progress is not None:
         progress(doc.total, doc.total, WRITING)
     return out
+
+
+def _final_mark(canvas: Canvas) -> None:
+    """ "Final report" at the top right of every page, where a draft says DRAFT."""
+    canvas.saveState()
+    canvas.setFont(kit.FONT_BOLD, 9)
+    canvas.setFillColor(kit.NHS_DARK_BLUE)
+    canvas.drawRightString(kit.PAGE_WIDTH - kit.MARGIN, kit.PAGE_HEIGHT - 1.2 * cm, FINAL_MARK)
+    canvas.restoreState()
 
 
 # -- the story ----------------------------------------------------------------------------------
@@ -184,6 +202,8 @@ def _story(model: ReportModel, images: ImageCache) -> list[Flowable]:
     )
     for comp_standards in model.standards:
         story += _component_standards(comp_standards, st)
+    if model.history is not None:
+        story += _history(model.history, st)
     return story
 
 
@@ -246,6 +266,10 @@ def _cover(model: ReportModel, st: dict[str, Any]) -> list[Flowable]:
         lines.append(("Snapshot", c.final_line))
     if c.signed_off:
         lines.append(("Sign-off", c.signed_off))
+    if c.status:
+        lines.append(("Status", c.status))
+    if c.approval:
+        lines.append(("Approval", c.approval))
     details = Table(
         [[_p(k, st["cell_bold"]), _p(v, st["cover_line"])] for k, v in lines],
         colWidths=[4 * cm, kit.FRAME_WIDTH - 4 * cm],
@@ -334,4 +358,40 @@ def _component_standards(comp: ComponentStandards, st: dict[str, Any]) -> list[F
                 ]
             )
         out.append(kit.table(rows, widths))
+    return out
+
+
+def _history(history: VersionHistory, st: dict[str, Any]) -> list[Flowable]:
+    out: list[Flowable] = [PageBreak(), _heading(history.heading, st)]
+    for entry in history.entries:
+        out += _version(entry, st)
+    return out
+
+
+def _version(entry: VersionEntry, st: dict[str, Any]) -> list[Flowable]:
+    """One version: its label, date and sign-off, then what changed and why."""
+    title = _p(f"{entry.label}: {entry.date}. {entry.signed_off}.", st["section"])
+    out: list[Flowable] = [KeepTogether([title, _p(entry.summary, st["body"])])]
+    cell = st["cell"]
+    if entry.accepted:
+        rows: list[list[Any]] = [["Item", "Type of comment", "Before", "After"]]
+        for a in entry.accepted:
+            after = f"{a.after}\n(Reason: {a.reason})" if a.reason else a.after
+            rows.append([_p(a.item, cell), _p(a.comment_type, cell), _p(a.before, cell),
+                         _p(after, cell)])  # fmt: skip
+        out += [
+            _p("Comments accepted", st["cell_bold"]),
+            kit.table(rows, [3.5 * cm, 3 * cm, 5.25 * cm, kit.FRAME_WIDTH - 11.75 * cm]),
+            Spacer(1, 6),
+        ]
+    if entry.declined:
+        rows = [["Item", "Type of comment", "Provider's comment", "Reason for declining"]]
+        for d in entry.declined:
+            rows.append([_p(d.item, cell), _p(d.comment_type, cell), _p(d.comment, cell),
+                         _p(d.reason, cell)])  # fmt: skip
+        out += [
+            _p("Comments declined", st["cell_bold"]),
+            kit.table(rows, [3.5 * cm, 3 * cm, 5.25 * cm, kit.FRAME_WIDTH - 11.75 * cm]),
+            Spacer(1, 6),
+        ]
     return out

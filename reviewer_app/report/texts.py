@@ -216,3 +216,32 @@ def visit_dates(visit: VisitDetails) -> str:
     if start.year == end.year:
         return f"{start.day} {start:%B} – {long_date(end)}"
     return f"{long_date(start)} – {long_date(end)}"
+
+
+# The factual accuracy check's types of comment (DOMAIN.md step 7), as the response form and the
+# service may give them: the words on the form, or their short forms.
+COMMENT_TYPES = {
+    "typographical": "Typographical or numerical",
+    "factual": "Factually inaccurate",
+    "omitted": "Omitted information",
+}
+
+
+def comment_type_label(value: str) -> str:
+    """A provider comment's type as the report names it ("factual" reads "Factually
+    inaccurate"); a type the app does not know, as written."""
+    word = value.strip().casefold()
+    for short, label in COMMENT_TYPES.items():
+        if word.startswith(short[:4]) or word == label.casefold():
+            return label
+    return value.strip()
+
+
+def approval_text(approved_by: str, approved_at: str, conditions: str) -> str:
+    """ "Approved by the Quality Assurance Group on 20 January 2027. No conditions." (or
+    "Conditions: ...")."""
+    who = f" by {approved_by.strip()}" if approved_by.strip() else ""
+    when = f" on {readable_date(approved_at)}" if approved_at.strip() else ""
+    text = f"Approved{who}{when}."
+    rest = conditions.strip()
+    return f"{text} Conditions: {rest}" if rest else f"{text} No conditions."
