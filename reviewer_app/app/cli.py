@@ -54,8 +54,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     _finalise_command(sub)
     _holidays_commands(sub)
     _central_commands(sub)
-    staff = sub.add_parser("staff", help="open the window for programme staff (plans and kits)")
-    staff.set_defaults(handler=None, staff=True)
+    _staff_commands(sub)
     return parser
 
 
@@ -230,6 +229,83 @@ def _central_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p = commands.add_parser("retry", help="queue a failed snapshot again")
     p.add_argument("snapshot_id")
     p.set_defaults(handler="central_retry")
+
+
+def _staff_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    staff = sub.add_parser(
+        "staff",
+        help="open the window for programme staff (plans and kits), or, with a command, "
+        "work on a programme on the central service",
+    )
+    staff.set_defaults(handler=None, staff=True)
+    commands = staff.add_subparsers(dest="staff_command", metavar="COMMAND")
+    p = commands.add_parser(
+        "demo-central",
+        help="fill a central service's database with an invented programme of visits",
+    )
+    p.add_argument("--db", default="central.sqlite", help="SQLite file or database URL")
+    p.add_argument("--blobs", type=Path, help="blob folder (default: beside the SQLite file)")
+    p.add_argument("--url", default="http://127.0.0.1:8765", help="where it will be served")
+    p.set_defaults(handler="staff_demo_central")
+    programme = commands.add_parser(
+        "programme", help="a programme's visits after the visit (the central service)"
+    ).add_subparsers(dest="programme_command", metavar="COMMAND")
+    programme.required = True
+
+    def with_programme(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--programme", help="the programme's name (default: the only one on the service)"
+        )
+        return p
+
+    p = with_programme(programme.add_parser("status", help="the visits by state, with dates"))
+    p.add_argument("--json", action="store_true", help="print the service's timeline as JSON")
+    p.set_defaults(handler="staff_programme_status")
+    p = programme.add_parser(
+        "pack", help="save a visit's factual accuracy pack and record it as sent"
+    )
+    p.add_argument("visit_id", metavar="VISIT_ID")
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="FOLDER")
+    p.add_argument("--sent-at", metavar="DATE", help="when it went (default: now)")
+    p.add_argument(
+        "--no-record", action="store_true", help="only save the pack; record nothing yet"
+    )
+    p.set_defaults(handler="staff_programme_pack")
+    p = programme.add_parser("import-form", help="import the provider's response form")
+    p.add_argument("visit_id", metavar="VISIT_ID")
+    p.add_argument("file", type=Path, metavar="FORM", help="the returned XLSX or CSV")
+    p.set_defaults(handler="staff_programme_import_form")
+    p = programme.add_parser("approve", help="record the approval of a visit's latest version")
+    p.add_argument("visit_id", metavar="VISIT_ID")
+    p.add_argument("--by", required=True, help="who approved it (the group or the person)")
+    p.add_argument("--on", metavar="DATE", help="the date of the decision (default: today)")
+    p.add_argument("--conditions", default="", help="any conditions of the approval")
+    p.set_defaults(handler="staff_programme_approve")
+    p = programme.add_parser("publish", help="publish a visit's approved final report")
+    p.add_argument("visit_id", metavar="VISIT_ID")
+    p.set_defaults(handler="staff_programme_publish")
+    p = with_programme(programme.add_parser("overview", help="write the programme overview"))
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="FOLDER")
+    p.add_argument(
+        "--visit", action="append", default=[], metavar="VISIT_ID", help="only these visits"
+    )
+    p.add_argument("--format", action="append", choices=("pdf", "docx"), help="default: both")
+    p.set_defaults(handler="staff_programme_overview")
+    p = with_programme(
+        programme.add_parser("qsg", help="write the Quality Surveillance Group summary")
+    )
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="FOLDER")
+    p.add_argument("--format", action="append", choices=("pdf", "csv"), help="default: both")
+    p.set_defaults(handler="staff_programme_qsg")
+    p = with_programme(
+        programme.add_parser(
+            "settings", help="show, or change, the expected working days to each step"
+        )
+    )
+    p.add_argument(
+        "days", nargs="*", metavar="STEP=DAYS", help="like pack_sent=10 (none: show them)"
+    )
+    p.set_defaults(handler="staff_programme_settings")
 
 
 def _window_only(argv: Sequence[str]) -> bool:

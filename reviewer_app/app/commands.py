@@ -363,3 +363,171 @@ def finalise(args: argparse.Namespace, paths: AppPaths) -> int:
     sent = "queued to send at the next sync" if snap.queued else "kept on this laptop only"
     print(f"version {snap.version}: {sent}", file=sys.stderr)
     return 0
+
+
+# -- staff: the programme after the visit (reviewer_app/staff/programme.py) -----------------------
+
+
+def _staff_client(paths: AppPaths):  # type: ignore[no-untyped-def]
+    """The staff sign-in's client (the token of REVIEWER_APP_TOKEN when set, for this command)."""
+    from reviewer_app.staff.programme import staff_client  # noqa: PLC0415 (httpx: only here)
+
+    token, _source = _given_token(False)
+    return staff_client(paths, token=token)
+
+
+def _programme(client, given: str | None) -> str:  # type: ignore[no-untyped-def]
+    """The programme named, or the only one on the service (a UserError naming them else)."""
+    from reviewer_app.staff.programme import programmes  # noqa: PLC0415
+
+    if given:
+        return given
+    known = programmes(client)
+    if len(known) == 1:
+        return known[0]
+    if not known:
+        raise UserError("The central service has no visits yet, so no programme to show.")
+    names = "; ".join(known)
+    raise UserError(f"Say which programme with --programme: the service has {names}.")
+
+
+def staff_programme_status(args: argparse.Namespace, paths: AppPaths) -> int:
+    from reviewer_app.staff import programme as ops  # noqa: PLC0415
+
+    with _staff_client(paths) as client:
+        name = _programme(client, args.programme)
+        if args.json:
+            raw = ops._call(client, "read the timeline", lambda: client.timeline(name))  # noqa: SLF001
+            print(json.dumps(raw, indent=2, ensure_ascii=False))
+            return 0
+        line_up = ops.timeline(client, name)
+    for line in line_up.lines():
+        print(line)
+    return 0
+
+
+def staff_programme_pack(args: argparse.Namespace, paths: AppPaths) -> int:
+    from reviewer_app.staff import programme as ops  # noqa: PLC0415
+
+    sent_at = ops.check_date(args.sent_at, "--sent-at") if args.sent_at else None
+    with _staff_client(paths) as client:
+        done = ops.send_pack(
+            client,
+            args.visit_id,
+            args.out,
+            title=_title(client, args.visit_id),
+            sent_at=sent_at,
+            record=not args.no_record,
+            progress=_progress,
+        )
+    for line in done.lines():
+        print(line, file=sys.stderr)
+    print(done.path)
+    return 0
+
+
+def _title(client, visit_id: str) -> str:  # type: ignore[no-untyped-def]
+    """The visit's title, for file names ("" when the service lists no such visit)."""
+    from reviewer_app.staff.programme import talking  # noqa: PLC0415
+
+    with talking(client, "read the visit"):
+        listed = client._json("GET", "/v1/visits")  # noqa: SLF001 (no client method yet)
+    return next((str(v.get("title", "")) for v in listed if v.get("visit_id") == visit_id), "")
+
+
+def staff_programme_import_form(args: argparse.Namespace, paths: AppPaths) -> int:
+    """Exit 0 when imported; 2 with each row's problem listed when the form was refused."""
+    from reviewer_app.staff import programme as ops  # noqa: PLC0415
+
+    with _staff_client(paths) as client:
+        try:
+            done = ops.import_form(client, args.visit_id, args.file)
+        except ops.FormRefused as refused:
+            for problem in refused.problems:
+                print(problem.text())
+            print(f"reviewer-app: {refused}", file=sys.stderr)
+            return 2
+    for line in done.lines():
+        print(line)
+    return 0
+
+
+def staff_programme_approve(args: argparse.Namespace, paths: AppPaths) -> int:
+    from reviewer_app.staff import programme as ops  # noqa: PLC0415
+
+    with _staff_client(paths) as client:
+        done = ops.approve(client, args.visit_id, args.by, args.on, args.conditions)
+    for line in done.lines():
+        print(line)
+    return 0
+
+
+def staff_programme_publish(args: argparse.Namespace, paths: AppPaths) -> int:
+    from reviewer_app.staff import programme as ops  # noqa: PLC0415
+
+    with _staff_client(paths) as client:
+        done = ops.publish(client, args.visit_id)
+    for line in done.lines():
+        print(line)
+    return 0
+
+
+def staff_programme_overview(args: argparse.Namespace, paths: AppPaths) -> int:
+    from reviewer_app.staff import programme as ops  # noqa: PLC0415
+
+    with _staff_client(paths) as client:
+        name = _programme(client, args.programme)
+        done = ops.overview_report(
+            client,
+            name,
+            args.out,
+            visits=args.visit,
+            formats=args.format or ("pdf", "docx"),
+            progress=_progress,
+        )
+    print(done.lines()[0], file=sys.stderr)
+    for path in done.files:
+        print(path)
+    return 0
+
+
+def staff_programme_qsg(args: argparse.Namespace, paths: AppPaths) -> int:
+    from reviewer_app.staff import programme as ops  # noqa: PLC0415
+
+    with _staff_client(paths) as client:
+        name = _programme(client, args.programme)
+        done = ops.qsg_summary(
+            client, name, args.out, formats=args.format or ("pdf", "csv"), progress=_progress
+        )
+    print(done.lines()[0], file=sys.stderr)
+    for path in done.files:
+        print(path)
+    return 0
+
+
+def staff_programme_settings(args: argparse.Namespace, paths: AppPaths) -> int:
+    from reviewer_app.staff import programme as ops  # noqa: PLC0415
+
+    changes = ops.parse_days(args.days)
+    with _staff_client(paths) as client:
+        name = _programme(client, args.programme)
+        if changes:
+            days = ops.set_expected_days(client, name, changes)
+        else:
+            days = ops.timeline(client, name).expected_days
+    print(f"{name}: expected working days from the visit's end")
+    for step in ops.STEPS[1:]:
+        if step in days:
+            print(f"  {step:<18} {days[step]}")
+    return 0
+
+
+def staff_demo_central(args: argparse.Namespace, _paths: AppPaths) -> int:
+    """The staff user's token is the last line printed."""
+    from reviewer_app.demo.programme import fill_demo_central  # noqa: PLC0415
+
+    made = fill_demo_central(args.db, blob_dir=args.blobs, url=args.url, progress=_progress)
+    for line in made.lines():
+        print(line, file=sys.stderr)
+    print(made.staff_token)
+    return 0
