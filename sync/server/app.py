@@ -20,6 +20,7 @@ from sync.server.accounts import ServiceError
 from sync.server.blobs import BlobFiles
 from sync.server.db import Database, sqlite_file
 from sync.server.limits import SizeLimit
+from sync.server.programme_routes import router as programme_router
 from sync.server.routes import router
 
 MiB = 1024 * 1024
@@ -68,6 +69,7 @@ def create_app(
     app.add_middleware(SizeLimit, max_body=max_body, max_blob=max_blob, max_kit=max_kit)
     app.add_exception_handler(ServiceError, _refused)  # type: ignore[arg-type]
     app.include_router(router)
+    app.include_router(programme_router)
     return app
 
 

@@ -71,7 +71,9 @@ def visit_figures(findings: dict[str, Any]) -> list[ComponentCompliance]:
     return figures_by_component(components, judgements)
 
 
-def _organisation_of(details: VisitDetails | None, component_id: str, fallback: str) -> str:
+def organisation_of(details: VisitDetails | None, component_id: str, fallback: str) -> str:
+    """The organisation a component belongs to (see the module's docstring); ``fallback``
+    without details."""
     if details is None:
         return fallback
     names = {o.id: o.name for o in details.organisations}
@@ -89,10 +91,13 @@ def _organisation_of(details: VisitDetails | None, component_id: str, fallback: 
 @dataclass(frozen=True, slots=True)
 class StoredKit:
     """What the overview takes from a kit staff uploaded: the visit, and per component the refs
-    of the standards that apply to it (in the kit's order)."""
+    of the standards that apply to it (in the kit's order); the programme overview also takes
+    each standard's (ref, section, title) and the sections, in the kit's order."""
 
     details: VisitDetails
     applies: Mapping[str, tuple[str, ...]]
+    standards: tuple[tuple[str, str, str], ...] = ()
+    sections: tuple[str, ...] = ()
 
 
 def kit_figures(kit: StoredKit, findings: Any) -> list[ComponentCompliance]:
@@ -102,6 +107,20 @@ def kit_figures(kit: StoredKit, findings: Any) -> list[ComponentCompliance]:
     each; a standard without one is not yet assessed (applicable, not met). ValueError when
     the findings have no list of judgements to count.
     """
+    judged = team_judgements(findings)
+    return [
+        component_figures(
+            c.id, c.name, (judged.get((ref, c.id), "") for ref in kit.applies.get(c.id, ()))
+        )
+        for c in kit.details.components
+    ]
+
+
+def team_judgements(findings: Any) -> dict[tuple[str, str], str]:
+    """The submission's team judgement per (ref, component), the first one of each.
+
+    ValueError when the findings have no list of judgements to count.
+    """
     judgements = findings.get("team_judgements") if isinstance(findings, dict) else None
     if not isinstance(judgements, list):
         raise ValueError("the submission's findings have no list of team judgements")
@@ -110,12 +129,7 @@ def kit_figures(kit: StoredKit, findings: Any) -> list[ComponentCompliance]:
         if isinstance(tj, dict):
             key = (str(tj.get("ref", "")), str(tj.get("component", "")))
             judged.setdefault(key, str(tj.get("value", "")))
-    return [
-        component_figures(
-            c.id, c.name, (judged.get((ref, c.id), "") for ref in kit.applies.get(c.id, ()))
-        )
-        for c in kit.details.components
-    ]
+    return judged
 
 
 @functools.lru_cache(maxsize=256)
@@ -132,7 +146,12 @@ def read_stored_kit(path: Path) -> StoredKit:
     for standard in standards.standards:
         for component in standard.applies_to:
             applies[component].append(standard.ref)
-    return StoredKit(manifest.visit, {c: tuple(refs) for c, refs in applies.items()})
+    return StoredKit(
+        manifest.visit,
+        {c: tuple(refs) for c, refs in applies.items()},
+        tuple((s.ref, s.section, s.title) for s in standards.standards),
+        standards.sections,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,13 +185,13 @@ def latest_submissions(db: Database) -> list[Counted]:
         newest[r.visit_id] = r  # ordered by version: the last one wins
     out = []
     for visit_id, r in sorted(newest.items()):
-        named = _named_kit(r.envelope)
+        named = named_kit(r.envelope)
         sha = shas.get((visit_id, named)) or shas.get((visit_id, latest_kit.get(visit_id, "")))
         out.append(Counted(visit_id, r.snapshot_id, r.envelope, sha))
     return out
 
 
-def _named_kit(envelope: str) -> str:
+def named_kit(envelope: str) -> str:
     """The kit id the findings name ("" when there is none to read)."""
     try:
         kit_id = json.loads(envelope)["findings"]["visit"]["kit_id"]
@@ -202,7 +221,7 @@ def overview(db: Database, kit_folder: Path, programme: str | None = None) -> li
             continue
         fallback = "; ".join(o.name for o in details.organisations)
         for f in figures:
-            key = (details.programme, _organisation_of(details, f.component, fallback), f.name)
+            key = (details.programme, organisation_of(details, f.component, fallback), f.name)
             totals[key][0] += 1
             totals[key][1] += f.applicable
             totals[key][2] += f.met
