@@ -33,12 +33,21 @@ hex digits: its Ed25519 signature over the canonical findings bytes, exactly the
 ``findings.json`` on purpose: a final report prints its snapshot's content hash, so the hash
 cannot cover the report's own bytes. The signature says which laptop signed the findings off;
 whether that laptop is the lead's is for the central service to say (it pins the lead's key).
+
+Optional envelope fields (docs/after-the-visit.md; an envelope without them is as valid):
+``report_docx`` (``{"sha256", "size", "format": "docx"}``: the same report as a Word document,
+a blob like ``report``, put in the factual accuracy pack), ``feedback_sheet_at`` (ISO date or
+UTC time the lead's app first made the feedback sheet: the timeline's ``feedback_sheet`` step)
+and ``accuracy_answers`` (a list: the lead's answers to the provider's factual accuracy
+comments, ``{"comment_id", "decision": "accepted"|"declined", ...}``, also in ``findings.json``
+of the version that answers them). The service stores envelopes as sent.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from typing import Any
 
 FORMAT = "reviewer-app.findings"
@@ -56,7 +65,7 @@ ENVELOPE_FIELDS = (
     "device_public_key",
     "signature",
 )
-OPTIONAL_ENVELOPE_FIELDS = ("report",)
+OPTIONAL_ENVELOPE_FIELDS = ("report", "report_docx", "feedback_sheet_at", "accuracy_answers")
 SIGNATURE_FIELDS = ("device_public_key", "signature")
 """What signing adds to an envelope (an older app queued envelopes without them)."""
 _HEX = frozenset("0123456789abcdef")
@@ -83,11 +92,13 @@ def attachment_hashes(findings: dict[str, Any]) -> list[str]:
 
 
 def envelope_blob_hashes(envelope: dict[str, Any]) -> list[str]:
-    """Every blob a submission needs on the server: the findings' photos and the report."""
+    """Every blob a submission needs on the server: the findings' photos and the report (PDF
+    and DOCX)."""
     hashes = set(attachment_hashes(envelope["findings"]))
-    report = envelope.get("report")
-    if isinstance(report, dict) and isinstance(report.get("sha256"), str):
-        hashes.add(report["sha256"])
+    for key in ("report", "report_docx"):
+        report = envelope.get(key)
+        if isinstance(report, dict) and isinstance(report.get("sha256"), str):
+            hashes.add(report["sha256"])
     return sorted(hashes)
 
 
@@ -134,14 +145,34 @@ def check_envelope(envelope: Any) -> dict[str, Any]:
     _check_signature(envelope["device_public_key"], envelope["signature"], body)
     if not isinstance(envelope["version"], int) or envelope["version"] < 1:
         raise FindingsFormatError("the submission's version is not a whole number from 1")
-    report = envelope.get("report")
-    if report is not None and (
-        not isinstance(report, dict)
-        or not isinstance(report.get("sha256"), str)
-        or len(report["sha256"]) != 64
+    for key, what in (("report", "report"), ("report_docx", "report as DOCX")):
+        report = envelope.get(key)
+        if report is not None and (
+            not isinstance(report, dict) or not _is_hex(report.get("sha256"), 64)
+        ):
+            raise FindingsFormatError(f"the submission's {what} has no SHA-256")
+    sheet = envelope.get("feedback_sheet_at")
+    if sheet is not None and not _is_iso_date(sheet):
+        raise FindingsFormatError(
+            "the submission's feedback_sheet_at is not an ISO date (like 2026-12-03)"
+        )
+    answers = envelope.get("accuracy_answers")
+    if answers is not None and (
+        not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers)
     ):
-        raise FindingsFormatError("the submission's report has no SHA-256")
+        raise FindingsFormatError("the submission's accuracy_answers is not a list of objects")
     return envelope
+
+
+def _is_iso_date(value: Any) -> bool:
+    """An ISO date, or a time whose first ten characters are one."""
+    if not isinstance(value, str):
+        return False
+    try:
+        date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return True
 
 
 def _is_hex(value: Any, length: int) -> bool:

@@ -12,39 +12,34 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import RESOURCES, AppPaths
 from storage.files import write_atomic
+from sync.working_days import SATURDAY, add_working_days, is_working_day
 
 log = logging.getLogger(__name__)
+
+# The arithmetic is sync.working_days' (the central service counts working days too).
+__all__ = [
+    "BUNDLED_HOLIDAYS",
+    "SATURDAY",
+    "HolidaysFileError",
+    "add_working_days",
+    "holiday_dates",
+    "is_working_day",
+    "load_holidays",
+    "parse_holidays",
+    "update_holidays",
+    "user_holidays_path",
+]
 
 DIVISION = "england-and-wales"
 HOLIDAYS_FILE = f"{DIVISION}.json"
 BUNDLED_HOLIDAYS = RESOURCES / "holidays" / HOLIDAYS_FILE
-SATURDAY = 5
-
-
-def add_working_days(start: date, n: int, holidays: set[date] | frozenset[date]) -> date:
-    """The date ``n`` working days after ``start`` (``start`` itself is not counted).
-
-    Saturdays, Sundays and ``holidays`` are not working days. ``n == 0`` gives ``start``.
-    """
-    if n < 0:
-        raise ValueError(f"the number of working days cannot be negative ({n})")
-    day, left = start, n
-    while left > 0:
-        day += timedelta(days=1)
-        if day.weekday() < SATURDAY and day not in holidays:
-            left -= 1
-    return day
-
-
-def is_working_day(day: date, holidays: set[date] | frozenset[date]) -> bool:
-    return day.weekday() < SATURDAY and day not in holidays
 
 
 class HolidaysFileError(UserError):

@@ -119,6 +119,10 @@ def record_kit(
                 raise ServiceError(409, "A different kit with this kit id is already uploaded.")
             return kit_listing(conn, manifest.kit_id), False
         conn.execute(update(visits).where(visits.c.visit_id == visit.visit_id).values(**values))
+        # The visit's end, as this kit says (sync.server.lifecycle imports this module).
+        from sync.server.lifecycle import record_kit_steps  # noqa: PLC0415
+
+        record_kit_steps(conn, visit, by)
         record_audit(conn, by, "upload_kit", manifest.kit_id, visit_id=visit.visit_id, sha256=sha)
         return kit_listing(conn, manifest.kit_id), True
 

@@ -38,13 +38,18 @@ from starlette.exceptions import HTTPException
 
 __all__ = [
     "COMMENT_MAX",
+    "PROGRAMME_MAX",
     "ID_MAX",
     "NAME_MAX",
     "VERSION_MAX",
+    "ApprovalIn",
     "AssignmentIn",
     "CommentIn",
     "EnvelopeIn",
+    "FinalReportIn",
     "OneSentenceRoute",
+    "PackSentIn",
+    "ProgrammeSettingsIn",
     "RequestProblem",
     "check_json",
     "check_text",
@@ -56,6 +61,9 @@ NAME_MAX = 200  # user names, member ids: String(200)
 VERSION_MAX = 2**31 - 1  # submissions.version: INTEGER on PostgreSQL
 BIGINT_MAX = 2**63 - 1  # sizes: BIGINT
 COMMENT_MAX = 20_000  # a staff comment (state change or note): a page of text, not a file
+PROGRAMME_MAX = 400  # programme_settings.programme: String(400)
+ANSWERS_MAX = 10_000  # answers to a provider's comments: one per comment of a form
+EXPECTED_DAYS_MAX = 3650  # working days from a visit's end to a step: ten years is plenty
 MAX_DEPTH = 900  # nesting; the app writes 4 levels, Python's JSON reader stops near 1000
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 _SHA256 = re.compile("[0-9a-f]{64}")
@@ -148,6 +156,13 @@ class FindingsIn(_Open):
     attachments: list[AttachmentIn] = []
 
 
+class AccuracyAnswerIn(_Open):
+    """The lead's answer to one of the provider's comments (the rest is the app's to fill)."""
+
+    comment_id: Annotated[Text, Field(min_length=1, max_length=ID_MAX)]
+    decision: Literal["accepted", "declined"]
+
+
 class EnvelopeIn(_Open):
     """A submission envelope (sync/findings_format.py), as the columns can hold it."""
 
@@ -163,6 +178,10 @@ class EnvelopeIn(_Open):
     device_public_key: Text
     signature: Text
     report: ReportIn | None = None
+    # docs/after-the-visit.md: optional; stored as sent.
+    report_docx: ReportIn | None = None
+    feedback_sheet_at: Annotated[Text, Field(max_length=40)] | None = None
+    accuracy_answers: Annotated[list[AccuracyAnswerIn], Field(max_length=ANSWERS_MAX)] | None = None
 
 
 class AssignmentIn(BaseModel):
@@ -179,6 +198,43 @@ class StateChangeIn(BaseModel):
 class CommentIn(BaseModel):
     model_config = ConfigDict(strict=True)
     text: Annotated[Text, Field(max_length=COMMENT_MAX)]
+
+
+class ProgrammeSettingsIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+    programme: Annotated[Text, Field(min_length=1, max_length=PROGRAMME_MAX)]
+    expected_days: Annotated[
+        dict[
+            Annotated[Text, Field(max_length=30)],
+            Annotated[StrictInt, Field(ge=0, le=EXPECTED_DAYS_MAX)],
+        ],
+        Field(max_length=20),
+    ]
+
+
+class PackSentIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+    snapshot_id: Id
+    sent_at: Annotated[Text, Field(min_length=10, max_length=40)] | None = None
+
+
+class ApprovalIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+    approved_by: Name
+    approved_at: Annotated[Text, Field(min_length=10, max_length=40)]
+    conditions: Annotated[Text, Field(max_length=COMMENT_MAX)] = ""
+
+
+class FileIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+    sha256: Sha256
+    size: Size
+
+
+class FinalReportIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+    pdf: FileIn
+    docx: FileIn | None = None
 
 
 # Path parameters: bounded as their columns, no NUL or lone surrogate.

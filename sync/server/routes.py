@@ -10,10 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from pydantic import AfterValidator
 from sqlalchemy import select
 from starlette.requests import ClientDisconnect
 
 from storage.files import fsync_dir, fsync_file
+from sync.server import accuracy, lifecycle
 from sync.server import kits as kit_ops
 from sync.server import submissions as sub_ops
 from sync.server import uploads as blob_ops
@@ -23,14 +25,20 @@ from sync.server.db import Database, visits
 from sync.server.deps import Db, Files, Me, Staff
 from sync.server.overview import overview, overview_csv
 from sync.server.request_models import (
+    PROGRAMME_MAX,
+    ApprovalIn,
     AssignmentIn,
     CommentIn,
     EnvelopeIn,
+    FinalReportIn,
     IdPath,
     NamePath,
     OneSentenceRoute,
+    PackSentIn,
+    ProgrammeSettingsIn,
     RequestProblem,
     StateChangeIn,
+    check_text,
     validated,
 )
 
@@ -231,6 +239,129 @@ def get_overview(
     if format == "csv":
         return PlainTextResponse(overview_csv(rows), media_type="text/csv; charset=utf-8")
     return rows
+
+
+# -- after the visit (docs/after-the-visit.md) ----------------------------------------------------
+
+Programme = Annotated[
+    str, Query(min_length=1, max_length=PROGRAMME_MAX), AfterValidator(check_text)
+]
+
+
+@router.get("/programme/timeline")
+def programme_timeline(db: Db, programme: Programme, _user: Staff) -> dict[str, Any]:
+    return lifecycle.timeline(db, programme)
+
+
+@router.put("/programme/settings")
+def programme_settings(db: Db, body: ProgrammeSettingsIn, user: Staff) -> dict[str, Any]:
+    return lifecycle.set_expected_days(db, user, body.programme, body.expected_days)
+
+
+@router.get("/visits/{visit_id}/accuracy/pack", response_class=Response)
+def accuracy_pack(db: Db, files: Files, visit_id: IdPath, _user: Staff) -> Response:
+    """The factual accuracy pack (a ZIP) of the visit's latest version; records nothing.
+    ``X-Snapshot-Id`` and ``X-Version`` say which version it was made from."""
+    version, data = accuracy.make_pack(db, files, visit_id)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": (f'attachment; filename="accuracy-pack-v{version.version}.zip"'),
+            "X-Content-SHA256": hashlib.sha256(data).hexdigest(),
+            "X-Snapshot-Id": version.snapshot_id,
+            "X-Version": str(version.version),
+        },
+    )
+
+
+@router.post("/visits/{visit_id}/accuracy/pack-sent", status_code=201)
+def accuracy_pack_sent(db: Db, visit_id: IdPath, body: PackSentIn, user: Staff) -> JSONResponse:
+    status, result = accuracy.record_pack_sent(db, user, visit_id, body.snapshot_id, body.sent_at)
+    return JSONResponse(result, status)
+
+
+@router.post("/visits/{visit_id}/accuracy/form", status_code=201, openapi_extra=_BINARY_BODY)
+async def accuracy_form(db: Db, visit_id: IdPath, request: Request, user: Staff) -> JSONResponse:
+    data = await request.body()
+    status, result = await run_in_threadpool(accuracy.import_form, db, user, visit_id, data)
+    return JSONResponse(result, status)
+
+
+@router.get("/visits/{visit_id}/accuracy")
+def accuracy_comments(db: Db, visit_id: IdPath, user: Me) -> dict[str, Any]:
+    return accuracy.comments_for(db, user, visit_id)
+
+
+@router.post("/submissions/{snapshot_id}/approval", status_code=201)
+def approve(db: Db, snapshot_id: IdPath, body: ApprovalIn, user: Staff) -> JSONResponse:
+    status, result = lifecycle.approve(
+        db,
+        user,
+        snapshot_id,
+        approved_by=body.approved_by,
+        approved_at=body.approved_at,
+        conditions=body.conditions,
+    )
+    return JSONResponse(result, status)
+
+
+@router.put("/submissions/{snapshot_id}/final-report", status_code=201)
+def final_report(db: Db, snapshot_id: IdPath, body: FinalReportIn, user: Me) -> JSONResponse:
+    status, result = lifecycle.put_final_report(
+        db,
+        user,
+        snapshot_id,
+        body.pdf.model_dump(),
+        body.docx.model_dump() if body.docx is not None else None,
+    )
+    return JSONResponse(result, status)
+
+
+@router.post("/submissions/{snapshot_id}/publication", status_code=201)
+def publish(db: Db, snapshot_id: IdPath, user: Staff) -> JSONResponse:
+    status, result = lifecycle.publish(db, user, snapshot_id)
+    return JSONResponse(result, status)
+
+
+@router.get("/published")
+def published(
+    db: Db,
+    _user: Me,
+    programme: Annotated[
+        str | None, Query(max_length=PROGRAMME_MAX), AfterValidator(check_text)
+    ] = None,
+) -> list[dict[str, Any]]:
+    return lifecycle.published(db, programme)
+
+
+@router.get("/published/{visit_id}/report.pdf", response_class=FileResponse)
+def published_pdf(db: Db, files: Files, visit_id: IdPath, _user: Me) -> FileResponse:
+    return _published(db, files, visit_id, "pdf")
+
+
+@router.get("/published/{visit_id}/report.docx", response_class=FileResponse)
+def published_docx(db: Db, files: Files, visit_id: IdPath, _user: Me) -> FileResponse:
+    return _published(db, files, visit_id, "docx")
+
+
+_MEDIA = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _published(db: Database, files: BlobFiles, visit_id: str, fmt: str) -> FileResponse:
+    sha, _size = lifecycle.published_file(db, visit_id, fmt)
+    path = files.path(sha)
+    if not path.is_file():
+        raise ServiceError(404, "The published report's file is missing here; tell staff.")
+    return FileResponse(
+        path,
+        media_type=_MEDIA[fmt],
+        filename=f"report-{visit_id}.{fmt}",
+        headers={"X-Content-SHA256": sha},
+    )
 
 
 def _check_sha(text: str) -> str:

@@ -45,6 +45,7 @@ from sync.server.db import (
     submissions,
 )
 from sync.server.kits import can_see_visit, member_of_visit, visit_details
+from sync.server.lifecycle import after_the_visit, record_submission_steps
 
 
 def submit(db: Database, user: User, snapshot_id: str, envelope: Any) -> tuple[int, dict[str, Any]]:
@@ -119,6 +120,7 @@ def submit(db: Database, user: User, snapshot_id: str, envelope: Any) -> tuple[i
                     signature=str(envelope["signature"]),
                 )
             )
+            record_submission_steps(conn, envelope, user.name)
             record_audit(
                 conn,
                 user.name,
@@ -188,7 +190,9 @@ def _check_supersedes(conn: Any, envelope: dict[str, Any], visit_id: str) -> Non
         )
 
 
-def _listing(row: Any, notes: list[dict[str, Any]], superseded_by: str | None) -> dict[str, Any]:
+def _listing(
+    row: Any, notes: list[dict[str, Any]], superseded_by: str | None, after: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "snapshot_id": row.snapshot_id,
         "visit_id": row.visit_id,
@@ -202,6 +206,7 @@ def _listing(row: Any, notes: list[dict[str, Any]], superseded_by: str | None) -
         "updated_at": row.updated_at,
         "receipt": json.loads(row.receipt),
         "comments": notes,
+        **after,  # approval, final_report, publication (docs/after-the-visit.md)
     }
 
 
@@ -224,8 +229,12 @@ def visit_submissions(db: Database, user: User, visit_id: str) -> list[dict[str,
                 notes[c.snapshot_id].append(
                     {"author": c.author, "text": c.text, "created_at": c.created_at}
                 )
+        after = after_the_visit(conn, ids)
     newer = {r.supersedes: r.snapshot_id for r in rows if r.supersedes}
-    return [_listing(r, notes[r.snapshot_id], newer.get(r.snapshot_id)) for r in rows]
+    return [
+        _listing(r, notes[r.snapshot_id], newer.get(r.snapshot_id), after[r.snapshot_id])
+        for r in rows
+    ]
 
 
 def submission_envelope(db: Database, user: User, snapshot_id: str) -> dict[str, Any]:
