@@ -238,6 +238,13 @@ def staff_client(paths: AppPaths, token: str | None = None) -> CentralClient:
     return connect(paths, token=token, client_factory=_patient_client)
 
 
+def using_staff_client(paths: AppPaths, job: Callable[[CentralClient], T]) -> T:
+    """``job(client)`` with this laptop's staff sign-in, the client closed afterwards (the
+    window's workers call this: one client per piece of work)."""
+    with staff_client(paths) as client:
+        return job(client)
+
+
 def _patient_client(url: str, token: str) -> CentralClient:
     # A window must hear "offline" in seconds, not after six attempts over a minute.
     return CentralClient(url, token, timeout=20.0, max_attempts=2, backoff_cap=1.0)

@@ -1,6 +1,7 @@
-"""Programme staff's window: the standards library, the reviewer pool and the visit plans,
-one page each, chosen on the left (Ctrl+1, 2, 3). Edit > Undo and Redo (Ctrl+Z, Ctrl+Shift+Z)
-take back the open plan's edits, named ("Undo Add reviewer Dr Patel"), on the plans page."""
+"""Programme staff's window: the standards library, the reviewer pool, the visit plans and the
+programme after the visit, one page each, chosen on the left (Ctrl+1, 2, 3, 4). Edit > Undo
+and Redo (Ctrl+Z, Ctrl+Shift+Z) take back the open plan's edits, named ("Undo Add reviewer
+Dr Patel"), on the plans page."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ from ui.staff.library import LibraryPage
 from ui.staff.planner.page import PlansPage
 from ui.staff.planner.undo import follow_stack
 from ui.staff.pool import PoolPage
+from ui.staff.programme import ProgrammePage
 from ui.windows import fit_to_screen
 
-PAGES = ("Standards library", "Reviewer pool", "Visit plans")
+PAGES = ("Standards library", "Reviewer pool", "Visit plans", "Programme")
 
 
 class StaffWindow(QMainWindow):
@@ -45,7 +47,8 @@ class StaffWindow(QMainWindow):
         self.library = LibraryPage(self.ctx, self.pages)
         self.pool = PoolPage(self.ctx, self.pages)
         self.plans = PlansPage(self.ctx, self.pages)
-        for page in (self.library, self.pool, self.plans):
+        self.programme = ProgrammePage(self.ctx, self.pages)
+        for page in (self.library, self.pool, self.plans, self.programme):
             self.pages.addWidget(page)
         self.library.versions_changed.connect(self._versions)
         self.pool.reviewers_changed.connect(self._reviewers)
@@ -57,7 +60,12 @@ class StaffWindow(QMainWindow):
         self.setCentralWidget(central)
         menu = self.menuBar().addMenu("&Staff")
         for i, keys in enumerate(
-            (shortcuts.LIBRARY_PAGE, shortcuts.POOL_PAGE, shortcuts.PLANS_PAGE)
+            (
+                shortcuts.LIBRARY_PAGE,
+                shortcuts.POOL_PAGE,
+                shortcuts.PLANS_PAGE,
+                shortcuts.PROGRAMME_PAGE,
+            )
         ):
             action = make_action(self, PAGES[i], lambda i=i: self.nav.setCurrentRow(i), keys)
             menu.addAction(action)
