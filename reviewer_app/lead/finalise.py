@@ -24,6 +24,15 @@ installation's sending queue (``reviewer_app.central.service``, ``data/outbox.sq
 :func:`hand_over`, which finalising (before anything else) and :func:`unchanged_since` repeat for
 any item a crash left behind: that queue takes the same envelope twice harmlessly. A snapshot an
 older app finalised unsigned is signed by :func:`hand_over` with this laptop's key before it goes.
+
+After the visit (docs/after-the-visit.md): the provider's factual accuracy comments on a version
+(``reviewer_app.lead.accuracy``, stored by the sync) must each be answered before the next version
+(:func:`accuracy_gaps`); that version's ``findings.json`` records every answer
+(``accuracy_answers``) and its report has the version history. Beside the report PDF, finalising
+renders the report as DOCX (kept in the workspace's ``local`` table as ``report_docx:<snapshot
+id>``, sent as the envelope's optional ``report_docx``), and the envelope carries
+``feedback_sheet_at``, the date the feedback sheet was first made on this laptop
+(``reviewer_app.report.feedback.FEEDBACK_SHEET_KEY`` in the same table).
 """
 
 from __future__ import annotations
@@ -47,7 +56,7 @@ from typing import TYPE_CHECKING, Any
 from reviewer_app.app.device import device_id, device_key
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
-from reviewer_app.lead import findings
+from reviewer_app.lead import accuracy, findings
 from reviewer_app.lead.findings_document import findings_document
 from reviewer_app.lead.privacy import PrivacyHit, privacy_hits, unconfirmed
 from reviewer_app.lead.risks import laptop_due
@@ -63,6 +72,8 @@ from sync.progress import Progress, no_progress
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from reviewer_app.report.model import VersionRecord
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +128,30 @@ def completeness(data: VisitData) -> list[Gap]:
             gaps.append(
                 Gap(f"{label}: has no text; write it or delete it", "finding", finding_id=f.id)
             )
+    return gaps
+
+
+def accuracy_gaps(
+    data: VisitData, paths: AppPaths | None, ws: Workspace | None = None
+) -> list[Gap]:
+    """Each of the provider's comments not yet answered, as a gap that goes to its finding or
+    standard (none without ``paths``: the sync keeps the comments in the app's data folder).
+    With the open workspace ``ws``, comments on a version that a later one superseded are not
+    asked again (that round is over)."""
+    if paths is None:
+        return []
+    gaps = []
+    for c in accuracy.unanswered(ws if ws is not None else data, paths):
+        label = accuracy.item_label(data, c)
+        message = (
+            f"{label}: the provider's comment ({c.type_label.lower()}) is not answered; "
+            "accept or decline it"
+        )
+        if c.item_kind == accuracy.FINDING_ITEM:
+            gaps.append(Gap(message, "finding", finding_id=c.item_id))
+            continue
+        ref, component = accuracy.standard_of(data, c.item_id) or ("", "")
+        gaps.append(Gap(message, "standard", ref=ref, component=component))
     return gaps
 
 
@@ -233,6 +268,14 @@ def envelope(ws: Workspace, row: SnapshotRow) -> dict[str, Any]:
         size = ws.blobs.path(row.report_sha256).stat().st_size
         report = {"sha256": row.report_sha256, "size": size, "format": "pdf"}
     visit_id = json.loads(row.findings_json)["visit"]["visit_id"]
+    extra: dict[str, Any] = {}
+    docx = report_docx(ws, row.snapshot_id)
+    if docx is not None:
+        size = ws.blobs.path(docx).stat().st_size
+        extra["report_docx"] = {"sha256": docx, "size": size, "format": "docx"}
+    sheet = feedback_sheet_at(ws)
+    if sheet:
+        extra["feedback_sheet_at"] = sheet
     return check_envelope(
         {
             "snapshot_id": row.snapshot_id,
@@ -246,15 +289,38 @@ def envelope(ws: Workspace, row: SnapshotRow) -> dict[str, Any]:
             "report": report,
             "device_public_key": row.public_key,
             "signature": row.signature,
+            **extra,
         }
     )
 
 
+DOCX_KEY = "report_docx:"  # + snapshot id: the SHA-256 of the version's report as DOCX
+
+
+def report_docx(ws: Workspace, snapshot_id: str) -> str | None:
+    """The SHA-256 of the snapshot's report as DOCX, when it was rendered and is here."""
+    sha = ws.get_local(DOCX_KEY + snapshot_id)
+    return sha if isinstance(sha, str) and ws.blobs.has(sha) else None
+
+
+def feedback_sheet_at(ws: Workspace) -> str:
+    """The date (ISO) the visit's feedback sheet was first made on this laptop; "" if never."""
+    from reviewer_app.report.feedback import FEEDBACK_SHEET_KEY  # noqa: PLC0415 (reportlab)
+
+    value = ws.get_local(FEEDBACK_SHEET_KEY)
+    return value if isinstance(value, str) else ""
+
+
 def blob_files(ws: Workspace, env: dict[str, Any]) -> dict[str, Path]:
-    """Every blob the submission needs, by hash, where it is on this laptop."""
+    """Every blob the submission needs, by hash, where it is on this laptop: the findings'
+    photos, the report and (sent with them, though the service does not insist) its DOCX."""
     from sync.findings_format import envelope_blob_hashes  # noqa: PLC0415
 
-    return {sha: ws.blobs.path(sha) for sha in envelope_blob_hashes(env)}
+    hashes = set(envelope_blob_hashes(env))
+    docx = env.get("report_docx")
+    if isinstance(docx, dict) and isinstance(docx.get("sha256"), str):
+        hashes.add(docx["sha256"])
+    return {sha: ws.blobs.path(sha) for sha in sorted(hashes)}
 
 
 # -- finalising --------------------------------------------------------------------------------
@@ -289,7 +355,7 @@ def finalise(
             raise ValueError("finalise needs paths (this laptop's device key) or a key to sign")
         key = device_key(paths)
     hand_over(ws, paths, key)  # a version a crash left queued only here goes first
-    gaps = completeness(data)
+    gaps = completeness(data) + accuracy_gaps(data, paths, ws)
     hits = unconfirmed(privacy_hits(data), confirmed_privacy)
     if gaps or hits:
         raise _refusal(gaps, hits)
@@ -303,7 +369,7 @@ def finalise(
     body = canonical_bytes(doc)
     sha = content_sha256(doc)
     previous = ws.latest_snapshot()
-    if previous is not None and previous.content_sha256 == sha:
+    if previous is not None and same_findings(previous, doc):
         raise NothingChanged(previous.version)
     ws.backup(FINALISE)  # kept apart from the rolling five: the visit as it was before
     when = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
@@ -320,7 +386,10 @@ def finalise(
     )
     report_progress(1, 1, "Checking")
     due = laptop_due(data, paths) if paths is not None else None
-    report_sha = _render_final_report(ws, data, row, report_progress, due)
+    history = [*version_records(ws), _record(row, doc)]
+    report_sha, docx_sha = _render_final_report(
+        ws, data, row, report_progress, due=due, history=history
+    )
     public_key, signature = _sign(key, body)
     row = SnapshotRow(
         **{
@@ -333,6 +402,9 @@ def finalise(
     # The report is already durably in the blob store (fsynced, renamed, folder fsynced), and
     # findings.json is the row itself: the commit below is the one moment the version exists.
     _pause_for_tests("before_snapshot")
+    # Before the snapshot: a crash between the two leaves a key naming no version (harmless),
+    # never a version whose DOCX is forgotten.
+    ws.set_local(DOCX_KEY + row.snapshot_id, docx_sha)
     try:
         ws.add_snapshot(row, before_commit=lambda: _pause_for_tests("after_snapshot"))
     except SnapshotRefused:
@@ -403,12 +475,51 @@ def _pause_for_tests(point: str) -> None:
 
 
 def _document(ws: Workspace, data: VisitData, paths: AppPaths | None) -> dict[str, Any]:
+    """The next version's ``findings.json``: the visit, and (while a round of the provider's
+    comments on the latest version is being answered) every answer, ``accuracy_answers``."""
     kit = ws.kit_info() or {}
-    return findings_document(
+    doc = findings_document(
         data,
         kit_id=str(kit.get("kit_id", "")),
         blob_size=lambda sha: ws.blobs.path(sha).stat().st_size,
         paths=paths,
+    )
+    answers = accuracy.answers_for_findings(ws, paths) if paths is not None else []
+    if answers:
+        doc["accuracy_answers"] = answers
+    return doc
+
+
+def same_findings(previous: SnapshotRow, doc: dict[str, Any]) -> bool:
+    """Whether ``doc`` (the next version's findings) says nothing ``previous`` did not.
+
+    The answers to a round of comments are recorded once, by the version that answers them:
+    once it exists the round is over and the visit's document has no answers, so that version
+    is compared without its own (else it would never be "unchanged" again, and a final report
+    could never be made from the workspace)."""
+    if doc.get("accuracy_answers"):
+        return content_sha256(doc) == previous.content_sha256
+    before = json.loads(previous.findings_json)
+    before.pop("accuracy_answers", None)
+    return content_sha256(before) == content_sha256(doc)
+
+
+def version_records(ws: Workspace, upto: int | None = None) -> list[VersionRecord]:
+    """The finalised versions (up to version ``upto``) as the report's version history needs
+    them, version 1 first."""
+    return [_record(row) for row in ws.snapshots() if upto is None or row.version <= upto]
+
+
+def _record(row: SnapshotRow, doc: dict[str, Any] | None = None) -> VersionRecord:
+    from reviewer_app.report.model import VersionRecord  # noqa: PLC0415
+
+    findings_doc = doc if doc is not None else json.loads(row.findings_json)
+    answers = findings_doc.get("accuracy_answers") or []
+    return VersionRecord(
+        row.version,
+        row.signed_off_by,
+        row.signed_off_at,
+        tuple(a for a in answers if isinstance(a, dict)),
     )
 
 
@@ -425,10 +536,10 @@ def unchanged_since(ws: Workspace, paths: AppPaths | None = None) -> int | None:
         return None
     data = read_visit_data(ws)
     try:
-        sha = content_sha256(_document(ws, data, paths))
+        same = same_findings(previous, _document(ws, data, paths))
     except (OSError, ValueError):  # a photo not on this laptop, a value out of format: changed
         return None
-    return previous.version if sha == previous.content_sha256 else None
+    return previous.version if same else None
 
 
 def check_unchanged(session: VisitSession, paths: AppPaths | None) -> Future[int | None]:
@@ -451,10 +562,23 @@ def _fields(row: SnapshotRow) -> dict[str, Any]:
 
 
 def _render_final_report(
-    ws: Workspace, data: VisitData, row: SnapshotRow, progress: Progress, due: date | None
-) -> str:
-    """The final report PDF (no DRAFT, its version and hash), stored by hash; its SHA-256."""
-    from reviewer_app.report import FinalInfo, build_report_model, render_pdf  # noqa: PLC0415
+    ws: Workspace,
+    data: VisitData,
+    row: SnapshotRow,
+    progress: Progress,
+    *,
+    due: date | None,
+    history: list[VersionRecord],
+) -> tuple[str, str]:
+    """The version's report (no DRAFT, its version and hash, its version history) as PDF and
+    DOCX, each stored by hash; their SHA-256s. One model, rendered twice; the DOCX after the
+    PDF, with its own progress (the PDF is what the service needs; the DOCX is for editing)."""
+    from reviewer_app.report import (  # noqa: PLC0415
+        FinalInfo,
+        build_report_model,
+        render_docx,
+        render_pdf,
+    )
 
     final = FinalInfo(
         version=row.version,
@@ -465,14 +589,22 @@ def _render_final_report(
     )
     signed = date.fromisoformat(row.signed_off_at[:10])
     model = build_report_model(
-        data, blob_path=ws.blobs.path, final=final, report_date=signed, confirmation_due=due
+        data,
+        blob_path=ws.blobs.path,
+        final=final,
+        report_date=signed,
+        confirmation_due=due,
+        history=history,
     )
-    out = ws.folder / f".report-{row.snapshot_id}.pdf"
+    pdf = ws.folder / f".report-{row.snapshot_id}.pdf"
+    docx = ws.folder / f".report-{row.snapshot_id}.docx"
     try:
-        render_pdf(model, out, progress=progress)
-        return ws.blobs.put_file(out)
+        render_pdf(model, pdf, progress=progress)
+        render_docx(model, docx, progress=progress)
+        return ws.blobs.put_file(pdf), ws.blobs.put_file(docx)
     finally:
-        out.unlink(missing_ok=True)
+        pdf.unlink(missing_ok=True)
+        docx.unlink(missing_ok=True)
 
 
 def _enqueue(paths: AppPaths | None, env: dict[str, Any], blobs: dict[str, Path]) -> bool:
@@ -546,7 +678,7 @@ def finalise_visit(
         data = read_visit_data(ws)
         findings.require_lead(data.visit, member, "finalises the findings")
         confirmed = _confirm(ws, data, confirm)
-        gaps = completeness(data)
+        gaps = completeness(data) + accuracy_gaps(data, paths, ws)
         hits = unconfirmed(privacy_hits(data), confirmed)
         if gaps or hits:
             raise _refusal(gaps, hits)

@@ -9,6 +9,12 @@ carry the report's numbers (:func:`reviewer_app.lead.findings.numbers`: 1, 2, ..
 and category): "the Local Haemoglobinopathy Team's immediate risk 1" is the same finding on the
 sheet, in the window and in the report. Its figures are the report's
 (:func:`reviewer_app.lead.compliance.compliance`), from the team judgements recorded so far.
+
+The date the sheet was first made is a step of the visit the service tracks
+(docs/after-the-visit.md, ``feedback_sheet``): :func:`record_made` keeps it in the workspace's
+``local`` table (this laptop's, like the privacy confirmations), and finalising sends it as the
+envelope's ``feedback_sheet_at``. The window and ``reviewer-app feedback`` call it once the
+sheet is written.
 """
 
 from __future__ import annotations
@@ -31,10 +37,24 @@ from reviewer_app.report.model import WHOLE_SERVICE
 from reviewer_app.report.texts import escalation_text, long_date, visit_dates
 from reviewer_app.visit.model import Finding
 from reviewer_app.visit.read_model import VisitData
+from storage import Workspace
 from storage.files import replacing
 
 MARK = "For verbal feedback — not the report"
 WATERMARK = "FEEDBACK"
+FEEDBACK_SHEET_KEY = "feedback_sheet_at"  # the workspace's local table: ISO date, first kept
+
+
+def record_made(ws: Workspace, when: date | None = None) -> str:
+    """Remember that the visit's feedback sheet was made ``when`` (today by default) unless an
+    earlier date is remembered; the date kept (ISO). Runs where the workspace is open (the
+    storage worker)."""
+    kept = ws.get_local(FEEDBACK_SHEET_KEY)
+    if isinstance(kept, str) and kept:
+        return kept
+    value = (when or date.today()).isoformat()
+    ws.set_local(FEEDBACK_SHEET_KEY, value)
+    return value
 
 
 def feedback_sheet(

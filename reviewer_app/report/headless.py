@@ -61,9 +61,15 @@ def write_report(
 
 
 def write_feedback(paths: AppPaths, visit_id: str, out: Path) -> Path:
-    """Print the end-of-visit feedback sheet of the visit to ``out`` (PDF)."""
+    """Print the end-of-visit feedback sheet of the visit to ``out`` (PDF), and remember the
+    day it was first made (``feedback.record_made``)."""
+    from reviewer_app.report.feedback import record_made  # noqa: PLC0415
+
     target = _target(out)
     data, blobs = load_visit(paths, visit_id)
     ensure_room(target, data, blobs.path)
     due = laptop_due(data, paths)
-    return feedback_sheet(data, target, blob_path=blobs.path, confirmation_due=due)
+    written = feedback_sheet(data, target, blob_path=blobs.path, confirmation_due=due)
+    with Workspace.open(existing_workspace(paths, visit_id), device_id=device_id(paths)) as ws:
+        record_made(ws)
+    return written

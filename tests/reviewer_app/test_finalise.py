@@ -136,8 +136,11 @@ def test_the_snapshot_its_report_and_amending_it(lead: VisitSession, paths: AppP
         assert pdf_text(fin.snapshots(ws)[0].report_path)[0] == pages[0]
         env = fin.envelope(ws, old)
         assert check_envelope(env)["supersedes"] is None
+        docx = fin.report_docx(ws, old.snapshot_id)  # the report as DOCX goes with it
+        assert docx is not None and env["report_docx"]["sha256"] == docx
         assert set(fin.blob_files(ws, env)) == {a["sha256"] for a in doc["attachments"]} | {
-            old.report_sha256
+            old.report_sha256,
+            docx,
         }
 
 

@@ -7,6 +7,7 @@ its own thread) while a progress dialog shows, then says where the file is, with
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 # The dialogs, Qt PDF and Qt's message and progress boxes (PySide builds a Qt class's type
 # when it is first named) are imported when first used: the window's start-up stays as it was.
+
+log = logging.getLogger(__name__)
 
 PDF_FILTER = "PDF (*.pdf)"
 REPORT_FILTERS = "PDF (*.pdf);;Word document (*.docx)"
@@ -70,8 +73,16 @@ class ReportPrinter(QObject):
             lambda _progress: lead_view.render_feedback(self.session, self.paths, out),
             "Writing the feedback sheet…",
             "print the feedback sheet",
-            lambda path: self._saved(path, "The feedback sheet"),
+            self._sheet_saved,
         )
+
+    def _sheet_saved(self, path: Path) -> None:
+        # The day the sheet was first made is a step of the visit the service tracks: kept in
+        # the workspace (on its worker) and sent with the next finalised version.
+        from reviewer_app.report.feedback import record_made  # noqa: PLC0415 (reportlab)
+
+        self.session.worker.submit(record_made).add_done_callback(_log_failure)
+        self._saved(path, "The feedback sheet")
 
     def draft_report(self) -> None:
         from ui.lead.dialogs import ReportFiles  # noqa: PLC0415 - see the imports
@@ -149,6 +160,12 @@ class ReportPrinter(QObject):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.last_message = box
+
+
+def _log_failure(future: Future[Any]) -> None:
+    exc = future.exception()
+    if exc is not None:
+        log.warning("the feedback sheet's date was not kept: %s", exc)
 
 
 def _counted(progress: Progress) -> Progress:
