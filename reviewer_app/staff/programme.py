@@ -283,9 +283,12 @@ def refusal(exc: CentralRefused, url: str, doing: str) -> UserError:
             if isinstance(r, dict)
         ]
         n = len(problems)
+        said = (exc.message or "").strip().rstrip(".")
         return FormRefused(
-            f"The form was not imported: {n} problem{'s' if n != 1 else ''} to put right "
-            f"in the file ({_sentence(exc.message)}). Nothing was imported.",
+            f"{said[:1].upper()}{said[1:]}."
+            if said
+            else f"The form was not imported: {n} problem{'s' if n != 1 else ''} to put "
+            "right in the file. Nothing was imported.",
             problems,
         )
     return UserError(f"Could not {doing}: {_sentence(exc.message)}.")
@@ -666,12 +669,12 @@ def overview_report(  # noqa: PLR0913
             "has nothing to show."
         )
     step(1, 2, "Writing the overview")
-    write = _renderer("programme", "write_overview")
+    from reviewer_app.report import programme as report  # noqa: PLC0415 (reportlab, docx)
+
+    model = report.build_programme_overview(data)
+    render = {"pdf": report.render_programme_pdf, "docx": report.render_programme_docx}
     stem = f"{file_stem(programme)}-overview"
-    files = []
-    for fmt in formats:
-        out = folder / f"{stem}.{fmt}"
-        files.append(write(data, fmt, out))
+    files = [render[fmt](model, folder / f"{stem}.{fmt}") for fmt in formats]
     step(2, 2, "Done")
     return Written([Path(f) for f in files], "The programme overview")
 
