@@ -8,11 +8,10 @@ typing, never on every keystroke.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator
-from contextlib import contextmanager
+from collections.abc import Container
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -118,52 +117,141 @@ class _ClickLabel(QLabel):
 _DOC_ID = "rv_document_id"  # a document button's property: the kit document it opens
 
 
-@contextmanager
-def _laid_out_once(box: QWidget, showing: bool) -> Iterator[None]:
-    """Show ``box``'s hidden children (``showing``) with the page laid out once: Qt lays out
-    every shown ancestor at once for each widget shown inside a shown parent (about a
-    millisecond each), but not for one shown inside a hidden parent; ``box`` is hidden
-    meanwhile and shown again, and the keyboard focus kept where it was if still shown."""
-    focused = QApplication.focusWidget()
-    hide = showing and box.isVisible()
-    if hide:
-        box.setVisible(False)
-    try:
-        yield
-    finally:
-        if hide:
-            box.setVisible(True)
-        if focused is not None and not focused.hasFocus() and focused.isVisible():
-            focused.setFocus(Qt.FocusReason.OtherFocusReason)
+class _Stack(QWidget):
+    """Its shown children one above another, as wide as itself, placed by hand.
+
+    No layout, on purpose. When a widget is shown inside a shown parent, Qt lays out there and
+    then every shown ancestor that has a layout (``QWidget::setVisible``): the whole page, about
+    3 ms, for each part's line or heading that a move to the next standard shows. Shown inside
+    this box, a line costs only itself; the page is laid out once, at the next turn of the
+    event loop, after :meth:`refit`."""
+
+    def __init__(self, parent: QWidget, spacing: int, left: int = 0) -> None:
+        super().__init__(parent)
+        self.spacing, self.left = spacing, left
+        self.items: list[QWidget] = []
+        self._cache: dict[int, list[tuple[QWidget, int]]] = {}  # width -> shown children's heights
+        policy = self.sizePolicy()
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def add(self, widget: QWidget) -> None:
+        self.items.append(widget)
+
+    def _heights(self, width: int) -> list[tuple[QWidget, int]]:
+        """The shown children's heights at ``width``, worked out once until :meth:`refit`
+        (the page's layout asks several times a move, and a wrapped label's height is costly)."""
+        found = self._cache.get(width)
+        if found is None:
+            inner = max(1, width - self.left)
+            found = self._cache[width] = [
+                (w, _height(w, inner)) for w in self.items if not w.isHidden()
+            ]
+        return found
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        heights = [h for _, h in self._heights(width) if h > 0]
+        return sum(heights) + self.spacing * max(0, len(heights) - 1)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        width = max(self.width(), 200)
+        return QSize(200, self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(100, 0)
+
+    def refit(self) -> None:
+        """Place the children again and ask the page for the height they now need."""
+        self._cache.clear()
+        self._place()
+        self.updateGeometry()
+        # The children's own requests, sent as their texts changed, are answered by this.
+        QCoreApplication.removePostedEvents(self, QEvent.Type.LayoutRequest)
+
+    def _place(self) -> None:
+        y, width = 0, max(1, self.width() - self.left)
+        for widget, h in self._heights(self.width()):
+            widget.setGeometry(self.left, y, width, max(h, 0))
+            if h > 0:
+                y += h + self.spacing
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._place()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:  # a child's size hint changed
+            self.refit()
+        return super().event(event)
 
 
-class _PartRow:
-    """A lettered part's line: its check box and its text, reused for the next standard's."""
+def _height(widget: QWidget, width: int) -> int:
+    if widget.hasHeightForWidth():
+        return widget.heightForWidth(width)
+    return widget.sizeHint().height()
+
+
+class _PartRow(QWidget):
+    """A lettered part's line: its check box and its text, reused for the next standard's.
+    Placed by hand, as :class:`_Stack` is, for the same reason."""
+
+    GAP = 6
 
     def __init__(self, page: StandardPage) -> None:
+        super().__init__(page.parts_box)
         self.label = ""
-        self.line = QHBoxLayout()
-        self.box = QCheckBox(page.parts_box)
+        self.indent = 0
+        self._height: tuple[int, int] = (-1, 0)  # (width, height) worked out last
+        self.box = QCheckBox(self)
         self.box.clicked.connect(lambda checked: page._tick(self.label, checked))
         self.text = _ClickLabel("", self.box, ())
+        self.text.setParent(self)
         self.text.linkActivated.connect(page._follow_link)
-        self.line.addWidget(self.box, 0, Qt.AlignmentFlag.AlignTop)
-        self.line.addWidget(self.text, 1)
+        policy = self.sizePolicy()
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
 
     def show_part(self, label: str, text: str, reachable: Container[str]) -> None:
         self.label = label
         level, shown = part_display(label)
-        self.line.setContentsMargins(SUB_PART_INDENT * level, 0, 0, 0)
+        self.indent = SUB_PART_INDENT * level
         self.box.setAccessibleName(f"Part {label} met")
         self.box.setToolTip(f"Tick when part {label} is met")
         show_text(self.text, f"{shown}.  {text}", reachable, selectable=False)  # a click ticks
-        self.box.setVisible(True)
-        self.text.setVisible(True)
+        self._height = (-1, 0)
 
     def hide(self) -> None:
         self.label = ""
-        self.box.setVisible(False)
-        self.text.setVisible(False)
+        self.setVisible(False)
+
+    def _text_width(self, width: int) -> int:
+        return max(1, width - self.indent - self.box.sizeHint().width() - self.GAP)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        if self._height[0] != width:
+            text = self.text.heightForWidth(self._text_width(width))
+            self._height = (width, max(self.box.sizeHint().height(), text))
+        return self._height[1]
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(200, self.heightForWidth(max(self.width(), 200)))
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.place()
+
+    def place(self) -> None:
+        hint = self.box.sizeHint()
+        self.box.setGeometry(self.indent, 0, hint.width(), hint.height())
+        self.text.setGeometry(
+            self.indent + hint.width() + self.GAP, 0, self._text_width(self.width()), self.height()
+        )
 
 
 class _Reachable:
@@ -283,30 +371,30 @@ class StandardPage(QScrollArea):
     def _build_requirement(self, body: QWidget) -> None:
         self.requirement_heading = QLabel("Requirement", body)
         heading(self.requirement_heading, 1.05)
-        self.requirement = self._text_label(body, "Requirement")
-        self.parts_box = QWidget(body)
+        # What comes and goes from standard to standard, in boxes placed by hand (_Stack).
+        block = self.requirement_block = _Stack(body, self.body.spacing())
+        self.requirement = self._text_label(block, "Requirement")
+        self.parts_box = _Stack(block, 6, left=12)
         self.parts_box.setAccessibleName("Lettered parts")
-        self.parts_layout = QVBoxLayout(self.parts_box)
-        self.parts_layout.setContentsMargins(12, 0, 0, 0)
         self.part_boxes: dict[str, QCheckBox] = {}
         self._part_rows: list[_PartRow] = []
         self._doc_buttons: list[QPushButton] = []
         # A heading over plain text, as for the requirement: a rich-text label would be laid
         # out through a text document, the slowest kind of label to size.
-        self.evidence_heading = QLabel("Evidence expected", body)
+        self.evidence_heading = QLabel("Evidence expected", block)
         heading(self.evidence_heading, 1.05)
-        self.evidence_expected = self._text_label(body, "Evidence expected")
-        self.kit_notes = self._text_label(body, "Notes on the standard")
-
+        self.evidence_expected = self._text_label(block, "Evidence expected")
+        self.kit_notes = self._text_label(block, "Notes on the standard")
         for w in (
-            self.requirement_heading,
             self.requirement,
             self.parts_box,
             self.evidence_heading,
             self.evidence_expected,
             self.kit_notes,
         ):
-            self.body.addWidget(w)
+            block.add(w)
+        self.body.addWidget(self.requirement_heading)
+        self.body.addWidget(block)
 
     def _build_claim(self, body: QWidget) -> None:
         self.claim_group = Card("Provider's self-assessment", "#7b8fb0", body)
@@ -375,30 +463,70 @@ class StandardPage(QScrollArea):
         self.judgement.flush()
         self.ref, self.component = ref, component
         std = self.data.by_ref[ref]
+        self._show_first()
         self.section_label.setText(std.section)
         self.ref_label.setText(std.ref)
         self.title_label.setText(std.title)
-        self.key_badge.setVisible(std.key)
         reachable = _Reachable(self.data, component)
         show_text(self.requirement, std.requirement, reachable)
-        self.requirement.setVisible(bool(std.requirement))  # parts with no stem: no gap
-        self._build_parts(reachable)
+        self._fill_parts(reachable)
         show_text(self.evidence_expected, std.evidence_expected, reachable)
-        self.evidence_heading.setVisible(bool(std.evidence_expected))
-        self.evidence_expected.setVisible(bool(std.evidence_expected))
         notes = "\n".join(f"{name}: {value}" for name, value in std.notes)
         show_text(self.kit_notes, notes, reachable)
-        self.kit_notes.setVisible(bool(notes))
-        for w in (self.claim_group, self.judgement, self.lists, self.requirement_heading):
-            w.setVisible(True)
-        self._show_claim()
+        self._fill_claim()
+        self.parts_box.refit()
+        self.requirement_block.refit()
+        for row in self._part_rows[: len(std.parts)]:
+            row.place()  # the check box's indent may have changed, and not the line's size
         self.judgement.show_for(ref, component, self._component_name())
         self.team_line.show_for(ref, component)
-        self.team_line.setVisible(True)
         self._refresh_parts()
         self.lists.refresh()
         self.verticalScrollBar().setValue(0)
         self.rebuilt.emit()
+
+    def _show_first(self) -> None:
+        """Show and hide the shown standard's lines and buttons before any text changes.
+
+        Qt lays out every shown ancestor at once when a widget is shown inside a shown parent
+        (``QWidget::setVisible``), but a layout with nothing changed costs nothing: shown first,
+        while the page is as the last move left it, they cost a few microseconds; shown after
+        the texts were set, the whole page was laid out for each (3 ms), and again after."""
+        assert self.ref is not None
+        std = self.data.by_ref[self.ref]
+        entry = self.data.self_assessment.get((self.ref, self.component))
+        docs = self.data.documents_for(self.ref)
+        rows = self._part_rows
+        while len(rows) < len(std.parts):
+            row = _PartRow(self)
+            self.parts_box.add(row)
+            rows.append(row)
+        for row in rows[: len(std.parts)]:
+            row.setVisible(True)
+        for row in rows[len(std.parts) :]:
+            row.hide()
+        buttons = self._doc_buttons  # kept from standard to standard, like the parts' lines
+        while len(buttons) < len(docs):
+            buttons.append(self._doc_button())
+        for i, button in enumerate(buttons):
+            button.setVisible(i < len(docs))
+        comment = entry.comment if entry is not None else ""
+        for widget, shown in (
+            (self.key_badge, std.key),
+            (self.requirement, bool(std.requirement)),  # parts with no stem: no gap
+            (self.parts_box, bool(std.parts)),
+            (self.evidence_heading, bool(std.evidence_expected)),
+            (self.evidence_expected, bool(std.evidence_expected)),
+            (self.kit_notes, bool(std.notes)),
+            (self.claim_comment, bool(comment)),
+            (self.documents_label, bool(docs)),
+            (self.claim_group, True),
+            (self.judgement, True),
+            (self.lists, True),
+            (self.requirement_heading, True),
+            (self.team_line, True),
+        ):
+            widget.setVisible(shown)
 
     def set_component(self, component: str) -> None:
         if self.ref is not None:
@@ -409,64 +537,34 @@ class StandardPage(QScrollArea):
             (c.name for c in self.data.visit.components if c.id == self.component), self.component
         )
 
-    def _build_parts(self, reachable: Container[str]) -> None:
-        """The lettered parts, on lines kept from standard to standard (making a check box and
-        a label per part for every standard shown cost a third of moving to the next one)."""
+    def _fill_parts(self, reachable: Container[str]) -> None:
+        """The lettered parts' texts, on lines kept from standard to standard (making a check
+        box and a label per part for every standard shown cost a third of moving on)."""
         assert self.ref is not None
-        std = self.data.by_ref[self.ref]
-        rows = self._part_rows
-        while len(rows) < len(std.parts):
-            row = _PartRow(self)
-            self.parts_layout.addLayout(row.line)
-            rows.append(row)
         self.part_boxes = {}
-        # Showing a line inside a shown box lays the whole page out again, at once (about a
-        # millisecond, for each check box and each label); inside a hidden box it costs
-        # nothing, and the box is laid out once, when it shows.
-        with _laid_out_once(
-            self.parts_box, any(row.box.isHidden() for row in rows[: len(std.parts)])
-        ):
-            for row, part in zip(rows, std.parts, strict=False):
-                row.show_part(part.label, part.text, reachable)
-                self.part_boxes[part.label] = row.box
-            for row in rows[len(std.parts) :]:
-                row.hide()
-        self.parts_box.setVisible(bool(std.parts))
+        for row, part in zip(self._part_rows, self.data.by_ref[self.ref].parts, strict=False):
+            row.show_part(part.label, part.text, reachable)
+            self.part_boxes[part.label] = row.box
 
-    def _show_claim(self) -> None:
+    def _fill_claim(self) -> None:
         assert self.ref is not None
-        self.claim_group.setTitle(f"Provider's self-assessment — {self._component_name()}")
         entry = self.data.self_assessment.get((self.ref, self.component))
         docs = self.data.documents_for(self.ref)
-        buttons = self._doc_buttons  # kept from standard to standard, like the parts' lines
-        while len(buttons) < len(docs):
-            buttons.append(self._doc_button())
-        comment = entry.comment if entry is not None else ""
-        showing: list[QWidget] = list(buttons[: len(docs)])
-        if docs:
-            showing.append(self.documents_label)
-        if comment:
-            showing.append(self.claim_comment)
-        with _laid_out_once(self.claim_group, any(w.isHidden() for w in showing)):
-            if entry is None:
-                self.claim.setText("No self-assessment was given for this component.")
-            else:
-                label = CLAIM_LABELS.get(entry.claim, entry.claim)
-                self.claim.setText(f"The provider claims: {label}")
-                self.claim_comment.setText(comment)
-            self.claim_comment.setVisible(bool(comment))
-            font = self.claim.font()
-            font.setBold(entry is not None)
-            self.claim.setFont(font)
-            for button, doc in zip(buttons, docs, strict=False):
-                button.setText(doc.title)
-                button.setAccessibleName(f"Open document {doc.title}")
-                button.setToolTip(f"Open {doc.title} in the evidence viewer")
-                button.setProperty(_DOC_ID, doc.id)
-                button.setVisible(True)
-            for button in buttons[len(docs) :]:
-                button.setVisible(False)
-            self.documents_label.setVisible(bool(docs))
+        self.claim_group.setTitle(f"Provider's self-assessment — {self._component_name()}")
+        if entry is None:
+            self.claim.setText("No self-assessment was given for this component.")
+        else:
+            label = CLAIM_LABELS.get(entry.claim, entry.claim)
+            self.claim.setText(f"The provider claims: {label}")
+            self.claim_comment.setText(entry.comment)
+        font = self.claim.font()
+        font.setBold(entry is not None)
+        self.claim.setFont(font)
+        for button, doc in zip(self._doc_buttons, docs, strict=False):
+            button.setText(doc.title)
+            button.setAccessibleName(f"Open document {doc.title}")
+            button.setToolTip(f"Open {doc.title} in the evidence viewer")
+            button.setProperty(_DOC_ID, doc.id)
 
     def _doc_button(self) -> QPushButton:
         button = QPushButton(self._doc_icon, "", self.claim_group)
