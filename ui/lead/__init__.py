@@ -62,6 +62,10 @@ class LeadActions(QObject):
         window.statusBar().addPermanentWidget(self.badge)
         self.bridge.changed.connect(self._on_changed)
         self.bridge.reloaded.connect(self.refresh_badge)
+        if self.lead:  # the provider's factual accuracy comments (issue 18)
+            from ui.lead import accuracy  # noqa: PLC0415
+
+            accuracy.install(window, self.show_accuracy)
         # The bank holidays are read, and the badge worked out, once the window has painted.
         QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, self._load_calendar)
 
@@ -139,6 +143,14 @@ class LeadActions(QObject):
         texts = menu.addMenu("Report &texts")
         for name, label in lead_view.REPORT_TEXT_NAMES.items():
             texts.addAction(make_action(w, f"{label}…", lambda n=name: self.edit_report_text(n)))
+        menu.addAction(
+            make_action(
+                w,
+                "Provider's &comments…",
+                self.show_accuracy,
+                tip="The provider's factual accuracy comments: accept or decline each",
+            )
+        )
         menu.addSeparator()
         menu.addAction(
             make_action(
@@ -185,6 +197,17 @@ class LeadActions(QObject):
             return dialog
 
         return self._view("finalise", make)
+
+    def show_accuracy(self) -> Any:
+        from ui.lead.accuracy import AccuracyWindow  # noqa: PLC0415
+
+        def make() -> AccuracyWindow:
+            window = AccuracyWindow(self.bridge, self.paths, self.window)
+            window.open_finding.connect(self.open_finding)
+            window.go_to_standard.connect(self.go_to_standard)
+            return window
+
+        return self._view("accuracy", make)
 
     def open_finding(self, finding_id: str) -> None:
         self.show_findings().show_finding(finding_id)

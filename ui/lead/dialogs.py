@@ -6,6 +6,8 @@
 - ``ConfirmationDialog``: the date the written confirmation of a risk was sent.
 - ``ReportTextDialog``: one of the report's passages (introduction ...).
 - ``ReportFiles``: where to save a feedback sheet or report.
+- ``OwnWordingDialog``: the lead's own words in answer to a provider's comment.
+- ``DeclineDialog``: why the lead declines a provider's comment (required).
 """
 
 from __future__ import annotations
@@ -266,3 +268,78 @@ class ReportFiles:
         if not path.suffix:
             path = path.with_suffix(".docx" if "docx" in chosen else ".pdf")
         return path
+
+
+class _AnswerDialog(FormDialog):
+    """What the provider said, above a text box for the lead's words (both answer dialogs)."""
+
+    noun = "answer"
+    what = ""  # the text box's name
+
+    def __init__(
+        self, parent: QWidget | None, title: str, context: str, text: str, placeholder: str
+    ) -> None:
+        super().__init__(parent, title)
+        about = QLabel(context, self)
+        about.setAccessibleName("The provider's comment")
+        about.setWordWrap(True)
+        about.setTextFormat(Qt.TextFormat.PlainText)
+        about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text = text_box(self, self.what, placeholder, text)
+        self.text.setMinimumHeight(140)
+        self.body.addWidget(about)
+        self.body.addWidget(self.text, 1)
+        self.text.textChanged.connect(self.validate)
+        self.resize(680, 0)
+        self.validate()
+
+    def value(self) -> str:
+        return self.text.toPlainText().strip()
+
+
+class OwnWordingDialog(_AnswerDialog):
+    """Accept a provider's comment with the lead's own words (the item's new text)."""
+
+    what = "New wording"
+
+    def __init__(self, parent: QWidget | None, context: str, text: str) -> None:
+        super().__init__(
+            parent,
+            "Accept with my wording",
+            context,
+            text,
+            "The finding's or the team judgement's new words",
+        )
+
+    def problem(self) -> str:
+        return "" if self.value() else "Write the new wording."
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, context: str, text: str) -> str | None:
+        """The new wording, or None if cancelled."""
+        dialog = cls(parent, context, text)
+        return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class DeclineDialog(_AnswerDialog):
+    """Decline a provider's comment: the reason, which the provider reads (required)."""
+
+    what = "Reason for declining"
+
+    def __init__(self, parent: QWidget | None, context: str, text: str = "") -> None:
+        super().__init__(
+            parent,
+            "Decline the comment",
+            context,
+            text,
+            "Why the report stays as it is (the provider reads this)",
+        )
+
+    def problem(self) -> str:
+        return "" if self.value() else "Say why the comment is declined."
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, context: str, text: str = "") -> str | None:
+        """The reason, or None if cancelled."""
+        dialog = cls(parent, context, text)
+        return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None

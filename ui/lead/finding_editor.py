@@ -31,7 +31,9 @@ from reviewer_app.lead import findings as rules
 from reviewer_app.lead.privacy import KIND_WORDS, scan_text, visit_year
 from reviewer_app.visit.model import CATEGORIES, EVIDENCE_KINDS, Finding
 from reviewer_app.visit.read_model import VisitData
+from ui.bridge import SessionBridge
 from ui.dialogs.base import combo, text_box, warning_colour
+from ui.lead.accuracy import CommentsPanel
 from ui.lead.dialogs import author_name
 from ui.text_style import heading, muted
 from ui.thumbnails import Thumbnails
@@ -84,8 +86,10 @@ class FindingEditor(QWidget):
         *,
         editable: bool,
         blob_path: Callable[[str], Path] | None = None,
+        bridge: SessionBridge | None = None,
     ) -> None:
-        """``blob_path``: where a photo's file is, for the photo list's thumbnails."""
+        """``blob_path``: where a photo's file is, for the photo list's thumbnails; ``bridge``:
+        the provider's comments on the finding are shown under its text, with their answers."""
         super().__init__(parent)
         self.visit = data
         self.blob_path = blob_path
@@ -117,6 +121,7 @@ class FindingEditor(QWidget):
         self.privacy.setAccessibleName("Possible personal data")
         self.privacy.setWordWrap(True)
         self.privacy.setStyleSheet(f"color: {warning_colour(self)};")
+        self.comments = CommentsPanel(bridge, self) if bridge is not None else None
         self._build_links()
         self.save = QPushButton("&Save finding", self)
         self.save.setAccessibleName("Save finding")
@@ -189,6 +194,8 @@ class FindingEditor(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.privacy)
+        if self.comments is not None:
+            layout.addWidget(self.comments)
         layout.addLayout(links)
         layout.addLayout(buttons)
 
@@ -219,6 +226,8 @@ class FindingEditor(QWidget):
             self._fill_evidence(finding.evidence)
             self._fill_photos(finding.photos)
         self._loading = False
+        if self.comments is not None:
+            self.comments.show_finding(finding.id if finding is not None else None)
         self._show_privacy()
         self._set_dirty(False)
 

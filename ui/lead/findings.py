@@ -101,8 +101,14 @@ class FindingsWindow(QDialog):
             self.tree.setDefaultDropAction(Qt.DropAction.MoveAction)
             self.tree.setDropIndicatorShown(True)
         self.editor = FindingEditor(
-            data, self, editable=self.editable, blob_path=self.bridge.session.blob_path
+            data,
+            self,
+            editable=self.editable,
+            blob_path=self.bridge.session.blob_path,
+            bridge=bridge,
         )
+        if self.editor.comments is not None:  # the lead's typed words are saved before an answer
+            self.editor.comments.answerer.before_answer = self.save
         self.status = QLabel(self)
         self.status.setAccessibleName("Findings status")
         self.status.setWordWrap(True)
