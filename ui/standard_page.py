@@ -414,6 +414,18 @@ class StandardPage(QScrollArea):
         self.body.addWidget(self.judgement)
         self.team_line = TeamJudgementLine(self.bridge, body)
         self.body.addWidget(self.team_line)
+        self._beside_team: list[Any] = []  # show_for(ref, component) of what the lead adds
+
+    def add_beside_team_judgement(self, widget: QWidget, show_for: Any) -> None:
+        """Put ``widget`` under the team judgement (the lead's window adds the provider's
+        comments there); ``show_for(ref, component)`` is called for each standard shown."""
+        holder = self.team_line.parentWidget().layout()
+        at = holder.indexOf(self.team_line) if isinstance(holder, QVBoxLayout) else -1
+        box = holder if isinstance(holder, QVBoxLayout) and at >= 0 else self.body
+        box.insertWidget(at + 1 if box is holder else box.count(), widget)
+        self._beside_team.append(show_for)
+        if self.ref is not None:
+            show_for(self.ref, self.component)
 
     # -- colours ---------------------------------------------------------------------------------
 
@@ -480,6 +492,8 @@ class StandardPage(QScrollArea):
             row.place()  # the check box's indent may have changed, and not the line's size
         self.judgement.show_for(ref, component, self._component_name())
         self.team_line.show_for(ref, component)
+        for show_for in self._beside_team:
+            show_for(ref, component)
         self._refresh_parts()
         self.lists.refresh()
         self.verticalScrollBar().setValue(0)
