@@ -419,7 +419,8 @@ class StandardPage(QScrollArea):
     def add_beside_team_judgement(self, widget: QWidget, show_for: Any) -> None:
         """Put ``widget`` under the team judgement (the lead's window adds the provider's
         comments there); ``show_for(ref, component)`` is called for each standard shown."""
-        holder = self.team_line.parentWidget().layout()
+        parent = self.team_line.parentWidget()
+        holder = parent.layout() if parent is not None else None
         at = holder.indexOf(self.team_line) if isinstance(holder, QVBoxLayout) else -1
         box = holder if isinstance(holder, QVBoxLayout) and at >= 0 else self.body
         box.insertWidget(at + 1 if box is holder else box.count(), widget)
