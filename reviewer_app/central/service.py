@@ -10,6 +10,14 @@ What the service said last is remembered (:mod:`reviewer_app.central.status`): w
 last sync, whether the service answered, my kits and each visit's state on the service, so the
 window shows them at once, offline, after a restart. Never the token.
 
+**After the visit** (docs/after-the-visit.md). For each visit this laptop leads, every sync
+fetches the provider's factual accuracy comments (``GET /v1/visits/{id}/accuracy``) and keeps
+them (``reviewer_app.lead.accuracy.store_comments``) for the lead to answer; and when a version
+finalised here is approved and has no final report yet, it makes the final report
+(:mod:`reviewer_app.lead.final_report`: only while the workspace is unchanged since that
+version), uploads its PDF and DOCX and registers them. What it could not do, and what the lead
+must do about it, is in the report's ``to_do``.
+
 **How long to wait.** ``CentralClient``'s defaults (6 attempts, 30 s timeout) make an
 unreachable service take a quarter of a minute to declare. A window must say "offline" in a few
 seconds, so by default :func:`sync` first asks ``/v1/me`` with a :data:`quick_client`; only when
@@ -118,10 +126,19 @@ class SyncReport:
     visits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     offline: bool = False
     message: str = ""
+    # After the visit: new provider comments per visit (those this sync brought), the final
+    # reports uploaded ({"visit_id", "version", "snapshot_id"}), and what the lead must do.
+    provider_comments: dict[str, int] = field(default_factory=dict)
+    final_reports: list[dict[str, Any]] = field(default_factory=list)
+    to_do: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.offline and not self.outbox.failed
+
+    @property
+    def new_comments(self) -> int:
+        return sum(self.provider_comments.values())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +150,9 @@ class SyncReport:
             "kits_up_to_date": self.kits_up_to_date,
             "outbox": self.outbox.to_dict(),
             "visits": self.visits,
+            "provider_comments": self.provider_comments,
+            "final_reports": self.final_reports,
+            "to_do": self.to_do,
         }
 
     def summary(self) -> list[str]:
@@ -149,6 +169,17 @@ class SyncReport:
             for s in subs:
                 lines.append(f"visit {visit_id} version {s['version']}: {s['state']}")
                 lines.extend(f"  {c['author']}: {c['text']}" for c in s.get("comments", []))
+        for visit_id, n in sorted(self.provider_comments.items()):
+            if n:
+                lines.append(
+                    f"visit {visit_id}: {n} new provider comment(s) on the factual accuracy; "
+                    "answer each beside its finding or standard, then finalise the next version"
+                )
+        for done in self.final_reports:
+            lines.append(
+                f"visit {done['visit_id']} version {done['version']}: final report uploaded"
+            )
+        lines.extend(self.to_do)
         if self.message:
             lines.append(self.message)
         return lines
@@ -533,7 +564,96 @@ def _sync(
                 raise
             log.info("visit %s: %s", visit_id, exc.message)
     progress(len(visit_ids), len(visit_ids), "Checking visits")
+    _after_the_visit(paths, client, report, progress)
     return kits
+
+
+def _after_the_visit(
+    paths: AppPaths, client: CentralClient, report: SyncReport, progress: Progress
+) -> None:
+    """For each visit this laptop leads: keep the provider's comments; make and upload the
+    final report of an approved version that has none."""
+    from reviewer_app.lead import final_report  # noqa: PLC0415 (only to sync)
+
+    led = final_report.led_visits(paths)
+    for n, (visit_id, file) in enumerate(led):
+        progress(n, len(led), "Fetching the provider's comments")
+        arrived = _fetch_comments(paths, client, visit_id)
+        if arrived is not None:
+            report.provider_comments[visit_id] = arrived
+        subs = report.visits.get(visit_id)
+        if subs is None:  # not fetched above (this visit's findings were never sent)
+            continue
+        found = final_report.approved_version(subs)
+        if found is None or found[0].get("final_report"):
+            continue
+        progress(n, len(led), "Making the final report")
+        if _upload_final_report(paths, client, report, (visit_id, file), found):
+            report.visits[visit_id] = client.visit_status(visit_id)
+    progress(len(led), len(led), "Fetching the provider's comments")
+
+
+def _fetch_comments(paths: AppPaths, client: CentralClient, visit_id: str) -> int | None:
+    """Fetch and keep the visit's provider comments; how many are new here (None: the service
+    would not say: a service without the accuracy round, or not this visit's lead)."""
+    from reviewer_app.lead import accuracy  # noqa: PLC0415
+
+    try:
+        payload = client.accuracy_comments(visit_id)
+    except CentralRefused as exc:
+        if exc.status == 401:
+            raise
+        log.info("visit %s: no provider comments fetched: %s", visit_id, exc.message)
+        return None
+    known = {c.comment_id for c in accuracy.load_comments(paths, visit_id).comments}
+    accuracy.store_comments(paths, visit_id, payload if isinstance(payload, dict) else {})
+    now = accuracy.load_comments(paths, visit_id).comments
+    return sum(1 for c in now if c.comment_id not in known)
+
+
+def _upload_final_report(
+    paths: AppPaths,
+    client: CentralClient,
+    report: SyncReport,
+    visit: tuple[str, Path],
+    found: tuple[dict[str, Any], Any],
+) -> bool:
+    """Make (or find) the approved version's final report, push its files, register them;
+    False, with what the lead must do in ``report.to_do``, when it cannot be made here."""
+    from reviewer_app.app.device import device_id  # noqa: PLC0415
+    from reviewer_app.lead import final_report  # noqa: PLC0415
+    from storage import Workspace, WorkspaceError  # noqa: PLC0415
+
+    visit_id, file = visit
+    sub, approval = found
+    snapshot_id = str(sub["snapshot_id"])
+    try:
+        with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+            made = final_report.make_final_report(ws, snapshot_id, approval, paths=paths)
+    except UserError as exc:  # changed since, or not finalised here
+        report.to_do.append(str(exc))
+        return False
+    except (WorkspaceError, OSError) as exc:
+        report.to_do.append(
+            f"The final report of version {sub.get('version')} could not be made: {exc}"
+        )
+        return False
+    for sha, path in made.blobs().items():
+        client.push_blob(path, sha)
+    body = made.body()
+    try:
+        client.put_final_report(snapshot_id, body["pdf"], body["docx"])
+    except CentralRefused as exc:
+        if exc.status == 401:
+            raise
+        report.to_do.append(
+            f"The service did not take the final report of version {made.version}: {exc.message}"
+        )
+        return False
+    report.final_reports.append(
+        {"visit_id": visit_id, "version": made.version, "snapshot_id": snapshot_id}
+    )
+    return True
 
 
 def _remember_sync(paths: AppPaths, report: SyncReport, kits: list[dict[str, Any]] | None) -> None:
