@@ -34,7 +34,6 @@ from sync.server.db import (
     programme_settings,
     publications,
     submissions,
-    upsert,
     visit_steps,
     visits,
 )
@@ -97,12 +96,11 @@ def _day(text: str | None) -> date | None:
 # -- programme settings and the timeline -------------------------------------------------------
 
 
-def expected_days(conn: Connection, programme: str) -> dict[str, int]:
-    raw = conn.execute(
-        select(programme_settings.c.expected_days).where(
-            programme_settings.c.programme == programme
-        )
-    ).scalar()
+def expected_days(conn: Connection, programme: str, *, for_update: bool = False) -> dict[str, int]:
+    query = select(programme_settings.c.expected_days).where(
+        programme_settings.c.programme == programme
+    )
+    raw = conn.execute(query.with_for_update() if for_update else query).scalar()
     days = dict(DEFAULT_EXPECTED_DAYS)
     if raw is not None:
         stored = json.loads(raw)
@@ -124,16 +122,26 @@ def set_expected_days(
     if any(not 0 <= v <= MAX_EXPECTED_DAYS for v in changes.values()):
         raise ServiceError(422, f"Expected days are whole numbers from 0 to {MAX_EXPECTED_DAYS}.")
     with db.write() as conn:
-        days = {**expected_days(conn, programme), **changes}
+        # The row first (of two requests at once, one makes it), then read it locked
+        # (FOR UPDATE: PostgreSQL holds it to the commit; SQLite's BEGIN IMMEDIATE already
+        # did), so that two staff changing different steps at once both keep their change.
+        at = now_iso()
         conn.execute(
-            upsert(
+            insert_or_ignore(
                 conn,
                 programme_settings,
-                ("programme",),
                 programme=programme,
-                expected_days=json.dumps(days, sort_keys=True),
+                expected_days=json.dumps(DEFAULT_EXPECTED_DAYS, sort_keys=True),
                 updated_by=user.name,
-                updated_at=now_iso(),
+                updated_at=at,
+            )
+        )
+        days = {**expected_days(conn, programme, for_update=True), **changes}
+        conn.execute(
+            update(programme_settings)
+            .where(programme_settings.c.programme == programme)
+            .values(
+                expected_days=json.dumps(days, sort_keys=True), updated_by=user.name, updated_at=at
             )
         )
         record_audit(conn, user.name, "programme_settings", programme, expected_days=changes)
@@ -441,12 +449,22 @@ def publish(db: Database, user: User, snapshot_id: str) -> tuple[int, dict[str, 
                     f"Version {current.version} of this visit is published already; "
                     "an older version cannot replace it.",
                 )
-            # A newer version's report replaces the older one's (one publication a visit).
-            conn.execute(
+            # A newer version's report replaces the older one's (one publication a visit),
+            # unless another request replaced it meanwhile.
+            replaced = conn.execute(
                 update(publications)
-                .where(publications.c.visit_id == row.visit_id)
+                .where(
+                    publications.c.visit_id == row.visit_id,
+                    publications.c.snapshot_id == (current.snapshot_id if current else None),
+                )
                 .values(snapshot_id=snapshot_id, **values)
-            )
+            ).rowcount
+            if not replaced:
+                raise ServiceError(
+                    409,
+                    "Another version of this visit was published at the same moment; "
+                    "look at the visit and publish again if need be.",
+                )
         record_step(conn, row.visit_id, "published", at, user.name)
         record_audit(conn, user.name, "publish", snapshot_id, pdf_sha256=report["pdf_sha256"])
         stored = _publication(conn, snapshot_id)
