@@ -189,6 +189,21 @@ def make_final_report(
     return report
 
 
+def viewable_copy(paths: AppPaths, report: FinalReport, visit_id: str) -> Path:
+    """The final report's PDF under a name a PDF viewer recognises (the store names files by
+    hash), in the app's cache; written again if it is not this report's."""
+    import shutil  # noqa: PLC0415
+
+    from storage.files import replacing  # noqa: PLC0415
+
+    out = paths.cache / "reports" / f"approved-report-v{report.version}-{visit_id}.pdf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.exists() or out.stat().st_size != report.pdf_size:
+        with replacing(out, temp=out.with_name(f".{out.name}.part")) as tmp:
+            shutil.copyfile(report.pdf, tmp)
+    return out
+
+
 def start_final_report(
     session: VisitSession,
     snapshot_id: str,
@@ -212,6 +227,30 @@ def approved_version(
         if isinstance(approval, Mapping):
             return sub, Approval.from_dict(approval)
     return None
+
+
+def remembered_approval(paths: AppPaths, visit_id: str) -> tuple[dict[str, Any], Approval] | None:
+    """The visit's approved version as the last sync saw it (the window, offline)."""
+    from reviewer_app.central.status import remembered  # noqa: PLC0415
+
+    visits = remembered(paths).get("visits", {})
+    subs = visits.get(visit_id) if isinstance(visits, dict) else None
+    return approved_version(subs) if isinstance(subs, list) else None
+
+
+def make_from_last_sync(
+    ws: Workspace, visit_id: str, paths: AppPaths, progress: Progress | None = None
+) -> FinalReport:
+    """The window's "Make the final report": of the version the last sync saw approved (run on
+    the visit's storage worker: ``session.worker.submit(make_from_last_sync, ...)``)."""
+    found = remembered_approval(paths, visit_id)
+    if found is None:
+        raise UserError(
+            "No version of this visit is approved yet, as far as the last sync knows: sync "
+            "with the central service once programme staff have recorded the approval."
+        )
+    sub, approval = found
+    return make_final_report(ws, str(sub["snapshot_id"]), approval, paths=paths, progress=progress)
 
 
 # -- the visits this laptop leads ---------------------------------------------------------------

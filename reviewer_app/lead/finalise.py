@@ -140,19 +140,29 @@ def accuracy_gaps(
     asked again (that round is over)."""
     if paths is None:
         return []
-    gaps = []
-    for c in accuracy.unanswered(ws if ws is not None else data, paths):
-        label = accuracy.item_label(data, c)
-        message = (
-            f"{label}: the provider's comment ({c.type_label.lower()}) is not answered; "
-            "accept or decline it"
-        )
-        if c.item_kind == accuracy.FINDING_ITEM:
-            gaps.append(Gap(message, "finding", finding_id=c.item_id))
-            continue
-        ref, component = accuracy.standard_of(data, c.item_id) or ("", "")
-        gaps.append(Gap(message, "standard", ref=ref, component=component))
-    return gaps
+    return [_comment_gap(data, c) for c in accuracy.unanswered(ws or data, paths)]
+
+
+def comment_gaps(data: VisitData, comments: accuracy.ProviderComments) -> list[Gap]:
+    """:func:`accuracy_gaps` from comments already read (the window reads the file on a
+    worker, then follows the visit's edits on the UI thread)."""
+    answers = data.accuracy_answers
+    return [
+        _comment_gap(data, c)
+        for c in comments.comments
+        if not (c.comment_id in answers and answers[c.comment_id].answered)
+    ]
+
+
+def _comment_gap(data: VisitData, c: accuracy.Comment) -> Gap:
+    message = (
+        f"{accuracy.item_label(data, c)}: the provider's comment ({c.type_label.lower()}) is "
+        "not answered; accept or decline it"
+    )
+    if c.item_kind == accuracy.FINDING_ITEM:
+        return Gap(message, "finding", finding_id=c.item_id)
+    ref, component = accuracy.standard_of(data, c.item_id) or ("", "")
+    return Gap(message, "standard", ref=ref, component=component)
 
 
 class FinaliseRefused(UserError):

@@ -6,6 +6,10 @@ the reviewer's window, or to the finding), fixes it, and the lists follow every 
 Finalise button is enabled only when nothing is missing, every possible piece of personal data
 is confirmed, and the lead has ticked the sign-off. Finalising runs on the storage worker
 (``reviewer_app.lead.finalise.start_finalise``) with progress; it checks everything again there.
+
+After the visit: each of the provider's factual accuracy comments (fetched by the sync) not yet
+answered is one more thing to finish; once programme staff approve a version, "Make the final
+report" renders it (``reviewer_app.lead.final_report``; the next sync uploads it).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.app.paths import AppPaths
+from reviewer_app.lead import accuracy
+from reviewer_app.lead import final_report as final_rep
 from reviewer_app.lead import finalise as fin
 from reviewer_app.lead import view as lead_view
 from reviewer_app.lead.privacy import privacy_hits
@@ -82,6 +88,8 @@ class FinaliseDialog(QDialog):
         self.stale = False
         self.unchanged_since: int | None = None  # the snapshot the visit still equals
         self.last_snapshot: fin.Snapshot | None = None
+        self.comments = accuracy.ProviderComments()  # read on the worker when shown
+        self.final_task: TaskOp[final_rep.FinalReport] | None = None
         self.setWindowTitle(f"Finalise — {self.visit.visit.title}")
         self.setAccessibleName("Finalise the findings")
         self.resize(980, 860)
@@ -120,9 +128,16 @@ class FinaliseDialog(QDialog):
         self.snapshots_view.setMaximumHeight(140)
         self.open_snapshot = QPushButton("Open &report", self)
         self.open_snapshot.setAccessibleName("Open the snapshot's report")
-        self.snapshots_box = self._box(
-            "Finalised snapshots", self.snapshots_view, self.open_snapshot
+        self.make_final = QPushButton("Make the final re&port", self)
+        self.make_final.setAccessibleName("Make the final report")
+        self.make_final.setToolTip(
+            "Once programme staff approve a version (seen at the last sync): the final report, "
+            "with its approval and version history. The next sync uploads it."
         )
+        self.snapshots_box = self._box(
+            "Finalised snapshots", self.snapshots_view, self.open_snapshot, self.make_final
+        )
+
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.summary)
@@ -136,6 +151,7 @@ class FinaliseDialog(QDialog):
         self.hits_view.activated.connect(lambda _i: self._edit_hit())
         self.edit_hit.clicked.connect(self._edit_hit)
         self.open_snapshot.clicked.connect(self._open_snapshot)
+        self.make_final.clicked.connect(self.make_final_report)
         self.snapshots_view.doubleClicked.connect(lambda _i: self._open_snapshot())
         bridge.changed.connect(self._on_changed)
         bridge.reloaded.connect(self.refresh)
@@ -146,15 +162,17 @@ class FinaliseDialog(QDialog):
             what="read the privacy confirmations",
         ).success(self._loaded_confirmed).untold().run()
         self.load_snapshots()
+        self.load_comments()
 
-    def _box(self, title: str, view: QWidget, button: QPushButton) -> QGroupBox:
+    def _box(self, title: str, view: QWidget, *buttons: QPushButton) -> QGroupBox:
         box = QGroupBox(title, self)
         box.setAccessibleName(title)
         inner = QVBoxLayout(box)
         inner.addWidget(view, 1)
         row = QHBoxLayout()
         row.addStretch(1)
-        row.addWidget(button)
+        for button in buttons:
+            row.addWidget(button)
         inner.addLayout(row)
         return box
 
@@ -205,7 +223,9 @@ class FinaliseDialog(QDialog):
     def refresh(self) -> None:
         """Check again from the read model (quick: the visit is in memory); whether anything
         changed since the latest snapshot is asked of the worker (it builds the findings)."""
-        self.gaps.set_rows(fin.completeness(self.visit))
+        self.gaps.set_rows(
+            fin.completeness(self.visit) + fin.comment_gaps(self.visit, self.comments)
+        )
         self.hits.set_rows(privacy_hits(self.visit), self.hits.confirmed)
         self._update_state()
         TaskOp(
@@ -213,6 +233,21 @@ class FinaliseDialog(QDialog):
             lambda _progress: fin.check_unchanged(self.bridge.session, self.paths),
             what="compare with the latest snapshot",
         ).success(self._unchanged_checked).untold().run()
+
+    def load_comments(self) -> None:
+        """Read the provider's comments the last sync kept (a file: on the worker)."""
+        visit_id = self.visit.visit.visit_id
+        TaskOp(
+            self,
+            lambda _progress: self.bridge.session.worker.submit(
+                lambda _ws: accuracy.load_comments(self.paths, visit_id)
+            ),
+            what="read the provider's comments",
+        ).success(self._comments_loaded).untold().run()
+
+    def _comments_loaded(self, comments: accuracy.ProviderComments) -> None:
+        self.comments = comments
+        self.refresh()
 
     def _unchanged_checked(self, version: int | None) -> None:
         self.unchanged_since = version
@@ -303,6 +338,7 @@ class FinaliseDialog(QDialog):
         if self.stale:
             self.stale = False
             self.refresh()
+        self.load_comments()  # a sync since it was last shown may have brought some
         super().showEvent(event)
 
     # -- finalising -----------------------------------------------------------------------------
@@ -368,6 +404,7 @@ class FinaliseDialog(QDialog):
             f"Finalised snapshots ({len(rows)})" if rows else "Finalised snapshots (none yet)"
         )
         self.open_snapshot.setEnabled(bool(rows))
+        self.make_final.setEnabled(bool(rows))
         if rows:
             self.snapshots_view.selectRow(0)
 
@@ -385,4 +422,40 @@ class FinaliseDialog(QDialog):
                 self.paths, report_path, snap.version, self.visit.visit.visit_id
             ),
             what="open the finalised report",
+        ).success(lambda path: self.open_report.emit(path, title)).run()
+
+    # -- the final report -----------------------------------------------------------------------
+
+    def make_final_report(self) -> None:
+        """Render the final report of the version the last sync saw approved, then show it."""
+        if self.final_task is not None and self.final_task.running:
+            return
+        visit_id = self.visit.visit.visit_id
+        session = self.bridge.session
+
+        def start(progress: Progress) -> Future[final_rep.FinalReport]:
+            def stage(done: int, total: int, what: str) -> None:
+                progress(done, max(total, 1), f"{what}…")
+
+            return session.worker.submit(final_rep.make_from_last_sync, visit_id, self.paths, stage)
+
+        self.final_task = TaskOp(self, start, what="make the final report").with_progress(
+            "Making the final report", "Checking…"
+        )
+        self.final_task.success(self._final_made).run()
+
+    def _final_made(self, made: final_rep.FinalReport) -> None:
+        self.result_label.setText(
+            f"✓ The final report of version {made.version} is made. The next sync uploads it "
+            "(PDF and Word) to the central service."
+        )
+        self.result_label.setVisible(True)
+        title = f"Final report, version {made.version}"
+        visit_id = self.visit.visit.visit_id
+        TaskOp(
+            self,
+            lambda _progress: self.bridge.session.worker.submit(
+                lambda _ws: final_rep.viewable_copy(self.paths, made, visit_id)
+            ),
+            what="open the final report",
         ).success(lambda path: self.open_report.emit(path, title)).run()
