@@ -15,18 +15,42 @@ from pathlib import Path
 
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.report.model import FinalInfo, ReportModel, build_report_model
+from reviewer_app.report.programme import (
+    ProgrammeOverview,
+    build_programme_overview,
+    render_programme_docx,
+    render_programme_pdf,
+)
+from reviewer_app.report.qsg import (
+    PrivacyRefused,
+    QsgSummary,
+    build_qsg_summary,
+    privacy_hits,
+    render_qsg_pdf,
+    write_qsg_csv,
+)
 from reviewer_app.visit.read_model import VisitData
 from sync.progress import Progress
 
 __all__ = [
     "FinalInfo",
+    "PrivacyRefused",
+    "ProgrammeOverview",
+    "QsgSummary",
     "ReportModel",
+    "build_programme_overview",
+    "build_qsg_summary",
     "build_report_model",
     "draft_report_model",
     "ensure_room",
     "feedback_sheet",
+    "privacy_hits",
     "render_docx",
     "render_pdf",
+    "render_programme_docx",
+    "render_programme_pdf",
+    "render_qsg_pdf",
+    "write_qsg_csv",
 ]
 
 
