@@ -309,8 +309,14 @@ def import_form(db: Database, user: User, visit_id: str, data: bytes) -> tuple[i
             "imported; correct the rows listed and import it again.",
             rows=exc.problems,
         ) from None
-    status = 201 if added or first else 200
-    return status, {"snapshot_id": v.snapshot_id, "version": v.version, "comments": len(found)}
+    new = bool(added or first)
+    return (201 if new else 200), {
+        "snapshot_id": v.snapshot_id,
+        "version": v.version,
+        "comments": len(found),
+        "added": added,
+        "again": not new,
+    }
 
 
 def comments_for(db: Database, user: User, visit_id: str) -> dict[str, Any]:

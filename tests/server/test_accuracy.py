@@ -188,7 +188,13 @@ def test_a_provider_fills_the_xlsx_and_the_lead_sees_the_comments(
 
     assert lead.accuracy_comments(DEMO_VISIT_ID) == {}
     result = staff.import_accuracy_form(DEMO_VISIT_ID, buf.getvalue())
-    assert result == {"snapshot_id": v1["snapshot_id"], "version": 1, "comments": 2}
+    assert result == {
+        "snapshot_id": v1["snapshot_id"],
+        "version": 1,
+        "comments": 2,
+        "added": 2,
+        "again": False,
+    }
 
     seen = lead.accuracy_comments(DEMO_VISIT_ID)
     assert (seen["snapshot_id"], seen["version"]) == (v1["snapshot_id"], 1)
@@ -212,7 +218,8 @@ def test_a_provider_fills_the_xlsx_and_the_lead_sees_the_comments(
         content=buf.getvalue(),
         headers={"Content-Type": "application/octet-stream"},
     )
-    assert again.status_code == 200 and again.json()["comments"] == 2
+    assert again.status_code == 200
+    assert (again.json()["comments"], again.json()["added"], again.json()["again"]) == (2, 0, True)
     assert lead.accuracy_comments(DEMO_VISIT_ID) == seen
     line = staff.timeline(v1["findings"]["visit"]["programme"])["visits"][0]
     assert line["steps"]["comments_returned"]["at"] is not None
