@@ -137,8 +137,17 @@ class VisitLine:
     steps: dict[str, Step]
 
     @property
+    def shown_state(self) -> str:
+        """The state, except that a visit whose day is still to come is "planned" (the
+        service records the visit's end as soon as its kit is uploaded)."""
+        end = self.step("visit_end").date
+        if self.state == "visit_end" and end and end > today():
+            return "planned"
+        return self.state
+
+    @property
     def state_name(self) -> str:
-        return STEP_NAMES.get(self.state, self.state)
+        return STEP_NAMES.get(self.shown_state, self.shown_state)
 
     @property
     def overdue(self) -> list[str]:
@@ -185,21 +194,21 @@ class Timeline:
         order = {s: i for i, s in enumerate(("planned", *self.steps))}
         return sorted(
             self.visits,
-            key=lambda v: (-order.get(v.state, 0), v.step("visit_end").at, v.title),
+            key=lambda v: (-order.get(v.shown_state, 0), v.step("visit_end").at, v.title),
         )
 
     def counts(self) -> dict[str, int]:
         """How many visits are at each state, in the steps' order (states with none left out)."""
         out: dict[str, int] = {}
         for state in ("planned", *self.steps):
-            n = sum(v.state == state for v in self.visits)
+            n = sum(v.shown_state == state for v in self.visits)
             if n:
                 out[state] = n
         return out
 
     def median_text(self, step: str) -> str:
         m = self.median_days.get(step)
-        return "–" if m is None else f"{m:g} d"
+        return "–" if m is None else f"{int(m + 0.5)} d"  # whole days, a half rounded up
 
     def lines(self) -> list[str]:
         """The timeline for a person reading a terminal."""

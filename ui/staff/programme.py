@@ -18,7 +18,15 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QKeySequence,
+    QPalette,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -56,6 +64,15 @@ from ui.staff.programme_dialogs import ApproveDialog, OverviewDialog, SettingsDi
 from ui.text_style import muted, tone
 
 FORM_FILTER = "Response forms (*.xlsx *.csv);;All files (*)"
+# Two short lines each, so that every step's column fits a laptop's width.
+HEADERS = {
+    "visit_end": "Visit date",
+    "feedback_sheet": "Feedback\nsheet",
+    "v1_finalised": "V1\nfinalised",
+    "pack_sent": "Pack\nsent",
+    "comments_returned": "Comments\nreturned",
+    "v2_finalised": "V2\nfinalised",
+}
 Job = Callable[[Any, Callable[[int, int, str], None]], Any]
 
 
@@ -71,16 +88,22 @@ class TimelineModel(RecordModel):
         bold = QFont(parent.font())
         bold.setBold(True)
         self.overdue_brush = QBrush(QColor(tone(parent, "#fbe0cf", "#5c2b12")))
+        self.waiting_brush = parent.palette().brush(QPalette.ColorRole.PlaceholderText)
 
         def step_col(step: str) -> Col:
             def cell(v: VisitLine) -> ops.Step:
                 return v.step(step)
 
             return Col(
-                STEP_NAMES[step] if step != "visit_end" else "Visit date",
-                lambda v: cell(v).text(),
+                HEADERS.get(step, STEP_NAMES[step]),
+                lambda v: cell_text(step, cell(v)),
                 tip=lambda v: _tip(v, step),
                 extra={
+                    Qt.ItemDataRole.ForegroundRole: (
+                        lambda v: (
+                            self.waiting_brush if not (cell(v).reached or cell(v).overdue) else None
+                        )
+                    ),
                     Qt.ItemDataRole.DecorationRole: lambda v: warning if cell(v).overdue else None,
                     Qt.ItemDataRole.FontRole: lambda v: bold if cell(v).overdue else None,
                     Qt.ItemDataRole.BackgroundRole: (
@@ -112,6 +135,24 @@ class TimelineModel(RecordModel):
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
 
 
+def cell_text(step: str, cell: ops.Step) -> str:
+    """A step's cell, on two short lines so that every step fits a laptop's width: the date
+    and the days from the visit, or OVERDUE and when it was due. The year is the visit date's
+    (its own column); the tooltip gives the whole date."""
+    if step == "visit_end":
+        return ops.show_date(cell.at) if cell.reached else ""
+    if cell.reached:
+        days = "" if cell.days is None else f"\n{cell.days} day{'s' if cell.days != 1 else ''}"
+        return f"{_day_month(cell.at)}{days}"
+    if cell.overdue:
+        return f"OVERDUE\ndue {_day_month(cell.due)}"
+    return f"due {_day_month(cell.due)}" if cell.due else ""
+
+
+def _day_month(iso: str) -> str:
+    return ops.show_date(iso).rsplit(" ", 1)[0] if iso[:4].isdigit() else iso
+
+
 def _provider(v: VisitLine) -> str:
     return v.organisations[0] if v.organisations else v.title
 
@@ -121,6 +162,8 @@ def _tip(v: VisitLine, step: str) -> str:
     name = STEP_NAMES[step]
     if cell.reached:
         return f"{name}: {ops.show_date(cell.at)}, {cell.days} days after the visit"
+    if step == "visit_end":
+        return "The visit's date"
     if cell.overdue:
         return f"{name} is overdue: it was due by {ops.show_date(cell.due)}"
     return f"{name}: due by {ops.show_date(cell.due)}" if cell.due else f"{name}: not yet"
@@ -394,6 +437,9 @@ class ProgrammePage(QWidget):
         self.choice.setCurrentText(line_up.programme)
         self.model.show(line_up)
         self.view.resizeColumnsToContents()
+        em = self.fontMetrics().horizontalAdvance("M")
+        for column, most in ((0, 13 * em), (1, 8 * em)):  # long names wrap
+            self.view.setColumnWidth(column, min(self.view.columnWidth(column), most))
         self.view.resizeRowsToContents()
         self.summary.setText(_summary(line_up))
         rows = [v.visit_id for v in self.model.rows]
@@ -574,6 +620,12 @@ class ProgrammePage(QWidget):
 def _summary(line_up: Timeline) -> str:
     counts = " · ".join(f"{STEP_NAMES.get(s, s)} {n}" for s, n in line_up.counts().items())
     overdue = sum(len(v.overdue) for v in line_up.visits)
-    late = f"; {overdue} step{'s' if overdue != 1 else ''} OVERDUE" if overdue else "; none overdue"
+    late_visits = sum(bool(v.overdue) for v in line_up.visits)
+    late = (
+        f"; {overdue} step{'s' if overdue != 1 else ''} OVERDUE in {late_visits} "
+        f"visit{'s' if late_visits != 1 else ''}"
+        if overdue
+        else "; nothing overdue"
+    )
     n = len(line_up.visits)
     return f"{n} visit{'s' if n != 1 else ''}: {counts}{late}."
