@@ -2,7 +2,8 @@
 #   make run    set up (first time) and open the app on the demo visit
 #   make test   set up, then ruff, mypy and the whole test suite, headless
 #   make screenshots  set up, then save pictures of the windows to tests/artifacts, headless
-#   make central  set up, then run the central service on port 8765 (central.sqlite here)
+#   make central  set up, then run the central service on port 8765 (central.sqlite here);
+#                 make central DEMO=1 fills it with a demo programme first
 
 PYTHON ?= python3
 VENV := .venv
@@ -61,9 +62,15 @@ dist: $(STAMP)
 	! grep -s "reading bundles in this process\|the reading process stopped" build/smoke/logs/*.log
 
 # The central service for staff, on this machine: the database is made on first start.
+# DEMO=1 first fills it with the demo programme (nine invented visits after the visit) and
+# prints a staff token to sign in with (README: "After the visit").
 CENTRAL_DB ?= central.sqlite
 CENTRAL_PORT ?= 8765
+DEMO ?=
 central: $(STAMP)
+	@if [ -n "$(DEMO)" ]; then \
+	  $(VENV)/bin/reviewer-app staff demo-central --db $(CENTRAL_DB) --url http://127.0.0.1:$(CENTRAL_PORT); \
+	fi
 	$(VENV)/bin/reviewer-central serve --db $(CENTRAL_DB) --port $(CENTRAL_PORT)
 
 bench: $(STAMP)

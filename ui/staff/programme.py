@@ -215,6 +215,8 @@ class ProgrammePage(QWidget):
         self.problems = QListWidget(self)
         self.problems.setAccessibleName("Problems in the form")
         self.problems.setVisible(False)
+        self.problems.setWordWrap(True)
+        self.problems.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.problems.setMaximumHeight(self.fontMetrics().lineSpacing() * 8)
         layout.addWidget(self.problems)
         self.view.selectionModel().currentRowChanged.connect(lambda *_a: self._enable())
