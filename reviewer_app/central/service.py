@@ -129,6 +129,7 @@ class SyncReport:
     # After the visit: new provider comments per visit (those this sync brought), the final
     # reports uploaded ({"visit_id", "version", "snapshot_id"}), and what the lead must do.
     provider_comments: dict[str, int] = field(default_factory=dict)
+    comments_held: dict[str, int] = field(default_factory=dict)  # all the service has now
     final_reports: list[dict[str, Any]] = field(default_factory=list)
     to_do: list[str] = field(default_factory=list)
 
@@ -151,6 +152,7 @@ class SyncReport:
             "outbox": self.outbox.to_dict(),
             "visits": self.visits,
             "provider_comments": self.provider_comments,
+            "comments_held": self.comments_held,
             "final_reports": self.final_reports,
             "to_do": self.to_do,
         }
@@ -217,6 +219,7 @@ def load_status(paths: AppPaths) -> CentralStatus:
         last_sync_at=str(values.get("last_sync_at", "")),
         message=str(values.get("message", "")),
         visits=dict(values.get("visits", {})),
+        comments=_counts(values.get("comments")),
     )
     for kit in values.get("kits", []):
         path = _kit_file(paths, str(kit["kit_id"]))
@@ -237,6 +240,13 @@ def load_status(paths: AppPaths) -> CentralStatus:
     for row in outbox(paths):
         status.titles.setdefault(row.visit_id, row.title)
     return status
+
+
+def _counts(value: Any) -> dict[str, int]:
+    """A remembered ``{visit_id: count}``; what is not one is left out."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, int)}
 
 
 # -- signing in and out --------------------------------------------------------------------------
@@ -578,9 +588,9 @@ def _after_the_visit(
     led = final_report.led_visits(paths)
     for n, (visit_id, file) in enumerate(led):
         progress(n, len(led), "Fetching the provider's comments")
-        arrived = _fetch_comments(paths, client, visit_id)
-        if arrived is not None:
-            report.provider_comments[visit_id] = arrived
+        fetched = _fetch_comments(paths, client, visit_id)
+        if fetched is not None:
+            report.provider_comments[visit_id], report.comments_held[visit_id] = fetched
         subs = report.visits.get(visit_id)
         if subs is None:  # not fetched above (this visit's findings were never sent)
             continue
@@ -593,9 +603,12 @@ def _after_the_visit(
     progress(len(led), len(led), "Fetching the provider's comments")
 
 
-def _fetch_comments(paths: AppPaths, client: CentralClient, visit_id: str) -> int | None:
-    """Fetch and keep the visit's provider comments; how many are new here (None: the service
-    would not say: a service without the accuracy round, or not this visit's lead)."""
+def _fetch_comments(
+    paths: AppPaths, client: CentralClient, visit_id: str
+) -> tuple[int, int] | None:
+    """Fetch and keep the visit's provider comments; (how many are new here, how many there
+    are); None when the service would not say (one without the accuracy round, or I am not
+    this visit's lead)."""
     from reviewer_app.lead import accuracy  # noqa: PLC0415
 
     try:
@@ -608,7 +621,7 @@ def _fetch_comments(paths: AppPaths, client: CentralClient, visit_id: str) -> in
     known = {c.comment_id for c in accuracy.load_comments(paths, visit_id).comments}
     accuracy.store_comments(paths, visit_id, payload if isinstance(payload, dict) else {})
     now = accuracy.load_comments(paths, visit_id).comments
-    return sum(1 for c in now if c.comment_id not in known)
+    return sum(1 for c in now if c.comment_id not in known), len(now)
 
 
 def _upload_final_report(
@@ -667,6 +680,9 @@ def _remember_sync(paths: AppPaths, report: SyncReport, kits: list[dict[str, Any
         visits = dict(remembered(paths).get("visits", {}))
         visits.update(report.visits)
         changes["visits"] = visits
+        comments = dict(remembered(paths).get("comments", {}))
+        comments.update(report.comments_held)
+        changes["comments"] = comments
     if kits is not None:
         changes["kits"] = kits
     remember(paths, report.url, **changes)

@@ -1,10 +1,12 @@
 """What this laptop remembers of the central service between contacts (no Qt, no network).
 
 ``data/central_status.json``: who I am on the service, when the last sync was, whether the
-service answered, the kits assigned to me and the service's state of each visit *from the last
-sync*, so the sync centre shows them at once, offline, after a restart. Never the token: that
-stays in the keyring (or this process's memory). Written by the operations of
-:mod:`reviewer_app.central.service`; read there by ``load_status``.
+service answered, the kits assigned to me, the service's state of each visit (with its
+approval, final report and publication) and how many factual accuracy comments the provider
+made on each visit I lead, *from the last sync*, so the sync centre shows them at once, offline,
+after a restart. Never the token: that stays in the keyring (or this process's memory).
+Written by the operations of :mod:`reviewer_app.central.service`; read there by
+``load_status``.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class CentralStatus:
     kits: list[AssignedKit] = field(default_factory=list)
     visits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)  # visit_id -> title
+    comments: dict[str, int] = field(default_factory=dict)  # visit_id -> provider comments
 
 
 def now_iso() -> str:

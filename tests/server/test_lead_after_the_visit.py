@@ -23,6 +23,7 @@ from reviewer_app.lead.privacy import privacy_hits
 from reviewer_app.visit.session import VisitSession
 from tests.reviewer_app.lead_tools import do
 from tests.server.central_helpers import DEMO_VISIT_ID, Central
+from ui.sync_centre.texts import report_summary, server_state_html
 
 NEEDED = {
     "GET /v1/visits/{visit_id}/accuracy",
@@ -97,6 +98,10 @@ def test_comments_arrive_and_an_approved_version_gets_its_final_report(
     second = central.sync(paths)
     assert second.provider_comments == {DEMO_VISIT_ID: 1}
     assert any("1 new provider comment" in line for line in second.summary())
+    assert "1 new factual accuracy comment from the provider arrived" in report_summary(second)
+    status = central.load_status(paths)
+    assert status.comments == {DEMO_VISIT_ID: 1}
+    assert "The provider made 1 factual accuracy comment" in server_state_html(status)
     [comment] = accuracy.load_comments(paths, DEMO_VISIT_ID).comments
     assert (comment.item_id, comment.proposed) == (further.id, PROPOSED)
     assert central.sync(paths).provider_comments == {DEMO_VISIT_ID: 0}  # kept, not new again
@@ -118,6 +123,7 @@ def test_comments_arrive_and_an_approved_version_gets_its_final_report(
     blocked = central.sync(paths)
     assert not blocked.final_reports
     assert any("changed on this laptop since it was finalised" in t for t in blocked.to_do)
+    assert "Undo the changes made since version 2" in report_summary(blocked)
     [sub] = [s for s in blocked.visits[DEMO_VISIT_ID] if s["snapshot_id"] == v2.snapshot_id]
     assert sub["approval"] and sub["final_report"] is None
 
@@ -130,6 +136,8 @@ def test_comments_arrive_and_an_approved_version_gets_its_final_report(
     [sub] = [s for s in done.visits[DEMO_VISIT_ID] if s["snapshot_id"] == v2.snapshot_id]
     assert sub["final_report"]["pdf_sha256"] and sub["final_report"]["docx_sha256"]
     assert not central.sync(paths).final_reports  # once only
+    shown = server_state_html(central.load_status(paths))
+    assert "Approved by Quality Assurance Group (20 January 2027); final report uploaded." in shown
 
     # Published, it is the final report: "Final", the approval, the history, no DRAFT.
     staff.publish(v2.snapshot_id)

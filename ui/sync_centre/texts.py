@@ -6,6 +6,8 @@ window).
 from __future__ import annotations
 
 import html
+from datetime import date
+from typing import Any
 
 from reviewer_app.central.service import SyncReport
 from reviewer_app.central.status import CentralStatus
@@ -59,6 +61,14 @@ def server_state_html(status: CentralStatus) -> str:
         title = status.titles.get(visit_id) or visit_id
         parts.append(f"<h3>{html.escape(title)}</h3>")
         subs = status.visits[visit_id]
+        held = status.comments.get(visit_id, 0)
+        if held:
+            parts.append(
+                f"<p>The provider made {held} factual accuracy comment"
+                f"{'s' if held != 1 else ''} on the latest version: answer each in the visit's "
+                "Finalise window, beside its finding or standard, then finalise the next "
+                "version.</p>"
+            )
         if not subs:
             parts.append("<p>No findings sent for this visit yet.</p>")
         for sub in sorted(subs, key=lambda s: -int(s.get("version", 0))):
@@ -70,6 +80,9 @@ def server_state_html(status: CentralStatus) -> str:
                 + (f" <span>(updated {html.escape(when)})</span>" if when else "")
                 + "</p>"
             )
+            after = after_the_visit_text(sub)
+            if after:
+                parts.append(f"<p>{html.escape(after)}</p>")
             for c in sub.get("comments", []):
                 said = when_text(str(c.get("created_at", "")))
                 text = html.escape(str(c.get("text", ""))).replace("\n", "<br>")
@@ -80,6 +93,34 @@ def server_state_html(status: CentralStatus) -> str:
                     + f":<br>{text}</p></blockquote>"
                 )
     return "".join(parts)
+
+
+def after_the_visit_text(sub: dict[str, Any]) -> str:
+    """A submission's approval, final report and publication, in a sentence ("" for none)."""
+    parts = []
+    approval = sub.get("approval")
+    if isinstance(approval, dict):
+        who = str(approval.get("approved_by") or "")
+        day = _day(str(approval.get("approved_at") or ""))
+        parts.append("Approved" + (f" by {who}" if who else "") + (f" ({day})" if day else ""))
+        if approval.get("conditions"):
+            parts.append(f"conditions: {approval['conditions']}")
+        if not sub.get("final_report"):
+            parts.append("the final report is not made yet")
+    if sub.get("final_report"):
+        parts.append("final report uploaded")
+    if sub.get("publication"):
+        parts.append("published")
+    return "; ".join(parts) + "." if parts else ""
+
+
+def _day(iso: str) -> str:
+    """ "20 January 2027" from an ISO date (or date-time); anything else as written."""
+    try:
+        day = date.fromisoformat(iso.strip()[:10])
+    except ValueError:
+        return iso
+    return f"{day.day} {day:%B %Y}"
 
 
 def report_summary(report: SyncReport) -> str:
@@ -105,6 +146,16 @@ def report_summary(report: SyncReport) -> str:
         )
     if report.outbox.failed:
         text += f" {len(report.outbox.failed)} could not be sent: see the outbox."
+    comments = report.new_comments
+    if comments:
+        text += (
+            f" {comments} new factual accuracy comment{'s' if comments != 1 else ''} from the "
+            "provider arrived: answer them in the visit's Finalise window."
+        )
+    for done in report.final_reports:
+        text += f" The final report of version {done['version']} was uploaded."
+    for line in report.to_do:
+        text += f" {line}"
     attention = sum(
         1
         for subs in report.visits.values()
