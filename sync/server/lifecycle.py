@@ -57,14 +57,15 @@ MAX_EXPECTED_DAYS = 3650
 
 
 def record_step(conn: Connection, visit_id: str, step: str, at: str, by: str) -> bool:
-    """The step's first date (True when this call recorded it; a later date is ignored)."""
+    """The step's first date (True when this call recorded it; a later date is ignored).
+
+    Not audited on its own: a step is recorded inside the write that reaches it (a kit's
+    upload, a submission, staff's record), whose audit row says so."""
     if step not in STEPS:
         raise ValueError(f"{step!r} is not a step of a visit")
     added = conn.execute(
         insert_or_ignore(conn, visit_steps, visit_id=visit_id, step=step, at=at, recorded_by=by)
     ).rowcount
-    if added:
-        record_audit(conn, by, "step", visit_id, step=step, at=at)
     return bool(added)
 
 

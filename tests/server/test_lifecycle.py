@@ -10,8 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from sync.client import CentralRefused, MissingBlobs, SubmissionConflict
+from sync.server.db import audit
 from tests.server.central_helpers import DEMO_VISIT_ID, Central, make_envelope
 from tests.server.test_accuracy import send_version
 from tests.server.test_overview_trust import second_visit
@@ -112,6 +114,15 @@ def test_approval_final_report_publication_and_download(
     other_pdf, _docx, _ = final_files(c, 3)
     with pytest.raises(SubmissionConflict):
         lead.put_final_report(v2["snapshot_id"], other_pdf, None)
+
+    # Each write has its audit row, once (the repeats above wrote nothing).
+    with c.db.read() as conn:
+        actions = list(conn.execute(select(audit.c.action).order_by(audit.c.id)).scalars())
+    assert [a for a in actions if a in ("approve", "final_report", "publish")] == [
+        "approve",
+        "final_report",
+        "publish",
+    ]
 
     line = staff.timeline(PROGRAMME)["visits"][0]
     assert line["state"] == "published"
