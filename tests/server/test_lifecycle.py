@@ -5,6 +5,8 @@ report, its publication and its download, byte for byte."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +14,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from sync.client import CentralRefused, MissingBlobs, SubmissionConflict
+from sync.client import CentralClient, CentralRefused, MissingBlobs, SubmissionConflict
 from sync.server.db import audit
+from sync.server.lifecycle import DEFAULT_EXPECTED_DAYS as DEFAULT_STEPS
 from tests.server.central_helpers import DEMO_VISIT_ID, Central, make_envelope
 from tests.server.test_accuracy import send_version
 from tests.server.test_overview_trust import second_visit
@@ -211,3 +214,36 @@ def test_the_timeline_counts_days_from_the_visit_end(demo_central: Central, tmp_
     assert steps["steps"]["pack_sent"]["at"] == "2026-12-17"
     assert steps["steps"]["v2_finalised"]["days"] == 48
     assert steps["state"] == "v2_finalised"
+
+
+def test_writes_at_the_same_moment_make_one_row_each(demo_central: Central) -> None:
+    """Eight staff at once: one approval, one publication, one set of programme settings
+    holding every change; every request answered, none refused."""
+    c = demo_central
+    staff = c.client("staff")
+    v1 = send_version(c)
+    snapshot = v1["snapshot_id"]
+
+    def at_once(calls: list[Callable[[CentralClient], Any]]) -> list[Any]:
+        clients = [c.client("staff") for _ in calls]
+        with ThreadPoolExecutor(len(calls)) as pool:
+            return list(pool.map(lambda pair: pair[0](pair[1]), zip(calls, clients, strict=True)))
+
+    approvals = at_once([lambda s: s.approve(snapshot, "QAG", "2027-02-01", "")] * 8)
+    assert all(a == approvals[0] for a in approvals)
+    pdf, docx, _ = final_files(c, 1)
+    c.client("lead").put_final_report(snapshot, pdf, docx)
+    publications = at_once([lambda s: s.publish(snapshot)] * 8)
+    assert all(p == publications[0] for p in publications)
+    steps = list(DEFAULT_STEPS)
+    at_once(
+        [
+            lambda s, step=step, n=n: s.set_programme_settings(PROGRAMME, {step: 60 + n})
+            for n, step in enumerate(steps)
+        ]
+    )
+    expected = staff.timeline(PROGRAMME)["expected_days"]
+    assert expected == {step: 60 + n for n, step in enumerate(steps)}
+    with c.db.read() as conn:
+        actions = list(conn.execute(select(audit.c.action)).scalars())
+    assert actions.count("approve") == 1 and actions.count("publish") == 1
