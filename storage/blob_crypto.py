@@ -1,0 +1,331 @@
+"""Attachments, thumbnails and backups sealed with AES-256-GCM under the visit key, in chunks,
+so that a file of hundreds of MB is encrypted and read with a few MB of memory.
+
+A sealed file is a 32-byte header, then the plaintext in chunks of ``chunk_size`` bytes (the
+last one shorter, perhaps empty), each followed by its 16-byte GCM tag::
+
+    header  "RVBLOB" | version 1 | 0 | chunk size (u32, big-endian) | nonce prefix (8 random
+            bytes) | key check (8) | 0 0 0 0
+    chunk i AES-256-GCM(key, nonce = prefix | i (u32), plaintext[i], aad = header | i (u64)
+            | final (1 byte: 1 for the last chunk, else 0))
+
+The chunk's index is in its nonce and its associated data, and so is whether it is the last:
+chunks cannot be swapped, dropped, repeated or cut off at a chunk boundary without the reader
+noticing (the STREAM construction of Hoang, Reyhanitabar, Rogaway and Vizar). The header is in
+every chunk's associated data, so its chunk size cannot be changed either. The key check
+(HMAC-SHA256 of the nonce prefix, first 8 bytes) tells a wrong key (``WrongBlobKey``) from a
+damaged file (``BlobDamaged``); it says nothing a GCM tag does not already say about the key.
+
+A blob keeps its name, the SHA-256 of its *plaintext*, so merging and deduplication are as
+before: ``seal_stream`` hashes the plaintext in the same pass as it encrypts (one read of the
+source). Nonce prefixes are random per file: two files sealed under one visit key share a
+nonce only by a 64-bit collision (after ~4 billion files, 1 in 2^33).
+
+``encrypt_file(src, dst, key)``, ``decrypt_to(dst, src, key)``, ``open_decrypted(path, key)``
+(a seekable binary reader), ``encrypt_bytes``/``decrypt_bytes`` for small things (thumbnails).
+Imports nothing of ours but ``storage.files``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, cast
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from storage.files import write_atomic
+
+KEY_BYTES = 32
+MAGIC = b"RVBLOB"
+VERSION = 1
+CHUNK_SIZE = 1024 * 1024
+TAG_BYTES = 16
+_HEADER = struct.Struct(">6sBBI8s8s4x")
+HEADER_BYTES = _HEADER.size  # 32
+_MAX_CHUNKS = 2**32  # the counter in the nonce
+_MAX_CHUNK_SIZE = 64 * 1024 * 1024  # a header asking for more is damaged, not obeyed
+_KEY_CHECK_LABEL = b"reviewer-app blob key check v1"
+
+
+class BlobCryptoError(Exception):
+    """A sealed file cannot be read; the message says why in a sentence."""
+
+
+class BlobDamaged(BlobCryptoError):
+    """The file was changed, cut short or is not a sealed file at all."""
+
+    def __init__(self, what: str, detail: str) -> None:
+        super().__init__(f"The encrypted file {what} is damaged ({detail}); it cannot be read.")
+        self.what, self.detail = what, detail
+
+
+class WrongBlobKey(BlobCryptoError):
+    """The file was sealed with another key (another visit's, or a key that was replaced)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"The encrypted file {what} was not encrypted with this visit's key; it cannot be read."
+        )
+        self.what = what
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """What sealing or opening a file found out about its plaintext."""
+
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    raw: bytes
+    chunk_size: int
+    prefix: bytes
+
+
+def _check_key(key: bytes) -> None:
+    if len(key) != KEY_BYTES:
+        raise ValueError(f"an encryption key is {KEY_BYTES} bytes, not {len(key)}")
+
+
+def _key_check(key: bytes, prefix: bytes) -> bytes:
+    return hmac.new(key, _KEY_CHECK_LABEL + prefix, hashlib.sha256).digest()[:8]
+
+
+def _new_header(key: bytes, chunk_size: int) -> _Header:
+    if not 0 < chunk_size <= _MAX_CHUNK_SIZE:
+        raise ValueError(f"a chunk is 1 byte to {_MAX_CHUNK_SIZE} bytes, not {chunk_size}")
+    prefix = os.urandom(8)
+    raw = _HEADER.pack(MAGIC, VERSION, 0, chunk_size, prefix, _key_check(key, prefix))
+    return _Header(raw, chunk_size, prefix)
+
+
+def _read_header(raw: bytes, key: bytes, what: str) -> _Header:
+    if len(raw) < HEADER_BYTES:
+        raise BlobDamaged(what, "it is shorter than its header")
+    magic, version, flags, chunk_size, prefix, check = _HEADER.unpack(raw[:HEADER_BYTES])
+    if magic != MAGIC:
+        raise BlobDamaged(what, "it is not an encrypted file of Reviewer App")
+    if version != VERSION or flags != 0:
+        raise BlobDamaged(what, f"it was written in format {version}, which this app cannot read")
+    if not 0 < chunk_size <= _MAX_CHUNK_SIZE:
+        raise BlobDamaged(what, "its header is damaged")
+    if not hmac.compare_digest(check, _key_check(key, prefix)):
+        raise WrongBlobKey(what)
+    return _Header(raw[:HEADER_BYTES], chunk_size, prefix)
+
+
+def _nonce(header: _Header, index: int) -> bytes:
+    if index >= _MAX_CHUNKS:
+        raise ValueError("a file of more than 2^32 chunks cannot be sealed")
+    return header.prefix + struct.pack(">I", index)
+
+
+def _aad(header: _Header, index: int, final: bool) -> bytes:
+    return header.raw + struct.pack(">QB", index, 1 if final else 0)
+
+
+def seal_stream(
+    source: BinaryIO, out: BinaryIO, key: bytes, *, chunk_size: int = CHUNK_SIZE
+) -> Sealed:
+    """Encrypt everything ``source`` yields into ``out``; return the plaintext's SHA-256 and
+    size, hashed in the same pass. Memory: about two chunks."""
+    _check_key(key)
+    header = _new_header(key, chunk_size)
+    aead = AESGCM(key)
+    digest = hashlib.sha256()
+    out.write(header.raw)
+    size, index = 0, 0
+    chunk = _read_full(source, chunk_size)
+    while True:
+        following = _read_full(source, chunk_size) if len(chunk) == chunk_size else b""
+        final = not following
+        digest.update(chunk)
+        size += len(chunk)
+        out.write(aead.encrypt(_nonce(header, index), chunk, _aad(header, index, final)))
+        if final:
+            return Sealed(digest.hexdigest(), size)
+        chunk, index = following, index + 1
+
+
+def _read_full(source: BinaryIO, n: int) -> bytes:
+    """``n`` bytes from ``source`` (fewer only at its end), however it hands them out."""
+    data = source.read(n)
+    if len(data) == n or not data:
+        return data
+    parts = [data]
+    got = len(data)
+    while got < n and (more := source.read(n - got)):
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
+
+
+def encrypt_file(
+    src: Path | BinaryIO, dst: Path | BinaryIO, key: bytes, *, chunk_size: int = CHUNK_SIZE
+) -> Sealed:
+    """Seal ``src`` (a path or an open binary file) into ``dst``; return the plaintext's
+    SHA-256 and size. A path ``dst`` is written whole or not at all (a temporary file, flushed,
+    renamed); an open one is written from where it stands and left open."""
+    if isinstance(src, Path | str):
+        with open(src, "rb") as f:
+            return encrypt_file(f, dst, key, chunk_size=chunk_size)
+    if not isinstance(dst, Path | str):
+        return seal_stream(src, dst, key, chunk_size=chunk_size)
+    sealed: list[Sealed] = []
+    write_atomic(
+        Path(dst),
+        lambda out: sealed.append(seal_stream(src, out, key, chunk_size=chunk_size)),
+        mode=0o600,
+    )
+    return sealed[0]
+
+
+def encrypt_bytes(data: bytes, key: bytes, *, chunk_size: int = CHUNK_SIZE) -> bytes:
+    """``data`` sealed (for small things: a thumbnail, a key file)."""
+    out = io.BytesIO()
+    seal_stream(io.BytesIO(data), out, key, chunk_size=chunk_size)
+    return out.getvalue()
+
+
+def decrypt_bytes(sealed: bytes, key: bytes, *, what: str = "given") -> bytes:
+    """The plaintext of ``sealed``; ``BlobDamaged`` or ``WrongBlobKey`` when it cannot be read."""
+    reader = _DecryptingReader(io.BytesIO(sealed), key, what, len(sealed))
+    with io.BufferedReader(reader) as f:
+        return f.read()
+
+
+def decrypt_to(dst: Path | BinaryIO, src: Path, key: bytes) -> Sealed:
+    """Write the plaintext of the sealed file ``src`` to ``dst`` (a path, written whole or not
+    at all, or an open binary file); return its SHA-256 and size. Nothing is written to a path
+    ``dst`` unless every chunk was authentic; an open one may have received the chunks before
+    the one that failed (check the result's hash before trusting it, as a blob's name allows)."""
+    if isinstance(dst, Path | str):
+        sealed: list[Sealed] = []
+        write_atomic(Path(dst), lambda out: sealed.append(decrypt_to(out, src, key)), mode=0o600)
+        return sealed[0]
+    digest = hashlib.sha256()
+    size = 0
+    with open_decrypted(src, key) as f:
+        while chunk := f.read(CHUNK_SIZE):
+            digest.update(chunk)
+            dst.write(chunk)
+            size += len(chunk)
+    return Sealed(digest.hexdigest(), size)
+
+
+def open_decrypted(path: Path, key: bytes) -> BinaryIO:
+    """The plaintext of the sealed file at ``path`` as a seekable binary file (for callers that
+    stream: a PDF reader, an upload, an image decoder). Each chunk is checked as it is read;
+    ``BlobDamaged``/``WrongBlobKey`` are raised on open (header, key, length) or on the read
+    that meets a changed chunk."""
+    path = Path(path)
+    raw = open(path, "rb")  # noqa: SIM115 (owned by the reader, closed with it)
+    try:
+        reader = _DecryptingReader(raw, key, str(path), os.fstat(raw.fileno()).st_size)
+    except BaseException:
+        raw.close()
+        raise
+    return cast(BinaryIO, io.BufferedReader(reader, buffer_size=reader.chunk_size))
+
+
+def plaintext_size(sealed_size: int, chunk_size: int = CHUNK_SIZE) -> int | None:
+    """The plaintext size a sealed file of ``sealed_size`` bytes holds, or None when no
+    plaintext gives that size (the file was cut short)."""
+    body = sealed_size - HEADER_BYTES
+    step = chunk_size + TAG_BYTES
+    if body < TAG_BYTES:
+        return None
+    chunks = -(-body // step)
+    last = body - (chunks - 1) * step
+    if last < TAG_BYTES:
+        return None
+    return body - chunks * TAG_BYTES
+
+
+def is_sealed(path: Path) -> bool:
+    """Whether the file starts as a sealed file does. A plain file could start so too: a plain
+    blob is one whose SHA-256 is its name."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(MAGIC)) == MAGIC
+    except FileNotFoundError:
+        return False
+
+
+class _DecryptingReader(io.RawIOBase):
+    """A sealed file read as its plaintext, one chunk decrypted at a time."""
+
+    def __init__(self, raw: BinaryIO, key: bytes, what: str, sealed_size: int) -> None:
+        super().__init__()
+        _check_key(key)
+        self._raw, self._what = raw, what
+        self._header = _read_header(raw.read(HEADER_BYTES), key, what)
+        self.chunk_size = self._header.chunk_size
+        size = plaintext_size(sealed_size, self.chunk_size)
+        if size is None:
+            raise BlobDamaged(what, "it was cut short")
+        self._size = size
+        self._chunks = max(1, -(-size // self.chunk_size))  # an empty file: one empty chunk
+        self._aead = AESGCM(key)
+        self._pos = 0
+        self._cached: tuple[int, bytes] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        if self._pos >= self._size:
+            if self._size == 0:
+                self._chunk(0)  # an empty file is one empty final chunk: check it all the same
+            return 0
+        index, offset = divmod(self._pos, self.chunk_size)
+        plain = self._chunk(index)
+        n = min(len(buffer), len(plain) - offset)
+        buffer[:n] = plain[offset : offset + n]
+        self._pos += n
+        return n
+
+    def _chunk(self, index: int) -> bytes:
+        if self._cached is not None and self._cached[0] == index:
+            return self._cached[1]
+        final = index == self._chunks - 1
+        self._raw.seek(HEADER_BYTES + index * (self.chunk_size + TAG_BYTES))
+        data = _read_full(self._raw, self.chunk_size + TAG_BYTES)
+        try:
+            plain = self._aead.decrypt(
+                _nonce(self._header, index), data, _aad(self._header, index, final)
+            )
+        except InvalidTag:
+            detail = (
+                "its end is missing or was changed" if final else f"part {index + 1} was changed"
+            )
+            raise BlobDamaged(self._what, detail) from None
+        self._cached = (index, plain)
+        return plain
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
