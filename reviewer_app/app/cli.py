@@ -296,6 +296,11 @@ def _staff_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("-o", "--out", type=Path, required=True, metavar="FOLDER")
     p.add_argument("--format", action="append", choices=("pdf", "csv"), help="default: both")
+    p.add_argument(
+        "--confirm-privacy",
+        action="store_true",
+        help="write it although some text may identify a patient (each passage is listed)",
+    )
     p.set_defaults(handler="staff_programme_qsg")
     p = with_programme(
         programme.add_parser(

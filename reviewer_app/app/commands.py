@@ -496,9 +496,29 @@ def staff_programme_qsg(args: argparse.Namespace, paths: AppPaths) -> int:
 
     with _staff_client(paths) as client:
         name = _programme(client, args.programme)
-        done = ops.qsg_summary(
-            client, name, args.out, formats=args.format or ("pdf", "csv"), progress=_progress
-        )
+
+        def write(confirmed: list[str]) -> ops.Written:
+            return ops.qsg_summary(
+                client,
+                name,
+                args.out,
+                formats=args.format or ("pdf", "csv"),
+                confirmed=confirmed,
+                progress=_progress,
+            )
+
+        try:
+            done = write([])
+        except ops.PrivacyHits as hits:
+            for line in hits.lines:
+                print(line)
+            if not args.confirm_privacy:
+                print(
+                    f"reviewer-app: {hits} Read them above; --confirm-privacy writes it anyway.",
+                    file=sys.stderr,
+                )
+                return 2
+            done = write(hits.keys)
     print(done.lines()[0], file=sys.stderr)
     for path in done.files:
         print(path)

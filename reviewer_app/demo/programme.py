@@ -363,7 +363,9 @@ def _make_visit(
     staff.import_accuracy_form(visit.visit_id, form)
     if stage < STAGES.index("v2"):
         return
-    answered = _answered(findings, chosen, staff.accuracy_comments(visit.visit_id))
+    answered = _answered(
+        findings, chosen, staff.accuracy_comments(visit.visit_id), _day(end, 50 + index)
+    )
     v2 = _submit(lead, demo, answered, 2, v1, _day(end, 52 + index), "Draft report")
     staff.set_state(v2, "accepted")
     if stage < STAGES.index("approved"):
@@ -576,7 +578,7 @@ def _filled_form(
 
 
 def _answered(
-    findings: dict[str, Any], chosen: list[str], comments: dict[str, Any]
+    findings: dict[str, Any], chosen: list[str], comments: dict[str, Any], on: str
 ) -> dict[str, Any]:
     """Version 2: the lead accepts the proposed wording where there is one and declines the
     others with a reason."""
@@ -607,7 +609,7 @@ def _answered(
                 "before": before,
                 "after": after,
                 "answered_by": "m-lead",
-                "answered_at": c.get("imported_at", ""),
+                "answered_at": f"{on}T11:00:00Z",
             }
         )
     return {**findings, "findings": new_findings, "accuracy_answers": answers}
@@ -618,19 +620,30 @@ def _backdate(database: Any) -> None:
     a plausible time after the visit, as if the year had passed."""
     from sqlalchemy import update  # noqa: PLC0415
 
-    from sync.server.db import visit_steps  # noqa: PLC0415
+    from sync.server.db import accuracy_comments, publications, visit_steps  # noqa: PLC0415
 
     for i, demo in enumerate(VISITS):
         end = date.fromisoformat(demo.end)
+        visit_id = visit_id_of(demo)
         when = {"comments_returned": _day(end, 33 + i), "published": _day(end, 96 + 4 * i)}
         with database.write() as conn:
             for step, at in when.items():
                 conn.execute(
                     update(visit_steps)
-                    .where(visit_steps.c.visit_id == visit_id_of(demo))
+                    .where(visit_steps.c.visit_id == visit_id)
                     .where(visit_steps.c.step == step)
                     .values(at=at)
                 )
+            conn.execute(
+                update(publications)
+                .where(publications.c.visit_id == visit_id)
+                .values(published_at=f"{when['published']}T10:00:00Z")
+            )
+            conn.execute(
+                update(accuracy_comments)
+                .where(accuracy_comments.c.visit_id == visit_id)
+                .values(imported_at=f"{when['comments_returned']}T09:00:00Z")
+            )
 
 
 # -- a report to send ------------------------------------------------------------------------

@@ -17,7 +17,6 @@ response form with problems, which lists each row's problem so staff can put it 
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -688,41 +687,63 @@ def overview_report(  # noqa: PLR0913
     return Written([Path(f) for f in files], "The programme overview")
 
 
-def qsg_summary(
+class PrivacyHits(UserError):
+    """The QSG summary holds text that may identify a patient; nothing was written until staff
+    confirm each passage is meant (``keys``) or the visit's text is corrected."""
+
+    def __init__(self, message: str, lines: Sequence[str], keys: Sequence[str]) -> None:
+        super().__init__(message)
+        self.lines = list(lines)
+        self.keys = list(keys)
+
+
+def qsg_summary(  # noqa: PLR0913
     client: CentralClient,
     programme: str,
     folder: Path,
     *,
     formats: Sequence[str] = ("pdf", "csv"),
+    confirmed: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> Written:
-    """Write the Quality Surveillance Group summary (PDF and/or CSV) into ``folder``."""
+    """Write the Quality Surveillance Group summary (PDF and/or CSV) into ``folder``. Text
+    that may identify a patient stops it (:class:`PrivacyHits`) unless its key is in
+    ``confirmed``."""
     step = progress or no_progress
     formats = _formats(formats, ("pdf", "csv"), "the QSG summary")
     folder = _writable_folder(folder)
     step(0, 2, "Asking the service for the immediate risks and serious concerns")
     data = _call(client, "make the QSG summary", lambda: client.qsg(programme))
     step(1, 2, "Writing the QSG summary")
-    write = _renderer("qsg", "write_qsg")
+    from reviewer_app.report import qsg as report  # noqa: PLC0415 (reportlab)
+
+    summary = report.build_qsg_summary(data)
+    hits = [h for h in report.privacy_hits(summary) if h.key not in set(confirmed)]
+    if hits:
+        n = len(hits)
+        raise PrivacyHits(
+            f"The QSG summary was not written: {n} passage{'s' if n != 1 else ''} may identify "
+            "a patient. Correct the text in the visit, or confirm each is meant.",
+            [h.message() for h in hits],
+            [h.key for h in hits],
+        )
     stem = f"{file_stem(programme)}-qsg-summary"
     files = []
     for fmt in formats:
         out = folder / f"{stem}.{fmt}"
-        files.append(write(data, fmt, out))
+        if fmt == "csv":
+            files.append(report.write_qsg_csv(summary, out, confirmed=confirmed))
+        else:
+            files.append(report.render_qsg_pdf(summary, out, confirmed=confirmed))
     step(2, 2, "Done")
     return Written([Path(f) for f in files], "The QSG summary")
-
-
-def _renderer(module: str, name: str) -> Callable[[dict[str, Any], str, Path], Path]:
-    """The report machinery's writer (imported when wanted: reportlab and python-docx)."""
-    found = importlib.import_module(f"reviewer_app.report.{module}")
-    write: Callable[[dict[str, Any], str, Path], Path] = getattr(found, name)
-    return write
 
 
 def _formats(formats: Sequence[str], allowed: tuple[str, ...], what: str) -> list[str]:
     chosen = [f.lower().lstrip(".") for f in formats]
     bad = [f for f in chosen if f not in allowed]
     if bad or not chosen:
-        raise UserError(f"{what.capitalize()} is written as {' or '.join(allowed).upper()}.")
+        raise UserError(
+            f"{what.capitalize()} is written as {' or '.join(a.upper() for a in allowed)}."
+        )
     return list(dict.fromkeys(chosen))

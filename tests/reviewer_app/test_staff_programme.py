@@ -137,6 +137,8 @@ def test_a_bad_form_is_refused_with_each_rows_problem_and_a_good_one_imported(
     done = ops.import_form(staff, DEMO_VISIT_ID, good)
     assert (done.version, done.comments, done.again) == (1, 1, False)
     assert "Imported 1 comment from the provider on V1" in done.lines()[0]
+    again = ops.import_form(staff, DEMO_VISIT_ID, good)
+    assert again.again and "imported before: nothing was added" in again.lines()[0]
     assert ops.timeline(staff, PROGRAMME).visits[0].state == "comments_returned"
     with pytest.raises(UserError, match="There is no file"):
         ops.import_form(staff, DEMO_VISIT_ID, tmp_path / "missing.csv")
@@ -262,6 +264,21 @@ def test_the_demo_fills_a_programme_of_visits_at_every_step(
         assert overview["good_practice"] and len(overview["visits"]) >= 5
         published = staff.published(demo.PROGRAMME)
         assert len(published) == 2
+        assert all(p["published_at"] < "2026-12" for p in published)  # as if a year had passed
+        # The reports staff make from it.
+        qsg_files = ops.qsg_summary(staff, demo.PROGRAMME, tmp_path / "qsg").files
+        assert [p.suffix for p in qsg_files] == [".pdf", ".csv"]
+        assert qsg_files[0].read_bytes().startswith(b"%PDF")
+        rows = qsg_files[1].read_text("utf-8-sig")
+        assert "Immediate risk" in rows and "Confirmed in writing" in rows
+        overview_files = ops.overview_report(
+            staff, demo.PROGRAMME, tmp_path / "overview", formats=["docx"]
+        ).files
+        assert [p.name for p in overview_files] == [
+            "haemoglobin-disorders-peer-review-programme-2026-27-overview.docx"
+        ]
+        with pytest.raises(UserError, match="written as PDF or DOCX"):
+            ops.overview_report(staff, demo.PROGRAMME, tmp_path, formats=["csv"])
         riverside = demo.visit_id_of(demo.VISITS[0])
         comments = staff.accuracy_comments(riverside)
         assert comments["version"] == 1 and comments["comments"]

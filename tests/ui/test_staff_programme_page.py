@@ -22,7 +22,12 @@ from sync.server.db import database_url
 from tests.server.central_helpers import LiveServer, serve
 from ui.staff import programme as page_module
 from ui.staff.programme import ProgrammePage
-from ui.staff.programme_dialogs import ApprovalAnswer, ApproveDialog
+from ui.staff.programme_dialogs import (
+    ApprovalAnswer,
+    ApproveDialog,
+    OverviewChoice,
+    OverviewDialog,
+)
 from ui.staff.window import StaffWindow
 
 PROVIDER, STATE = 0, 1
@@ -181,6 +186,35 @@ def test_approving_through_the_dialog_moves_the_visit_on(
         ),
         timeout=20_000,
     )
+
+
+def test_the_programmes_reports_are_written_to_the_chosen_folder(
+    qtbot, staff_window: StaffWindow, service, tmp_path: Path, monkeypatch
+) -> None:
+    _live, made = service
+    page = open_page(qtbot, staff_window)
+    listed(qtbot, page, len(made.visits))
+    monkeypatch.setattr(page_module, "choose_folder", lambda *_a: tmp_path / "reports")
+    offered: list[list[str]] = []
+
+    def choose(_cls, _parent, programme, found):
+        assert programme == demo.PROGRAMME
+        offered.append([c.title for c in found])
+        return OverviewChoice([c.visit_id for c in found[:3]], ["pdf"])
+
+    monkeypatch.setattr(OverviewDialog, "ask", classmethod(choose))
+    page.overview_button.click()
+    qtbot.waitUntil(lambda: "The programme overview written" in page.result.text(), timeout=30_000)
+    (titles,) = offered
+    assert len(titles) == 7 and not any("Fenwick" in t or "St Aldric" in t for t in titles)
+    overview = (
+        tmp_path / "reports" / "haemoglobin-disorders-peer-review-programme-2026-27-overview.pdf"
+    )
+    assert overview.read_bytes().startswith(b"%PDF") and str(overview) in page.result.text()
+    qtbot.waitUntil(lambda: not page.running)
+    page.qsg_button.click()
+    qtbot.waitUntil(lambda: "The QSG summary written" in page.result.text(), timeout=30_000)
+    assert len(list((tmp_path / "reports").glob("*-qsg-summary.*"))) == 2
 
 
 def test_offline_the_page_says_so_and_keeps_the_table(

@@ -183,6 +183,7 @@ class ProgrammePage(QWidget):
         self.line_up: Timeline | None = None
         self.running = False
         self.shown_once = False
+        self.pending_privacy: tuple[str, Any] = ("", None)
         self._relay = _Progress(self)
         self._relay.moved.connect(self._moved)
         layout = QVBoxLayout(self)
@@ -380,11 +381,10 @@ class ProgrammePage(QWidget):
     def _failed(self, exc: BaseException, what: str) -> None:
         self._finish()
         if isinstance(exc, FormRefused):
-            self.result.setText(str(exc))
-            self.problems.clear()
-            self.problems.addItems([p.text() for p in exc.problems])
-            self.problems.setVisible(True)
-            self.problems.setCurrentRow(0)
+            self._list_problems(str(exc), [p.text() for p in exc.problems])
+            return
+        if isinstance(exc, ops.PrivacyHits):
+            self._privacy(exc)
             return
         if isinstance(exc, Offline | NotSignedIn):
             self._offline(exc)
@@ -394,6 +394,13 @@ class ProgrammePage(QWidget):
         else:
             report_error(self, exc, what)
             self.result.setText(f"Could not {what}; nothing was changed.")
+
+    def _list_problems(self, sentence: str, lines: list[str]) -> None:
+        self.result.setText(sentence)
+        self.problems.clear()
+        self.problems.addItems(lines)
+        self.problems.setVisible(True)
+        self.problems.setCurrentRow(0)
 
     def _offline(self, exc: BaseException) -> None:
         kept = " The table shows what the service said last." if self.line_up else ""
@@ -559,12 +566,29 @@ class ProgrammePage(QWidget):
         folder = choose_folder(self, "Save the QSG summary in")
         if folder is None:
             return
+        self._write_qsg(line_up.programme, folder, [])
+
+    def _write_qsg(self, programme: str, folder: Any, confirmed: list[str]) -> None:
+        self.pending_privacy = (programme, folder)
         self._run(
             "write the QSG summary",
-            lambda c, p: ops.qsg_summary(c, line_up.programme, folder, progress=p),
+            lambda c, p: ops.qsg_summary(c, programme, folder, confirmed=confirmed, progress=p),
             self._written,
             busy="Writing the QSG summary…",
         )
+
+    def _privacy(self, hits: ops.PrivacyHits) -> None:
+        """Text that may identify a patient: listed, then written only if staff confirm."""
+        self._list_problems(str(hits), hits.lines)
+        programme, folder = self.pending_privacy
+        if ConfirmDialog.ask(
+            self,
+            "Write the QSG summary with these passages?",
+            "Each passage listed below may identify a patient. Write it only if each is meant "
+            "(a service's own phone number, say); otherwise correct the text in the visit.",
+            "Write anyway",
+        ):
+            self._write_qsg(programme, folder, hits.keys)
 
     def _written(self, written: ops.Written) -> None:
         self.result.setText("\n".join(written.lines()))
