@@ -184,6 +184,10 @@ def _visit_line(
     row: Any, reached: dict[str, str], expected: dict[str, int], today: date
 ) -> dict[str, Any]:
     details = json.loads(row.details)
+    if "visit_end" not in reached:  # a kit uploaded before the service recorded steps
+        kit_end = str(details.get("end_date") or details.get("start_date") or "")
+        if _day(kit_end) is not None:
+            reached = {**reached, "visit_end": kit_end}
     end = _day(reached.get("visit_end"))
     steps: dict[str, dict[str, Any]] = {}
     for step in STEPS:
