@@ -6,8 +6,8 @@ each standard (the heat map, column group by column group, its header rows repea
 page); the standards most often not met; good practice worth spreading; immediate risks and
 serious concerns by organisation. "Page X of Y" on every page.
 
-The heat map's cells are plain strings and its colours one style command per coloured cell:
-a Paragraph per cell would cost seconds at 50 visits of 500 standards.
+The heat map is drawn by :mod:`programme_heatmap` (a Table would take most of a minute at 50
+visits of 500 standards).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -40,7 +39,6 @@ from reviewer_app.report.programme import (
     CELL_CM,
     FILLS,
     LABEL_CM,
-    NOT_MET,
     PCT_CM,
     REF_CM,
     SYMBOLS,
@@ -49,7 +47,8 @@ from reviewer_app.report.programme import (
     RiskLine,
     heat_map_layout,
 )
-from reviewer_app.report.texts import WRITING, shorten
+from reviewer_app.report.programme_heatmap import Geometry, HeatMap, map_rows
+from reviewer_app.report.texts import WRITING
 from storage.files import replacing
 from sync.progress import Progress
 
@@ -122,30 +121,6 @@ class Heading(Paragraph):  # type: ignore[misc]
     def __init__(self, plain: str, style: Any) -> None:
         super().__init__(kit.text(plain), style)
         self.plain = plain
-
-
-class _Rotated(Flowable):  # type: ignore[misc]
-    """A column's label turned a quarter (read from the bottom up): organisation, component."""
-
-    def __init__(self, lines: list[tuple[str, str]], width: float, height: float) -> None:
-        super().__init__()
-        self.lines = lines  # (font, text)
-        self.width, self.height = width, height
-
-    def wrap(self, _aw: float, _ah: float) -> tuple[float, float]:
-        return self.width, self.height
-
-    def draw(self) -> None:
-        c = self.canv
-        c.saveState()
-        c.setFillColor(kit.TEXT)
-        c.rotate(90)
-        leading = CELL_SIZE + 1.5
-        x0 = (self.width - leading * len(self.lines)) / 2 + CELL_SIZE
-        for i, (font, line) in enumerate(self.lines):
-            c.setFont(font, CELL_SIZE)
-            c.drawString(2, -(x0 + i * leading), line)
-        c.restoreState()
 
 
 def render(model: ProgrammeOverview, out: Path, progress: Progress | None = None) -> Path:
@@ -335,10 +310,6 @@ def _organisations(model: ProgrammeOverview, st: dict[str, Any], width: float) -
 # -- the heat map -------------------------------------------------------------------------------
 
 
-def _fit(text: str, width: float, font: str = kit.FONT, size: float = CELL_SIZE) -> str:
-    return shorten(text, lambda t: pdfmetrics.stringWidth(t, font, size) <= width)
-
-
 def _legend() -> Flowable:
     cells = []
     style: list[tuple[Any, ...]] = [
@@ -377,10 +348,11 @@ def _heat_map(model: ProgrammeOverview, st: dict[str, Any], width: float) -> lis
         Spacer(1, 6),
     ]
     title_cm, per_group = heat_map_layout(width / cm, len(model.columns))
-    title_w = title_cm * cm
+    geometry = Geometry(REF_W, title_cm * cm, CELL_W, PCT_W, LABEL_H)
     groups = model.column_groups(per_group)
     if not model.columns:
         return [*out, p("No visit is included.", st["body"])]
+    rows = map_rows(model, REF_W, geometry.title_w)
     for n, group in enumerate(groups, start=1):
         if n > 1:
             out.append(PageBreak())
@@ -389,88 +361,8 @@ def _heat_map(model: ProgrammeOverview, st: dict[str, Any], width: float) -> lis
             # Not kept with the table (too tall to keep with anything): the table splits.
             style = ParagraphStyle("group", parent=st["h2"], keepWithNext=False)
             out.append(p(f"Columns {first.code} to {last.code} ({n} of {len(groups)})", style))
-        out.append(_group_table(model, group.indices, title_w))
+        out.append(HeatMap(model.columns, group.indices, rows, geometry))
     return out
-
-
-def _group_table(model: ProgrammeOverview, indices: tuple[int, ...], title_w: float) -> Table:
-    columns = [model.columns[i] for i in indices]
-    label_w = LABEL_H - 6
-    labels = [
-        _Rotated(
-            [
-                (kit.FONT_BOLD, _fit(c.organisation, label_w, kit.FONT_BOLD)),
-                (kit.FONT, _fit(c.component, label_w)),
-            ],
-            CELL_W,
-            LABEL_H,
-        )
-        for c in columns
-    ]
-    n = len(columns)
-    last = n + 2
-    rows: list[list[Any]] = [
-        ["Ref", "Standard", *labels, "% met"],
-        ["", "Column", *[c.code for c in columns], ""],
-        ["", "% met in the column", *[c.percent.rstrip("%") for c in columns], ""],
-    ]
-    style: list[tuple[Any, ...]] = [
-        ("FONTNAME", (0, 0), (-1, -1), kit.FONT),
-        ("FONTSIZE", (0, 0), (-1, -1), CELL_SIZE),
-        ("LEADING", (0, 0), (-1, -1), CELL_SIZE + 1.5),
-        ("TEXTCOLOR", (0, 0), (-1, -1), kit.TEXT),
-        ("FONTNAME", (0, 0), (-1, 2), kit.FONT_BOLD),
-        ("BACKGROUND", (0, 0), (-1, 2), kit.HEADER_FILL),
-        ("LINEABOVE", (0, 0), (-1, 0), 0.75, kit.NHS_DARK_BLUE),
-        ("LINEBELOW", (0, 2), (-1, 2), 0.75, kit.NHS_DARK_BLUE),
-        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
-        ("VALIGN", (0, 1), (-1, -1), "MIDDLE"),
-        ("ALIGN", (2, 0), (-1, -1), "CENTER"),
-        ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-        ("LEFTPADDING", (2, 0), (last - 1, -1), 0),
-        ("RIGHTPADDING", (2, 0), (last - 1, -1), 0),
-        ("GRID", (2, 3), (last - 1, -1), 0.25, colors.white),
-    ]
-    fills = {value: colors.HexColor(fill) for value, fill in FILLS.items()}
-    title_fit = title_w - 4
-    for section in model.sections:
-        r = len(rows)
-        rows.append([section.section] + [""] * (last))
-        style += [
-            ("SPAN", (0, r), (-1, r)),
-            ("BACKGROUND", (0, r), (-1, r), kit.SECTION_FILL),
-            ("FONTNAME", (0, r), (-1, r), kit.FONT_BOLD),
-            ("TEXTCOLOR", (0, r), (-1, r), kit.GREY),
-            ("ALIGN", (0, r), (-1, r), "LEFT"),
-        ]
-        for row in section.rows:
-            r = len(rows)
-            cells = [row.cells[i] for i in indices]
-            rows.append(
-                [
-                    _fit(row.ref, REF_W - 4),
-                    _fit(row.title, title_fit),
-                    *[SYMBOLS.get(v, "?") if v is not None else "" for v in cells],
-                    row.percent,
-                ]
-            )
-            for k, value in enumerate(cells):
-                if value is not None and value in fills:
-                    style.append(("BACKGROUND", (k + 2, r), (k + 2, r), fills[value]))
-                    if value == NOT_MET:
-                        style.append(("FONTNAME", (k + 2, r), (k + 2, r), kit.FONT_BOLD))
-    t = Table(
-        rows,
-        colWidths=[REF_W, title_w, *[CELL_W] * n, PCT_W],
-        repeatRows=3,
-        hAlign="LEFT",
-    )
-    t.setStyle(TableStyle(style))
-    return t
 
 
 # -- themes and risks ---------------------------------------------------------------------------
