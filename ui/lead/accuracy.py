@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -48,6 +49,7 @@ from ui.text_style import clear_layout, heading, muted, restyle_on_change, tone
 SOURCE_NAME = "accuracy_comments"
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 RELOAD_DELAY_MS = 300  # after the sync replaced the file (a rename may come as two events)
+PAGE_LINES = 14  # the comments under a standard's team judgement: at most so many lines high
 
 
 class CommentsSource(QObject):
@@ -233,7 +235,11 @@ class CommentCard(QFrame):
         parent: QWidget | None = None,
         *,
         with_item: bool = False,
+        mnemonics: bool = True,
     ) -> None:
+        """``with_item``: name the finding or standard and show its text now (in the list of
+        every comment); ``mnemonics``: Alt+A, Alt+R, Alt+L press the buttons (not on the
+        standard's page, whose window has menus on those letters)."""
         super().__init__(parent)
         self.comment = comment
         self.answerer = answerer
@@ -247,16 +253,24 @@ class CommentCard(QFrame):
         heading(self.title, 1.0)
         self.words = self._label("Provider's comment")
         self.proposed = self._label("Proposed wording")
+        self.now = self._label("The text now")
+        muted(self.now)
+        self.now.setVisible(with_item)
         self.status = self._label("Answer")
         restyle_on_change(self.status, self._colour_status)
-        for w in (self.title, self.words, self.proposed, self.status):
+        for w in (self.title, self.words, self.proposed, self.now, self.status):
             layout.addWidget(w)
         row = QHBoxLayout()
-        self.accept_button = self._button("&Accept", "Accept the proposed wording", answerer.accept)
-        self.own_button = self._button(
-            "Accept with &my wording…", "Accept with my wording", answerer.accept_own
+        amp = "&" if mnemonics else ""
+        self.accept_button = self._button(
+            f"{amp}Accept", "Accept the proposed wording", answerer.accept
         )
-        self.decline_button = self._button("De&cline…", "Decline the comment", answerer.decline)
+        self.own_button = self._button(
+            f"Accept with my wo{amp}rding…", "Accept with my wording", answerer.accept_own
+        )
+        self.decline_button = self._button(
+            f"Dec{amp}line…", "Decline the comment", answerer.decline
+        )
         for b in (self.accept_button, self.own_button, self.decline_button):
             row.addWidget(b)
             b.setVisible(answerer.bridge.session.is_lead)
@@ -288,6 +302,15 @@ class CommentCard(QFrame):
         self.proposed.setText(
             f"Proposed wording: “{c.proposed}”" if c.proposed.strip() else "No wording proposed."
         )
+        if self.with_item:
+            now = rules.item_text(data, c)
+            self.now.setText(
+                "The text now: no longer in this visit."
+                if now is None
+                else f"The text now: “{now}”"
+                if now.strip()
+                else "The text now: (empty)"
+            )
         self.status.setText(answer_words(data, c))
         self.accept_button.setEnabled(bool(c.proposed.strip()))
         self.accept_button.setToolTip(
@@ -326,11 +349,21 @@ def answer_words(data: VisitData, comment: Comment) -> str:
 class CommentsPanel(QWidget):
     """The provider's comments on one finding or standard; hidden when there are none."""
 
-    def __init__(self, bridge: SessionBridge, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        bridge: SessionBridge,
+        parent: QWidget | None = None,
+        *,
+        mnemonics: bool = True,
+        max_lines: int = 0,
+    ) -> None:
+        """``max_lines``: no taller than so many lines of text (0: as tall as the comments);
+        more comments than fit scroll (on the standard's page, which must stay readable)."""
         super().__init__(parent)
         self.bridge = bridge
         self.source = comments_source(bridge)
         self.answerer = Answerer(self, bridge, self.source)
+        self.mnemonics = mnemonics
         self.item: tuple[str, str] | None = None
         self.cards: list[CommentCard] = []
         self.setAccessibleName("The provider's comments")
@@ -340,9 +373,26 @@ class CommentsPanel(QWidget):
         self.heading.setAccessibleName("The provider's comments")
         self.heading.setWordWrap(True)
         heading(self.heading, 1.05)
-        self.box = QVBoxLayout()
         layout.addWidget(self.heading)
-        layout.addLayout(self.box)
+        cards = QWidget(self)
+        self.box = QVBoxLayout(cards)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        if max_lines:
+            scroll = QScrollArea(self)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            scroll.setWidget(cards)
+            # Both wrappers kept: with the scroll area's wrapper gone, PySide deleted the cards'
+            # box under the panel's feet (seen on the standard's page after a garbage collection).
+            self._scroll, self._cards = scroll, cards
+            restyle_on_change(  # so many lines of the font in use, now and after it changes
+                scroll,
+                lambda w: w.setMaximumHeight(QFontMetrics(w.font()).lineSpacing() * max_lines),
+            )
+            layout.addWidget(scroll)
+        else:
+            layout.addWidget(cards)
         self.setVisible(False)
         self.source.changed.connect(self._rebuild)
         bridge.changed.connect(self._on_changed)
@@ -374,7 +424,7 @@ class CommentsPanel(QWidget):
             self.setVisible(False)
             return
         clear_layout(self.box)
-        self.cards = [CommentCard(c, self.answerer, self) for c in found]
+        self.cards = [CommentCard(c, self.answerer, self, mnemonics=self.mnemonics) for c in found]
         for card in self.cards:
             self.box.addWidget(card)
         self._count()
@@ -440,12 +490,14 @@ class AccuracyWindow(QDialog):
         self.list.setAccessibleName("Comments")
         self.list.setWordWrap(True)
         self.list.setAlternatingRowColors(True)
+        self.list.setSpacing(3)
         self.detail = QWidget(self)
         self.detail_box = QVBoxLayout(self.detail)
         self.go_button: QPushButton | None = None
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.detail)
+        self._scroll = scroll  # (kept, as CommentsPanel keeps its own)
         left = QWidget(self)
         left_box = QVBoxLayout(left)
         left_box.setContentsMargins(0, 0, 0, 0)
@@ -496,11 +548,14 @@ class AccuracyWindow(QDialog):
             answered = _answered(self.data, c)
             if self.only_open.isChecked() and answered:
                 continue
-            state = "Answered" if answered else "Unanswered"
+            state = "✓ Answered" if answered else "● Unanswered"
             text = (
                 f"{state} · {c.type_label}\n{rules.item_label(self.data, c)}\n“{_short(c.comment)}”"
             )
             item = QListWidgetItem(text, self.list)
+            font = item.font()
+            font.setBold(not answered)
+            item.setFont(font)
             item.setData(ID_ROLE, c.comment_id)
             item.setData(Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ". "))
         self.list.blockSignals(False)
@@ -606,6 +661,6 @@ def install(window: Any, open_list: Callable[[], object]) -> CommentsSource:
     page = getattr(window, "page", None)
     add = getattr(page, "add_beside_team_judgement", None)
     if add is not None:
-        panel = CommentsPanel(bridge, page)
+        panel = CommentsPanel(bridge, page, mnemonics=False, max_lines=PAGE_LINES)
         add(panel, panel.show_standard)
     return source
