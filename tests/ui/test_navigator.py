@@ -205,6 +205,41 @@ def test_a_big_kit_s_rows_are_made_a_few_sections_at_a_time_in_their_places(
     assert tree_rows(panel) == expected_rows(panel, [s.ref for s in data.standards_for("comm")])
 
 
+@pytest.mark.parametrize("relayout_above", [0, 10_000], ids=["cleared", "narrowed"])
+def test_a_filter_that_hides_many_rows_keeps_sections_open_and_the_standard_chosen(
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    qtmodeltester: ModelTester,
+    panel: NavigatorPanel,
+    relayout_above: int,
+) -> None:
+    """Hiding hundreds of rows clears the proxy and works it out again (one pass of the tree,
+    not one per run of hidden rows): the reviewer must not see the difference. Forced here on
+    the demo visit by lowering the threshold; the narrowed path is checked the same way."""
+    monkeypatch.setattr("ui.navigator_model.RELAYOUT_ABOVE", relayout_above)
+    data = panel.visit
+    refs = [s.ref for s in data.standards_for("shc")]
+    key_refs = [r for r in refs if data.by_ref[r].key]
+    assert panel.select(key_refs[-1])
+    resets: list[int] = []
+    panel.model.modelReset.connect(lambda: resets.append(1))
+    panel.filter_boxes["key_only"].setChecked(True)
+    assert tree_rows(panel) == expected_rows(panel, key_refs)
+    assert panel.current_ref == key_refs[-1]
+    assert panel.tree.currentIndex() == panel.model.index_of(key_refs[-1])
+    qtmodeltester.check(panel.model)
+    panel.filter_boxes["key_only"].setChecked(False)
+    assert tree_rows(panel) == expected_rows(panel, refs)
+    assert panel.current_ref == key_refs[-1]
+    assert resets == []  # a reset would fold every section and lose the reviewer's place
+    # Ticking a filter that lets the same rows through changes nothing, and costs nothing.
+    moved: list[int] = []
+    panel.model.layoutChanged.connect(lambda: moved.append(1))
+    panel.model.rowsRemoved.connect(lambda *_a: moved.append(1))
+    panel.filter_boxes["not_assessed"].setChecked(True)  # nothing is assessed yet
+    assert tree_rows(panel) == expected_rows(panel, refs) and moved == []
+
+
 def test_the_model_stays_sound_while_its_rows_are_made(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, qtmodeltester: ModelTester, session: VisitSession
 ) -> None:
