@@ -35,7 +35,7 @@ from reviewer_app.visit.read_model import read_visit_data
 from reviewer_app.visit.session import VisitSession
 from storage import Workspace, WorkspaceError
 from sync.kit_model import VisitDetails
-from sync.progress import Progress
+from sync.progress import Progress, no_progress
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +176,9 @@ def make_final_report(
     pdf = ws.folder / f".final-{row.snapshot_id}.pdf"
     docx = ws.folder / f".final-{row.snapshot_id}.docx"
     try:
-        render_pdf(model, pdf, progress=progress)
-        render_docx(model, docx, progress=progress)
+        shown = progress or no_progress
+        render_pdf(model, pdf, progress=fin.progress_part(shown, 0, 2 / 3))
+        render_docx(model, docx, progress=fin.progress_part(shown, 2 / 3, 1 / 3))
         pdf_sha, docx_sha = ws.blobs.put_file(pdf), ws.blobs.put_file(docx)
     finally:
         pdf.unlink(missing_ok=True)

@@ -609,12 +609,22 @@ def _render_final_report(
     pdf = ws.folder / f".report-{row.snapshot_id}.pdf"
     docx = ws.folder / f".report-{row.snapshot_id}.docx"
     try:
-        render_pdf(model, pdf, progress=progress)
-        render_docx(model, docx, progress=progress)
+        render_pdf(model, pdf, progress=progress_part(progress, 0, 2 / 3))
+        render_docx(model, docx, progress=progress_part(progress, 2 / 3, 1 / 3))
         return ws.blobs.put_file(pdf), ws.blobs.put_file(docx)
     finally:
         pdf.unlink(missing_ok=True)
         docx.unlink(missing_ok=True)
+
+
+def progress_part(progress: Progress, first: float, share: float) -> Progress:
+    """``progress`` for one step of several: a step's counts become the fraction ``first`` to
+    ``first + share`` of the whole (the PDF, then the DOCX: one bar that never goes back)."""
+
+    def part(done: int, total: int, what: str) -> None:
+        progress(round(1000 * (first + share * done / max(total, 1))), 1000, what)
+
+    return part
 
 
 def _enqueue(paths: AppPaths | None, env: dict[str, Any], blobs: dict[str, Path]) -> bool:
