@@ -27,6 +27,7 @@ from ui.staff.programme_dialogs import (
     ApproveDialog,
     OverviewChoice,
     OverviewDialog,
+    SignInDialog,
 )
 from ui.staff.window import StaffWindow
 
@@ -233,12 +234,31 @@ def test_offline_the_page_says_so_and_keeps_the_table(
     assert page.refresh_button.isEnabled()
 
 
-def test_signed_out_the_page_offers_to_sign_in(qtbot, staff_window: StaffWindow) -> None:
+def test_signed_out_the_page_offers_to_sign_in_and_then_lists_the_visits(
+    qtbot, staff_window: StaffWindow, filled_demo, tmp_path: Path, monkeypatch
+) -> None:
     page = open_page(qtbot, staff_window)
     qtbot.waitUntil(lambda: page.banner.isVisible() and not page.running, timeout=10_000)
     assert page.banner.text().startswith("Not signed in to the central service as staff")
     assert page.sign_in_button.isEnabled() and page.sign_in_button.accessibleName() == "Sign in"
     assert not page.overview_button.isEnabled()
+    source, made = filled_demo
+    shutil.copytree(source, tmp_path / "central")
+    app = create_app(database_url(str(tmp_path / "central" / "central.sqlite")))
+    with serve(app) as live:
+        given = [("x" * 43, live.url), (made.staff_token, live.url)]
+        monkeypatch.setattr(SignInDialog, "ask", classmethod(lambda _cls, *_a: given.pop(0)[::-1]))
+        page.sign_in_button.click()  # a token the service does not know: one sentence
+        qtbot.waitUntil(lambda: not page.running and page.result.text() != "Signing in…")
+        assert page.result.text() == (
+            "The service did not accept that token; ask programme staff for a new one."
+        )
+        assert page.banner.isVisible() and page.model.rowCount() == 0
+        page.sign_in_button.click()
+        listed(qtbot, page, len(made.visits))
+        assert page.result.text() == f"Signed in to {live.url} as {demo.STAFF_USER}."
+        assert not page.banner.isVisible()
+    app.state.db.dispose()
 
 
 @pytest.mark.screenshots
@@ -249,3 +269,41 @@ def test_picture_of_the_programme_page(qtbot, staff_window: StaffWindow, service
     listed(qtbot, page, len(made.visits))
     page.view.selectRow(row_of(page, "Kingsmere"))
     save_screenshot(staff_window, "staff_programme.png")
+
+
+def test_the_page_is_reached_and_used_from_the_keyboard(
+    qtbot, staff_window: StaffWindow, service
+) -> None:
+    _live, made = service
+    qtbot.keyClick(staff_window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    page = staff_window.programme
+    assert staff_window.pages.currentWidget() is page
+    listed(qtbot, page, len(made.visits))
+    controls = [
+        page.choice,
+        page.refresh_button,
+        page.sign_in_button,
+        page.view,
+        *page.visit_buttons,
+        *page.programme_buttons,
+    ]
+    for widget in controls:
+        assert widget.accessibleName(), widget
+        assert widget.focusPolicy() & Qt.FocusPolicy.TabFocus, widget.accessibleName()
+    page.view.setFocus()
+    qtbot.keyClick(page.view, Qt.Key.Key_F5)
+    assert page.running  # F5 asks the service again
+    listed(qtbot, page, len(made.visits))
+
+
+def test_the_approval_dialog_needs_who_approved(qtbot, *, screenshot: Screenshot) -> None:
+    dialog = ApproveDialog(None, "Kingsmere Hospitals NHS Trust", "V1")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.ok_button.isEnabled() and "Say who approved" in dialog.hint.text()
+    qtbot.keyClicks(dialog.who, "Haemoglobin Disorders Quality Assurance Group")
+    dialog.conditions.setPlainText("Correct the network's name.")
+    assert dialog.ok_button.isEnabled()
+    answer = dialog.answer()
+    assert answer.approved_by.startswith("Haemoglobin") and len(answer.approved_at) == 10
+    screenshot(dialog, "staff_programme_approve.png")
