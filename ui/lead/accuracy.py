@@ -18,12 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtCore import QFileSystemWatcher, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -260,7 +261,6 @@ class CommentCard(QFrame):
         restyle_on_change(self.status, self._colour_status)
         for w in (self.title, self.words, self.proposed, self.now, self.status):
             layout.addWidget(w)
-        row = QHBoxLayout()
         amp = "&" if mnemonics else ""
         self.accept_button = self._button(
             f"{amp}Accept", "Accept the proposed wording", answerer.accept
@@ -271,11 +271,10 @@ class CommentCard(QFrame):
         self.decline_button = self._button(
             f"Dec{amp}line…", "Decline the comment", answerer.decline
         )
-        for b in (self.accept_button, self.own_button, self.decline_button):
-            row.addWidget(b)
+        buttons = [self.accept_button, self.own_button, self.decline_button]
+        for b in buttons:
             b.setVisible(answerer.bridge.session.is_lead)
-        row.addStretch(1)
-        layout.addLayout(row)
+        layout.addWidget(ButtonRow(buttons, self))
         self.refresh()
 
     def _label(self, name: str) -> QLabel:
@@ -325,6 +324,44 @@ class CommentCard(QFrame):
         done = answer is not None and answer.answered
         colour = tone(label, "#1b5e20", "#a5d6a7") if done else tone(label, "#b3261e", "#ff8a80")
         label.setStyleSheet(f"color: {colour}; font-weight: bold;")
+
+
+class ButtonRow(QWidget):
+    """Buttons in one row, or one under another when the card is too narrow for the row
+    (larger text, a narrow pane): every button stays in sight, none cut off."""
+
+    def __init__(self, buttons: list[QPushButton], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.buttons = buttons
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.columns = 0
+        self._arrange(len(buttons))
+
+    def _row_width(self) -> int:
+        shown = [b for b in self.buttons if not b.isHidden()]
+        spacing = max(0, self.grid.horizontalSpacing()) * max(0, len(shown) - 1)
+        return sum(b.sizeHint().width() for b in shown) + spacing
+
+    def _arrange(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for b in self.buttons:
+            self.grid.removeWidget(b)
+        for i, b in enumerate(self.buttons):
+            self.grid.addWidget(b, i // columns, i % columns, Qt.AlignmentFlag.AlignLeft)
+        self.grid.setColumnStretch(columns, 1)
+        self.updateGeometry()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().minimumSizeHint()
+        widest = max((b.sizeHint().width() for b in self.buttons), default=0)
+        return QSize(min(hint.width(), widest), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._arrange(len(self.buttons) if event.size().width() >= self._row_width() else 1)
 
 
 def _card_sheet(card: QWidget) -> None:
@@ -506,7 +543,7 @@ class AccuracyWindow(QDialog):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
         splitter.addWidget(scroll)
-        splitter.setSizes([480, 620])
+        splitter.setSizes([420, 680])
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.counts)

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -295,6 +296,15 @@ class _AnswerDialog(FormDialog):
 
     def value(self) -> str:
         return self.text.toPlainText().strip()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        # Tall enough for the provider's words at this width and font (a wrapped label's own
+        # hint guesses a width, and larger text was cut under the text box).
+        layout = self.layout()
+        need = layout.totalHeightForWidth(self.width()) if layout is not None else 0
+        if need > self.height():
+            self.resize(self.width(), need)
 
 
 class OwnWordingDialog(_AnswerDialog):
