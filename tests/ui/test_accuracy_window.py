@@ -220,3 +220,26 @@ def test_a_comment_on_a_finding_is_answered_beside_it_in_the_findings_window(
     assert panel.heading.text() == "The provider's comment on this (1 of 1 answered)"
     descriptions = [c.description for c in win.session.history.undo[-3:]]
     assert descriptions == ["edit a finding", "edit a finding", "edit an accuracy answer"]
+
+
+def test_comments_a_sync_stores_later_show_without_reopening(
+    qtbot: QtBot, lead_window: tuple[ReviewerWindow, dict[str, Any]]
+) -> None:
+    win, ids = lead_window
+    qtbot.waitUntil(lambda: win.findChild(CommentsBadge) is not None, timeout=WAIT)
+    badge = win.findChild(CommentsBadge)
+    qtbot.waitUntil(badge.isVisible, timeout=WAIT)
+    comments = win.lead.show_accuracy()
+    qtbot.waitUntil(lambda: comments.list.count() == 3, timeout=WAIT)
+    # The next sync brings a fourth comment (written whole, as the sync writes it).
+    later = {
+        "snapshot_id": "snap-v1",
+        "version": 1,
+        "comments": [
+            _comment("c-4", "finding", ids["f2"], "factual", "The MDT is weekly.", "Weekly MDT.")
+        ],
+    }
+    accuracy.store_comments(win.paths, win.session.data.visit.visit_id, later)
+    qtbot.waitUntil(lambda: comments.list.count() == 1, timeout=WAIT)
+    assert comments.counts.text() == "1 comment on V1: 0 answered, 1 unanswered"
+    assert badge.text() == "1 provider comment to answer"
