@@ -33,7 +33,14 @@ from reviewer_app.app.disk import ensure_space
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.lead.consensus import find_disagreements
-from reviewer_app.visit.model import FINDING, JUDGEMENT, REPORT_TEXT, TEAM_JUDGEMENT, Judgement
+from reviewer_app.visit.model import (
+    ACCURACY_ANSWER,
+    FINDING,
+    JUDGEMENT,
+    REPORT_TEXT,
+    TEAM_JUDGEMENT,
+    Judgement,
+)
 from reviewer_app.visit.workspaces import clean_staging, staging_under, workspace_path
 from storage import Op, Workspace
 from storage.records import Record
@@ -258,6 +265,7 @@ def _bundle_size(ws: Workspace) -> int:
 LEAD_WRITES = {
     FINDING: "the report's findings",
     REPORT_TEXT: "the report's text",
+    ACCURACY_ANSWER: "the answers to the provider's comments",
     DEVICE_KEY_ENTITY: "which devices speak for team members",
 }
 

@@ -15,10 +15,11 @@ from lead_tools import do
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.lead import accuracy
 from reviewer_app.lead.findings import LeadOnly
+from reviewer_app.team.bundles import team_rules
 from reviewer_app.visit.model import ACCURACY_ANSWER, MET, AccuracyAnswer
 from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.workspaces import open_session, workspace_path
-from storage import Workspace
+from storage import Op, Workspace
 
 CONTRACT_KEYS = {
     "comment_id",
@@ -236,3 +237,25 @@ def test_answers_for_findings_is_the_contracts_shape(lead: VisitSession) -> None
     )
     json.dumps(out)  # goes into findings.json as it is
     assert accuracy.unanswered(lead.data, paths) == []
+
+
+def test_only_the_leads_answers_come_in_with_a_bundle(lead: VisitSession) -> None:
+    accept = team_rules(lead.data.visit)
+
+    def op(member: str) -> Op:
+        return Op(
+            "o",
+            "000000000000001.000000",
+            "d",
+            member,
+            ACCURACY_ANSWER,
+            "c-1",
+            "decision",
+            "declined",
+            None,
+        )
+
+    assert accept(op("m-lead")) is None
+    assert accept(op("m-cns")) == (
+        "only the lead reviewer, Dr Zoë Hartley, writes the answers to the provider's comments"
+    )
