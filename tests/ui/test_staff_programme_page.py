@@ -219,7 +219,7 @@ def test_the_programmes_reports_are_written_to_the_chosen_folder(
 
 
 def test_offline_the_page_says_so_and_keeps_the_table(
-    qtbot, staff_window: StaffWindow, service
+    qtbot, staff_window: StaffWindow, service, *, screenshot: Screenshot
 ) -> None:
     live, made = service
     page = open_page(qtbot, staff_window)
@@ -228,10 +228,11 @@ def test_offline_the_page_says_so_and_keeps_the_table(
     live.thread.join(10)
     page.refresh_button.click()
     qtbot.waitUntil(lambda: page.banner.isVisible() and not page.running, timeout=30_000)
-    assert page.banner.text().startswith("Offline: the central service does not answer")
+    assert page.banner.text().startswith("<b>Offline:</b> the central service does not answer")
     assert "press Refresh" in page.banner.text()
     assert page.model.rowCount() == len(made.visits)  # what it said last is still shown
     assert page.refresh_button.isEnabled()
+    screenshot(staff_window, "staff_programme_offline.png")
 
 
 def test_signed_out_the_page_offers_to_sign_in_and_then_lists_the_visits(
@@ -239,7 +240,7 @@ def test_signed_out_the_page_offers_to_sign_in_and_then_lists_the_visits(
 ) -> None:
     page = open_page(qtbot, staff_window)
     qtbot.waitUntil(lambda: page.banner.isVisible() and not page.running, timeout=10_000)
-    assert page.banner.text().startswith("Not signed in to the central service as staff")
+    assert page.banner.text().startswith("<b>Not signed in</b> to the central service as staff")
     assert page.sign_in_button.isEnabled() and page.sign_in_button.accessibleName() == "Sign in"
     assert not page.overview_button.isEnabled()
     source, made = filled_demo

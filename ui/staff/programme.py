@@ -29,6 +29,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -63,6 +64,7 @@ from ui.staff.confirm import ConfirmDialog
 from ui.staff.programme_dialogs import ApproveDialog, OverviewDialog, SettingsDialog, SignInDialog
 from ui.text_style import muted, tone
 
+READING = "read the programme"
 FORM_FILTER = "Response forms (*.xlsx *.csv);;All files (*)"
 # Two short lines each, so that every step's column fits a laptop's width.
 HEADERS = {
@@ -249,6 +251,9 @@ class ProgrammePage(QWidget):
         top.addWidget(self.sign_in_button)
         outer.addLayout(top)
         self.banner = status_label(self, "Connection")
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+        self.banner.setMargin(6)
         self.banner.setVisible(False)
         outer.addWidget(self.banner)
         return outer
@@ -388,6 +393,8 @@ class ProgrammePage(QWidget):
             return
         if isinstance(exc, Offline | NotSignedIn):
             self._offline(exc)
+            if what == READING:
+                return  # the banner says it all
         if is_user_error(exc):
             text, _fault = told(exc)
             self.result.setText(text)
@@ -406,14 +413,14 @@ class ProgrammePage(QWidget):
         kept = " The table shows what the service said last." if self.line_up else ""
         if isinstance(exc, NotSignedIn):
             self.banner.setText(
-                f"Not signed in to the central service as staff. Press Sign in… and give the "
-                f"service's address and a staff token.{kept}"
+                "<b>Not signed in</b> to the central service as staff. Press Sign in… and give "
+                f"the service's address and a staff token.{kept}"
             )
         else:
             at = datetime.now().strftime("%H:%M")
             self.banner.setText(
-                f"Offline: the central service does not answer ({at}). Check the network, or "
-                f"that the service is running, then press Refresh.{kept}"
+                f"<b>Offline:</b> the central service does not answer ({at}). Check the "
+                f"network, or that the service is running, then press Refresh.{kept}"
             )
         self.banner.setVisible(True)
 
@@ -427,7 +434,7 @@ class ProgrammePage(QWidget):
             name = wanted if wanted in names else (names[0] if names else "")
             return names, (ops.timeline(client, name) if name else None)
 
-        self._run("read the programme", job, self._listed)
+        self._run(READING, job, self._listed)
 
     def _listed(self, answer: tuple[list[str], Timeline | None]) -> None:
         names, line_up = answer
