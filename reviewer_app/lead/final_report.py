@@ -145,6 +145,13 @@ def make_final_report(
     if done is not None:
         return done
     data = read_visit_data(ws)
+    latest = ws.latest_snapshot()
+    if latest is not None and latest.version != row.version:
+        raise NotAsApproved(
+            f"Version {row.version} of {data.visit.title} is approved, but version "
+            f"{latest.version} was finalised since, so its final report is not made; ask "
+            f"programme staff to approve version {latest.version}."
+        )
     if fin.unchanged_since(ws, paths) != row.version:
         raise not_as_approved(row.version, data.visit.title)
     from reviewer_app.lead.risks import laptop_due  # noqa: PLC0415

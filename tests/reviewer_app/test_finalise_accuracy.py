@@ -6,6 +6,7 @@ the date the feedback sheet was first made."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,7 @@ from reviewer_app.app.paths import AppPaths
 from reviewer_app.demo.visit import DemoVisitOptions, create_demo_visit
 from reviewer_app.lead import accuracy
 from reviewer_app.lead import finalise as fin
+from reviewer_app.lead.final_report import Approval, NotAsApproved, make_final_report
 from reviewer_app.lead.privacy import privacy_hits
 from reviewer_app.report.feedback import record_made
 from reviewer_app.visit.session import VisitSession
@@ -181,3 +183,33 @@ def test_the_feedback_sheet_date_goes_with_the_envelope(
         row = ws.snapshot(v1.snapshot_id)
         assert row is not None
         assert fin.envelope(ws, row)["feedback_sheet_at"] == "2026-12-03"
+
+
+def test_the_final_report_is_made_only_from_the_version_approved(
+    lead: VisitSession, paths: AppPaths
+) -> None:
+    settle(lead)
+    v1 = finalise(lead, paths)
+    approval = Approval("Quality Assurance Group", "2027-01-20", "Share the action plan.")
+    file = workspace_path(paths, lead.data.visit.visit_id)
+    with Workspace.open(file, device_id="x") as ws:
+        made = make_final_report(ws, v1.snapshot_id, approval, paths=paths)
+        again = make_final_report(ws, v1.snapshot_id, approval, paths=paths)
+    assert again == made  # made once, then found
+    pages = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(made.pdf).pages]
+    assert "Approved by Quality Assurance Group on 20 January 2027. Conditions: Share" in pages[0]
+    assert all("Final report" in p and "DRAFT" not in p for p in pages)
+    assert Document(str(made.docx)).sections[0].header.paragraphs[0].text == "Final report"
+    assert made.body()["docx"] == {"sha256": made.docx_sha256, "size": made.docx_size}
+
+    # Another approval (staff corrected it) is another report; an edited visit is refused.
+    [fid] = [f.id for f in lead.data.findings_for("lht") if f.category == "further_consideration"]
+    do(lead, lead.edit_finding(fid, text="Edited after approval."))
+    with Workspace.open(file, device_id="x") as ws, pytest.raises(NotAsApproved) as refused:
+        make_final_report(ws, v1.snapshot_id, replace(approval, conditions=""), paths=paths)
+    assert "changed on this laptop since it was finalised" in str(refused.value)
+    v2 = finalise(lead, paths)
+    with Workspace.open(file, device_id="x") as ws, pytest.raises(NotAsApproved) as refused:
+        make_final_report(ws, v1.snapshot_id, replace(approval, conditions=""), paths=paths)
+    assert "version 2 was finalised since" in str(refused.value)
+    assert v2.version == 2
