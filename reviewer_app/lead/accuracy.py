@@ -230,7 +230,10 @@ def item_label(data: VisitData, comment: Comment) -> str:
             ref, component = where
             title = data.by_ref[ref].title
             return f"{ref} {title} ({findings.component_name(data, component)})"
-    return comment.item_label or comment.item_id
+    if comment.item_label:
+        return comment.item_label
+    gone = "A finding" if comment.item_kind == FINDING_ITEM else f"Standard {comment.item_id}"
+    return f"{gone} no longer in this visit"
 
 
 # -- answering ----------------------------------------------------------------------------------

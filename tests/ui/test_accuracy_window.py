@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import WAIT, Screenshot, settle
+from helpers import WAIT, Screenshot, message_boxes, settle
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QPushButton
@@ -243,3 +243,27 @@ def test_comments_a_sync_stores_later_show_without_reopening(
     qtbot.waitUntil(lambda: comments.list.count() == 1, timeout=WAIT)
     assert comments.counts.text() == "1 comment on V1: 0 answered, 1 unanswered"
     assert badge.text() == "1 provider comment to answer"
+
+
+def test_words_typed_for_an_answer_that_could_not_be_saved_are_offered_again(
+    qtbot: QtBot,
+    lead_window: tuple[ReviewerWindow, dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    win, ids = lead_window
+    comments = win.lead.show_accuracy()
+    qtbot.waitUntil(lambda: comments.list.count() == 3, timeout=WAIT)
+    choose(comments, "c-1")
+    # The finding goes (deleted) before the lead answers: accepting it cannot be saved.
+    win.bridge.run(win.session.delete_finding(ids["f1"]))
+    settle(qtbot, win)
+    typed = "Care plans are now reviewed every year."
+    asked = patch_ask(monkeypatch, OwnWordingDialog, typed)
+    comments.card.own_button.click()
+    qtbot.waitUntil(lambda: bool(message_boxes()), timeout=WAIT)
+    assert "no longer in this visit" in message_boxes()[0].text()
+    for box in message_boxes():
+        box.close()
+    assert "c-1" not in win.session.data.accuracy_answers
+    comments.card.own_button.click()  # the lead tries again: their words are there
+    assert asked[1][2] == typed

@@ -420,6 +420,7 @@ class CommentsPanel(QWidget):
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             scroll.setWidget(cards)
+            scroll.setAccessibleName("The provider's comments")
             # Both wrappers kept: with the scroll area's wrapper gone, PySide deleted the cards'
             # box under the panel's feet (seen on the standard's page after a garbage collection).
             self._scroll, self._cards = scroll, cards
@@ -534,6 +535,7 @@ class AccuracyWindow(QDialog):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.detail)
+        scroll.setAccessibleName("The chosen comment")
         self._scroll = scroll  # (kept, as CommentsPanel keeps its own)
         left = QWidget(self)
         left_box = QVBoxLayout(left)
@@ -613,8 +615,11 @@ class AccuracyWindow(QDialog):
         if self.card is not None and comment is not None and self.card.comment == comment:
             self.card.refresh()
             return
+        had_keyboard = self.card is not None and self.card.isAncestorOf(self.focusWidget())
         clear_layout(self.detail_box)
         self.card = None
+        if had_keyboard:  # the card answered went (unanswered only): back to the list
+            self.list.setFocus(Qt.FocusReason.OtherFocusReason)
         if comment is None:
             empty = QLabel("Nothing to answer here.", self.detail)
             muted(empty)
