@@ -32,7 +32,7 @@ After the visit (docs/after-the-visit.md): the provider's factual accuracy comme
 renders the report as DOCX (kept in the workspace's ``local`` table as ``report_docx:<snapshot
 id>``, sent as the envelope's optional ``report_docx``), and the envelope carries
 ``feedback_sheet_at``, the date the feedback sheet was first made on this laptop
-(``reviewer_app.report.feedback.FEEDBACK_SHEET_KEY`` in the same table).
+(:data:`FEEDBACK_SHEET_KEY` in the same table).
 """
 
 from __future__ import annotations
@@ -313,10 +313,11 @@ def report_docx(ws: Workspace, snapshot_id: str) -> str | None:
     return sha if isinstance(sha, str) and ws.blobs.has(sha) else None
 
 
+FEEDBACK_SHEET_KEY = "feedback_sheet_at"  # ISO date, the first kept (report.feedback.record_made)
+
+
 def feedback_sheet_at(ws: Workspace) -> str:
     """The date (ISO) the visit's feedback sheet was first made on this laptop; "" if never."""
-    from reviewer_app.report.feedback import FEEDBACK_SHEET_KEY  # noqa: PLC0415 (reportlab)
-
     value = ws.get_local(FEEDBACK_SHEET_KEY)
     return value if isinstance(value, str) else ""
 

@@ -42,13 +42,14 @@ from storage.files import replacing
 
 MARK = "For verbal feedback — not the report"
 WATERMARK = "FEEDBACK"
-FEEDBACK_SHEET_KEY = "feedback_sheet_at"  # the workspace's local table: ISO date, first kept
 
 
 def record_made(ws: Workspace, when: date | None = None) -> str:
     """Remember that the visit's feedback sheet was made ``when`` (today by default) unless an
     earlier date is remembered; the date kept (ISO). Runs where the workspace is open (the
     storage worker)."""
+    from reviewer_app.lead.finalise import FEEDBACK_SHEET_KEY  # noqa: PLC0415 (it sends it)
+
     kept = ws.get_local(FEEDBACK_SHEET_KEY)
     if isinstance(kept, str) and kept:
         return kept
