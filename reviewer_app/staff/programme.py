@@ -682,7 +682,7 @@ def overview_report(  # noqa: PLR0913
     model = report.build_programme_overview(data)
     render = {"pdf": report.render_programme_pdf, "docx": report.render_programme_docx}
     stem = f"{file_stem(programme)}-overview"
-    files = [render[fmt](model, folder / f"{stem}.{fmt}") for fmt in formats]
+    files = [render[fmt](model, folder / f"{stem}.{fmt}", step) for fmt in formats]
     step(2, 2, "Done")
     return Written([Path(f) for f in files], "The programme overview")
 
@@ -734,7 +734,7 @@ def qsg_summary(  # noqa: PLR0913
         if fmt == "csv":
             files.append(report.write_qsg_csv(summary, out, confirmed=confirmed))
         else:
-            files.append(report.render_qsg_pdf(summary, out, confirmed=confirmed))
+            files.append(report.render_qsg_pdf(summary, out, step, confirmed=confirmed))
     step(2, 2, "Done")
     return Written([Path(f) for f in files], "The QSG summary")
 

@@ -27,6 +27,7 @@ from ui.staff.programme_dialogs import (
     ApproveDialog,
     OverviewChoice,
     OverviewDialog,
+    SettingsDialog,
     SignInDialog,
 )
 from ui.staff.window import StaffWindow
@@ -308,3 +309,28 @@ def test_the_approval_dialog_needs_who_approved(qtbot, *, screenshot: Screenshot
     answer = dialog.answer()
     assert answer.approved_by.startswith("Haemoglobin") and len(answer.approved_at) == 10
     screenshot(dialog, "staff_programme_approve.png")
+
+
+def test_settings_change_what_is_overdue(
+    qtbot, staff_window: StaffWindow, service, monkeypatch
+) -> None:
+    _live, made = service
+    page = open_page(qtbot, staff_window)
+    listed(qtbot, page, len(made.visits))
+    assert "OVERDUE" in page.summary.text()
+    asked: list[dict[str, int]] = []
+
+    def generous(_cls, _parent, _programme, days):
+        asked.append(days)
+        return {step: 400 for step in days}
+
+    monkeypatch.setattr(SettingsDialog, "ask", classmethod(generous))
+    page.settings_button.click()
+    qtbot.waitUntil(lambda: "nothing overdue" in page.summary.text(), timeout=20_000)
+    assert asked[0]["pack_sent"] == 10  # the defaults were offered
+    assert "expected working days are saved" in page.result.text()
+    model = page.model
+    cell = model.index(row_of(page, "Kingsmere"), STEP_COLUMN["pack_sent"])
+    assert (
+        model.data(cell).startswith("due ") and model.data(cell, Qt.ItemDataRole.FontRole) is None
+    )
