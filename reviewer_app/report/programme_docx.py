@@ -14,6 +14,8 @@ from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt
@@ -25,7 +27,6 @@ from reviewer_app.report.docx import (
     GREY,
     HEADER_FILL,
     _field,
-    _table,
 )
 from reviewer_app.report.programme import (
     CELL_CM,
@@ -94,6 +95,7 @@ def _page_setup(doc: Any, model: ProgrammeOverview) -> None:
         style.font.size = Pt(size)
         style.font.color.rgb = colour
         style.font.italic = False
+    _heat_styles(doc)
     doc.core_properties.title = f"{model.programme}: {model.title}"
     doc.core_properties.subject = model.title
     doc.core_properties.author = model.programme
@@ -107,6 +109,31 @@ def _page_setup(doc: Any, model: ProgrammeOverview) -> None:
     update = OxmlElement("w:updateFields")  # Word counts the pages when the file is opened
     update.set(qn("w:val"), "true")
     doc.settings.element.append(update)
+
+
+# The heat map's paragraph styles (name, alignment, bold): its 75,000 cells name a style
+# rather than carry their own size, spacing and alignment (a third of the XML).
+HEAT_STYLES = {
+    "left": ("Heat map", WD_ALIGN_PARAGRAPH.LEFT, False),
+    "centre": ("Heat map centre", WD_ALIGN_PARAGRAPH.CENTER, False),
+    "right": ("Heat map right", WD_ALIGN_PARAGRAPH.RIGHT, False),
+    "not_met": ("Heat map not met", WD_ALIGN_PARAGRAPH.CENTER, True),
+}
+
+
+def _heat_styles(doc: Any) -> None:
+    for name, alignment, bold in HEAT_STYLES.values():
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = doc.styles["Normal"]
+        style.font.size = Pt(6.5)
+        style.font.bold = bold
+        style.paragraph_format.space_before = Pt(0)
+        style.paragraph_format.space_after = Pt(0)
+        style.paragraph_format.alignment = alignment
+
+
+def _style_ids(doc: Any) -> dict[str, str]:
+    return {key: doc.styles[name].style_id for key, (name, _a, _b) in HEAT_STYLES.items()}
 
 
 def _heading(doc: Any, text: str, level: int = 1, *, page_break: bool = False) -> None:
@@ -153,7 +180,7 @@ def _visits(doc: Any, model: ProgrammeOverview) -> None:
     _heading(doc, "1. Visits included", page_break=True)
     rows = [[v.letter, v.title, v.organisations, v.dates, v.version, v.state] for v in model.visits]
     rest = model.frame_cm - 0.8 - 4 - 1.6 - 2.2
-    widths = [Cm(w) for w in (0.8, rest * 0.55, rest * 0.45, 4, 1.6, 2.2)]
+    widths = [0.8, rest * 0.55, rest * 0.45, 4, 1.6, 2.2]
     _table(doc, ["", "Visit", "Organisations", "Dates", "Version", "State"], rows, widths)
 
 
@@ -164,7 +191,7 @@ def _organisations(doc: Any, model: ProgrammeOverview) -> None:
         for o in model.organisations
     ]
     num = 2.2
-    widths = [Cm(model.frame_cm - 5 * num), *[Cm(num)] * 5]
+    widths = [model.frame_cm - 5 * num, *[num] * 5]
     header = ["Organisation", "Visits", "Applicable", "Met", "Not met", "% met"]
     _table(doc, header, rows, widths, numeric_from=1)
     _note(
@@ -179,7 +206,7 @@ def _organisations(doc: Any, model: ProgrammeOverview) -> None:
         for c in model.columns
     ]
     rest = model.frame_cm - 1.6 - 3 * num
-    widths = [Cm(w) for w in (1.6, rest * 0.55, rest * 0.45, num, num, num)]
+    widths = [1.6, rest * 0.55, rest * 0.45, num, num, num]
     header = ["Column", "Organisation", "Component", "Applicable", "Met", "% met"]
     _table(doc, header, rows, widths, numeric_from=3)
 
@@ -190,9 +217,9 @@ def _organisations(doc: Any, model: ProgrammeOverview) -> None:
 def _heat_map(doc: Any, model: ProgrammeOverview) -> None:
     _heading(doc, "3. Compliance with each standard", page_break=True)
     doc.add_paragraph(
-        "One row per standard, grouped by section; one column per organisation and component "
-        "reviewed (chapter 2 names each column). The last column is the standard's % met across "
-        "every column of the programme."
+        "One row per standard, grouped by section, with its % met across every column of the "
+        "programme; then one column per organisation and component reviewed (chapter 2 names "
+        "each column, with its figures)."
     )
     doc.add_paragraph(
         "Key: "
@@ -204,13 +231,12 @@ def _heat_map(doc: Any, model: ProgrammeOverview) -> None:
         return
     title_cm, per_group = heat_map_layout(model.frame_cm, len(model.columns))
     groups = model.column_groups(per_group)
-    body = doc.element.body
     for n, group in enumerate(groups, start=1):
         if len(groups) > 1:
             first, last = model.columns[group.indices[0]], model.columns[group.indices[-1]]
             heading = f"Columns {first.code} to {last.code} ({n} of {len(groups)})"
             _heading(doc, heading, level=3, page_break=n > 1)
-        body.insert(len(body) - 1, parse_xml(_group_xml(model, group.indices, title_cm)))
+        _append(doc, _group_xml(model, group.indices, title_cm, _style_ids(doc)))
         doc.add_paragraph()
 
 
@@ -241,9 +267,9 @@ def _cell(
     else:
         pr.append('<w:vAlign w:val="center"/>')
     jc = '<w:jc w:val="center"/>' if centre else '<w:jc w:val="right"/>' if right else ""
-    rpr = f'<w:sz w:val="{size}"/>' + ("<w:b/>" if bold else "")
-    if colour:
-        rpr += f'<w:color w:val="{colour}"/>'
+    # CT_RPr's order: b, then color, then sz (Word refuses a file out of order).
+    rpr = ("<w:b/>" if bold else "") + (f'<w:color w:val="{colour}"/>' if colour else "")
+    rpr += f'<w:sz w:val="{size}"/>'
     runs = "".join(
         f'<w:r><w:rPr>{rpr}</w:rPr>{"<w:br/>" if k else ""}<w:t xml:space="preserve">'
         f"{escape(line)}</w:t></w:r>"
@@ -255,16 +281,30 @@ def _cell(
     )
 
 
-def _group_xml(model: ProgrammeOverview, indices: tuple[int, ...], title_cm: float) -> str:
+def _styled(text: str, style: str, fill: str | None = None) -> str:
+    """A heat map cell: its paragraph style, a fill, the text (widths come from the grid)."""
+    shading = (
+        f'<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="{fill}"/></w:tcPr>' if fill else ""
+    )
+    run = f"<w:r><w:t>{escape(text)}</w:t></w:r>" if text else ""
+    return f'<w:tc>{shading}<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{run}</w:p></w:tc>'
+
+
+def _group_xml(
+    model: ProgrammeOverview, indices: tuple[int, ...], title_cm: float, styles: dict[str, str]
+) -> str:
+    """One column group of the heat map: ref, standard, % met, then a cell per column. A cell
+    of a kind is the same XML wherever it is: made once."""
     columns = [model.columns[i] for i in indices]
     ref_w, title_w, cell_w, pct_w = (_dxa(v) for v in (REF_CM, title_cm, CELL_CM, PCT_CM))
-    widths = [ref_w, title_w, *[cell_w] * len(columns), pct_w]
+    widths = [ref_w, title_w, pct_w, *[cell_w] * len(columns)]
     head = "<w:trPr><w:tblHeader/><w:cantSplit/>{}</w:trPr>"
     rows = [
         "<w:tr>"
         + head.format(f'<w:trHeight w:val="{_dxa(LABEL_CM)}" w:hRule="atLeast"/>')
         + _cell("Ref", ref_w, fill=HEADER_FILL, bold=True)
         + _cell("Standard", title_w, fill=HEADER_FILL, bold=True)
+        + _cell("% met", pct_w, fill=HEADER_FILL, bold=True, right=True)
         + "".join(
             _cell(
                 f"{_short(c.organisation)}\n{_short(c.component)}",
@@ -275,12 +315,12 @@ def _group_xml(model: ProgrammeOverview, indices: tuple[int, ...], title_cm: flo
             )
             for c in columns
         )
-        + _cell("% met", pct_w, fill=HEADER_FILL, bold=True, right=True)
         + "</w:tr>",
         "<w:tr>"
         + head.format("")
         + _cell("", ref_w, fill=HEADER_FILL)
         + _cell("Column / % met in it", title_w, fill=HEADER_FILL, bold=True)
+        + _cell("", pct_w, fill=HEADER_FILL)
         + "".join(
             _cell(
                 f"{c.code}\n{c.percent.rstrip('%')}",
@@ -292,51 +332,99 @@ def _group_xml(model: ProgrammeOverview, indices: tuple[int, ...], title_cm: flo
             )
             for c in columns
         )
-        + _cell("", pct_w, fill=HEADER_FILL)
         + "</w:tr>",
     ]
-    span = len(widths)
-    total = sum(widths)
+    kinds = {
+        value: _styled(
+            symbol,
+            styles["not_met" if value == NOT_MET else "centre"],
+            FILLS[value].lstrip("#"),
+        )
+        for value, symbol in SYMBOLS.items()
+    }
+    blank = _styled("", styles["centre"])
+    row_start = "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
     for section in model.sections:
         rows.append(
-            "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+            row_start
             + _cell(
-                section.section, total, fill=SECTION_FILL, bold=True, span=span, colour="4C6272"
+                section.section,
+                sum(widths),
+                fill=SECTION_FILL,
+                bold=True,
+                span=len(widths),
+                colour="4C6272",
             )
             + "</w:tr>"
         )
         for row in section.rows:
-            cells = []
-            for i in indices:
-                value = row.cells[i]
-                if value is None:
-                    cells.append(_cell("", cell_w))
-                else:
-                    fill = FILLS[value].lstrip("#")
-                    cells.append(
-                        _cell(SYMBOLS[value], cell_w, fill=fill, centre=True, bold=value == NOT_MET)
-                    )
             rows.append(
-                "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
-                + _cell(row.ref, ref_w)
-                + _cell(row.title, title_w)
-                + "".join(cells)
-                + _cell(row.percent, pct_w, right=True)
+                row_start
+                + _styled(row.ref, styles["left"])
+                + _styled(row.title, styles["left"])
+                + _styled(row.percent, styles["right"])
+                + "".join(kinds.get(row.cells[i] or "", blank) for i in indices)
                 + "</w:tr>"
             )
+    return _table_xml(widths, rows, cell_margin=40)
+
+
+def _table_xml(widths: list[int], rows: list[str], *, cell_margin: int = 80) -> str:
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     border = 'w:val="single" w:sz="2" w:space="0" w:color="AEB7BD"'
     borders = "".join(
         f"<w:{side} {border}/>" for side in ("top", "left", "bottom", "right", "insideH", "insideV")
     )
+    margins = "".join(f'<w:{side} w:w="{cell_margin}" w:type="dxa"/>' for side in ("left", "right"))
     return (
         f"<w:tbl {nsdecls('w')}><w:tblPr>"
-        f'<w:tblW w:w="{total}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
-        f"<w:tblBorders>{borders}</w:tblBorders>"
-        '<w:tblCellMar><w:left w:w="40" w:type="dxa"/><w:right w:w="40" w:type="dxa"/>'
-        "</w:tblCellMar></w:tblPr>"
-        f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+        f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblBorders>{borders}</w:tblBorders>'
+        f'<w:tblLayout w:type="fixed"/><w:tblCellMar>{margins}</w:tblCellMar>'
+        f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
     )
+
+
+def _table(
+    doc: Any,
+    header: list[str],
+    rows: list[list[str]],
+    widths_cm: list[float],
+    *,
+    numeric_from: int | None = None,
+) -> None:
+    """A table in the look of the visit report's (:func:`reviewer_app.report.docx._table`: a
+    shaded header row Word repeats on every page, 9 pt text), written as XML: python-docx's
+    cells cost a millisecond each."""
+    widths = [_dxa(w) for w in widths_cm]
+
+    def right(k: int) -> bool:
+        return numeric_from is not None and k >= numeric_from
+
+    xml_rows = [
+        "<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>"
+        + "".join(
+            _cell(label, w, fill=HEADER_FILL, bold=True, right=right(k), size=18)
+            for k, (label, w) in enumerate(zip(header, widths, strict=True))
+        )
+        + "</w:tr>"
+    ]
+    for values in rows:
+        xml_rows.append(
+            "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+            + "".join(
+                _cell(v, w, right=right(k), size=18)
+                for k, (v, w) in enumerate(zip(values, widths, strict=True))
+            )
+            + "</w:tr>"
+        )
+    _append(doc, _table_xml(widths, xml_rows))
+
+
+def _append(doc: Any, xml: str) -> None:
+    """Put a table written as XML at the end of the document's body (before its section
+    properties, which end the body)."""
+    body = doc.element.body
+    body.insert(len(body) - 1, parse_xml(xml))
 
 
 def _short(text: str) -> str:
@@ -357,7 +445,7 @@ def _most_not_met(doc: Any, model: ProgrammeOverview) -> None:
         for m in model.most_not_met
     ]
     rest = model.frame_cm - 2.2 - 3.0
-    widths = [Cm(w) for w in (2.2, rest * 0.32, rest * 0.22, 1.5, 1.5, rest * 0.46)]
+    widths = [2.2, rest * 0.32, rest * 0.22, 1.5, 1.5, rest * 0.46]
     _table(doc, ["Ref", "Standard", "Section", "Not met", "Of", "Not met by"], rows, widths)
     _note(
         doc,
@@ -402,7 +490,7 @@ def risk_tables(doc: Any, risks: list[RiskLine], frame_cm: float, none: str) -> 
     for r in risks:
         by_org.setdefault(r.organisation, []).append(r)
     rest = frame_cm - 2.6 - 3.2
-    widths = [Cm(w) for w in (rest * 0.5, 2.6, rest * 0.3, 3.2, rest * 0.2)]
+    widths = [rest * 0.5, 2.6, rest * 0.3, 3.2, rest * 0.2]
     header = ["What was found", "Found", "Who was told, when", "Written confirmation", "Status"]
     for org, items in by_org.items():
         doc.add_heading(org, level=3)

@@ -37,7 +37,6 @@ ROW_H = 10.5
 SECTION_H = 12.0
 CELL_FORM = "rv_heat_{}"
 ROW_FORM = "rv_heat_row_{}"
-PCT_FORM = "rv_heat_pct_{}"
 HEAD_FORM = "rv_heat_head_{}_{}"
 
 
@@ -79,8 +78,13 @@ class Geometry:
     label_h: float
 
     @property
+    def pct_right(self) -> float:
+        """Where the standard's % met ends (right-aligned, before the cells)."""
+        return self.ref_w + self.title_w + self.pct_w - 3
+
+    @property
     def cells_x(self) -> float:
-        return self.ref_w + self.title_w
+        return self.ref_w + self.title_w + self.pct_w
 
     @property
     def header_h(self) -> float:
@@ -108,7 +112,7 @@ class HeatMap(Flowable):  # type: ignore[misc]  # reportlab has no type hints
             )
             for i in indices
         }
-        self.width = geometry.cells_x + len(indices) * geometry.cell_w + geometry.pct_w
+        self.width = geometry.cells_x + len(indices) * geometry.cell_w
         self.height = geometry.header_h + sum(r.height for r in self.rows)
 
     def wrap(self, _aw: float, _ah: float) -> tuple[float, float]:
@@ -150,7 +154,6 @@ class HeatMap(Flowable):  # type: ignore[misc]  # reportlab has no type hints
                 c.drawString(2, y + 3.5, row.text)
                 continue
             _place(c, ROW_FORM.format(row.key), 0, y)
-            _place(c, PCT_FORM.format(row.key), self.width - 2, y)
             self._cells(c, row.standard, y, placed)
             rules.moveTo(0, y)
             rules.lineTo(self.width, y)
@@ -175,8 +178,7 @@ class HeatMap(Flowable):  # type: ignore[misc]  # reportlab has no type hints
             c.addLiteral("\n".join(ops))
 
     def _define_row(self, c: Canvas, defined: set[str], row: MapRow, standard: StandardRow) -> None:
-        """The row's ref and title, and its % met (right-aligned on 0), each a form: the same
-        in every column group."""
+        """The row's ref, title and % met: a form, the same in every column group."""
         name = ROW_FORM.format(row.key)
         if name in defined:
             return
@@ -186,11 +188,7 @@ class HeatMap(Flowable):  # type: ignore[misc]  # reportlab has no type hints
         c.setFont(kit.FONT, SIZE)
         c.drawString(2, 3, row.text)
         c.drawString(self.g.ref_w + 2, 3, row.title)
-        c.endForm()
-        c.beginForm(PCT_FORM.format(row.key), -self.g.pct_w, 0, 0, ROW_H)
-        c.setFillColor(kit.TEXT)
-        c.setFont(kit.FONT, SIZE)
-        c.drawRightString(0, 3, standard.percent)
+        c.drawRightString(self.g.pct_right, 3, standard.percent)
         c.endForm()
 
     def _define_header(self, c: Canvas, defined: set[str]) -> str:
@@ -217,7 +215,7 @@ class HeatMap(Flowable):  # type: ignore[misc]  # reportlab has no type hints
         label_y = bottom + 2 * ROW_H + 3
         c.drawString(2, label_y, "Ref")
         c.drawString(g.ref_w + 2, label_y, "Standard")
-        c.drawRightString(self.width - 2, label_y, "% met")
+        c.drawRightString(g.pct_right, label_y, "% met")
         c.drawString(g.ref_w + 2, bottom + ROW_H + 3, "Column")
         c.drawString(g.ref_w + 2, bottom + 3, "% met in the column")
         leading = SIZE + 1

@@ -339,9 +339,9 @@ def _legend() -> Flowable:
 def _heat_map(model: ProgrammeOverview, st: dict[str, Any], width: float) -> list[Flowable]:
     out: list[Flowable] = [
         p(
-            "One row per standard, grouped by section; one column per organisation and "
-            "component reviewed (chapter 2 names each column). The last column is the "
-            "standard's % met across every column of the programme.",
+            "One row per standard, grouped by section, with its % met across every column of "
+            "the programme; then one column per organisation and component reviewed (chapter 2 "
+            "names each column, with its figures).",
             st["body"],
         ),
         _legend(),
