@@ -75,6 +75,7 @@ central: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py
+	$(PY) bench/programme_overview.py  # issue 18: 50 visits of 500 standards, <= 10 s
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
