@@ -262,11 +262,11 @@ def open_whatever_is_there(plain: Path, encrypted: Path, rows: int) -> str:
 @pytest.mark.parametrize(
     ("stage", "nth", "two_files", "left"),
     [
-        ("encrypting", 3, False, "plain"),  # in the middle of the export
+        ("encrypting", 10, False, "plain"),  # in the middle of the export
         ("verifying", 1, False, "plain"),
         ("replacing", 1, False, "plain"),  # checked and flushed, not yet renamed
         ("done", 1, False, "encrypted"),
-        ("encrypting", 3, True, "plain"),
+        ("encrypting", 10, True, "plain"),
         ("removing", 1, True, "encrypted"),  # renamed; the plain file not yet removed
     ],
 )
