@@ -181,3 +181,22 @@ def test_a_300_mb_file_is_sealed_and_read_back_with_a_few_mb_of_memory(tmp_path:
     # Whole-file reading would take 300 MB; a few 1 MB chunks are all that is ever held.
     assert sealing_peak < 8 * 1024 * 1024, sealing_peak
     assert opening_peak < 8 * 1024 * 1024, opening_peak
+
+
+def test_an_image_reader_decodes_a_sealed_photo_and_its_sealed_thumbnail_shows_nothing(
+    tmp_path: Path,
+) -> None:
+    from PIL import Image
+
+    photo = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 30, 30)).save(photo, "JPEG", quality=90)
+    path = tmp_path / "sealed"
+    path.write_bytes(encrypt_bytes(photo.getvalue(), KEY, chunk_size=CHUNK))
+    with open_decrypted(path, KEY) as f, Image.open(f) as img:  # Pillow seeks and reads
+        assert img.size == (640, 480)
+        img.thumbnail((160, 160))
+        thumbnail = io.BytesIO()
+        img.save(thumbnail, "JPEG")
+    sealed_thumbnail = encrypt_bytes(thumbnail.getvalue(), KEY)
+    assert not sealed_thumbnail.startswith(b"\xff\xd8\xff") and b"JFIF" not in sealed_thumbnail
+    assert decrypt_bytes(sealed_thumbnail, KEY) == thumbnail.getvalue()
