@@ -175,13 +175,10 @@ def encrypt_plain_database(
     in_place = plain.resolve() == encrypted.resolve()
     tmp = encrypted.with_name(f".{encrypted.name}{TEMP_SUFFIX}")
     _remove_with_side_files(tmp)  # a leftover of a run that was killed
-    if in_place and is_encrypted(encrypted):
-        connect(encrypted, key).close()  # already done; WrongKey if it is not ours
-        report("done", 1, 1)
-        return encrypted
-    if not in_place and is_encrypted(encrypted):
-        connect(encrypted, key).close()  # checked before its rename: only the plain is left
-        _remove_plain(plain)
+    if is_encrypted(encrypted):  # done already (checked before its rename); WrongKey if not ours
+        connect(encrypted, key).close()
+        if not in_place:  # killed before the plain file was removed
+            _remove_plain(plain)
         report("done", 1, 1)
         return encrypted
     if not is_plain(plain):
