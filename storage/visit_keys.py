@@ -156,7 +156,10 @@ class VisitKeys:
     def create(self, account: str, folder: Path) -> bytes:
         """A new random key for ``account``, kept in the keyring, or wrapped with a passphrase
         in ``folder`` when there is no usable keyring: the session's passphrase, or a new one
-        asked for (``new=True``)."""
+        asked for (``new=True``). Never replaces a key already kept (that would lose what it
+        encrypts): ``FileExistsError`` then; ``get`` it instead."""
+        if self._kept_somewhere(account, folder):
+            raise FileExistsError(f"a key is already kept for {_name(account)}; it is not replaced")
         key = os.urandom(KEY_BYTES)
         if not self._keep_in_keyring(account, key):
             with _lock:
@@ -203,6 +206,14 @@ class VisitKeys:
         except Exception as exc:  # not there, or no keyring: nothing to remove
             log.info("keyring: nothing removed (%s)", type(exc).__name__)
         key_file(folder).unlink(missing_ok=True)
+
+    def _kept_somewhere(self, account: str, folder: Path) -> bool:
+        if key_file(folder).exists():
+            return True
+        try:
+            return _keyring().get_password(self.service, account) is not None
+        except Exception:  # no usable keyring: nothing kept there
+            return False
 
     def _keep_in_keyring(self, account: str, key: bytes) -> bool:
         keyring = _keyring()
@@ -278,7 +289,8 @@ class WrappedKey:
 def write_key_file(
     path: Path, account: str, key: bytes, passphrase: str, *, n: int | None = None
 ) -> None:
-    """Wrap ``key`` with ``passphrase`` into ``path`` (whole or not at all, mode 0600);
+    """Wrap ``key`` with ``passphrase`` into the new file ``path`` (whole or not at all, mode
+    0600; ``FileExistsError`` when it is there: a kept key is never replaced);
     ``n``: scrypt's cost (``SCRYPT_N`` unless given)."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
 
@@ -296,7 +308,7 @@ def write_key_file(
     )
     document = {**fields, "nonce": _b64(nonce), "wrapped_key": _b64(sealed)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, (json.dumps(document, indent=1) + "\n").encode(), mode=0o600)
+    write_atomic(path, (json.dumps(document, indent=1) + "\n").encode(), mode=0o600, exclusive=True)
 
 
 def read_key_file(path: Path, account: str) -> WrappedKey:

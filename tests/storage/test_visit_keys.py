@@ -123,6 +123,20 @@ def test_the_real_keyring_keeps_the_key_for_the_next_session(
         keyring.set_keyring(previous)
 
 
+def test_a_kept_key_is_never_replaced(tmp_path: Path) -> None:
+    key = VisitKeys().create(VISIT, tmp_path)
+    with pytest.raises(FileExistsError, match="already kept"):
+        VisitKeys().create(VISIT, tmp_path)
+    lock()
+    assert VisitKeys().get(VISIT, tmp_path) == key
+
+
+def test_a_wrapped_key_is_never_replaced(no_keyring: None, tmp_path: Path) -> None:
+    VisitKeys(ask_passphrase=Dialog("correct horse battery")).create(VISIT, tmp_path)
+    with pytest.raises(FileExistsError, match="already kept"):
+        VisitKeys(ask_passphrase=Dialog("another")).create(VISIT, tmp_path)
+
+
 def test_the_key_is_cached_until_lock(tmp_path: Path) -> None:
     keys = VisitKeys()
     key = keys.create(VISIT, tmp_path)
