@@ -535,8 +535,10 @@ def staff_programme_settings(args: argparse.Namespace, paths: AppPaths) -> int:
             days = ops.set_expected_days(client, name, changes)
         else:
             days = ops.timeline(client, name).expected_days
+    from reviewer_app.staff.timeline import STEPS  # noqa: PLC0415
+
     print(f"{name}: expected working days from the visit's end")
-    for step in ops.STEPS[1:]:
+    for step in STEPS[1:]:
         if step in days:
             print(f"  {step:<18} {days[step]}")
     return 0

@@ -22,6 +22,7 @@ from reviewer_app.app.paths import AppPaths
 from reviewer_app.central.service import NotSignedIn, sign_in
 from reviewer_app.demo import programme as demo
 from reviewer_app.staff import programme as ops
+from reviewer_app.staff.timeline import STEPS
 from sync.client import CentralClient
 from sync.server.app import create_app
 from sync.server.db import database_url
@@ -56,7 +57,7 @@ def test_the_timeline_shows_each_visit_by_state_with_days_and_overdue_steps(
     submit_v1(demo_central)
     # Nothing is expected later than the visit's end: every step not reached is overdue
     # once that day has passed (as it has, for the demo visit of 3 December 2026).
-    zero = {s: 0 for s in ops.STEPS[1:]}
+    zero = {s: 0 for s in STEPS[1:]}
     assert ops.set_expected_days(staff, PROGRAMME, zero)["pack_sent"] == 0
     after = ops.timeline(staff, PROGRAMME)
     (visit,) = after.visits
@@ -254,7 +255,7 @@ def test_the_demo_fills_a_programme_of_visits_at_every_step(
         assert {"v1_finalised", "pack_sent", "comments_returned", "v2_finalised"} <= states
         assert {"approved", "published", "visit_end"} <= states
         assert any(v.overdue for v in line_up.visits)
-        assert all(line_up.median_days[s] is not None for s in ops.STEPS[1:])
+        assert all(line_up.median_days[s] is not None for s in STEPS[1:])
         qsg = staff.qsg(demo.PROGRAMME)
         items = [i for p in qsg["providers"] for i in p["items"]]
         assert {i["category"] for i in items} == {"immediate_risk", "serious_concern"}

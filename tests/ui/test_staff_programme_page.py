@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, QTimer
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.central.service import sign_in
 from reviewer_app.demo import programme as demo
+from reviewer_app.staff.timeline import STEPS
 from sync.server.app import create_app
 from sync.server.db import database_url
 from tests.server.central_helpers import LiveServer, serve
@@ -33,7 +34,7 @@ from ui.staff.programme_dialogs import (
 from ui.staff.window import StaffWindow
 
 PROVIDER, STATE = 0, 1
-STEP_COLUMN = {s: i + 2 for i, s in enumerate(page_module.ops.STEPS)}
+STEP_COLUMN = {s: i + 2 for i, s in enumerate(STEPS)}
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,8 @@ from PySide6.QtWidgets import (
 from reviewer_app.app.errors import is_user_error
 from reviewer_app.central.service import NotSignedIn, sign_in, signed_in_url
 from reviewer_app.staff import programme as ops
-from reviewer_app.staff.programme import STEP_NAMES, FormRefused, Offline, Timeline, VisitLine
+from reviewer_app.staff.programme import FormRefused, Offline
+from reviewer_app.staff.timeline import STEP_NAMES, STEPS, Step, Timeline, VisitLine, show_date
 from ui.errors import report_error, told
 from ui.operations import TaskOp
 from ui.staff import shortcuts
@@ -84,7 +85,7 @@ class TimelineModel(RecordModel):
 
     def __init__(self, parent: QWidget) -> None:
         self.page = parent
-        self.steps: tuple[str, ...] = ops.STEPS
+        self.steps: tuple[str, ...] = STEPS
         self.medians: dict[str, str] = {}
         warning = parent.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         bold = QFont(parent.font())
@@ -93,7 +94,7 @@ class TimelineModel(RecordModel):
         self.waiting_brush = parent.palette().brush(QPalette.ColorRole.PlaceholderText)
 
         def step_col(step: str) -> Col:
-            def cell(v: VisitLine) -> ops.Step:
+            def cell(v: VisitLine) -> Step:
                 return v.step(step)
 
             return Col(
@@ -118,7 +119,7 @@ class TimelineModel(RecordModel):
             [
                 Col("Provider", _provider, tip=lambda v: v.title),
                 Col("State", lambda v: v.state_name),
-                *(step_col(s) for s in ops.STEPS),
+                *(step_col(s) for s in STEPS),
             ],
             parent,
         )
@@ -137,12 +138,12 @@ class TimelineModel(RecordModel):
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
 
 
-def cell_text(step: str, cell: ops.Step) -> str:
+def cell_text(step: str, cell: Step) -> str:
     """A step's cell, on two short lines so that every step fits a laptop's width: the date
     and the days from the visit, or OVERDUE and when it was due. The year is the visit date's
     (its own column); the tooltip gives the whole date."""
     if step == "visit_end":
-        return ops.show_date(cell.at) if cell.reached else ""
+        return show_date(cell.at) if cell.reached else ""
     if cell.reached:
         days = "" if cell.days is None else f"\n{cell.days} day{'s' if cell.days != 1 else ''}"
         return f"{_day_month(cell.at)}{days}"
@@ -152,7 +153,7 @@ def cell_text(step: str, cell: ops.Step) -> str:
 
 
 def _day_month(iso: str) -> str:
-    return ops.show_date(iso).rsplit(" ", 1)[0] if iso[:4].isdigit() else iso
+    return show_date(iso).rsplit(" ", 1)[0] if iso[:4].isdigit() else iso
 
 
 def _provider(v: VisitLine) -> str:
@@ -163,12 +164,12 @@ def _tip(v: VisitLine, step: str) -> str:
     cell = v.step(step)
     name = STEP_NAMES[step]
     if cell.reached:
-        return f"{name}: {ops.show_date(cell.at)}, {cell.days} days after the visit"
+        return f"{name}: {show_date(cell.at)}, {cell.days} days after the visit"
     if step == "visit_end":
         return "The visit's date"
     if cell.overdue:
-        return f"{name} is overdue: it was due by {ops.show_date(cell.due)}"
-    return f"{name}: due by {ops.show_date(cell.due)}" if cell.due else f"{name}: not yet"
+        return f"{name} is overdue: it was due by {show_date(cell.due)}"
+    return f"{name}: due by {show_date(cell.due)}" if cell.due else f"{name}: not yet"
 
 
 class _Progress(QObject):

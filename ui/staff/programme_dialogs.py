@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.staff.programme import STEP_NAMES, STEPS, Candidate
+from reviewer_app.staff.programme import Candidate
+from reviewer_app.staff.timeline import STEP_NAMES, STEPS
 from ui.dialogs.base import FormDialog
 
 
