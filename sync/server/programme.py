@@ -79,7 +79,7 @@ from sync.compliance import NOT_MET, component_figures, percent_met
 from sync.server.db import Database, approvals, kits, now_iso, publications, submissions, visits
 from sync.server.overview import (
     StoredKit,
-    kit_figures,
+    judged_figures,
     named_kit,
     organisation_of,
     read_stored_kit,
@@ -291,7 +291,7 @@ def programme_overview(
     columns: list[dict[str, Any]] = []
     column_keys: list[tuple[Loaded, str]] = []
     for loaded in included:
-        for figures in kit_figures(loaded.kit, loaded.findings):
+        for figures in judged_figures(loaded.kit, loaded.judged):
             columns.append(
                 {
                     "visit_id": loaded.version.visit_id,
@@ -338,19 +338,18 @@ def _rows(
         for ref, section, title in loaded.kit.standards:
             info.setdefault(ref, (section, title))
             sections.setdefault(section)
-    applies = {
-        id(loaded): {c: frozenset(refs) for c, refs in loaded.kit.applies.items()}
-        for loaded in included
-    }
+    # Per column, the judgement of each standard that applies there (as kit_figures counts
+    # them: none, or an unknown value, is not yet assessed).
+    columns = [
+        {
+            ref: _judgement(loaded.judged.get((ref, component), ""))
+            for ref in loaded.kit.applies.get(component, ())
+        }
+        for loaded, component in column_keys
+    ]
     by_section: dict[str, list[dict[str, Any]]] = {s: [] for s in sections}
     for ref, (section, title) in info.items():
-        cells: list[str | None] = []
-        for loaded, component in column_keys:
-            if ref in applies[id(loaded)].get(component, ()):
-                value = loaded.judged.get((ref, component), "")
-                cells.append(value if value in JUDGEMENTS else "not_assessed")
-            else:
-                cells.append(None)
+        cells = [column.get(ref) for column in columns]
         figures = component_figures(ref, title, (c for c in cells if c is not None))
         by_section[section].append(
             {
@@ -363,6 +362,10 @@ def _rows(
         )
     order = [s for s in sections if by_section[s]]
     return order, [row for s in order for row in by_section[s]]
+
+
+def _judgement(value: str) -> str:
+    return value if value in JUDGEMENTS else "not_assessed"
 
 
 def _organisations(columns: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
