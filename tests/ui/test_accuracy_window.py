@@ -218,6 +218,7 @@ def test_a_comment_on_a_finding_is_answered_beside_it_in_the_findings_window(
     )
     assert findings.editor.text.toPlainText() == "A locum covers the gap since May."
     assert panel.heading.text() == "The provider's comment on this (1 of 1 answered)"
+    assert "The provider's comments: 2 of 3 to answer." in findings.status.text()
     descriptions = [c.description for c in win.session.history.undo[-3:]]
     assert descriptions == ["edit a finding", "edit a finding", "edit an accuracy answer"]
 

@@ -31,8 +31,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer_app.lead import accuracy as accuracy_rules
 from reviewer_app.lead import findings as rules
-from reviewer_app.visit.model import DELETED, EVIDENCE_SEEN, FINDING, OBSERVATION, PHOTO
+from reviewer_app.visit.model import (
+    ACCURACY_ANSWER,
+    DELETED,
+    EVIDENCE_SEEN,
+    FINDING,
+    OBSERVATION,
+    PHOTO,
+)
 from reviewer_app.visit.read_model import VisitData
 from reviewer_app.visit.session import Change, VisitSession
 from ui import shortcuts
@@ -109,6 +117,7 @@ class FindingsWindow(QDialog):
         )
         if self.editor.comments is not None:  # the lead's typed words are saved before an answer
             self.editor.comments.answerer.before_answer = self.save
+            self.editor.comments.source.changed.connect(self._update_buttons)
         self.status = QLabel(self)
         self.status.setAccessibleName("Findings status")
         self.status.setWordWrap(True)
@@ -257,8 +266,18 @@ class FindingsWindow(QDialog):
         self.status.setText(
             f"{count} finding{'s' if count != 1 else ''} for {self._where()}; "
             f"{len(self.visit.findings)} in all."
+            + self._comments_words()
             + ("  Unsaved changes: Ctrl+Enter saves." if self.editor.dirty else "")
         )
+
+    def _comments_words(self) -> str:
+        """How many of the provider's comments are still to answer (Lead > Provider's
+        comments lists them), or nothing when there are none."""
+        panel = self.editor.comments
+        if panel is None or not len(panel.source.comments):
+            return ""
+        done, total = accuracy_rules.counts(self.visit, panel.source.comments)
+        return f"  The provider's comments: {total - done} of {total} to answer."
 
     # -- changing -------------------------------------------------------------------------------
 
@@ -338,7 +357,7 @@ class FindingsWindow(QDialog):
             keep = change.entity_id if created else (self._select_after or self.current_id())
             self._select_after = None
             self.refresh(keep)
-        elif change.entity in (OBSERVATION, PHOTO, EVIDENCE_SEEN):
+        elif change.entity in (OBSERVATION, PHOTO, EVIDENCE_SEEN, ACCURACY_ANSWER):
             self._update_buttons()
 
     def refresh(self, keep: str | None = None) -> None:
