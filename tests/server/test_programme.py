@@ -5,19 +5,18 @@ PostgreSQL (conftest.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
 
 from reviewer_app.demo.kits import demo_standards, demo_visit
 from sync.client import CentralError
 from sync.compliance import component_figures, figures_by_component
 from sync.kit_model import Organisation
-from sync.server.db import approvals, now_iso, publications
 from tests.server.central_helpers import DEMO_VISIT_ID, Central
 from tests.server.kit_envelopes import (
     applies,
@@ -30,35 +29,17 @@ from tests.server.kit_envelopes import (
 PROGRAMME = "Haemoglobin Disorders Peer Review Programme 2026/27"
 
 
-def approve(c: Central, snapshot_id: str, visit_id: str, *, published: bool = False) -> None:
-    """Staff's approval (and publication) of a version.
-
-    TODO(issue 18): record these through POST /v1/submissions/{id}/approval and
-    /publication (sync/server/lifecycle.py, being built alongside) once they exist; until then
-    the rows are written as those endpoints write them.
-    """
-    with c.db.write() as conn:
-        conn.execute(
-            insert(approvals).values(
-                snapshot_id=snapshot_id,
-                visit_id=visit_id,
-                approved_by="Quality Assurance Group",
-                approved_at="2027-02-01",
-                conditions="",
-                recorded_by="staff",
-                recorded_at=now_iso(),
-            )
-        )
-        if published:
-            conn.execute(
-                insert(publications).values(
-                    snapshot_id=snapshot_id,
-                    visit_id=visit_id,
-                    pdf_sha256="0" * 64,
-                    published_by="staff",
-                    published_at="2027-02-10T09:00:00Z",
-                )
-            )
+def approve(c: Central, snapshot_id: str, *, published: bool = False) -> None:
+    """Staff's approval of a version, through the service; ``published``: the lead sends its
+    final report and staff publish it."""
+    c.client("staff").approve(snapshot_id, "Quality Assurance Group", "2027-02-01")
+    if published:
+        pdf = f"%PDF-1.7 final report of {snapshot_id}".encode()
+        sha = hashlib.sha256(pdf).hexdigest()
+        lead = c.client("lead")
+        lead.push_blob(pdf, sha)
+        lead.put_final_report(snapshot_id, {"sha256": sha, "size": len(pdf)}, None)
+        c.client("staff").publish(snapshot_id)
 
 
 def upload_visit(c: Central, tmp_path: Path, trust: str, start: str) -> str:
@@ -178,8 +159,8 @@ def programme(demo_central: Central, tmp_path: Path) -> dict[str, Any]:
         state="rejected",
     )
     snaps["southdale"], snaps["southdale_rejected"] = first, second
-    approve(c, snaps["northgate"], ids["northgate"])
-    approve(c, snaps["demo"], DEMO_VISIT_ID, published=True)
+    approve(c, snaps["northgate"])
+    approve(c, snaps["demo"], published=True)
     return {"ids": {**ids, "demo": DEMO_VISIT_ID}, "snaps": snaps, "figures": figures}
 
 
@@ -193,6 +174,7 @@ def test_overview_figures_are_each_visits_own(
     assert set(by_id) == {ids["demo"], ids["northgate"], ids["eastmoor"], ids["southdale"]}
     assert by_id[ids["southdale"]]["version"] == 1
     assert by_id[ids["demo"]]["state"] == "published"
+    assert by_id[ids["demo"]]["published_at"] is not None
     assert by_id[ids["northgate"]]["state"] == "approved"
     assert by_id[ids["eastmoor"]]["state"] == "accepted"
     assert [v["start_date"] for v in data["visits"]] == sorted(
@@ -352,7 +334,11 @@ def test_qsg_lists_exactly_the_approved_risks(
     assert (risk["escalated_at"], risk["escalated_how"]) == ("2026-12-03", "phone")
     assert (risk["confirmation_due"], risk["confirmation_sent"]) == ("2026-12-07", "2026-12-05")
     assert risk["status"] == "confirmed"
-    assert risk["state"] == "approved"
+    assert (risk["state"], risk["approved_at"], risk["published_at"]) == (
+        "approved",
+        "2027-02-01",
+        None,
+    )
     assert items[1][1]["status"] == ""
 
 
