@@ -13,17 +13,13 @@ says so and what to do, and keeps what it last showed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import (
-    QBrush,
-    QColor,
-    QFont,
     QKeySequence,
-    QPalette,
     QShortcut,
     QShowEvent,
 )
@@ -34,7 +30,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListWidget,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -43,13 +38,11 @@ from reviewer_app.app.errors import is_user_error
 from reviewer_app.central.service import NotSignedIn, sign_in, signed_in_url
 from reviewer_app.staff import programme as ops
 from reviewer_app.staff.programme import FormRefused, Offline
-from reviewer_app.staff.timeline import STEP_NAMES, STEPS, Step, Timeline, VisitLine, show_date
+from reviewer_app.staff.timeline import STEP_NAMES, Timeline, VisitLine
 from ui.errors import report_error, told
 from ui.operations import TaskOp
 from ui.staff import shortcuts
 from ui.staff.common import (
-    Col,
-    RecordModel,
     StaffContext,
     busy_bar,
     button,
@@ -63,113 +56,12 @@ from ui.staff.common import (
 )
 from ui.staff.confirm import ConfirmDialog
 from ui.staff.programme_dialogs import ApproveDialog, OverviewDialog, SettingsDialog, SignInDialog
-from ui.text_style import muted, tone
+from ui.staff.programme_model import TimelineModel, provider
+from ui.text_style import muted
 
 READING = "read the programme"
 FORM_FILTER = "Response forms (*.xlsx *.csv);;All files (*)"
-# Two short lines each, so that every step's column fits a laptop's width.
-HEADERS = {
-    "visit_end": "Visit date",
-    "feedback_sheet": "Feedback\nsheet",
-    "v1_finalised": "V1\nfinalised",
-    "pack_sent": "Pack\nsent",
-    "comments_returned": "Comments\nreturned",
-    "v2_finalised": "V2\nfinalised",
-}
 Job = Callable[[Any, Callable[[int, int, str], None]], Any]
-
-
-class TimelineModel(RecordModel):
-    """One row per visit: the visit, its state, then a column per step; the headers carry the
-    median days to each step."""
-
-    def __init__(self, parent: QWidget) -> None:
-        self.page = parent
-        self.steps: tuple[str, ...] = STEPS
-        self.medians: dict[str, str] = {}
-        warning = parent.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-        bold = QFont(parent.font())
-        bold.setBold(True)
-        self.overdue_brush = QBrush(QColor(tone(parent, "#fbe0cf", "#5c2b12")))
-        self.waiting_brush = parent.palette().brush(QPalette.ColorRole.PlaceholderText)
-
-        def step_col(step: str) -> Col:
-            def cell(v: VisitLine) -> Step:
-                return v.step(step)
-
-            return Col(
-                HEADERS.get(step, STEP_NAMES[step]),
-                lambda v: cell_text(step, cell(v)),
-                tip=lambda v: _tip(v, step),
-                extra={
-                    Qt.ItemDataRole.ForegroundRole: (
-                        lambda v: (
-                            self.waiting_brush if not (cell(v).reached or cell(v).overdue) else None
-                        )
-                    ),
-                    Qt.ItemDataRole.DecorationRole: lambda v: warning if cell(v).overdue else None,
-                    Qt.ItemDataRole.FontRole: lambda v: bold if cell(v).overdue else None,
-                    Qt.ItemDataRole.BackgroundRole: (
-                        lambda v: self.overdue_brush if cell(v).overdue else None
-                    ),
-                },
-            )
-
-        super().__init__(
-            [
-                Col("Provider", _provider, tip=lambda v: v.title),
-                Col("State", lambda v: v.state_name),
-                *(step_col(s) for s in STEPS),
-            ],
-            parent,
-        )
-
-    def headers(self) -> Sequence[str]:
-        titles = [c.title for c in self.columns]
-        for i, step in enumerate(self.steps, start=2):
-            median = self.medians.get(step)
-            if median and step != "visit_end" and i < len(titles):
-                titles[i] = f"{titles[i]}\nmedian {median}"
-        return titles
-
-    def show(self, line_up: Timeline) -> None:
-        self.medians = {s: line_up.median_text(s) for s in line_up.steps}
-        self.set_rows(line_up.by_state())
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
-
-
-def cell_text(step: str, cell: Step) -> str:
-    """A step's cell, on two short lines so that every step fits a laptop's width: the date
-    and the days from the visit, or OVERDUE and when it was due. The year is the visit date's
-    (its own column); the tooltip gives the whole date."""
-    if step == "visit_end":
-        return show_date(cell.at) if cell.reached else ""
-    if cell.reached:
-        days = "" if cell.days is None else f"\n{cell.days} day{'s' if cell.days != 1 else ''}"
-        return f"{_day_month(cell.at)}{days}"
-    if cell.overdue:
-        return f"OVERDUE\ndue {_day_month(cell.due)}"
-    return f"due {_day_month(cell.due)}" if cell.due else ""
-
-
-def _day_month(iso: str) -> str:
-    return show_date(iso).rsplit(" ", 1)[0] if iso[:4].isdigit() else iso
-
-
-def _provider(v: VisitLine) -> str:
-    return v.organisations[0] if v.organisations else v.title
-
-
-def _tip(v: VisitLine, step: str) -> str:
-    cell = v.step(step)
-    name = STEP_NAMES[step]
-    if cell.reached:
-        return f"{name}: {show_date(cell.at)}, {cell.days} days after the visit"
-    if step == "visit_end":
-        return "The visit's date"
-    if cell.overdue:
-        return f"{name} is overdue: it was due by {show_date(cell.due)}"
-    return f"{name}: due by {show_date(cell.due)}" if cell.due else f"{name}: not yet"
 
 
 class _Progress(QObject):
@@ -475,9 +367,9 @@ class ProgrammePage(QWidget):
             return
         self._run(
             "send the accuracy pack",
-            lambda c, p: ops.send_pack(c, v.visit_id, folder, title=_provider(v), progress=p),
+            lambda c, p: ops.send_pack(c, v.visit_id, folder, title=provider(v), progress=p),
             self._done,
-            busy=f"Making the accuracy pack of {_provider(v)}…",
+            busy=f"Making the accuracy pack of {provider(v)}…",
         )
 
     def import_form(self) -> None:
@@ -498,7 +390,7 @@ class ProgrammePage(QWidget):
         v = self.chosen()
         if v is None:
             return
-        answer = ApproveDialog.ask(self, _provider(v))
+        answer = ApproveDialog.ask(self, provider(v))
         if answer is None:
             return
         self._run(
@@ -516,7 +408,7 @@ class ProgrammePage(QWidget):
             return
         if not ConfirmDialog.ask(
             self,
-            f"Publish the final report of {_provider(v)}?",
+            f"Publish the final report of {provider(v)}?",
             "Anyone signed in to the service can then download it.",
             "Publish",
         ):
