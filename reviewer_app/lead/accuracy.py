@@ -240,16 +240,23 @@ def item_label(data: VisitData, comment: Comment) -> str:
 
 
 def _answer(
-    data: VisitData, member_id: str, comment: Comment, comments: ProviderComments | None
+    data: VisitData,
+    member_id: str,
+    comment: Comment,
+    comments: ProviderComments | None,
+    *,
+    item_needed: bool = True,
 ) -> AccuracyAnswer:
-    """The answer's common part; ``before`` the item's text as it was when first answered."""
+    """The answer's common part; ``before`` the item's text as it was when first answered.
+    An item no longer in the visit is refused when ``item_needed`` (to accept is to change it)."""
     findings.require_lead(data.visit, member_id, "answers the provider's comments")
     now = item_text(data, comment)
-    if now is None:
+    if now is None and item_needed:
         raise AnswerError(
             f"{item_label(data, comment)} is no longer in this visit; "
             "the comment cannot change it (decline it, saying why)"
         )
+    now = now or ""
     earlier = data.accuracy_answers.get(comment.comment_id)
     return AccuracyAnswer(
         comment_id=comment.comment_id,
@@ -301,25 +308,8 @@ def declining(
     findings.require_lead(data.visit, member_id, "answers the provider's comments")
     if not reason.strip():
         raise AnswerError("say why the comment is declined: the provider will read the reason")
-    try:
-        answer = _answer(data, member_id, comment, comments)
-    except AnswerError:  # the item is gone: a decline still answers the comment
-        answer = AccuracyAnswer(
-            comment.comment_id,
-            "",
-            answered_by=member_id,
-            answered_at=findings.now_utc(),
-            item_kind=comment.item_kind,
-            item_id=comment.item_id,
-            item_label=comment.item_label,
-            comment_type=comment.comment_type,
-            comment=comment.comment,
-            proposed=comment.proposed,
-            snapshot_id=comments.snapshot_id if comments is not None else "",
-            version=comments.version if comments is not None else 0,
-        )
-    now = item_text(data, comment) or ""
-    return replace(answer, decision=DECLINED, reason=reason.strip(), after=now)
+    answer = _answer(data, member_id, comment, comments, item_needed=False)
+    return replace(answer, decision=DECLINED, reason=reason.strip())
 
 
 def needs_text_change(data: VisitData, answer: AccuracyAnswer) -> bool:

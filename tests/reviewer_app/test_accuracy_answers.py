@@ -259,3 +259,21 @@ def test_only_the_leads_answers_come_in_with_a_bundle(lead: VisitSession) -> Non
     assert accept(op("m-cns")) == (
         "only the lead reviewer, Dr Zoë Hartley, writes the answers to the provider's comments"
     )
+
+
+def test_a_comment_on_a_deleted_finding_is_declined_not_accepted(lead: VisitSession) -> None:
+    paths = AppPaths.from_environment()
+    comments = stored(lead, paths)
+    c1 = comments.comments[0]
+    do(lead, lead.delete_finding(c1.item_id))
+    with pytest.raises(accuracy.AnswerError, match="no longer in this visit"):
+        accuracy.accepting(lead.data, lead.member_id, c1)
+    answer = accuracy.declining(lead.data, lead.member_id, c1, "The finding was withdrawn.")
+    do(lead, accuracy.record(lead, answer))
+    assert [c.comment_id for c in accuracy.unanswered(lead.data, paths)] == ["c-2", "c-3"]
+    [out] = [a for a in accuracy.answers_for_findings(lead.data, paths) if a["comment_id"] == "c-1"]
+    assert (out["decision"], out["reason"], out["after"]) == (
+        "declined",
+        "The finding was withdrawn.",
+        "",
+    )
