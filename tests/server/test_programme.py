@@ -11,6 +11,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from reviewer_app.demo.kits import demo_standards, demo_visit
@@ -311,6 +312,20 @@ def test_chosen_visits_and_a_refused_choice(
         staff.programme_overview(PROGRAMME, [str(uuid.uuid4())])
     assert unknown.value.status == 422
     assert staff.programme_overview("No Such Programme")["visits"] == []
+    # Requests the database could not take are refused with a sentence.
+    with httpx.Client(
+        base_url=demo_central.url,
+        headers={"Authorization": f"Bearer {demo_central.tokens['staff']}"},
+    ) as http:
+        for params in (
+            {"programme": "P\x00"},
+            {"programme": PROGRAMME, "visit": "x" * 65},
+            {"programme": PROGRAMME, "visit": "a\x00b"},
+            {"programme": ""},
+        ):
+            r = http.get("/v1/programme/overview", params=params)
+            assert r.status_code == 422, params
+            assert isinstance(r.json()["detail"], str)
 
 
 def test_qsg_lists_exactly_the_approved_risks(
