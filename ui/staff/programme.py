@@ -151,7 +151,7 @@ class ProgrammePage(QWidget):
         outer.addWidget(self.banner)
         return outer
 
-    def _buttons(self) -> QHBoxLayout:
+    def _buttons(self) -> QVBoxLayout:
         self.pack_button = button(
             self, "Send &pack…", self.send_pack, "Save the factual accuracy pack for the provider"
         )
@@ -181,12 +181,11 @@ class ProgrammePage(QWidget):
         muted(visit_label)
         programme_label = QLabel("For the programme:", self)
         muted(programme_label)
-        row = button_row(visit_label, *self.visit_buttons)
-        row.addSpacing(24)
-        row.addWidget(programme_label)
-        for b in self.programme_buttons:
-            row.addWidget(b)
-        return row
+        # Two rows: in one, the page was 1,000 px at least, wider than a small laptop's screen.
+        rows = QVBoxLayout()
+        rows.addLayout(button_row(visit_label, *self.visit_buttons))
+        rows.addLayout(button_row(programme_label, *self.programme_buttons))
+        return rows
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
