@@ -171,9 +171,14 @@ def _title_page(doc: Any, model: ProgrammeOverview) -> None:
         cells[0].paragraphs[0].add_run(key).bold = True
         cells[1].text = value
     doc.add_heading("The visits included", level=3)
-    for v in model.visits:
+    room = 5 if model.landscape else 14  # lines the title page has room for, as in the PDF
+    shown = model.visits if len(model.visits) <= room else model.visits[: room - 1]
+    for v in shown:
         p = doc.add_paragraph(f"{v.letter}. {v.title}, {v.dates} ({v.version})")
         p.paragraph_format.space_after = Pt(0)
+    if len(shown) < len(model.visits):
+        more = doc.add_paragraph(f"and {len(model.visits) - len(shown)} more (chapter 1)")
+        more.runs[0].italic = True
 
 
 def _visits(doc: Any, model: ProgrammeOverview) -> None:
