@@ -450,7 +450,7 @@ def _most_not_met(doc: Any, model: ProgrammeOverview) -> None:
         for m in model.most_not_met
     ]
     rest = model.frame_cm - 2.2 - 3.0
-    widths = [2.2, rest * 0.32, rest * 0.22, 1.5, 1.5, rest * 0.46]
+    widths = [2.2, rest * 0.42, rest * 0.2, 1.5, 1.5, rest * 0.38]
     _table(doc, ["Ref", "Standard", "Section", "Not met", "Of", "Not met by"], rows, widths)
     _note(
         doc,

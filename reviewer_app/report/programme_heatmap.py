@@ -35,6 +35,7 @@ from reviewer_app.report.texts import shorten
 SIZE = 6.5  # the map's font size
 ROW_H = 10.5
 SECTION_H = 12.0
+WIDOW_ROWS = 4  # the fewest rows a page of the map carries over
 CELL_FORM = "rv_heat_{}"
 ROW_FORM = "rv_heat_row_{}"
 HEAD_FORM = "rv_heat_head_{}_{}"
@@ -123,9 +124,11 @@ class HeatMap(Flowable):  # type: ignore[misc]  # reportlab has no type hints
         while n < len(self.rows) and self.rows[n].height <= room:
             room -= self.rows[n].height
             n += 1
-        while n and self.rows[n - 1].standard is None:  # a heading goes with its rows
+        if len(self.rows) - n < WIDOW_ROWS:  # no page of a header and a row or two
+            n = len(self.rows) - WIDOW_ROWS
+        while n > 0 and self.rows[n - 1].standard is None:  # a heading goes with its rows
             n -= 1
-        if n == 0:
+        if n <= 0:
             return []
         return [
             HeatMap(self.columns, self.indices, self.rows[:n], self.g, self.labels),

@@ -384,7 +384,7 @@ def _most_not_met(model: ProgrammeOverview, st: dict[str, Any], width: float) ->
             ]
         )
     rest = width - 2.2 * cm - 2 * 1.5 * cm
-    widths = [2.2 * cm, rest * 0.32, rest * 0.22, 1.5 * cm, 1.5 * cm, rest * 0.46]
+    widths = [2.2 * cm, rest * 0.42, rest * 0.2, 1.5 * cm, 1.5 * cm, rest * 0.38]
     note = p(
         "Not met: in how many columns (organisation and component) the standard was judged "
         "not met; Of: in how many it applied.",
