@@ -13,7 +13,7 @@ import pytest
 from helpers import WAIT, Screenshot, message_boxes, settle
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from reviewer_app.app.paths import AppPaths
@@ -268,3 +268,25 @@ def test_words_typed_for_an_answer_that_could_not_be_saved_are_offered_again(
     assert "c-1" not in win.session.data.accuracy_answers
     comments.card.own_button.click()  # the lead tries again: their words are there
     assert asked[1][2] == typed
+
+
+def test_tab_goes_from_the_team_judgement_to_the_comments_buttons(
+    qtbot: QtBot, lead_window: tuple[ReviewerWindow, dict[str, Any]]
+) -> None:
+    win, ids = lead_window
+    qtbot.waitUntil(lambda: win.findChild(CommentsBadge) is not None, timeout=WAIT)
+    win.activateWindow()
+    win.show_standard(ids["ref"], ids["component"])
+    panel = next(p for p in win.findChildren(CommentsPanel) if p.item and p.item[0] == "standard")
+    qtbot.waitUntil(lambda: bool(panel.cards) and panel.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(lambda: not win.focus_order.pending, timeout=WAIT)  # Tab follows the screen
+    win.page.team_line.button.setFocus()
+    reached = []
+    for _ in range(3):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(QApplication.focusWidget().accessibleName())
+    assert reached == [
+        "Accept the proposed wording",
+        "Accept with my wording",
+        "Decline the comment",
+    ]

@@ -421,6 +421,7 @@ class CommentsPanel(QWidget):
             scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             scroll.setWidget(cards)
             scroll.setAccessibleName("The provider's comments")
+            scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes straight to the buttons
             # Both wrappers kept: with the scroll area's wrapper gone, PySide deleted the cards'
             # box under the panel's feet (seen on the standard's page after a garbage collection).
             self._scroll, self._cards = scroll, cards
@@ -705,4 +706,7 @@ def install(window: Any, open_list: Callable[[], object]) -> CommentsSource:
     if add is not None:
         panel = CommentsPanel(bridge, page, mnemonics=False, max_lines=PAGE_LINES)
         add(panel, panel.show_standard)
+        rebuilt = getattr(page, "rebuilt", None)
+        if rebuilt is not None:  # its buttons take their place in the window's Tab order
+            source.changed.connect(rebuilt.emit)
     return source
