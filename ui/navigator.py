@@ -233,9 +233,7 @@ class NavigatorPanel(QWidget):
         self._narrow(self.model.set_filters, self.filters())
 
     def _prepare_search(self) -> None:
-        threading.Thread(
-            target=self.visit.prepare_search, name="search-index", daemon=True
-        ).start()
+        threading.Thread(target=self.visit.prepare_search, name="search-index", daemon=True).start()
 
     def _search_now(self) -> None:
         """Narrow to what the search box asks for: the standards' words are searched here, in
