@@ -35,8 +35,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy storage sync reviewer_app ui
 
+# On every core (pytest-xdist): each worker has its own service, PostgreSQL and keyring.
 pytest: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto
 
 # Runs in this order (make without -j): lint, then types, then the suite.
 test: lint typecheck pytest
