@@ -266,6 +266,16 @@ class CentralClient:
         self._check(self._send(fetch))
         return dest
 
+    def list_visits(self) -> list[dict[str, Any]]:
+        """The visits this user may see (staff: every visit): id, programme and title."""
+        result: list[dict[str, Any]] = self._json("GET", "/v1/visits")
+        return result
+
+    def submission(self, snapshot_id: str) -> dict[str, Any]:
+        """A stored submission's envelope (the visit's lead, team or staff)."""
+        result: dict[str, Any] = self._json("GET", f"/v1/submissions/{snapshot_id}")
+        return result
+
     def visit_status(self, visit_id: str) -> list[dict[str, Any]]:
         """The visit's submissions on the service: state, receipt, staff comments."""
         result: list[dict[str, Any]] = self._json("GET", f"/v1/visits/{visit_id}/submissions")

@@ -431,7 +431,7 @@ def _title(client, visit_id: str) -> str:  # type: ignore[no-untyped-def]
     from reviewer_app.staff.programme import talking  # noqa: PLC0415
 
     with talking(client, "read the visit"):
-        listed = client._json("GET", "/v1/visits")  # noqa: SLF001 (no client method yet)
+        listed = client.list_visits()
     return next((str(v.get("title", "")) for v in listed if v.get("visit_id") == visit_id), "")
 
 

@@ -274,7 +274,7 @@ def fill_demo_central(
 
 
 def _has_programme(staff: CentralClient) -> bool:
-    listed: list[dict[str, Any]] = staff._json("GET", "/v1/visits")  # noqa: SLF001
+    listed: list[dict[str, Any]] = staff.list_visits()
     return any(v.get("programme") == PROGRAMME for v in listed)
 
 

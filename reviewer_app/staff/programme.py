@@ -147,10 +147,7 @@ def _call(client: CentralClient, doing: str, fn: Callable[[], T]) -> T:
 
 def programmes(client: CentralClient) -> list[str]:
     """The programmes of the visits the service knows, sorted."""
-    # The client has no method for GET /v1/visits yet (staff see every visit there).
-    visits: list[dict[str, Any]] = _call(
-        client, "list the programmes", lambda: client._json("GET", "/v1/visits")
-    )
+    visits: list[dict[str, Any]] = _call(client, "list the programmes", client.list_visits)
     return sorted({str(v.get("programme") or "") for v in visits} - {""})
 
 

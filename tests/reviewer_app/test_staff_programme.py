@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from reviewer_app.app.cli import main
 from reviewer_app.app.errors import UserError
@@ -292,3 +293,72 @@ def test_the_demo_fills_a_programme_of_visits_at_every_step(
 def test_a_signed_out_laptop_is_told_to_sign_in() -> None:
     with pytest.raises(NotSignedIn, match="sign-in"):
         ops.staff_client(AppPaths.from_environment())
+
+
+def test_demo_programme_overview_has_each_visits_own_figures_and_qsg_its_approved_risks(
+    demo_service: tuple[str, demo.DemoCentral], tmp_path: Path
+) -> None:
+    """Issue 18: the overview's figures are the per-visit figures (each visit's findings say
+    what its own report showed: met and applicable per component), and the QSG summary lists
+    exactly the immediate risks and serious concerns of the approved or published versions."""
+    url, made = demo_service
+    with CentralClient(url, made.staff_token, max_attempts=1) as staff:
+        visits = [v for v in staff.list_visits() if v["programme"] == demo.PROGRAMME]
+        latest: dict[str, dict] = {}  # visit -> its latest version that is not rejected
+        for v in visits:
+            subs = [s for s in staff.visit_status(v["visit_id"]) if s["state"] != "rejected"]
+            if subs:
+                latest[v["visit_id"]] = max(subs, key=lambda s: s["version"])
+        envelopes = {vid: staff.submission(s["snapshot_id"]) for vid, s in latest.items()}
+
+        overview = staff.programme_overview(demo.PROGRAMME)
+        included = {v["visit_id"] for v in overview["visits"]}
+        assert included == {
+            vid for vid, s in latest.items() if s["state"] == "accepted" or s["approval"]
+        }
+        assert len(included) >= 4
+        for column in overview["columns"]:
+            own = {
+                c["component"]: c for c in envelopes[column["visit_id"]]["findings"]["compliance"]
+            }[column["component"]]
+            assert (column["applicable"], column["met"]) == (own["applicable"], own["met"])
+            assert column["percent_met"] == round_half_up(own["met"], own["applicable"])
+        # A standard's row adds up its cells; an organisation's adds up its columns.
+        for row in overview["standards"]:
+            cells = [c for c in row["cells"] if c not in (None, "not_applicable")]
+            assert (row["applicable"], row["met"]) == (len(cells), cells.count("met"))
+        for org in overview["organisations"]:
+            mine = [c for c in overview["columns"] if c["organisation"] == org["organisation"]]
+            assert org["applicable"] == sum(c["applicable"] for c in mine)
+            assert org["met"] == sum(c["met"] for c in mine)
+
+        qsg = staff.qsg(demo.PROGRAMME)
+        listed = {
+            (i["visit_id"], i["category"], i["text"]) for p in qsg["providers"] for i in p["items"]
+        }
+        approved = {vid for vid, s in latest.items() if s["approval"] or s["publication"]}
+        expected = {
+            (vid, f["category"], f["text"])
+            for vid in approved
+            for f in envelopes[vid]["findings"]["findings"]
+            if f["category"] in ("immediate_risk", "serious_concern")
+        }
+        assert listed == expected and expected
+        assert approved < set(latest)  # visits not yet approved have risks too, left out
+        assert any(
+            f["category"] == "immediate_risk"
+            for vid in set(latest) - approved
+            for f in envelopes[vid]["findings"]["findings"]
+        )
+
+        # The documents say the same: each organisation's % met is in the overview PDF.
+        [pdf] = ops.overview_report(staff, demo.PROGRAMME, tmp_path, formats=["pdf"]).files
+        text = " ".join(
+            " ".join((p.extract_text() or "").split()) for p in PdfReader(str(pdf)).pages
+        )
+        for org in overview["organisations"]:
+            assert f"{org['percent_met']}%" in text
+
+
+def round_half_up(met: int, applicable: int) -> int | None:
+    return None if not applicable else (200 * met + applicable) // (2 * applicable)
