@@ -27,8 +27,6 @@ from reportlab.platypus import (
     PageTemplate,
     Paragraph,
     Spacer,
-    Table,
-    TableStyle,
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
@@ -270,22 +268,7 @@ def _cover(model: ReportModel, st: dict[str, Any]) -> list[Flowable]:
         lines.append(("Status", c.status))
     if c.approval:
         lines.append(("Approval", c.approval))
-    details = Table(
-        [[_p(k, st["cell_bold"]), _p(v, st["cover_line"])] for k, v in lines],
-        colWidths=[4 * cm, kit.FRAME_WIDTH - 4 * cm],
-        hAlign="LEFT",
-    )
-    details.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, kit.RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
+    details = kit.cover_details(lines, st, kit.FRAME_WIDTH, 4 * cm, (5, 6))
     out: list[Flowable] = [
         Spacer(1, 3 * cm),
         _p(c.programme, st["cover_programme"]),

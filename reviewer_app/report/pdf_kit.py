@@ -205,6 +205,37 @@ def table(
     return t
 
 
+def cover_details(
+    lines: list[tuple[str, str]],
+    st: dict[str, ParagraphStyle],
+    width: float,
+    label_width: float = 4.5 * cm,
+    padding: tuple[float, float] = (4, 5),
+) -> Table:
+    """The cover's "what this is" table: a bold label and its value on each ruled line (the
+    visit report, the programme overview and the QSG summary share it)."""
+    table = Table(
+        [
+            [Paragraph(text(k), st["cell_bold"]), Paragraph(text(v), st["cover_line"])]
+            for k, v in lines
+        ],
+        colWidths=[label_width, width - label_width],
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), padding[0]),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), padding[1]),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
+
+
 def image_flowable(cache: ImageCache, path: Path, max_w: float, max_h: float) -> Flowable | None:
     """The photo scaled to fit ``max_w`` x ``max_h`` points, keeping its shape."""
     written = cache.file(path)

@@ -202,22 +202,7 @@ def _title_page(model: ProgrammeOverview, st: dict[str, Any], width: float) -> l
         ("Organisations", str(len(model.organisations))),
         ("Standards met", f"{met} of {applicable} applicable ({percent})"),
     ]
-    details = Table(
-        [[p(k, st["cell_bold"]), p(v, st["cover_line"])] for k, v in lines],
-        colWidths=[4.5 * cm, width - 4.5 * cm],
-        hAlign="LEFT",
-    )
-    details.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, kit.RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
+    details = kit.cover_details(lines, st, width)
     out: list[Flowable] = [
         Spacer(1, 1.5 * cm),
         p(model.programme, st["cover_programme"]),

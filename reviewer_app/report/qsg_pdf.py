@@ -9,7 +9,7 @@ from pathlib import Path
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import cm
-from reportlab.platypus import Flowable, PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from reviewer_app.report import pdf_kit as kit
 from reviewer_app.report.programme_pdf import Doc, build, h, p, risk_tables
@@ -42,22 +42,7 @@ def _story(summary: QsgSummary, width: float) -> list[Flowable]:
         ("Immediate risks", str(immediate)),
         ("Serious concerns", str(len(summary.items) - immediate)),
     ]
-    details = Table(
-        [[p(k, st["cell_bold"]), p(v, st["cover_line"])] for k, v in lines],
-        colWidths=[4.5 * cm, width - 4.5 * cm],
-        hAlign="LEFT",
-    )
-    details.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, kit.RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
+    details = kit.cover_details(lines, st, width)
     story: list[Flowable] = [
         Spacer(1, 1 * cm),
         p(summary.programme, st["cover_programme"]),
