@@ -83,11 +83,13 @@ def render_docx(model: ReportModel, out: Path, progress: Progress | None = None)
 # -- page, styles, header and footer -----------------------------------------------------------
 
 
-def _page_setup(doc: Any, model: ReportModel) -> None:
+def page_and_styles(doc: Any, width_cm: float, height_cm: float, margin_cm: float) -> None:
+    """The page and the text styles every report of ours uses in Word (the visit report, the
+    programme overview)."""
     section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.page_width, section.page_height = Cm(width_cm), Cm(height_cm)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2))
+        setattr(section, side, Cm(margin_cm))
     normal = doc.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(10)
@@ -99,6 +101,11 @@ def _page_setup(doc: Any, model: ReportModel) -> None:
         style.font.size = Pt(size)
         style.font.color.rgb = colour
         style.font.italic = False
+
+
+def _page_setup(doc: Any, model: ReportModel) -> None:
+    page_and_styles(doc, 21, 29.7, 2)
+    section = doc.sections[0]
     doc.styles["Caption"].font.color.rgb = GREY
     doc.core_properties.title = model.cover.title
     doc.core_properties.subject = f"{model.cover.programme}: review report {model.cover.version}"

@@ -23,10 +23,10 @@ from docx.shared import Cm, Pt
 from reviewer_app.report.docx import (
     BLUE,
     DARK_BLUE,
-    FONT,
     GREY,
     HEADER_FILL,
     _field,
+    page_and_styles,
 )
 from reviewer_app.report.programme import (
     CELL_CM,
@@ -77,24 +77,11 @@ def render(model: ProgrammeOverview, out: Path, progress: Progress | None = None
 
 
 def _page_setup(doc: Any, model: ProgrammeOverview) -> None:
-    section = doc.sections[0]
     width, height = model.page_cm
     if model.landscape:
-        section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(width), Cm(height)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(MARGIN_CM))
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(10)
-    normal.paragraph_format.space_after = Pt(6)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-    for level, (size, colour) in enumerate([(16, DARK_BLUE), (13, DARK_BLUE), (11, BLUE)], 1):
-        style = doc.styles[f"Heading {level}"]
-        style.font.name = FONT
-        style.font.size = Pt(size)
-        style.font.color.rgb = colour
-        style.font.italic = False
+        doc.sections[0].orientation = WD_ORIENT.LANDSCAPE
+    page_and_styles(doc, width, height, MARGIN_CM)
+    section = doc.sections[0]
     _heat_styles(doc)
     doc.core_properties.title = f"{model.programme}: {model.title}"
     doc.core_properties.subject = model.title
