@@ -25,6 +25,7 @@ SCRIPTS = [
     "kill_actions.py --quick",  # 5 kills per action, about a minute and a half
     "push_blobs.py",  # 200 MB of attachments to the local service, against a raw upload
     "submissions.py",  # the central service: SQLite, and PostgreSQL with two processes
+    "report.py",  # the draft report, 500 and 1000 standards x 3, PDF and DOCX
 ]
 
 
