@@ -43,7 +43,9 @@ from reviewer_app.app.paths import DEMO_DIR
 from reviewer_app.demo.kits import DEMO_CREATED_BY, DEMO_PRIVATE_KEY, demo_standards, demo_visit
 from reviewer_app.demo.texts import MET_RATIONALES, NOT_APPLICABLE_REASONS, NOT_MET_REASONS
 from reviewer_app.demo.texts import finding_texts as demo_finding_texts
+from reviewer_app.lead.findings_document import visit_and_team
 from sync.client import CentralClient
+from sync.compliance import figures_by_component
 from sync.progress import Progress, no_progress
 
 PROGRAMME = "Haemoglobin Disorders Peer Review Programme 2026/27"
@@ -430,6 +432,7 @@ def _findings(visit: Any, kit_id: str, demo: DemoVisit, rng: random.Random) -> d
     standards = demo_standards().standards
     comps = [c.id for c in visit.components]
     judgements = []
+    judged: list[tuple[str, str]] = []  # (component, value): what the compliance counts
     not_met: dict[str, list[str]] = {c: [] for c in comps}
     for s in standards:
         for comp in s.applies_to or tuple(comps):
@@ -444,12 +447,11 @@ def _findings(visit: Any, kit_id: str, demo: DemoVisit, rng: random.Random) -> d
             judgements.append(
                 {"ref": s.ref, "component": comp, "value": value, "rationale": why, "key": s.key}
             )
-    compliance = []
-    for comp in comps:
-        mine = [j for j in judgements if j["component"] == comp]
-        applicable = [j for j in mine if j["value"] != "not_applicable"]
-        met = sum(j["value"] == "met" for j in applicable)
-        compliance.append({"component": comp, "applicable": len(applicable), "met": met})
+            judged.append((comp, value))
+    compliance = [
+        {"component": c.component, "applicable": c.applicable, "met": c.met}
+        for c in figures_by_component([(c, c) for c in comps], judged)
+    ]
     names = {c.id: c.name for c in visit.components}
     findings: list[dict[str, Any]] = []
     risks: list[dict[str, Any]] = []
@@ -480,31 +482,10 @@ def _findings(visit: Any, kit_id: str, demo: DemoVisit, rng: random.Random) -> d
                 )
                 if category == "immediate_risk":
                     risks.append(_escalation(fid, demo))
-    members = [
-        {
-            "member_id": m.member_id,
-            "name": m.name,
-            "role": m.role,
-            "organisation": m.organisation,
-            "lead": m.lead,
-        }
-        for m in visit.team
-    ]
     return {
         "format": FORMAT,
         "version": VERSION,
-        "visit": {
-            "visit_id": visit.visit_id,
-            "kit_id": kit_id,
-            "programme": visit.programme,
-            "title": visit.title,
-            "network": visit.network,
-            "organisations": [o.name for o in visit.organisations],
-            "start_date": visit.start_date,
-            "end_date": visit.end_date,
-            "components": [{"id": c.id, "name": c.name} for c in visit.components],
-        },
-        "team": members,
+        **visit_and_team(visit, kit_id),
         "team_judgements": judgements,
         "compliance": compliance,
         "findings": findings,

@@ -20,6 +20,7 @@ from reviewer_app.lead.risks import confirmation_due, visit_end_date
 from reviewer_app.lead.working_days import load_holidays
 from reviewer_app.visit.read_model import VisitData
 from sync.findings_format import FORMAT, VERSION, check_findings
+from sync.kit_model import VisitDetails
 
 DEFAULT_WORKING_DAYS = 2
 
@@ -75,27 +76,7 @@ def findings_document(
     doc: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
-        "visit": {
-            "visit_id": visit.visit_id,
-            "kit_id": kit_id,
-            "programme": visit.programme,
-            "title": visit.title,
-            "network": visit.network,
-            "organisations": [o.name for o in visit.organisations],
-            "start_date": visit.start_date,
-            "end_date": visit.end_date or visit.start_date,
-            "components": [{"id": c.id, "name": c.name} for c in visit.components],
-        },
-        "team": [
-            {
-                "member_id": m.member_id,
-                "name": m.name,
-                "role": m.role,
-                "organisation": m.organisation,
-                "lead": m.lead,
-            }
-            for m in visit.team
-        ],
+        **visit_and_team(visit, kit_id),
         "team_judgements": [
             {
                 "ref": s.ref,
@@ -130,3 +111,31 @@ def findings_document(
         ],
     }
     return check_findings(doc)
+
+
+def visit_and_team(visit: VisitDetails, kit_id: str) -> dict[str, Any]:
+    """The ``visit`` and ``team`` blocks of ``findings.json`` (the demo programme writes its
+    invented submissions with this too, so they have the shape finalisation gives)."""
+    return {
+        "visit": {
+            "visit_id": visit.visit_id,
+            "kit_id": kit_id,
+            "programme": visit.programme,
+            "title": visit.title,
+            "network": visit.network,
+            "organisations": [o.name for o in visit.organisations],
+            "start_date": visit.start_date,
+            "end_date": visit.end_date or visit.start_date,
+            "components": [{"id": c.id, "name": c.name} for c in visit.components],
+        },
+        "team": [
+            {
+                "member_id": m.member_id,
+                "name": m.name,
+                "role": m.role,
+                "organisation": m.organisation,
+                "lead": m.lead,
+            }
+            for m in visit.team
+        ],
+    }
