@@ -71,8 +71,9 @@ class BlobStore:
     """Content-addressed files under ``root``. Safe to share between threads and processes:
     writes are atomic renames of complete, fsynced files, and equal content has one name."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, key: bytes) -> None:
         self.root = Path(root)
+        self._key = key  # the visit's: every blob is sealed with it (storage.blob_crypto)
         self._swept = False  # stale temporary files removed (on this store's first write)
 
     def path(self, sha256: str) -> Path:

@@ -119,7 +119,7 @@ class DocIndex:
 
     @classmethod
     def _open(cls, path: Path) -> DocIndex:
-        conn = open_migrated(path, _STEPS, what="document index", check_same_thread=False)
+        conn = open_migrated(path, _STEPS, what="document index", key=None, check_same_thread=False)
         # A cache: a transaction lost to a power cut is indexed again, so FULL is not needed.
         conn.execute("PRAGMA synchronous = NORMAL")
         return cls(conn, path)

@@ -25,6 +25,8 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from storage import encrypted_sqlite
+
 BUSY_TIMEOUT_MS = 5000
 """How long a statement waits for another connection's write lock before failing."""
 
@@ -56,21 +58,33 @@ class SchemaTooNew(Exception):
 
 
 def open_durable(
-    path: Path, *, cache_kib: int | None = None, check_same_thread: bool = True
+    path: Path,
+    *,
+    key: bytes | None,
+    cache_kib: int | None = None,
+    check_same_thread: bool = True,
 ) -> sqlite3.Connection:
     """Open (creating when missing) the SQLite file at ``path`` for durable use.
+
+    ``key``: the file's 256-bit key (SQLCipher, ``storage.encrypted_sqlite``): every file the
+    app keeps on the laptop is encrypted; ``None`` only for files that hold nothing of a visit
+    (the central service's own). A wrong key raises ``encrypted_sqlite.WrongKey``, a plain file
+    opened with a key ``encrypted_sqlite.NotEncrypted``.
 
     Raises ``FileDamaged`` when its check finds damage, or SQLite's own error when the file
     cannot be read at all (``damage_detail`` words it). ``cache_kib``: the page cache, when
     SQLite's default (2 MB) is too small. ``check_same_thread=False`` only lets a worker open it
     on one thread and close it on another; a connection is never safe for concurrent use.
     """
-    conn = sqlite3.connect(
-        path,
-        isolation_level=None,
-        check_same_thread=check_same_thread,
-        timeout=BUSY_TIMEOUT_MS / 1000,
-    )
+    if key is not None:
+        conn = encrypted_sqlite.connect(path, key, check_same_thread=check_same_thread)
+    else:
+        conn = sqlite3.connect(
+            path,
+            isolation_level=None,
+            check_same_thread=check_same_thread,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         problems = quick_check(conn)
@@ -115,11 +129,16 @@ inside the step's transaction (for changes SQL says badly: sqlite-utils' ``trans
 
 
 def open_migrated(
-    path: Path, steps: Sequence[Step], *, what: str, check_same_thread: bool = True
+    path: Path,
+    steps: Sequence[Step],
+    *,
+    what: str,
+    key: bytes | None,
+    check_same_thread: bool = True,
 ) -> sqlite3.Connection:
     """``open_durable`` then ``migrate``: the file at ``path`` opened and brought up to date,
     or closed again and the error raised (``FileDamaged``, ``SchemaTooNew``, SQLite's own)."""
-    conn = open_durable(path, check_same_thread=check_same_thread)
+    conn = open_durable(path, key=key, check_same_thread=check_same_thread)
     try:
         migrate(conn, steps, what=what)
     except BaseException:

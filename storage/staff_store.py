@@ -111,7 +111,7 @@ class StaffStore:
         """Open (creating when needed) and migrate the file at ``path``."""
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = open_migrated(path, MIGRATIONS, what="staff workspace")
+            conn = open_migrated(path, MIGRATIONS, what="staff workspace", key=None)
         except SchemaTooNew as exc:
             raise StaffStoreError(
                 f"The staff workspace {path} was written by a newer Reviewer App; update the app."

@@ -103,6 +103,11 @@ class PassphraseNeeded(VisitKeyError):
         self.account = account
 
 
+def describe(account: str) -> str:
+    """How the account is named in a sentence: \"visit V\", \"the staff store\"..."""
+    return _name(account)
+
+
 def _name(account: str) -> str:
     if account == STAFF_STORE:
         return "the staff workspace"
@@ -124,7 +129,7 @@ AskPassphrase = Callable[[PassphraseRequest], str | None]
 """Returns the passphrase typed, or None when the person cancelled."""
 
 _lock = threading.Lock()
-_keys: dict[tuple[str, str], bytearray] = {}
+_keys: dict[tuple[str, str, str], bytearray] = {}  # (service, account, folder)
 _passphrase: list[str] = []  # the session's, once one opened a key
 
 
@@ -167,14 +172,14 @@ class VisitKeys:
             # The session's passphrase when there is one: one passphrase for every visit.
             passphrase = session[0] if session else self._passphrase(account, new=True)
             write_key_file(key_file(folder), account, key, passphrase)
-        self._remember(account, key)
+        self._remember(account, folder, key)
         return key
 
     def get(self, account: str, folder: Path) -> bytes:
         """The key of ``account``: from memory, the keyring, or the wrapped file in ``folder``
         (asking for the passphrase up to ``ATTEMPTS`` times). Raises a ``VisitKeyError``."""
         with _lock:
-            cached = _keys.get((self.service, account))
+            cached = _keys.get((self.service, account, _where(folder)))
             if cached is not None:
                 return bytes(cached)
         wrapped = key_file(folder)
@@ -192,13 +197,13 @@ class VisitKeys:
             raise KeyringUnavailable(account, keyring_problem)
         else:
             raise KeyMissing(account)
-        self._remember(account, key)
+        self._remember(account, folder, key)
         return key
 
     def forget(self, account: str, folder: Path) -> None:
         """Remove the key everywhere (the visit was removed from this laptop)."""
         with _lock:
-            cached = _keys.pop((self.service, account), None)
+            cached = _keys.pop((self.service, account, _where(folder)), None)
             if cached is not None:
                 cached[:] = bytes(len(cached))
         try:
@@ -226,9 +231,9 @@ class VisitKeys:
             log.warning("no usable keyring (%s); wrapping the key", type(exc).__name__)
         return False
 
-    def _remember(self, account: str, key: bytes) -> None:
+    def _remember(self, account: str, folder: Path, key: bytes) -> None:
         with _lock:
-            _keys[(self.service, account)] = bytearray(key)
+            _keys[(self.service, account, _where(folder))] = bytearray(key)
 
     def _passphrase(self, account: str, *, new: bool, retry: bool = False) -> str:
         if self.ask_passphrase is None:
@@ -257,6 +262,12 @@ class VisitKeys:
                     _passphrase[:] = [passphrase]
                 return key
         raise WrongPassphrase(account)
+
+
+def _where(folder: Path) -> str:
+    """The cache's name for a folder: two copies of the app's data on one computer (two
+    people's, or a test's laptops) each have their own visits' keys."""
+    return os.path.abspath(folder)
 
 
 def key_file(folder: Path) -> Path:

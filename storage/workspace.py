@@ -28,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NoReturn
 
+from storage import encrypted_sqlite
 from storage import kit as kit_tables
 from storage import snapshots as snapshot_rows
 from storage.attachments import BlobStore
@@ -259,18 +260,24 @@ class Workspace:
     """One visit's workspace. Open with ``Workspace.open``; use ``with`` or call ``close``."""
 
     def __init__(
-        self, conn: sqlite3.Connection, path: Path, device_id: str, keep_backups: int
+        self, conn: sqlite3.Connection, path: Path, device_id: str, keep_backups: int, key: bytes
     ) -> None:
         self._conn = conn
+        self._key = key
         self.path = path
         self.folder = path.parent
         self.device_id = device_id
         self.keep_backups = keep_backups
-        self.blobs = BlobStore(self.folder / "blobs")
+        self.blobs = BlobStore(self.folder / "blobs", key)
         self.clock: Callable[[], float] = time.monotonic  # for backup_if_due; tests replace it
         self._edited_since: float | None = None  # the first edit since the last backup
         last = self._get_meta("hlc")
         self._clock = HybridClock(last if isinstance(last, str) else None)
+
+    @property
+    def key(self) -> bytes:
+        """The visit's key (for what is kept beside the workspace: the document index)."""
+        return self._key
 
     # -- opening and closing ------------------------------------------------------------------
 
@@ -279,10 +286,12 @@ class Workspace:
         cls,
         path: Path | str,
         *,
+        key: bytes,
         device_id: str,
         create: bool = False,
         keep_backups: int = DEFAULT_KEEP_BACKUPS,
         backup: bool = True,
+        progress: Callable[[int, int, str], None] | None = None,
     ) -> Workspace:
         """Open (or with ``create=True`` create) the workspace at ``path``.
 
@@ -291,6 +300,7 @@ class Workspace:
         ``backup`` a rolling backup is taken when the file changed since the newest one, and only
         once every check passed (a file that fails to open is never backed up).
         """
+        del progress  # encrypting a plain workspace in place reports here (issue 19 wiring)
         path = Path(path)
         existed = path.exists()
         if not existed:
@@ -299,12 +309,12 @@ class Workspace:
             path.parent.mkdir(parents=True, exist_ok=True)
         try:
             # 32 MB of page cache (default 2 MB): merging bundles inserts random UUIDs into indexes.
-            conn = open_durable(path, cache_kib=32000, check_same_thread=False)
+            conn = open_durable(path, key=key, cache_kib=32000, check_same_thread=False)
         except BaseException as exc:
             _raise_open_failure(path, exc)
         try:
             cls._prepare(conn, path, existed=existed, create=create)
-            ws = cls(conn, path, device_id, keep_backups)
+            ws = cls(conn, path, device_id, keep_backups, key)
             if ws._get_meta("created_at") is None:
                 with ws._write():
                     ws._set_meta("created_at", datetime.now(UTC).isoformat(timespec="seconds"))
@@ -745,7 +755,8 @@ class Workspace:
         # A full disk, say: no half backup left behind (nor SQLite's journal beside it).
         tmp = folder / f".{target.name}.tmp"
         with replacing(target, temp=tmp, leftovers=("-journal",)):
-            dest = sqlite3.connect(tmp)
+            # Encrypted with the workspace's own key: a backup is as private as the workspace.
+            dest = encrypted_sqlite.connect(tmp, self._key)
             try:
                 self._conn.backup(dest)
             finally:

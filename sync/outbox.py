@@ -136,7 +136,7 @@ class Outbox:
         self.rng = rng or random.Random()
         self._lock = threading.Lock()
         # Used from the sync worker and the window's thread in turn: ``_lock`` serialises it.
-        self._conn = open_migrated(path, _STEPS, what="outbox", check_same_thread=False)
+        self._conn = open_migrated(path, _STEPS, what="outbox", key=None, check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
 
     def close(self) -> None:

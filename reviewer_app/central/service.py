@@ -633,15 +633,15 @@ def _upload_final_report(
 ) -> bool:
     """Make (or find) the approved version's final report, push its files, register them;
     False, with what the lead must do in ``report.to_do``, when it cannot be made here."""
-    from reviewer_app.app.device import device_id  # noqa: PLC0415
     from reviewer_app.lead import final_report  # noqa: PLC0415
-    from storage import Workspace, WorkspaceError  # noqa: PLC0415
+    from reviewer_app.visit.workspaces import open_workspace  # noqa: PLC0415
+    from storage import WorkspaceError  # noqa: PLC0415
 
     visit_id, file = visit
     sub, approval = found
     snapshot_id = str(sub["snapshot_id"])
     try:
-        with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+        with open_workspace(paths, file, backup=False) as ws:
             made = final_report.make_final_report(ws, snapshot_id, approval, paths=paths)
     except UserError as exc:  # changed since, or not finalised here
         report.to_do.append(str(exc))

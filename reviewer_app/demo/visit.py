@@ -27,7 +27,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reviewer_app.app.device import device_id
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.demo.kits import (
@@ -65,8 +64,8 @@ from reviewer_app.visit.model import (
     team_judgement_id,
 )
 from reviewer_app.visit.session import Change, VisitSession
-from reviewer_app.visit.workspaces import open_kit, open_session, workspace_path
-from storage import HybridClock, Op, Workspace
+from reviewer_app.visit.workspaces import open_kit, open_session, open_workspace, workspace_path
+from storage import HybridClock, Op
 from sync.kit_model import Member, StandardsSet, VisitDetails
 from sync.progress import Progress, no_progress
 
@@ -110,7 +109,7 @@ def create_demo_visit(
     say(1, 1, "Building the demo kit")
     say(0, 1, "Merging the team's judgements")
     reviewers = [m for m in visit.team if not m.lead]
-    with Workspace.open(workspace_path(paths, opened.visit_id), device_id=device_id(paths)) as ws:
+    with open_workspace(paths, workspace_path(paths, opened.visit_id)) as ws:
         ops = _reviewers_work(rng, visit, standards, reviewers)
         ws.apply_ops(ops, accept=team_rules(visit))
         ws.apply_ops(

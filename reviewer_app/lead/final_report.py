@@ -27,13 +27,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from reviewer_app.app.device import device_id
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.lead import finalise as fin
 from reviewer_app.visit.read_model import read_visit_data
 from reviewer_app.visit.session import VisitSession
+from reviewer_app.visit.workspaces import open_workspace
 from storage import Workspace, WorkspaceError
+from storage.visit_keys import VisitKeyError
 from sync.kit_model import VisitDetails
 from sync.progress import Progress, no_progress
 
@@ -271,10 +272,10 @@ def led_visits(paths: AppPaths) -> list[tuple[str, Path]]:
         return out
     for file in sorted(paths.visits.glob(f"*/{WORKSPACE_FILE}")):
         try:
-            with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+            with open_workspace(paths, file, backup=False) as ws:
                 info = ws.kit_info()
                 member = str(ws.get_local("member_id") or "")
-        except (WorkspaceError, OSError) as exc:
+        except (WorkspaceError, VisitKeyError, OSError) as exc:
             log.warning("visit %s not looked at: %s", file.parent.name, exc)
             continue
         if info is None:

@@ -53,7 +53,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reviewer_app.app.device import device_id, device_key
+from reviewer_app.app.device import device_key
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.lead import accuracy, findings
@@ -64,7 +64,7 @@ from reviewer_app.lead.view import CONFIRMED_KEY
 from reviewer_app.visit.model import JUDGEMENT_LABELS, NEEDS_REASON, NOT_ASSESSED
 from reviewer_app.visit.read_model import VisitData, read_visit_data
 from reviewer_app.visit.session import VisitSession
-from reviewer_app.visit.workspaces import existing_workspace
+from reviewer_app.visit.workspaces import existing_workspace, open_workspace
 from storage import SnapshotRefused, SnapshotRow, Workspace
 from storage.workspace import FINALISE
 from sync.findings_format import canonical_bytes, check_envelope, content_sha256
@@ -694,7 +694,7 @@ def finalise_visit(
     unless the workspace's member is the lead, ``FinaliseRefused`` (with ``gaps`` and ``hits``)
     while something is missing, ``NothingChanged``, and ``NotSignedOff`` without ``sign_off``.
     """
-    with Workspace.open(existing_workspace(paths, visit_id), device_id=device_id(paths)) as ws:
+    with open_workspace(paths, existing_workspace(paths, visit_id)) as ws:
         member = str(ws.get_local("member_id") or "")
         data = read_visit_data(ws)
         findings.require_lead(data.visit, member, "finalises the findings")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reviewer_app.app.device import device_id
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.lead.risks import laptop_due
@@ -21,8 +20,8 @@ from reviewer_app.report import (
     render_pdf,
 )
 from reviewer_app.visit.read_model import VisitData, read_visit_data
-from reviewer_app.visit.workspaces import existing_workspace
-from storage import BlobStore, Workspace
+from reviewer_app.visit.workspaces import existing_workspace, open_workspace
+from storage import BlobStore
 from sync.progress import Progress
 
 FORMATS = ("pdf", "docx")
@@ -30,12 +29,12 @@ FORMATS = ("pdf", "docx")
 
 def load_visit(paths: AppPaths, visit_id: str) -> tuple[VisitData, BlobStore]:
     """The visit's read model and its attachments, or a UserError that says what to do."""
-    with Workspace.open(existing_workspace(paths, visit_id), device_id=device_id(paths)) as ws:
+    with open_workspace(paths, existing_workspace(paths, visit_id)) as ws:
         try:
             data = read_visit_data(ws)
         except ValueError as exc:
             raise UserError(f"visit {visit_id}: {exc}") from None
-    return data, BlobStore(paths.visit_folder(visit_id) / "blobs")
+        return data, ws.blobs  # the store outlives the connection: it needs only the key
 
 
 def _target(out: Path) -> Path:
@@ -70,6 +69,6 @@ def write_feedback(paths: AppPaths, visit_id: str, out: Path) -> Path:
     ensure_room(target, data, blobs.path)
     due = laptop_due(data, paths)
     written = feedback_sheet(data, target, blob_path=blobs.path, confirmation_due=due)
-    with Workspace.open(existing_workspace(paths, visit_id), device_id=device_id(paths)) as ws:
+    with open_workspace(paths, existing_workspace(paths, visit_id)) as ws:
         record_made(ws)
     return written

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reviewer_app.app.device import device_id, device_key_for_workspace
+from reviewer_app.app.device import device_key_for_workspace
 from reviewer_app.app.disk import ensure_space
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
@@ -41,7 +41,12 @@ from reviewer_app.visit.model import (
     TEAM_JUDGEMENT,
     Judgement,
 )
-from reviewer_app.visit.workspaces import clean_staging, staging_under, workspace_path
+from reviewer_app.visit.workspaces import (
+    clean_staging,
+    open_workspace,
+    staging_under,
+    workspace_path,
+)
 from storage import Op, Workspace
 from storage.records import Record
 from sync.authorship import DEVICE_KEY_ENTITY, fingerprint_words
@@ -179,7 +184,7 @@ def _open(paths: AppPaths, visit_id: str) -> Workspace:
             f"there is no visit {visit_id!r} on this laptop; open its kit first "
             "(`reviewer-app visit list` shows the visits here)"
         )
-    return Workspace.open(file, device_id=device_id(paths))
+    return open_workspace(paths, file)
 
 
 # -- export ----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from reviewer_app.app.device import device_id
 from reviewer_app.app.errors import UserError
+from reviewer_app.app.keys import visit_key
 from reviewer_app.app.paths import BUNDLED_KEYS_DIR, DEMO_DIR, AppPaths
 from reviewer_app.visit.read_model import VisitData, read_visit_data
 from reviewer_app.visit.session import VisitSession
@@ -39,6 +40,7 @@ from storage import (
 )
 from storage import WorkspaceDamaged as WorkspaceDamaged  # noqa: PLC0414 (re-export for ui/)
 from storage.sqlite import damage_detail
+from storage.visit_keys import VisitKeyError
 from storage.workspace import backup_made, lock_fd
 from sync.kit_model import KitManifest, Member, VisitDetails
 from sync.progress import Progress
@@ -101,6 +103,24 @@ def workspace_path(paths: AppPaths, visit_id: str) -> Path:
     return paths.visit_folder(visit_id) / WORKSPACE_FILE
 
 
+def open_workspace(
+    paths: AppPaths,
+    file: Path,
+    *,
+    create: bool = False,
+    backup: bool = True,
+    progress: Progress | None = None,
+) -> Workspace:
+    """The one durable open of a visit's workspace ``file`` (``workspace_path``): with the
+    visit's key (``reviewer_app.app.keys``; created with the workspace), as this laptop's
+    device. Everything that reads or writes a workspace opens it here. Raises what
+    ``Workspace.open`` raises, and ``VisitKeyError`` when the key cannot be had."""
+    key = visit_key(paths, file.parent.name, create=create)
+    return Workspace.open(
+        file, key=key, device_id=device_id(paths), create=create, backup=backup, progress=progress
+    )
+
+
 def existing_workspace(paths: AppPaths, visit_id: str) -> Path:
     """The visit's workspace file, or a UserError saying there is no such visit here."""
     file = workspace_path(paths, visit_id)
@@ -158,7 +178,7 @@ def _install(
         raise VisitError(f"{member_id!r} is not on this visit's team; choose one of: {known}")
     demo = manifest.signing_key_id == demo_key_id()
     target = workspace_path(paths, visit.visit_id)
-    with Workspace.open(target, device_id=device_id(paths), create=True) as ws:
+    with open_workspace(paths, target, create=True) as ws:
         previous = ws.kit_info()
         reissued = previous is not None and previous["kit_id"] != manifest.kit_id
         from reviewer_app.visit import kit_changes  # noqa: PLC0415 (only opening a kit needs it)
@@ -343,7 +363,7 @@ def _read_summary(paths: AppPaths, file: Path) -> tuple[VisitDetails, str] | Non
     """The visit and who I am on it (None before a kit was loaded); WorkspaceDamaged when the
     file or what it holds cannot be read."""
     with _reading(file):
-        with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+        with open_workspace(paths, file, backup=False) as ws:
             ws.check_contents()
             info = ws.kit_info()
             member = str(ws.get_local("member_id") or "")
@@ -413,7 +433,7 @@ def storage_worker(paths: AppPaths, visit_id: str) -> StorageWorker:
 
     The open-time backup is left to ``open_session``: only a visit that was read is copied."""
     file = workspace_path(paths, visit_id)
-    return StorageWorker(lambda: Workspace.open(file, device_id=device_id(paths), backup=False))
+    return StorageWorker(lambda: open_workspace(paths, file, backup=False))
 
 
 def _read_then_back_up(ws: Workspace) -> VisitData:
@@ -445,9 +465,9 @@ def hand_over_every_visit(paths: AppPaths) -> list[str]:
     handed: list[str] = []
     for file in sorted(paths.visits.glob(f"*/{WORKSPACE_FILE}")):
         try:
-            with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+            with open_workspace(paths, file, backup=False) as ws:
                 handed += hand_over_finalised(ws, paths)
-        except (WorkspaceError, OSError) as exc:
+        except (WorkspaceError, VisitKeyError, OSError) as exc:
             log.warning("finalised versions of %s not looked at: %s", file.parent.name, exc)
     return handed
 
@@ -461,7 +481,9 @@ def open_session(paths: AppPaths, visit_id: str) -> Future[VisitSession]:
     A failed open also closes the worker (in the background), so the file is released before
     the future reports the error: the caller may restore a backup over it straight away.
     """
-    blobs = BlobStore(paths.visit_folder(visit_id) / "blobs")
+    # The key first, on the caller's thread: a passphrase, if one is needed, is asked there
+    # (the window's dialog); the worker's open then finds it in memory.
+    blobs = BlobStore(paths.visit_folder(visit_id) / "blobs", visit_key(paths, visit_id))
     worker = storage_worker(paths, visit_id)
     loading = worker.submit(_read_then_back_up)
     worker.submit(hand_over_finalised, paths)  # after the read: the window waits for nothing
@@ -533,7 +555,7 @@ def _recent_visit(paths: AppPaths, visit_id: str, file: Path) -> RecentVisit | N
     )
     try:
         with _reading(file):
-            with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+            with open_workspace(paths, file, backup=False) as ws:
                 ws.check_contents()
                 info = ws.kit_info()
                 member_id = str(ws.get_local("member_id") or "")
@@ -602,7 +624,7 @@ def remembered_member(paths: AppPaths, visit_id: str) -> str:
     if not file.is_file():
         return ""
     try:
-        with _reading(file), Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+        with _reading(file), open_workspace(paths, file, backup=False) as ws:
             return str(ws.get_local("member_id") or "")
     except WorkspaceError:
         return ""
