@@ -2,7 +2,9 @@
 
 - Qt runs offscreen (no display in CI).
 - The OS keyring is replaced by an in-memory backend in this process; ``secret_service`` is a
-  real one (gnome-keyring) for the app's subprocesses (tests/keyring_service.py).
+  real one (gnome-keyring) for the app's subprocesses (tests/keyring_service.py). Every visit
+  key leaves memory after each test. ``wrapped_keys``: visit keys wrapped with a passphrase in
+  files, as with no keyring (subprocesses get ``REVIEWER_APP_PASSPHRASE``).
 - Every folder the app writes goes to a fresh temporary ``REVIEWER_APP_HOME``.
 - The demo kit is built once a session (``demo_kit_file``); ``open_demo_session`` opens it as a
   member under the test's own ``REVIEWER_APP_HOME`` and closes what it opened; ``session`` is
@@ -23,11 +25,14 @@ os.environ.setdefault("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "d
 import keyring  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from keyring.backend import KeyringBackend  # noqa: E402
+from keyring.errors import KeyringLocked  # noqa: E402
 
+from reviewer_app.app.keys import PASSPHRASE_ENV  # noqa: E402
 from reviewer_app.app.paths import AppPaths  # noqa: E402
 from reviewer_app.demo.kits import build_demo_kit  # noqa: E402
 from reviewer_app.visit.session import VisitSession  # noqa: E402
 from reviewer_app.visit.workspaces import open_kit, open_session  # noqa: E402
+from storage import visit_keys  # noqa: E402
 from tests import keyring_service  # noqa: E402
 
 settings.register_profile(
@@ -39,19 +44,28 @@ settings.register_profile(
 settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 
+TEST_PASSPHRASE = "a passphrase only the tests know"
+
+
 class MemoryKeyring(KeyringBackend):
-    """A keyring that forgets everything when the process ends."""
+    """A keyring that forgets everything when the process ends. ``refused``: services it
+    behaves as a locked keyring for (the ``wrapped_keys`` fixture)."""
 
     priority = 1  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
         self.secrets: dict[tuple[str, str], str] = {}
+        self.refused: set[str] = set()
 
     def get_password(self, service: str, username: str) -> str | None:
+        if service in self.refused:
+            raise KeyringLocked("the test keyring refuses this service")
         return self.secrets.get((service, username))
 
     def set_password(self, service: str, username: str, password: str) -> None:
+        if service in self.refused:
+            raise KeyringLocked("the test keyring refuses this service")
         self.secrets[(service, username)] = password
 
     def delete_password(self, service: str, username: str) -> None:
@@ -59,12 +73,27 @@ class MemoryKeyring(KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    """Keys and tokens kept in memory, in this process only. A subprocess of the app has no
+    keyring: it reads a visit's key from its wrapped file with ``REVIEWER_APP_PASSPHRASE``
+    (see ``wrapped_keys``). Every key held in memory is dropped after the test."""
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
+    monkeypatch.setenv(PASSPHRASE_ENV, TEST_PASSPHRASE)
     yield backend
     keyring.set_keyring(previous)
+    visit_keys.lock()
+
+
+@pytest.fixture
+def wrapped_keys(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
+    """Visit keys wrapped with ``TEST_PASSPHRASE`` in files beside the workspaces, as on a
+    laptop with no keyring: for tests whose subprocesses open visits the test made in this
+    process (or the other way round). scrypt's cost is lowered (the file records it)."""
+    memory_keyring.refused.add(visit_keys.SERVICE)
+    monkeypatch.setattr(visit_keys, "SCRYPT_N", 2**10)
+    return memory_keyring
 
 
 @pytest.fixture(autouse=True)
