@@ -25,6 +25,7 @@ from reviewer_app.visit.workspaces import (
     workspace_path,
 )
 from storage import Workspace
+from tests.keys import app_key
 from ui.app import APP_ICON
 from ui.start_screen import StartScreen, kit_files
 from ui.who_am_i import WhoAmIDialog
@@ -232,7 +233,9 @@ def _damage_after_a_backup(paths: AppPaths, qtbot: QtBot, screen: StartScreen) -
     session.absorb(change)
     session.close()
     file = workspace_path(paths, visit_id)
-    with Workspace.open(file, device_id=device_id(paths)):  # takes a backup: the note changed it
+    with Workspace.open(
+        file, key=app_key(file), device_id=device_id(paths)
+    ):  # takes a backup: the note changed it
         pass
     assert workspace_backups(paths, visit_id)
     for extra in ("-wal", "-shm"):

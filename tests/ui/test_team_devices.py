@@ -23,6 +23,7 @@ from reviewer_app.visit.model import JUDGEMENT, MET, NOT_MET, judgement_id
 from reviewer_app.visit.workspaces import workspace_path
 from storage import Workspace
 from sync.authorship import fingerprint_words, public_hex
+from tests.keys import app_key
 from ui.team.devices import DeviceDecisionDialog
 from ui.team.overview import OverviewWindow
 
@@ -33,7 +34,7 @@ def new_laptop_bundle(tmp_path: Path, kit: Path) -> tuple[Path, str]:
     """Siobhán's new laptop (no window needed): one judgement, exported; and its words."""
     new: Laptop = make_laptop(tmp_path / "cns-new", kit, "m-cns")
     file = workspace_path(new.paths, new.visit_id)
-    with Workspace.open(file, device_id=device_id(new.paths)) as ws:
+    with Workspace.open(file, key=app_key(file), device_id=device_id(new.paths)) as ws:
         ws.record(
             "m-cns",
             JUDGEMENT,
