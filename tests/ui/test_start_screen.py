@@ -233,9 +233,8 @@ def _damage_after_a_backup(paths: AppPaths, qtbot: QtBot, screen: StartScreen) -
     session.absorb(change)
     session.close()
     file = workspace_path(paths, visit_id)
-    with Workspace.open(
-        file, key=app_key(file), device_id=device_id(paths)
-    ):  # takes a backup: the note changed it
+    # Opening it takes a backup: the note changed it.
+    with Workspace.open(file, key=app_key(file), device_id=device_id(paths)):
         pass
     assert workspace_backups(paths, visit_id)
     for extra in ("-wal", "-shm"):
