@@ -1,30 +1,37 @@
 """Attachments stored by content: each file once, named by its SHA-256, however many records use it.
 
-``BlobStore(root)`` keeps ``<root>/<sha[:2]>/<sha>``. Every write goes to a temporary file in the
-store, is flushed to disk (fsync) and then renamed into place, so a blob that exists is whole.
-Photos are re-encoded before they are stored (``reencode_photo``): turned upright, stripped of
-every piece of metadata (EXIF with GPS position, XMP, comments, colour profile after conversion
-to sRGB) and capped in size.
+``BlobStore(root, key)`` keeps ``<root>/<sha[:2]>/<sha>``, every file sealed with the visit's key
+(AES-256-GCM in chunks: :mod:`storage.blob_crypto`) and named by the SHA-256 of its *plaintext*,
+hashed in the same pass as it is sealed; nothing under ``root`` is readable without the key.
+Every write goes to a temporary file in the store, is flushed to disk (fsync) and then renamed
+into place, so a blob that exists is whole. Bulk imports seal into a batch of temporary files
+(``incoming()``) placed together once everything was checked. Photos are re-encoded before they
+are stored (``reencode_photo``): turned upright, stripped of every piece of metadata (EXIF with GPS
+position, XMP, comments, colour profile after conversion to sRGB) and capped in size.
 
-A write killed before its rename leaves its ``.incoming-*`` temporary file behind; the store's
-first write after it is made removes those untouched for ``STALE_INCOMING_SECONDS``.
+A write killed before its rename leaves its ``.incoming-*`` temporary file behind (sealed, like
+everything here); the store's first write after it is made removes those untouched for
+``STALE_INCOMING_SECONDS``. A store an older version wrote in the clear is sealed in place by
+``seal_plain``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import re
 import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
 
+from storage import blob_crypto
 from storage.files import fsync_dir, fsync_file, write_atomic
 
 if TYPE_CHECKING:
@@ -32,6 +39,10 @@ if TYPE_CHECKING:
 
     from PIL import Image
 
+log = logging.getLogger(__name__)
+#: ``progress(done, total, what)``: the shape of ``sync.progress.Progress`` (storage imports
+#: nothing of ours).
+Progress = Callable[[int, int, str], None]
 CHUNK = 1024 * 1024
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 INCOMING_PREFIX = ".incoming-"
@@ -68,8 +79,14 @@ def sha256_file(path: Path) -> tuple[str, int]:
 
 
 class BlobStore:
-    """Content-addressed files under ``root``. Safe to share between threads and processes:
-    writes are atomic renames of complete, fsynced files, and equal content has one name."""
+    """Content-addressed files under ``root``, each sealed with the visit's ``key``
+    (:mod:`storage.blob_crypto`). Safe to share between threads and processes: writes are
+    atomic renames of complete, fsynced files, and equal content has one name.
+
+    Callers never read :meth:`path` themselves (it is the sealed file): :meth:`open`,
+    :meth:`read_bytes`, :meth:`copy_to` give the plaintext, checked chunk by chunk as it is
+    read; a changed file raises ``BlobDamaged``, another key's ``WrongBlobKey``, each with a
+    sentence."""
 
     def __init__(self, root: Path, key: bytes) -> None:
         self.root = Path(root)
@@ -77,7 +94,8 @@ class BlobStore:
         self._swept = False  # stale temporary files removed (on this store's first write)
 
     def path(self, sha256: str) -> Path:
-        """Where the blob ``sha256`` lives (whether or not it is there)."""
+        """Where the sealed blob ``sha256`` lives (whether or not it is there): for
+        :meth:`has` and housekeeping only."""
         if not SHA256_PATTERN.match(sha256):
             raise ValueError(f"{sha256!r} is not a SHA-256 (64 lowercase hex digits)")
         return self.root / sha256[:2] / sha256
@@ -85,11 +103,14 @@ class BlobStore:
     def has(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
+    # -- reading ---------------------------------------------------------------------------
+
     def open(self, sha256: str) -> BinaryIO:
-        """The blob for reading; ``FileNotFoundError`` names the missing hash."""
+        """The blob's plaintext as a seekable binary file; ``FileNotFoundError`` names the
+        missing hash."""
         path = self.path(sha256)
         try:
-            return open(path, "rb")
+            return blob_crypto.open_decrypted(path, self._key)
         except FileNotFoundError:
             raise FileNotFoundError(f"attachment {sha256} is not in {self.root}") from None
 
@@ -97,43 +118,80 @@ class BlobStore:
         with self.open(sha256) as f:
             return f.read()
 
+    def size(self, sha256: str) -> int:
+        """The size of the blob's plaintext (the sealed file is bigger)."""
+        with self.open(sha256) as f:
+            return f.seek(0, io.SEEK_END)
+
+    def copy_to(self, sha256: str, dst: Path | BinaryIO) -> None:
+        """Write the blob's plaintext to ``dst``: a path is written whole (mode 0600) or not
+        at all; an open file is written from where it stands."""
+        with self.open(sha256) as src:
+            if isinstance(dst, Path | str):
+                write_atomic(Path(dst), lambda out: shutil.copyfileobj(src, out, CHUNK), mode=0o600)
+            else:
+                shutil.copyfileobj(src, dst, CHUNK)
+
+    @contextlib.contextmanager
+    def decrypted_copy(self, sha256: str, suffix: str = "") -> Iterator[Path]:
+        """A plaintext copy of the blob in a private (0700) temporary folder, removed on
+        leaving the block: only for libraries that want a file name, not a file."""
+        with tempfile.TemporaryDirectory(prefix="rv-blob-") as folder:  # made 0700
+            target = Path(folder) / f"{sha256[:16]}{suffix}"
+            self.copy_to(sha256, target)
+            yield target
+
+    # -- writing ---------------------------------------------------------------------------
+
     def put_bytes(self, data: bytes) -> str:
         """Store ``data`` (once) and return its SHA-256."""
         sha = new_sha256(data).hexdigest()
         if not self.has(sha):
             final = self.path(sha)
             final.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(final, data, temp=self._temp())
+            write_atomic(
+                final,
+                lambda out: blob_crypto.seal_stream(io.BytesIO(data), out, self._key),
+                temp=self._temp(),
+                mode=0o600,
+            )
         return sha
 
     def put_file(self, source: Path) -> str:
-        """Store a copy of the file ``source`` (hashing while copying) and return its SHA-256."""
-        tmp = self._temp()
+        """Store a copy of the file ``source`` (hashed while it is sealed); return its SHA-256."""
+        with open(source, "rb") as f:
+            return self.put_stream(f)
+
+    def put_stream(
+        self,
+        source: BinaryIO,
+        *,
+        expected_sha256: str | None = None,
+        expected_size: int | None = None,
+        what: str = "the file",
+    ) -> str:
+        """Store what ``source`` yields, sealed while it is read; return its SHA-256. Given
+        an expected hash or size, content that differs raises ``BlobMismatch`` (``what``
+        names it) and nothing is stored; never more than ``expected_size`` + 1 bytes are read."""
+        tmp, sha = self._seal_to_temp(source, expected_sha256, expected_size, what)
         try:
-            digest = new_sha256()
-            with open(source, "rb") as src, open(tmp, "wb") as dst:
-                while chunk := src.read(CHUNK):
-                    digest.update(chunk)
-                    dst.write(chunk)
-                dst.flush()
-                os.fsync(dst.fileno())
-            sha = digest.hexdigest()
             if self.has(sha):
                 tmp.unlink()
             else:
+                fsync_file(tmp)
                 self._place(tmp, sha)
-            return sha
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        return sha
 
     def put_verified(
         self, source: Path, expected_sha256: str, expected_size: int, *, move: bool = False
     ) -> str:
         """Store a file whose hash and size are already known (from a manifest), checking both.
 
-        With ``move=True`` the file is moved rather than copied when it is on the same disk. A file
-        whose size or hash differs raises ``BlobMismatch`` and nothing is stored.
+        With ``move=True`` the plaintext ``source`` is removed once it is stored. A file whose
+        size or hash differs raises ``BlobMismatch``, nothing is stored and ``source`` stays.
         """
         self.path(expected_sha256)  # validates the hash's format
         actual_size = os.path.getsize(source)
@@ -141,71 +199,139 @@ class BlobStore:
             raise BlobMismatch(
                 f"{source.name} is {actual_size} bytes, but {expected_size} were expected"
             )
-        if self.has(expected_sha256):
-            return expected_sha256
+        if not self.has(expected_sha256):
+            with open(source, "rb") as f:
+                self.put_stream(
+                    f, expected_sha256=expected_sha256, expected_size=expected_size,
+                    what=source.name,
+                )  # fmt: skip
         if move:
-            sha, _ = sha256_file(source)
-            self._check(source, sha, expected_sha256)
-            tmp = self._temp()
-            try:
-                os.replace(source, tmp)
-            except OSError:  # another disk: copy instead
-                shutil.copyfile(source, tmp)
-            fsync_file(tmp)
-            self._place(tmp, sha)
-            return sha
-        sha = self.put_file(source)
-        if sha != expected_sha256:
-            # put_file stored what the file really holds; it is harmless (content-addressed)
-            # but it is not what was announced.
-            self._check(source, sha, expected_sha256)
-        return sha
+            source.unlink(missing_ok=True)
+        return expected_sha256
+
+    def incoming(self) -> IncomingBlobs:
+        """A batch of blobs sealed into this store's temporary files, put in place together
+        (:meth:`IncomingBlobs.place`) or not at all (:meth:`IncomingBlobs.discard`)."""
+        return IncomingBlobs(self)
 
     def adopt(self, files: Sequence[tuple[Path, str, int]]) -> int:
-        """Move files the caller has already hashed into the store; return how many were new.
+        """Seal plaintext files whose hash and size are known into the store; return how many
+        were new. Every source is removed (it is plaintext), stored or already there.
 
-        For bulk imports whose bytes were hashed while they were written (a kit's evidence is
-        hashed against its signed manifest during extraction): each ``(path, sha256, size)`` has
-        its size checked, is renamed into place (same disk: no copy, no second hash), and then
-        all of them are flushed to disk together, which lets the file system batch the work.
-        Files already in the store are left where they are. Sources must be on the same disk.
+        Each ``(path, sha256, size)`` is sealed into a temporary file of the store (its hash
+        and size checked in the same read: a mismatch raises ``BlobMismatch`` and nothing of
+        the batch is stored), then all are flushed to disk together and renamed into place.
         """
-        placed: list[Path] = []
-        for source, sha, size in files:
-            final = self.path(sha)
-            actual = os.path.getsize(source)
-            if actual != size:
-                raise BlobMismatch(f"{source.name} is {actual} bytes, but {size} were expected")
-            if final.exists():
-                continue
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, final)
-            placed.append(final)
-        if not placed:  # nothing new (or a kit with no evidence): the store may not exist yet
-            return 0
-        folders = sorted({f.parent for f in placed})
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(fsync_file, placed))
-            list(pool.map(fsync_dir, [*folders, self.root]))
-        return len(placed)
+        with self.incoming() as batch:
+            for source, sha, size in files:
+                actual = os.path.getsize(source)
+                if actual != size:
+                    raise BlobMismatch(f"{source.name} is {actual} bytes, but {size} were expected")
+                if not self.has(sha) and sha not in batch:
+                    with open(source, "rb") as f:
+                        batch.put_stream(
+                            f, expected_sha256=sha, expected_size=size, what=source.name
+                        )
+            placed = batch.place()
+        for source, _sha, _size in files:
+            source.unlink(missing_ok=True)
+        return placed
 
     def add_photo(self, data: bytes, max_side: int = 2560, quality: int = 85) -> str:
         """Re-encode a photo (``reencode_photo``) and store the result; return its SHA-256."""
         return self.put_bytes(reencode_photo(data, max_side=max_side, quality=quality))
 
+    # -- an old plain store ----------------------------------------------------------------
+
+    def seal_plain(self, progress: Progress | None = None) -> int:
+        """Seal, in place, the blobs an older version stored in the clear; return how many.
+
+        A blob is plain when the SHA-256 of the file is its name (a file that merely starts
+        like a sealed one is not taken for one: only a header made with this store's key
+        is). Each is sealed into a temporary file of the store, flushed, and renamed over
+        the plain one, so a kill at any moment leaves each blob whole, plain or sealed, and
+        the next call finishes the job. A file that is neither (damaged) is left as it is.
+        ``progress(done, total, "Encrypting attachments")`` is called once per blob.
+        """
+        blobs = sorted(self._blob_files())
+        sealed = 0
+        for done, path in enumerate(blobs, start=1):
+            if not blob_crypto.is_sealed_with(path, self._key) and self._seal_in_place(path):
+                sealed += 1
+            if progress is not None:
+                progress(done, len(blobs), "Encrypting attachments")
+        if sealed:
+            fsync_dir(self.root)
+        return sealed
+
+    def _blob_files(self) -> Iterator[Path]:
+        with contextlib.suppress(OSError):  # no store yet: nothing to seal
+            for folder in self.root.iterdir():
+                if len(folder.name) == 2 and folder.is_dir():
+                    for entry in folder.iterdir():
+                        if SHA256_PATTERN.match(entry.name) and entry.name[:2] == folder.name:
+                            yield entry
+
+    def _seal_in_place(self, path: Path) -> bool:
+        """Seal the plain blob at ``path`` over itself; False if it is not plain (damaged)."""
+        try:
+            with open(path, "rb") as f:
+                tmp, _sha = self._seal_to_temp(f, path.name, None, path.name)
+        except BlobMismatch:
+            log.warning("blob %s is neither sealed with this key nor plain: left as it is", path)
+            return False
+        try:
+            fsync_file(tmp)
+            os.replace(tmp, path)
+            fsync_dir(path.parent)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return True
+
+    # -- the parts -------------------------------------------------------------------------
+
+    def _seal_to_temp(
+        self,
+        source: BinaryIO,
+        expected_sha256: str | None,
+        expected_size: int | None,
+        what: str,
+    ) -> tuple[Path, str]:
+        """``source`` sealed into a new temporary file of the store (not yet flushed), and
+        its plaintext's SHA-256; ``BlobMismatch`` (the file removed) when it is not what was
+        expected."""
+        if expected_sha256 is not None:
+            self.path(expected_sha256)  # validates the hash's format
+        tmp = self._temp()
+        try:
+            reader = source if expected_size is None else _AtMost.of(source, expected_size + 1)
+            with open(tmp, "wb") as out:
+                sealed = blob_crypto.seal_stream(reader, out, self._key)
+            if expected_size is not None and sealed.size != expected_size:
+                more = "more" if sealed.size > expected_size else "fewer"
+                raise BlobMismatch(
+                    f"{what} holds {more} than the {expected_size:,} bytes it was announced with"
+                )
+            if expected_sha256 is not None:
+                self._check(what, sealed.sha256, expected_sha256)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return tmp, sealed.sha256
+
     @staticmethod
-    def _check(source: Path, actual: str, expected: str) -> None:
+    def _check(what: str, actual: str, expected: str) -> None:
         if actual != expected:
             raise BlobMismatch(
-                f"{source.name} does not match its recorded SHA-256 "
+                f"{what} does not match its recorded SHA-256 "
                 f"(expected {expected[:12]}..., found {actual[:12]}...): the file is damaged"
             )
 
     def remove_stale_incoming(self, older_than: float | None = None) -> int:
         """Remove temporary files of killed writes untouched for ``older_than`` seconds (default
         ``STALE_INCOMING_SECONDS``, read at the call); return how many. The change time counts
-        too: a file just renamed in (``put_verified`` with ``move``) keeps its source's old
-        modification time while it is still in use."""
+        too: a file just renamed keeps its source's old modification time."""
         limit = STALE_INCOMING_SECONDS if older_than is None else older_than
         removed = 0
         now = time.time()
@@ -223,7 +349,7 @@ class BlobStore:
         if not self._swept:
             self._swept = True
             self.remove_stale_incoming()
-        fd, name = tempfile.mkstemp(prefix=INCOMING_PREFIX, dir=self.root)
+        fd, name = tempfile.mkstemp(prefix=INCOMING_PREFIX, dir=self.root)  # mode 0600
         os.close(fd)
         return Path(name)
 
@@ -232,6 +358,121 @@ class BlobStore:
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, final)
         fsync_dir(final.parent)
+
+
+class IncomingBlobs:
+    """Blobs sealed into a store's ``.incoming-*`` files, not yet in the store (``with``:
+    what was not placed is removed on leaving the block).
+
+    For bulk imports (a kit's evidence, a bundle's photos) that are checked whole before
+    anything is kept: each blob is sealed as it is read (:meth:`put_stream`), and once all
+    passed, :meth:`place` flushes them to disk together (the file system batches the work)
+    and renames them in; :meth:`discard` removes them. Not for several threads at once."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+        self._pending: dict[str, Path] = {}
+        self._made_root: Path | None = None  # the first folder of the store's path made here
+        if not store.root.exists():
+            self._made_root = store.root
+            while not self._made_root.parent.exists():
+                self._made_root = self._made_root.parent
+
+    def __contains__(self, sha256: object) -> bool:
+        return sha256 in self._pending
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def put_stream(
+        self,
+        source: BinaryIO,
+        *,
+        expected_sha256: str | None = None,
+        expected_size: int | None = None,
+        what: str = "the file",
+    ) -> str:
+        """As :meth:`BlobStore.put_stream`, into the batch; return the plaintext's SHA-256."""
+        tmp, sha = self.store._seal_to_temp(source, expected_sha256, expected_size, what)
+        previous = self._pending.pop(sha, None)
+        if previous is not None:
+            previous.unlink(missing_ok=True)
+        self._pending[sha] = tmp
+        return sha
+
+    def place(self, only: Iterable[str] | None = None) -> int:
+        """Put the batch's blobs (or those of ``only`` it holds) in the store, flushed to
+        disk; the rest are removed. Return how many were new."""
+        wanted = set(self._pending) if only is None else set(only) & set(self._pending)
+        moving = {sha: tmp for sha, tmp in self._pending.items() if sha in wanted}
+        moving = {sha: tmp for sha, tmp in moving.items() if not self.store.has(sha)}
+        self._made_root = None  # the store is kept, whatever this batch holds
+        if moving:
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(fsync_file, moving.values()))
+                finals = []
+                for sha, tmp in moving.items():
+                    final = self.store.path(sha)
+                    final.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(tmp, final)
+                    finals.append(final)
+                folders = sorted({f.parent for f in finals})
+                list(pool.map(fsync_dir, [*folders, self.store.root]))
+            for sha in moving:
+                del self._pending[sha]
+        self.discard()
+        return len(moving)
+
+    def discard(self) -> None:
+        """Remove what the batch holds; a store folder the batch made is removed too."""
+        for tmp in self._pending.values():
+            tmp.unlink(missing_ok=True)
+        self._pending.clear()
+        if self._made_root is not None:
+            made, self._made_root = self._made_root, None
+            for folder in (self.store.root, *self.store.root.parents):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only if empty
+                if folder == made:
+                    break
+
+    def __enter__(self) -> IncomingBlobs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+
+class _AtMost:
+    """A reader of ``source`` that yields at most ``limit`` bytes (a lying header, a zip bomb
+    cost one chunk more than announced, no more)."""
+
+    def __init__(self, source: BinaryIO, limit: int) -> None:
+        self._source, self._left = source, limit
+        self._readinto = getattr(source, "readinto", None)
+
+    @classmethod
+    def of(cls, source: BinaryIO, limit: int) -> BinaryIO:
+        return cast(BinaryIO, cls(source, limit))  # what seal_stream uses of a file: read(into)
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:
+        view = memoryview(buffer)[: self._left]
+        if not len(view):
+            return 0
+        if self._readinto is not None:
+            n = int(self._readinto(view))
+        else:
+            data = self._source.read(len(view))
+            n = len(data)
+            view[:n] = data
+        self._left -= n
+        return n
+
+    def read(self, size: int = -1) -> bytes:
+        want = self._left if size < 0 else min(size, self._left)
+        data = self._source.read(want) if want else b""
+        self._left -= len(data)
+        return data
 
 
 PHOTO_FORMATS = "JPEG, PNG, HEIC, WebP, TIFF, GIF or BMP"

@@ -22,7 +22,8 @@ source). Nonce prefixes are random per file: two files sealed under one visit ke
 nonce only by a 64-bit collision (after ~4 billion files, 1 in 2^33).
 
 ``encrypt_file(src, dst, key)``, ``decrypt_to(dst, src, key)``, ``open_decrypted(path, key)``
-(a seekable binary reader), ``encrypt_bytes``/``decrypt_bytes`` for small things (thumbnails).
+(a seekable binary reader), ``encrypt_bytes``/``decrypt_bytes`` for small things (thumbnails),
+``is_sealed_with(path, key)`` (a header made with this key: what an old plain store is told by).
 Imports nothing of ours but ``storage.files``.
 """
 
@@ -273,6 +274,18 @@ def is_sealed(path: Path) -> bool:
             return f.read(len(MAGIC)) == MAGIC
     except FileNotFoundError:
         return False
+
+
+def is_sealed_with(path: Path, key: bytes) -> bool:
+    """Whether the file at ``path`` starts with a sealed file's header made with ``key``: the
+    magic and the key check (an HMAC under ``key``), which a plain file cannot carry by chance
+    or by design without the key. Its chunks are not read."""
+    try:
+        with open(path, "rb") as f:
+            _read_header(f.read(HEADER_BYTES), key, str(path))
+    except (BlobCryptoError, FileNotFoundError):
+        return False
+    return True
 
 
 class _DecryptingReader(io.RawIOBase):

@@ -8,6 +8,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from storage import BlobMismatch, BlobStore, NotAnImage, reencode_photo
+from tests.keys import TEST_KEY
 
 
 def phone_photo(width: int = 400, height: int = 300, fmt: str = "JPEG") -> bytes:
@@ -28,7 +29,7 @@ def phone_photo(width: int = 400, height: int = 300, fmt: str = "JPEG") -> bytes
 
 
 def test_same_bytes_are_stored_once(tmp_path: Path) -> None:
-    store = BlobStore(tmp_path / "blobs")
+    store = BlobStore(tmp_path / "blobs", TEST_KEY)
     sha = store.put_bytes(b"minutes of the meeting")
     assert store.put_bytes(b"minutes of the meeting") == sha
     source = tmp_path / "copy.txt"
@@ -42,7 +43,7 @@ def test_same_bytes_are_stored_once(tmp_path: Path) -> None:
 
 
 def test_put_verified_checks_size_and_hash(tmp_path: Path) -> None:
-    store = BlobStore(tmp_path / "blobs")
+    store = BlobStore(tmp_path / "blobs", TEST_KEY)
     doc = tmp_path / "policy.pdf"
     doc.write_bytes(b"%PDF-1.7 policy" * 1000)
     sha = hashlib.sha256(doc.read_bytes()).hexdigest()
@@ -56,7 +57,7 @@ def test_put_verified_checks_size_and_hash(tmp_path: Path) -> None:
 
 
 def test_missing_blob_says_which(tmp_path: Path) -> None:
-    store = BlobStore(tmp_path / "blobs")
+    store = BlobStore(tmp_path / "blobs", TEST_KEY)
     with pytest.raises(FileNotFoundError, match="a" * 64):
         store.open("a" * 64)
     with pytest.raises(ValueError, match="SHA-256"):
@@ -102,15 +103,15 @@ def test_not_an_image_says_so(data: bytes) -> None:
 
 
 def test_add_photo_stores_the_clean_version(tmp_path: Path) -> None:
-    store = BlobStore(tmp_path / "blobs")
+    store = BlobStore(tmp_path / "blobs", TEST_KEY)
     sha = store.add_photo(phone_photo())
     assert store.add_photo(phone_photo()) == sha  # re-encoding is deterministic
-    with Image.open(store.path(sha)) as img:
+    with Image.open(store.open(sha)) as img:
         assert len(img.getexif()) == 0
 
 
-def test_adopt_moves_hashed_files_in_without_copying(tmp_path: Path) -> None:
-    store = BlobStore(tmp_path / "blobs")
+def test_adopt_seals_hashed_files_in_and_removes_them(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / "blobs", TEST_KEY)
     staging = tmp_path / "blobs-staging"
     staging.mkdir()
     files = []
@@ -121,12 +122,12 @@ def test_adopt_moves_hashed_files_in_without_copying(tmp_path: Path) -> None:
     assert store.adopt(files) == 2  # the third is the same content as the first
     for _, sha, _ in files:
         assert store.has(sha)
-    assert not (staging / "doc0.pdf").exists()  # moved, not copied
-    assert store.path(files[1][1]).read_bytes() == b"audit"
+    assert list(staging.iterdir()) == []  # plaintext: none left, stored or not
+    assert store.read_bytes(files[1][1]) == b"audit"
 
 
 def test_adopt_refuses_a_file_of_the_wrong_size(tmp_path: Path) -> None:
-    store = BlobStore(tmp_path / "blobs")
+    store = BlobStore(tmp_path / "blobs", TEST_KEY)
     src = tmp_path / "doc.pdf"
     src.write_bytes(b"short")
     with pytest.raises(BlobMismatch, match="5 bytes"):
@@ -136,6 +137,6 @@ def test_adopt_refuses_a_file_of_the_wrong_size(tmp_path: Path) -> None:
 
 def test_adopting_nothing_needs_no_store_folder(tmp_path: Path) -> None:
     """A kit with no evidence files: nothing to adopt, and the store was never made."""
-    store = BlobStore(tmp_path / "never-made")
+    store = BlobStore(tmp_path / "never-made", TEST_KEY)
     assert store.adopt([]) == 0
     assert not (tmp_path / "never-made").exists()
