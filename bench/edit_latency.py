@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from storage import Op, StorageWorker, Workspace  # noqa: E402
 from storage.hlc import format_hlc  # noqa: E402
+from tests.keys import TEST_KEY  # noqa: E402
 
 BUDGET_P99_MS = 25.0
 FIELDS = ["rating", "comment", "reason", "evidence_seen"]
@@ -55,7 +56,7 @@ def build(path: Path, n_ops: int) -> list[str]:
         )
         last[key] = op.op_id
         ops.append(op)
-    with Workspace.open(path, device_id="bench", create=True) as ws:
+    with Workspace.open(path, key=TEST_KEY, device_id="bench", create=True) as ws:
         t = time.perf_counter()
         for chunk in range(0, len(ops), 5_000):
             ws.apply_ops(ops[chunk : chunk + 5_000])
@@ -74,7 +75,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "visit" / "workspace.sqlite"
         entity_ids = build(path, args.ops)
-        worker = StorageWorker(lambda: Workspace.open(path, device_id="bench"))
+        worker = StorageWorker(lambda: Workspace.open(path, key=TEST_KEY, device_id="bench"))
         worker.opened.result()
         rng = random.Random(11)
         for _ in range(20):  # warm up caches

@@ -14,12 +14,17 @@ bench/kill_edits.py for ordinary edits):
   (``BlobStore.add_photo`` then the photo operation, ``reviewer_app.visit.session._add_photo``).
 
 A step is *acknowledged* once the child said it was done (exit 0 for a command, a ``done N``
-line for a loop). After each kill the files are read without the app (plain sqlite3, hashes,
-pypdf): ``PRAGMA integrity_check``, every acknowledged step there, no step half done. Then the
-next entry point runs (the same action, in this process) and must clean what the kill left:
-staging folders, ``.part`` files, backup temporaries, ``.incoming-*`` blob temporaries.
+line for a loop). After each kill the files are read without the app (SQLCipher with the
+visit's key, hashes of the decrypted blobs, pypdf): ``PRAGMA integrity_check``, every
+acknowledged step there, no step half done. Then the next entry point runs (the same action,
+in this process) and must clean what the kill left: staging folders, ``.part`` files,
+backup temporaries, ``.incoming-*`` blob temporaries.
 
     .venv/bin/python bench/kill_actions.py [--action all] [--kills 50] [--seed N]
+
+Every workspace is encrypted: its key is wrapped with ``BENCH_PASSPHRASE`` (no keyring, here
+and in the children: ``use_passphrase_keys``), so that this process reads the keys its
+children made.
 
 ``bench/run_all.py`` runs it with ``--quick`` (5 kills per action, about a minute).
 tests/test_kill_actions.py drives the same rounds, a few per action.
@@ -52,14 +57,61 @@ if str(ROOT) not in sys.path:
 from bench.kill_finalise import paths_for  # noqa: E402
 from reviewer_app.app.paths import AppPaths  # noqa: E402
 from reviewer_app.visit.workspaces import workspace_path  # noqa: E402
-from storage import attachments  # noqa: E402
-from storage.attachments import INCOMING_PREFIX, sha256_file  # noqa: E402
+from storage import attachments, encrypted_sqlite, visit_keys  # noqa: E402
+from storage.attachments import INCOMING_PREFIX, BlobStore  # noqa: E402
+from storage.visit_keys import key_file, read_key_file  # noqa: E402
 
 ACTIONS = ("kit_open", "bundle_import", "backup", "report", "photo_add")
 LEAD = "m-lead"
 REVIEWER = "m-cns"  # the bundle's author: a reviewer on the demo team
 BUNDLE_OPS = 20_000
 CHILD_TIMEOUT = 120.0
+BENCH_PASSPHRASE = "kill-actions bench passphrase"
+PASSPHRASE_ENV = "REVIEWER_APP_PASSPHRASE"
+NO_KEYRING = "keyring.backends.fail.Keyring"
+
+
+def use_passphrase_keys() -> None:
+    """Keys wrapped with ``BENCH_PASSPHRASE`` in this process and its children (no keyring):
+    a key a child made is one this process can read (a test's in-memory keyring is its own).
+    The test sets the same with monkeypatch."""
+    import keyring  # noqa: PLC0415
+    from keyring.backends import fail  # noqa: PLC0415
+
+    keyring.set_keyring(fail.Keyring())
+    os.environ["PYTHON_KEYRING_BACKEND"] = NO_KEYRING
+    os.environ[PASSPHRASE_ENV] = BENCH_PASSPHRASE
+
+
+def visit_key_of(file: Path) -> bytes:
+    """The key of the visit whose workspace (or backup of it) is ``file``, read from its
+    wrapped key file each time (a kit opened into no workspace makes a new key)."""
+    folder = file.parent if file.name == "workspace.sqlite" else file.parent.parent
+    key = read_key_file(key_file(folder), folder.name).open(
+        os.environ.get(PASSPHRASE_ENV, BENCH_PASSPHRASE)
+    )
+    if key is None:
+        raise RuntimeError(f"the bench passphrase does not open the key of {folder}")
+    return key
+
+
+def _blob_digest(root: Path, key: bytes, sha: str) -> tuple[str, int] | None:
+    """The SHA-256 and size of a blob's plaintext (decrypted), None when it is missing or
+    cannot be read whole."""
+    import hashlib  # noqa: PLC0415
+
+    store = BlobStore(root, key)
+    if not store.has(sha):
+        return None
+    digest, size = hashlib.sha256(), 0
+    try:
+        with store.open(sha) as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    except Exception:  # noqa: BLE001 (damaged, cut short: not whole)
+        return None
+    return digest.hexdigest(), size
 
 
 # -- the child -------------------------------------------------------------------------------------
@@ -107,6 +159,7 @@ def run_child(command: list[str], home: Path, delay: float) -> Child:
     proc.wait(timeout=CHILD_TIMEOUT)
     for reader in readers:
         reader.join(timeout=10)
+    visit_keys.lock()  # a child may have made a new key for a visit (a kit opened afresh)
     return Child(killed, lines, proc.returncode, "".join(errors)[-2000:])
 
 
@@ -158,20 +211,22 @@ class Round:
 
 
 def integrity(file: Path) -> str:
-    """``PRAGMA integrity_check`` of a SQLite file, read with plain sqlite3 ("ok" when sound)."""
-    conn = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
+    """``PRAGMA integrity_check`` of a workspace or backup ("ok" when sound)."""
     try:
-        return "; ".join(str(r[0]) for r in conn.execute("PRAGMA integrity_check"))[:300]
-    except sqlite3.DatabaseError as exc:
+        with reading(file) as conn:
+            return "; ".join(str(r[0]) for r in conn.execute("PRAGMA integrity_check"))[:300]
+    except (*encrypted_sqlite.DatabaseError, encrypted_sqlite.WrongKey) as exc:
         return f"cannot be read: {exc}"
-    finally:
-        conn.close()
 
 
 @contextlib.contextmanager
 def reading(file: Path) -> Iterator[sqlite3.Connection]:
-    conn = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
+    """``file`` opened read-only with its visit's key (SQLCipher), without the app."""
+    import sqlcipher3  # noqa: PLC0415
+
+    conn = sqlcipher3.connect(f"file:{file}?mode=ro", uri=True, isolation_level=None)
     try:
+        encrypted_sqlite.apply_key(conn, visit_key_of(file), file)
         yield conn
     finally:
         conn.close()
@@ -260,9 +315,9 @@ class KitOpen:
         if counts != self.counts:
             result.problem("half_done", f"kit rows {counts}, expected {self.counts}")
         blobs = paths.visit_folder(self.visit_id) / "blobs"
+        key = visit_key_of(file)
         for name, sha, size in evidence:
-            blob = blobs / sha[:2] / sha
-            if not blob.is_file() or sha256_file(blob) != (sha, size):
+            if _blob_digest(blobs, key, sha) != (sha, size):
                 result.problem("half_done", f"evidence {name} missing or not whole")
 
     def recover(self, paths: AppPaths, result: Round) -> None:
@@ -384,8 +439,10 @@ class BundleImport:
 BACKUP_CHILD = """
 import sys, uuid
 from storage import Workspace
-file, member = sys.argv[1], sys.argv[2]
-ws = Workspace.open(file, device_id="bench-backup", keep_backups=1_000_000, backup=False)
+file, member, key = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+ws = Workspace.open(
+    file, key=key, device_id="bench-backup", keep_backups=1_000_000, backup=False
+)
 print("ready", flush=True)
 n = 0
 while True:
@@ -416,7 +473,7 @@ class Backup:
         return workspace_path(paths_for(self.home), self.visit_id)
 
     def command(self) -> list[str]:
-        return script_command(BACKUP_CHILD, str(self.file), LEAD)
+        return script_command(BACKUP_CHILD, str(self.file), LEAD, visit_key_of(self.file).hex())
 
     def round(self, _rng: random.Random, delay: float) -> Round:
         child = run_child(self.command(), self.home, delay)
@@ -465,7 +522,9 @@ class Backup:
         so the folder stays small over many rounds."""
         from storage import Workspace  # noqa: PLC0415
 
-        with Workspace.open(self.file, device_id="bench-check", backup=False) as ws:
+        with Workspace.open(
+            self.file, key=visit_key_of(self.file), device_id="bench-check", backup=False
+        ) as ws:
             made = ws.backup("manual")
         folder = self.file.parent / "backups"
         left = list(folder.glob(".workspace-*.tmp*"))
@@ -562,8 +621,8 @@ import io, os, sys, uuid
 from PIL import Image
 from storage import Workspace
 from reviewer_app.visit.session import _add_photo
-file, member = sys.argv[1], sys.argv[2]
-ws = Workspace.open(file, device_id="bench-photo", backup=False)
+file, member, key = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+ws = Workspace.open(file, key=key, device_id="bench-photo", backup=False)
 print("ready", flush=True)
 n = 0
 while True:
@@ -602,7 +661,7 @@ class PhotoAdd:
         return self.file.parent / "blobs"
 
     def command(self) -> list[str]:
-        return script_command(PHOTO_CHILD, str(self.file), LEAD)
+        return script_command(PHOTO_CHILD, str(self.file), LEAD, visit_key_of(self.file).hex())
 
     def round(self, _rng: random.Random, delay: float) -> Round:
         child = run_child(self.command(), self.home, delay)
@@ -633,8 +692,8 @@ class PhotoAdd:
         for photo_id, sha in photos.items():
             if sha in self.verified:
                 continue
-            blob = self.blobs / sha[:2] / sha
-            if not blob.is_file() or sha256_file(blob)[0] != sha:
+            found = _blob_digest(self.blobs, visit_key_of(self.file), sha)
+            if found is None or found[0] != sha:
                 result.problem("half_done", f"photo {photo_id}: blob {sha[:12]} missing or bad")
             else:
                 self.verified.add(sha)
@@ -656,7 +715,9 @@ class PhotoAdd:
 
         photo = _png(os.urandom(64 * 48 * 3))
         fields = {"ref": "", "caption": "after the kill", "observation_id": "", "author": LEAD}
-        with Workspace.open(self.file, device_id="bench-check", backup=False) as ws:
+        with Workspace.open(
+            self.file, key=visit_key_of(self.file), device_id="bench-check", backup=False
+        ) as ws:
             _add_photo(ws, LEAD, os.urandom(16).hex(), photo, fields)
 
 
@@ -793,6 +854,7 @@ def main() -> int:
     kills = 5 if args.quick else args.kills
     names = ACTIONS if args.action == "all" else (args.action,)
     rng = random.Random(args.seed)
+    use_passphrase_keys()
     print(f"kill -9 over {', '.join(names)}: {kills} kills each (seed {args.seed})", flush=True)
     failed = False
     for name in names:

@@ -12,11 +12,21 @@ import os
 import random
 from pathlib import Path
 
+import keyring
+import keyring.backends.fail
 import pytest
 
-from bench.kill_actions import ACTIONS, PREPARE, Round
-from storage import attachments
+from bench.kill_actions import (
+    ACTIONS,
+    BENCH_PASSPHRASE,
+    NO_KEYRING,
+    PASSPHRASE_ENV,
+    PREPARE,
+    Round,
+)
+from storage import attachments, visit_keys
 from storage.attachments import INCOMING_PREFIX, BlobStore
+from tests.keys import TEST_KEY
 
 pytestmark = [
     pytest.mark.slow,
@@ -33,7 +43,18 @@ DELAYS = {
 }
 
 
+@pytest.fixture
+def passphrase_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys wrapped with the bench's passphrase here and in the children (no keyring): the
+    children's keys are ones this process can read (bench.kill_actions.use_passphrase_keys)."""
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", NO_KEYRING)
+    monkeypatch.setenv(PASSPHRASE_ENV, BENCH_PASSPHRASE)
+    visit_keys.lock()
+
+
 @pytest.mark.parametrize("name", ACTIONS)
+@pytest.mark.usefixtures("passphrase_keys")
 def test_killed_action_loses_nothing_and_leaves_nothing_half_done(
     name: str, tmp_path: Path
 ) -> None:
@@ -58,10 +79,10 @@ def test_the_next_add_removes_stale_incoming_files_and_keeps_fresh_ones(
     root.mkdir()
     left = root / f"{INCOMING_PREFIX}killed"
     left.write_bytes(b"half a photo")
-    BlobStore(root).put_bytes(b"an attachment")  # seconds later: another process's, maybe
+    BlobStore(root, TEST_KEY).put_bytes(b"an attachment")  # seconds later: another process's, maybe
     assert left.exists()
     # Minutes later (the limit lowered to stand for them: a file's change time cannot be set
     # back), the next store's first add removes it.
     monkeypatch.setattr(attachments, "STALE_INCOMING_SECONDS", 0.0)
-    BlobStore(root).put_bytes(b"the next attachment")
+    BlobStore(root, TEST_KEY).put_bytes(b"the next attachment")
     assert list(root.glob(f"{INCOMING_PREFIX}*")) == []

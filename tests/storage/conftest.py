@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from storage import Workspace
+from tests.keys import TEST_KEY
 
 OpenWorkspace = Callable[..., Workspace]
 
@@ -22,6 +23,7 @@ def open_ws(tmp_path: Path) -> Iterator[OpenWorkspace]:
         kwargs.setdefault("create", True)
         ws = Workspace.open(
             tmp_path / name / "workspace.sqlite",
+            key=TEST_KEY,
             device_id=device_id or f"device-{name}-{uuid.uuid4()}",
             **kwargs,  # type: ignore[arg-type]
         )

@@ -31,9 +31,10 @@ class RoundResult:
 def child(path: str, seed: int) -> None:
     sys.path.insert(0, str(REPO))
     from storage import Workspace
+    from tests.keys import TEST_KEY
 
     rng = random.Random(seed)
-    ws = Workspace.open(path, device_id=f"device-{seed % 3}", create=True)
+    ws = Workspace.open(path, key=TEST_KEY, device_id=f"device-{seed % 3}", create=True)
     print("open", flush=True)
     while True:
         entity_id = f"S-{rng.randrange(200)}"
@@ -52,6 +53,7 @@ def run_round(path: Path, rng: random.Random, max_wait: float = 0.4) -> RoundRes
     """One round: start a child, let it edit for a random time, SIGKILL it, check the file."""
     sys.path.insert(0, str(REPO))
     from storage import Workspace
+    from tests.keys import TEST_KEY
 
     proc = subprocess.Popen(
         [sys.executable, __file__, str(path), str(rng.randrange(1 << 30))],
@@ -77,7 +79,7 @@ def run_round(path: Path, rng: random.Random, max_wait: float = 0.4) -> RoundRes
     proc.wait()
     reader.join(timeout=10)
     stdout.close()
-    with Workspace.open(path, device_id="checker", create=True, backup=False) as ws:
+    with Workspace.open(path, key=TEST_KEY, device_id="checker", create=True, backup=False) as ws:
         known = {r[0] for r in ws._conn.execute("SELECT op_id FROM ops")}
         problems = ws.integrity_problems()
     return RoundResult(len(acked), [op for op in acked if op not in known], problems)

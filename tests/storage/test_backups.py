@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from storage import Workspace, list_backups
+from storage import Workspace, encrypted_sqlite, list_backups
 from storage.workspace import (
     BACKUP_EVERY_SECONDS,
     FINALISE,
     _backup_lock,
     backup_made,
 )
+from tests.keys import TEST_KEY, TEST_KEY_HEX
 from tests.storage.conftest import OpenWorkspace
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ def _note(ws: Workspace, text: str) -> None:
 
 
 def _value_in(backup: Path) -> str:
-    conn = sqlite3.connect(backup)
+    conn = encrypted_sqlite.connect(backup, TEST_KEY)
     try:
         assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
         row = conn.execute("SELECT value FROM field_state WHERE entity = 'note'").fetchone()
@@ -145,7 +145,7 @@ _BACKING_UP = """
 import sys
 sys.path.insert(0, {repo!r})
 from storage import Workspace
-ws = Workspace.open({path!r}, device_id="d", backup=False)
+ws = Workspace.open({path!r}, key=bytes.fromhex({key_hex!r}), device_id="d", backup=False)
 print("ready", flush=True)
 while True:
     ws.backup("edits")
@@ -156,11 +156,11 @@ def test_a_backup_killed_midway_leaves_nothing_that_looks_like_a_backup(tmp_path
     """SIGKILL a process taking backup after backup of a big workspace, while its temporary
     file is being written: every file named like a backup is whole, and listing cleans up."""
     path = tmp_path / "v" / "workspace.sqlite"
-    with Workspace.open(path, device_id="d", create=True) as ws:
+    with Workspace.open(path, key=TEST_KEY, device_id="d", create=True) as ws:
         for i in range(60):
             ws.record("m", "note", f"n{i}", {"text": f"{i} " + "words " * 20_000})
     folder = path.parent / "backups"
-    script = _BACKING_UP.format(repo=str(REPO), path=str(path))
+    script = _BACKING_UP.format(repo=str(REPO), path=str(path), key_hex=TEST_KEY_HEX)
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
@@ -173,7 +173,7 @@ def test_a_backup_killed_midway_leaves_nothing_that_looks_like_a_backup(tmp_path
         child.wait()
     assert list(folder.glob(".workspace-*.tmp*")), "killed while writing a backup"
     for backup in folder.glob("workspace-*.sqlite"):
-        conn = sqlite3.connect(backup)
+        conn = encrypted_sqlite.connect(backup, TEST_KEY)
         try:
             assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
             assert conn.execute("SELECT count(*) FROM ops").fetchone()[0] == 60

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from storage import StorageWorker, Workspace, WorkspaceDamaged, list_backups
+from storage import StorageWorker, Workspace, WorkspaceDamaged, encrypted_sqlite, list_backups
+from tests.keys import TEST_KEY
 from tests.storage.conftest import sample_kit
 
 MARK = "Rota-gap-seen-on-ward-7"
@@ -25,7 +26,7 @@ PAGE = 4096
 def _make(path: Path, *, backups: int = 2, judgements: int = 40) -> None:
     """A workspace with a kit and judgements whose reasons hold MARK, and some backups."""
     for round_ in range(backups):
-        with Workspace.open(path, device_id="d", create=True) as ws:
+        with Workspace.open(path, key=TEST_KEY, device_id="d", create=True) as ws:
             if round_ == 0:
                 ws.load_kit(**sample_kit(n=20))  # type: ignore[arg-type]
             for i in range(judgements):
@@ -54,7 +55,7 @@ def _outcome(path: Path) -> str:
     """ "ok" when the workspace opens and reads, else the WorkspaceDamaged message; any other
     exception fails the test."""
     try:
-        with Workspace.open(path, device_id="d") as ws:
+        with Workspace.open(path, key=TEST_KEY, device_id="d") as ws:
             _read_everything(ws)
     except WorkspaceDamaged as exc:
         assert exc.backups == list_backups(path)
@@ -64,7 +65,7 @@ def _outcome(path: Path) -> str:
 
 def _worker_outcome(path: Path) -> str:
     """The same through the storage worker the window uses: jobs fail only as damage."""
-    worker = StorageWorker(lambda: Workspace.open(path, device_id="d", backup=False))
+    worker = StorageWorker(lambda: Workspace.open(path, key=TEST_KEY, device_id="d", backup=False))
     try:
         worker.submit(_read_everything).result(timeout=60)
     except WorkspaceDamaged as exc:
@@ -204,7 +205,7 @@ def test_a_file_cut_short_is_damage(made: Path, keep: float) -> None:
 def _crash_copy(source: Path, copy: Path, between: Callable[[sqlite3.Connection], None]) -> None:
     """Copy ``source`` without its -wal while a writer holds committed, not yet checkpointed
     work (and, from ``between``, an open transaction): what a crash plus a lost -wal leaves."""
-    writer = sqlite3.connect(source, isolation_level=None)
+    writer = encrypted_sqlite.connect(source, TEST_KEY)
     writer.execute("PRAGMA wal_autocheckpoint = 0")
     try:
         writer.execute("BEGIN IMMEDIATE")
@@ -259,5 +260,5 @@ def test_a_copy_without_its_log_keeps_what_was_checkpointed(made: Path, tmp_path
     copy = tmp_path / "copied" / "workspace.sqlite"
     _crash_copy(made, copy, lambda _w: None)
     assert _outcome(copy) == "ok"
-    with Workspace.open(copy, device_id="d") as ws:
+    with Workspace.open(copy, key=TEST_KEY, device_id="d") as ws:
         assert len(ws.entities("judgement")) == 40  # every judgement from before the crash

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from storage import Workspace, WorkspaceError
+from storage import Workspace, WorkspaceError, encrypted_sqlite
 from storage.migrations import LATEST_VERSION, migrate, user_version
+from tests.keys import TEST_KEY
 
 
 def test_a_fresh_file_reaches_the_newest_version(tmp_path: Path) -> None:
@@ -29,21 +30,21 @@ def test_reopening_is_a_no_op(tmp_path: Path) -> None:
 
 def test_workspace_open_migrates_and_reopen_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "v" / "workspace.sqlite"
-    with Workspace.open(path, device_id="d1", create=True) as ws:
+    with Workspace.open(path, key=TEST_KEY, device_id="d1", create=True) as ws:
         ws.record("m1", "note", "n1", {"text": "hello"})
-    with Workspace.open(path, device_id="d1") as ws:
+    with Workspace.open(path, key=TEST_KEY, device_id="d1") as ws:
         assert ws.field("note", "n1", "text") == "hello"
         assert ws._conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
 
 
 def test_a_workspace_from_a_newer_app_is_refused_with_a_message(tmp_path: Path) -> None:
     path = tmp_path / "workspace.sqlite"
-    Workspace.open(path, device_id="d1", create=True).close()
-    conn = sqlite3.connect(path)
+    Workspace.open(path, key=TEST_KEY, device_id="d1", create=True).close()
+    conn = encrypted_sqlite.connect(path, TEST_KEY)
     conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
     conn.close()
     with pytest.raises(WorkspaceError, match="newer Reviewer App"):
-        Workspace.open(path, device_id="d1")
+        Workspace.open(path, key=TEST_KEY, device_id="d1")
 
 
 def test_a_version_1_workspace_keeps_its_standards_and_loses_the_full_text_index(
@@ -80,7 +81,7 @@ def test_a_version_5_workspace_remembers_a_child_that_came_before_its_parent(
     from storage.oplog import insert_ops
 
     path = tmp_path / "w.sqlite"
-    with Workspace.open(tmp_path / "a.sqlite", device_id="a", create=True) as author:
+    with Workspace.open(tmp_path / "a.sqlite", key=TEST_KEY, device_id="a", create=True) as author:
         (parent,) = author.record("m", "note", "n", {"text": "v1"})
         (child,) = author.record("m", "note", "n", {"text": "v2"})
         expected = author.canonical_state()
@@ -99,7 +100,7 @@ def test_a_version_5_workspace_remembers_a_child_that_came_before_its_parent(
     )
     conn.execute("INSERT INTO field_heads VALUES ('note', 'n', 'text', ?)", (child.op_id,))
     conn.close()
-    with Workspace.open(path, device_id="b") as ws:
+    with Workspace.open(path, key=TEST_KEY, device_id="b") as ws:
         with ws.transaction() as c:
             insert_ops(c, [parent])
         assert ws.conflicts() == []

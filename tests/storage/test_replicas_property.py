@@ -16,6 +16,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from storage import KEEP_WINNER, Op, Workspace
+from tests.keys import TEST_KEY
 
 ENTITIES = ["judgement", "note"]
 IDS = ["x", "y"]
@@ -52,6 +53,7 @@ def test_replicas_converge_whatever_the_exchange_order(data: st.DataObject) -> N
         replicas = [
             Workspace.open(
                 Path(folder) / f"r{i}" / "workspace.sqlite",
+                key=TEST_KEY,
                 device_id=f"device-{i}",
                 create=True,
                 backup=False,

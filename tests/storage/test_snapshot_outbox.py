@@ -3,13 +3,13 @@ older app left without one is queued when the workspace is opened."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from storage import SnapshotRow, Workspace
+from storage import SnapshotRow, Workspace, encrypted_sqlite
 from storage import snapshots as snapshot_rows
+from tests.keys import TEST_KEY
 
 
 def row(version: int = 1, supersedes: str | None = None, sid: str | None = None) -> SnapshotRow:
@@ -27,7 +27,7 @@ def row(version: int = 1, supersedes: str | None = None, sid: str | None = None)
 
 
 def open_ws(path: Path) -> Workspace:
-    return Workspace.open(path, device_id="d", create=True, backup=False)
+    return Workspace.open(path, key=TEST_KEY, device_id="d", create=True, backup=False)
 
 
 def test_a_snapshot_is_stored_with_its_outbox_item(tmp_path: Path) -> None:
@@ -60,9 +60,9 @@ def test_an_outbox_item_is_never_deleted(tmp_path: Path) -> None:
     path = tmp_path / "workspace.sqlite"
     with open_ws(path) as ws:
         ws.add_snapshot(row())
-    conn = sqlite3.connect(path)
+    conn = encrypted_sqlite.connect(path, TEST_KEY)
     try:
-        with pytest.raises(sqlite3.IntegrityError, match="stays queued"):
+        with pytest.raises(encrypted_sqlite.IntegrityError, match="stays queued"):
             conn.execute("DELETE FROM snapshot_outbox")
     finally:
         conn.close()
@@ -71,7 +71,7 @@ def test_an_outbox_item_is_never_deleted(tmp_path: Path) -> None:
 def _insert_bare_snapshot(path: Path, snapshot: SnapshotRow) -> None:
     """What the old code could leave: the snapshot committed, its outbox item never written."""
     values = [getattr(snapshot, c) for c in snapshot_rows.COLUMNS]
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = encrypted_sqlite.connect(path, TEST_KEY)
     try:
         marks = ", ".join("?" for _ in values)
         conn.execute(
@@ -84,7 +84,7 @@ def _insert_bare_snapshot(path: Path, snapshot: SnapshotRow) -> None:
 def test_an_orphaned_snapshot_of_an_old_workspace_is_queued_on_open(tmp_path: Path) -> None:
     path = tmp_path / "workspace.sqlite"
     open_ws(path).close()
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = encrypted_sqlite.connect(path, TEST_KEY)
     try:  # a workspace as the old app wrote it: no outbox table at all
         conn.execute("DROP TRIGGER snapshot_outbox_never_delete")
         conn.execute("DROP TABLE snapshot_outbox")

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from storage import encrypted_sqlite
 from storage.sqlite import SchemaTooNew, Step, migrate, open_durable, user_version
+from tests.keys import TEST_KEY
 
 STEPS: list[Step] = [
     (1, "CREATE TABLE reviewers (id TEXT PRIMARY KEY, name TEXT NOT NULL);"),
@@ -23,7 +25,7 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
 
 @pytest.fixture
 def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
-    c = open_durable(tmp_path / "file.sqlite")
+    c = open_durable(tmp_path / "file.sqlite", key=TEST_KEY)
     yield c
     c.close()
 
@@ -43,7 +45,7 @@ def test_the_open_is_durable(conn: sqlite3.Connection) -> None:
 
 
 def test_the_cache_is_the_callers(tmp_path: Path) -> None:
-    conn = open_durable(tmp_path / "big.sqlite", cache_kib=32000)
+    conn = open_durable(tmp_path / "big.sqlite", key=TEST_KEY, cache_kib=32000)
     assert conn.execute("PRAGMA cache_size").fetchone()[0] == -32000
     conn.close()
 
@@ -61,7 +63,7 @@ def test_a_failing_step_leaves_the_file_as_it_was(conn: sqlite3.Connection) -> N
         *STEPS[:1],
         (2, "CREATE TABLE plans (id TEXT PRIMARY KEY);\nDELETE FROM reviewers;\nNOT SQL;"),
     ]
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(encrypted_sqlite.OperationalError):
         migrate(conn, broken)
     assert user_version(conn) == 1
     assert "plans" not in _tables(conn)

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from storage import StorageWorker, Workspace, WorkspaceMissing
+from tests.keys import TEST_KEY
 
 
 def opener(path: Path, create: bool = True) -> StorageWorker:
-    return StorageWorker(lambda: Workspace.open(path, device_id="d", create=create))
+    return StorageWorker(lambda: Workspace.open(path, key=TEST_KEY, device_id="d", create=create))
 
 
 def test_futures_return_results(tmp_path: Path) -> None:
@@ -44,7 +45,7 @@ def test_close_drains_every_submitted_job(tmp_path: Path) -> None:
     assert all(f.done() and f.exception() is None for f in futures)
     with pytest.raises(RuntimeError, match="closed"):
         worker.submit(Workspace.op_count)
-    with Workspace.open(path, device_id="d") as ws:
+    with Workspace.open(path, key=TEST_KEY, device_id="d") as ws:
         assert ws.op_count() == 50
 
 

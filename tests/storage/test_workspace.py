@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,10 @@ from storage import (
     WorkspaceDamaged,
     WorkspaceMissing,
     WrongVisit,
+    encrypted_sqlite,
     restore_backup,
 )
+from tests.keys import TEST_KEY
 from tests.storage.conftest import OpenWorkspace, sample_kit
 
 
@@ -28,14 +29,14 @@ def test_pragmas_are_really_set(ws: Workspace) -> None:
 def test_a_missing_workspace_is_not_created_silently(tmp_path: Path) -> None:
     path = tmp_path / "nothing" / "workspace.sqlite"
     with pytest.raises(WorkspaceMissing, match="Open the visit's kit"):
-        Workspace.open(path, device_id="d")
+        Workspace.open(path, key=TEST_KEY, device_id="d")
     assert not path.exists()
 
 
 def _fill(path: Path, rounds: int = 3) -> None:
     """A workspace with some data and one backup per open."""
     for r in range(rounds):
-        with Workspace.open(path, device_id="d", create=True) as ws:
+        with Workspace.open(path, key=TEST_KEY, device_id="d", create=True) as ws:
             ws.load_kit(**sample_kit(n=50))  # type: ignore[arg-type]
             for i in range(100):
                 ws.record("m", "note", f"n{r}-{i}", {"text": "x" * 200})
@@ -46,7 +47,7 @@ def test_random_bytes_are_reported_with_the_way_back(tmp_path: Path) -> None:
     _fill(path)
     path.write_bytes(os.urandom(64 * 1024))
     with pytest.raises(WorkspaceDamaged) as caught:
-        Workspace.open(path, device_id="d")
+        Workspace.open(path, key=TEST_KEY, device_id="d")
     err = caught.value
     assert err.backups and err.backups == sorted(err.backups, reverse=True)
     message = str(err)
@@ -54,7 +55,7 @@ def test_random_bytes_are_reported_with_the_way_back(tmp_path: Path) -> None:
     # the way back works: restoring the newest backup gives a sound workspace with the data
     kept = restore_backup(path, err.backups[0])
     assert kept.exists()
-    with Workspace.open(path, device_id="d") as ws:
+    with Workspace.open(path, key=TEST_KEY, device_id="d") as ws:
         assert ws.integrity_problems() == []
         assert ws.field("note", "n1-0", "text") == "x" * 200
 
@@ -69,7 +70,7 @@ def test_an_overwritten_page_is_reported(tmp_path: Path) -> None:
             f.seek(offset)
             f.write(b"\xa5" * page)
     with pytest.raises(WorkspaceDamaged) as caught:
-        Workspace.open(path, device_id="d")
+        Workspace.open(path, key=TEST_KEY, device_id="d")
     assert caught.value.backups
 
 
@@ -79,14 +80,14 @@ def test_a_truncated_file_is_reported(tmp_path: Path) -> None:
     with open(path, "r+b") as f:
         f.truncate(path.stat().st_size // 2)
     with pytest.raises(WorkspaceDamaged):
-        Workspace.open(path, device_id="d")
+        Workspace.open(path, key=TEST_KEY, device_id="d")
 
 
 def test_no_backup_says_so(tmp_path: Path) -> None:
     path = tmp_path / "workspace.sqlite"
     path.write_bytes(b"this is not a database at all" * 100)
     with pytest.raises(WorkspaceDamaged, match="no backup") as caught:
-        Workspace.open(path, device_id="d")
+        Workspace.open(path, key=TEST_KEY, device_id="d")
     assert caught.value.backups == []
 
 
@@ -97,7 +98,7 @@ def test_backups_roll_keeping_the_newest_n(open_ws: OpenWorkspace) -> None:
         ws.record("m", "note", "n", {"text": str(i)})
         made.append(ws.backup())
     assert ws.backups() == sorted(made, reverse=True)[:3]
-    newest = sqlite3.connect(ws.backups()[0])
+    newest = encrypted_sqlite.connect(ws.backups()[0], TEST_KEY)
     assert newest.execute("PRAGMA quick_check").fetchone()[0] == "ok"
     value = newest.execute("SELECT value FROM field_state WHERE entity = 'note'").fetchone()[0]
     assert value == '"5"'
@@ -106,14 +107,14 @@ def test_backups_roll_keeping_the_newest_n(open_ws: OpenWorkspace) -> None:
 
 def test_open_takes_a_backup_only_when_something_changed(tmp_path: Path) -> None:
     path = tmp_path / "v" / "workspace.sqlite"
-    with Workspace.open(path, device_id="d", create=True) as ws:
+    with Workspace.open(path, key=TEST_KEY, device_id="d", create=True) as ws:
         ws.record("m", "note", "n", {"text": "a"})
-    Workspace.open(path, device_id="d").close()
-    assert len(Workspace.open(path, device_id="d", backup=False).backups()) == 1
-    with Workspace.open(path, device_id="d") as ws:
+    Workspace.open(path, key=TEST_KEY, device_id="d").close()
+    assert len(Workspace.open(path, key=TEST_KEY, device_id="d", backup=False).backups()) == 1
+    with Workspace.open(path, key=TEST_KEY, device_id="d") as ws:
         assert len(ws.backups()) == 1
         ws.record("m", "note", "n", {"text": "b"})
-    with Workspace.open(path, device_id="d") as ws:
+    with Workspace.open(path, key=TEST_KEY, device_id="d") as ws:
         assert len(ws.backups()) == 2
 
 
@@ -180,7 +181,7 @@ def test_kit_rows_are_not_committed_when_its_documents_failed_to_store(ws: Works
 
 
 def test_entities_can_read_only_some_fields(tmp_path: Path) -> None:
-    with Workspace.open(tmp_path / "w.sqlite", device_id="d", create=True) as ws:
+    with Workspace.open(tmp_path / "w.sqlite", key=TEST_KEY, device_id="d", create=True) as ws:
         ws.record("m", "judgement", "j1", {"value": "met", "reason": "seen", "part.a": True})
         ws.record("m", "judgement", "j2", {"reason": "not judged yet"})
         ws.record("m", "judgement", "j3", {"value": "not_met"})
