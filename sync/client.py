@@ -291,14 +291,16 @@ class CentralClient:
         self._check(response)
         raise CentralRefused(f"unexpected answer {response.status_code}", status=400)
 
-    def push_blob(self, source: Path | bytes, sha256: str) -> bool:
-        """Make sure the service has ``source`` (whose SHA-256 is ``sha256``).
+    def push_blob(self, source: Path | bytes | BinaryIO, sha256: str) -> bool:
+        """Make sure the service has ``source`` (whose SHA-256 is ``sha256``): the plaintext,
+        which the service checks against the hash. A sealed blob is sent from its decrypted,
+        seekable file object (``BlobStore.open``), never from its file on disk.
 
         HEAD first: nothing is sent when it is there. A partial upload is resumed from the
         offset the service reports, so a dropped connection costs only what had not arrived.
         True when bytes were sent.
         """
-        size = len(source) if isinstance(source, bytes) else source.stat().st_size
+        size = _size(source)
         failures = 0
         sent = False
         response: httpx.Response | None = None
@@ -531,11 +533,24 @@ class CentralClient:
         return dest
 
 
-def _chunks(source: Path | bytes, offset: int) -> Iterator[bytes]:
+def _size(source: Path | bytes | BinaryIO) -> int:
+    if isinstance(source, bytes):
+        return len(source)
+    if isinstance(source, Path):
+        return source.stat().st_size
+    return source.seek(0, 2)  # a file object: its end (a sealed blob's is its plaintext's)
+
+
+def _chunks(source: Path | bytes | BinaryIO, offset: int) -> Iterator[bytes]:
     if isinstance(source, bytes):
         view = memoryview(source)
         for start in range(offset, len(source), CHUNK):
             yield bytes(view[start : start + CHUNK])
+        return
+    if not isinstance(source, Path):  # a file object: read from the offset, every attempt
+        source.seek(offset)
+        while chunk := source.read(CHUNK):
+            yield chunk
         return
     with open(source, "rb") as f:
         f.seek(offset)

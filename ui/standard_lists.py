@@ -115,7 +115,7 @@ class RecordLists(QWidget):
         self.session: VisitSession = bridge.session
         self._context = context
         self.shown_ids: set[str] = set()
-        self.thumbnails = Thumbnails(self.session.blob_path, THUMB_HEIGHT, self)
+        self.thumbnails = Thumbnails(self.session.read_blob, THUMB_HEIGHT, self)
         self.thumbnails.ready.connect(lambda _sha: self.refresh())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

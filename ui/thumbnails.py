@@ -1,5 +1,9 @@
 """Photo thumbnails for any list that shows photos: read off the UI thread, kept in memory.
 
+Photos are sealed on disk; ``read_blob`` (``VisitSession.read_blob``) decrypts one into memory
+and the thumbnail is made from those bytes. Thumbnails are never written to disk (a cache on
+disk would have to be sealed too: ``storage.blob_crypto.encrypt_bytes``).
+
 ``Thumbnails.get(sha256)`` answers at once: the thumbnail if it has been read, else None, and
 the reading starts on a worker; ``ready(sha256)`` says when it is there, so the list can draw it.
 The standard's page (``ui.standard_lists``) and the lead's finding editor both use it.
@@ -11,7 +15,6 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QPixmap
@@ -28,9 +31,9 @@ class Thumbnails(QObject):
 
     ready = Signal(str)  # the SHA-256 of a photo whose thumbnail can now be drawn
 
-    def __init__(self, blob_path: Callable[[str], Path], height: int, widget: QWidget) -> None:
+    def __init__(self, read_blob: Callable[[str], bytes], height: int, widget: QWidget) -> None:
         super().__init__(widget)
-        self._blob_path = blob_path
+        self._read_blob = read_blob
         self._height = height
         self._widget = widget
         self._done: dict[str, QPixmap] = {}
@@ -46,9 +49,8 @@ class Thumbnails(QObject):
             return self._done[sha256]
         if sha256 and sha256 not in self._loading:
             self._loading.add(sha256)
-            path = self._blob_path(sha256)
             when_done(
-                _reader.submit(path.read_bytes),
+                _reader.submit(self._read_blob, sha256),
                 self,
                 partial(self._read, sha256),
                 partial(self._failed, sha256),

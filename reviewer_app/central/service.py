@@ -651,8 +651,9 @@ def _upload_final_report(
             f"The final report of version {sub.get('version')} could not be made: {exc}"
         )
         return False
-    for sha, path in made.blobs().items():
-        client.push_blob(path, sha)
+    for sha in made.hashes():
+        with made.store.open(sha) as f:  # the plaintext: the service checks its SHA-256
+            client.push_blob(f, sha)
     body = made.body()
     try:
         client.put_final_report(snapshot_id, body["pdf"], body["docx"])

@@ -22,7 +22,7 @@ import json
 import logging
 from collections.abc import Mapping
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from reviewer_app.lead import finalise as fin
 from reviewer_app.visit.read_model import read_visit_data
 from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.workspaces import open_workspace
-from storage import Workspace, WorkspaceError
+from storage import BlobStore, Workspace, WorkspaceError
 from storage.visit_keys import VisitKeyError
 from sync.kit_model import VisitDetails
 from sync.progress import Progress, no_progress
@@ -63,7 +63,8 @@ class Approval:
 
 @dataclass(frozen=True, slots=True)
 class FinalReport:
-    """The final report of one version, its two files stored by hash in the workspace."""
+    """The final report of one version, its two files stored by hash in the workspace's store
+    (sealed: read them through ``store``, which needs no open connection)."""
 
     snapshot_id: str
     version: int
@@ -71,11 +72,11 @@ class FinalReport:
     pdf_size: int
     docx_sha256: str
     docx_size: int
-    pdf: Path
-    docx: Path
+    store: BlobStore = field(compare=False, repr=False)
 
-    def blobs(self) -> dict[str, Path]:
-        return {self.pdf_sha256: self.pdf, self.docx_sha256: self.docx}
+    def hashes(self) -> tuple[str, str]:
+        """The SHA-256 of the PDF, then of the DOCX."""
+        return self.pdf_sha256, self.docx_sha256
 
     def body(self) -> dict[str, Any]:
         """What ``PUT /v1/submissions/{snapshot_id}/final-report`` carries."""
@@ -111,16 +112,14 @@ def made(ws: Workspace, snapshot_id: str, approval: Approval | None = None) -> F
         return None
     if approval is not None and kept.get("approval") != asdict(approval):
         return None
-    pdf_path, docx_path = ws.blobs.path(pdf), ws.blobs.path(docx)
     return FinalReport(
         snapshot_id,
         int(kept.get("version", 0) or 0),
         pdf,
-        pdf_path.stat().st_size,
+        ws.blobs.size(pdf),
         docx,
-        docx_path.stat().st_size,
-        pdf_path,
-        docx_path,
+        ws.blobs.size(docx),
+        ws.blobs,
     )
 
 
@@ -159,8 +158,8 @@ def make_final_report(
     from reviewer_app.report import (  # noqa: PLC0415 (reportlab, python-docx)
         FinalInfo,
         build_report_model,
-        render_docx,
-        render_pdf,
+        render_docx_bytes,
+        render_pdf_bytes,
     )
 
     final = FinalInfo(
@@ -175,22 +174,16 @@ def make_final_report(
     )
     model = build_report_model(
         data,
-        blob_path=ws.blobs.path,
+        open_blob=ws.blobs.open,
         final=final,
         report_date=today or date.today(),
         confirmation_due=laptop_due(data, paths) if paths is not None else None,
         history=fin.version_records(ws, upto=row.version),
     )
-    pdf = ws.folder / f".final-{row.snapshot_id}.pdf"
-    docx = ws.folder / f".final-{row.snapshot_id}.docx"
-    try:
-        shown = progress or no_progress
-        render_pdf(model, pdf, progress=fin.progress_part(shown, 0, 2 / 3))
-        render_docx(model, docx, progress=fin.progress_part(shown, 2 / 3, 1 / 3))
-        pdf_sha, docx_sha = ws.blobs.put_file(pdf), ws.blobs.put_file(docx)
-    finally:
-        pdf.unlink(missing_ok=True)
-        docx.unlink(missing_ok=True)
+    # Rendered in memory and sealed into the store: the report is never on disk in the clear.
+    shown = progress or no_progress
+    pdf_sha = ws.blobs.put_bytes(render_pdf_bytes(model, fin.progress_part(shown, 0, 2 / 3)))
+    docx_sha = ws.blobs.put_bytes(render_docx_bytes(model, fin.progress_part(shown, 2 / 3, 1 / 3)))
     kept = {"version": row.version, "pdf": pdf_sha, "docx": docx_sha, "approval": asdict(approval)}
     ws.set_local(FINAL_KEY + snapshot_id, kept)
     report = made(ws, snapshot_id, approval)
@@ -200,16 +193,12 @@ def make_final_report(
 
 def viewable_copy(paths: AppPaths, report: FinalReport, visit_id: str) -> Path:
     """The final report's PDF under a name a PDF viewer recognises (the store names files by
-    hash), in the app's cache; written again if it is not this report's."""
-    import shutil  # noqa: PLC0415
-
-    from storage.files import replacing  # noqa: PLC0415
-
+    hash), in the app's cache; written again if it is not this report's. A plaintext copy, as
+    any report the lead opens or saves: the final report is what the service publishes."""
     out = paths.cache / "reports" / f"approved-report-v{report.version}-{visit_id}.pdf"
     out.parent.mkdir(parents=True, exist_ok=True)
     if not out.exists() or out.stat().st_size != report.pdf_size:
-        with replacing(out, temp=out.with_name(f".{out.name}.part")) as tmp:
-            shutil.copyfile(report.pdf, tmp)
+        report.store.copy_to(report.pdf_sha256, out)
     return out
 
 

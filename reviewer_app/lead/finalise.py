@@ -227,7 +227,7 @@ class Snapshot:
 
     row: SnapshotRow
     findings: dict[str, Any]
-    report_path: Path | None
+    report_sha256: str | None  # its report's PDF in the visit's store, when it is here
     queued: bool = False  # handed to the outbox for sending to the central service
 
     @property
@@ -261,7 +261,7 @@ class Snapshot:
 
 
 def _snapshot(ws: Workspace, row: SnapshotRow, queued: bool = False) -> Snapshot:
-    report = ws.blobs.path(row.report_sha256) if row.report_sha256 else None
+    report = row.report_sha256 if row.report_sha256 and ws.blobs.has(row.report_sha256) else None
     return Snapshot(row, json.loads(row.findings_json), report, queued)
 
 
@@ -275,13 +275,13 @@ def envelope(ws: Workspace, row: SnapshotRow) -> dict[str, Any]:
     (``FindingsFormatError`` for one an older app left unsigned: :func:`hand_over` signs it)."""
     report = None
     if row.report_sha256:
-        size = ws.blobs.path(row.report_sha256).stat().st_size
+        size = ws.blobs.size(row.report_sha256)
         report = {"sha256": row.report_sha256, "size": size, "format": "pdf"}
     visit_id = json.loads(row.findings_json)["visit"]["visit_id"]
     extra: dict[str, Any] = {}
     docx = report_docx(ws, row.snapshot_id)
     if docx is not None:
-        size = ws.blobs.path(docx).stat().st_size
+        size = ws.blobs.size(docx)
         extra["report_docx"] = {"sha256": docx, "size": size, "format": "docx"}
     sheet = feedback_sheet_at(ws)
     if sheet:
@@ -324,7 +324,9 @@ def feedback_sheet_at(ws: Workspace) -> str:
 
 def blob_files(ws: Workspace, env: dict[str, Any]) -> dict[str, Path]:
     """Every blob the submission needs, by hash, where it is on this laptop: the findings'
-    photos, the report and (sent with them, though the service does not insist) its DOCX."""
+    photos, the report and (sent with them, though the service does not insist) its DOCX.
+    The files are sealed with the visit's key: whoever sends them reads them through a
+    ``BlobStore`` of the visit's (``open``), never as they are on disk."""
     from sync.findings_format import envelope_blob_hashes  # noqa: PLC0415
 
     hashes = set(envelope_blob_hashes(env))
@@ -492,7 +494,7 @@ def _document(ws: Workspace, data: VisitData, paths: AppPaths | None) -> dict[st
     doc = findings_document(
         data,
         kit_id=str(kit.get("kit_id", "")),
-        blob_size=lambda sha: ws.blobs.path(sha).stat().st_size,
+        blob_size=ws.blobs.size,
         paths=paths,
     )
     answers = accuracy.answers_for_findings(ws, paths) if paths is not None else []
@@ -587,8 +589,8 @@ def _render_final_report(
     from reviewer_app.report import (  # noqa: PLC0415
         FinalInfo,
         build_report_model,
-        render_docx,
-        render_pdf,
+        render_docx_bytes,
+        render_pdf_bytes,
     )
 
     final = FinalInfo(
@@ -601,21 +603,16 @@ def _render_final_report(
     signed = date.fromisoformat(row.signed_off_at[:10])
     model = build_report_model(
         data,
-        blob_path=ws.blobs.path,
+        open_blob=ws.blobs.open,
         final=final,
         report_date=signed,
         confirmation_due=due,
         history=history,
     )
-    pdf = ws.folder / f".report-{row.snapshot_id}.pdf"
-    docx = ws.folder / f".report-{row.snapshot_id}.docx"
-    try:
-        render_pdf(model, pdf, progress=progress_part(progress, 0, 2 / 3))
-        render_docx(model, docx, progress=progress_part(progress, 2 / 3, 1 / 3))
-        return ws.blobs.put_file(pdf), ws.blobs.put_file(docx)
-    finally:
-        pdf.unlink(missing_ok=True)
-        docx.unlink(missing_ok=True)
+    # Rendered in memory and sealed into the store: the report is never on disk in the clear.
+    pdf = ws.blobs.put_bytes(render_pdf_bytes(model, progress_part(progress, 0, 2 / 3)))
+    docx = ws.blobs.put_bytes(render_docx_bytes(model, progress_part(progress, 2 / 3, 1 / 3)))
+    return pdf, docx
 
 
 def progress_part(progress: Progress, first: float, share: float) -> Progress:

@@ -13,7 +13,6 @@ edited so that the hit is gone, and survives unrelated edits.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,8 +24,7 @@ from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.visit.read_model import VisitData, read_visit_data
 from reviewer_app.visit.session import VisitSession
-from storage import Workspace
-from storage.files import replacing
+from storage import BlobStore, Workspace
 from sync.progress import Progress
 
 if (
@@ -92,8 +90,8 @@ def render_report(
     fmt = report_format(out)
 
     def job(data: VisitData) -> Path:
-        ensure_room(out, data, session.blob_path)
-        model = draft_report_model(data, blob_path=session.blob_path, paths=paths)
+        ensure_room(out, data, session.blob_size)
+        model = draft_report_model(data, open_blob=session.open_blob, paths=paths)
         render = render_pdf if fmt == "pdf" else render_docx
         return render(model, out, progress)
 
@@ -108,10 +106,10 @@ def render_feedback(
     from reviewer_app.report import ensure_room, feedback_sheet  # noqa: PLC0415
 
     def job(data: VisitData) -> Path:
-        ensure_room(out, data, session.blob_path)
+        ensure_room(out, data, session.blob_size)
         due = laptop_due(data, paths)
         return feedback_sheet(
-            data, out, blob_path=session.blob_path, today=today, confirmation_due=due
+            data, out, open_blob=session.open_blob, today=today, confirmation_due=due
         )
 
     return _fresh(session, job)
@@ -131,25 +129,26 @@ def render_preview(
         from reviewer_app.report import draft_report_model, render_pdf  # noqa: PLC0415
 
         out.parent.mkdir(parents=True, exist_ok=True)
-        model = draft_report_model(data, blob_path=session.blob_path, paths=paths)
+        model = draft_report_model(data, open_blob=session.open_blob, paths=paths)
         return render_pdf(model, out, progress)
 
     return _fresh(session, job)
 
 
-def _copy_report(source: Path, out: Path) -> Path:
+def _copy_report(blobs: BlobStore, sha256: str, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not out.exists() or out.stat().st_size != source.stat().st_size:
-        with replacing(out, temp=out.with_name(f".{out.name}.part")) as tmp:
-            shutil.copyfile(source, tmp)
+    if not out.exists() or out.stat().st_size != blobs.size(sha256):
+        blobs.copy_to(sha256, out)  # decrypted, written whole or not at all
     return out
 
 
-def snapshot_report(paths: AppPaths, report: Path, version: int, visit_id: str) -> Future[Path]:
-    """A finalised report's PDF under a name a PDF viewer recognises (the store names files by
-    their hash): a copy in the app's cache, made once."""
+def snapshot_report(
+    paths: AppPaths, blobs: BlobStore, report_sha256: str, version: int, visit_id: str
+) -> Future[Path]:
+    """A finalised report's PDF (in the visit's sealed store) under a name a PDF viewer
+    recognises, decrypted: a copy in the app's cache, made once."""
     out = paths.cache / "reports" / f"final-report-v{version}-{visit_id}.pdf"
-    return _small.submit(_copy_report, report, out)
+    return _small.submit(_copy_report, blobs, report_sha256, out)
 
 
 # -- immediate risks ---------------------------------------------------------------------------

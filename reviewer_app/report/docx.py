@@ -51,6 +51,26 @@ FOOTER_TITLE_CHARS = 80
 def render_docx(model: ReportModel, out: Path, progress: Progress | None = None) -> Path:
     """Write the report to ``out`` (via a temporary file beside it) and return ``out``."""
     out = Path(out)
+    doc, total = _document(model, progress)
+    with replacing(out, temp=out.with_name(f".{out.name}.part")) as tmp:
+        doc.save(str(tmp))
+    if progress is not None:
+        progress(total, total, WRITING)
+    return out
+
+
+def render_docx_bytes(model: ReportModel, progress: Progress | None = None) -> bytes:
+    """The report as a Word document in memory (see ``pdf.render_pdf_bytes``)."""
+    doc, total = _document(model, progress)
+    out = io.BytesIO()
+    doc.save(out)
+    if progress is not None:
+        progress(total, total, WRITING)
+    return out.getvalue()
+
+
+def _document(model: ReportModel, progress: Progress | None) -> tuple[Any, int]:
+    """The report as a python-docx document, and the progress steps it counts."""
     doc: Any = Document()
     _page_setup(doc, model)
     steps: list[Callable[[], None]] = [
@@ -62,7 +82,7 @@ def render_docx(model: ReportModel, out: Path, progress: Progress | None = None)
         lambda: _passage(doc, model.service_users),
         lambda: _heading(doc, model.findings_heading, page_break=True),
     ]
-    images = ImageCache()
+    images = ImageCache(model.open_blob)
     steps += [partial(_findings, doc, comp, images) for comp in model.findings]
     steps += [lambda: _team(doc, model), lambda: _summary(doc, model)]
     steps += [partial(_standards, doc, comp) for comp in model.standards]
@@ -73,11 +93,7 @@ def render_docx(model: ReportModel, out: Path, progress: Progress | None = None)
         step()
         if progress is not None:
             progress(done + 1, total, WRITING)
-    with replacing(out, temp=out.with_name(f".{out.name}.part")) as tmp:
-        doc.save(str(tmp))
-    if progress is not None:
-        progress(total, total, WRITING)
-    return out
+    return doc, total
 
 
 # -- page, styles, header and footer -----------------------------------------------------------
@@ -280,7 +296,7 @@ def _finding(doc: Any, f: ReportFinding, images: ImageCache) -> None:
         run.font.size, run.font.color.rgb = Pt(9), GREY
         lines.append(n)
     if f.photos:
-        table = _photos(doc, [(ph.caption, ph.path) for ph in f.photos], images)
+        table = _photos(doc, [(ph.caption, ph.sha256) for ph in f.photos], images)
         lines += _table_paragraphs(table)
     for line in lines[:-1]:
         line.paragraph_format.keep_with_next = True
@@ -296,14 +312,14 @@ def _table_paragraphs(table: Any) -> list[Any]:
     return out
 
 
-def _photos(doc: Any, photos: list[tuple[str, Path | None]], images: ImageCache) -> Any:
+def _photos(doc: Any, photos: list[tuple[str, str | None]], images: ImageCache) -> Any:
     per_row = 3
     table = doc.add_table(rows=0, cols=per_row)
     table.alignment = WD_TABLE_ALIGNMENT.RIGHT
     for start in range(0, len(photos), per_row):
         cells = table.add_row().cells
-        for cell, (caption, path) in zip(cells, photos[start : start + per_row], strict=False):
-            loaded = images.load(path) if path is not None else None
+        for cell, (caption, sha) in zip(cells, photos[start : start + per_row], strict=False):
+            loaded = images.load(sha) if sha is not None else None
             if loaded is not None:
                 run = cell.paragraphs[0].add_run()
                 run.add_picture(io.BytesIO(loaded[0]), width=PHOTO_WIDTH)

@@ -19,8 +19,6 @@ sheet is written.
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -32,12 +30,13 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTempl
 from reviewer_app.lead.compliance import compliance
 from reviewer_app.lead.findings import numbers
 from reviewer_app.report import pdf_kit as kit
-from reviewer_app.report.images import ImageCache
+from reviewer_app.report.images import ImageCache, OpenBlob
 from reviewer_app.report.model import WHOLE_SERVICE
 from reviewer_app.report.texts import escalation_text, long_date, visit_dates
 from reviewer_app.visit.model import Finding
 from reviewer_app.visit.read_model import VisitData
 from storage import Workspace
+from storage.attachments import SHA256_PATTERN
 from storage.files import replacing
 
 MARK = "For verbal feedback — not the report"
@@ -62,24 +61,23 @@ def feedback_sheet(
     data: VisitData,
     out: Path,
     *,
-    blob_path: Callable[[str], Path],
+    open_blob: OpenBlob,
     today: date | None = None,
     confirmation_due: date | None = None,
 ) -> Path:
     """Write the sheet to ``out`` (via a temporary file beside it) and return ``out``.
 
-    ``confirmation_due``: when the immediate risks' written confirmations are due
-    (``risks.laptop_due``), said of each risk not yet confirmed."""
+    ``open_blob`` reads the risks' photos (``BlobStore.open``). ``confirmation_due``: when the
+    immediate risks' written confirmations are due (``risks.laptop_due``), said of each risk
+    not yet confirmed."""
     kit.register_fonts()
     out = Path(out)
     tmp = out.with_name(f".{out.name}.part")
     printed = today or date.today()
     st = kit.styles()
-    with tempfile.TemporaryDirectory(prefix="rv-feedback-") as photos:
-        images = ImageCache(Path(photos))
-        story = _story(data, st, blob_path, printed, images, due=confirmation_due)
-        with replacing(out, temp=tmp):
-            _build(data, story, tmp)
+    story = _story(data, st, printed, ImageCache(open_blob), due=confirmation_due)
+    with replacing(out, temp=tmp):
+        _build(data, story, tmp)
     return out
 
 
@@ -117,7 +115,6 @@ def _build(data: VisitData, story: list[Flowable], tmp: Path) -> None:
 def _story(
     data: VisitData,
     st: dict[str, Any],
-    blob_path: Callable[[str], Path],
     printed: date,
     images: ImageCache,
     *,
@@ -140,9 +137,7 @@ def _story(
         for name, items in groups:
             sub = _sub(name, st)
             for k, f in enumerate(items):
-                parts = _item(
-                    data, f, str(numbered[f.id]), st=st, images=images, blob_path=blob_path, due=due
-                )
+                parts = _item(data, f, str(numbered[f.id]), st=st, images=images, due=due)
                 # The component's name goes with its first item (as in report.pdf).
                 story.append(KeepTogether([sub, *parts] if k == 0 else parts))
     story += _figures(data, st)
@@ -217,7 +212,6 @@ def _item(
     *,
     st: dict[str, Any],
     images: ImageCache,
-    blob_path: Callable[[str], Path],
     due: date | None,
 ) -> list[Flowable]:
     """One item's lines: its number and text, standards, escalation and (risks) photos."""
@@ -241,21 +235,11 @@ def _item(
             record = data.photos.get(photo_id)
             sha = record.sha256 if record else photo_id
             caption = (record.caption if record else "") or "Photograph"
-            photos.append((caption, _photo_path(sha, blob_path)))
+            photos.append((caption, sha if sha and SHA256_PATTERN.match(sha) else None))
         grid = kit.photo_grid(photos, images, st["caption"], per_row=4)
         if grid is not None:
             parts.append(grid)
     return parts
-
-
-def _photo_path(photo: str | None, blob_path: Callable[[str], Path]) -> Path | None:
-    if not photo:
-        return None
-    try:
-        path = blob_path(photo)
-    except ValueError:
-        return None
-    return path if path.is_file() else None
 
 
 def _escalation(f: Finding, due: date | None) -> str:

@@ -53,8 +53,8 @@ def write_report(
         raise UserError(f"unknown report format {fmt!r}; choose pdf or docx")
     target = _target(out)
     data, blobs = load_visit(paths, visit_id)
-    ensure_room(target, data, blobs.path)
-    model = draft_report_model(data, blob_path=blobs.path, paths=paths)
+    ensure_room(target, data, blobs.size)
+    model = draft_report_model(data, open_blob=blobs.open, paths=paths)
     render = render_pdf if fmt == "pdf" else render_docx
     return render(model, target, progress)
 
@@ -66,9 +66,9 @@ def write_feedback(paths: AppPaths, visit_id: str, out: Path) -> Path:
 
     target = _target(out)
     data, blobs = load_visit(paths, visit_id)
-    ensure_room(target, data, blobs.path)
+    ensure_room(target, data, blobs.size)
     due = laptop_due(data, paths)
-    written = feedback_sheet(data, target, blob_path=blobs.path, confirmation_due=due)
+    written = feedback_sheet(data, target, open_blob=blobs.open, confirmation_due=due)
     with open_workspace(paths, existing_workspace(paths, visit_id)) as ws:
         record_made(ws)
     return written

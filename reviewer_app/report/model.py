@@ -11,14 +11,14 @@ and reviewers' individual judgements are not in the report: only the team's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from reviewer_app.lead.compliance import ComponentCompliance, compliance
 from reviewer_app.lead.findings import numbers
+from reviewer_app.report.images import OpenBlob, no_blobs
 from reviewer_app.report.texts import (
     approval_text,
     comment_type_label,
@@ -34,6 +34,7 @@ from reviewer_app.report.texts import (
 )
 from reviewer_app.visit.model import CATEGORIES, JUDGEMENT_LABELS, Finding
 from reviewer_app.visit.read_model import VisitData
+from storage.attachments import SHA256_PATTERN
 from sync.kit_model import PROVIDER, Component, Organisation, VisitDetails
 
 # Headings of the findings' categories (DOMAIN.md order); "None identified" is said only for
@@ -131,7 +132,10 @@ class ServiceRow:
 @dataclass(frozen=True, slots=True)
 class ReportPhoto:
     caption: str
-    path: Path | None  # None: the photo is not on this laptop
+    # The photo's file, read through the model's ``open_blob``; None when the finding names
+    # neither a photo record nor a stored file. A file not on this laptop (or damaged) is
+    # printed as "(photo not available)".
+    sha256: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +245,8 @@ class ReportModel:
     summary: tuple[ComponentCompliance, ...]
     standards: tuple[ComponentStandards, ...]
     history: VersionHistory | None = None  # a finalised version's: V1, V2 ... and why
+    # How the renderers read the photos (``BlobStore.open``: decrypted as they are read).
+    open_blob: OpenBlob = field(default=no_blobs, compare=False, repr=False)
 
     @property
     def final(self) -> bool:
@@ -280,14 +286,15 @@ class ReportModel:
 def build_report_model(
     data: VisitData,
     *,
-    blob_path: Callable[[str], Path],
+    open_blob: OpenBlob,
     final: FinalInfo | None = None,
     report_date: date | None = None,
     confirmation_due: date | None = None,
     history: Sequence[VersionRecord] = (),
 ) -> ReportModel:
     """The report of the visit as it stands: a draft, or the report of a finalised snapshot
-    (``final``; with its approval, the final report).
+    (``final``; with its approval, the final report). ``open_blob`` reads the photos when the
+    model is rendered (``BlobStore.open``).
 
     ``confirmation_due``: when the immediate risks' written confirmations are due
     (``risks.laptop_due``), said of each escalated risk not yet confirmed. ``history``: the
@@ -308,7 +315,7 @@ def build_report_model(
         chapter.next(0, "Views of service users and carers"), data, templates, draft=draft
     )
     findings_heading = chapter.next(0, "Review visit findings")
-    findings = _findings(data, chapter, blob_path, confirmation_due)
+    findings = _findings(data, chapter, confirmation_due)
     team_heading = chapter.appendix("Membership of the review team")
     appendix2_heading = chapter.appendix("Compliance with the Quality Standards")
     summary_heading = chapter.next(1, "Summary of compliance")
@@ -336,6 +343,7 @@ def build_report_model(
         summary=tuple(compliance(data)),
         standards=standards,
         history=version_history,
+        open_blob=open_blob,
     )
 
 
@@ -518,7 +526,7 @@ def _services(visit: VisitDetails) -> tuple[ServiceRow, ...]:
 
 
 def _findings(
-    data: VisitData, chapter: _Numbers, blob_path: Callable[[str], Path], due: date | None
+    data: VisitData, chapter: _Numbers, due: date | None
 ) -> tuple[ComponentFindings, ...]:
     groups: list[tuple[str, str]] = []
     if any(f.component == "" for f in data.findings.values()):
@@ -539,9 +547,7 @@ def _findings(
                 CategoryFindings(
                     heading=chapter.next(2, CATEGORY_HEADINGS[cat]),
                     category=cat,
-                    findings=tuple(
-                        _finding(data, f, str(numbered[f.id]), blob_path, due) for f in items
-                    ),
+                    findings=tuple(_finding(data, f, str(numbered[f.id]), due) for f in items),
                     when_none=SAY_WHEN_NONE.get(cat, ""),
                 )
             )
@@ -549,24 +555,13 @@ def _findings(
     return tuple(out)
 
 
-def _finding(
-    data: VisitData,
-    f: Finding,
-    number: str,
-    blob_path: Callable[[str], Path],
-    due: date | None,
-) -> ReportFinding:
+def _finding(data: VisitData, f: Finding, number: str, due: date | None) -> ReportFinding:
     photos = []
     for photo_id in f.photos:
         photo = data.photos.get(photo_id)
         sha = photo.sha256 if photo else photo_id
         caption = (photo.caption if photo else "") or "Photograph"
-        path: Path | None
-        try:
-            path = blob_path(sha)
-        except ValueError:  # neither a photo record nor a hash
-            path = None
-        photos.append(ReportPhoto(caption, path if path is not None and path.is_file() else None))
+        photos.append(ReportPhoto(caption, sha if sha and SHA256_PATTERN.match(sha) else None))
     escalation = escalation_text(f, due) if f.immediate_risk else ""
     return ReportFinding(number, f.text, tuple(f.refs), tuple(photos), escalation)
 

@@ -11,9 +11,9 @@ and in the footer, and its approval on the cover.
 
 from __future__ import annotations
 
-import tempfile
+import io
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
@@ -59,9 +59,9 @@ class _HeadingParagraph(Paragraph):  # type: ignore[misc]  # reportlab has no ty
 
 
 class _ReportDoc(BaseDocTemplate):  # type: ignore[misc]
-    def __init__(self, out: Path, model: ReportModel, progress: Progress | None) -> None:
+    def __init__(self, out: str | BinaryIO, model: ReportModel, progress: Progress | None) -> None:
         super().__init__(
-            str(out),
+            out,
             pagesize=(kit.PAGE_WIDTH, kit.PAGE_HEIGHT),
             leftMargin=kit.MARGIN,
             rightMargin=kit.MARGIN,
@@ -106,18 +106,35 @@ class _ReportDoc(BaseDocTemplate):  # type: ignore[misc]
 
 def render_pdf(model: ReportModel, out: Path, progress: Progress | None = None) -> Path:
     """Write the report to ``out`` (via a temporary file beside it) and return ``out``."""
-    kit.register_fonts()
     out = Path(out)
     tmp = out.with_name(f".{out.name}.part")
-    with tempfile.TemporaryDirectory(prefix="rv-report-") as photos:
-        return _render(model, out, tmp, Path(photos), progress)
+    with replacing(out, temp=tmp):
+        _render(model, str(tmp), progress)
+    return out
 
 
-def _render(
-    model: ReportModel, out: Path, tmp: Path, photos: Path, progress: Progress | None
-) -> Path:
-    story = _story(model, ImageCache(photos))
-    doc = _ReportDoc(tmp, model, progress)
+def render_pdf_bytes(model: ReportModel, progress: Progress | None = None) -> bytes:
+    """The report as a PDF in memory, for a file that must not be on disk in the clear (a
+    finalised version's report goes straight into the visit's sealed store)."""
+    out = _LastWrite()
+    _render(model, out, progress)
+    return out.getvalue()
+
+
+class _LastWrite(io.BytesIO):
+    """Keeps only the last ``write``: each of reportlab's layout passes saves the whole
+    document in one write (``multiBuild``), and only the last pass's is the document."""
+
+    def write(self, data: Any) -> int:
+        self.seek(0)
+        self.truncate()
+        return super().write(data)
+
+
+def _render(model: ReportModel, out: str | BinaryIO, progress: Progress | None) -> None:
+    kit.register_fonts()
+    story = _story(model, ImageCache(model.open_blob))
+    doc = _ReportDoc(out, model, progress)
     doc.total = 2 * len(story) + 1  # two layout passes, then saving
 
     def decorate(canvas: Canvas, page: int, pages: int) -> None:
@@ -132,11 +149,9 @@ def _render(
         if model.final:
             _final_mark(canvas)
 
-    with replacing(out, temp=tmp):
-        doc.multiBuild(story, canvasmaker=kit.paged_canvas(decorate))
+    doc.multiBuild(story, canvasmaker=kit.paged_canvas(decorate))
     if progress is not None:
         progress(doc.total, doc.total, WRITING)
-    return out
 
 
 def _final_mark(canvas: Canvas) -> None:
@@ -316,7 +331,7 @@ def _finding(f: ReportFinding, st: dict[str, Any], images: ImageCache) -> list[F
     if f.escalation:
         notes.append(f.escalation)
     parts.append(_p("\n".join(notes), st["finding_note"]) if notes else Spacer(1, 4))
-    grid = kit.photo_grid([(p.caption, p.path) for p in f.photos], images, st["caption"])
+    grid = kit.photo_grid([(p.caption, p.sha256) for p in f.photos], images, st["caption"])
     if grid is not None:
         parts.append(grid)
     return parts

@@ -11,8 +11,7 @@ each page's drawing and adds the marks when the document is saved (the usual rep
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -236,31 +235,40 @@ def cover_details(
     return table
 
 
-def image_flowable(cache: ImageCache, path: Path, max_w: float, max_h: float) -> Flowable | None:
+def image_flowable(cache: ImageCache, sha256: str, max_w: float, max_h: float) -> Flowable | None:
     """The photo scaled to fit ``max_w`` x ``max_h`` points, keeping its shape."""
-    written = cache.file(path)
-    if written is None:
+    reader = cache.reader(sha256)
+    if reader is None:
         return None
-    file, w, h = written
+    w, h = reader.getSize()
     scale = min(max_w / w, max_h / h)
-    return Image(str(file), width=w * scale, height=h * scale)
+    return _Photo(reader, width=w * scale, height=h * scale)
+
+
+class _Photo(Image):  # type: ignore[misc]  # reportlab has no type hints
+    """An image flowable drawing a reader shared by every use of the photo (``Image`` would
+    make a reader of its own from a file object, and decode the photo again)."""
+
+    def __init__(self, reader: Any, width: float, height: float) -> None:
+        self._img = reader  # before Image.__init__, which sizes it
+        super().__init__(reader.fp, width=width, height=height)
 
 
 def photo_grid(
-    photos: list[tuple[str, Path | None]],
+    photos: Sequence[tuple[str, str | None]],
     cache: ImageCache,
     caption_style: ParagraphStyle,
     *,
     indent: float = 0.8 * cm,
     per_row: int = 3,
 ) -> Table | None:
-    """Photos in a row under their finding, each with its caption beneath."""
+    """Photos (caption, SHA-256) in a row under their finding, each with its caption beneath."""
     if not photos:
         return None
     cell_w = (FRAME_WIDTH - indent) / per_row
     cells = []
-    for caption, path in photos:
-        image = image_flowable(cache, path, cell_w - 12, 5 * cm) if path is not None else None
+    for caption, sha in photos:
+        image = image_flowable(cache, sha, cell_w - 12, 5 * cm) if sha is not None else None
         shown = caption if image is not None else f"{caption} (photo not available)"
         label = Paragraph(text(shown), caption_style)
         cells.append([image, label] if image is not None else [label])

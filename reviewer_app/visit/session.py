@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from reviewer_app.app.errors import UserError
 from reviewer_app.lead import findings
@@ -174,9 +174,24 @@ class VisitSession:
         """Read the visit on the worker; the future gives a ready session."""
         return _then(worker.submit(read_visit_data), lambda data: cls(worker, data, blobs))
 
-    def blob_path(self, sha256: str) -> Path:
-        """Where a stored document or photo is (read-only use: the store owns the file)."""
-        return self._blobs.path(sha256)
+    @property
+    def blobs(self) -> BlobStore:
+        """The visit's stored documents and photos (sealed on disk: read them through
+        ``open_blob``, ``read_blob`` or the store's API, never by path)."""
+        return self._blobs
+
+    def open_blob(self, sha256: str) -> BinaryIO:
+        """A stored document or photo for reading, decrypted as it is read (seekable);
+        ``FileNotFoundError`` when it is not on this laptop. Safe on any thread."""
+        return self._blobs.open(sha256)
+
+    def read_blob(self, sha256: str) -> bytes:
+        """A stored document or photo, whole, decrypted."""
+        return self._blobs.read_bytes(sha256)
+
+    def blob_size(self, sha256: str) -> int:
+        """A stored file's size (its plaintext's)."""
+        return self._blobs.size(sha256)
 
     def document_index(self) -> DocumentIndex:
         """The searchable text of the kit's documents: indexing starts in the background on

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtWidgets import QToolButton, QWidget
 
 from reviewer_app.visit.read_model import KitDocument
+from storage import BlobStore
 
 Index = QModelIndex | QPersistentModelIndex
 DOC_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -31,6 +31,10 @@ MISSING = "This document is missing from the workspace; open the visit's kit aga
 DAMAGED = (
     "This document could not be read: the copy in the workspace may be damaged. "
     "Open the visit's kit again to restore it, or try the system viewer."
+)
+SEALED_DAMAGED = (
+    "This document could not be read: its encrypted copy in the workspace is damaged. "
+    "Open the visit's kit again to restore it."
 )
 NO_QTPDF = "The viewer inside the app needs Qt PDF, which is not installed on this computer."
 
@@ -63,10 +67,11 @@ def tool_button(
     return button
 
 
-def copy_for_system_viewer(source: Path, target: Path) -> Path:
-    """Runs off the UI thread: the stored document, under its own file name for the viewer."""
+def copy_for_system_viewer(blobs: BlobStore, sha256: str, target: Path) -> Path:
+    """Runs off the UI thread: the stored document, decrypted, under its own file name for the
+    viewer. A plaintext copy in the app's cache, the price of another program showing it."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+    blobs.copy_to(sha256, target)
     return target
 
 

@@ -4,16 +4,31 @@ Documents are PDFs shown with Qt PDF (pages, zoom, search with highlighted resul
 is not available, or a document is not a PDF, the viewer says why and offers the system viewer;
 the document is then copied (off the UI thread) to the app's cache under its own file name,
 because the workspace stores it under its hash, which no viewer would recognise.
+
+Documents are sealed on disk (``storage.blob_crypto``). Qt PDF reads one from a ``QBuffer`` of
+its decrypted bytes (read off the UI thread), kept as long as the document is shown: no
+plaintext copy is written for the viewer inside the app.
 """
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPointF, QSize, QSortFilterProxyModel, Qt, QTimer, QUrl
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QModelIndex,
+    QPointF,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    QUrl,
+)
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -36,6 +51,7 @@ from ui.evidence_viewer import documents as d
 from ui.evidence_viewer.all_documents import AllDocumentsSearch
 from ui.evidence_viewer.documents import DocumentsModel, size_text, tool_button
 from ui.operations import TaskOp
+from ui.tasks import when_done
 from ui.text_style import heading
 from ui.windows import close_on_escape, fit_to_screen
 
@@ -146,6 +162,7 @@ class EvidenceViewer(QMainWindow):
         self.stack.addWidget(self.message_page)
         self.view: Any = None
         self.document: Any = None
+        self._buffer: QBuffer | None = None  # the shown PDF's decrypted bytes, as Qt PDF reads them
         self.finder: Any = None
         if HAVE_PDF:
             self.document = QPdfDocument(self)
@@ -285,8 +302,7 @@ class EvidenceViewer(QMainWindow):
         self.title.setToolTip(f"{doc.id} · {doc.file} · {size_text(doc.size)}")
         if self.finder is not None:
             self.finder.reset(search, page)
-        path = self.session.blob_path(doc.sha256)
-        if not path.is_file():
+        if not self.session.blobs.has(doc.sha256):
             self._say(d.MISSING, system=False)
         elif not HAVE_PDF:
             self._say(d.NO_QTPDF, system=True)
@@ -295,18 +311,34 @@ class EvidenceViewer(QMainWindow):
         else:
             self._say("Loading…", system=False)
             self.document.close()
-            # One event-loop turn first, so "Loading…" is painted before Qt PDF opens the file.
-            QTimer.singleShot(0, lambda: self._open_pdf(doc, path))
+            when_done(
+                _copier.submit(self.session.read_blob, doc.sha256),
+                self,
+                partial(self._open_pdf, doc),
+                partial(self._read_failed, doc),
+            )
 
-    def _open_pdf(self, doc: KitDocument, path: Path) -> None:
+    def _open_pdf(self, doc: KitDocument, data: bytes) -> None:
         if self.current is not doc:
             return  # another document was chosen meanwhile
-        error = self.document.load(str(path))
-        if error != QPdfDocument.Error.None_:
-            log.warning("could not open %s (%s): %s", doc.file, path, error)
-            self._say(d.DAMAGED, system=True)
-            return
+        self.document.close()
+        old, self._buffer = self._buffer, QBuffer(self)
+        self._buffer.setData(QByteArray(data))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        if old is not None:  # the document no longer reads it
+            old.close()
+            old.deleteLater()
+        self.document.load(self._buffer)  # status: statusChanged (Ready or Error)
         self._status_changed(self.document.status())
+
+    def _read_failed(self, doc: KitDocument, exc: BaseException) -> None:
+        if self.current is not doc:
+            return
+        log.warning("could not read %s (%s): %s", doc.file, doc.sha256, exc)
+        if isinstance(exc, FileNotFoundError):
+            self._say(d.MISSING, system=False)
+        else:  # the sealed copy is damaged: no other program can read it either
+            self._say(d.SEALED_DAMAGED, system=False)
 
     def _status_changed(self, status: Any) -> None:
         if status == QPdfDocument.Status.Ready and self.current is not None:
@@ -397,9 +429,9 @@ class EvidenceViewer(QMainWindow):
         doc = self.current
         if doc is None:
             return None
-        source = self.session.blob_path(doc.sha256)
         folder = AppPaths.from_environment().cache / "open" / doc.sha256[:16]
-        future = _copier.submit(d.copy_for_system_viewer, source, folder / Path(doc.file).name)
+        target = folder / Path(doc.file).name
+        future = _copier.submit(d.copy_for_system_viewer, self.session.blobs, doc.sha256, target)
         self.message.setText(f"Opening “{doc.file}” in the system viewer…")
         TaskOp(self, lambda _progress: future, what="open the document").success(
             self._open_copy

@@ -412,14 +412,15 @@ class FinaliseDialog(QDialog):
         row = self.snapshots_view.currentIndex().row()
         rows = self.snapshots.rows
         snap = rows[row] if 0 <= row < len(rows) else (rows[0] if rows else None)
-        if snap is None or snap.report_path is None:
+        if snap is None or snap.report_sha256 is None:
             return
         title = f"Report, version {snap.version} (final)"
-        report_path = snap.report_path
+        report_sha = snap.report_sha256
+        blobs = self.bridge.session.blobs
         TaskOp(
             self,
             lambda _progress: lead_view.snapshot_report(
-                self.paths, report_path, snap.version, self.visit.visit.visit_id
+                self.paths, blobs, report_sha, snap.version, self.visit.visit.visit_id
             ),
             what="open the finalised report",
         ).success(lambda path: self.open_report.emit(path, title)).run()

@@ -9,7 +9,6 @@ shows as saved like any other. Anyone but the lead sees the same panel, read-onl
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -85,14 +84,14 @@ class FindingEditor(QWidget):
         parent: QWidget | None = None,
         *,
         editable: bool,
-        blob_path: Callable[[str], Path] | None = None,
+        read_blob: Callable[[str], bytes] | None = None,
         bridge: SessionBridge | None = None,
     ) -> None:
-        """``blob_path``: where a photo's file is, for the photo list's thumbnails; ``bridge``:
+        """``read_blob``: a photo's bytes (decrypted), for the photo list's thumbnails; ``bridge``:
         the provider's comments on the finding are shown under its text, with their answers."""
         super().__init__(parent)
         self.visit = data
-        self.blob_path = blob_path
+        self.read_blob = read_blob
         self.editable = editable
         self.finding: Finding | None = None
         self._loading = False
@@ -167,7 +166,7 @@ class FindingEditor(QWidget):
         self.photos.setMaximumHeight(4 * PHOTO_THUMB + 12)
         self.photos.setIconSize(QSize(PHOTO_THUMB * 3 // 2, PHOTO_THUMB))
         self.thumbnails = (
-            Thumbnails(self.blob_path, PHOTO_THUMB, self.photos) if self.blob_path else None
+            Thumbnails(self.read_blob, PHOTO_THUMB, self.photos) if self.read_blob else None
         )
         if self.thumbnails is not None:
             self.thumbnails.ready.connect(self._thumbnail_ready)

@@ -112,7 +112,7 @@ class FindingsWindow(QDialog):
             data,
             self,
             editable=self.editable,
-            blob_path=self.bridge.session.blob_path,
+            read_blob=self.bridge.session.read_blob,
             bridge=bridge,
         )
         if self.editor.comments is not None:  # the lead's typed words are saved before an answer
