@@ -303,11 +303,9 @@ class BlobStore:
         expected."""
         if expected_sha256 is not None:
             self.path(expected_sha256)  # validates the hash's format
-        tmp = self._temp()
+        limit = None if expected_size is None else expected_size + 1
+        tmp, sealed = self._seal(source, limit)
         try:
-            reader = source if expected_size is None else _AtMost.of(source, expected_size + 1)
-            with open(tmp, "wb") as out:
-                sealed = blob_crypto.seal_stream(reader, out, self._key)
             if expected_size is not None and sealed.size != expected_size:
                 more = "more" if sealed.size > expected_size else "fewer"
                 raise BlobMismatch(
@@ -319,6 +317,18 @@ class BlobStore:
             tmp.unlink(missing_ok=True)
             raise
         return tmp, sealed.sha256
+
+    def _seal(self, source: BinaryIO, limit: int | None) -> tuple[Path, blob_crypto.Sealed]:
+        """At most ``limit`` bytes of ``source`` sealed into a new temporary file of the
+        store (not yet flushed to disk)."""
+        reader = source if limit is None else _AtMost.of(source, limit)
+        tmp = self._temp()
+        try:
+            with open(tmp, "wb") as out:
+                return tmp, blob_crypto.seal_stream(reader, out, self._key)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     @staticmethod
     def _check(what: str, actual: str, expected: str) -> None:
@@ -394,11 +404,22 @@ class IncomingBlobs:
     ) -> str:
         """As :meth:`BlobStore.put_stream`, into the batch; return the plaintext's SHA-256."""
         tmp, sha = self.store._seal_to_temp(source, expected_sha256, expected_size, what)
+        self._keep(sha, tmp)
+        return sha
+
+    def seal(self, source: BinaryIO, *, limit: int | None = None) -> blob_crypto.Sealed:
+        """Seal at most ``limit`` bytes of ``source`` into the batch, unchecked; return the
+        plaintext's SHA-256 and size for the caller to compare with what it expected (a
+        reader that refuses then discards the batch)."""
+        tmp, sealed = self.store._seal(source, limit)
+        self._keep(sealed.sha256, tmp)
+        return sealed
+
+    def _keep(self, sha: str, tmp: Path) -> None:
         previous = self._pending.pop(sha, None)
         if previous is not None:
             previous.unlink(missing_ok=True)
         self._pending[sha] = tmp
-        return sha
 
     def place(self, only: Iterable[str] | None = None) -> int:
         """Put the batch's blobs (or those of ``only`` it holds) in the store, flushed to

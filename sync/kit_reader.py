@@ -10,11 +10,14 @@ The checks run in this order, each before the next reads anything more (DESIGN.m
 4. the manifest parses and is a format version this app reads;
 5. the archive's files are exactly the files the manifest lists;
 6. each file's bytes (never more than the manifest declares, plus one) match its size and SHA-256,
-   checked while it is extracted into a fresh staging folder;
+   checked while it is extracted: the evidence sealed straight into the visit's blob store's
+   temporary files (``blobs_for``: inflate, hash, encrypt, one write; no plaintext on disk), or,
+   without a store, into a fresh staging folder;
 7. ``standards.json``, ``self_assessment.json`` and ``evidence/index.json`` parse and fit together.
 
 Any failure raises :class:`KitRefused` with one sentence for the user, and removes the staging
-folder. The caller moves what it needs out of :attr:`VerifiedKit.folder`, then cleans up.
+folder and the sealed evidence. The caller places the evidence it needs
+(``VerifiedKit.blobs.place``) or moves it out of :attr:`VerifiedKit.folder`, then cleans up.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn, cast
 
+from storage.attachments import BlobStore, IncomingBlobs
 from sync.keys import TrustStore
 from sync.kit_archive import FRESH_COPY, KitRefused, check_directory, refuse
 from sync.kit_format import (
@@ -79,13 +83,22 @@ class VerifiedKit(Staged):
     evidence: tuple[EvidenceDoc, ...]
     folder: Path
     signing_key_id: str
+    blobs: IncomingBlobs | None = None
+    """The evidence, sealed into the visit's blob store but not yet in it (with ``blobs_for``):
+    :meth:`IncomingBlobs.place` puts it there; :meth:`cleanup` removes what was not placed."""
+
+    def cleanup(self) -> None:
+        if self.blobs is not None:
+            self.blobs.discard()
+        super(VerifiedKit, self).cleanup()  # noqa: UP008 (slots dataclasses need the arguments)
 
     def file_path(self, name: str) -> Path:
         """Where the kit's file ``name`` (as in the manifest, e.g. ``evidence/x.pdf``) was put.
 
-        Raises ``KeyError`` for a name the kit does not have.
+        Raises ``KeyError`` for a name the kit does not have, and for evidence sealed into a
+        blob store (``blobs_for``): it is named by its SHA-256 there, never on a path.
         """
-        if name not in self.manifest.files:
+        if name not in self.manifest.files or self.blobs is not None:
             raise KeyError(name)
         return self.folder.joinpath(*name.split("/"))
 
@@ -100,14 +113,25 @@ class _Contents:
 
 
 def read_kit(
-    path: Path, *, trust: TrustStore, staging_root: Path, limits: KitLimits = DEFAULT_LIMITS
+    path: Path,
+    *,
+    trust: TrustStore,
+    staging_root: Path,
+    limits: KitLimits = DEFAULT_LIMITS,
+    blobs_for: Callable[[str], BlobStore] | None = None,
 ) -> VerifiedKit:
     """Check the kit at ``path`` and unpack it into a new folder under ``staging_root``.
 
+    With ``blobs_for``, the evidence is not written to that folder: once the signed manifest
+    names the visit, ``blobs_for(visit_id)`` gives the visit's blob store (and so its key),
+    and each file is sealed into it while it is inflated and hashed, waiting in
+    :attr:`VerifiedKit.blobs` to be placed. The JSON files are kept in memory either way.
+
     Raises :class:`KitRefused` (leaving nothing behind under ``staging_root``, which is only
-    created once the signature has been checked) when any check fails.
+    created once the signature has been checked, nor in the blob store) when any check fails.
     """
     folder: Path | None = None
+    incoming: list[IncomingBlobs] = []
     created_root = not staging_root.exists()
 
     def make_folder() -> Path:
@@ -123,9 +147,17 @@ def read_kit(
             ) from exc
         return folder
 
+    def make_batch(visit_id: str) -> IncomingBlobs | None:
+        if blobs_for is None:
+            return None
+        incoming.append(blobs_for(visit_id).incoming())
+        return incoming[0]
+
     try:
-        contents = _check(path, trust, limits, make_folder)
+        contents = _check(path, trust, limits, make_folder, make_batch)
     except BaseException:
+        for batch in incoming:
+            batch.discard()
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
         if created_root:
@@ -140,6 +172,7 @@ def read_kit(
         evidence=contents.evidence,
         folder=folder,
         signing_key_id=contents.signing_key_id,
+        blobs=incoming[0] if incoming else None,
     )
 
 
@@ -148,11 +181,15 @@ def verify_kit(path: Path, *, trust: TrustStore, limits: KitLimits = DEFAULT_LIM
 
     Returns the kit's manifest; raises :class:`KitRefused` as :func:`read_kit` does.
     """
-    return _check(path, trust, limits, None).manifest
+    return _check(path, trust, limits, None, None).manifest
 
 
 def _check(
-    path: Path, trust: TrustStore, limits: KitLimits, make_folder: Callable[[], Path] | None
+    path: Path,
+    trust: TrustStore,
+    limits: KitLimits,
+    make_folder: Callable[[], Path] | None,
+    make_batch: Callable[[str], IncomingBlobs | None] | None,
 ) -> _Contents:
     kit = path.name
     zf = _open_zip(path)
@@ -162,7 +199,8 @@ def _check(
         manifest = _parse_manifest(manifest_bytes, kid, kit)
         _check_file_list(files, manifest, kit, limits)
         folder = make_folder() if make_folder is not None else None
-        texts = _extract(zf, files, manifest, kit, folder)
+        batch = make_batch(manifest.visit_id) if make_batch is not None else None
+        texts = _extract(zf, files, manifest, kit, folder, batch)
     contents = _parse_contents(texts, manifest, kid, kit)
     log.info(
         "kit %s verified: kit %s, visit %s, key %s", kit, manifest.kit_id, manifest.visit_id, kid
@@ -332,27 +370,36 @@ def _check_file_list(
             )
 
 
-def _extract(
+def _extract(  # noqa: PLR0913, PLR0917 (one step of _check)
     zf: zipfile.ZipFile,
     files: Mapping[str, zipfile.ZipInfo],
     manifest: KitManifest,
     kit: str,
     folder: Path | None,
+    batch: IncomingBlobs | None = None,
 ) -> dict[str, bytes]:
-    """Hash (and, given a folder, write) every listed file; return the JSON files' bytes."""
+    """Hash every listed file (writing it to ``folder``, or sealing the evidence into
+    ``batch``); return the JSON files' bytes."""
     root = folder.resolve() if folder is not None else None
     texts: dict[str, bytes] = {}
     for name in sorted(manifest.files):
         expected = manifest.files[name]
-        target = None
-        if root is not None:
-            target = root.joinpath(*name.split("/"))
-            if not target.resolve().is_relative_to(root):  # the name checks make this impossible
-                refuse(f"{kit} has an entry {name!r} outside its folder; {FRESH_COPY}.", "unsafe")
         keep = name in CONTENT_JSON_NAMES
-        kept: list[bytes] = []
-        with _writer(target, kit) as write:
-            size, sha = stream_entry(zf, files[name], expected.size, _tee(write, kept, keep))
+        if batch is not None and not keep:
+            size, sha = _seal(zf, files[name], expected.size, batch, kit)
+        else:
+            target = None
+            if root is not None and not (keep and batch is not None):
+                target = root.joinpath(*name.split("/"))
+                if not target.resolve().is_relative_to(root):  # the name checks forbid it
+                    refuse(
+                        f"{kit} has an entry {name!r} outside its folder; {FRESH_COPY}.", "unsafe"
+                    )
+            kept: list[bytes] = []
+            with _writer(target, kit) as write:
+                size, sha = stream_entry(zf, files[name], expected.size, _tee(write, kept, keep))
+            if keep:
+                texts[name] = b"".join(kept)
         if size != expected.size:
             refuse(
                 f"{name!r} in {kit} is {'bigger' if size > expected.size else 'smaller'} "
@@ -365,9 +412,24 @@ def _extract(
                 f"kit was changed or damaged; {FRESH_COPY}.",
                 "tampered",
             )
-        if keep:
-            texts[name] = b"".join(kept)
     return texts
+
+
+def _seal(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, expected: int, batch: IncomingBlobs, kit: str
+) -> tuple[int, str]:
+    """Inflate, hash and seal an entry into ``batch`` in one pass (never more than
+    ``expected`` + 1 bytes); return its size and SHA-256 for the caller to compare."""
+    try:
+        with zf.open(info) as src:
+            sealed = batch.seal(cast(BinaryIO, src), limit=expected + 1)
+    except OSError as exc:
+        raise KitRefused(
+            f"Cannot unpack {kit} into {batch.store.root}: {exc.strerror or exc}; check there "
+            "is free disk space and try again.",
+            reason="disk",
+        ) from exc
+    return sealed.size, sealed.sha256
 
 
 def _tee(

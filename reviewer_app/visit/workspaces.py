@@ -1,9 +1,10 @@
 """Visits on this laptop: opening a kit into a workspace, and finding workspaces again.
 
 Opening a kit (``open_kit``) checks everything first (``sync.kit_reader``: signature, hashes,
-limits) in a staging folder, and only then writes: the evidence documents go into the workspace's
-blob store, and the kit's content into the workspace in one transaction. A kit that is refused
-leaves the user's folders exactly as they were.
+limits), sealing each evidence document with the visit's key while it is inflated and hashed (no
+plaintext reaches the disk), and only then writes: the sealed documents are renamed into the
+workspace's blob store, and the kit's content goes into the workspace in one transaction. A kit
+that is refused leaves the visit's workspace and blob store exactly as they were.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import json
 import logging
 import os
 import shutil
-import sqlite3
 import tempfile
 import threading
 import time
@@ -35,6 +35,7 @@ from storage import (
     StorageWorker,
     Workspace,
     WorkspaceError,
+    encrypted_sqlite,
     list_backups,
     restore_backup,
 )
@@ -150,8 +151,13 @@ def open_kit(
     trust = trust_store(paths, demo=demo)
     with contextlib.suppress(OSError):  # a missing kit is the reader's to say
         ensure_space(paths.data, Path(kit).stat().st_size)  # unpacked beside the visit's files
+
+    def blobs_for(visit_id: str) -> BlobStore:  # the signed manifest named the visit
+        key = visit_key(paths, visit_id, create=True)
+        return BlobStore(paths.visit_folder(visit_id) / "blobs", key)
+
     with staging_folder(paths) as staging:
-        with read_kit(kit, trust=trust, staging_root=staging) as vk:
+        with read_kit(kit, trust=trust, staging_root=staging, blobs_for=blobs_for) as vk:
             return _install(vk, member_id, paths=paths, progress=progress)
 
 
@@ -186,14 +192,11 @@ def _install(
         old_kit = kit_changes.before(ws) if reissued else None
         if progress:
             progress(0, 1, "Storing the kit")
-        # The reader hashed every file against the signed manifest while extracting it, so the
-        # blob store only moves them into place; flushing them to disk overlaps the inserts.
-        files = [
-            (vk.file_path(name), manifest.files[name].sha256, manifest.files[name].size)
-            for name in dict.fromkeys(d.file for d in vk.evidence)
-        ]
+        # The reader sealed every file into the store's temporary files while hashing it
+        # against the signed manifest, so they are only renamed into place; flushing them to
+        # disk overlaps the inserts.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            storing = pool.submit(ws.blobs.adopt, files)
+            storing = pool.submit(_store_evidence, vk, ws)
             ws.load_kit(
                 kit_id=manifest.kit_id,
                 visit_id=visit.visit_id,
@@ -219,6 +222,15 @@ def _install(
         reissued=reissued,
         changes=changes,
     )
+
+
+def _store_evidence(vk: VerifiedKit, ws: Workspace) -> int:
+    """Put the kit's evidence documents in the workspace's blob store; how many were new."""
+    names = dict.fromkeys(d.file for d in vk.evidence)
+    if vk.blobs is not None:  # sealed while read: renamed into place
+        return vk.blobs.place(vk.manifest.files[name].sha256 for name in names)
+    files = vk.manifest.files
+    return ws.blobs.adopt([(vk.file_path(n), files[n].sha256, files[n].size) for n in names])
 
 
 def _file_entry(manifest: KitManifest, name: str) -> dict[str, object]:
@@ -348,7 +360,7 @@ def list_visits(paths: AppPaths) -> list[VisitSummary]:
         try:
             read = _read_summary(paths, file)
         except WorkspaceDamaged as exc:
-            out.append(_damaged_summary(folder.name, file, exc))
+            out.append(_damaged_summary(paths, folder.name, file, exc))
             continue
         except WorkspaceError:
             continue  # locked, or from a newer app: not damaged, and not ours to list
@@ -372,9 +384,11 @@ def _read_summary(paths: AppPaths, file: Path) -> tuple[VisitDetails, str] | Non
         return VisitDetails.from_dict(json.loads(info["manifest_json"])["visit"]), member
 
 
-def _damaged_summary(visit_id: str, file: Path, exc: WorkspaceDamaged) -> VisitSummary:
+def _damaged_summary(
+    paths: AppPaths, visit_id: str, file: Path, exc: WorkspaceDamaged
+) -> VisitSummary:
     newest = f"restore a backup, newest {exc.backups[0]}" if exc.backups else "no backup"
-    title = _damaged_title(file)
+    title = _damaged_title(paths, file)
     label = f"DAMAGED ({newest})" + (f": {title}" if title else "")
     return VisitSummary(visit_id, label, "", "", file, True, str(exc), tuple(exc.backups))
 
@@ -387,7 +401,7 @@ def _reading(file: Path) -> Iterator[None]:
         yield
     except (WorkspaceError, OSError):
         raise
-    except (ValueError, KeyError, TypeError, UnicodeError, sqlite3.DatabaseError) as exc:
+    except (ValueError, KeyError, TypeError, UnicodeError, *encrypted_sqlite.DatabaseError) as exc:
         raise _as_damage(file, exc) from exc
 
 
@@ -401,11 +415,14 @@ def _as_damage(file: Path, exc: BaseException) -> WorkspaceDamaged:
     return WorkspaceDamaged(file, detail, list_backups(file))
 
 
-def _damaged_title(file: Path) -> str:
-    """The visit's title, if the damage left it readable (read-only; "" otherwise)."""
+def _damaged_title(paths: AppPaths, file: Path) -> str:
+    """The visit's title, if the damage left it readable (with its key, changing nothing;
+    "" otherwise)."""
     try:
-        conn = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+        key = visit_key(paths, file.parent.name)
+        conn = encrypted_sqlite.connect(file, key, timeout=1)
         try:
+            conn.execute("PRAGMA query_only = ON")
             row = conn.execute("SELECT manifest_json FROM kit_info").fetchone()
         finally:
             conn.close()
@@ -564,7 +581,7 @@ def _recent_visit(paths: AppPaths, visit_id: str, file: Path) -> RecentVisit | N
                 return None
             visit = VisitDetails.from_dict(json.loads(info["manifest_json"])["visit"])
     except WorkspaceDamaged as exc:
-        title = _damaged_title(file)
+        title = _damaged_title(paths, file)
         backups = tuple(exc.backups)
         return RecentVisit(visit_id, title, "", "", "", "", False, True, last_used, file, backups)
     except WorkspaceError:
