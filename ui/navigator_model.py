@@ -24,6 +24,7 @@ from typing import Any
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
+    QRegularExpression,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -38,6 +39,7 @@ from PySide6.QtGui import (
     QStandardItemModel,
 )
 
+from reviewer_app.visit import filter_tags
 from reviewer_app.visit.model import (
     JUDGEMENT,
     JUDGEMENT_LABELS,
@@ -53,10 +55,9 @@ Index = QModelIndex | QPersistentModelIndex
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _TIP = Qt.ItemDataRole.ToolTipRole
 _SPOKEN = Qt.ItemDataRole.AccessibleTextRole
-_SHOWN_ROLE = Qt.ItemDataRole.UserRole + 2
-_SHOWN, _HIDDEN = "1", "0"
+_TAG_ROLE = Qt.ItemDataRole.UserRole + 2  # the row's tag (filter_tags): what the proxy filters
 _FILTER_CHANGE = hasattr(QSortFilterProxyModel, "beginFilterChange")  # Qt 6.9 and later
-RELAYOUT_ABOVE = 200  # rows hidden at once above which the proxy is cleared, not narrowed
+RELAYOUT_ABOVE = 200  # rows a search hides at once above which the proxy is cleared, not narrowed
 ROWS_AT_ONCE = 150  # standards' rows made at one turn of the event loop (some 5 ms)
 
 
@@ -77,8 +78,7 @@ class NavigatorModel(QSortFilterProxyModel):
         self.query = ""
         self.setDynamicSortFilter(False)  # an edit never hides its row; a filter change does
         # A standard's row passes when marked shown; a section's when one of its rows does.
-        self.setFilterRole(_SHOWN_ROLE)
-        self.setFilterFixedString(_SHOWN)
+        self.setFilterRole(_TAG_ROLE)
         self.setRecursiveFilteringEnabled(True)
         self._source: QStandardItemModel
         self._layout: list[tuple[str, list[str]]] = []  # (section, its refs): the source rows
@@ -86,7 +86,12 @@ class NavigatorModel(QSortFilterProxyModel):
         self._section_items: dict[str, tuple[QStandardItem, QStandardItem]] = {}
         self._counts: dict[str, tuple[int, int]] = {}  # section -> (assessed, applicable)
         self._shown: set[str] = set()
-        self._shown_refs: list[str] = []
+        self._shown_refs: list[str] | None = []
+        self._tags: dict[str, str] = {}  # ref -> its tag (filter_tags), the rows' filter data
+        self._tags_fresh: set[int] = set()  # the tags' letters worked out at this generation
+        self._tags_generation = -1
+        self._tags_search: tuple[list[str], str] | None = None
+        self._generation = 0  # edits seen: tags worked out before one may be out of date
         self._unmade: dict[str, list[str]] = {}  # sections whose rows are still to be made
         self._more = QTimer(self)
         self._more.setSingleShot(True)
@@ -104,9 +109,10 @@ class NavigatorModel(QSortFilterProxyModel):
         """The component's own rows (a reset of the model), narrowed as before."""
         self._count()
         old = self.sourceModel()
-        self._shown = set()  # the first rows are made hidden, then marked
+        self._generation += 1
+        self._tags, self._shown, self._items = {}, set(), {}
+        self._choose(apply=False)  # the tags first: the rows are made with them
         self._source = self._build()
-        self._choose(apply=False)
         self.setSourceModel(self._source)
         if old is not None:
             old.deleteLater()
@@ -120,48 +126,74 @@ class NavigatorModel(QSortFilterProxyModel):
         self._choose()
 
     def _choose(self, *, apply: bool = True) -> None:
-        """Work out what the component, filters and search let through, mark the rows (only
-        those that change), and let the proxy narrow in C++."""
-        refs = self.visit.matching(self.component, self.filters, self.search_hits, self.query)
-        shown = set(refs)
-        if apply and shown == self._shown:  # the same rows: nothing for the views to do
-            self.shown_changed.emit()
-            return
-        # Hiding rows by the hundred (the key standards only, say) tells the views of each run
-        # of hidden rows apart, and the tree does a pass over its rows for each; cleared and
-        # worked out again, the tree lays its rows out once (half the time). Showing rows again
-        # is quicker the first way.
-        relayout = apply and len(self._shown - shown) > max(
-            RELAYOUT_ABOVE, len(shown - self._shown)
-        )
-        if apply and _FILTER_CHANGE and not relayout:
+        """Work out what the component, filters and search let through: the rows' tags
+        (``filter_tags``: only those that changed are written) and the filters' pattern, which
+        the proxy matches against the tags in C++. A filter turned on or off with nothing
+        edited since needs no tag worked out again: the pattern alone changes."""
+        searching = (self.search_hits, self.query) if self.search_hits is not None else None
+        need = {
+            i for i, on in enumerate(filter_tags.looked_at(self.filters, bool(searching))) if on
+        }
+        current = self._generation == self._tags_generation and searching == self._tags_search
+        tags = self._tags
+        if not (current and need <= self._tags_fresh):
+            tags = filter_tags.row_tags(
+                self.visit,
+                self.component,
+                self.filters,
+                self.search_hits,
+                self.query,
+                previous=self._tags,
+            )
+            self._tags_fresh = need | self._tags_fresh if current else need
+            self._tags_generation, self._tags_search = self._generation, searching
+        passes = filter_tags.compiled(self.filters).match
+        shown = {ref for ref, tag in tags.items() if passes(tag)}
+        hidden, revealed = len(self._shown - shown), len(shown - self._shown)
+        pattern = QRegularExpression(filter_tags.pattern(self.filters))
+        new_pattern = pattern != self.filterRegularExpression()  # (not for a component's rows)
+        narrow = apply and not new_pattern and bool(hidden or revealed)  # a search, an edit
+        # Hiding rows by the hundred (a search's first letters) tells the views of each run of
+        # hidden rows apart, and the tree does a pass over its rows for each; cleared and
+        # worked out again, the tree lays its rows out once (half the time).
+        relayout = narrow and hidden > max(RELAYOUT_ABOVE, revealed)
+        if narrow and not relayout and _FILTER_CHANGE:
             self.beginFilterChange()
+        self._write_tags(tags)
+        self._shown, self._shown_refs = shown, None
+        if new_pattern:
+            self.setFilterRegularExpression(pattern)
+        elif relayout:
+            self.invalidate()
+        elif narrow and _FILTER_CHANGE:
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        elif narrow:  # Qt before 6.9
+            self.invalidateRowsFilter()
+        if apply:
+            self.shown_changed.emit()
+
+    def _write_tags(self, tags: dict[str, str]) -> None:
+        """Give the made rows their new tags (only those that changed; the views need not hear
+        of it: the proxy does not filter again until the pattern changes)."""
+        old, items = self._tags, self._items
+        if tags is old or not items:  # (the same tags, or no rows made yet)
+            self._tags = tags
+            return
         source = self._source
-        blocked = source.blockSignals(True)  # a mark is no change the views need to hear of
+        blocked = source.blockSignals(True)
         try:
-            items = self._items  # (rows still to be made are marked when made)
-            for ref in self._shown - shown:
-                if ref in items:
-                    items[ref].setData(_HIDDEN, _SHOWN_ROLE)
-            for ref in shown - self._shown:
-                if ref in items:
-                    items[ref].setData(_SHOWN, _SHOWN_ROLE)
+            for ref, tag in tags.items():
+                if old.get(ref) != tag and ref in items:
+                    items[ref].setData(tag, _TAG_ROLE)
         finally:
             source.blockSignals(blocked)
-        self._shown = shown
-        self._shown_refs = [ref for _name, rs in self._layout for ref in rs if ref in shown]
-        if not apply:
-            return
-        if relayout:
-            self.invalidate()
-        elif _FILTER_CHANGE:
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:  # Qt before 6.9
-            self.invalidateRowsFilter()
-        self.shown_changed.emit()
+        self._tags = tags
 
     def refs(self) -> list[str]:
         """The standards shown, in order."""
+        if self._shown_refs is None:
+            shown = self._shown
+            self._shown_refs = [ref for _name, rs in self._layout for ref in rs if ref in shown]
         return list(self._shown_refs)
 
     @property
@@ -259,14 +291,14 @@ class NavigatorModel(QSortFilterProxyModel):
         self._section_items[name] = (section, count)
         self._show_count(name)
         badge_font, badge_colour = self._badge
-        by_ref, shown = self.visit.by_ref, self._shown
+        by_ref, tags = self.visit.by_ref, self._tags
         # A standard's row keeps QStandardItem's own flags (setting them from Python took a
         # fifth of building 2,000 rows); the tree edits nothing (NoEditTriggers).
         for ref in refs:
             std = by_ref[ref]
             item = QStandardItem(f"{ref}  {std.title}")
             item.setData(ref, self.REF_ROLE)
-            item.setData(_SHOWN if ref in shown else _HIDDEN, _SHOWN_ROLE)
+            item.setData(tags.get(ref, filter_tags.BLANK), _TAG_ROLE)
             key = QStandardItem()
             key.setData(ref, self.REF_ROLE)
             if std.key:
@@ -313,7 +345,9 @@ class NavigatorModel(QSortFilterProxyModel):
     # -- keeping up with edits ---------------------------------------------------------------
 
     def on_changed(self, change: Change) -> None:
-        """Redraw only the rows an edit touched."""
+        """Redraw only the rows an edit touched (their tags are worked out again when the
+        filters or the search next change)."""
+        self._generation += 1
         if change.entity == JUDGEMENT:
             ref, component, member = parse_judgement_id(change.entity_id)
             item = self._items.get(ref)

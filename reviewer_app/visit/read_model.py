@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reviewer_app.lead.consensus import needs_agreement
 from reviewer_app.visit.model import (
     ACCURACY_ANSWER,
     CATEGORIES,
@@ -21,7 +20,6 @@ from reviewer_app.visit.model import (
     FINDING,
     JUDGEMENT,
     NOT_ASSESSED,
-    NOT_MET,
     NOTE,
     OBSERVATION,
     PHOTO,
@@ -218,36 +216,13 @@ class VisitData:
         """Refs to show for a component, in kit order.
 
         ``search_hits`` are the refs the full-text index found (None: no search); a note of mine
-        containing the query matches too.
+        containing the query matches too. (The navigator filters with the same tags.)
         """
-        hits: set[str] | None = None
-        if search_hits is not None:
-            hits = set(search_hits)
-            q = query.strip().casefold()
-            if q:
-                hits |= {n.ref for n in self.notes.values() if q in n.text.casefold()}
-        noted = self.refs_with_my_notes() if filters.with_notes else set()
-        unsettled = needs_agreement(self) if filters.needs_agreement else set()
-        value_of = self.judgement_value
-        out = []
-        for s in self.standards:
-            if component not in s.applies_to or (hits is not None and s.ref not in hits):
-                continue
-            if filters.key_only and not s.key:
-                continue
-            if filters.with_notes and s.ref not in noted:
-                continue
-            if filters.needs_agreement and (s.ref, component) not in unsettled:
-                continue
-            if filters.not_assessed or filters.not_met:
-                value = value_of(s.ref, component)
-                wanted = (filters.not_assessed and value == NOT_ASSESSED) or (
-                    filters.not_met and value == NOT_MET
-                )
-                if not wanted:
-                    continue
-            out.append(s.ref)
-        return out
+        from reviewer_app.visit import filter_tags  # noqa: PLC0415 (cycle)
+
+        passes = filter_tags.compiled(filters).match
+        tags = filter_tags.row_tags(self, component, filters, search_hits, query)
+        return [ref for ref, tag in tags.items() if passes(tag)]
 
 
 _TABLES: dict[str, tuple[str, Any]] = {

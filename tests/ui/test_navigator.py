@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
@@ -86,6 +88,55 @@ def test_filters_narrow_the_tree(qtbot: QtBot, panel: NavigatorPanel) -> None:
     panel.filter_boxes["not_assessed"].setChecked(True)
     assert "HN-103" not in panel.model.refs()
     assert len(panel.model.refs()) == len(data.standards_for("shc")) - 1
+
+
+def shown_in_tree(model: NavigatorModel) -> list[str]:
+    """The standards the proxy lets through, in the tree's order (not ``refs()``, which the
+    model works out in Python)."""
+    out: list[str] = []
+    for row in range(model.rowCount()):
+        section = model.index(row, 0)
+        for child in range(model.rowCount(section)):
+            ref = model.ref_at(model.index(child, 0, section))
+            assert ref is not None
+            out.append(ref)
+    return out
+
+
+def test_the_tree_shows_what_filters_and_search_let_through_whatever_came_before(
+    qtbot: QtBot, panel: NavigatorPanel
+) -> None:
+    """Filters turned on and off, searches, judgements and notes in a random order (the same
+    each run): after every filter or search change the tree shows exactly what
+    ``VisitData.matching`` says, though a toggle with no edit since works out no row again."""
+    rng = random.Random(16)
+    model, data, session = panel.model, panel.visit, panel.bridge.session
+    refs = [s.ref for s in data.standards_for("shc")]
+    boxes = list(panel.filter_boxes.values())
+    for step in range(60):
+        what = rng.choice(("filter", "filter", "filter", "search", "judge", "note"))
+        if what == "filter":
+            box = rng.choice(boxes)
+            box.setChecked(not box.isChecked())
+        elif what == "search":
+            query = rng.choice(("", "transfusion", "network", "vacancy", "ward"))
+            panel.search.setText(query)
+            qtbot.waitUntil(
+                lambda q=query: model.query == q if q else model.search_hits is None,
+                timeout=5_000,
+            )
+        else:
+            ref = rng.choice(refs)
+            with qtbot.waitSignal(panel.bridge.changed, timeout=10_000):
+                if what == "judge":
+                    change = session.set_judgement(ref, "shc", rng.choice((MET, NOT_MET)), "")
+                else:
+                    change = session.add_note(ref, "a ward vacancy since March")
+                panel.bridge.run(change, what)
+            continue  # an edit leaves every row where it is until the filters change
+        expected = data.matching("shc", model.filters, model.search_hits, model.query)
+        assert shown_in_tree(model) == expected, f"step {step} ({what}, {model.filters})"
+        assert model.refs() == expected
 
 
 def test_search_narrows_as_you_type_and_clearing_brings_all_back(
