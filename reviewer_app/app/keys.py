@@ -27,6 +27,7 @@ from storage.visit_keys import (
     STAFF_STORE,
     AskPassphrase,
     KeyMissing,
+    KeyringUnavailable,
     PassphraseRequest,
     VisitKeys,
 )
@@ -81,11 +82,21 @@ def _get(account: str, folder: Path, *, create: bool) -> bytes:
     with _guard:  # two threads creating one visit's key would make two
         try:
             return chain.get(account, folder)
-        except KeyMissing:
-            if not create:
+        except (KeyMissing, KeyringUnavailable):
+            # No keyring at all says "unavailable" for a key never made: a new one is made
+            # only where nothing it would lock away exists yet (no file made with a key).
+            if not create or _holds_encrypted_files(folder):
                 raise
             folder.mkdir(parents=True, exist_ok=True)
             return chain.create(account, folder)
+
+
+def _holds_encrypted_files(folder: Path) -> bool:
+    """Whether ``folder`` already holds what a key encrypted (a workspace, blobs): a key made
+    now would not open it."""
+    return folder.is_dir() and any(
+        entry.name not in (visit_keys.KEY_FILE,) for entry in folder.iterdir()
+    )
 
 
 def lock() -> None:
