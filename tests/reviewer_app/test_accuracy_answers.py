@@ -18,8 +18,8 @@ from reviewer_app.lead.findings import LeadOnly
 from reviewer_app.team.bundles import team_rules
 from reviewer_app.visit.model import ACCURACY_ANSWER, MET, AccuracyAnswer
 from reviewer_app.visit.session import VisitSession
-from reviewer_app.visit.workspaces import open_session, workspace_path
-from storage import Op, Workspace
+from reviewer_app.visit.workspaces import open_session, open_workspace, workspace_path
+from storage import Op
 
 CONTRACT_KEYS = {
     "comment_id",
@@ -188,7 +188,7 @@ def test_answers_survive_reopening_and_unanswered_lists_the_rest(
         assert accuracy.counts(again.data, comments) == (2, 3)
     finally:
         again.close()
-    with Workspace.open(workspace_path(paths, visit_id), device_id="x") as ws:
+    with open_workspace(paths, workspace_path(paths, visit_id)) as ws:
         assert [c.comment_id for c in accuracy.unanswered(ws, paths)] == ["c-3"]
         assert ws.entity(ACCURACY_ANSWER, "c-2")["decision"] == "declined"
 

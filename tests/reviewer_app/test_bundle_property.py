@@ -84,7 +84,7 @@ from hypothesis.stateful import (
 
 import reviewer_app.team.bundles as app_bundles
 import reviewer_app.visit.model as vm
-from reviewer_app.app.device import device_id, device_key, device_key_file
+from reviewer_app.app.device import device_key, device_key_file
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.lead.consensus import disagreements
 from reviewer_app.team import devices
@@ -98,7 +98,7 @@ from reviewer_app.visit.model import (
     team_judgement_id,
 )
 from reviewer_app.visit.read_model import read_visit_data
-from reviewer_app.visit.workspaces import open_kit, workspace_path
+from reviewer_app.visit.workspaces import open_kit, open_workspace, workspace_path
 from storage import KEEP_WINNER, HybridClock, Op, Workspace
 from storage import authorship_tables as key_tables
 from storage.authorship_tables import ACCEPTED, HELD, PINNED, REJECTED
@@ -315,9 +315,7 @@ class BundleExchange(RuleBasedStateMachine):
         home = self.root / name
         open_as(self.kit, member, f"{member} #{self.opened[member]}", home, self.templates)
         paths = home_paths(home)
-        ws = Workspace.open(
-            workspace_path(paths, self.visit_id), device_id=device_id(paths), backup=False
-        )
+        ws = open_workspace(paths, workspace_path(paths, self.visit_id), backup=False)
         # The workspace's clock, reading simulated time (a test seam: no public setter).
         ws._clock = HybridClock(ws._clock.last, now_ms=self.world.laptop_clock(skew))
         laptop = Laptop(name, member, paths, ws, home / "staging", device_key(paths), skew)

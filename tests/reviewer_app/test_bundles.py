@@ -32,8 +32,9 @@ from reviewer_app.visit.model import (
     judgement_id,
     team_judgement_id,
 )
-from reviewer_app.visit.workspaces import open_kit, workspace_path
+from reviewer_app.visit.workspaces import open_kit, open_workspace, workspace_path
 from storage import Workspace
+from tests.keys import app_key
 
 ROOT = Path(__file__).resolve().parents[2]
 VISIT = "7c1e5a52-9a57-4f0e-8f0b-3d5e2b1c9a01"
@@ -46,7 +47,7 @@ def laptop(home: Path, kit: Path, member_id: str) -> AppPaths:
 
 
 def workspace(paths: AppPaths) -> Workspace:
-    return Workspace.open(workspace_path(paths, VISIT), device_id=device_id(paths))
+    return open_workspace(paths, workspace_path(paths, VISIT))
 
 
 def state(paths: AppPaths) -> tuple[bytes, int]:
@@ -263,14 +264,14 @@ def test_a_backup_is_taken_before_an_import(lead: AppPaths, cns: AppPaths, tmp_p
 
     def backups() -> list[Path]:  # looked at without the open-time backup
         path = workspace_path(lead, VISIT)
-        with Workspace.open(path, device_id=device_id(lead), backup=False) as ws:
+        with Workspace.open(path, key=app_key(path), device_id=device_id(lead), backup=False) as ws:
             return ws.backups()
 
     judge(lead, "m-lead", "met", "HN-102")  # the lead's own work since the last backup
     file = export_visit_bundle(cns, VISIT, tmp_path / "cns.rvbundle")
     before = backups()
     path = workspace_path(lead, VISIT)  # as the window has it: open since the morning
-    with Workspace.open(path, device_id=device_id(lead), backup=False) as ws:
+    with Workspace.open(path, key=app_key(path), device_id=device_id(lead), backup=False) as ws:
         import_into_workspace(ws, [file], tmp_path / "staging")
     made = [b for b in backups() if b not in before]
     assert [backup_made(b)[1] for b in made] == ["import"]

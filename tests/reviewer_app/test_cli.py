@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from reviewer_app.app.paths import DEMO_DIR, AppPaths
-from reviewer_app.visit.workspaces import workspace_path
-from storage import Workspace
+from reviewer_app.visit.workspaces import open_workspace, workspace_path
 from sync.kit_model import StandardsSetInfo, VisitDetails
 from sync.standards_import import import_standards
 from tests.sync import standards_fixtures as fx
@@ -248,7 +247,7 @@ def test_kit_build_of_a_published_set_leaves_out_levels_not_reviewed_and_opens(
     assert opened.stdout.strip().splitlines()[-1] == fx.VISIT["visit_id"]
 
     paths = AppPaths.from_environment()
-    with Workspace.open(workspace_path(paths, str(fx.VISIT["visit_id"])), device_id="t") as ws:
+    with open_workspace(paths, workspace_path(paths, str(fx.VISIT["visit_id"]))) as ws:
         stored = {s["ref"]: s for s in ws.standards()}
         info = ws.kit_info()
     assert info is not None

@@ -23,8 +23,7 @@ from reviewer_app.lead.privacy import privacy_hits
 from reviewer_app.lead.view import CONFIRMED_KEY
 from reviewer_app.visit.model import TEAM_JUDGEMENT, team_judgement_id
 from reviewer_app.visit.read_model import read_visit_data
-from reviewer_app.visit.workspaces import workspace_path
-from storage import Workspace
+from reviewer_app.visit.workspaces import open_workspace, workspace_path
 
 ROOT = Path(__file__).resolve().parents[2]
 LEAD = "Dr Zoë Hartley"
@@ -60,7 +59,7 @@ def visit(app_home: Path) -> str:
 
 def settle(home: Path, visit_id: str) -> str:
     """Record a team judgement for every gap, as the lead; the privacy hit's id."""
-    with Workspace.open(workspace_path(paths_for(home), visit_id), device_id="t") as ws:
+    with open_workspace(paths_for(home), workspace_path(paths_for(home), visit_id)) as ws:
         data = read_visit_data(ws)
         assert data.visit.lead is not None
         for gap in completeness(data):
@@ -108,13 +107,13 @@ def test_sign_off_prints_the_version_then_nothing_changed(app_home: Path, visit:
     assert one_sentence(proc.stderr) == (
         f"Ready to finalise; run again with --sign-off to sign off as {LEAD}."
     )
-    with Workspace.open(workspace_path(paths_for(app_home), visit), device_id="t") as ws:
+    with open_workspace(paths_for(app_home), workspace_path(paths_for(app_home), visit)) as ws:
         assert len(ws.get_local(CONFIRMED_KEY)) == 1  # type: ignore[arg-type]  # kept, as a tick
 
     proc = run(app_home, "--visit", visit, "--sign-off")
     assert proc.returncode == 0, proc.stderr
     [(version, snapshot_id)] = inspect(app_home, visit).versions
-    with Workspace.open(workspace_path(paths_for(app_home), visit), device_id="t") as ws:
+    with open_workspace(paths_for(app_home), workspace_path(paths_for(app_home), visit)) as ws:
         sha = ws.snapshots()[0].content_sha256
     assert proc.stdout.splitlines() == [
         f"finalised version 1 of visit {visit}",

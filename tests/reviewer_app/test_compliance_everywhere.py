@@ -15,7 +15,7 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import docx
 from hypothesis import HealthCheck, given, settings
@@ -154,7 +154,7 @@ def findings_figures(doc: dict[str, Any]) -> Figures:
     return rows
 
 
-def no_blob(sha: str) -> Path:
+def no_blob(sha: str) -> BinaryIO:
     raise AssertionError(f"no photo in these visits ({sha})")
 
 
@@ -171,7 +171,7 @@ def test_every_output_gives_the_same_figures(data: VisitData, qapp: Any) -> None
     doc = findings_json(data)
     assert findings_figures(doc) == want
     assert as_figures(visit_figures(doc)) == want  # the central service's recomputation
-    model = build_report_model(data, blob_path=no_blob, report_date=date(2026, 12, 4))
+    model = build_report_model(data, open_blob=no_blob, report_date=date(2026, 12, 4))
     assert as_figures(model.summary) == want
 
 
@@ -193,8 +193,8 @@ def test_the_printed_documents_give_the_same_figures(data: VisitData) -> None:
     want = expected(data)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        sheet = compact(pdf_text(feedback_sheet(data, folder / "sheet.pdf", blob_path=no_blob)))
-        model = build_report_model(data, blob_path=no_blob, report_date=date(2026, 12, 4))
+        sheet = compact(pdf_text(feedback_sheet(data, folder / "sheet.pdf", open_blob=no_blob)))
+        model = build_report_model(data, open_blob=no_blob, report_date=date(2026, 12, 4))
         report = compact(pdf_text(render_pdf(model, folder / "report.pdf")))
         word = docx.Document(str(render_docx(model, folder / "report.docx")))
     summary = report[report.rfind("Summary of compliance") :]

@@ -11,8 +11,7 @@ from reviewer_app.app.paths import AppPaths
 from reviewer_app.lead.consensus import needs_agreement
 from reviewer_app.lead.findings import numbered
 from reviewer_app.visit.model import CATEGORIES, JUDGEMENT
-from reviewer_app.visit.workspaces import list_visits, open_session, workspace_path
-from storage import Workspace
+from reviewer_app.visit.workspaces import list_visits, open_session, open_workspace, workspace_path
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -33,7 +32,7 @@ def test_a_worked_demo_visit_has_the_teams_work_and_the_leads(app_home: object) 
     paths = AppPaths.from_environment()
     assert [v.visit_id for v in list_visits(paths)] == [visit_id]
 
-    with Workspace.open(workspace_path(paths, visit_id), device_id="reader") as ws:
+    with open_workspace(paths, workspace_path(paths, visit_id)) as ws:
         judged = {(op.member_id, op.device_id) for op in ws.ops() if op.entity == JUDGEMENT}
     members = {m for m, _d in judged}
     assert len(members) == 3 and "m-lead" not in members
@@ -57,7 +56,7 @@ def test_a_worked_demo_visit_has_the_teams_work_and_the_leads(app_home: object) 
         attached = [p for f in data.findings.values() for p in f.photos]
         assert len(attached) == 5
         for photo_id in attached:
-            assert session.blob_path(data.photos[photo_id].sha256).is_file()
+            assert session.blobs.has(data.photos[photo_id].sha256)
         assert any(f.observation_id for f in data.findings.values())
         assert set(data.report_texts) >= {"service_users", "acknowledgements"}
     finally:

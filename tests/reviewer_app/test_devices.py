@@ -21,7 +21,7 @@ from reviewer_app.team.devices import (
 )
 from reviewer_app.visit.model import JUDGEMENT, NOT_MET, TEAM_JUDGEMENT, judgement_id
 from reviewer_app.visit.read_model import read_visit_data
-from reviewer_app.visit.workspaces import open_kit, workspace_path
+from reviewer_app.visit.workspaces import open_kit, open_workspace, workspace_path
 from storage import Op, Workspace
 from sync.authorship import fingerprint_words, public_hex
 
@@ -36,7 +36,7 @@ def laptop(home: Path, kit: Path, member_id: str) -> AppPaths:
 
 
 def workspace(paths: AppPaths) -> Workspace:
-    return Workspace.open(workspace_path(paths, VISIT), device_id=device_id(paths))
+    return open_workspace(paths, workspace_path(paths, VISIT))
 
 
 def judge(paths: AppPaths, member: str, ref: str, value: str, reason: str = "") -> None:

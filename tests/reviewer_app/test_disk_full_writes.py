@@ -23,8 +23,9 @@ from reviewer_app.app.disk import DiskFull, disk_full_in
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.app.settings import Settings
 from reviewer_app.visit.model import NOTE
-from reviewer_app.visit.workspaces import open_kit, workspace_path
+from reviewer_app.visit.workspaces import open_kit, open_workspace, workspace_path
 from storage import BlobStore, Workspace
+from tests.keys import TEST_KEY
 
 SENTENCE = "nothing you saved is lost. Free some space and go on."
 
@@ -63,7 +64,7 @@ def _settings(paths: AppPaths, _visit_id: str) -> Path:
 
 
 def _backup(paths: AppPaths, visit_id: str) -> Path:
-    with Workspace.open(workspace_path(paths, visit_id), device_id="t", backup=False) as ws:
+    with open_workspace(paths, workspace_path(paths, visit_id), backup=False) as ws:
         ws.backup("manual")
     return paths.visit_folder(visit_id) / "backups"
 
@@ -105,7 +106,7 @@ def test_a_full_disk_at_each_write_point_is_said_and_leaves_nothing(
     assert isinstance(full, DiskFull) and str(full).endswith(SENTENCE)
     assert _leftovers(paths.data) == [] and _leftovers(paths.config) == []
     assert Settings.load(paths).get("central_url") == before  # the old file, whole
-    with Workspace.open(workspace_path(paths, visit_id), device_id="t", backup=False) as ws:
+    with open_workspace(paths, workspace_path(paths, visit_id), backup=False) as ws:
         assert ws._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"  # noqa: SLF001
 
 
@@ -117,7 +118,7 @@ def test_edits_until_the_disk_is_full_keep_every_acknowledged_one(
     disk = small_disk("4m")
     path = disk / "workspace.sqlite"
     saved: list[str] = []
-    with Workspace.open(path, device_id="t", create=True, backup=False) as ws:
+    with Workspace.open(path, key=TEST_KEY, device_id="t", create=True, backup=False) as ws:
         with pytest.raises(Exception) as raised:  # noqa: PT011 (SQLite's error, whatever it is)
             for n in range(100_000):
                 ws.record("m-cns", NOTE, f"note-{n}", {"text": "x" * 2000, "ref": "HN-101"})
@@ -126,6 +127,6 @@ def test_edits_until_the_disk_is_full_keep_every_acknowledged_one(
         assert isinstance(full, DiskFull), raised.value
         assert "The disk is full (0 MB free)" in str(full)
     assert len(saved) > 10
-    with Workspace.open(path, device_id="t", backup=False) as ws:
+    with Workspace.open(path, key=TEST_KEY, device_id="t", backup=False) as ws:
         ids = {r[0] for r in ws._conn.execute("SELECT DISTINCT entity_id FROM ops")}  # noqa: SLF001
     assert set(saved) <= ids

@@ -47,7 +47,7 @@ def sheet(lead: tuple[VisitSession, VisitData], tmp_path: Path) -> Path:
     return feedback_sheet(
         data,
         tmp_path / "feedback.pdf",
-        blob_path=session.blob_path,
+        open_blob=session.open_blob,
         today=date(2026, 12, 3),
         confirmation_due=confirmation_due(visit_end_date(data), 2, frozenset()),
     )
@@ -139,7 +139,7 @@ def test_items_stand_under_their_component_with_the_reports_numbers(
     }
     session.update(FINDING, str(uuid.uuid4()), fields).result(timeout=30)
     data = session.worker.submit(read_visit_data).result(timeout=30)
-    out = feedback_sheet(data, tmp_path / "sheet.pdf", blob_path=session.blob_path)
+    out = feedback_sheet(data, tmp_path / "sheet.pdf", open_blob=session.open_blob)
     text = "\n".join(p.extract_text() or "" for p in PdfReader(out).pages)
     risks = lines_between(text, "Immediate risks", "Serious concerns")
     centre = risks.index("Specialist Haemoglobinopathy Centre")
@@ -153,7 +153,7 @@ def test_items_stand_under_their_component_with_the_reports_numbers(
     assert numbered[2].startswith("1. Oxygen cylinders")
 
     # The report gives each of them the same number.
-    model = build_report_model(data, blob_path=session.blob_path)
+    model = build_report_model(data, open_blob=session.open_blob)
     in_report = {
         f.text[:20]: f.number
         for comp in model.findings

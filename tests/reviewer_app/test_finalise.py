@@ -5,8 +5,8 @@ version 2 and leaves version 1 exactly as it was."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Iterator
+from typing import BinaryIO
 
 import pypdf
 import pytest
@@ -19,9 +19,10 @@ from reviewer_app.lead.findings import LeadOnly
 from reviewer_app.lead.privacy import privacy_hits
 from reviewer_app.visit.model import NOT_ASSESSED, team_judgement_id
 from reviewer_app.visit.session import VisitSession
-from reviewer_app.visit.workspaces import open_session, workspace_path
-from storage import SnapshotRefused, SnapshotRow, Workspace
+from reviewer_app.visit.workspaces import open_session, open_workspace, workspace_path
+from storage import SnapshotRefused, SnapshotRow, Workspace, encrypted_sqlite
 from sync.findings_format import check_envelope, content_sha256
+from tests.keys import app_key
 
 
 @pytest.fixture
@@ -55,8 +56,9 @@ def settle(session: VisitSession) -> None:
         do(session, session.set_team_judgement(gap.ref, gap.component, "met", "Agreed"))
 
 
-def pdf_text(path: object) -> list[str]:
-    return [page.extract_text() for page in pypdf.PdfReader(str(path)).pages]
+def pdf_text(source: BinaryIO) -> list[str]:
+    """The pages' text of a stored PDF (sealed on disk: read through the store)."""
+    return [page.extract_text() for page in pypdf.PdfReader(source).pages]
 
 
 def test_refused_while_gaps_or_privacy_hits_remain_then_allowed(
@@ -110,10 +112,10 @@ def test_the_snapshot_its_report_and_amending_it(lead: VisitSession, paths: AppP
     assert len(doc["team_judgements"]) == 106  # every applicable standard x component
     assert {r["confirmation_due"] for r in doc["immediate_risks"]} == {"2026-12-07"}
     for a in doc["attachments"]:
-        assert a["size"] == lead.blob_path(a["sha256"]).stat().st_size
+        assert a["size"] == lead.blob_size(a["sha256"]) == len(lead.read_blob(a["sha256"]))
     assert len(doc["attachments"]) == 3
 
-    pages = pdf_text(v1.report_path)
+    pages = pdf_text(lead.open_blob(str(v1.report_sha256)))
     assert not any("DRAFT" in p for p in pages)
     assert f"snapshot {sha1[:12]}" in pages[0] and "V1" in pages[0]
 
@@ -125,15 +127,17 @@ def test_the_snapshot_its_report_and_amending_it(lead: VisitSession, paths: AppP
     v2 = finalise(lead, paths, confirmed)
     assert (v2.version, v2.supersedes) == (2, v1.snapshot_id)
     assert v2.content_sha256 != sha1
-    assert f"snapshot {v2.content_sha256[:12]}" in pdf_text(v2.report_path)[0]
+    assert (
+        f"snapshot {v2.content_sha256[:12]}" in pdf_text(lead.open_blob(str(v2.report_sha256)))[0]
+    )
 
-    with Workspace.open(workspace_path(paths, lead.data.visit.visit_id), device_id="x") as ws:
+    with open_workspace(paths, workspace_path(paths, lead.data.visit.visit_id)) as ws:
         old = ws.snapshot(v1.snapshot_id)
         assert old is not None
         assert (old.findings_json, old.content_sha256) == (body1, sha1)
         assert hashlib.sha256(old.findings_json).hexdigest() == sha1
         assert [s.version for s in fin.snapshots(ws)] == [1, 2]
-        assert pdf_text(fin.snapshots(ws)[0].report_path)[0] == pages[0]
+        assert pdf_text(ws.blobs.open(str(fin.snapshots(ws)[0].report_sha256)))[0] == pages[0]
         env = fin.envelope(ws, old)
         assert check_envelope(env)["supersedes"] is None
         docx = fin.report_docx(ws, old.snapshot_id)  # the report as DOCX goes with it
@@ -148,21 +152,21 @@ def test_sqlite_refuses_to_change_or_delete_a_snapshot(lead: VisitSession, paths
     settle(lead)
     snap = finalise(lead, paths, {h.key for h in privacy_hits(lead.data)})
     file = workspace_path(paths, lead.data.visit.visit_id)
-    conn = sqlite3.connect(file)
+    conn = encrypted_sqlite.connect(file, app_key(file))
     try:
         for sql in (
             "UPDATE snapshots SET content_sha256 = 'x'",
             "UPDATE snapshots SET findings_json = x'00'",
             "DELETE FROM snapshots",
         ):
-            with pytest.raises(sqlite3.IntegrityError, match="never"):
+            with pytest.raises(encrypted_sqlite.IntegrityError, match="never"):
                 conn.execute(sql)
         assert conn.execute("SELECT content_sha256 FROM snapshots").fetchall() == [
             (snap.content_sha256,)
         ]
     finally:
         conn.close()
-    with Workspace.open(file, device_id="x") as ws:
+    with Workspace.open(file, key=app_key(file), device_id="x") as ws:
         stray = SnapshotRow(**{**fin._fields(snap.row), "snapshot_id": "s2", "version": 5})
         with pytest.raises(SnapshotRefused):
             ws.add_snapshot(stray)  # not the next version
@@ -178,7 +182,7 @@ def test_only_the_lead_signs_off(lead: VisitSession, paths: AppPaths) -> None:
         lead.worker.submit(
             lambda ws: fin.finalise(ws, signed_off_by="m-cns", confirmed_privacy=set())
         ).result(timeout=60)
-    with Workspace.open(workspace_path(paths, lead.data.visit.visit_id), device_id="x") as ws:
+    with open_workspace(paths, workspace_path(paths, lead.data.visit.visit_id)) as ws:
         assert ws.snapshots() == []
 
 

@@ -23,8 +23,9 @@ from reviewer_app.lead.final_report import Approval, NotAsApproved, make_final_r
 from reviewer_app.lead.privacy import privacy_hits
 from reviewer_app.report.feedback import record_made
 from reviewer_app.visit.session import VisitSession
-from reviewer_app.visit.workspaces import open_session, workspace_path
+from reviewer_app.visit.workspaces import open_session, open_workspace, workspace_path
 from storage import Workspace
+from tests.keys import app_key
 
 NEW_TEXT = "Consider joint clinics with the adult service, held monthly."
 REASON = "The joint clinic was proposed, not held, at the time of the visit."
@@ -133,19 +134,21 @@ def test_the_next_version_waits_for_every_answer_and_records_them(
     assert answers[1]["reason"] == REASON and answers[0]["answered_by"] == "m-lead"
 
     # Its report says what changed since V1 and why, in the PDF and the DOCX.
-    text = " ".join(p.extract_text() for p in pypdf.PdfReader(str(v2.report_path)).pages)
+    text = " ".join(
+        p.extract_text() for p in pypdf.PdfReader(lead.open_blob(str(v2.report_sha256))).pages
+    )
     text = " ".join(text.split())
     assert "Appendix 3 Version history" in text and "V1:" in text and "V2:" in text
     assert "1 comment accepted, 1 declined" in text and "Factually inaccurate" in text
-    with Workspace.open(workspace_path(paths, visit_id), device_id="x") as ws:
+    with open_workspace(paths, workspace_path(paths, visit_id)) as ws:
         row = ws.snapshot(v2.snapshot_id)
         assert row is not None
         env = fin.envelope(ws, row)
         docx_sha = fin.report_docx(ws, v2.snapshot_id)
         assert env["report_docx"]["sha256"] == docx_sha and env["report_docx"]["format"] == "docx"
         assert docx_sha in fin.blob_files(ws, env)
-        body = "\n".join(p.text for p in Document(str(ws.blobs.path(docx_sha))).paragraphs)
-        cells = "\n".join(c.text for t in Document(str(ws.blobs.path(docx_sha))).tables
+        body = "\n".join(p.text for p in Document(ws.blobs.open(docx_sha)).paragraphs)
+        cells = "\n".join(c.text for t in Document(ws.blobs.open(docx_sha)).tables
                           for r in t.rows for c in r.cells)  # fmt: skip
         assert "Version history" in body and REASON in cells
 
@@ -179,7 +182,7 @@ def test_the_feedback_sheet_date_goes_with_the_envelope(
     assert lead.worker.submit(record_made, date(2026, 12, 9)).result(timeout=10) == "2026-12-03"
     settle(lead)
     v1 = finalise(lead, paths)
-    with Workspace.open(workspace_path(paths, lead.data.visit.visit_id), device_id="x") as ws:
+    with open_workspace(paths, workspace_path(paths, lead.data.visit.visit_id)) as ws:
         row = ws.snapshot(v1.snapshot_id)
         assert row is not None
         assert fin.envelope(ws, row)["feedback_sheet_at"] == "2026-12-03"
@@ -192,24 +195,36 @@ def test_the_final_report_is_made_only_from_the_version_approved(
     v1 = finalise(lead, paths)
     approval = Approval("Quality Assurance Group", "2027-01-20", "Share the action plan.")
     file = workspace_path(paths, lead.data.visit.visit_id)
-    with Workspace.open(file, device_id="x") as ws:
+    with Workspace.open(file, key=app_key(file), device_id="x") as ws:
         made = make_final_report(ws, v1.snapshot_id, approval, paths=paths)
         again = make_final_report(ws, v1.snapshot_id, approval, paths=paths)
     assert again == made  # made once, then found
-    pages = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(made.pdf).pages]
+    pages = [
+        " ".join((p.extract_text() or "").split())
+        for p in pypdf.PdfReader(made.store.open(made.pdf_sha256)).pages
+    ]
     assert "Approved by Quality Assurance Group on 20 January 2027. Conditions: Share" in pages[0]
     assert all("Final report" in p and "DRAFT" not in p for p in pages)
-    assert Document(str(made.docx)).sections[0].header.paragraphs[0].text == "Final report"
+    assert (
+        Document(made.store.open(made.docx_sha256)).sections[0].header.paragraphs[0].text
+        == "Final report"
+    )
     assert made.body()["docx"] == {"sha256": made.docx_sha256, "size": made.docx_size}
 
     # Another approval (staff corrected it) is another report; an edited visit is refused.
     [fid] = [f.id for f in lead.data.findings_for("lht") if f.category == "further_consideration"]
     do(lead, lead.edit_finding(fid, text="Edited after approval."))
-    with Workspace.open(file, device_id="x") as ws, pytest.raises(NotAsApproved) as refused:
+    with (
+        Workspace.open(file, key=app_key(file), device_id="x") as ws,
+        pytest.raises(NotAsApproved) as refused,
+    ):
         make_final_report(ws, v1.snapshot_id, replace(approval, conditions=""), paths=paths)
     assert "changed on this laptop since it was finalised" in str(refused.value)
     v2 = finalise(lead, paths)
-    with Workspace.open(file, device_id="x") as ws, pytest.raises(NotAsApproved) as refused:
+    with (
+        Workspace.open(file, key=app_key(file), device_id="x") as ws,
+        pytest.raises(NotAsApproved) as refused,
+    ):
         make_final_report(ws, v1.snapshot_id, replace(approval, conditions=""), paths=paths)
     assert "version 2 was finalised since" in str(refused.value)
     assert v2.version == 2

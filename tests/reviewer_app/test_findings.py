@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 from lead_tools import do, jpeg
 
-from reviewer_app.app.device import device_id
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.lead import findings
 from reviewer_app.team.bundles import export_visit_bundle, import_visit_bundles, team_rules
 from reviewer_app.visit.model import FINDING, REPORT_TEXT
 from reviewer_app.visit.session import VisitSession
-from reviewer_app.visit.workspaces import open_kit, workspace_path
-from storage import Op, Workspace
+from reviewer_app.visit.workspaces import open_kit, open_workspace, workspace_path
+from storage import Op
 
 VISIT = "7c1e5a52-9a57-4f0e-8f0b-3d5e2b1c9a01"
 
@@ -170,7 +169,7 @@ def test_import_refuses_findings_and_report_texts_from_anyone_but_the_lead(
         return paths
 
     lead, cns = laptop("lead", "m-lead"), laptop("cns", "m-cns")
-    with Workspace.open(workspace_path(cns, VISIT), device_id=device_id(cns)) as ws:
+    with open_workspace(cns, workspace_path(cns, VISIT)) as ws:
         ws.record("m-cns", FINDING, "f-1", {"text": "sneaked in", "category": "concern"})
         ws.record("m-cns", REPORT_TEXT, "introduction", {"text": "my own intro"})
         ws.record("m-cns", "note", "n-1", {"ref": "HN-101", "text": "fine"})
@@ -181,7 +180,7 @@ def test_import_refuses_findings_and_report_texts_from_anyone_but_the_lead(
     assert "only the lead reviewer, Dr Zoë Hartley, writes the report's findings" in reasons
     assert "only the lead reviewer, Dr Zoë Hartley, writes the report's text" in reasons
     assert receipt.new >= 1  # the note came through
-    with Workspace.open(workspace_path(lead, VISIT), device_id=device_id(lead)) as ws:
+    with open_workspace(lead, workspace_path(lead, VISIT)) as ws:
         assert ws.entities(FINDING) == {} and ws.entities(REPORT_TEXT) == {}
 
 

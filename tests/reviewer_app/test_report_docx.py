@@ -30,7 +30,7 @@ def lead(open_demo_session: Callable[..., VisitSession]) -> tuple[VisitSession, 
 @pytest.fixture
 def draft(lead: tuple[VisitSession, VisitData], tmp_path: Path) -> tuple[Path, ReportModel]:
     session, data = lead
-    model = build_report_model(data, blob_path=session.blob_path)
+    model = build_report_model(data, open_blob=session.open_blob)
     out = render_docx(model, tmp_path / "report.docx")
     return out, model
 
@@ -125,7 +125,7 @@ def test_a_finding_with_photos_is_kept_with_them(draft: tuple[Path, ReportModel]
 def test_final_has_no_draft_header(lead: tuple[VisitSession, VisitData], tmp_path: Path) -> None:
     session, data = lead
     final = FinalInfo(1, "snap", "fe" * 32, "m-lead", "2026-12-10T16:30:00+00:00")
-    model = build_report_model(data, blob_path=session.blob_path, final=final)
+    model = build_report_model(data, open_blob=session.open_blob, final=final)
     doc = Document(str(render_docx(model, tmp_path / "final.docx")))
     everything = "\n".join(p.text for p in doc.paragraphs)
     assert "DRAFT" not in everything.upper()

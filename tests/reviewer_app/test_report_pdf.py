@@ -47,7 +47,7 @@ def draft_pdf(lead: tuple[VisitSession, VisitData], tmp_path: Path) -> tuple[Pat
     session, data = lead
     model = build_report_model(
         data,
-        blob_path=session.blob_path,
+        open_blob=session.open_blob,
         report_date=date(2026, 12, 4),
         confirmation_due=date(2026, 12, 7),
     )
@@ -68,7 +68,7 @@ def test_headings_in_order_and_as_bookmarks(
     draft_pdf: tuple[Path, VisitData], lead: tuple[VisitSession, VisitData]
 ) -> None:
     pdf, data = draft_pdf
-    model = build_report_model(data, blob_path=lead[0].blob_path)
+    model = build_report_model(data, open_blob=lead[0].open_blob)
     expected = [
         "Introduction",
         "Acknowledgements",
@@ -130,7 +130,7 @@ def test_final_has_no_draft_mark_and_shows_version_and_snapshot(
     lead: tuple[VisitSession, VisitData], tmp_path: Path
 ) -> None:
     session, data = lead
-    model = build_report_model(data, blob_path=session.blob_path, final=FINAL)
+    model = build_report_model(data, open_blob=session.open_blob, final=FINAL)
     texts = pages_text(render_pdf(model, tmp_path / "final.pdf"))
     for number, text in enumerate(texts, start=1):
         assert "DRAFT" not in text.upper(), f"page {number} of a final report says draft"

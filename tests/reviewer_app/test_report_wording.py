@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from report_pictures import pdf_pictures
 
 from reviewer_app.report import build_report_model, render_docx, render_pdf
+from reviewer_app.report.images import no_blobs
 from reviewer_app.report.model import ReportModel
 from reviewer_app.report.texts import shorten, the_list, version_text
 from reviewer_app.visit.model import Finding
@@ -102,7 +103,7 @@ def visit_data(
 
 
 def model_of(data: VisitData) -> ReportModel:
-    return build_report_model(data, blob_path=lambda sha: Path("/nonexistent") / sha)
+    return build_report_model(data, open_blob=no_blobs)
 
 
 def first_sentence(model: ReportModel) -> str:

@@ -22,11 +22,12 @@ from reviewer_app.demo import visit as demo
 from reviewer_app.lead import finalise as fin
 from reviewer_app.lead.privacy import privacy_hits
 from reviewer_app.visit.session import VisitSession
-from reviewer_app.visit.workspaces import open_session, workspace_path
-from storage import Workspace
+from reviewer_app.visit.workspaces import open_session, open_workspace, workspace_path
+from storage import Workspace, encrypted_sqlite
 from sync.authorship import fingerprint_words, public_hex, verify_findings
 from sync.findings_format import SIGNATURE_FIELDS, canonical_bytes
 from sync.server.db import device_keys, submission_signatures
+from tests.keys import app_key
 from tests.server import central_helpers
 from tests.server.central_helpers import Central, laptop_key
 
@@ -82,7 +83,7 @@ def finalise_with(session: VisitSession, **kwargs: Any) -> fin.Snapshot:
 
 def workspace(session: VisitSession) -> Workspace:
     paths = AppPaths.from_environment()
-    return Workspace.open(workspace_path(paths, session.data.visit.visit_id), device_id="test")
+    return open_workspace(paths, workspace_path(paths, session.data.visit.visit_id))
 
 
 def on_service(service: Central) -> tuple[dict[str, str], list[str]]:
@@ -159,7 +160,7 @@ def test_a_snapshot_an_older_app_left_unsigned_is_signed_when_handed_over(
         signed = fin.envelope(ws, row)
         unsigned = {k: v for k, v in signed.items() if k not in SIGNATURE_FIELDS}
         files = {sha: str(path) for sha, path in fin.blob_files(ws, signed).items()}
-    conn = sqlite3.connect(file, isolation_level=None)
+    conn = encrypted_sqlite.connect(file, app_key(file))  # autocommit, as isolation_level=None
     try:  # what an older app left: the snapshot and its outbox item, no signature
         conn.execute("DROP TRIGGER snapshot_signatures_never_delete")  # this app never would
         conn.execute("DELETE FROM snapshot_signatures")

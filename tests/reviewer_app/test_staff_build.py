@@ -18,8 +18,7 @@ from reviewer_app.demo.kits import demo_self_assessment, demo_visit
 from reviewer_app.staff import build, library, provider
 from reviewer_app.staff.planner import VisitPlan
 from reviewer_app.visit.kit_changes import take_pending
-from reviewer_app.visit.workspaces import open_kit, open_session, workspace_path
-from storage import Workspace
+from reviewer_app.visit.workspaces import open_kit, open_session, open_workspace, workspace_path
 from sync.keys import KeyFileError, generate_key
 from sync.kit_model import StandardsSet
 
@@ -170,5 +169,5 @@ def test_reissued_kit_keeps_work_and_reports_changes(
         assert session.worker.submit(take_pending).result(timeout=10) is None  # shown once
     finally:
         session.close()
-    with Workspace.open(workspace_path(paths, again.visit_id), device_id="t") as ws:
+    with open_workspace(paths, workspace_path(paths, again.visit_id)) as ws:
         assert ws.kit_info()["kit_id"] == second.kit_id  # type: ignore[index]

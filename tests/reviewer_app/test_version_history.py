@@ -92,7 +92,7 @@ def model_of(lead: tuple[VisitSession, VisitData], final: FinalInfo | None) -> R
     session, data = lead
     return build_report_model(
         data,
-        blob_path=session.blob_path,
+        open_blob=session.open_blob,
         final=final,
         report_date=date(2027, 1, 21),
         history=HISTORY if final is not None else (),
@@ -186,7 +186,7 @@ def test_a_finalised_version_not_yet_approved_is_neither_draft_nor_final(
 ) -> None:
     final = FinalInfo(1, "snap", "fe" * 32, "m-lead", V1_AT)
     model = build_report_model(
-        lead[1], blob_path=lead[0].blob_path, final=final, history=HISTORY[:1]
+        lead[1], open_blob=lead[0].open_blob, final=final, history=HISTORY[:1]
     )
     pages = pdf_pages(render_pdf(model, tmp_path / "v1.pdf"))
     assert not any("DRAFT" in p or "Final report" in p for p in pages)

@@ -11,6 +11,7 @@ from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.workspaces import backup_reason, workspace_backups
 from storage import Workspace
 from storage.workspace import BACKUP_EVERY_SECONDS
+from tests.keys import app_key
 
 
 class FakeClock:
@@ -46,7 +47,8 @@ def test_a_quarter_hour_of_editing_takes_a_backup(session: VisitSession) -> None
     change = session.add_note("HN-101", "a quarter of an hour later").result(timeout=30)
     after = _backups(session)
     assert len(after) == len(before) + 1 and backup_reason(after[0]) == "edits"
-    with Workspace.open(after[0], device_id="check", backup=False) as copy:
+    key = app_key(after[0].parent.parent / "workspace.sqlite")  # a backup has its visit's key
+    with Workspace.open(after[0], key=key, device_id="check", backup=False) as copy:
         assert copy.entity("note", change.entity_id) is not None  # the edit is in the backup
 
 
