@@ -1,7 +1,8 @@
 """Starting the desktop app: the QApplication, then the visit to open, then its window.
 
 ``choose_start`` decides what to open (a pure function, tested alone); ``AppController`` owns the
-one top-level window at a time: the start screen, or the reviewer's window for the open visit.
+one top-level window at a time: the start screen, the reviewer's window for the open visit, or,
+locked (issue 19), the lock screen.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from reviewer_app import __version__
+from reviewer_app.app import keys
 from reviewer_app.app.paths import RESOURCES, AppPaths
 from reviewer_app.app.settings import Settings
 from reviewer_app.demo.kits import prepare_demo
 from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.workspaces import forget_staging, workspace_exists
+from storage.visit_keys import VisitKeyError
 from ui.errors import report_error
+from ui.lock import IdleWatch, LockListener, LockScreen, install_passphrase_dialog
 from ui.visit_opener import VisitOpener
 from ui.windows import (
     AFTER_FIRST_PAINT_MS,
@@ -54,6 +58,7 @@ log = logging.getLogger(__name__)
 APP_ICON = RESOURCES / "icons" / "reviewer-app.svg"
 # Going straight into a visit, the start screen shows only if opening takes longer than this.
 START_SCREEN_AFTER_MS = 400
+LISTEN_AFTER_MS = 1000  # `visit lock` reaches the window once it is up (QtNetwork loads then)
 NEXT_TURN_MS = 1  # the visit's window is built, placed and shown at three turns of the loop
 ONE_TURN_UP_TO = 150  # standards: a smaller visit's window is built, placed and shown at once
 
@@ -156,6 +161,7 @@ class AppController(QObject):
     """One top-level window at a time: the start screen, or the open visit's window."""
 
     window_shown = Signal(object)  # the ReviewerWindow, once a visit is open
+    locked = Signal(object)  # the LockScreen, once the app is locked
 
     def __init__(self, paths: AppPaths, *, demo: bool = False) -> None:
         super().__init__()
@@ -174,6 +180,20 @@ class AppController(QObject):
         self.session: VisitSession | None = None
         # At the first turn of the event loop, after the start screen is shown.
         QTimer.singleShot(0, _preload_main_window)
+        # Locking (issue 19): the passphrase asked for in a dialog, on the GUI thread; Lock,
+        # the idle time, and `reviewer-app visit lock` from a terminal.
+        install_passphrase_dialog(lambda: self.window or self._start_screen)
+        self.lock_screen: LockScreen | None = None
+        self._resume: tuple[str, str, str] = ("start", "", "")  # what Unlock opens again
+        self._unlocking = False
+        self.idle_watch = IdleWatch(paths, self)
+        self.idle_watch.idle.connect(self.lock)
+        app = QApplication.instance()
+        assert app is not None, "the QApplication is made first"
+        app.installEventFilter(self.idle_watch)
+        self.idle_watch.start()
+        self.listener: LockListener | None = None
+        QTimer.singleShot(LISTEN_AFTER_MS, self, self.listen)
 
     @property
     def start_screen(self) -> StartScreen:
@@ -214,13 +234,14 @@ class AppController(QObject):
         window = StaffWindow(self.paths)
         window.back_requested.connect(self.show_start_screen)
         old, self.window = self.window, window
+        window.show()  # first: closing the last visible window would end the app
         if old is not None:
             old.close()
         self._close_session()
-        window.show()
         settle_layout()
         if self._start_screen is not None:
             self._start_screen.hide()
+        self._unlocked()
         _started()
         self.window_shown.emit(window)
 
@@ -262,17 +283,26 @@ class AppController(QObject):
         if self._shut_down:  # opened after the app closed (a slow disk): nothing to show it in
             session.close()
             return
+        if self.lock_screen is not None and not self._unlocking:
+            # Locked while it was being opened: it stays closed, its key put away with the rest.
+            visit = session.data.visit
+            self._resume = ("visit", visit.visit_id, visit.title)
+            session.close()
+            keys.lock()
+            return
         try:
             window = _main_window(session, self.paths)
         except Exception as exc:  # a fault of ours: said once, politely; the start screen stays
             self._window_failed(session, exc)
             return
         old, self.window = self.window, window
-        if old is not None:
+        if old is not None and old is not self.lock_screen:  # (that one closes once this shows)
             old.close()
         self._close_session()
         self.session = session
         window.close_visit_requested.connect(self.show_start_screen)
+        window.lock_requested.connect(self.lock)
+        window.idle_changed.connect(self.idle_watch.start)
         window.on_kit_from_service(self.opener.open_kit)  # a kit the service sent
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         self._then(window, session, lambda: self._place_window(window, session))
@@ -310,6 +340,7 @@ class AppController(QObject):
         settle_layout()
         if self._start_screen is not None:
             self._start_screen.hide()
+        self._unlocked()
         _started()
         self._save_setting("last_visit_id", session.data.visit.visit_id)
         self.window_shown.emit(window)
@@ -329,11 +360,104 @@ class AppController(QObject):
             self.start_screen.refresh()  # the visit may be new on this laptop
         else:
             self._show_start_screen()  # (showing it reads the list again)
+        self._unlocked()
         report_error(self.start_screen, exc, "show the visit")
 
     def _kit_opened(self, kit: Any) -> None:
         self.settings.remember_kit(Path(kit).resolve())
         self._save()
+
+    # -- locking (issue 19) -------------------------------------------------------------------
+
+    def listen(self) -> LockListener:
+        """Listen for `reviewer-app visit lock` (once)."""
+        if self.listener is None:
+            self.listener = LockListener(self.paths, self)
+            self.listener.lock_requested.connect(self.lock)
+        return self.listener
+
+    def lock(self) -> None:
+        """Visit > Lock, Ctrl+L, the idle time or `visit lock`: what is being typed is saved,
+        the visit closed (its storage worker and files), every key dropped from memory, and
+        the lock screen shown in the window's place, with nothing of the visit on it."""
+        if self._shut_down or self.lock_screen is not None:
+            return
+        window, session = self.window, self.session
+        if session is not None:
+            visit = session.data.visit
+            self._resume = ("visit", visit.visit_id, visit.title)
+            what = "The visit"  # (its title is visit content: not shown while locked)
+        elif window is not None:
+            self._resume = ("staff", "", "")
+            what = "Programme staff's window"
+        else:
+            self._resume = ("start", "", "")
+            what = "Everything open"
+        shown = window if window is not None else self._start_screen
+        screen = LockScreen(what, shown.geometry() if shown is not None else None)
+        screen.unlock_requested.connect(self.unlock)
+        self.lock_screen, self.window = screen, screen
+        screen.show()  # first: closing the last visible window would end the app
+        if window is not None:
+            window.close()  # (the reviewer's window saves the reason being typed as it closes)
+        self._close_session()
+        if window is not None:
+            # What the worker answered (the reason saved) reaches the window before it goes:
+            # its page still refreshes itself once more on a zero-time timer.
+            QCoreApplication.sendPostedEvents()
+            QTimer.singleShot(0, window.deleteLater)
+        for other in QApplication.topLevelWidgets():  # the visit's other windows and dialogs
+            if other is not screen and other.isVisible():
+                other.close()
+        keys.lock()
+        self.idle_watch.stop()
+        screen.activateWindow()
+        self.locked.emit(screen)
+
+    def unlock(self) -> None:
+        """Open again what was open, where the reviewer was: the key comes from the password
+        store, or the passphrase is asked for; refused, the lock screen says why."""
+        screen = self.lock_screen
+        if screen is None or self._unlocking:
+            return
+        kind, visit_id, title = self._resume
+        if kind == "staff":
+            self.show_staff()
+            return
+        if kind == "start":
+            self.show_start_screen()
+            self._unlocked()
+            return
+        try:  # here, on the GUI thread, where the passphrase can be asked for
+            keys.visit_key(self.paths, visit_id)
+        except VisitKeyError as exc:
+            screen.still_locked(str(exc))
+            return
+        self._unlocking = True
+        self.opener.busy.connect(self._unlock_busy)
+        if not self.opener.open_visit(visit_id, title):
+            self._unlock_busy("")
+
+    def _unlock_busy(self, doing: str) -> None:
+        """Opening again ended: with the window shown (``_unlocked``), or refused (said in a
+        message by the opener): then the lock screen stays."""
+        if doing or not self._unlocking:
+            return
+        self.opener.busy.disconnect(self._unlock_busy)
+        self._unlocking = False
+        if self.lock_screen is not None and self.window is self.lock_screen:
+            self.lock_screen.still_locked("The visit could not be opened again; try Unlock again.")
+
+    def _unlocked(self) -> None:
+        """A window is shown in the lock screen's place (or none was locked)."""
+        screen, self.lock_screen = self.lock_screen, None
+        if self._unlocking:
+            self._unlocking = False
+            self.opener.busy.disconnect(self._unlock_busy)
+        if screen is not None:
+            screen.close()
+            screen.deleteLater()
+            self.idle_watch.start()
 
     def _close_session(self) -> None:
         session, self.session = self.session, None
@@ -356,6 +480,15 @@ class AppController(QObject):
         if self._shut_down:
             return
         self._shut_down = True
+        self.idle_watch.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle_watch)
+        if self.listener is not None:
+            self.listener.close()
+        if self.lock_screen is not None:
+            self.lock_screen.close()
+        keys.set_passphrase_asker(None)  # nobody to show the dialog any more
         if self.window is not None:
             self.window.close()
             self.window = None

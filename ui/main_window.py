@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -75,11 +75,16 @@ WIDE_SCREEN = 1500  # a screen narrower than this starts with the side panel fol
 SIDE_WIDTH = 420
 TITLE_CHARS = 24  # a standard's title in the navigator shows at least this many characters
 SIDE_PANEL = "side_panel"  # the setting: "open", "closed", or "" (as the screen suits)
+IDLE_SETTING = "idle_lock_minutes"
+IDLE_CHOICES = (5, 15, 30, 60)  # Visit > Lock when idle (minutes)
 
 
 class ReviewerWindow(QMainWindow):
     # "Visit > Close visit": whoever shows this window (ui.app) goes back to the start screen.
     close_visit_requested = Signal()
+    # "Visit > Lock": whoever shows this window (ui.app) closes the visit and shows the lock screen.
+    lock_requested = Signal()
+    idle_changed = Signal()  # Visit > Lock when idle: another time chosen
 
     def __init__(
         self, session: VisitSession, paths: AppPaths, *, restore_position: bool = True
@@ -266,6 +271,34 @@ class ReviewerWindow(QMainWindow):
         self.side.setVisible(open_)
         self.side_action.setChecked(open_)
 
+    def _build_idle_menu(self, menu: QMenu) -> None:
+        """Visit > Lock when idle: after how long with no input the window locks (a setting)."""
+        menu.setAccessibleName("Lock when idle")
+        group = QActionGroup(menu)
+        now = float(Settings.shared(self.paths).get(IDLE_SETTING))
+        choices: list[tuple[float, str]] = [(m, f"After {m} minutes") for m in IDLE_CHOICES]
+        choices.append((0, "Never"))
+        if now not in IDLE_CHOICES and now > 0:  # set in the settings file to something else
+            choices.insert(0, (now, f"After {now:g} minutes"))
+        self.idle_actions: dict[float, QAction] = {}
+        for minutes, text in choices:
+            action = make_action(
+                self, text, lambda on, m=minutes: self._set_idle(m, on), None, checkable=True
+            )
+            action.setObjectName(f"action_idle_lock_{minutes:g}")
+            action.setChecked(minutes == now)
+            group.addAction(action)
+            menu.addAction(action)
+            self.idle_actions[float(minutes)] = action
+
+    def _set_idle(self, minutes: float, chosen: bool = True) -> None:
+        if not chosen:
+            return  # (the choice unchecked as another is checked)
+        settings = Settings.shared(self.paths)
+        settings.set(IDLE_SETTING, float(minutes))
+        save_settings_soon(settings)
+        self.idle_changed.emit()
+
     # -- the team's, the lead's and the central service's menus -----------------------------------
 
     def install_menus(self) -> None:
@@ -367,6 +400,16 @@ class ReviewerWindow(QMainWindow):
             )
         )
         visit.addSeparator()
+        visit.addAction(
+            make_action(
+                self,
+                "&Lock",
+                self.lock_requested.emit,
+                shortcuts.LOCK,
+                tip="Close the visit and put its key away until you unlock",
+            )
+        )
+        self._build_idle_menu(visit.addMenu("Lock when &idle"))
         visit.addAction(
             make_action(
                 self, "&Close visit", self.close_visit_requested.emit, shortcuts.CLOSE_VISIT

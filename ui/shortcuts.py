@@ -17,7 +17,7 @@ Keys = tuple[str, ...]
 NEXT_STANDARD: Keys = ("Alt+Down", "Ctrl+]", "F8")
 PREVIOUS_STANDARD: Keys = ("Alt+Up", "Ctrl+[", "Shift+F8")
 FIND: Keys = ("Ctrl+F",)
-FOCUS_NAVIGATOR: Keys = ("Ctrl+L",)
+FOCUS_NAVIGATOR: Keys = ("Ctrl+G",)  # "go to the list" (it was Ctrl+L, now Lock's)
 FOCUS_REASON: Keys = ("Ctrl+R",)
 NEXT_PANE: Keys = ("F6",)
 SIDE_PANEL: Keys = ("F9",)  # show or fold away the timetable and observations
@@ -42,6 +42,7 @@ UNDO: Keys = ("Ctrl+Z",)
 REDO: Keys = ("Ctrl+Shift+Z", "Ctrl+Y")
 EVIDENCE_VIEWER: Keys = ("Ctrl+Shift+E",)
 CLOSE_VISIT: Keys = ("Ctrl+W",)
+LOCK: Keys = ("Ctrl+L",)  # the visit closed, its key out of memory, until unlocked (issue 19)
 SHORTCUTS_HELP: Keys = ("F1",)
 
 # -- the team (issue 4): bundles, the register, conflicts ------------------------------------

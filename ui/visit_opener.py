@@ -9,6 +9,10 @@ worker) and comes back through ``ui.tasks.when_done``:
 
 A problem the user can put right (a refused kit, a missing workspace) is shown in a dialog with
 its message; anything else is logged with its traceback and reported once, politely.
+
+A visit's key is got here, on the GUI thread, before the work goes to a worker: without a
+password store the passphrase dialog may have to ask for it (``ui.lock``), and the worker then
+finds it in memory.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from reviewer_app.app.keys import visit_key
 from reviewer_app.app.paths import AppPaths
-from reviewer_app.demo.kits import prepare_demo
+from reviewer_app.demo.kits import demo_visit, prepare_demo
 from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.workspaces import (
     OpenedVisit,
@@ -121,6 +126,8 @@ class VisitOpener(QObject):
         """Prepare the demo visit (first time: build and open its kit) and open it as the lead."""
         if not self._start("Preparing the demo visit…"):
             return False
+        if not self._key_here(demo_visit().visit_id, "open the demo visit", create=True):
+            return False
         prepared: list[str] = []
 
         def prepare_and_load() -> VisitSession:
@@ -150,6 +157,8 @@ class VisitOpener(QObject):
             if member is None:
                 self._finish()
                 return
+        if not self._key_here(visit.visit_id, "open this visit kit", create=True):
+            return
         self.busy.emit(f"Opening {visit.title}…")
         chosen: str = member
 
@@ -176,6 +185,8 @@ class VisitOpener(QObject):
 
     def _load(self, visit_id: str, title: str) -> None:
         self.busy.emit(f"Opening {title}…" if title else "Opening the visit…")
+        if not self._key_here(visit_id, "open this visit"):
+            return
         self._run(
             open_session(self.paths, visit_id),
             self._loaded,
@@ -210,6 +221,17 @@ class VisitOpener(QObject):
         )
 
     # -- plumbing ---------------------------------------------------------------------------------
+
+    def _key_here(self, visit_id: str, what: str, *, create: bool = False) -> bool:
+        """Get the visit's key now, on the GUI thread (a passphrase is asked for here, never on
+        a worker); False, with the reason told, when it cannot be had."""
+        try:
+            visit_key(self.paths, visit_id, create=create)
+        except Exception as exc:  # a VisitKeyError's sentence, or a fault of ours: told once
+            self._finish()
+            report_error(self.window, exc, what)
+            return False
+        return True
 
     def _start(self, doing: str) -> bool:
         if self._working:

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace, AppPaths], int]
 
+LOCK_REQUEST = b"lock\n"
+LOCKED = b"locked\n"
+LOCK_WAIT_S = 30.0  # a window saves and closes its visit before it answers
+
 
 def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     """The command line; ``commands=False`` leaves the sub-commands out (see ``_window_only``)."""
@@ -123,6 +127,16 @@ def _visit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(handler="visit_open")
     p = visit.add_parser("list", help="the visits with a workspace on this laptop")
     p.set_defaults(handler="visit_list")
+    p = visit.add_parser(
+        "lock",
+        help="lock the Reviewer App windows open on this laptop (as Visit > Lock, Ctrl+L)",
+        description="Lock every Reviewer App window this user has open with these folders: "
+        "each saves what is being typed, closes its visit and drops every key from memory, "
+        "until Unlock gets the key back from the password store or the passphrase. The "
+        "windows are reached through a socket of this user's (no network). With no window "
+        "open, it says so and exits 0.",
+    )
+    p.set_defaults(handler=visit_lock)
 
 
 def _bundle_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -338,9 +352,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.handler is None:
             return _open_window(args, paths)
-        # Imported only for a sub-command: the window starts without the kit machinery.
-        commands = importlib.import_module("reviewer_app.app.commands")
-        handler: Handler = getattr(commands, args.handler)
+        if callable(args.handler):
+            handler: Handler = args.handler
+        else:
+            # Imported only for a sub-command: the window starts without the kit machinery.
+            commands = importlib.import_module("reviewer_app.app.commands")
+            handler = getattr(commands, args.handler)
         return handler(args, paths)
     except KeyboardInterrupt:
         return 130
@@ -409,3 +426,81 @@ def _open_window(args: argparse.Namespace, paths: AppPaths) -> int:
     if getattr(args, "staff", False):
         return run_app(paths, demo=args.demo, staff=True)
     return run_app(paths, demo=args.demo, kit=args.kit, visit_id=args.visit)
+
+
+# -- `visit lock`: reaching the windows that are open --------------------------------------------
+
+
+def lock_listener_folder(paths: AppPaths) -> Path:
+    """Where each window of this user with these folders listens for ``visit lock``: one
+    socket per window process (``<pid>.sock``), in a folder only this user can enter, under the
+    user's runtime folder (short: a socket's path has a length limit)."""
+    import hashlib  # noqa: PLC0415 (kept off the window's start-up imports)
+    import tempfile  # noqa: PLC0415
+
+    runtime = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+    user = os.getuid() if hasattr(os, "getuid") else os.getlogin()
+    data = hashlib.sha256(str(paths.data.resolve()).encode("utf-8")).hexdigest()[:16]
+    return Path(runtime) / f"reviewer-app-{user}" / data
+
+
+def private_folder(folder: Path) -> Path:
+    """``folder`` made if need be, and checked to be this user's alone (0700): another user
+    must not be able to put a socket there that a lock request would go to."""
+    for part in (folder.parent, folder):
+        part.mkdir(mode=0o700, exist_ok=True)
+        st = part.stat()
+        if hasattr(os, "getuid") and st.st_uid != os.getuid():
+            raise PermissionError(f"{part} belongs to another user, so it is not used")
+        if st.st_mode & 0o077:
+            part.chmod(0o700)  # ours, made by an earlier version or with another umask
+    return folder
+
+
+def lock_windows(paths: AppPaths) -> int:
+    """Ask every window open with ``paths`` to lock; the number that did. A socket nobody
+    listens on any more (a window that crashed) is removed."""
+    import socket  # noqa: PLC0415 (only this command needs it)
+
+    folder = lock_listener_folder(paths)
+    if not folder.is_dir():
+        return 0
+    private_folder(folder)
+    locked = 0
+    for address in sorted(folder.glob("*.sock")):
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.settimeout(LOCK_WAIT_S)
+                conn.connect(str(address))
+                conn.sendall(LOCK_REQUEST)
+                answer = conn.recv(len(LOCKED))
+        except (ConnectionRefusedError, FileNotFoundError):
+            address.unlink(missing_ok=True)  # its window is gone
+            continue
+        except OSError as exc:
+            log.warning("visit lock: %s did not answer (%s)", address.name, exc)
+            continue
+        if answer == LOCKED:
+            locked += 1
+    return locked
+
+
+def visit_lock(args: argparse.Namespace, paths: AppPaths) -> int:  # noqa: ARG001 (a handler)
+    """``reviewer-app visit lock``: the open windows lock (as Ctrl+L does in one)."""
+    import socket  # noqa: PLC0415 (only this command needs it)
+
+    if not hasattr(socket, "AF_UNIX"):
+        print(
+            "reviewer-app: locking from the command line is not available on this system; "
+            "use Visit > Lock (Ctrl+L) in the window.",
+            file=sys.stderr,
+        )
+        return 2
+    locked = lock_windows(paths)
+    if not locked:
+        print("No Reviewer App window is open; nothing to lock.")
+    elif locked == 1:
+        print("The Reviewer App window is locked.")
+    else:
+        print(f"{locked} Reviewer App windows are locked.")
+    return 0

@@ -52,6 +52,8 @@ class Setting:
         """``value`` if it has the declared type (a list cut to ``max_items``); else TypeError."""
         if self.kind is not bool and isinstance(value, bool):
             raise TypeError(f"setting {self.name!r} takes a {self.kind.__name__}, not a bool")
+        if self.kind is float and isinstance(value, int):
+            value = float(value)  # JSON writes 15.0 as 15
         if not isinstance(value, self.kind):
             raise TypeError(
                 f"setting {self.name!r} takes a {self.kind.__name__}, not a {type(value).__name__}"
@@ -118,6 +120,13 @@ DECLARED: tuple[Setting, ...] = (
         "The folder each kind of file was last saved to or opened from, by kind (report, "
         "bundle, kit, photo, staff): where the next file dialog of that kind starts "
         "(ui.file_dialogs).",
+    ),
+    Setting(
+        "idle_lock_minutes",
+        float,
+        15.0,
+        "Minutes with no key pressed and no mouse used in the app after which the window locks "
+        "(the visit is closed and its key leaves memory); 0: never. Visit > Lock when idle.",
     ),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in DECLARED}

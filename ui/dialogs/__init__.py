@@ -1,4 +1,4 @@
-"""The recording dialogs: evidence seen, a note, an observation, a photo.
+"""The recording dialogs: evidence seen, a note, an observation, a photo; and the passphrase.
 
 Each has an ``ask()`` classmethod that shows it modally and returns what the reviewer entered
 (or None when cancelled), so the window stays simple and tests can patch ``ask``. A dialog's
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ui.dialogs.evidence import EvidenceDialog
     from ui.dialogs.note import NoteDialog
     from ui.dialogs.observation import ObservationDialog, ObservationInput
+    from ui.dialogs.passphrase import PassphraseDialog
     from ui.dialogs.photo import PhotoDialog, PhotoInput
 
 _WHERE = {
@@ -26,6 +27,7 @@ _WHERE = {
     "NoteDialog": "ui.dialogs.note",
     "ObservationDialog": "ui.dialogs.observation",
     "ObservationInput": "ui.dialogs.observation",
+    "PassphraseDialog": "ui.dialogs.passphrase",
     "PhotoDialog": "ui.dialogs.photo",
     "PhotoInput": "ui.dialogs.photo",
 }
@@ -45,6 +47,7 @@ __all__ = [
     "NoteDialog",
     "ObservationDialog",
     "ObservationInput",
+    "PassphraseDialog",
     "PhotoDialog",
     "PhotoInput",
 ]
