@@ -8,10 +8,9 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from helpers import WAIT, settle
+from helpers import WAIT, Screenshot, settle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -35,7 +34,6 @@ from ui.lock import LockScreen
 from ui.main_window import ReviewerWindow
 
 REASON = "Rota pinned up on ward 7B but not signed off"
-SHOT = Path("/tmp/h/lock.png")
 
 
 @pytest.fixture
@@ -106,7 +104,7 @@ def unlocked(qtbot: QtBot, c: AppController, screen: LockScreen) -> ReviewerWind
 
 
 def test_ctrl_l_locks_with_nothing_of_the_visit_shown_and_unlock_returns_to_the_standard(
-    qtbot: QtBot, controller: AppController
+    qtbot: QtBot, controller: AppController, screenshot: Screenshot
 ) -> None:
     window = opened(qtbot, controller)
     judged_with_reason(qtbot, window)
@@ -130,8 +128,7 @@ def test_ctrl_l_locks_with_nothing_of_the_visit_shown_and_unlock_returns_to_the_
     assert REASON not in shown and "HN-10" not in shown and title not in shown
     assert "Reviewer App is locked" in shown
     qtbot.waitUntil(screen.unlock_button.hasFocus, timeout=WAIT)  # Enter or Space unlocks
-    SHOT.parent.mkdir(parents=True, exist_ok=True)
-    screen.grab().save(str(SHOT))
+    screenshot(screen, "lock_screen.png")
 
     again = unlocked(qtbot, controller, screen)
     assert again.page.ref == "HN-103"  # the same standard

@@ -14,6 +14,7 @@ patch ``ask``). ``ui.lock.install_passphrase_dialog`` makes it the app's way of 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QWidget
 
 from storage.visit_keys import PassphraseRequest, describe
@@ -22,6 +23,7 @@ from ui.dialogs.base import FormDialog, warning_colour
 MIN_LENGTH = 8
 WRONG = "That passphrase was wrong. Type it again, exactly as it was chosen."
 DIFFER = "The two passphrases differ: type the same one in both boxes."
+KEYS = "Enter to go on · Esc to cancel"
 
 
 class PassphraseDialog(FormDialog):
@@ -99,6 +101,10 @@ class PassphraseDialog(FormDialog):
 
     def ready_text(self) -> str:
         return "Press Enter to go on."
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.keys.setText(KEYS)  # (nothing is saved here)
 
     def has_changes(self) -> bool:
         return False  # a passphrase is not work: Esc closes without asking "Discard?"
