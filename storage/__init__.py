@@ -2,7 +2,7 @@
 
 Imports nothing of the app's other packages and never Qt. The public API::
 
-    Workspace.open(path, device_id=..., create=False) -> Workspace
+    Workspace.open(path, key=..., device_id=..., create=False) -> Workspace
     StorageWorker(lambda: Workspace.open(...)).submit(fn, *args) -> Future
     Op, Conflict, ApplyResult, HybridClock, BlobStore, reencode_photo
 """
@@ -20,6 +20,7 @@ from storage.workspace import (
     Workspace,
     WorkspaceDamaged,
     WorkspaceError,
+    WorkspaceKeyWrong,
     WorkspaceMissing,
     WrongVisit,
     list_backups,
@@ -42,6 +43,7 @@ __all__ = [
     "Workspace",
     "WorkspaceDamaged",
     "WorkspaceError",
+    "WorkspaceKeyWrong",
     "WorkspaceMissing",
     "WrongVisit",
     "list_backups",

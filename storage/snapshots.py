@@ -26,6 +26,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from storage import encrypted_sqlite
+
 COLUMNS = (
     "snapshot_id",
     "version",
@@ -141,7 +143,7 @@ def insert_snapshot(conn: sqlite3.Connection, row: SnapshotRow, queued_at: str) 
     marks = ", ".join("?" for _ in COLUMNS)
     try:
         conn.execute(f"INSERT INTO snapshots ({', '.join(COLUMNS)}) VALUES ({marks})", values)
-    except sqlite3.IntegrityError as exc:
+    except encrypted_sqlite.IntegrityError as exc:  # sqlcipher3's is not sqlite3's
         raise SnapshotRefused(str(exc)) from exc
     if row.public_key is not None and row.signature is not None:
         conn.execute(

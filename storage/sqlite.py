@@ -32,9 +32,10 @@ BUSY_TIMEOUT_MS = 5000
 
 UNREADABLE_TEXT = "some of the text in it cannot be read"
 _SHORT_READ = 522  # SQLITE_IOERR_SHORT_READ: the file is shorter than its header says
+FIRST_PAGE_DAMAGED = "it is not a database file any more: its first page is damaged"
 _DAMAGE_BY_CODE = {  # SQLite's primary result codes
     11: "part of the file cannot be read (SQLite: database disk image is malformed)",
-    26: "it is not a database file any more: its first page is damaged",
+    26: FIRST_PAGE_DAMAGED,
 }
 
 
@@ -186,12 +187,13 @@ def damage_detail(exc: BaseException) -> str | None:
     not about damage (a locked file, a full disk, a fault of ours)."""
     text = str(exc)
     if isinstance(exc, UnicodeDecodeError) or (
-        isinstance(exc, sqlite3.DatabaseError) and text.startswith("Could not decode to UTF-8")
+        isinstance(exc, encrypted_sqlite.DatabaseError)
+        and text.startswith("Could not decode to UTF-8")
     ):
         return UNREADABLE_TEXT
     if isinstance(exc, json.JSONDecodeError):
         return "a value stored in it cannot be read"
-    if not isinstance(exc, sqlite3.DatabaseError):
+    if not isinstance(exc, encrypted_sqlite.DatabaseError):
         return None
     code = getattr(exc, "sqlite_errorcode", None)
     if code == _SHORT_READ:

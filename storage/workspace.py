@@ -1,8 +1,16 @@
 """The visit workspace: one SQLite file per visit per laptop.
 
-``Workspace.open(path, device_id=...)`` checks the file (``PRAGMA quick_check``), brings its schema
-up to date (``storage.migrations``) and takes a rolling backup. A damaged file raises
+``Workspace.open(path, key=..., device_id=...)`` checks the file (``PRAGMA quick_check``), brings
+its schema up to date (``storage.migrations``) and takes a rolling backup. A damaged file raises
 ``WorkspaceDamaged``, which names the backups to restore from (``restore_backup``).
+
+Encrypted at rest: the file and its backups with SQLCipher under the visit's key, its blobs
+sealed with the same key (``storage.attachments``). A workspace an older version left in the
+clear is encrypted on its first open, in this order, each step crash-safe and finished by the
+next open when a kill stops it: the database in place (``encrypted_sqlite``), then each plain
+backup in place, then the plain blobs (``BlobStore.seal_plain``; the meta row ``blobs_sealed``
+records that it is done). A key that does not open the file is told apart from a damaged
+first page by the backups, which have the same key (``WorkspaceKeyWrong``).
 
 Threading: a ``Workspace`` is used by one thread at a time -- in the app, the ``StorageWorker``'s
 thread, which owns it. The connection is opened with ``check_same_thread=False`` only so that the
@@ -52,6 +60,7 @@ from storage.oplog import (
 )
 from storage.snapshots import SnapshotRow
 from storage.sqlite import (
+    FIRST_PAGE_DAMAGED,
     UNREADABLE_TEXT,
     FileDamaged,
     SchemaTooNew,
@@ -69,6 +78,8 @@ FINALISE = "finalise"
 """The ``backup`` reason whose newest backup is kept apart from the rolling ones."""
 _BACKUP_STAMP = "%Y%m%dT%H%M%S%f"
 _BACKUP_LEFTOVERS = ".workspace-*.tmp*"  # a backup's temporary file and its -journal
+BLOBS_SEALED = "blobs_sealed"
+"""The meta row that says every blob is sealed (an older version's plain ones included)."""
 KEEP_WINNER: Any = object()
 """Default of ``Workspace.resolve_conflict``'s ``value``: keep the winning value as it is."""
 
@@ -100,6 +111,29 @@ class WorkspaceDamaged(WorkspaceError):
             )
         super().__init__(
             f"The visit workspace {path} is damaged ({detail}) and was not changed. {way_back}"
+        )
+
+
+class WorkspaceKeyWrong(WorkspaceError):
+    """The key kept for the visit opens neither the workspace nor any of its backups."""
+
+    def __init__(self, path: Path, backups: list[Path]) -> None:
+        self.path, self.backups = path, backups
+        if backups:
+            why = (
+                "the key kept for this visit opens neither it nor its backups, so the key is "
+                "not the one they were encrypted with"
+            )
+        else:
+            why = (
+                "the key kept for this visit does not open it: either the key is not the one it "
+                "was encrypted with, or the start of the file is damaged (there is no backup to "
+                "tell which)"
+            )
+        super().__init__(
+            f"The visit workspace {path} cannot be opened: {why}. It was not changed; the "
+            "visit can be opened again from its kit and the team's bundles (work not yet in a "
+            "bundle cannot be recovered without its key)."
         )
 
 
@@ -242,8 +276,9 @@ def _check_rows(conn: sqlite3.Connection) -> list[str]:
     return problems
 
 
-def _raise_open_failure(path: Path, exc: BaseException) -> NoReturn:
-    """Raise what the user should see for ``exc``, raised while opening ``path``."""
+def _raise_open_failure(path: Path, exc: BaseException, key: bytes) -> NoReturn:
+    """Raise what the user should see for ``exc``, raised while opening ``path`` with
+    ``key``."""
     if isinstance(exc, WorkspaceError):
         raise exc
     if isinstance(exc, FileDamaged):
@@ -251,9 +286,68 @@ def _raise_open_failure(path: Path, exc: BaseException) -> NoReturn:
     detail = damage_detail(exc)
     if detail is not None:
         raise WorkspaceDamaged(path, detail, list_backups(path)) from exc
-    if isinstance(exc, sqlite3.DatabaseError | SchemaTooNew):
+    if isinstance(exc, encrypted_sqlite.WrongKey):
+        backups = list_backups(path)
+        if any(_opens_with(b, key) for b in backups):
+            raise WorkspaceDamaged(path, FIRST_PAGE_DAMAGED, backups) from exc
+        raise WorkspaceKeyWrong(path, backups) from exc
+    if isinstance(exc, (*encrypted_sqlite.DatabaseError, SchemaTooNew)):
         raise WorkspaceError(f"The visit workspace {path} cannot be opened: {exc}") from exc
     raise exc
+
+
+def _opens_with(file: Path, key: bytes) -> bool:
+    """True when ``key`` opens ``file`` (a backup: the workspace's key is its key too)."""
+    try:
+        encrypted_sqlite.connect(file, key).close()
+    except (encrypted_sqlite.WrongKey, encrypted_sqlite.NotEncrypted, *encrypted_sqlite.Error):
+        return False
+    return True
+
+
+def _encrypt_plain(
+    path: Path, key: bytes, progress: Callable[[int, int, str], None] | None
+) -> None:
+    """Encrypt in place, with the visit's key, a workspace an older version wrote in the clear:
+    the database, then its backups (each in place: they stay the way back from damage). Each
+    file is replaced only once its encrypted copy was checked; a kill leaves every file whole,
+    plain or encrypted, and the next open goes on from there."""
+    if encrypted_sqlite.is_plain(path):
+        encrypted_sqlite.encrypt_plain_database(
+            path, path, key, _stages(progress, "Encrypting the workspace")
+        )
+    folder = path.parent / "backups"
+    plain = [b for b in sorted(folder.glob(BACKUP_GLOB)) if encrypted_sqlite.is_plain(b)]
+    if not plain:
+        return
+    with _backup_lock(folder, wait=True):
+        for done, backup in enumerate(plain):
+            if progress is not None:
+                progress(done, len(plain), "Encrypting the workspace's backups")
+            mtime = backup.stat().st_mtime_ns
+            encrypted_sqlite.encrypt_plain_database(backup, backup, key)
+            # A backup's time is when it was made: rotation and "changed since" go by it.
+            os.utime(backup, ns=(mtime, mtime))
+        if progress is not None:
+            progress(len(plain), len(plain), "Encrypting the workspace's backups")
+
+
+def _stages(
+    progress: Callable[[int, int, str], None] | None, what: str
+) -> encrypted_sqlite.Progress:
+    """``encrypt_plain_database``'s stages as ``progress(done, total, what)`` in words."""
+
+    def report(stage: str, done: int, total: int) -> None:
+        if progress is None:
+            return
+        if stage == "encrypting":
+            progress(min(done, total), max(total, 1), what)
+        elif stage == "verifying":
+            progress(0, 0, f"{what}: checking the encrypted copy")
+        else:  # replacing, removing, done: no more to wait for
+            progress(1, 1, what)
+
+    return report
 
 
 class Workspace:
@@ -295,12 +389,16 @@ class Workspace:
     ) -> Workspace:
         """Open (or with ``create=True`` create) the workspace at ``path``.
 
+        ``key``: the visit's 256-bit key. A workspace an older version left in the clear is
+        encrypted first (the database, its backups, then its blobs), reporting
+        ``progress(done, total, what)``; ``EncryptionFailed`` leaves it as it was.
+
         Raises ``WorkspaceMissing`` (no file and not ``create``), ``WorkspaceDamaged`` (the check
-        failed, or the file is not a workspace) or ``WorkspaceError`` (e.g. a newer schema). With
-        ``backup`` a rolling backup is taken when the file changed since the newest one, and only
-        once every check passed (a file that fails to open is never backed up).
+        failed, or the file is not a workspace), ``WorkspaceKeyWrong`` (the key opens neither it
+        nor its backups) or ``WorkspaceError`` (e.g. a newer schema). With ``backup`` a rolling
+        backup is taken when the file changed since the newest one, and only once every check
+        passed (a file that fails to open is never backed up).
         """
-        del progress  # encrypting a plain workspace in place reports here (issue 19 wiring)
         path = Path(path)
         existed = path.exists()
         if not existed:
@@ -308,10 +406,12 @@ class Workspace:
                 raise WorkspaceMissing(path)
             path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if existed:
+                _encrypt_plain(path, key, progress)
             # 32 MB of page cache (default 2 MB): merging bundles inserts random UUIDs into indexes.
             conn = open_durable(path, key=key, cache_kib=32000, check_same_thread=False)
         except BaseException as exc:
-            _raise_open_failure(path, exc)
+            _raise_open_failure(path, exc, key)
         try:
             cls._prepare(conn, path, existed=existed, create=create)
             ws = cls(conn, path, device_id, keep_backups, key)
@@ -319,13 +419,24 @@ class Workspace:
                 with ws._write():
                     ws._set_meta("created_at", datetime.now(UTC).isoformat(timespec="seconds"))
                     ws._set_meta("created_by_device", device_id)
+                    ws._set_meta(BLOBS_SEALED, True)  # a new store seals every blob it takes
+            ws._seal_plain_blobs(progress)
             ws._queue_orphaned_snapshots()
             if backup and existed:
                 ws.backup_if_changed("open")
         except BaseException as exc:
             conn.close()
-            _raise_open_failure(path, exc)
+            _raise_open_failure(path, exc, key)
         return ws
+
+    def _seal_plain_blobs(self, progress: Callable[[int, int, str], None] | None) -> None:
+        """Seal the blobs an older version stored in the clear, once (after the database: a
+        kill in between is finished here on the next open, the meta row not yet written)."""
+        if self._get_meta(BLOBS_SEALED) is True:
+            return
+        self.blobs.seal_plain(progress)
+        with self._write():
+            self._set_meta(BLOBS_SEALED, True)
 
     @staticmethod
     def _prepare(conn: sqlite3.Connection, path: Path, *, existed: bool, create: bool) -> None:
@@ -335,7 +446,7 @@ class Workspace:
 
     def close(self) -> None:
         """Close the file (SQLite folds the write-ahead log back into it)."""
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(*encrypted_sqlite.Error):
             self._conn.execute("PRAGMA optimize")
         self._conn.close()
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import errno
 import shutil
-import sqlite3
 from pathlib import Path
 
 from reviewer_app.app.errors import UserError
+from storage import encrypted_sqlite
 
 MB = 1024 * 1024
 DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
@@ -68,7 +68,7 @@ def disk_full_in(exc: BaseException, where: Path) -> DiskFull | None:
             return e
         if isinstance(e, OSError) and e.errno in DISK_FULL_ERRNOS:
             return DiskFull(free_space(where))
-        if isinstance(e, sqlite3.Error):
+        if isinstance(e, encrypted_sqlite.Error):  # a workspace's (sqlcipher3) or sqlite3's
             text = str(e).casefold()
             if SQLITE_FULL[0] in text:
                 return DiskFull(free_space(where))

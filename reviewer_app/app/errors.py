@@ -19,7 +19,15 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     """Every error a user can cause. Imported on first use: the window starts without the kit
     and key machinery (cryptography, zip checks), and errors are rare."""
     # The imports are here on purpose (start-up time): see the docstring.
-    from storage import NotAnImage, WorkspaceDamaged, WorkspaceMissing  # noqa: PLC0415
+    from storage import (  # noqa: PLC0415
+        NotAnImage,
+        WorkspaceDamaged,
+        WorkspaceKeyWrong,
+        WorkspaceMissing,
+    )
+    from storage.blob_crypto import BlobCryptoError  # noqa: PLC0415
+    from storage.encrypted_sqlite import EncryptionFailed, WrongKey  # noqa: PLC0415
+    from storage.visit_keys import VisitKeyError  # noqa: PLC0415
     from sync.bundle_format import BundleRefused  # noqa: PLC0415
     from sync.keys import KeyFileError  # noqa: PLC0415
     from sync.kit_builder import KitBuildError  # noqa: PLC0415
@@ -37,6 +45,11 @@ def user_error_types() -> tuple[type[BaseException], ...]:
         InputFileError,
         WorkspaceDamaged,
         WorkspaceMissing,
+        WorkspaceKeyWrong,
+        VisitKeyError,
+        WrongKey,
+        EncryptionFailed,
+        BlobCryptoError,
         NotAnImage,
         FileNotFoundError,
         IsADirectoryError,

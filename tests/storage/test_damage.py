@@ -1,8 +1,11 @@
 """A damaged workspace file always ends as ``WorkspaceDamaged`` (which names the backups to
 restore from), or opens and reads correctly: never SQLite's or Python's own error.
 
-The damage is real: bytes flipped inside the page that holds a judgement's text, in the
-header, a file cut short, a database copied without its write-ahead log after a crash.
+The damage is real: bytes flipped inside the file's pages and its first page, a file cut
+short, a database copied without its write-ahead log after a crash. The file is encrypted
+(SQLCipher: each page carries its own HMAC), so a flipped byte makes its whole page unreadable;
+text that decrypts but is not UTF-8, or JSON that does not parse (a writer's fault, not the
+disk's), is written through SQL.
 """
 
 from __future__ import annotations
@@ -75,13 +78,39 @@ def _worker_outcome(path: Path) -> str:
     return "ok"
 
 
-def _mark_offsets(path: Path) -> list[int]:
-    data = path.read_bytes()
-    found, start = [], 0
-    while (at := data.find(MARK.encode(), start)) >= 0:
-        found.append(at)
-        start = at + 1
-    return found
+_REASON = "entity = 'judgement' AND entity_id = ? AND field = 'reason'"
+
+
+def _reason_rows(path: Path) -> list[str]:
+    """The judgements whose reason is set, in order."""
+    conn = encrypted_sqlite.connect(path, TEST_KEY)
+    try:
+        rows = conn.execute(
+            "SELECT entity_id FROM field_state WHERE field = 'reason' ORDER BY entity_id"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [str(r[0]) for r in rows]
+
+
+def _rewrite_values(path: Path, judgements: list[str], change: Callable[[bytes], bytes]) -> None:
+    """Replace the stored bytes of those reasons with ``change(bytes)``, as text."""
+    conn = encrypted_sqlite.connect(path, TEST_KEY)
+    try:
+        for entity_id in judgements:
+            (raw,) = conn.execute(
+                f"SELECT CAST(value AS BLOB) FROM field_state WHERE {_REASON}", (entity_id,)
+            ).fetchone()
+            conn.execute(
+                f"UPDATE field_state SET value = CAST(? AS TEXT) WHERE {_REASON}",
+                (change(bytes(raw)), entity_id),
+            )
+    finally:
+        conn.close()
+
+
+def _pages(path: Path) -> int:
+    return path.stat().st_size // PAGE
 
 
 def _flip(path: Path, offsets: list[int], value: int | None = None, seed: int = 0) -> None:
@@ -105,7 +134,7 @@ def _assert_damaged_message(message: str, path: Path) -> None:
 def made(tmp_path: Path) -> Path:
     path = tmp_path / "v" / "workspace.sqlite"
     _make(path)
-    assert _mark_offsets(path), "the judgements' text is in the file"
+    assert MARK.encode() not in path.read_bytes(), "the judgements' text is encrypted"
     return path
 
 
@@ -113,9 +142,9 @@ def made(tmp_path: Path) -> Path:
 def test_a_byte_that_is_not_text_inside_a_judgements_reason_is_damage(
     made: Path, which: str
 ) -> None:
-    offsets = _mark_offsets(made)
-    chosen = {"first": offsets[:1], "last": offsets[-1:], "every": offsets}[which]
-    _flip(made, [o + 3 for o in chosen], value=0xFF)  # 0xFF never occurs in UTF-8
+    rows = _reason_rows(made)
+    chosen = {"first": rows[:1], "last": rows[-1:], "every": rows}[which]
+    _rewrite_values(made, chosen, lambda raw: raw[:4] + b"\xff" + raw[5:])  # never in UTF-8
     backups = list_backups(made)
     message = _outcome(made)
     _assert_damaged_message(message, made)
@@ -126,8 +155,7 @@ def test_a_byte_that_is_not_text_inside_a_judgements_reason_is_damage(
 
 def test_a_broken_quote_inside_a_stored_value_is_damage(made: Path) -> None:
     """A judgement's value is JSON: a flipped quote mark makes it unreadable JSON."""
-    offsets = _mark_offsets(made)
-    _flip(made, [offsets[0] - 1], value=ord("{"))  # the opening quote of the JSON string
+    _rewrite_values(made, _reason_rows(made)[:1], lambda raw: b"{" + raw[1:])  # its quote
     message = _outcome(made)
     _assert_damaged_message(message, made)
     assert "a value stored in it cannot be read" in message or "text" in message
@@ -137,10 +165,9 @@ def test_a_broken_quote_inside_a_stored_value_is_damage(made: Path) -> None:
 def test_random_bit_flips_in_the_page_of_a_judgement_never_raise_a_raw_error(
     made: Path, seed: int
 ) -> None:
-    """One bit, a few bits or many bits of the page holding a reason: damage or a clean open."""
+    """One bit, a few bits or many bits of one page (not the first): damage or a clean open."""
     rng = random.Random(seed)
-    target = rng.choice(_mark_offsets(made))
-    page_start = target - target % PAGE
+    page_start = rng.randrange(1, _pages(made)) * PAGE
     count = [1, 8, 64, 600][seed % 4]
     offsets = [page_start + rng.randrange(PAGE) for _ in range(count)]
     _flip(made, offsets, seed=seed)
@@ -167,11 +194,20 @@ def test_a_damaged_name_in_the_schema_is_reported_though_sqlite_quotes_it(
 ) -> None:
     """SQLite's error quotes the damaged name, bytes that are not UTF-8: Python's sqlite3 then
     raises UnicodeDecodeError from quick_check itself."""
-    data = made.read_bytes()
-    # The name as its schema row holds it (not where another row's SQL mentions it).
-    at = max(data.find(b"CREATE TABLE " + name), data.find(b"CREATE INDEX " + name))
-    assert at > 0
-    _flip(made, [at + len(b"CREATE TABLE ") + 2], value=0xFF)
+    conn = encrypted_sqlite.connect(made, TEST_KEY)
+    try:
+        (sql,) = conn.execute(
+            "SELECT sql FROM sqlite_schema WHERE name = ?", (name.decode(),)
+        ).fetchone()
+        raw = bytearray(str(sql).encode())
+        raw[len(b"CREATE TABLE ") + 2] = 0xFF
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute(
+            "UPDATE sqlite_schema SET sql = CAST(? AS TEXT) WHERE name = ?",
+            (bytes(raw), name.decode()),
+        )
+    finally:
+        conn.close()
     message = _outcome(made)
     _assert_damaged_message(message, made)
     assert _worker_outcome(made) != "ok"

@@ -8,6 +8,7 @@ import pytest
 from storage import (
     Workspace,
     WorkspaceDamaged,
+    WorkspaceKeyWrong,
     WorkspaceMissing,
     WrongVisit,
     encrypted_sqlite,
@@ -84,11 +85,14 @@ def test_a_truncated_file_is_reported(tmp_path: Path) -> None:
 
 
 def test_no_backup_says_so(tmp_path: Path) -> None:
+    """Encrypted, a file of random bytes and a file under another key look the same: with no
+    backup to try the key on, the sentence says both, and the way back."""
     path = tmp_path / "workspace.sqlite"
     path.write_bytes(b"this is not a database at all" * 100)
-    with pytest.raises(WorkspaceDamaged, match="no backup") as caught:
+    with pytest.raises(WorkspaceKeyWrong, match="no backup") as caught:
         Workspace.open(path, key=TEST_KEY, device_id="d")
     assert caught.value.backups == []
+    assert "opened again from its kit and the team's bundles" in str(caught.value)
 
 
 def test_backups_roll_keeping_the_newest_n(open_ws: OpenWorkspace) -> None:
