@@ -22,12 +22,12 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from reviewer_app import __version__
 from reviewer_app.app import keys
+from reviewer_app.app.errors import is_user_error
 from reviewer_app.app.paths import RESOURCES, AppPaths
 from reviewer_app.app.settings import Settings
 from reviewer_app.demo.kits import prepare_demo
 from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.workspaces import forget_staging, workspace_exists
-from storage.visit_keys import VisitKeyError
 from ui.errors import report_error
 from ui.lock import IdleWatch, LockListener, LockScreen, install_passphrase_dialog
 from ui.visit_opener import VisitOpener
@@ -430,8 +430,10 @@ class AppController(QObject):
             return
         try:  # here, on the GUI thread, where the passphrase can be asked for
             keys.visit_key(self.paths, visit_id)
-        except VisitKeyError as exc:
-            screen.still_locked(str(exc))
+        except Exception as exc:  # a wrong or cancelled passphrase: said on the lock screen
+            if not is_user_error(exc):
+                report_error(screen, exc, "unlock")
+            screen.still_locked(str(exc) if is_user_error(exc) else "Try Unlock again.")
             return
         self._unlocking = True
         self.opener.busy.connect(self._unlock_busy)

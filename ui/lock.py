@@ -19,6 +19,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -38,8 +39,10 @@ from reviewer_app.app import keys
 from reviewer_app.app.cli import LOCK_REQUEST, LOCKED, lock_listener_folder, private_folder
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.app.settings import Settings
-from storage.visit_keys import PassphraseRequest
 from ui.text_style import heading, muted, tone
+
+if TYPE_CHECKING:
+    from ui.dialogs.passphrase import Asked
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +223,7 @@ class _GuiAsker(QObject):
         self.host = host
         self.wanted.connect(self._ask, Qt.ConnectionType.BlockingQueuedConnection)
 
-    def __call__(self, request: PassphraseRequest) -> str | None:
+    def __call__(self, request: Asked) -> str | None:
         given = os.environ.get(keys.PASSPHRASE_ENV)
         if given and not request.retry:  # a script's (and the tests'): a wrong one is asked for
             return given
@@ -231,10 +234,10 @@ class _GuiAsker(QObject):
         return answer[0] if answer else None
 
     @Slot(object, list)
-    def _ask(self, request: PassphraseRequest, answer: list[str | None]) -> None:
+    def _ask(self, request: Asked, answer: list[str | None]) -> None:
         answer.append(self.ask(request))
 
-    def ask(self, request: PassphraseRequest) -> str | None:
+    def ask(self, request: Asked) -> str | None:
         from ui.dialogs.passphrase import PassphraseDialog  # noqa: PLC0415 (seldom needed)
 
         return PassphraseDialog.ask(self.host(), request)

@@ -13,11 +13,12 @@ patch ``ask``). ``ui.lock.install_passphrase_dialog`` makes it the app's way of 
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QWidget
 
-from storage.visit_keys import PassphraseRequest, describe
 from ui.dialogs.base import FormDialog, warning_colour
 
 MIN_LENGTH = 8
@@ -26,20 +27,32 @@ DIFFER = "The two passphrases differ: type the same one in both boxes."
 KEYS = "Enter to go on · Esc to cancel"
 
 
+class Asked(Protocol):
+    """What is asked (``storage.visit_keys.PassphraseRequest``): ``new``, choose one (typed
+    twice); ``retry``, the last one was wrong."""
+
+    @property
+    def account(self) -> str: ...
+    @property
+    def new(self) -> bool: ...
+    @property
+    def retry(self) -> bool: ...
+
+
 class PassphraseDialog(FormDialog):
-    def __init__(self, parent: QWidget | None, request: PassphraseRequest) -> None:
+    def __init__(self, parent: QWidget | None, request: Asked) -> None:
         title = "Choose a passphrase" if request.new else "Passphrase"
         super().__init__(parent, title)
         self.request = request
-        what = describe(request.account)
+        # One passphrase a session opens every key wrapped with it: the text names no visit.
         if request.new:
             text = (
-                f"This laptop has no password store (keyring), so {what} is protected by a "
-                "passphrase. It protects every visit on this laptop that has no password "
+                "This laptop has no password store (keyring), so a passphrase protects what the "
+                "app keeps here. It protects every visit on this laptop that has no password "
                 "store: the app asks for it once each time it starts, and after it locks."
             )
         else:
-            text = f"Type the passphrase that protects {what} on this laptop."
+            text = "Type the passphrase that protects the visits on this laptop."
         self.about = self._label(text, "What the passphrase is for")
         self.body.addWidget(self.about)
         if request.new:
@@ -113,7 +126,7 @@ class PassphraseDialog(FormDialog):
         return self.passphrase.text()
 
     @classmethod
-    def ask(cls, parent: QWidget | None, request: PassphraseRequest) -> str | None:
+    def ask(cls, parent: QWidget | None, request: Asked) -> str | None:
         dialog = cls(parent, request)
         try:
             return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
@@ -124,4 +137,4 @@ class PassphraseDialog(FormDialog):
             dialog.deleteLater()
 
 
-__all__ = ["DIFFER", "WRONG", "PassphraseDialog"]
+__all__ = ["DIFFER", "WRONG", "Asked", "PassphraseDialog"]
