@@ -27,7 +27,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, cast
 
@@ -322,9 +322,9 @@ class BlobStore:
         """At most ``limit`` bytes of ``source`` sealed into a new temporary file of the
         store (not yet flushed to disk)."""
         reader = source if limit is None else _AtMost.of(source, limit)
-        tmp = self._temp()
+        tmp, fd = self._new_temp()
         try:
-            with open(tmp, "wb") as out:
+            with open(fd, "wb") as out:
                 return tmp, blob_crypto.seal_stream(reader, out, self._key)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -355,13 +355,22 @@ class BlobStore:
         return removed
 
     def _temp(self) -> Path:
-        self.root.mkdir(parents=True, exist_ok=True)
+        tmp, fd = self._new_temp()
+        os.close(fd)
+        return tmp
+
+    def _new_temp(self) -> tuple[Path, int]:
+        """A new temporary file of the store (mode 0600) and its descriptor, open to write."""
         if not self._swept:
             self._swept = True
+            self.root.mkdir(parents=True, exist_ok=True)
             self.remove_stale_incoming()
-        fd, name = tempfile.mkstemp(prefix=INCOMING_PREFIX, dir=self.root)  # mode 0600
-        os.close(fd)
-        return Path(name)
+        try:
+            fd, name = tempfile.mkstemp(prefix=INCOMING_PREFIX, dir=self.root)
+        except FileNotFoundError:  # the store was removed since (an emptied batch's folder)
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=INCOMING_PREFIX, dir=self.root)
+        return Path(name), fd
 
     def _place(self, tmp: Path, sha: str) -> None:
         final = self.path(sha)
@@ -375,13 +384,16 @@ class IncomingBlobs:
     what was not placed is removed on leaving the block).
 
     For bulk imports (a kit's evidence, a bundle's photos) that are checked whole before
-    anything is kept: each blob is sealed as it is read (:meth:`put_stream`), and once all
-    passed, :meth:`place` flushes them to disk together (the file system batches the work)
-    and renames them in; :meth:`discard` removes them. Not for several threads at once."""
+    anything is kept: each blob is sealed as it is read (:meth:`put_stream`, :meth:`seal`)
+    and flushed to disk on a second thread while the next is read (fsync waits on the disk,
+    not the CPU); once all passed, :meth:`place` renames them in and flushes their folders;
+    :meth:`discard` removes them. Not for several threads at once."""
 
     def __init__(self, store: BlobStore) -> None:
         self.store = store
         self._pending: dict[str, Path] = {}
+        self._flushing: dict[Path, Future[None]] = {}
+        self._pool: ThreadPoolExecutor | None = None
         self._made_root: Path | None = None  # the first folder of the store's path made here
         if not store.root.exists():
             self._made_root = store.root
@@ -418,8 +430,12 @@ class IncomingBlobs:
     def _keep(self, sha: str, tmp: Path) -> None:
         previous = self._pending.pop(sha, None)
         if previous is not None:
+            self._flushing.pop(previous, None)
             previous.unlink(missing_ok=True)
         self._pending[sha] = tmp
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="blob-flush")
+        self._flushing[tmp] = self._pool.submit(fsync_file, tmp)
 
     def place(self, only: Iterable[str] | None = None) -> int:
         """Put the batch's blobs (or those of ``only`` it holds) in the store, flushed to
@@ -429,23 +445,27 @@ class IncomingBlobs:
         moving = {sha: tmp for sha, tmp in moving.items() if not self.store.has(sha)}
         self._made_root = None  # the store is kept, whatever this batch holds
         if moving:
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                list(pool.map(fsync_file, moving.values()))
-                finals = []
-                for sha, tmp in moving.items():
-                    final = self.store.path(sha)
+            for tmp in moving.values():
+                self._flushing[tmp].result()  # whole on disk before it has its name
+            folders: set[Path] = set()
+            for sha, tmp in moving.items():
+                final = self.store.path(sha)
+                if final.parent not in folders:
                     final.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(tmp, final)
-                    finals.append(final)
-                folders = sorted({f.parent for f in finals})
-                list(pool.map(fsync_dir, [*folders, self.store.root]))
-            for sha in moving:
+                    folders.add(final.parent)
+                os.replace(tmp, final)
                 del self._pending[sha]
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(fsync_dir, [*sorted(folders), self.store.root]))
         self.discard()
         return len(moving)
 
     def discard(self) -> None:
         """Remove what the batch holds; a store folder the batch made is removed too."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._flushing.clear()
         for tmp in self._pending.values():
             tmp.unlink(missing_ok=True)
         self._pending.clear()

@@ -28,8 +28,9 @@ import logging
 import re
 import shutil
 import tempfile
+import threading
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn, cast
@@ -193,15 +194,24 @@ def _check(
 ) -> _Contents:
     kit = path.name
     zf = _open_zip(path)
-    with zf, _refuse_damaged(kit):
-        files = check_directory(zf, kit, limits)
-        manifest_bytes, kid = _check_signature(zf, files, kit, trust, limits)
-        manifest = _parse_manifest(manifest_bytes, kid, kit)
-        _check_file_list(files, manifest, kit, limits)
-        folder = make_folder() if make_folder is not None else None
-        batch = make_batch(manifest.visit_id) if make_batch is not None else None
-        texts = _extract(zf, files, manifest, kit, folder, batch)
-    contents = _parse_contents(texts, manifest, kid, kit)
+    with zf:
+        with _refuse_damaged(kit):
+            files = check_directory(zf, kit, limits)
+            manifest_bytes, kid = _check_signature(zf, files, kit, trust, limits)
+            manifest = _parse_manifest(manifest_bytes, kid, kit)
+            _check_file_list(files, manifest, kit, limits)
+            folder = make_folder() if make_folder is not None else None
+            batch = make_batch(manifest.visit_id) if make_batch is not None else None
+        evidence = [n for n in sorted(manifest.files) if n not in CONTENT_JSON_NAMES]
+        with _sealing(
+            zf, files, manifest, kit, batch, evidence if batch is not None else []
+        ) as sealed:
+            with _refuse_damaged(kit):
+                texts = _extract(
+                    zf, files, manifest, kit, folder, set(evidence) if batch is not None else ()
+                )
+            contents = _parse_contents(texts, manifest, kid, kit)
+            sealed()
     log.info(
         "kit %s verified: kit %s, visit %s, key %s", kit, manifest.kit_id, manifest.visit_id, kid
     )
@@ -376,43 +386,92 @@ def _extract(  # noqa: PLR0913, PLR0917 (one step of _check)
     manifest: KitManifest,
     kit: str,
     folder: Path | None,
-    batch: IncomingBlobs | None = None,
+    skip: Collection[str] = (),
 ) -> dict[str, bytes]:
-    """Hash every listed file (writing it to ``folder``, or sealing the evidence into
-    ``batch``); return the JSON files' bytes."""
+    """Hash (and, given a folder, write) every listed file but those in ``skip``; return the
+    JSON files' bytes (kept in memory, not written)."""
     root = folder.resolve() if folder is not None else None
     texts: dict[str, bytes] = {}
     for name in sorted(manifest.files):
+        if name in skip:
+            continue
         expected = manifest.files[name]
         keep = name in CONTENT_JSON_NAMES
-        if batch is not None and not keep:
-            size, sha = _seal(zf, files[name], expected.size, batch, kit)
-        else:
-            target = None
-            if root is not None and not (keep and batch is not None):
-                target = root.joinpath(*name.split("/"))
-                if not target.resolve().is_relative_to(root):  # the name checks forbid it
-                    refuse(
-                        f"{kit} has an entry {name!r} outside its folder; {FRESH_COPY}.", "unsafe"
-                    )
-            kept: list[bytes] = []
-            with _writer(target, kit) as write:
-                size, sha = stream_entry(zf, files[name], expected.size, _tee(write, kept, keep))
-            if keep:
-                texts[name] = b"".join(kept)
-        if size != expected.size:
-            refuse(
-                f"{name!r} in {kit} is {'bigger' if size > expected.size else 'smaller'} "
-                f"than its manifest says, so the kit was changed or damaged; {FRESH_COPY}.",
-                "tampered",
-            )
-        if sha != expected.sha256:
-            refuse(
-                f"{name!r} in {kit} does not match its manifest (its SHA-256 differs), so the "
-                f"kit was changed or damaged; {FRESH_COPY}.",
-                "tampered",
-            )
+        target = None
+        if root is not None and not keep:
+            target = root.joinpath(*name.split("/"))
+            if not target.resolve().is_relative_to(root):  # the name checks make this impossible
+                refuse(f"{kit} has an entry {name!r} outside its folder; {FRESH_COPY}.", "unsafe")
+        kept: list[bytes] = []
+        with _writer(target, kit) as write:
+            size, sha = stream_entry(zf, files[name], expected.size, _tee(write, kept, keep))
+        _check_entry(name, size, sha, manifest, kit)
+        if keep:
+            texts[name] = b"".join(kept)
     return texts
+
+
+def _check_entry(name: str, size: int, sha: str, manifest: KitManifest, kit: str) -> None:
+    """Refuse the kit when the entry ``name`` read as ``size`` bytes hashing to ``sha`` is not
+    what its manifest says."""
+    expected = manifest.files[name]
+    if size != expected.size:
+        refuse(
+            f"{name!r} in {kit} is {'bigger' if size > expected.size else 'smaller'} "
+            f"than its manifest says, so the kit was changed or damaged; {FRESH_COPY}.",
+            "tampered",
+        )
+    if sha != expected.sha256:
+        refuse(
+            f"{name!r} in {kit} does not match its manifest (its SHA-256 differs), so the "
+            f"kit was changed or damaged; {FRESH_COPY}.",
+            "tampered",
+        )
+
+
+@contextlib.contextmanager
+def _sealing(  # noqa: PLR0913, PLR0917 (one step of _check)
+    zf: zipfile.ZipFile,
+    files: Mapping[str, zipfile.ZipInfo],
+    manifest: KitManifest,
+    kit: str,
+    batch: IncomingBlobs | None,
+    names: Sequence[str],
+) -> Iterator[Callable[[], None]]:
+    """Seal the entries ``names`` into ``batch`` on a second thread while the block parses
+    the JSON files (inflating, hashing and writing release the GIL, so the two overlap on
+    two cores). Yields ``wait``: it joins the thread and raises the refusal it met. Leaving
+    the block early stops the thread after the file it is on."""
+    if batch is None or not names:
+        yield lambda: None
+        return
+    stop = threading.Event()
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with _refuse_damaged(kit):
+                for name in names:
+                    if stop.is_set():
+                        return
+                    size, sha = _seal(zf, files[name], manifest.files[name].size, batch, kit)
+                    _check_entry(name, size, sha, manifest, kit)
+        except BaseException as exc:  # noqa: BLE001 (raised again on the caller's thread)
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="kit-evidence", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if failed:
+            raise failed[0]
+
+    try:
+        yield wait
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _seal(
