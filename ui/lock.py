@@ -32,7 +32,6 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from reviewer_app.app import keys
@@ -42,6 +41,8 @@ from reviewer_app.app.settings import Settings
 from ui.text_style import heading, muted, tone
 
 if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalSocket
+
     from ui.dialogs.passphrase import Asked
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,9 @@ class LockListener(QObject):
     lock_requested = Signal()
 
     def __init__(self, paths: AppPaths, parent: QObject | None = None) -> None:
+        # QtNetwork loads here, once the window is up: not on the way to the first paint.
+        from PySide6.QtNetwork import QLocalServer  # noqa: PLC0415
+
         super().__init__(parent)
         self.server = QLocalServer(self)
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
