@@ -41,6 +41,7 @@ from reviewer_app.app.settings import Settings
 from ui.text_style import heading, muted, tone
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QKeyEvent, QShowEvent
     from PySide6.QtNetwork import QLocalSocket
 
     from ui.dialogs.passphrase import Asked
@@ -118,9 +119,15 @@ class LockScreen(QWidget):
         else:
             self.resize(900, 600)
 
-    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)  # type: ignore[arg-type]
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
         self.unlock_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.unlock_requested.emit()  # (a button outside a dialog takes only Space)
+            return
+        super().keyPressEvent(event)
 
     def still_locked(self, sentence: str) -> None:
         """Unlocking did not work (a passphrase cancelled or wrong): say why, stay locked."""

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from pytestqt.qtbot import QtBot
+from test_accessibility import unnamed
 
 from reviewer_app.app.cli import lock_listener_folder, main
 from reviewer_app.app.paths import AppPaths
@@ -128,9 +129,13 @@ def test_ctrl_l_locks_with_nothing_of_the_visit_shown_and_unlock_returns_to_the_
     assert REASON not in shown and "HN-10" not in shown and title not in shown
     assert "Reviewer App is locked" in shown
     qtbot.waitUntil(screen.unlock_button.hasFocus, timeout=WAIT)  # Enter or Space unlocks
+    assert unnamed(screen) == []
     screenshot(screen, "lock_screen.png")
 
-    again = unlocked(qtbot, controller, screen)
+    with qtbot.waitSignal(controller.window_shown, timeout=WAIT) as shown:
+        qtbot.keyClick(screen.unlock_button, Qt.Key.Key_Return)
+    again = shown.args[0]
+    assert isinstance(again, ReviewerWindow)
     assert again.page.ref == "HN-103"  # the same standard
     assert again.session.data.judgement("HN-102", "shc").reason == REASON
     assert not visit_keys.is_locked()
