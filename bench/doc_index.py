@@ -10,7 +10,8 @@ Two kits of documents:
    bytes behind a PDF header, so every one is refused as unreadable: this measures what it costs
    to find that out for 100 MB;
 2. ``--files`` real PDFs of ``--pages`` pages of prose each (reportlab), stored by hash as a
-   kit's are, indexed the same way. Floor: pypdf extracting the same text, storing nothing.
+   kit's are (sealed with a visit key), indexed the same way (the index encrypted too). Floor:
+   pypdf extracting the same text from the plain files, storing nothing.
 
 Then the median and p95 of searches for a few words (each run ``--runs`` x 20 times) on the
 second index, through ``DocumentIndex.search`` (the search thread and its future included).
@@ -69,11 +70,14 @@ def make_pdfs(folder: Path, files: int, pages: int, seed: int = 11) -> list[Path
     return out
 
 
+KEY = os.urandom(32)  # the text PDFs' visit key
+
+
 def store(paths: list[Path], folder: Path) -> list[object]:
     from reviewer_app.visit.read_model import KitDocument
     from storage import BlobStore
 
-    blobs = BlobStore(folder / "blobs")
+    blobs = BlobStore(folder / "blobs", KEY)
     docs = []
     for i, p in enumerate(paths):
         sha = blobs.put_file(p)
@@ -81,7 +85,9 @@ def store(paths: list[Path], folder: Path) -> list[object]:
     return docs
 
 
-def index_once(folder: Path, docs: list[object], *, fresh: bool) -> tuple[float, object]:
+def index_once(
+    folder: Path, docs: list[object], key: bytes, *, fresh: bool
+) -> tuple[float, object]:
     from reviewer_app.visit.doc_search import DocumentIndex
     from storage import BlobStore
     from storage.doc_index import index_path
@@ -89,31 +95,30 @@ def index_once(folder: Path, docs: list[object], *, fresh: bool) -> tuple[float,
     if fresh:
         for end in ("", "-wal", "-shm"):
             Path(str(index_path(folder)) + end).unlink(missing_ok=True)
-    blobs = BlobStore(folder / "blobs")
+    blobs = BlobStore(folder / "blobs", key)
     start = time.perf_counter()
-    index = DocumentIndex(folder, docs, blobs.path)  # type: ignore[arg-type]
+    index = DocumentIndex(folder, docs, blobs.path, key=key)  # type: ignore[arg-type]
     index.start()
     assert index.wait(3600)
     took = time.perf_counter() - start
     return took, index
 
 
-def floor(docs: list[object], folder: Path) -> float:
+def floor(pdfs: list[Path]) -> float:
     from pypdf import PdfReader
 
-    from storage import BlobStore
-
-    blobs = BlobStore(folder / "blobs")
     start = time.perf_counter()
-    for d in docs:
-        reader = PdfReader(blobs.path(d.sha256))  # type: ignore[attr-defined]
+    for pdf in pdfs:
+        reader = PdfReader(pdf)
         for page in reader.pages:
             page.extract_text()
     return time.perf_counter() - start
 
 
-def demo_kit_documents(kit: Path, work: Path) -> tuple[Path, list[object]]:
+def demo_kit_documents(kit: Path, work: Path) -> tuple[Path, list[object], bytes]:
     os.environ["REVIEWER_APP_HOME"] = str(work / "home")
+    os.environ.setdefault("REVIEWER_APP_PASSPHRASE", "doc-index bench")  # with no keyring
+    from reviewer_app.app.keys import visit_key
     from reviewer_app.app.paths import AppPaths
     from reviewer_app.demo.kits import build_demo_kit
     from reviewer_app.visit.read_model import KitDocument
@@ -126,10 +131,11 @@ def demo_kit_documents(kit: Path, work: Path) -> tuple[Path, list[object]]:
     paths = AppPaths.from_environment()
     opened = open_kit(kit, "m-lead", paths=paths, demo=True)
     file = workspace_path(paths, opened.visit_id)
-    with Workspace.open(file, device_id=device_id(paths), backup=False) as ws:
+    key = visit_key(paths, opened.visit_id)
+    with Workspace.open(file, key=key, device_id=device_id(paths), backup=False) as ws:
         rows = ws.evidence_index()
     docs = [KitDocument(r["id"], r["title"], r["file"], r["sha256"], r["size"], ()) for r in rows]
-    return file.parent, docs
+    return file.parent, docs, key
 
 
 def main() -> None:
@@ -141,10 +147,10 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rv-docindex-"))
     try:
-        folder, docs = demo_kit_documents(args.kit, work)
+        folder, docs, key = demo_kit_documents(args.kit, work)
         times = []
         for _ in range(args.runs):
-            took, index = index_once(folder, docs, fresh=True)
+            took, index = index_once(folder, docs, key, fresh=True)
             index.close()  # type: ignore[attr-defined]
             times.append(took)
         progress = index.progress()  # type: ignore[attr-defined]
@@ -161,8 +167,8 @@ def main() -> None:
         mb = sum(p.stat().st_size for p in pdfs) / 1e6
         floors, times = [], []
         for _ in range(args.runs):
-            floors.append(floor(docs, text))
-            took, index = index_once(text, docs, fresh=True)
+            floors.append(floor(pdfs))
+            took, index = index_once(text, docs, KEY, fresh=True)
             index.close()  # type: ignore[attr-defined]
             times.append(took)
         pages = args.files * args.pages
@@ -175,7 +181,7 @@ def main() -> None:
             f"indexed in {t:.2f} s median ({pages / t:.0f} pages/s); floor (pypdf text only) "
             f"{f:.2f} s; ratio {t / f:.2f}; index file {stored:.1f} MB"
         )
-        again, index = index_once(text, docs, fresh=False)
+        again, index = index_once(text, docs, KEY, fresh=False)
         print(f"re-opening the indexed kit: {again * 1000:.0f} ms (nothing read again)")
 
         samples: dict[str, list[float]] = {w: [] for w in WORDS}

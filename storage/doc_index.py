@@ -12,6 +12,11 @@ stopped part way (a laptop switched off) holds whole documents only and resumes 
 stopped. A document that cannot be read is recorded as ``skipped`` with the reason, so it is
 not tried again and can be listed as "not searchable".
 
+The index holds the documents' text, so it is encrypted with the visit's key (SQLCipher) like
+the workspace. An index an older version left in the clear is encrypted in place on its first
+open; one that the key does not open (the visit opened again from its kit under a new key) is,
+like a damaged one, made again.
+
 Imports nothing of ours except the SQLite helpers; never Qt.
 """
 
@@ -26,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from storage import encrypted_sqlite
 from storage.sqlite import FileDamaged, SchemaTooNew, Step, open_migrated
 
 INDEX_FILE = "documents.sqlite"
@@ -100,13 +106,22 @@ class DocIndex:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path) -> DocIndex:
-        """Open (creating when missing) the index at ``path``. A damaged file, or one from a
-        newer app, is a cache: it is deleted and made again, empty."""
+    def open(cls, path: Path, *, key: bytes) -> DocIndex:
+        """Open (creating when missing) the index at ``path``, encrypted with ``key`` (the
+        visit's). A damaged file, one from a newer app, or one the key does not open, is a
+        cache: it is deleted and made again, empty."""
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            return cls._open(path)
-        except (FileDamaged, SchemaTooNew, sqlite3.DatabaseError) as exc:
+            if encrypted_sqlite.is_plain(path):  # an older version's: encrypted in place
+                encrypted_sqlite.encrypt_plain_database(path, path, key)
+            return cls._open(path, key)
+        except (
+            FileDamaged,
+            SchemaTooNew,
+            encrypted_sqlite.WrongKey,
+            encrypted_sqlite.EncryptionFailed,
+            *encrypted_sqlite.DatabaseError,
+        ) as exc:
             log.warning("the document index %s is unusable (%s); making it again", path, exc)
             for leftover in (
                 path,
@@ -115,11 +130,11 @@ class DocIndex:
             ):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
-            return cls._open(path)
+            return cls._open(path, key)
 
     @classmethod
-    def _open(cls, path: Path) -> DocIndex:
-        conn = open_migrated(path, _STEPS, what="document index", key=None, check_same_thread=False)
+    def _open(cls, path: Path, key: bytes) -> DocIndex:
+        conn = open_migrated(path, _STEPS, what="document index", key=key, check_same_thread=False)
         # A cache: a transaction lost to a power cut is indexed again, so FULL is not needed.
         conn.execute("PRAGMA synchronous = NORMAL")
         return cls(conn, path)

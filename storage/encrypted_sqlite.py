@@ -58,6 +58,8 @@ Error = (sqlite3.Error, sqlcipher3.Error)
 DatabaseError = (sqlite3.DatabaseError, sqlcipher3.DatabaseError)
 OperationalError = (sqlite3.OperationalError, sqlcipher3.OperationalError)
 IntegrityError = (sqlite3.IntegrityError, sqlcipher3.IntegrityError)
+Row = sqlcipher3.Row
+"""The row factory for a connection made here (``sqlite3.Row`` takes only sqlite3's cursors)."""
 
 
 class WrongKey(Exception):

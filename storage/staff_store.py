@@ -6,14 +6,15 @@ layer above defines) and a log of the kits built. Plans are documents rather tha
 a plan is edited as a whole in one window and read back whole; the store only needs to find,
 list and keep them safe.
 
-Opened like a visit workspace (``storage.sqlite.open_durable``: WAL, ``synchronous=FULL``,
-foreign keys, ``busy_timeout``, a check) with its own ordered migrations (``MIGRATIONS``, run by
-``storage.sqlite.migrate``). Rows are written and read through sqlite-utils (``upsert``,
-``insert``, ``rows_where``); each write is one ``BEGIN IMMEDIATE`` transaction of ours, inside
-which sqlite-utils' own ``atomic()`` blocks are savepoints. A later schema change that SQL says
-badly can be a step that calls ``Database(conn)[table].transform(...)``. One thread owns a
-``StaffStore``: the app reaches it through a worker (``reviewer_app.staff.service``). Imports
-nothing of ours but ``storage``.
+Opened like a visit workspace (``storage.sqlite.open_durable``: encrypted with SQLCipher under
+the installation's staff-store key, WAL, ``synchronous=FULL``, foreign keys, ``busy_timeout``, a
+check; a file an older version left in the clear is encrypted in place on its first open) with
+its own ordered migrations (``MIGRATIONS``, run by ``storage.sqlite.migrate``). Rows are written
+and read through sqlite-utils (``upsert``, ``insert``, ``rows_where``); each write is one
+``BEGIN IMMEDIATE`` transaction of ours, inside which sqlite-utils' own ``atomic()`` blocks are
+savepoints. A later schema change that SQL says badly can be a step that calls
+``Database(conn)[table].transform(...)``. One thread owns a ``StaffStore``: the app reaches it
+through a worker (``reviewer_app.staff.service``). Imports nothing of ours but ``storage``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from storage import encrypted_sqlite
 from storage.sqlite import FileDamaged, SchemaTooNew, Step, open_migrated
 
 if TYPE_CHECKING:
@@ -107,11 +109,20 @@ class StaffStore:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path) -> StaffStore:
-        """Open (creating when needed) and migrate the file at ``path``."""
+    def open(cls, path: Path, *, key: bytes) -> StaffStore:
+        """Open (creating when needed) and migrate the file at ``path``, encrypted with ``key``
+        (a plain file an older version wrote is encrypted in place first)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = open_migrated(path, MIGRATIONS, what="staff workspace", key=None)
+            if encrypted_sqlite.is_plain(path):
+                encrypted_sqlite.encrypt_plain_database(path, path, key)
+            conn = open_migrated(path, MIGRATIONS, what="staff workspace", key=key)
+        except encrypted_sqlite.WrongKey as exc:
+            raise StaffStoreError(
+                f"The staff workspace {path} cannot be opened with the key kept for it (the key "
+                "is not the one it was encrypted with, or the start of the file is damaged); it "
+                "was not changed: restore it from a backup, or move it aside and start again."
+            ) from exc
         except SchemaTooNew as exc:
             raise StaffStoreError(
                 f"The staff workspace {path} was written by a newer Reviewer App; update the app."
@@ -120,7 +131,7 @@ class StaffStore:
             raise StaffStoreError(
                 f"The staff workspace {path} is damaged ({exc.detail}); restore it from a backup."
             ) from exc
-        except sqlite3.DatabaseError as exc:
+        except encrypted_sqlite.DatabaseError as exc:
             raise StaffStoreError(
                 f"The staff workspace {path} cannot be read ({exc}); move it aside and start "
                 "again, or restore it from a backup."

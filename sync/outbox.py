@@ -1,8 +1,10 @@
 """The laptop's outbox of finalised snapshots waiting to reach the central service.
 
 One SQLite file per installation (``data/outbox.sqlite``), opened by
-``storage.sqlite.open_migrated`` (WAL, ``synchronous=FULL``, checked for damage, its schema
-brought up to date): an enqueued snapshot survives a power cut.
+``storage.sqlite.open_migrated`` (encrypted with the installation's outbox key: it holds
+findings on their way out; WAL, ``synchronous=FULL``, checked for damage, its schema brought up
+to date): an enqueued snapshot survives a power cut. A plain outbox an older version left is
+encrypted in place on its first open.
 
 An item moves queued -> sending -> acknowledged (the receipt stored) or failed (the reason
 stored). A failure the network caused keeps a ``next_attempt_at`` and is tried again by the next
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storage import encrypted_sqlite
 from storage.sqlite import Step, open_migrated
 from sync.client import CentralClient, CentralRefused, CentralUnavailable, MissingBlobs
 from sync.findings_format import (
@@ -127,6 +130,7 @@ class Outbox:
         self,
         path: Path,
         *,
+        key: bytes,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
@@ -136,8 +140,10 @@ class Outbox:
         self.rng = rng or random.Random()
         self._lock = threading.Lock()
         # Used from the sync worker and the window's thread in turn: ``_lock`` serialises it.
-        self._conn = open_migrated(path, _STEPS, what="outbox", key=None, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
+        if encrypted_sqlite.is_plain(path):  # an older version's: encrypted once, in place
+            encrypted_sqlite.encrypt_plain_database(path, path, key)
+        self._conn = open_migrated(path, _STEPS, what="outbox", key=key, check_same_thread=False)
+        self._conn.row_factory = encrypted_sqlite.Row
 
     def close(self) -> None:
         with self._lock:

@@ -1,15 +1,18 @@
 """Searching the text of every evidence document of the kit at once.
 
-``DocumentIndex(folder, documents, blob_path)`` keeps the index of the visit's documents
-(``storage.doc_index``: SQLite FTS5 in its own file beside the workspace) up to date and answers
-searches. ``start()`` begins indexing on a thread of its own, documents in kit order, skipping
-every document whose content (its SHA-256) is already indexed: the reviewer works meanwhile,
-``progress()`` says how far it is ("Indexing documents… 12 of 200"), and a search made before
-it finishes says its results are partial. Searches run on another thread, with their own
-connection (WAL lets them read while the indexer writes), and come back as futures.
+``DocumentIndex(folder, documents, blob_path, key=...)`` keeps the index of the visit's
+documents (``storage.doc_index``: SQLite FTS5 in its own file beside the workspace, encrypted
+with the visit's key like the workspace) up to date and answers searches. ``start()`` begins
+indexing on a thread of its own, documents in kit order, skipping every document whose content
+(its SHA-256) is already indexed: the reviewer works meanwhile, ``progress()`` says how far it
+is ("Indexing documents… 12 of 200"), and a search made before it finishes says its results are
+partial. Searches run on another thread, with their own connection (WAL lets them read while
+the indexer writes), and come back as futures.
 
 The text is read with pure Python (pypdf, python-docx) in a second process (``Reader``): pypdf
 would otherwise hold the interpreter lock the window's thread needs, for minutes on a big kit.
+The documents are sealed blobs: that process decrypts each in memory (``read_sealed``, given
+the blob's path and the visit key through its pipe), so no plaintext copy is written to disk.
 
 Nothing here imports Qt.
 """
@@ -139,11 +142,15 @@ class DocumentIndex:
         documents: Sequence[KitDocument],
         blob_path: Callable[[str], Path],
         *,
+        key: bytes,
         in_process: bool = False,
     ) -> None:
-        """``in_process``: read the documents in this process (tests that watch the reads)."""
+        """``blob_path``: where a document's sealed blob is (``BlobStore.path``); ``key``: the
+        visit's (it decrypts the blobs and encrypts the index). ``in_process``: read the
+        documents in this process (tests that watch the reads)."""
         self.path = index_path(visit_folder)
-        self._text_reader = Reader(in_process=in_process)
+        self._key = key
+        self._text_reader = Reader(key, in_process=in_process)
         self._blob_path = blob_path
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -181,7 +188,7 @@ class DocumentIndex:
         self._reader = OwnerThread(self._open_then_index, name="document-search")
 
     def _open_then_index(self) -> DocIndex:
-        index = DocIndex.open(self.path)
+        index = DocIndex.open(self.path, key=self._key)
         with self._lock:
             self._running = True
         self._indexer = threading.Thread(target=self._index, name="document-index", daemon=True)
@@ -204,7 +211,7 @@ class DocumentIndex:
         index: DocIndex | None = None
         finished = False
         try:
-            index = DocIndex.open(self.path)
+            index = DocIndex.open(self.path, key=self._key)
             while not self._stop.is_set():
                 with self._lock:
                     docs = list(self._documents)
@@ -377,19 +384,35 @@ def index_one(
     return reason
 
 
+def read_sealed(path: Path, key: bytes, file_name: str) -> tuple[str, list[str] | str]:
+    """``doc_text.read`` of the sealed blob at ``path``, decrypted with ``key`` as it is read
+    (in memory: nothing decrypted is written to disk)."""
+    from storage import blob_crypto  # noqa: PLC0415 (in the reading process)
+
+    try:
+        with blob_crypto.open_decrypted(path, key) as source:
+            return doc_text.read(source, file_name)
+    except FileNotFoundError:
+        return "missing", ""
+    except blob_crypto.BlobCryptoError as exc:
+        return "skipped", str(exc)
+
+
 class Reader:
     """Reads documents' text in a second process (``spawn``: safe beside Qt's threads), so
     the window's thread never waits for the interpreter while pypdf works, and a file that
     crashes or hangs pypdf costs only that process. Reads here when no process can be started.
+    ``key`` decrypts the documents (``read_sealed``).
     """
 
-    def __init__(self, *, in_process: bool = False) -> None:
+    def __init__(self, key: bytes, *, in_process: bool = False) -> None:
         self.in_process = in_process
+        self._key = key
         self._pool: ProcessPoolExecutor | None = None
 
     def read(self, path: Path, file_name: str) -> tuple[str, list[str] | str]:
         if self.in_process:
-            return doc_text.read(path, file_name)
+            return read_sealed(path, self._key, file_name)
         # Imported here, on the indexer's thread: multiprocessing costs the window's thread
         # some 30 ms when the index is made.
         from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
@@ -399,11 +422,11 @@ class Reader:
         try:
             if self._pool is None:
                 self._pool = single_worker_pool()
-            future = self._pool.submit(doc_text.read, path, file_name)
+            future = self._pool.submit(read_sealed, path, self._key, file_name)
         except (OSError, RuntimeError, BrokenProcessPool) as exc:
             log.warning("reading documents in this process: %s", exc)
             self.in_process = True
-            return doc_text.read(path, file_name)
+            return read_sealed(path, self._key, file_name)
         try:
             return future.result(timeout=READ_TIMEOUT_S)
         except TimeoutError:
