@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 IDLE_SETTING = "idle_lock_minutes"
+WORKER_WAIT_S = 300.0  # a thread other than the GUI's waits this long for a passphrase
 APP = "Reviewer App"
 # What a person does: keys, the mouse, the wheel, a touch pad. Not paints, timers, focus.
 INPUT = frozenset(
@@ -222,17 +224,27 @@ class LockListener(QObject):
             self.address = None
 
 
-class _GuiAsker(QObject):
-    """Asks for the passphrase on the GUI thread, whichever thread wants a key: another thread
-    waits for the answer (the GUI thread must not be waiting for that thread meanwhile; the app
-    gets keys on the GUI thread before it hands work to a worker, so this is a safety net)."""
+class _Wanted:
+    """A passphrase another thread waits for: answered on the GUI thread, or given up."""
 
-    wanted = Signal(object, list)
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.answer: str | None = None
+        self.given_up = False
+
+
+class _GuiAsker(QObject):
+    """Asks for the passphrase on the GUI thread, whichever thread wants a key. The app gets
+    keys on the GUI thread before it hands work to a worker, so another thread asking is a
+    safety net; it waits ``WORKER_WAIT_S`` at most (the GUI thread might be waiting for it)
+    and then stays locked (``PassphraseNeeded``'s sentence), never hangs for ever."""
+
+    wanted = Signal(object, object)
 
     def __init__(self, host: Callable[[], QWidget | None]) -> None:
         super().__init__()
         self.host = host
-        self.wanted.connect(self._ask, Qt.ConnectionType.BlockingQueuedConnection)
+        self.wanted.connect(self._ask, Qt.ConnectionType.QueuedConnection)
 
     def __call__(self, request: Asked) -> str | None:
         given = os.environ.get(keys.PASSPHRASE_ENV)
@@ -240,13 +252,18 @@ class _GuiAsker(QObject):
             return given
         if QThread.currentThread() is self.thread():
             return self.ask(request)
-        answer: list[str | None] = []
-        self.wanted.emit(request, answer)  # returns once the GUI thread has answered
-        return answer[0] if answer else None
+        wanted = _Wanted()
+        self.wanted.emit(request, wanted)
+        if not wanted.done.wait(WORKER_WAIT_S):
+            wanted.given_up = True
+            log.warning("a passphrase wanted on %s was not answered", QThread.currentThread())
+        return wanted.answer
 
-    @Slot(object, list)
-    def _ask(self, request: Asked, answer: list[str | None]) -> None:
-        answer.append(self.ask(request))
+    @Slot(object, object)
+    def _ask(self, request: Asked, wanted: _Wanted) -> None:
+        if not wanted.given_up:
+            wanted.answer = self.ask(request)
+        wanted.done.set()
 
     def ask(self, request: Asked) -> str | None:
         from ui.dialogs.passphrase import PassphraseDialog  # noqa: PLC0415 (seldom needed)

@@ -5,17 +5,18 @@ leaving the visit locked with a sentence."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import keyring
 import keyring.backends.fail
 import pytest
 from helpers import WAIT, Screenshot
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QThread, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from test_accessibility import unnamed
 
-from reviewer_app.app.keys import PASSPHRASE_ENV
+from reviewer_app.app.keys import PASSPHRASE_ENV, visit_key
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.demo.kits import demo_visit
 from storage import visit_keys
@@ -193,3 +194,29 @@ def test_the_dialog_for_a_new_passphrase_as_a_person_sees_it(
     screenshot(retry, "passphrase_wrong.png")
     with qtbot.waitSignal(retry.rejected, timeout=WAIT):
         qtbot.keyClick(retry.passphrase, Qt.Key.Key_Escape)  # no "Discard?" question
+
+
+def test_a_key_wanted_on_another_thread_is_asked_for_on_the_gui_thread(
+    qtbot: QtBot, controller: AppController, paths: AppPaths
+) -> None:
+    def choose(dialog: PassphraseDialog) -> None:
+        type_in(qtbot, dialog, CHOSEN, CHOSEN)
+        enter(qtbot, dialog)
+
+    answers = Answers([choose])
+    with qtbot.waitSignal(controller.window_shown, timeout=WAIT):
+        controller.start()
+    assert answers.done()
+    with qtbot.waitSignal(controller.locked, timeout=WAIT):
+        controller.lock()
+
+    def right(dialog: PassphraseDialog) -> None:
+        assert QThread.currentThread() is QApplication.instance().thread()  # type: ignore[union-attr]
+        type_in(qtbot, dialog, CHOSEN)
+        enter(qtbot, dialog)
+
+    answers = Answers([right])
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        wanted = worker.submit(visit_key, paths, demo_visit().visit_id)
+        qtbot.waitUntil(wanted.done, timeout=WAIT)
+    assert answers.done() and len(wanted.result()) == 32
