@@ -233,3 +233,26 @@ def test_visit_lock_removes_what_a_crashed_window_left(
     assert capsys.readouterr().out == "No Reviewer App window is open; nothing to lock.\n"
     assert not stale.exists()
     stale.parent.rmdir()
+
+
+def test_programme_staffs_window_and_the_start_screen_lock_and_unlock_too(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    from ui.staff.window import StaffWindow  # noqa: PLC0415
+
+    controller.show_staff()
+    assert isinstance(controller.window, StaffWindow)
+    screen = locked(qtbot, controller, controller.lock)
+    assert visit_keys.is_locked()
+    assert not any(
+        isinstance(w, StaffWindow) and w.isVisible() for w in QApplication.topLevelWidgets()
+    )
+    qtbot.mouseClick(screen.unlock_button, Qt.MouseButton.LeftButton)
+    assert isinstance(controller.window, StaffWindow) and controller.window.isVisible()
+    assert controller.lock_screen is None and not screen.isVisible()
+
+    controller.show_start_screen()
+    screen = locked(qtbot, controller, controller.lock)
+    assert not controller.start_screen.isVisible()
+    qtbot.mouseClick(screen.unlock_button, Qt.MouseButton.LeftButton)
+    assert controller.start_screen.isVisible() and controller.lock_screen is None
