@@ -8,6 +8,12 @@ passphrase). Laptops hold the public halves in a :class:`TrustStore`: the keys t
 A key is named by its **key id**: the first 16 hex digits of the SHA-256 of its 32 raw public
 bytes. Files are PEM: PKCS#8 for private keys (encrypted when there is a passphrase) and
 SubjectPublicKeyInfo for public keys (``<private key file>.pub``).
+
+At rest: a private key with no passphrase of its own is never left in the clear. Given
+``at_rest`` (the installation's signing-key key, ``reviewer_app.app.keys.laptop_key(paths,
+STAFF_SIGNING_KEY)``), its PEM is sealed with it (``storage.blob_crypto``: AES-256-GCM, no
+passphrase to ask for); such a file opens on this installation only. A plain PEM loaded with
+``at_rest`` is re-written sealed, in place. A passphrase-protected PEM stays as it is.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from storage import blob_crypto
 from storage.files import write_atomic
 
 log = logging.getLogger(__name__)
@@ -53,12 +60,15 @@ def public_path(private_path: Path) -> Path:
     return private_path.with_name(private_path.name + PUBLIC_SUFFIX)
 
 
-def generate_key(out: Path, passphrase: bytes | None = None) -> str:
+def generate_key(
+    out: Path, passphrase: bytes | None = None, *, at_rest: bytes | None = None
+) -> str:
     """Make a new signing key; write it to ``out`` and its public half to ``out`` + ``.pub``.
 
     The private key file is created with mode 0600 (on systems that have modes) and is encrypted
-    with ``passphrase`` when one is given. Existing files are never overwritten: losing a signing
-    key that laptops already trust is worse than an error. Returns the new key's id.
+    with ``passphrase`` when one is given, else sealed with ``at_rest`` when given (see the
+    module's note). Existing files are never overwritten: losing a signing key that laptops
+    already trust is worse than an error. Returns the new key's id.
     """
     if passphrase is not None and not passphrase:
         raise KeyFileError("The passphrase is empty; give a passphrase or none at all.")
@@ -75,6 +85,8 @@ def generate_key(out: Path, passphrase: bytes | None = None) -> str:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )
+    if not passphrase and at_rest is not None:
+        pem = blob_crypto.encrypt_bytes(pem, at_rest)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     with os.fdopen(fd, "wb") as f:
@@ -83,14 +95,34 @@ def generate_key(out: Path, passphrase: bytes | None = None) -> str:
     return key_id(key.public_key())
 
 
-def load_signing_key(path: Path, passphrase: bytes | None = None) -> Ed25519PrivateKey:
-    """The private key in ``path`` (PEM PKCS#8), decrypted with ``passphrase`` if it has one.
+def load_signing_key(
+    path: Path, passphrase: bytes | None = None, *, at_rest: bytes | None = None
+) -> Ed25519PrivateKey:
+    """The private key in ``path`` (PEM PKCS#8), decrypted with ``passphrase`` if it has one,
+    or unsealed with ``at_rest`` (see the module's note; a plain PEM is re-written sealed with
+    it).
 
     Raises :class:`KeyFileError` when the file cannot be read, holds no private key (a public key
-    included), is not Ed25519, needs a passphrase that was not given, or the passphrase is wrong.
-    A passphrase given for an unencrypted key is ignored.
+    included), is not Ed25519, needs a passphrase that was not given, or the passphrase is wrong,
+    or is sealed with another installation's key. A passphrase given for an unencrypted key is
+    ignored.
     """
-    data = _read_key_file(path)
+    data = _read_key_file(path, at_rest)
+    key = _load_private(path, data, passphrase)
+    if at_rest is not None and b"-----BEGIN PRIVATE KEY-----" in data:
+        _seal_in_place(path, data, at_rest)  # a plain key file left by an older version
+    return key
+
+
+def _seal_in_place(path: Path, pem: bytes, at_rest: bytes) -> None:
+    """Re-write the plain key file ``path`` sealed (whole or not at all, mode 0600)."""
+    try:
+        write_atomic(path, blob_crypto.encrypt_bytes(pem, at_rest), mode=0o600)
+    except OSError as exc:  # a read-only medium: it still signs; say so in the log
+        log.warning("the key file %s could not be re-written encrypted: %s", path, exc)
+
+
+def _load_private(path: Path, data: bytes, passphrase: bytes | None) -> Ed25519PrivateKey:
     if b"PUBLIC KEY-----" in data and b"PRIVATE KEY-----" not in data:
         raise KeyFileError(
             f"{path} is a public key; give the private key file (the one without .pub)."
@@ -135,15 +167,36 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
-def _read_key_file(path: Path) -> bytes:
+def _read_key_file(path: Path, at_rest: bytes | None = None) -> bytes:
+    """The PEM in ``path``; a sealed one unsealed with ``at_rest``."""
     try:
         with path.open("rb") as f:
             data = f.read(_MAX_KEY_FILE + 1)
     except OSError as exc:
         raise KeyFileError(f"Cannot read the key file {path}: {exc.strerror or exc}.") from exc
+    if data.startswith(blob_crypto.MAGIC) and len(data) <= _MAX_KEY_FILE:
+        data = _unseal(path, data, at_rest)
     if len(data) > _MAX_KEY_FILE or b"-----BEGIN" not in data:
         raise KeyFileError(f"{path} is not a key file (PEM expected).")
     return data
+
+
+def _unseal(path: Path, data: bytes, at_rest: bytes | None) -> bytes:
+    if at_rest is None:
+        raise KeyFileError(
+            f"{path} is a key file encrypted for this computer's Reviewer App; "
+            "choose it in the app (or its commands) on the computer that made it."
+        )
+    try:
+        return blob_crypto.decrypt_bytes(data, at_rest, what=str(path))
+    except blob_crypto.WrongBlobKey as exc:
+        raise KeyFileError(
+            f"{path} was encrypted with another computer's (or an earlier installation's) key, "
+            "so it cannot be opened here; sign with a key file you can open, or make a new key "
+            "and have laptops trust it."
+        ) from exc
+    except blob_crypto.BlobCryptoError as exc:
+        raise KeyFileError(f"{path} is damaged ({exc}); it cannot be used.") from exc
 
 
 def _kind(key: object) -> str:

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from reviewer_app.app.errors import UserError
+from reviewer_app.app.keys import STAFF_SIGNING_KEY, laptop_key
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.demo.kits import build_demo_kit
 from reviewer_app.team.bundles import export_visit_bundle, import_visit_bundles
@@ -42,13 +43,21 @@ def _progress(done: int, total: int, what: str) -> None:
         print(f"{what}: {done}/{total}", end=end, file=sys.stderr)
 
 
-def keys_generate(args: argparse.Namespace, _paths: AppPaths) -> int:
+def keys_generate(args: argparse.Namespace, paths: AppPaths) -> int:
     out: Path = args.out
     if out.exists():
         raise UserError(f"{out} already exists; choose another name (keys are never overwritten)")
-    generate_key(out, passphrase=_passphrase(args.passphrase_env))
+    passphrase = _passphrase(args.passphrase_env)
+    at_rest = None if passphrase else laptop_key(paths, STAFF_SIGNING_KEY)
+    generate_key(out, passphrase=passphrase, at_rest=at_rest)
     pub = load_public_key(out.with_name(out.name + ".pub"))
     print(f"wrote {out} (keep it secret) and {out}.pub (share it); key id {key_id(pub)}")
+    if at_rest is not None:
+        print(
+            f"{out} is encrypted with this computer's key (its password store): it opens here "
+            "only; give --passphrase-env for a key file you can carry to another computer",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -69,7 +78,7 @@ def keys_list(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
-def kit_build(args: argparse.Namespace, _paths: AppPaths) -> int:
+def kit_build(args: argparse.Namespace, paths: AppPaths) -> int:
     visit_input = read_visit(args.visit)
     _warn(visit_input.warnings)
     visit = visit_input.visit
@@ -83,7 +92,10 @@ def kit_build(args: argparse.Namespace, _paths: AppPaths) -> int:
     )
     evidence = read_evidence_folder(args.evidence) if args.evidence else []
     evidence = _without_links_to(evidence, set(imported.left_out))
-    key = load_signing_key(args.key, _passphrase(args.passphrase_env))
+    passphrase = _passphrase(args.passphrase_env)
+    # A key file with no passphrase of its own is kept encrypted with this computer's key.
+    at_rest = None if passphrase else laptop_key(paths, STAFF_SIGNING_KEY)
+    key = load_signing_key(args.key, passphrase, at_rest=at_rest)
     manifest = build_kit(
         args.out,
         visit=visit,

@@ -1,4 +1,9 @@
-"""This installation's identity: a UUID made once and kept."""
+"""This installation's identity: a UUID made once and kept, and its device key.
+
+The device key signs this laptop's operations; its PEM is kept sealed (``storage.blob_crypto``)
+with the installation's ``DEVICE_KEY`` key (keyring, or passphrase), never in the clear. A plain
+PEM an older version wrote is re-written sealed the first time it is read.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +47,8 @@ def device_key_file(paths: AppPaths) -> Path:
 def device_key(paths: AppPaths) -> Ed25519PrivateKey:
     """This laptop's Ed25519 device key (DESIGN.md "Team bundle"), made the first time it is
     asked for. Two processes asking at once get the same key: the file is created exclusively,
-    and the loser of the race reads the winner's."""
+    and the loser of the race reads the winner's. Raises a ``VisitKeyError`` (a sentence)
+    when the installation's key for it cannot be had."""
     return _device_key_at(device_key_file(paths))
 
 
@@ -58,15 +64,23 @@ def _device_key_at(file: Path) -> Ed25519PrivateKey:
         Ed25519PrivateKey as Key,
     )
 
+    from reviewer_app.app.keys import DEVICE_KEY, laptop_key_in  # noqa: PLC0415
+    from storage import blob_crypto  # noqa: PLC0415
+
+    sealing = laptop_key_in(file.parent, DEVICE_KEY)
     for _attempt in range(3):
         try:
             data = file.read_bytes()
         except FileNotFoundError:
             pass
         else:
-            key = serialization.load_pem_private_key(data, password=None)
+            plain = not data.startswith(blob_crypto.MAGIC)
+            pem = data if plain else blob_crypto.decrypt_bytes(data, sealing, what=str(file))
+            key = serialization.load_pem_private_key(pem, password=None)
             if not isinstance(key, Key):
                 raise ValueError(f"{file} does not hold an Ed25519 key")
+            if plain:  # an older version's: sealed from now on
+                write_atomic(file, blob_crypto.encrypt_bytes(pem, sealing), mode=0o600)
             return key
         file.parent.mkdir(parents=True, exist_ok=True)
         key = Key.generate()
@@ -76,7 +90,7 @@ def _device_key_at(file: Path) -> Ed25519PrivateKey:
             serialization.NoEncryption(),
         )
         try:  # fails if another process made one meanwhile: use theirs
-            write_atomic(file, pem, mode=0o600, exclusive=True)
+            write_atomic(file, blob_crypto.encrypt_bytes(pem, sealing), mode=0o600, exclusive=True)
         except FileExistsError:
             continue
         return key

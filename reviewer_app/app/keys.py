@@ -33,12 +33,14 @@ from storage.visit_keys import (
 )
 
 __all__ = [
+    "DEVICE_KEY",
     "OUTBOX",
     "PASSPHRASE_ENV",
     "STAFF_SIGNING_KEY",
     "STAFF_STORE",
     "keys",
     "laptop_key",
+    "laptop_key_in",
     "lock",
     "set_passphrase_asker",
     "visit_key",
@@ -74,7 +76,13 @@ def laptop_key(paths: AppPaths, account: str) -> bytes:
     """The key of one of the laptop's own files (``STAFF_STORE``, ``STAFF_SIGNING_KEY``,
     ``OUTBOX``, ``DEVICE_KEY``), made on first use, kept like a visit's (wrapped in
     ``paths.data / account``'s folder when there is no keyring)."""
-    return _get(account, paths.data / "keys" / account, create=True)
+    return laptop_key_in(paths.data, account)
+
+
+def laptop_key_in(data: Path, account: str) -> bytes:
+    """``laptop_key`` of the installation whose data folder is ``data`` (what holds a
+    workspace knows its data folder, not its ``AppPaths``)."""
+    return _get(account, data / "keys" / account, create=True)
 
 
 def _get(account: str, folder: Path, *, create: bool) -> bytes:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewer_app.app.errors import UserError
+from reviewer_app.app.paths import AppPaths
 from reviewer_app.staff.clashes import find_clashes, time_problem
 from reviewer_app.staff.planner import VisitPlan
 from reviewer_app.staff.provider import missing_evidence
@@ -282,11 +283,21 @@ class KeyringUnavailable(UserError):
     """There is no OS keyring here; the key file is the way."""
 
 
-def load_key_file(path: Path, passphrase: str | None) -> Ed25519PrivateKey:
-    """The private key in a key file; a wrong passphrase is a ``KeyFileError`` that says so."""
+def load_key_file(
+    path: Path, passphrase: str | None, *, paths: AppPaths | None = None
+) -> Ed25519PrivateKey:
+    """The private key in a key file; a wrong passphrase is a ``KeyFileError`` that says so.
+
+    A file with no passphrase of its own is kept encrypted with this installation's
+    signing-key key (``paths``'s; the environment's when not given): one left in the clear
+    is re-written encrypted. Ask on the thread that may show the passphrase dialog."""
+    from reviewer_app.app.keys import STAFF_SIGNING_KEY, laptop_key  # noqa: PLC0415
     from sync.keys import load_signing_key  # noqa: PLC0415
 
-    return load_signing_key(Path(path), passphrase.encode("utf-8") if passphrase else None)
+    if passphrase:
+        return load_signing_key(Path(path), passphrase.encode("utf-8"))
+    at_rest = laptop_key(paths or AppPaths.from_environment(), STAFF_SIGNING_KEY)
+    return load_signing_key(Path(path), None, at_rest=at_rest)
 
 
 def key_file_is_protected(path: Path) -> bool:
