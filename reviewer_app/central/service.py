@@ -39,6 +39,7 @@ from typing import Any
 import httpx
 
 from reviewer_app.app.errors import UserError
+from reviewer_app.app.keys import OUTBOX, laptop_key
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.app.settings import Settings
 from reviewer_app.central.status import (
@@ -428,7 +429,8 @@ def outbox_path(paths: AppPaths) -> Path:
 
 
 def open_outbox(paths: AppPaths) -> Outbox:
-    return Outbox(outbox_path(paths))
+    """The laptop's sending queue, encrypted with its own key (``keys.OUTBOX``)."""
+    return Outbox(outbox_path(paths), key=laptop_key(paths, OUTBOX))
 
 
 def enqueue_snapshot(

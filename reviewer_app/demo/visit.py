@@ -99,9 +99,6 @@ def create_demo_visit(
     kit = _build_kit(paths, visit, standards, synthetic=options.standards is not None)
     lead = visit.lead
     assert lead is not None, "the demo visit has a lead"
-    # BlobStore.adopt fsyncs the store's folder even when a kit brings no evidence (synthetic
-    # kits), and fails if it does not exist yet: make it first.
-    (paths.visit_folder(visit.visit_id) / "blobs").mkdir(parents=True, exist_ok=True)
     try:
         opened = open_kit(kit, lead.member_id, paths=paths, demo=True)
     finally:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from reviewer_app.app.errors import UserError
+from reviewer_app.app.keys import keys
 from reviewer_app.lead import findings
 from reviewer_app.visit.conflicts import resolve_group
 from reviewer_app.visit.model import (
@@ -199,8 +200,10 @@ class VisitSession:
         if self._document_index is None:
             from reviewer_app.visit.doc_search import DocumentIndex  # noqa: PLC0415
 
-            folder = self._blobs.root.parent  # the visit's folder
-            index = DocumentIndex(folder, self.data.documents, self._blobs.path)
+            folder = self._blobs.root.parent  # the visit's folder, named by its id
+            # In memory since the visit was opened (asked again, on this thread, after a lock).
+            key = keys().get(folder.name, folder)
+            index = DocumentIndex(folder, self.data.documents, self._blobs.path, key=key)
             if self.closed:  # asked after the visit closed: an index that is closed too
                 index.close()
             else:
