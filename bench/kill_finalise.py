@@ -4,13 +4,19 @@ Each round amends the worked demo visit (so that there is a new version to make)
 ``reviewer-app finalise --visit ID --sign-off`` in a child process and kills it with SIGKILL after
 a random delay spread over a whole run (checking, writing the report, the transaction, handing
 over). Then, without going through the app, it checks the workspace: ``PRAGMA integrity_check``
-and that every snapshot has its outbox item. Last, it finalises again: that must make the version,
-or say nothing changed only when the version is queued to be sent.
+and that every snapshot has its outbox item (the workspace is encrypted: it is opened with
+SQLCipher and the visit's key, ``storage.encrypted_sqlite.connect``, and nothing else). Last,
+it finalises again: that must make the version, or say nothing changed only when the version
+is queued to be sent.
 
     .venv/bin/python bench/kill_finalise.py [--kills 50] [--seed N]
 
 The test suite (tests/reviewer_app/test_finalise_kill.py) drives the same rounds, with the child
 paused at named points (``REVIEWER_APP_TEST_PAUSE``) as well as random delays.
+
+Keys: the visit's is the app's (``reviewer_app.app.keys.visit_key``), kept where the app keeps
+it: the password store (``bench/run_all.py`` runs a private one) or, with none, a file beside
+the workspace wrapped with ``REVIEWER_APP_PASSPHRASE``, which the children inherit.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from reviewer_app.app.keys import OUTBOX, laptop_key, visit_key  # noqa: E402
 from reviewer_app.app.paths import AppPaths  # noqa: E402
 from reviewer_app.demo.visit import DemoVisitOptions, create_demo_visit  # noqa: E402
 from reviewer_app.lead.finalise import completeness  # noqa: E402
@@ -43,7 +50,7 @@ from reviewer_app.lead.view import CONFIRMED_KEY  # noqa: E402
 from reviewer_app.visit.model import TEAM_JUDGEMENT, team_judgement_id  # noqa: E402
 from reviewer_app.visit.read_model import VisitData, read_visit_data  # noqa: E402
 from reviewer_app.visit.workspaces import workspace_path  # noqa: E402
-from storage import Workspace  # noqa: E402
+from storage import Workspace, encrypted_sqlite  # noqa: E402
 
 PAUSE_TIMEOUT = 60.0
 
@@ -79,8 +86,11 @@ def amend(home: Path, visit_id: str, n: int) -> None:
 @contextlib.contextmanager
 def _workspace(home: Path, visit_id: str) -> Iterator[tuple[Workspace, VisitData, str]]:
     """The visit's workspace, its read model and its lead's member id."""
-    file = workspace_path(paths_for(home), visit_id)
-    with Workspace.open(file, device_id="bench-lead", backup=False) as ws:
+    paths = paths_for(home)
+    key = visit_key(paths, visit_id)
+    with Workspace.open(
+        workspace_path(paths, visit_id), key=key, device_id="bench-lead", backup=False
+    ) as ws:
         data = read_visit_data(ws)
         lead = data.visit.lead
         assert lead is not None, "the demo visit has a lead"
@@ -107,10 +117,10 @@ class State:
 
 
 def inspect(home: Path, visit_id: str) -> State:
-    """Read the files with plain sqlite3 (nothing the app does on open, such as queueing
-    orphaned snapshots, gets a chance to hide a problem)."""
+    """Read the files with SQLCipher and the key alone (nothing the app does on open, such as
+    queueing orphaned snapshots, gets a chance to hide a problem)."""
     paths = paths_for(home)
-    conn = sqlite3.connect(paths.visits / visit_id / "workspace.sqlite")
+    conn = encrypted_sqlite.connect(workspace_path(paths, visit_id), visit_key(paths, visit_id))
     try:
         integrity = "; ".join(str(r[0]) for r in conn.execute("PRAGMA integrity_check"))
         versions = [
@@ -132,14 +142,18 @@ def inspect(home: Path, visit_id: str) -> State:
         versions=versions,
         queued={str(s) for s, _h in items},
         handed_over={str(s) for s, h in items if h is not None},
-        sending=_sending(paths.data / "outbox.sqlite"),
+        sending=_sending(paths, paths.data / "outbox.sqlite"),
     )
 
 
-def _sending(file: Path) -> set[str]:
+def _sending(paths: AppPaths, file: Path) -> set[str]:
     if not file.exists():
         return set()
-    conn = sqlite3.connect(file)
+    # The sending queue is the laptop's; encrypted with its own key when the app encrypts it.
+    if encrypted_sqlite.is_encrypted(file):
+        conn = encrypted_sqlite.connect(file, laptop_key(paths, OUTBOX))
+    else:
+        conn = sqlite3.connect(file)
     try:
         return {str(r[0]) for r in conn.execute("SELECT snapshot_id FROM items")}
     finally:
@@ -289,6 +303,8 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=50, help="stop after this many kills")
     parser.add_argument("--seed", type=int, default=int.from_bytes(os.urandom(4), "big"))
     args = parser.parse_args()
+    # With no password store, the visit's key is wrapped with this (the children inherit it).
+    os.environ.setdefault("REVIEWER_APP_PASSPHRASE", "bench passphrase")
     rng = random.Random(args.seed)
     started = time.perf_counter()
     results: list[RoundResult] = []

@@ -13,6 +13,11 @@ Each timed render runs in a fresh child process (read the workspace, build the m
 which prints its wall time and its own peak RSS (``ru_maxrss``). Figures are medians of
 ``--runs``. Budgets (issue 5): PDF and DOCX each <= 10 s, peak RSS <= 500 MB; time at 2x the
 standards <= 2.2x; feedback sheet on the demo visit <= 3 s.
+
+Encryption at rest is on, as it always is: the workspace is SQLCipher and every photo a sealed
+blob, read (decrypted) through the store. The visits' keys are kept in the password store
+(``bench/run_all.py`` runs a private one) or, with none, wrapped with ``REVIEWER_APP_PASSPHRASE``;
+each child takes its key before its clock starts, as the app holds it once a session.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# With no password store, the visits' keys are wrapped with this (the children inherit it).
+os.environ.setdefault("REVIEWER_APP_PASSPHRASE", "bench passphrase")
 
 from reviewer_app.app.paths import AppPaths  # noqa: E402
 from reviewer_app.demo.kits import DEMO_PRIVATE_KEY, demo_visit, synthetic_standards  # noqa: E402
@@ -47,8 +54,8 @@ from reviewer_app.visit.model import (  # noqa: E402
     TEAM_JUDGEMENT,
     team_judgement_id,
 )
-from reviewer_app.visit.workspaces import open_kit, workspace_path  # noqa: E402
-from storage import HybridClock, Op, Workspace  # noqa: E402
+from reviewer_app.visit.workspaces import open_kit, open_workspace, workspace_path  # noqa: E402
+from storage import HybridClock, Op  # noqa: E402
 
 
 def paths_for(home: Path) -> AppPaths:
@@ -89,9 +96,6 @@ def build_visit(home: Path, n_standards: int, n_findings: int, n_photos: int) ->
         signing_key=load_signing_key(DEMO_PRIVATE_KEY),
         created_by="bench",
     )
-    # open_kit of a kit with no evidence files fails when the blobs folder does not exist yet
-    # (storage/attachments.py BlobStore.adopt fsyncs it): make it first.
-    (paths.visit_folder(visit.visit_id) / "blobs").mkdir(parents=True, exist_ok=True)
     visit_id = open_kit(kit, "m-lead", paths=paths, demo=True).visit_id
     rng = random.Random(5)
     records: list[tuple[str, str, dict[str, Any]]] = []
@@ -108,7 +112,7 @@ def build_visit(home: Path, n_standards: int, n_findings: int, n_photos: int) ->
                     {"value": value, "rationale": reason},
                 )
             )
-    with Workspace.open(workspace_path(paths, visit_id), device_id="bench-device") as ws:
+    with open_workspace(paths, workspace_path(paths, visit_id)) as ws:
         photo_ids = []
         for i in range(n_photos):
             sha = ws.blobs.add_photo(camera_photo(i))
@@ -138,15 +142,18 @@ def build_visit(home: Path, n_standards: int, n_findings: int, n_photos: int) ->
 
 def child(kind: str, home: str, visit_id: str, out: str) -> None:
     """One render in this (fresh) process: prints seconds and peak RSS in MB as JSON."""
+    from reviewer_app.app.keys import visit_key
+
+    visit_key(paths_for(Path(home)), visit_id)  # unwrapped once a session, before the clock
     start = time.perf_counter()
     from reviewer_app.report import build_report_model, feedback_sheet, render_docx, render_pdf
     from reviewer_app.report.headless import load_visit
 
     data, blobs = load_visit(paths_for(Path(home)), visit_id)
     if kind == "feedback":
-        feedback_sheet(data, Path(out), blob_path=blobs.path)
+        feedback_sheet(data, Path(out), open_blob=blobs.open)
     else:
-        model = build_report_model(data, blob_path=blobs.path)
+        model = build_report_model(data, open_blob=blobs.open)
         (render_pdf if kind == "pdf" else render_docx)(model, Path(out))
     seconds = time.perf_counter() - start
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
