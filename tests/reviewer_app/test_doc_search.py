@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import docx
@@ -20,8 +21,9 @@ from reportlab.pdfgen import canvas
 from reviewer_app.visit import doc_search
 from reviewer_app.visit.doc_search import DocumentIndex
 from reviewer_app.visit.read_model import KitDocument
-from storage import BlobStore
+from storage import BlobStore, encrypted_sqlite
 from storage.doc_index import DocIndex, index_path, match_expression
+from tests.keys import TEST_KEY
 
 WAIT = 60
 
@@ -63,7 +65,7 @@ class Kit:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.blobs = BlobStore(folder / "blobs")
+        self.blobs = BlobStore(folder / "blobs", TEST_KEY)
         self.documents: list[KitDocument] = []
 
     def add(self, doc_id: str, file: str, data: bytes, title: str = "") -> KitDocument:
@@ -73,9 +75,14 @@ class Kit:
         return doc
 
     def index(self) -> DocumentIndex:
-        index = DocumentIndex(self.folder, self.documents, self.blobs.path)
+        index = DocumentIndex(self.folder, self.documents, self.blobs.path, key=TEST_KEY)
         index.start()
         return index
+
+
+def open_index_file(kit: Kit) -> sqlite3.Connection:
+    """The index's file as it is on disk (encrypted with the visit's key)."""
+    return encrypted_sqlite.connect(index_path(kit.folder), TEST_KEY)
 
 
 @pytest.fixture
@@ -170,7 +177,9 @@ def test_any_input_is_searched_for_as_text(kit: Kit, text: str) -> None:
         assert results.query == text
     finally:
         index.close()
-    with sqlite3.connect(index_path(kit.folder)) as conn:  # nothing was dropped
+    with closing(
+        encrypted_sqlite.connect(index_path(kit.folder), TEST_KEY)
+    ) as conn:  # nothing was dropped
         assert conn.execute("SELECT count(*) FROM doc_files").fetchone() == (1,)
 
 
@@ -252,7 +261,7 @@ def test_a_document_indexed_once_is_never_read_again(kit: Kit, reads: list[str])
 def test_stopping_part_way_resumes_where_it_stopped(kit: Kit, reads: list[str]) -> None:
     for i in range(1, 4):
         kit.add(f"E00{i}", f"{i}.pdf", pdf_bytes(f"page one of {i}", f"page two of {i}"))
-    index = DocumentIndex(kit.folder, kit.documents, kit.blobs.path)
+    index = DocumentIndex(kit.folder, kit.documents, kit.blobs.path, key=TEST_KEY)
     real = doc_search.Reader.read
 
     def stop_in_the_second(self: doc_search.Reader, path: Path, name: str) -> tuple[str, object]:
@@ -266,7 +275,9 @@ def test_stopping_part_way_resumes_where_it_stopped(kit: Kit, reads: list[str]) 
         index.wait(WAIT)
         index.close()
     assert index.progress().done == 1 and not index.progress().finished
-    with sqlite3.connect(index_path(kit.folder)) as conn:  # whole documents only
+    with closing(
+        encrypted_sqlite.connect(index_path(kit.folder), TEST_KEY)
+    ) as conn:  # whole documents only
         assert conn.execute("SELECT count(*) FROM doc_files").fetchone() == (1,)
         assert conn.execute("SELECT count(*) FROM doc_pages").fetchone() == (2,)
     reads.clear()
@@ -284,9 +295,10 @@ from pathlib import Path
 from reviewer_app.visit import doc_search
 from reviewer_app.visit.read_model import KitDocument
 from storage import BlobStore
+from tests.keys import TEST_KEY
 
 folder = Path(sys.argv[1])
-blobs = BlobStore(folder / "blobs")
+blobs = BlobStore(folder / "blobs", TEST_KEY)
 docs = [KitDocument(f"E{i}", f"D{i}", f"{i}.pdf", sha, 0, ())
         for i, sha in enumerate(sys.argv[2:], start=1)]
 real = doc_search.DocIndex.add_document
@@ -301,7 +313,7 @@ def add_then_die(self, sha, pages):
     return real(self, sha, pages)
 
 doc_search.DocIndex.add_document = add_then_die
-index = doc_search.DocumentIndex(folder, docs, blobs.path)
+index = doc_search.DocumentIndex(folder, docs, blobs.path, key=TEST_KEY)
 index.start()
 index.wait(60)
 """
@@ -331,7 +343,7 @@ def test_a_laptop_killed_mid_index_resumes(kit: Kit, reads: list[str]) -> None:
 
 def test_a_search_while_indexing_says_it_is_partial(kit: Kit) -> None:
     kit.add("E001", "a.pdf", pdf_bytes("transfusion"))
-    index = DocumentIndex(kit.folder, kit.documents, kit.blobs.path)  # not started
+    index = DocumentIndex(kit.folder, kit.documents, kit.blobs.path, key=TEST_KEY)  # not started
     try:
         results = index.search("transfusion").result(WAIT)  # starts it; may be done or not
         assert index.wait(WAIT)
@@ -370,7 +382,7 @@ def test_past_the_limit_the_pages_are_counted_not_shown(kit: Kit) -> None:
 def test_an_index_from_a_newer_app_is_made_again(kit: Kit) -> None:
     kit.add("E001", "a.pdf", pdf_bytes("transfusion"))
     finished(kit.index()).close()
-    with sqlite3.connect(index_path(kit.folder)) as conn:
+    with closing(open_index_file(kit)) as conn:
         conn.execute("PRAGMA user_version = 99")
     index = finished(kit.index())
     try:

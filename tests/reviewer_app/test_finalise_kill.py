@@ -4,7 +4,9 @@ nothing changed only when the version is queued. And a snapshot an older app lef
 outbox item is queued when the workspace is opened.
 
 The rounds are bench/kill_finalise.py's (``reviewer-app finalise --sign-off`` in a child
-process, SIGKILL, the files checked with plain sqlite3, then finalising again).
+process, SIGKILL, the files checked with SQLCipher and the visit's key alone, then finalising
+again). The children have no keyring: every visit key here is wrapped with the tests'
+passphrase in a file beside its workspace (``wrapped_keys``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,15 @@ import subprocess
 import threading
 from pathlib import Path
 
+import keyring
 import pytest
 
 from bench.kill_finalise import finalise_again, inspect, kill_round, paths_for, prepare
+from reviewer_app.app.keys import OUTBOX, PASSPHRASE_ENV, laptop_key
+from reviewer_app.app.paths import AppPaths
+from storage import encrypted_sqlite, visit_keys
+from tests.conftest import TEST_PASSPHRASE, MemoryKeyring
+from tests.keys import app_key
 
 pytestmark = [
     pytest.mark.slow,
@@ -28,9 +36,27 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """One finalisable worked demo visit for the module's rounds (each round amends it)."""
+    """One finalisable worked demo visit for the module's rounds (each round amends it), its
+    key wrapped in a file (made before any test's own keyring is in place)."""
     home = tmp_path_factory.mktemp("kill-finalise")
-    return home, prepare(home)
+    with pytest.MonkeyPatch.context() as patch:
+        memory = MemoryKeyring()
+        memory.refused.add(visit_keys.SERVICE)
+        patch.setattr(visit_keys, "SCRYPT_N", 2**10)
+        patch.setenv(PASSPHRASE_ENV, TEST_PASSPHRASE)
+        patch.setenv("REVIEWER_APP_HOME", str(home))
+        previous = keyring.get_keyring()
+        keyring.set_keyring(memory)
+        try:
+            return home, prepare(home)
+        finally:
+            keyring.set_keyring(previous)
+            visit_keys.lock()
+
+
+@pytest.fixture(autouse=True)
+def _keys_in_files(wrapped_keys: object) -> None:
+    """Visits this module makes keep their key in a file the children can unwrap."""
 
 
 def test_killed_inside_the_transaction_leaves_no_version(prepared: tuple[Path, str]) -> None:
@@ -76,8 +102,10 @@ def test_an_orphaned_snapshot_is_queued_on_open_and_sent(tmp_path: Path) -> None
     first = finalise_again(tmp_path, visit_id)
     assert first["status"] == "finalised" and first["exit_code"] == 0
     paths = paths_for(tmp_path)
-    workspace = sqlite3.connect(paths.visits / visit_id / "workspace.sqlite")
-    outbox = sqlite3.connect(paths.data / "outbox.sqlite")
+    file = paths.visits / visit_id / "workspace.sqlite"
+    workspace = encrypted_sqlite.connect(file, app_key(file))
+    workspace.isolation_level = "DEFERRED"  # commits below, as with sqlite3
+    outbox = laptop_file(paths, paths.data / "outbox.sqlite")
     try:  # as the old code could leave it: no outbox table, nothing in the sending queue
         workspace.execute("DROP TRIGGER snapshot_outbox_never_delete")
         workspace.execute("DROP TABLE snapshot_outbox")
@@ -129,3 +157,12 @@ def test_a_version_cut_off_before_its_hand_over_is_sent_by_opening_the_visit_or_
         else:
             hand_over_every_visit(paths)
         assert newest in inspect(home, visit_id).sending, hand_over
+
+
+def laptop_file(paths: AppPaths, file: Path) -> sqlite3.Connection:
+    """One of the laptop's own databases (the sending queue), encrypted or not."""
+    if encrypted_sqlite.is_encrypted(file):
+        conn = encrypted_sqlite.connect(file, laptop_key(paths, OUTBOX))
+        conn.isolation_level = "DEFERRED"
+        return conn
+    return sqlite3.connect(file)

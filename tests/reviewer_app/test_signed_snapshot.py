@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 from lead_tools import do
 from sqlalchemy import select
 
+from reviewer_app.app import keys as app_keys
 from reviewer_app.app.device import device_key
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.central import service as laptop
@@ -194,9 +194,10 @@ def _queue_as_an_older_app(
     paths: AppPaths, envelope: dict[str, Any], files: dict[str, str]
 ) -> None:
     """An unsigned envelope in the sending queue, refused by the service (as an older app's
-    would be now); written with plain sqlite3, since the queue itself takes signed ones only."""
+    would be now); written with SQL, since the queue itself takes signed ones only."""
     laptop.open_outbox(paths).close()  # the file and its table
-    conn = sqlite3.connect(laptop.outbox_path(paths), isolation_level=None)
+    key = app_keys.laptop_key(paths, app_keys.OUTBOX)  # the sending queue is encrypted too
+    conn = encrypted_sqlite.connect(laptop.outbox_path(paths), key)  # autocommit
     try:
         conn.execute(
             "INSERT INTO items (snapshot_id, visit_id, version, envelope, blob_files, state, "

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from sync.outbox import Outbox
 from sync.server.db import audit, submissions
+from tests.keys import TEST_KEY
 from tests.server.central_helpers import DEMO_VISIT_ID, Central, queue_findings
 from tests.server.fault_proxy import FAULTS, FaultProxy
 
@@ -28,7 +29,7 @@ def test_300_submissions_through_30_percent_faults(demo_central: Central, tmp_pa
         return rng.choice(FAULTS) if rng.random() < 0.3 else "pass"
 
     port = int(demo_central.url.rsplit(":", 1)[1])
-    outbox = Outbox(tmp_path / "outbox.sqlite")
+    outbox = Outbox(tmp_path / "outbox.sqlite", key=TEST_KEY)
     queue_findings(outbox, tmp_path / "photos", N)
 
     with FaultProxy(port, choose) as proxy:

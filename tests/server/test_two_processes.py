@@ -27,6 +27,7 @@ from sync.client import CentralClient
 from sync.outbox import Outbox
 from sync.server.accounts import add_user, issue_token
 from sync.server.db import Database, audit, blobs, submissions
+from tests.keys import TEST_KEY
 from tests.server.central_helpers import DEMO_VISIT_ID, queue_findings
 from tests.server.fault_proxy import FAULTS, FaultProxy
 
@@ -95,7 +96,7 @@ def test_two_processes_store_300_submissions_exactly_once_through_faults(
     with CentralClient(f"http://127.0.0.1:{ports[1]}", staff_token) as staff:
         staff.assign(kit["kit_id"], "lead", "m-lead")  # the other process sees the kit
 
-    outbox = Outbox(tmp_path / "outbox.sqlite")
+    outbox = Outbox(tmp_path / "outbox.sqlite", key=TEST_KEY)
     queue_findings(outbox, tmp_path / "photos", N)
     rng = random.Random(17)
 
