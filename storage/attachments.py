@@ -26,7 +26,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, cast
@@ -235,6 +235,34 @@ class BlobStore:
             placed = batch.place()
         for source, _sha, _size in files:
             source.unlink(missing_ok=True)
+        return placed
+
+    def place_sealed(self, files: Mapping[str, Path]) -> int:
+        """Rename sealed files a batch handed over (:meth:`IncomingBlobs.hand_over`, flushed
+        to disk already, perhaps by another process) into place; return how many were new.
+        A file that is not sealed with this store's key is refused (``BlobMismatch``) before
+        any is placed; one whose blob is already here is removed."""
+        for sha, tmp in files.items():
+            self.path(sha)  # validates the hash's format
+            if tmp.parent != self.root or not tmp.name.startswith(INCOMING_PREFIX):
+                raise BlobMismatch(f"{tmp} is not one of the temporary files of {self.root}")
+            if not blob_crypto.is_sealed_with(tmp, self._key):
+                raise BlobMismatch(f"{tmp.name} is not sealed with this visit's key")
+        folders: set[Path] = set()
+        placed = 0
+        for sha, tmp in files.items():
+            final = self.path(sha)
+            if final.exists():
+                tmp.unlink(missing_ok=True)
+                continue
+            if final.parent not in folders:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(final.parent)
+            os.replace(tmp, final)
+            placed += 1
+        if placed:
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(fsync_dir, [*sorted(folders), self.root]))
         return placed
 
     def add_photo(self, data: bytes, max_side: int = 2560, quality: int = 85) -> str:
@@ -459,6 +487,17 @@ class IncomingBlobs:
                 list(pool.map(fsync_dir, [*sorted(folders), self.store.root]))
         self.discard()
         return len(moving)
+
+    def hand_over(self) -> dict[str, Path]:
+        """The batch's sealed files, flushed to disk, for another process (or later) to put
+        in place with :meth:`BlobStore.place_sealed`: ``{sha256: temporary file}``. The batch
+        forgets them (leaving the block no longer removes them)."""
+        for future in self._flushing.values():
+            future.result()
+        handed, self._pending = self._pending, {}
+        self._made_root = None
+        self.discard()
+        return handed
 
     def discard(self) -> None:
         """Remove what the batch holds; a store folder the batch made is removed too."""

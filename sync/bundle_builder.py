@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_CHUNK = 1024 * 1024
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the content is encrypted whole: its entries' times say nothing
 
 
 def export_bundle(  # noqa: PLR0913 (each names what the bundle says)
@@ -91,10 +93,7 @@ def export_bundle(  # noqa: PLR0913 (each names what the bundle says)
             blobs: dict[str, int] = {}
             for sha in blob_hashes:
                 if ws.blobs.has(sha):
-                    path = ws.blobs.path(sha)
-                    # Photos are JPEGs, already compressed: stored as they are.
-                    zf.write(path, BLOBS_DIR + sha, compress_type=zipfile.ZIP_STORED)
-                    blobs[sha] = path.stat().st_size
+                    blobs[sha] = _write_blob(zf, ws, sha)
             manifest = BundleManifest(
                 bundle_id=bundle_id,
                 visit_id=visit_id,
@@ -118,6 +117,19 @@ def export_bundle(  # noqa: PLR0913 (each names what the bundle says)
         inner.unlink(missing_ok=True)
     log.info("bundle %s written: %d ops, %d blobs", out, manifest.op_count, len(blobs))
     return manifest
+
+
+def _write_blob(zf: zipfile.ZipFile, ws: Workspace, sha: str) -> int:
+    """Write the blob's plaintext (decrypted from the store as it is read) into the content
+    zip; return its size. Photos are JPEGs, already compressed: stored as they are."""
+    info = zipfile.ZipInfo(BLOBS_DIR + sha, date_time=_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_STORED
+    size = 0
+    with ws.blobs.open(sha) as src, zf.open(info, "w", force_zip64=True) as dst:
+        while chunk := src.read(_CHUNK):
+            dst.write(chunk)
+            size += len(chunk)
+    return size
 
 
 def _temp_beside(out: Path, suffix: str) -> Path:

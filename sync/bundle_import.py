@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from storage import Op, Workspace
@@ -101,10 +102,15 @@ def import_bundle(
     ``ops.jsonl`` changed since it was read."""
     name = bundle.file.name
     now = system_ms() if now_ms is None else now_ms
-    # Hashed against the manifest while they were unpacked: moved in and flushed together,
-    # on a second thread while the ops are merged (fsync waits on the disk, not the CPU); the
-    # transaction commits only once they are on disk, so no op names a photo that is not.
-    blobs = [(path, sha, bundle.manifest.blobs[sha]) for sha, path in bundle.blob_paths.items()]
+    # Hashed against the manifest (and sealed, when read with the store) while they were
+    # unpacked: put in place on a second thread while the ops are merged (fsync waits on the
+    # disk, not the CPU); the transaction commits only once they are on disk, so no op names
+    # a photo that is not.
+    if bundle.sealed:
+        store: Callable[[], int] = partial(ws.blobs.place_sealed, bundle.blob_paths)
+    else:
+        plain = [(p, sha, bundle.manifest.blobs[sha]) for sha, p in bundle.blob_paths.items()]
+        store = partial(ws.blobs.adopt, plain)
     try:
         # Workspace.apply_ops holds every op of a batch in memory; a bundle may hold a
         # million, so its batches go through one write transaction of the workspace instead.
@@ -112,7 +118,7 @@ def import_bundle(
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="bundle-blobs") as side,
             ws.transaction() as conn,
         ):
-            storing = side.submit(ws.blobs.adopt, blobs)
+            storing = side.submit(store)
             keys_before = len(pins.key_states(conn))
             flagged = pins.record_bindings(
                 conn, bundle.manifest.keys, visit_id=bundle.manifest.visit_id, seen_in=name

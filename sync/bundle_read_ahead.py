@@ -44,7 +44,8 @@ class BundleReader:
     team_key: bytes
     staging_root: Path
     blobs: BlobStore | None = None
-    """Blobs already held are neither unpacked nor checked."""
+    """The visit's blob store: blobs are sealed into it as they are read (a second process
+    can: it holds the key), and those it holds are neither unpacked nor checked."""
     known: frozenset[str] = frozenset()
     """Hashes of ``ops.jsonl`` files imported in full before
     (:func:`sync.bundle_import.known_ops_in`)."""
@@ -71,6 +72,7 @@ class BundleReader:
             have_blob=None if self.blobs is None else self.blobs.has,
             known_ops=self.known.__contains__,
             limits=self.limits,
+            blobs=self.blobs,
         )
 
 

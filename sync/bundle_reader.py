@@ -6,7 +6,9 @@ operation); the visit is the one asked for; the content decrypts whole and in or
 staging folder; the content zip is sane and holds exactly what its manifest names; every line
 is an operation, with the right size, hash and count; each op's seal is found and its hash is
 in it (an op whose seal is missing, does not verify, or names another visit, member or device
-is marked unsigned and will be refused); every blob has its size and hash. Any failure raises
+is marked unsigned and will be refused); every blob has its size and hash, checked while it is
+sealed with the visit's key into the blob store's temporary files (``blobs``: no plaintext
+photo reaches the disk; the import renames them into place). Any failure raises
 :class:`BundleRefused` with one sentence for the user, and leaves nothing behind.
 
 The layout and the manifests are :mod:`sync.bundle_format`; the ops and their seals are read by
@@ -25,8 +27,10 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from storage import Op
+from storage.attachments import BlobStore
 from sync import bundle_crypto
 from sync.authorship import Seal
 from sync.bundle_format import (
@@ -79,6 +83,9 @@ _CLAIMED_VISIT = re.compile(rb'"visit_id"\s*:\s*"([^"\\]{1,200})"')
 class VerifiedBundle(Staged):
     """A bundle that passed every check, its content and blobs in a staging ``folder``.
 
+    Its blobs are ``blob_paths``: sealed files waiting in the blob store (``sealed``; placed
+    by ``BlobStore.place_sealed``), or plaintext files in ``folder`` when it was read without
+    a store (``BlobStore.adopt`` seals them).
     Its ops are in ``ops`` when there are at most ``KEEP_PARSED_OPS`` of them; a bigger
     bundle is ``streamed``: ``ops`` is empty and :meth:`op_batches` reads them again from
     the decrypted ``content``. Each op's ``seal`` names the verified seal that covers it, or is
@@ -97,6 +104,15 @@ class VerifiedBundle(Staged):
     """Too many ops to keep: :meth:`op_batches` reads them from ``content`` again."""
     seals: SealTable = field(default_factory=list)
     content: Path | None = None
+    sealed: bool = False
+    """``blob_paths`` are sealed files in the blob store's temporary files, not in ``folder``."""
+
+    def cleanup(self) -> None:
+        """Remove the staging folder, and the sealed blobs that were not placed."""
+        if self.sealed:
+            for path in self.blob_paths.values():
+                path.unlink(missing_ok=True)
+        super(VerifiedBundle, self).cleanup()  # noqa: UP008 (slots dataclasses need the arguments)
 
     @property
     def verified_seals(self) -> list[Seal]:
@@ -128,9 +144,14 @@ def read_bundle(  # noqa: PLR0913 (the reader's choices, each with a default)
     have_blob: Callable[[str], bool] | None = None,
     known_ops: Callable[[str], bool] | None = None,
     limits: OpLimits = FORMAT_LIMITS,
+    blobs: BlobStore | None = None,
 ) -> VerifiedBundle:
     """Check the bundle at ``path`` for ``visit_id``; decrypt it and unpack its blobs under
     ``staging_root``.
+
+    With ``blobs`` (the visit's blob store), each blob is sealed into the store's temporary
+    files as it is read and checked, and flushed to disk (``VerifiedBundle.sealed``); without
+    it, blobs are unpacked in the staging folder.
 
     Blobs for which ``have_blob(sha)`` is true are neither unpacked nor checked: the workspace
     already holds that exact content (it is named by its hash), and nothing of them is used.
@@ -176,7 +197,10 @@ def read_bundle(  # noqa: PLR0913 (the reader's choices, each with a default)
                 if ops_known
                 else scan_ops(inner, files, manifest, name, limits, seals, keep=not streamed)
             )
-            blob_paths = _extract_blobs(inner, files, manifest, name, folder, have_blob=have_blob)
+            if blobs is None:
+                blob_paths = _extract_blobs(inner, files, manifest, name, folder, have_blob)
+            else:
+                blob_paths = _seal_blobs(inner, files, manifest, name, blobs, have_blob)
     except BaseException:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
@@ -192,7 +216,16 @@ def read_bundle(  # noqa: PLR0913 (the reader's choices, each with a default)
         len(blob_paths),
     )
     return VerifiedBundle(
-        manifest, ops, blob_paths, folder, path, ops_known, streamed, seals, content
+        manifest,
+        ops,
+        blob_paths,
+        folder,
+        path,
+        ops_known,
+        streamed,
+        seals,
+        content,
+        sealed=blobs is not None,
     )
 
 
@@ -413,3 +446,25 @@ def _extract_blobs(  # noqa: PLR0917 (one step of read_bundle)
             refuse_changed(name, f"attachment {sha[:12]}... does not match its manifest")
         out[sha] = target
     return out
+
+
+def _seal_blobs(  # noqa: PLR0913, PLR0917 (one step of read_bundle)
+    zf: zipfile.ZipFile,
+    files: Mapping[str, zipfile.ZipInfo],
+    manifest: BundleManifest,
+    name: str,
+    store: BlobStore,
+    have_blob: Callable[[str], bool] | None = None,
+) -> dict[str, Path]:
+    """Each blob the store lacks, sealed into its temporary files while it is inflated and
+    hashed (never more than its size + 1 bytes), and flushed: ``{sha: sealed file}``. A blob
+    that is not what the manifest says refuses the bundle, and removes what was sealed."""
+    with store.incoming() as batch:
+        for sha, expected in sorted(manifest.blobs.items()):
+            if (have_blob is not None and have_blob(sha)) or store.has(sha):
+                continue
+            with zf.open(files[BLOBS_DIR + sha]) as src:
+                sealed = batch.seal(cast(BinaryIO, src), limit=expected + 1)
+            if sealed.size != expected or sealed.sha256 != sha:
+                refuse_changed(name, f"attachment {sha[:12]}... does not match its manifest")
+        return batch.hand_over()

@@ -48,6 +48,7 @@ from reviewer_app.visit.workspaces import (
     workspace_path,
 )
 from storage import Op, Workspace
+from storage.blob_crypto import BlobCryptoError
 from storage.records import Record
 from sync.authorship import DEVICE_KEY_ENTITY, fingerprint_words
 from sync.bundle_builder import export_bundle
@@ -258,8 +259,8 @@ def _bundle_size(ws: Workspace) -> int:
     workspace file) and its photos."""
     size = ws.path.stat().st_size
     for sha in ws.attachment_hashes():
-        with contextlib.suppress(OSError):
-            size += ws.blobs.path(sha).stat().st_size
+        with contextlib.suppress(OSError, BlobCryptoError):  # missing or damaged: not sent
+            size += ws.blobs.size(sha)
     return size
 
 

@@ -48,6 +48,7 @@ from sync.bundle_format import (
 from sync.bundle_reader import VerifiedBundle, read_bundle
 from sync.kit_format import canonical_json
 from sync.kit_model import VisitDetails
+from tests.keys import app_key
 
 CREATED_AT = "2026-03-02T10:00:00+00:00"
 #: A seal reference that names no seal: the op it belongs to is unsigned.
@@ -382,7 +383,7 @@ class Laptop:
         return Signer(member_id or self.member_id, self.key, self.device_id, **kw)
 
     def open(self) -> Workspace:
-        return Workspace.open(self.ws_path, device_id=self.device_id)
+        return Workspace.open(self.ws_path, key=app_key(self.ws_path), device_id=self.device_id)
 
     def state(self) -> tuple[bytes, int]:
         """What a person could notice changing: the visit's state and its operation count."""

@@ -31,6 +31,7 @@ from sync.bundle_format import (
 )
 from sync.bundle_import import import_bundle, known_ops_in
 from sync.bundle_reader import VerifiedBundle, read_bundle
+from tests.keys import app_key
 from tests.sync.bundle_tools import (
     STORED_CHUNK,
     outer_entries,
@@ -56,9 +57,8 @@ class Laptop:
         self.paths = AppPaths(home / "data", home / "config", home / "cache", home / "logs")
         self.member_id = member_id
         self.visit_id = open_kit(kit, member_id, paths=self.paths, demo=True).visit_id
-        self.ws = Workspace.open(
-            workspace_path(self.paths, self.visit_id), device_id=device_id(self.paths)
-        )
+        file = workspace_path(self.paths, self.visit_id)
+        self.ws = Workspace.open(file, key=app_key(file), device_id=device_id(self.paths))
         info = self.ws.kit_info()
         assert info is not None
         self.kit_id = str(info["kit_id"])

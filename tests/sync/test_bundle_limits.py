@@ -286,8 +286,11 @@ def peak_rss_of_import(laptop: Laptop, file: Path, new: int) -> tuple[float, flo
     return start_kb / 1024, peak_kb / 1024
 
 
-def test_importing_a_big_bundle_takes_little_memory(lead: Laptop, tmp_path: Path) -> None:
-    """150,000 ops (under the demo kit's limit, so imported): peak RSS of a fresh process."""
+def test_importing_a_big_bundle_takes_little_memory(
+    wrapped_keys: object, lead: Laptop, tmp_path: Path
+) -> None:
+    """150,000 ops (under the demo kit's limit, so imported): peak RSS of a fresh process
+    (which reads the visit's key from its wrapped file: ``wrapped_keys``)."""
     n = 150_000
     file = write_bundle(tmp_path / "big.rvbundle", lead, "m-cns", judgements("m-cns", n))
     start_mb, peak_mb = peak_rss_of_import(lead, file, n)

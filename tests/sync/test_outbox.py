@@ -1,4 +1,5 @@
-"""The outbox: durable, idempotent, crash-safe; refusals wait for a person, outages retry."""
+"""The outbox: durable, idempotent, crash-safe, encrypted; refusals wait for a person, outages
+retry."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from storage import encrypted_sqlite
 from sync.outbox import Outbox, OutboxError
+from tests.keys import TEST_KEY
 from tests.server.central_helpers import (
     Central,
     make_envelope,
@@ -18,7 +21,7 @@ from tests.server.central_helpers import (
 def test_enqueue_is_durable_and_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "outbox.sqlite"
     envelope = make_envelope()
-    with Outbox(path) as outbox:
+    with Outbox(path, key=TEST_KEY) as outbox:
         outbox.enqueue(envelope, {})
         outbox.enqueue(envelope, {})
         other = make_envelope(note="changed")
@@ -27,7 +30,7 @@ def test_enqueue_is_durable_and_idempotent(tmp_path: Path) -> None:
             outbox.enqueue(other, {})
         with pytest.raises(OutboxError, match="no file"):
             outbox.enqueue(make_envelope(attachments=[("c" * 64, 3)]), {})
-    with Outbox(path) as again:
+    with Outbox(path, key=TEST_KEY) as again:
         items = again.items()
     assert [(i.snapshot_id, i.state) for i in items] == [(envelope["snapshot_id"], "queued")]
     assert again is not None
@@ -42,14 +45,15 @@ def test_an_item_left_sending_by_a_crash_is_sent_once(
     (tmp_path / sha).write_bytes(photo)
     envelope = make_envelope(attachments=[(sha, len(photo))])
     client = demo_central.client("lead")
-    with Outbox(path) as outbox:
+    with Outbox(path, key=TEST_KEY) as outbox:
         outbox.enqueue(envelope, {sha: tmp_path / sha})
         first = outbox.send_one(client, envelope["snapshot_id"])
     assert first.state == "acknowledged"
     # The process died after the service committed but before the receipt was stored.
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE items SET state = 'sending', receipt = NULL")
-    with Outbox(path) as outbox:
+    conn = encrypted_sqlite.connect(path, TEST_KEY)
+    conn.execute("UPDATE items SET state = 'sending', receipt = NULL")
+    conn.close()
+    with Outbox(path, key=TEST_KEY) as outbox:
         assert [i.snapshot_id for i in outbox.due()] == [envelope["snapshot_id"]]
         report = outbox.send_all(client)
         assert [i.receipt for i in report.acknowledged] == [first.receipt]
@@ -60,7 +64,7 @@ def test_an_item_left_sending_by_a_crash_is_sent_once(
 def test_a_refusal_waits_for_a_person_and_retry_queues_it(
     demo_central: Central, tmp_path: Path
 ) -> None:
-    with Outbox(tmp_path / "outbox.sqlite") as outbox:
+    with Outbox(tmp_path / "outbox.sqlite", key=TEST_KEY) as outbox:
         envelope = make_envelope()
         outbox.enqueue(envelope, {})
         report = outbox.send_all(demo_central.client("cns"))  # not the lead
@@ -75,7 +79,7 @@ def test_offline_keeps_everything_for_later(demo_central: Central, tmp_path: Pat
     from sync.client import CentralClient
 
     clock = [1000.0]
-    with Outbox(tmp_path / "outbox.sqlite", clock=lambda: clock[0]) as outbox:
+    with Outbox(tmp_path / "outbox.sqlite", key=TEST_KEY, clock=lambda: clock[0]) as outbox:
         for v in (1, 2):
             outbox.enqueue(make_envelope(version=v), {})
         dead = CentralClient("http://127.0.0.1:9", "t", sleep=lambda _s: None, max_attempts=2)
@@ -125,7 +129,7 @@ def test_an_outbox_the_older_app_made_opens_with_its_items(tmp_path: Path) -> No
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
     conn.close()
 
-    with Outbox(path) as outbox:
+    with Outbox(path, key=TEST_KEY) as outbox:
         [item] = outbox.items()
         assert (item.snapshot_id, item.state, item.attempts, item.last_error) == (
             envelope["snapshot_id"],
@@ -135,8 +139,9 @@ def test_an_outbox_the_older_app_made_opens_with_its_items(tmp_path: Path) -> No
         )
         assert outbox.envelope(item.snapshot_id) == {"a": 1}
         assert outbox.retry(item.snapshot_id).state == "queued"
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert encrypted_sqlite.is_encrypted(path)  # the older app's plain file, encrypted in place
+    conn = encrypted_sqlite.connect(path, TEST_KEY)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     conn.close()
-    with Outbox(path) as again:  # opening a versioned file again changes nothing
+    with Outbox(path, key=TEST_KEY) as again:  # opening a versioned file again changes nothing
         assert [i.state for i in again.items()] == ["queued"]
