@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from helpers import WAIT, message_boxes
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -20,10 +21,12 @@ from reviewer_app.visit.workspaces import (
     workspace_backups,
     workspace_path,
 )
+from tests.keys import app_key
 from ui.start_screen import DAMAGED_TITLE, StartScreen, VisitRole
 from ui.workspace_problem import WorkspaceProblemDialog
 
 MARK = "Rota-gap-seen-on-ward-7"
+PAGE, RESERVE, SALT = 4096, 16 + 64, 16  # SQLCipher 4's page, its IV + HMAC-SHA512, the salt
 
 
 @pytest.fixture
@@ -40,12 +43,23 @@ def visit(paths: AppPaths, demo_kit_file: Path) -> str:
 
 
 def _flip(file: Path, text: bytes) -> None:
+    """Flip a byte of every page of the (encrypted) workspace whose plaintext holds ``text``.
+
+    SQLCipher 4 with a raw key: each page is AES-256-CBC under the key itself, its IV in the
+    page's reserved tail (IV, then the HMAC that now fails), page 1 after a 16-byte salt."""
+    key = app_key(file)
     data = bytearray(file.read_bytes())
-    at = data.find(text)
-    assert at > 0
-    while at >= 0:
-        data[at + 2] = 0xFF
-        at = data.find(text, at + 1)
+    hits = 0
+    for start in range(0, len(data), PAGE):
+        begin = start + (SALT if start == 0 else 0)
+        end = start + PAGE - RESERVE
+        decrypt = Cipher(algorithms.AES(key), modes.CBC(bytes(data[end : end + 16]))).decryptor()
+        plain = decrypt.update(bytes(data[begin:end])) + decrypt.finalize()
+        at = plain.find(text)
+        if at >= 0:
+            data[begin + at] ^= 0xFF
+            hits += 1
+    assert hits > 0
     file.write_bytes(bytes(data))
 
 
