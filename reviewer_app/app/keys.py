@@ -30,6 +30,7 @@ from storage.visit_keys import (
     KeyringUnavailable,
     PassphraseRequest,
     VisitKeys,
+    WrongPassphrase,
 )
 
 __all__ = [
@@ -115,7 +116,9 @@ def lock() -> None:
 def _ask_headless(request: PassphraseRequest) -> str | None:
     given = os.environ.get(PASSPHRASE_ENV)
     if given:
-        return None if request.retry else given  # a wrong one given by a script: do not loop
+        if request.retry:  # the script's passphrase was wrong: say so (asking again is useless)
+            raise WrongPassphrase(request.account)
+        return given
     if not (sys.stdin and sys.stdin.isatty()):
         return None
     what = visit_keys.describe(request.account)
