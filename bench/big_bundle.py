@@ -21,12 +21,17 @@ The import runs in a fresh child process (``import_visit_bundles``, as ``reviewe
 import`` does); printed: ops, seconds, the child's peak RSS (its own ``VmHWM``: ``RUSAGE_CHILDREN``
 would carry the writing parent's peak across fork and exec), the outcome.
 Budget (DESIGN.md): refused or imported with peak RSS <= 300 MB.
+
+The workspace is encrypted (the only mode); with no keyring here, its key is wrapped with a
+passphrase both processes are given (``REVIEWER_APP_PASSPHRASE``), at a low scrypt cost so that
+unwrapping it does not count in the child's time or memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -38,16 +43,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reviewer_app.app.device import device_id  # noqa: E402
 from reviewer_app.app.paths import AppPaths  # noqa: E402
 from reviewer_app.demo.kits import build_demo_kit  # noqa: E402
 from reviewer_app.visit.model import JUDGEMENT, NOTE, judgement_id  # noqa: E402
-from reviewer_app.visit.workspaces import open_kit, workspace_path  # noqa: E402
-from storage import Op, Workspace  # noqa: E402
+from reviewer_app.visit.workspaces import open_kit, open_workspace, workspace_path  # noqa: E402
+from storage import Op, visit_keys  # noqa: E402
 from tests.sync import bundle_tools  # noqa: E402
 
 MEMBER = "m-cns"
 DEVICE = str(uuid.UUID(int=7))
+KEYS_ENV = {
+    "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # no keyring: a wrapped key
+    "REVIEWER_APP_PASSPHRASE": "big-bundle bench passphrase",
+}
 
 CHILD = """
 import sys
@@ -132,6 +140,8 @@ def main() -> int:
     parser.add_argument("--seal-every", type=int, default=0, help="0: one seal")
     parser.add_argument("--source", type=Path, default=ROOT, help="code the import runs")
     args = parser.parse_args()
+    os.environ.update(KEYS_ENV)
+    visit_keys.SCRYPT_N = 2**10  # the wrapped key file records it: the child unwraps it cheaply
     with tempfile.TemporaryDirectory(prefix="bench-big-bundle-") as tmp:
         work = Path(tmp)
         kit_file = work / "kit.rvkit"
@@ -139,7 +149,7 @@ def main() -> int:
         home = work / "lead"
         paths = AppPaths(home / "data", home / "config", home / "cache", home / "logs")
         visit = open_kit(kit_file, "m-lead", paths=paths, demo=True).visit_id
-        with Workspace.open(workspace_path(paths, visit), device_id=device_id(paths)) as ws:
+        with open_workspace(paths, workspace_path(paths, visit)) as ws:
             info = ws.kit_info()
             assert info is not None
             key = bytes.fromhex(json.loads(info["manifest_json"])["team_key"])
@@ -172,7 +182,7 @@ def main() -> int:
             capture_output=True,
             text=True,
             check=False,
-            env={"PYTHONPATH": str(args.source), "PATH": "/usr/bin:/bin"},
+            env={"PYTHONPATH": str(args.source), "PATH": "/usr/bin:/bin", **KEYS_ENV},
         )
         seconds = time.perf_counter() - start
     peak_kb, _, outcome = done.stdout.strip().partition("\n")

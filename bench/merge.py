@@ -15,7 +15,9 @@ decryption, hashes, seals, parsing each op; then blobs and one transaction each)
 8 again.
 The floor is the least any merge must do: plain ``INSERT OR IGNORE`` of the same op rows (already
 in memory) into a table with the same columns (WAL, ``synchronous=FULL``, one transaction per
-bundle), and writing the same blobs to files (each fsynced, as the blob store does).
+bundle), and writing the same blobs to files (each fsynced, as the blob store does). The app's
+workspaces are encrypted (SQLCipher, sealed blobs: the only mode), their keys in a keyring held
+in memory; the floor stays plain.
 Budgets (issue 4): merge <= 3x the floor; importing the same 8 again <= 0.5 s.
 """
 
@@ -37,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.kit_import import use_memory_keyring  # noqa: E402
 from reviewer_app.app.paths import AppPaths  # noqa: E402
 from reviewer_app.demo.kits import build_demo_kit  # noqa: E402
 from reviewer_app.visit.model import (  # noqa: E402
@@ -46,7 +49,7 @@ from reviewer_app.visit.model import (  # noqa: E402
     PHOTO,
     judgement_id,
 )
-from reviewer_app.visit.workspaces import open_kit, workspace_path  # noqa: E402
+from reviewer_app.visit.workspaces import open_kit, open_workspace, workspace_path  # noqa: E402
 from storage import Op, Workspace  # noqa: E402
 from sync.bundle_builder import export_bundle  # noqa: E402
 from sync.bundle_import import import_bundle  # noqa: E402
@@ -131,9 +134,9 @@ def build_laptops(
         # back until the lead confirms it: not what this bench measures).
         visit_id = open_kit(kit, MEMBERS[i % len(MEMBERS)], paths=paths, demo=True).visit_id
         member = f"m-bench-{i}"
-        from reviewer_app.app.device import device_id, device_key  # noqa: PLC0415
+        from reviewer_app.app.device import device_key  # noqa: PLC0415
 
-        with Workspace.open(workspace_path(paths, visit_id), device_id=device_id(paths)) as ws:
+        with open_workspace(paths, workspace_path(paths, visit_id)) as ws:
             ws.apply_ops(generate_ops(ws, member, n_ops, n_photos, rng))
             info = ws.kit_info()
             assert info is not None
@@ -148,18 +151,16 @@ def build_laptops(
                 device_key=device_key(paths),
             )
             rows.append([op.row() for op in ws.ops()])
-            blobs.extend(ws.blobs.path(sha).read_bytes() for sha in ws.attachment_hashes())
+            blobs.extend(ws.blobs.read_bytes(sha) for sha in ws.attachment_hashes())
         bundles.append(out)
     return bundles, rows, blobs
 
 
 def app_trial(work: Path, kit: Path, bundles: list[Path], run: int) -> tuple[float, float, int]:
     """(seconds to import all bundles, seconds to import them again, ops in the workspace)."""
-    from reviewer_app.app.device import device_id  # noqa: PLC0415
-
     paths = paths_for(work / f"lead{run}")
     visit_id = open_kit(kit, "m-lead", paths=paths, demo=True).visit_id
-    with Workspace.open(workspace_path(paths, visit_id), device_id=device_id(paths)) as ws:
+    with open_workspace(paths, workspace_path(paths, visit_id)) as ws:
         info = ws.kit_info()
         assert info is not None
         key = bytes.fromhex(json.loads(info["manifest_json"])["team_key"])
@@ -216,6 +217,7 @@ def main() -> int:
     parser.add_argument("--photos", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    use_memory_keyring()
     with tempfile.TemporaryDirectory(prefix="bench-merge-") as tmp:
         work = Path(tmp)
         kit = work / "demo.rvkit"
