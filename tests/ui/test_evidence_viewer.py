@@ -14,8 +14,12 @@ from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from reviewer_app.app.keys import visit_key
+from reviewer_app.app.paths import AppPaths
 from reviewer_app.visit.session import VisitSession
+from storage.blob_crypto import encrypt_bytes
 from ui.evidence_viewer import DAMAGED, MISSING, EvidenceViewer
+from ui.evidence_viewer.documents import SEALED_DAMAGED
 
 TCD_PROTOCOL = "E003"  # two pages; "capital programme" is on the second
 
@@ -47,7 +51,7 @@ def test_a_demo_pdf_opens_with_its_page_count(
 ) -> None:
     doc = session.data.document(TCD_PROTOCOL)
     assert doc is not None
-    pages = len(PdfReader(session.blob_path(doc.sha256)).pages)
+    pages = len(PdfReader(session.open_blob(doc.sha256)).pages)
     assert viewer.show_document(TCD_PROTOCOL)
     qtbot.waitUntil(viewer.showing_pdf, timeout=10_000)
     assert viewer.page_total() == pages == 2
@@ -117,7 +121,7 @@ def test_a_missing_document_says_how_to_restore_it(
 ) -> None:
     doc = session.data.document("E001")
     assert doc is not None
-    blob = session.blob_path(doc.sha256)
+    blob = session.blobs.path(doc.sha256)  # (where the sealed file is)
     _writable(blob.parent)
     blob.unlink()
     viewer.show_document("E001")
@@ -126,14 +130,30 @@ def test_a_missing_document_says_how_to_restore_it(
     assert not viewer.system_button.isVisibleTo(viewer)
 
 
-def test_a_damaged_document_is_reported(
+def test_a_damaged_sealed_copy_is_reported_with_the_way_back(
     qtbot: QtBot, viewer: EvidenceViewer, session: VisitSession
 ) -> None:
     doc = session.data.document("E002")
     assert doc is not None
-    blob = session.blob_path(doc.sha256)
+    blob = session.blobs.path(doc.sha256)  # (sealed: a byte changed fails its check)
     _writable(blob)
-    blob.write_bytes(b"this is not a PDF any more")
+    sealed = bytearray(blob.read_bytes())
+    sealed[len(sealed) // 2] ^= 0xFF
+    blob.write_bytes(bytes(sealed))
+    viewer.show_document("E002")
+    qtbot.waitUntil(lambda: viewer.message.text() == SEALED_DAMAGED, timeout=10_000)
+    assert not viewer.system_button.isVisibleTo(viewer)  # no other program can read it either
+
+
+def test_a_pdf_that_does_not_open_offers_the_system_viewer(
+    qtbot: QtBot, viewer: EvidenceViewer, session: VisitSession, paths: AppPaths
+) -> None:
+    doc = session.data.document("E002")
+    assert doc is not None
+    blob = session.blobs.path(doc.sha256)  # authentic, but no PDF
+    _writable(blob)
+    key = visit_key(paths, session.data.visit.visit_id)
+    blob.write_bytes(encrypt_bytes(b"this is not a PDF any more", key))
     viewer.show_document("E002")
     qtbot.waitUntil(lambda: viewer.message.text() == DAMAGED, timeout=10_000)
     assert viewer.system_button.isVisibleTo(viewer)
@@ -157,7 +177,7 @@ def test_a_document_that_is_not_a_pdf_offers_the_system_viewer(
     qtbot.waitUntil(lambda: bool(opened), timeout=10_000)
     copy = Path(opened[0])
     assert copy.name == "rota.docx"
-    assert copy.read_bytes() == session.blob_path(doc.sha256).read_bytes()
+    assert copy.read_bytes() == session.read_blob(doc.sha256)  # the plaintext, not the sealed file
 
 
 def test_an_unknown_document_id(viewer: EvidenceViewer) -> None:
