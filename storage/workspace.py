@@ -132,8 +132,9 @@ class WorkspaceKeyWrong(WorkspaceError):
             )
         super().__init__(
             f"The visit workspace {path} cannot be opened: {why}. It was not changed; the "
-            "visit can be opened again from its kit and the team's bundles (work not yet in a "
-            "bundle cannot be recovered without its key)."
+            f"visit can be opened again from its kit and the team's bundles: move the folder "
+            f"{path.parent} aside, then open the kit again (work not yet in a bundle cannot be "
+            "recovered without its key)."
         )
 
 

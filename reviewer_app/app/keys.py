@@ -29,6 +29,7 @@ from storage.visit_keys import (
     KeyMissing,
     KeyringUnavailable,
     PassphraseRequest,
+    VisitKeyError,
     VisitKeys,
     WrongPassphrase,
 )
@@ -36,6 +37,7 @@ from storage.visit_keys import (
 __all__ = [
     "DEVICE_KEY",
     "OUTBOX",
+    "KeyLost",
     "PASSPHRASE_ENV",
     "STAFF_SIGNING_KEY",
     "STAFF_STORE",
@@ -50,6 +52,20 @@ __all__ = [
 PASSPHRASE_ENV = "REVIEWER_APP_PASSPHRASE"
 OUTBOX = "outbox"
 DEVICE_KEY = "device-key"
+
+
+class KeyLost(VisitKeyError):
+    """A kit opened for a visit whose folder holds files under a key that is gone."""
+
+    def __init__(self, account: str, folder: Path) -> None:
+        super().__init__(
+            f"The key of {visit_keys.describe(account)} is not in this computer's password "
+            f"store (keyring), and its folder {folder} holds what that key encrypted: move "
+            "that folder aside, then open the kit again and import the team's bundles (work "
+            "not yet in a bundle is lost with the key)."
+        )
+        self.account, self.folder = account, folder
+
 
 _asker: list[AskPassphrase | None] = [None]
 _guard = threading.Lock()
@@ -91,10 +107,14 @@ def _get(account: str, folder: Path, *, create: bool) -> bytes:
     with _guard:  # two threads creating one visit's key would make two
         try:
             return chain.get(account, folder)
-        except (KeyMissing, KeyringUnavailable):
+        except (KeyMissing, KeyringUnavailable) as exc:
             # No keyring at all says "unavailable" for a key never made: a new one is made
             # only where nothing it would lock away exists yet (no file made with a key).
-            if not create or _holds_encrypted_files(folder):
+            if not create:
+                raise
+            if _holds_encrypted_files(folder):
+                if isinstance(exc, KeyMissing):
+                    raise KeyLost(account, folder) from exc
                 raise
             folder.mkdir(parents=True, exist_ok=True)
             return chain.create(account, folder)

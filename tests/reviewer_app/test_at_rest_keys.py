@@ -204,3 +204,24 @@ def test_a_damaged_key_file_ends_with_the_way_back_and_the_workspace_unchanged(
     key_file.write_bytes(kept)
     assert _fingerprint(folder) == before
     assert _reason(paths, visit_id) == REASON
+
+
+def test_a_visit_whose_key_is_lost_opens_again_from_its_kit(
+    demo_kit_file: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """The way back the sentences give: the kit opened again says the old folder holds what
+    the lost key encrypted and to move it aside; once moved, the kit opens afresh."""
+    paths, visit_id = _open_visit(demo_kit_file)
+    folder = paths.visit_folder(visit_id)
+    del memory_keyring.secrets[(SERVICE, visit_id)]
+    visit_keys.lock()
+    before = _fingerprint(folder)
+    with pytest.raises(app_keys.KeyLost) as caught:
+        open_kit(demo_kit_file, MEMBER, paths=paths, demo=True)
+    assert f"its folder {folder} holds what that key encrypted" in str(caught.value)
+    assert _fingerprint(folder) == before
+    assert is_user_error(caught.value)
+    folder.rename(folder.with_name(folder.name + ".lost-key"))
+    opened = open_kit(demo_kit_file, MEMBER, paths=paths, demo=True)
+    with open_workspace(paths, opened.workspace_path, backup=False) as ws:
+        assert ws.kit_info() is not None
