@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 SERVICE = "reviewer-app/visit-key"
 STAFF_STORE = "staff-store"
 STAFF_SIGNING_KEY = "staff-signing-key"
+OUTBOX = "outbox"
+DEVICE_KEY = "device-key"
 KEY_FILE = "visit-key.json"
 KEY_BYTES = 32
 FORMAT = "reviewer-app wrapped key"
@@ -108,12 +110,16 @@ def describe(account: str) -> str:
     return _name(account)
 
 
+_LAPTOP_NAMES = {
+    STAFF_STORE: "the staff workspace",
+    STAFF_SIGNING_KEY: "the staff signing key",
+    OUTBOX: "the outbox of findings waiting to be sent",
+    DEVICE_KEY: "this laptop's device key",
+}
+
+
 def _name(account: str) -> str:
-    if account == STAFF_STORE:
-        return "the staff workspace"
-    if account == STAFF_SIGNING_KEY:
-        return "the staff signing key"
-    return f"visit {account}"
+    return _LAPTOP_NAMES.get(account, f"visit {account}")
 
 
 @dataclass(frozen=True, slots=True)

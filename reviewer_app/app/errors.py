@@ -27,6 +27,7 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     )
     from storage.blob_crypto import BlobCryptoError  # noqa: PLC0415
     from storage.encrypted_sqlite import EncryptionFailed, WrongKey  # noqa: PLC0415
+    from storage.staff_store import StaffStoreError  # noqa: PLC0415
     from storage.visit_keys import VisitKeyError  # noqa: PLC0415
     from sync.bundle_format import BundleRefused  # noqa: PLC0415
     from sync.keys import KeyFileError  # noqa: PLC0415
@@ -50,6 +51,7 @@ def user_error_types() -> tuple[type[BaseException], ...]:
         WrongKey,
         EncryptionFailed,
         BlobCryptoError,
+        StaffStoreError,
         NotAnImage,
         FileNotFoundError,
         IsADirectoryError,

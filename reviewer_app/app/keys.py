@@ -23,6 +23,8 @@ from pathlib import Path
 from reviewer_app.app.paths import AppPaths
 from storage import visit_keys
 from storage.visit_keys import (
+    DEVICE_KEY,
+    OUTBOX,
     STAFF_SIGNING_KEY,
     STAFF_STORE,
     AskPassphrase,
@@ -50,8 +52,6 @@ __all__ = [
 ]
 
 PASSPHRASE_ENV = "REVIEWER_APP_PASSPHRASE"
-OUTBOX = "outbox"
-DEVICE_KEY = "device-key"
 
 
 class KeyLost(VisitKeyError):
