@@ -292,6 +292,61 @@ def is_sealed(path: Path) -> bool:
         return False
 
 
+class SealingWriter(io.RawIOBase):
+    """A file to write plaintext to, sealed into ``out`` as it comes (for writers that push:
+    a zip being written). Closing it seals the last chunk; :attr:`sealed` then gives the
+    plaintext's SHA-256 and size. Not seekable. A full chunk is held until more arrives (it
+    is sealed as the last one if nothing does)."""
+
+    def __init__(self, out: BinaryIO, key: bytes, *, chunk_size: int = CHUNK_SIZE) -> None:
+        super().__init__()
+        _check_key(key)
+        self._out, self._header = out, _new_header(key, chunk_size)
+        self._aead, self._digest = AESGCM(key), hashlib.sha256()
+        self._pending = bytearray()
+        self._index = self._size = 0
+        self._sealed: Sealed | None = None
+        out.write(self._header.raw)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        view = memoryview(data).cast("B")
+        self._pending += view
+        self._digest.update(view)
+        self._size += len(view)
+        step = self._header.chunk_size
+        if len(self._pending) > step:  # only chunks known not to be the last
+            done = 0
+            while len(self._pending) - done > step:
+                self._seal(memoryview(self._pending)[done : done + step], final=False)
+                done += step
+            del self._pending[:done]
+        return len(view)
+
+    def _seal(self, chunk: memoryview, *, final: bool) -> None:
+        nonce = _nonce(self._header, self._index)
+        self._out.write(
+            self._aead.encrypt(nonce, bytes(chunk), _aad(self._header, self._index, final))
+        )
+        self._index += 1
+
+    def close(self) -> None:
+        if not self.closed:
+            self._seal(memoryview(self._pending), final=True)
+            self._pending = bytearray()
+            self._sealed = Sealed(self._digest.hexdigest(), self._size)
+        super().close()
+
+    @property
+    def sealed(self) -> Sealed:
+        """The plaintext's SHA-256 and size (once closed)."""
+        if self._sealed is None:
+            raise ValueError("the sealing writer is still open")
+        return self._sealed
+
+
 def is_sealed_with(path: Path, key: bytes) -> bool:
     """Whether the file at ``path`` starts with a sealed file's header made with ``key``: the
     magic and the key check (an HMAC under ``key``), which a plain file cannot carry by chance

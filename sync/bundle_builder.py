@@ -20,11 +20,11 @@ from typing import BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from storage import Op, Workspace
+from storage import Op, Workspace, blob_crypto
 from storage import authorship_tables as key_tables
 from storage.files import write_atomic
 from sync import bundle_crypto, pins
-from sync.authorship import Seal
+from sync.authorship import Binding, Seal
 from sync.bundle_format import (
     BLOBS_DIR,
     CONTENT_NAME,
@@ -85,37 +85,62 @@ def export_bundle(  # noqa: PLR0913 (each names what the bundle says)
         pins.seal_own_ops(conn, device_key, visit_id=visit_id, device_id=ws.device_id)
         bindings = tuple(pins.trusted_bindings(conn))
     bundle_id = str(uuid.uuid4())
-    inner = _temp_beside(out, ".content")
+    # The content zip is written to a file beside ``out`` before it can be encrypted (its
+    # size is in the bundle's authenticated manifest): sealed there with a key no one keeps,
+    # so the photos and ops never reach the disk readable, even if the export is killed.
+    inner, scratch_key = _temp_beside(out, ".content"), os.urandom(blob_crypto.KEY_BYTES)
     try:
-        with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-            ops_size, ops_sha, op_count, seal_ids, blob_hashes = _write_ops(zf, ws)
-            seals_size, seals_sha = _write_seals(zf, ws, seal_ids)
-            blobs: dict[str, int] = {}
-            for sha in blob_hashes:
-                if ws.blobs.has(sha):
-                    blobs[sha] = _write_blob(zf, ws, sha)
-            manifest = BundleManifest(
-                bundle_id=bundle_id,
-                visit_id=visit_id,
-                kit_id=kit_id,
-                member_id=member_id,
-                device_id=ws.device_id,
-                created_at=created,
-                op_count=op_count,
-                ops_sha256=ops_sha,
-                ops_size=ops_size,
-                blobs=MappingProxyType(blobs),
-                seals_sha256=seals_sha,
-                seals_size=seals_size,
-                keys=bindings,
+        with open(inner, "wb") as raw, blob_crypto.SealingWriter(raw, scratch_key) as sealing:
+            with zipfile.ZipFile(sealing, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+                manifest = _write_content(
+                    zf, ws, bundle_id, visit_id, kit_id, member_id, created, bindings
+                )
+        with blob_crypto.open_decrypted(inner, scratch_key) as content:
+            size = sealing.sealed.size
+            write_atomic(
+                out,
+                lambda f: _encrypt_stream_into(f, content, size, team_key, visit_id, bundle_id),
+                mode=0o600,
             )
-            zf.writestr(MANIFEST_NAME, canonical_json(manifest.to_dict()))
-        write_atomic(
-            out, lambda f: _encrypt_into(f, inner, team_key, visit_id, bundle_id), mode=0o600
-        )
     finally:
         inner.unlink(missing_ok=True)
-    log.info("bundle %s written: %d ops, %d blobs", out, manifest.op_count, len(blobs))
+    log.info("bundle %s written: %d ops, %d blobs", out, manifest.op_count, len(manifest.blobs))
+    return manifest
+
+
+def _write_content(  # noqa: PLR0913, PLR0917 (what the manifest says)
+    zf: zipfile.ZipFile,
+    ws: Workspace,
+    bundle_id: str,
+    visit_id: str,
+    kit_id: str,
+    member_id: str,
+    created: str,
+    bindings: tuple[Binding, ...],
+) -> BundleManifest:
+    """Write the content zip: the ops, their seals, the blobs they name, the manifest."""
+    ops_size, ops_sha, op_count, seal_ids, blob_hashes = _write_ops(zf, ws)
+    seals_size, seals_sha = _write_seals(zf, ws, seal_ids)
+    blobs: dict[str, int] = {}
+    for sha in blob_hashes:
+        if ws.blobs.has(sha):
+            blobs[sha] = _write_blob(zf, ws, sha)
+    manifest = BundleManifest(
+        bundle_id=bundle_id,
+        visit_id=visit_id,
+        kit_id=kit_id,
+        member_id=member_id,
+        device_id=ws.device_id,
+        created_at=created,
+        op_count=op_count,
+        ops_sha256=ops_sha,
+        ops_size=ops_size,
+        blobs=MappingProxyType(blobs),
+        seals_sha256=seals_sha,
+        seals_size=seals_size,
+        keys=bindings,
+    )
+    zf.writestr(MANIFEST_NAME, canonical_json(manifest.to_dict()))
     return manifest
 
 
@@ -139,10 +164,23 @@ def _temp_beside(out: Path, suffix: str) -> Path:
 
 
 def _encrypt_into(
-    target: BinaryIO, inner: Path, team_key: bytes, visit_id: str, bundle_id: str
+    target: BinaryIO | Path, inner: Path, team_key: bytes, visit_id: str, bundle_id: str
 ) -> None:
-    """Write the bundle file: the clear manifest, its HMAC, and ``inner`` encrypted."""
-    plain_size = inner.stat().st_size
+    """Write the bundle file: the clear manifest, its HMAC, and the content zip ``inner``
+    encrypted."""
+    with open(inner, "rb") as src:
+        _encrypt_stream_into(target, src, inner.stat().st_size, team_key, visit_id, bundle_id)
+
+
+def _encrypt_stream_into(  # noqa: PLR0913, PLR0917 (what the outer manifest says)
+    target: BinaryIO | Path,
+    src: BinaryIO,
+    plain_size: int,
+    team_key: bytes,
+    visit_id: str,
+    bundle_id: str,
+) -> None:
+    """:func:`_encrypt_into` of the ``plain_size`` bytes ``src`` yields."""
     outer = OuterManifest(
         visit_id=visit_id,
         bundle_id=bundle_id,
@@ -154,7 +192,7 @@ def _encrypt_into(
     with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr(MANIFEST_NAME, outer_bytes)
         zf.writestr(HMAC_NAME, manifest_hmac(outer_bytes, team_key))
-        with open(inner, "rb") as src, zf.open(CONTENT_NAME, "w", force_zip64=True) as dst:
+        with zf.open(CONTENT_NAME, "w", force_zip64=True) as dst:
             bundle_crypto.encrypt(src, plain_size, dst.write, key=key, aad=outer_bytes)
 
 

@@ -3,7 +3,8 @@
 The outer file is a sane zip; the manifest's HMAC verifies (nothing is parsed before); the
 format and version are ones this app reads (version 1 is refused: it cannot say who wrote each
 operation); the visit is the one asked for; the content decrypts whole and in order into a
-staging folder; the content zip is sane and holds exactly what its manifest names; every line
+staging folder (sealed again there with a key only this read holds: the plaintext never
+reaches the disk); the content zip is sane and holds exactly what its manifest names; every line
 is an operation, with the right size, hash and count; each op's seal is found and its hash is
 in it (an op whose seal is missing, does not verify, or names another visit, member or device
 is marked unsigned and will be refused); every blob has its size and hash, checked while it is
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -29,8 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from storage import Op
+from storage import Op, blob_crypto
 from storage.attachments import BlobStore
+from storage.blob_crypto import BlobCryptoError
 from sync import bundle_crypto
 from sync.authorship import Seal
 from sync.bundle_format import (
@@ -104,6 +107,8 @@ class VerifiedBundle(Staged):
     """Too many ops to keep: :meth:`op_batches` reads them from ``content`` again."""
     seals: SealTable = field(default_factory=list)
     content: Path | None = None
+    """The decrypted content zip, sealed in ``folder`` with ``content_key``."""
+    content_key: bytes = b""
     sealed: bool = False
     """``blob_paths`` are sealed files in the blob store's temporary files, not in ``folder``."""
 
@@ -129,7 +134,7 @@ class VerifiedBundle(Staged):
             return
         assert self.content is not None
         name = self.file.name
-        with _open_zip(self.content) as zf, _refuse_damaged(name):
+        with _refuse_damaged(name), _content_zip(self.content, self.content_key) as zf:
             files = {info.filename: info for info in zf.infolist()}
             for _first, batch in sealed_batches(zf, files, self.manifest, name, self.seals):
                 yield batch
@@ -179,10 +184,9 @@ def read_bundle(  # noqa: PLR0913 (the reader's choices, each with a default)
             outer = parse_outer(outer_bytes, name, visit_id)
             _check_outer_files(files, name)
             folder = _make_folder(staging_root, name)
-            content = folder / STAGED_CONTENT
-            _decrypt(zf, files[CONTENT_NAME], outer, outer_bytes, team_key, content, name)
-        inner = _open_zip(content)
-        with inner, _refuse_damaged(name):
+            content, scratch = folder / STAGED_CONTENT, os.urandom(blob_crypto.KEY_BYTES)
+            _decrypt(zf, files[CONTENT_NAME], (outer, outer_bytes, team_key), content, scratch)
+        with _refuse_damaged(name), _content_zip(content, scratch) as inner:
             files = _check_directory(inner, name)
             manifest = parse_manifest(_read_inner_manifest(inner, files, name), name, visit_id)
             if manifest.bundle_id != outer.bundle_id:
@@ -225,6 +229,7 @@ def read_bundle(  # noqa: PLR0913 (the reader's choices, each with a default)
         streamed,
         seals,
         content,
+        content_key=scratch,
         sealed=blobs is not None,
     )
 
@@ -240,20 +245,26 @@ def _check_outer_files(files: Mapping[str, zipfile.ZipInfo], name: str) -> None:
         )
 
 
-def _decrypt(  # noqa: PLR0913, PLR0917 (one step of read_bundle)
+def _decrypt(
     zf: zipfile.ZipFile,
     info: zipfile.ZipInfo,
-    outer: OuterManifest,
-    outer_bytes: bytes,
-    team_key: bytes,
+    outer: tuple[OuterManifest, bytes, bytes],
     target: Path,
-    name: str,
+    scratch_key: bytes,
 ) -> None:
-    key = bundle_crypto.content_key(team_key, bytes.fromhex(outer.salt))
+    """Decrypt the bundle's content into ``target``, sealed there with ``scratch_key``.
+    ``outer``: the outer manifest, its exact bytes and the team key."""
+    manifest, outer_bytes, team_key = outer
+    name = Path(zf.filename or "bundle").name
+    key = bundle_crypto.content_key(team_key, bytes.fromhex(manifest.salt))
     try:
-        with zf.open(info) as src, open(target, "xb") as out:
+        with (
+            zf.open(info) as src,
+            open(target, "xb") as raw,
+            blob_crypto.SealingWriter(raw, scratch_key) as out,
+        ):
             bundle_crypto.decrypt(
-                src.read, info.file_size, outer.content_size, out.write, key=key, aad=outer_bytes
+                src.read, info.file_size, manifest.content_size, out.write, key=key, aad=outer_bytes
             )
     except bundle_crypto.ContentProblem as exc:
         log.info("bundle %s content: %s (%s)", name, exc.kind, exc)
@@ -310,9 +321,23 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
 
 
 @contextlib.contextmanager
+def _content_zip(path: Path, key: bytes) -> Iterator[zipfile.ZipFile]:
+    """The content zip, decrypted from its sealed staging file as it is read."""
+    with blob_crypto.open_decrypted(path, key) as reader, zipfile.ZipFile(reader) as zf:
+        yield zf
+
+
+@contextlib.contextmanager
 def _refuse_damaged(name: str) -> Iterator[None]:
     try:
         yield
+    except BlobCryptoError as exc:  # its unpacked copy in staging, not the bundle itself
+        log.warning("bundle %s: its unpacked content changed on disk: %s", name, exc)
+        raise BundleRefused(
+            f"The unpacked copy of {name} was changed on this laptop while it was being "
+            "imported, so nothing was imported: import it again.",
+            reason="tampered",
+        ) from exc
     except DAMAGED_ZIP_ERRORS as exc:
         log.info("bundle %s is damaged: %r", name, exc)
         raise BundleRefused(

@@ -19,6 +19,7 @@ from storage.blob_crypto import (
     HEADER_BYTES,
     TAG_BYTES,
     BlobDamaged,
+    SealingWriter,
     WrongBlobKey,
     decrypt_bytes,
     decrypt_to,
@@ -202,3 +203,25 @@ def test_an_image_reader_decodes_a_sealed_photo_and_its_sealed_thumbnail_shows_n
     sealed_thumbnail = encrypt_bytes(thumbnail.getvalue(), KEY)
     assert not sealed_thumbnail.startswith(b"\xff\xd8\xff") and b"JFIF" not in sealed_thumbnail
     assert decrypt_bytes(sealed_thumbnail, KEY) == thumbnail.getvalue()
+
+
+@given(
+    st.binary(max_size=5 * CHUNK + 7),
+    st.lists(st.integers(min_value=1, max_value=2 * CHUNK), min_size=1, max_size=8),
+)
+def test_a_file_written_in_pieces_is_sealed_as_a_file_read_whole(
+    data: bytes, pieces: list[int]
+) -> None:
+    """``SealingWriter``: a zip writer's small writes and big ones, ending on a chunk's edge
+    or inside one, give a file that opens to what was written."""
+    out = io.BytesIO()
+    with SealingWriter(out, KEY, chunk_size=CHUNK) as writer:
+        at, i = 0, 0
+        while at < len(data):
+            n = pieces[i % len(pieces)]
+            assert writer.write(data[at : at + n]) == len(data[at : at + n])
+            at, i = at + n, i + 1
+    assert writer.sealed.sha256 == hashlib.sha256(data).hexdigest()
+    assert writer.sealed.size == len(data)
+    assert decrypt_bytes(out.getvalue(), KEY) == data
+    assert len(out.getvalue()) == len(encrypt_bytes(data, KEY, chunk_size=CHUNK))

@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -18,7 +19,7 @@ from reviewer_app.app.paths import AppPaths
 from reviewer_app.visit.model import JUDGEMENT, NOTE, PHOTO, judgement_id
 from reviewer_app.visit.workspaces import open_kit, workspace_path
 from storage import Op, Workspace
-from sync import bundle_crypto
+from sync import bundle_builder, bundle_crypto
 from sync.authorship import op_hash, public_hex
 from sync.bundle_builder import export_bundle
 from sync.bundle_format import (
@@ -30,6 +31,7 @@ from sync.bundle_format import (
     BundleRefused,
 )
 from sync.bundle_import import import_bundle, known_ops_in
+from sync.bundle_read_ahead import BundleReader
 from sync.bundle_reader import VerifiedBundle, read_bundle
 from tests.keys import app_key
 from tests.sync.bundle_tools import (
@@ -105,6 +107,42 @@ def reviewer_work(laptop: Laptop) -> tuple[str, str, str]:
     sha = ws.blobs.add_photo(small_jpeg())
     ws.record(me, PHOTO, "photo-1", {"ref": "HN-101", "sha256": sha, "author": me})
     return jid, "note-1", sha
+
+
+def test_exporting_and_importing_leave_nothing_readable_on_disk(
+    laptops: Callable[[str], Laptop], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The content zip waits beside the bundle sealed with a key no one keeps, and the
+    lead's copy of the photo is sealed as it is read (no plaintext in staging)."""
+    lead, cns = laptops("m-lead"), laptops("m-cns")
+    _jid, _note, sha = reviewer_work(cns)
+    photo = cns.ws.blobs.read_bytes(sha)
+    out = tmp_path / "out"
+    seen: list[bytes] = []
+    encrypt = bundle_builder._encrypt_stream_into
+
+    def looking(*args: Any) -> None:
+        seen.extend(p.read_bytes() for p in out.iterdir() if p.name.endswith(".content"))
+        encrypt(*args)
+
+    monkeypatch.setattr(bundle_builder, "_encrypt_stream_into", looking)
+    bundle = cns.export(out / "cns.rvbundle")
+    assert len(seen) == 1 and seen[0]
+    for raw in [*seen, bundle.read_bytes()]:
+        assert photo[100:132] not in raw and b"Ask about the rota" not in raw
+        assert b"ops.jsonl" not in raw  # not even the content zip's names
+    read = BundleReader.for_workspace(
+        lead.ws, visit_id=lead.visit_id, team_key=lead.team_key, staging_root=lead.staging
+    )
+    with read(bundle) as verified:
+        assert verified.sealed
+        staged = [p for p in lead.staging.rglob("*") if p.is_file()]
+        assert all(photo[100:132] not in p.read_bytes() for p in staged)
+        import_bundle(lead.ws, verified)
+    assert lead.ws.blobs.read_bytes(sha) == photo
+    raw = lead.ws.blobs.path(sha).read_bytes()
+    assert photo[100:132] not in raw and b"\xff\xd8\xff" not in raw
+    assert list(lead.ws.blobs.root.glob(".incoming-*")) == []
 
 
 def test_round_trip_brings_judgements_notes_and_photos(

@@ -18,7 +18,7 @@ import pytest
 
 from reviewer_app.team.bundles import MIN_OPS_LIMIT, import_visit_bundles, op_limits
 from reviewer_app.visit.model import JUDGEMENT, NOTE, judgement_id
-from storage import Op
+from storage import Op, blob_crypto
 from sync import bundle_ops, bundle_reader
 from sync.authorship import SEAL_HEADER
 from sync.bundle_format import (
@@ -192,13 +192,36 @@ def test_a_big_bundle_changed_after_it_was_read_changes_nothing(
     before = lead.state()
     with lead.read(file) as verified, lead.open() as ws:
         assert verified.streamed and verified.content is not None
-        with zipfile.ZipFile(verified.content) as zf:  # changed on disk between read and import
+        content, key = verified.content, verified.content_key
+        # Changed on disk between read and import, by someone who even had the key it is
+        # sealed with there (only the reading process has it):
+        with blob_crypto.open_decrypted(content, key) as f, zipfile.ZipFile(f) as zf:
             entries = {name: zf.read(name) for name in zf.namelist()}
         # Still a valid operation (its seal no longer covers it, so it alone would be refused):
         # only the hash, known after the last batch, tells the whole content changed.
         entries["ops.jsonl"] = entries["ops.jsonl"].replace(b'"value":false', b'"value":true', 1)
-        write_zip(verified.content, entries)
+        write_zip(tmp_path / "changed.zip", entries)
+        blob_crypto.encrypt_file(tmp_path / "changed.zip", content, key)
         with pytest.raises(BundleRefused) as refused:
+            import_bundle(ws, verified)
+    assert refused.value.reason == "tampered"
+    assert lead.state() == before
+
+
+def test_a_big_bundles_staged_content_is_sealed_and_a_change_to_it_refused(
+    lead: Laptop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bundle_reader, "KEEP_PARSED_OPS", 100)
+    monkeypatch.setattr(bundle_ops, "OP_BATCH", 50)
+    file = write_bundle(tmp_path / "big.rvbundle", lead, "m-cns", judgements("m-cns", 500))
+    before = lead.state()
+    with lead.read(file) as verified, lead.open() as ws:
+        assert verified.content is not None
+        raw = bytearray(verified.content.read_bytes())
+        assert b"ops.jsonl" not in raw and b'"value"' not in raw  # no plaintext in staging
+        raw[len(raw) // 2] ^= 1
+        verified.content.write_bytes(bytes(raw))
+        with pytest.raises(BundleRefused, match="changed on this laptop") as refused:
             import_bundle(ws, verified)
     assert refused.value.reason == "tampered"
     assert lead.state() == before
