@@ -298,11 +298,14 @@ class SealingWriter(io.RawIOBase):
     plaintext's SHA-256 and size. Not seekable. A full chunk is held until more arrives (it
     is sealed as the last one if nothing does)."""
 
-    def __init__(self, out: BinaryIO, key: bytes, *, chunk_size: int = CHUNK_SIZE) -> None:
+    def __init__(
+        self, out: BinaryIO, key: bytes, *, chunk_size: int = CHUNK_SIZE, hashed: bool = True
+    ) -> None:
         super().__init__()
         _check_key(key)
         self._out, self._header = out, _new_header(key, chunk_size)
-        self._aead, self._digest = AESGCM(key), hashlib.sha256()
+        self._aead = AESGCM(key)
+        self._digest = hashlib.sha256() if hashed else None  # (not hashed: sealed.sha256 "")
         self._pending = bytearray()
         self._index = self._size = 0
         self._sealed: Sealed | None = None
@@ -314,7 +317,8 @@ class SealingWriter(io.RawIOBase):
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
         view = memoryview(data).cast("B")
         self._pending += view
-        self._digest.update(view)
+        if self._digest is not None:
+            self._digest.update(view)
         self._size += len(view)
         step = self._header.chunk_size
         if len(self._pending) > step:  # only chunks known not to be the last
@@ -336,7 +340,8 @@ class SealingWriter(io.RawIOBase):
         if not self.closed:
             self._seal(memoryview(self._pending), final=True)
             self._pending = bytearray()
-            self._sealed = Sealed(self._digest.hexdigest(), self._size)
+            digest = "" if self._digest is None else self._digest.hexdigest()
+            self._sealed = Sealed(digest, self._size)
         super().close()
 
     @property

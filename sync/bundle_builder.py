@@ -90,7 +90,10 @@ def export_bundle(  # noqa: PLR0913 (each names what the bundle says)
     # so the photos and ops never reach the disk readable, even if the export is killed.
     inner, scratch_key = _temp_beside(out, ".content"), os.urandom(blob_crypto.KEY_BYTES)
     try:
-        with open(inner, "wb") as raw, blob_crypto.SealingWriter(raw, scratch_key) as sealing:
+        with (
+            open(inner, "wb") as raw,
+            blob_crypto.SealingWriter(raw, scratch_key, hashed=False) as sealing,
+        ):
             with zipfile.ZipFile(sealing, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
                 manifest = _write_content(
                     zf, ws, bundle_id, visit_id, kit_id, member_id, created, bindings

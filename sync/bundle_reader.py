@@ -261,7 +261,7 @@ def _decrypt(
         with (
             zf.open(info) as src,
             open(target, "xb") as raw,
-            blob_crypto.SealingWriter(raw, scratch_key) as out,
+            blob_crypto.SealingWriter(raw, scratch_key, hashed=False) as out,
         ):
             bundle_crypto.decrypt(
                 src.read, info.file_size, manifest.content_size, out.write, key=key, aad=outer_bytes
