@@ -45,10 +45,14 @@ class DocumentSearchOffer(QObject):
         field: QLineEdit,
         index: Callable[[], DocumentIndex],
         open_results: Callable[[str], None],
+        closed: Callable[[], bool] = lambda: False,
     ) -> None:
+        """``closed()``: the visit was closed (or locked) meanwhile: its index is not asked
+        for (that would ask for its key again)."""
         super().__init__(parent)
         self.field = field
         self._index = index
+        self._closed = closed
         self._open_results = open_results
         self._started = False
         self.button = QPushButton("", parent)
@@ -76,7 +80,7 @@ class DocumentSearchOffer(QObject):
 
     def start(self) -> None:
         """Start indexing (in the background) and showing how far it is."""
-        if self._started or self.index.closed:
+        if self._started or self._closed() or self.index.closed:
             return
         self._started = True
         self.index.start()
@@ -87,7 +91,7 @@ class DocumentSearchOffer(QObject):
         """Offer the documents for the words now in the box, and count what they hold."""
         self._pause.stop()
         self.text = self.field.text().strip()
-        if self.index.closed:  # the visit closed while the box waited for a pause in typing
+        if self._closed() or self.index.closed:  # closed while the box waited for a pause
             self._poll.stop()
             return
         if not self.text:
@@ -125,7 +129,7 @@ class DocumentSearchOffer(QObject):
             self._open_results(self.text)
 
     def _progressed(self) -> None:
-        if self.index.closed:
+        if self._closed() or self.index.closed:
             self._poll.stop()
             return
         progress = self.index.progress()
@@ -145,6 +149,7 @@ def install(window: ReviewerWindow) -> DocumentSearchOffer:
         nav.search,
         window.session.document_index,
         lambda text: open_results(window, text),
+        lambda: window.session.closed,
     )
     layout = nav.layout()
     assert isinstance(layout, QBoxLayout)
