@@ -1,13 +1,16 @@
 """The command line on a computer with no password store (CI, a bare server): the token comes
 with each command, from `--token-stdin` or REVIEWER_APP_TOKEN, is used for that command, and
 is kept nowhere; each step says so in one line. Real processes, a real service on 127.0.0.1,
-no session bus (so the keyring library has no backend, as on such a computer).
+no session bus (so the keyring library has no backend, as on such a computer). The laptop's
+own keys are then wrapped with the passphrase the command is given (REVIEWER_APP_PASSPHRASE).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from reviewer_app.app.keys import PASSPHRASE_ENV
+from tests.conftest import TEST_PASSPHRASE
 from tests.keyring_service import machine_env
 from tests.server.central_helpers import Central
 from tests.server.test_keyring_cli import files_holding, run_app
@@ -22,7 +25,9 @@ def test_with_no_keyring_each_command_takes_the_token_and_keeps_it_nowhere(
     demo_central: Central, app_home: Path, tmp_path: Path
 ) -> None:
     machine = tmp_path / "machine"
-    env, token, url = machine_env(machine), demo_central.tokens["lead"], demo_central.url
+    # The laptop's own keys (the sending queue's) are wrapped with a passphrase there.
+    env = {**machine_env(machine), PASSPHRASE_ENV: TEST_PASSPHRASE}
+    token, url = demo_central.tokens["lead"], demo_central.url
 
     never = run_app(env, app_home, "sync")
     assert never.returncode == 2 and "run `reviewer-app central sign-in" in never.stderr
