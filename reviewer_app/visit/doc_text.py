@@ -9,9 +9,15 @@ can read ("it is protected by a password").
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
+
+Source = Path | BinaryIO
+"""A document: a file's path, or a seekable binary file object (a sealed blob decrypted as it
+is read, ``storage.blob_crypto.open_decrypted``: no plaintext copy on disk)."""
 
 PDF = ".pdf"
 WORD = ".docx"
@@ -30,9 +36,10 @@ class NotSearchable(Exception):
         self.reason = reason
 
 
-def pages(path: Path, file_name: str) -> Iterator[str]:
-    """The text of each page of the document stored at ``path`` (``file_name`` is its name in
-    the kit: its extension says what it is). Raises ``NotSearchable``."""
+def pages(path: Source, file_name: str) -> Iterator[str]:
+    """The text of each page of the document stored at ``path`` (a path or a seekable binary
+    file; ``file_name`` is its name in the kit: its extension says what it is). Raises
+    ``NotSearchable``."""
     kind = Path(file_name).suffix.lower()
     if kind == PDF:
         yield from _pdf_pages(path)
@@ -47,7 +54,7 @@ def pages(path: Path, file_name: str) -> Iterator[str]:
         )
 
 
-def _pdf_pages(path: Path) -> Iterator[str]:
+def _pdf_pages(path: Source) -> Iterator[str]:
     from pypdf import PdfReader  # noqa: PLC0415 (only the indexer needs it: keep start-up lean)
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings are about odd files
@@ -65,12 +72,12 @@ def _pdf_pages(path: Path) -> Iterator[str]:
         try:
             text = reader.pages[number].extract_text() or ""
         except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
-            log.warning("page %d of %s could not be read: %s", number + 1, path.name, exc)
+            log.warning("page %d of a PDF could not be read: %s", number + 1, exc)
             text = ""
         yield text
 
 
-def read(path: Path, file_name: str) -> tuple[str, list[str] | str]:
+def read(path: Source, file_name: str) -> tuple[str, list[str] | str]:
     """``pages`` as plain data, for another process to send back: ``("pages", [text, ...])``,
     ``("skipped", reason)`` or ``("missing", "")``."""
     try:
@@ -81,25 +88,33 @@ def read(path: Path, file_name: str) -> tuple[str, list[str] | str]:
         return "missing", ""
 
 
-def _check_pdf_end(path: Path) -> None:
+def _check_pdf_end(path: Source) -> None:
     """A PDF ends with its cross-reference pointer and ``%%EOF``. Without them pypdf rebuilds
     the whole file's table by scanning it in Python: seconds for a file that is usually damaged
     beyond use (cut short, or not a PDF at all). Such a file is not searched."""
-    with open(path, "rb") as fh:
-        fh.seek(0, 2)
-        fh.seek(max(0, fh.tell() - TAIL_BYTES))
-        tail = fh.read()
+    if isinstance(path, Path):
+        with open(path, "rb") as fh:
+            tail = _tail(fh)
+    else:
+        tail = _tail(path)
+        path.seek(0)
     if b"startxref" not in tail and b"%%EOF" not in tail:
         raise NotSearchable(
             "it could not be read as a PDF (its end is missing: it may be cut short)"
         )
 
 
-def _docx_text(path: Path) -> str:
+def _tail(fh: BinaryIO) -> bytes:
+    fh.seek(0, io.SEEK_END)
+    fh.seek(max(0, fh.tell() - TAIL_BYTES))
+    return fh.read()
+
+
+def _docx_text(path: Source) -> str:
     import docx  # noqa: PLC0415
 
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(str(path) if isinstance(path, Path) else path)
     except Exception as exc:  # noqa: BLE001 - a damaged zip, a missing part...
         raise NotSearchable(f"it could not be read as a Word document ({_short(exc)})") from exc
     lines = [p.text for p in document.paragraphs]
@@ -109,8 +124,8 @@ def _docx_text(path: Path) -> str:
     return "\n".join(lines)
 
 
-def _plain_text(path: Path) -> str:
-    data = path.read_bytes()
+def _plain_text(path: Source) -> str:
+    data = path.read_bytes() if isinstance(path, Path) else path.read()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
