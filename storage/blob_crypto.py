@@ -55,6 +55,7 @@ _MAX_CHUNKS = 2**32  # the counter in the nonce
 _MAX_CHUNK_SIZE = 64 * 1024 * 1024  # a header asking for more is damaged, not obeyed
 _KEY_CHECK_LABEL = b"reviewer-app blob key check v1"
 _ENCRYPT_INTO = hasattr(AESGCM, "encrypt_into")  # cryptography >= 45
+_CACHED_CHUNKS = 3  # decrypted chunks a reader keeps
 
 
 class BlobCryptoError(Exception):
@@ -380,13 +381,13 @@ class _DecryptingReader(io.RawIOBase):
         self._chunks = max(1, -(-size // self.chunk_size))  # an empty file: one empty chunk
         self._aead = AESGCM(key)
         self._pos = 0
-        # One chunk at a time, in buffers reused from chunk to chunk (see seal_stream), no
-        # bigger than the file: a report reads hundreds of small photos.
-        largest = min(self.chunk_size, size)
-        self._sealed = memoryview(bytearray(largest + TAG_BYTES))
-        self._plain = memoryview(bytearray(largest))
-        self._cached: int | None = None
-        self._cached_size = 0
+        # A few chunks kept decrypted, in buffers reused from chunk to chunk (see seal_stream),
+        # no bigger than the file (a report reads hundreds of small photos): a zip reader
+        # reads two entries in turn (a bundle's ops and their seal references), and one chunk
+        # kept would be decrypted again at every turn.
+        self._largest = min(self.chunk_size, size)
+        self._sealed = memoryview(bytearray(self._largest + TAG_BYTES))
+        self._cache: dict[int, tuple[memoryview, int]] = {}  # oldest first
 
     def readable(self) -> bool:
         return True
@@ -417,9 +418,14 @@ class _DecryptingReader(io.RawIOBase):
         return n
 
     def _chunk(self, index: int) -> memoryview:
-        if self._cached == index:
-            return self._plain[: self._cached_size]
-        self._cached = None  # the buffer is about to hold another chunk
+        kept = self._cache.pop(index, None)
+        if kept is not None:
+            self._cache[index] = kept  # the most recent now
+            return kept[0][: kept[1]]
+        if len(self._cache) < _CACHED_CHUNKS:
+            buffer = memoryview(bytearray(self._largest))
+        else:  # the oldest chunk's buffer takes this one
+            buffer, _ = self._cache.pop(next(iter(self._cache)))
         final = index == self._chunks - 1
         self._raw.seek(HEADER_BYTES + index * (self.chunk_size + TAG_BYTES))
         got = _fill(self._raw, self._sealed)
@@ -427,18 +433,18 @@ class _DecryptingReader(io.RawIOBase):
         try:
             if _ENCRYPT_INTO and got >= TAG_BYTES:
                 size = got - TAG_BYTES
-                self._aead.decrypt_into(nonce, self._sealed[:got], aad, self._plain[:size])
+                self._aead.decrypt_into(nonce, self._sealed[:got], aad, buffer[:size])
             else:  # cryptography < 45, or a chunk too short to hold its tag
                 plain = self._aead.decrypt(nonce, bytes(self._sealed[:got]), aad)
                 size = len(plain)
-                self._plain[:size] = plain
+                buffer[:size] = plain
         except InvalidTag:
             detail = (
                 "its end is missing or was changed" if final else f"part {index + 1} was changed"
             )
             raise BlobDamaged(self._what, detail) from None
-        self._cached, self._cached_size = index, size
-        return self._plain[:size]
+        self._cache[index] = (buffer, size)
+        return buffer[:size]
 
     def close(self) -> None:
         if not self.closed:
