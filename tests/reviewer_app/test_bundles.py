@@ -222,6 +222,7 @@ def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.usefixtures("wrapped_keys")  # the commands' processes unwrap the visits' keys
 def test_bundle_export_and_import_on_the_command_line(tmp_path: Path, demo_kit_file: Path) -> None:
     lead_home, cns_home = tmp_path / "lead", tmp_path / "cns"
     laptop(lead_home, demo_kit_file, "m-lead")

@@ -52,8 +52,9 @@ def one_sentence(stderr: str) -> str:
 
 
 @pytest.fixture
-def visit(app_home: Path) -> str:
-    """A worked demo visit with its three gaps and one possible phone number still open."""
+def visit(app_home: Path, wrapped_keys: object) -> str:
+    """A worked demo visit with its three gaps and one possible phone number still open (its
+    key wrapped in a file: the commands' processes unwrap it)."""
     return create_demo_visit(paths_for(app_home), DemoVisitOptions(photos=1))
 
 

@@ -25,7 +25,7 @@ from reviewer_app.app.settings import Settings
 from reviewer_app.visit.model import NOTE
 from reviewer_app.visit.workspaces import open_kit, open_workspace, workspace_path
 from storage import BlobStore, Workspace
-from tests.keys import TEST_KEY
+from tests.keys import TEST_KEY, app_key
 
 SENTENCE = "nothing you saved is lost. Free some space and go on."
 
@@ -52,7 +52,8 @@ def _leftovers(folder: Path) -> list[str]:
 
 
 def _photo(paths: AppPaths, visit_id: str) -> Path:
-    BlobStore(paths.visit_folder(visit_id) / "blobs").add_photo(_jpeg())
+    key = app_key(workspace_path(paths, visit_id))
+    BlobStore(paths.visit_folder(visit_id) / "blobs", key).add_photo(_jpeg())
     return paths.visit_folder(visit_id) / "blobs"
 
 
