@@ -22,8 +22,10 @@ from typing import Any
 
 import pytest
 
+from reviewer_app.app.keys import PASSPHRASE_ENV
 from reviewer_app.demo.kits import demo_visit
 from tests import atspi_desktop
+from tests.conftest import TEST_PASSPHRASE
 
 Node = dict[str, Any]
 
@@ -115,12 +117,12 @@ def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[atspi_desktop.
         pytest.skip(f"no desktop for a screen reader here: {e}")
 
 
-@pytest.fixture(scope="module")
-def app_tree(
-    desktop: atspi_desktop.Desktop, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Node]:
-    """The app's accessible tree, read once the demo visit's window is complete."""
-    home = tmp_path_factory.mktemp("app-home")
+def read_app(
+    desktop: atspi_desktop.Desktop, home: Path, ready_when: list[str], passphrase: str | None
+) -> Node:
+    """Start the app on the demo visit and read its accessible tree once ``ready_when`` are
+    all in it. With no ``passphrase`` in its environment (no keyring on this desktop), the app
+    asks for one in its dialog."""
     env = {
         **desktop.env,
         "REVIEWER_APP_HOME": str(home),
@@ -129,6 +131,8 @@ def app_tree(
         "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1",
         "PYTHONFAULTHANDLER": "1",  # a crash in Qt leaves its Python stack in app.log
     }
+    if passphrase is not None:  # the visit's key wrapped with it, and no dialog
+        env[PASSPHRASE_ENV] = passphrase
     with open(home / "app.log", "wb") as log:
         app = subprocess.Popen(
             [sys.executable, "-m", "reviewer_app", "--demo"],
@@ -138,7 +142,7 @@ def app_tree(
             stderr=log,
         )
         try:
-            read = desktop.read(app.pid, READY_WHEN, READ_SECONDS)
+            read = desktop.read(app.pid, ready_when, READ_SECONDS)
             ended = app.poll()
         finally:
             app.terminate()
@@ -151,11 +155,19 @@ def app_tree(
     assert ended is None, f"the app ended ({ended}) while a screen reader read it: {said}"
     assert read["app"] is not None, f"the app never showed on the AT-SPI desktop: {said}"
     assert read["found"], (
-        f"after {read['seconds']} s the tree still lacks one of {READY_WHEN}: {said}\n"
+        f"after {read['seconds']} s the tree still lacks one of {ready_when}: {said}\n"
         + "\n".join(" > ".join(p) for _, p in walk(read["app"]))
     )
     tree: Node = read["app"]
-    yield tree
+    return tree
+
+
+@pytest.fixture(scope="module")
+def app_tree(
+    desktop: atspi_desktop.Desktop, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Node]:
+    """The app's accessible tree, read once the demo visit's window is complete."""
+    yield read_app(desktop, tmp_path_factory.mktemp("app-home"), READY_WHEN, TEST_PASSPHRASE)
 
 
 @pytest.fixture(scope="module")
@@ -251,3 +263,22 @@ def test_the_check_names_an_unnamed_button_and_an_unnamed_menu_item() -> None:
         "unknown 'Handle'",
         "menu bar '' > menu item 'Visit' > popup menu '' > menu item ''",
     ]
+
+
+def test_the_passphrase_dialog_is_read_by_name_and_role(
+    desktop: atspi_desktop.Desktop, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """On a laptop with no keyring the demo visit's key needs a passphrase: the dialog that
+    asks for it, as a screen reader reads it (issue 19)."""
+    home = tmp_path_factory.mktemp("no-keyring")
+    tree = read_app(desktop, home, ["Passphrase again", "Use this passphrase"], None)
+    dialogs = [c for c in tree["children"] if c["role"] == "dialog" and showing(c)]
+    assert [d["name"] for d in dialogs] == ["Choose a passphrase"]
+    dialog = dialogs[0]
+    assert offenders(dialog) == []
+    roles = {n["name"]: n["role"] for n, _ in walk(dialog)}
+    assert roles["Passphrase"] == roles["Passphrase again"] == "password text"
+    assert roles["Use this passphrase"] == roles["Cancel"] == "push button"
+    assert roles["What the passphrase is for"] == roles["If the passphrase is forgotten"] == "label"
+    [field] = [n for n in by_name(dialog, "Passphrase") if n["role"] == "password text"]
+    assert "focused" in field["states"]  # the keyboard starts in it
