@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from reviewer_app.app.device import device_id
 from reviewer_app.app.errors import UserError
-from reviewer_app.app.keys import visit_key
+from reviewer_app.app.keys import keys, visit_key
 from reviewer_app.app.paths import BUNDLED_KEYS_DIR, DEMO_DIR, AppPaths
 from reviewer_app.visit.read_model import VisitData, read_visit_data
 from reviewer_app.visit.session import VisitSession
@@ -146,19 +146,30 @@ def open_kit(
     A re-issued kit for a visit already here replaces the kit's content and keeps every operation.
     """
     from reviewer_app.app.disk import ensure_space  # noqa: PLC0415
-    from sync.kit_reader import read_kit  # noqa: PLC0415
+    from sync.kit_reader import KitRefused, read_kit  # noqa: PLC0415
 
     trust = trust_store(paths, demo=demo)
     with contextlib.suppress(OSError):  # a missing kit is the reader's to say
         ensure_space(paths.data, Path(kit).stat().st_size)  # unpacked beside the visit's files
 
-    def blobs_for(visit_id: str) -> BlobStore:  # the signed manifest named the visit
-        key = visit_key(paths, visit_id, create=True)
-        return BlobStore(paths.visit_folder(visit_id) / "blobs", key)
+    new_visits: list[Path] = []  # the folder of a visit new here, made by this read
 
-    with staging_folder(paths) as staging:
-        with read_kit(kit, trust=trust, staging_root=staging, blobs_for=blobs_for) as vk:
-            return _install(vk, member_id, paths=paths, progress=progress)
+    def blobs_for(visit_id: str) -> BlobStore:  # the signed manifest named the visit
+        folder = paths.visit_folder(visit_id)
+        if not folder.exists():
+            new_visits.append(folder)
+        key = visit_key(paths, visit_id, create=True)
+        return BlobStore(folder / "blobs", key)
+
+    try:
+        with staging_folder(paths) as staging:
+            with read_kit(kit, trust=trust, staging_root=staging, blobs_for=blobs_for) as vk:
+                return _install(vk, member_id, paths=paths, progress=progress)
+    except KitRefused:
+        for folder in new_visits:  # a refused kit leaves no key, and no folder, behind
+            keys().forget(folder.name, folder)
+            _remove_if_empty(folder)
+        raise
 
 
 def pin_own_device(ws: Workspace, paths: AppPaths, visit_id: str, member_id: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,18 +62,40 @@ def test_opening_a_kit_leaves_no_evidence_readable_on_disk(
             assert ws.blobs.read_bytes(sha) == data and ws.blobs.size(sha) == len(data)
 
 
-def test_a_kit_refused_for_its_last_document_leaves_nothing_in_the_store(
-    paths: AppPaths, demo_kit_file: Path, tmp_path: Path
-) -> None:
-    tampered = tmp_path / "tampered.rvkit"
-    last = max(evidence_of(demo_kit_file))  # read last: the others were sealed before it
-    with zipfile.ZipFile(demo_kit_file) as src, zipfile.ZipFile(tampered, "w") as dst:
+def tampered_kit(kit: Path, folder: Path) -> Path:
+    """``kit`` with a byte of its last evidence document changed (read last: the others are
+    sealed before it is found out)."""
+    tampered = folder / "tampered.rvkit"
+    last = max(evidence_of(kit))
+    with zipfile.ZipFile(kit) as src, zipfile.ZipFile(tampered, "w") as dst:
         for info in src.infolist():
             data = src.read(info)
             if info.filename == last:
                 data = data[:-1] + bytes([data[-1] ^ 1])
             dst.writestr(info, data)
+    return tampered
+
+
+def test_a_kit_refused_for_its_last_document_leaves_nothing_behind(
+    paths: AppPaths, demo_kit_file: Path, tmp_path: Path, memory_keyring: Any
+) -> None:
+    tampered = tampered_kit(demo_kit_file, tmp_path)
     with pytest.raises(KitRefused, match="does not match its manifest"):
         open_kit(tampered, "m-cns", paths=paths, demo=True)
-    assert not paths.visits.exists() or not any(p.name == "blobs" for p in paths.visits.rglob("*"))
-    assert files_under(paths.staging) == []
+    assert files_under(paths.visits) == [] and files_under(paths.staging) == []
+    assert not paths.visits.exists() or list(paths.visits.iterdir()) == []
+    assert memory_keyring.secrets == {}  # the new visit's key went with it
+
+
+def test_a_refused_reissue_keeps_the_visit_and_its_key(
+    paths: AppPaths, demo_kit_file: Path, tmp_path: Path, memory_keyring: Any
+) -> None:
+    opened = open_kit(demo_kit_file, "m-cns", paths=paths, demo=True)
+    before = files_under(paths.visit_folder(opened.visit_id) / "blobs")
+    kept = dict(memory_keyring.secrets)
+    with pytest.raises(KitRefused):
+        open_kit(tampered_kit(demo_kit_file, tmp_path), "m-cns", paths=paths, demo=True)
+    assert memory_keyring.secrets == kept
+    assert files_under(paths.visit_folder(opened.visit_id) / "blobs") == before
+    with open_workspace(paths, workspace_path(paths, opened.visit_id)) as ws:
+        assert ws.kit_info() is not None
