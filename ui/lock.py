@@ -235,9 +235,10 @@ class _Wanted:
 
 class _GuiAsker(QObject):
     """Asks for the passphrase on the GUI thread, whichever thread wants a key. The app gets
-    keys on the GUI thread before it hands work to a worker, so another thread asking is a
-    safety net; it waits ``WORKER_WAIT_S`` at most (the GUI thread might be waiting for it)
-    and then stays locked (``PassphraseNeeded``'s sentence), never hangs for ever."""
+    keys on the GUI thread before it hands work to a worker, but for a visit new here (its key
+    is made as its kit is read); another thread waits ``WORKER_WAIT_S`` at most (the GUI
+    thread might be waiting for it) and then stays locked (``PassphraseNeeded``'s sentence),
+    never hangs for ever."""
 
     wanted = Signal(object, object)
 

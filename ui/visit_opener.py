@@ -224,7 +224,13 @@ class VisitOpener(QObject):
 
     def _key_here(self, visit_id: str, what: str, *, create: bool = False) -> bool:
         """Get the visit's key now, on the GUI thread (a passphrase is asked for here, never on
-        a worker); False, with the reason told, when it cannot be had."""
+        a worker); False, with the reason told, when it cannot be had.
+
+        A visit new on this laptop gets its key as its kit is read (``open_kit``), which
+        forgets it again if the kit is refused; a new passphrase is then asked for from that
+        worker, on this thread (``ui.lock``)."""
+        if create and not self.paths.visit_folder(visit_id).exists():
+            return True
         try:
             visit_key(self.paths, visit_id, create=create)
         except Exception as exc:  # a VisitKeyError's sentence, or a fault of ours: told once
