@@ -9,13 +9,14 @@ import pytest
 from reviewer_app.app.paths import DEMO_DIR
 from reviewer_app.staff import library
 from storage.staff_store import StaffStore
+from tests.keys import TEST_KEY
 
 HEADER = "Ref,Section,Title,Requirement\n"
 
 
 @pytest.fixture
 def store(tmp_path: Path):
-    with StaffStore.open(tmp_path / "staff.sqlite") as s:
+    with StaffStore.open(tmp_path / "staff.sqlite", key=TEST_KEY) as s:
         yield s
 
 
@@ -42,12 +43,12 @@ def test_demo_standards_preview_and_versions_survive_reopening(tmp_path: Path) -
     result = library.preview(DEMO_DIR / "standards.csv")
     assert result.ok and result.standards is not None
     assert len(result.standards.standards) == 60
-    with StaffStore.open(tmp_path / "staff.sqlite") as store:
+    with StaffStore.open(tmp_path / "staff.sqlite", key=TEST_KEY) as store:
         first = library.save_version(store, result.standards, title="HD standards", version="4")
         second = library.save_version(
             store, result.standards, title="HD standards", version="5", date="2026-01"
         )
-    with StaffStore.open(tmp_path / "staff.sqlite") as store:
+    with StaffStore.open(tmp_path / "staff.sqlite", key=TEST_KEY) as store:
         versions = library.list_versions(store)
         assert [(v.id, v.version, v.count) for v in versions] == [
             (first, "4", 60),

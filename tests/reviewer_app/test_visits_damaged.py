@@ -24,8 +24,11 @@ from reviewer_app.visit.workspaces import (
     workspace_backups,
     workspace_path,
 )
+from storage import encrypted_sqlite
+from tests.keys import app_key
 
 MARK = "Rota-gap-seen-on-ward-7"
+PAGE = 4096  # SQLCipher's page (cipher_compatibility 4)
 
 
 @pytest.fixture
@@ -51,13 +54,40 @@ def visit(paths: AppPaths, demo_kit_file: Path) -> str:
 
 
 def _flip_mark(file: Path) -> None:
-    data = bytearray(file.read_bytes())
-    at = data.find(MARK.encode())
-    assert at > 0, "the notes are in the file itself (closing folds the log back in)"
-    while at >= 0:
-        data[at + 2] = 0xFF  # never part of UTF-8 text
-        at = data.find(MARK.encode(), at + 1)
-    file.write_bytes(bytes(data))
+    """A changed byte in a page of the records that hold the notes, the kit's rows intact. The
+    file is encrypted (nothing in it can be searched for): each page, from the last, is tried
+    on a copy until one leaves the kit readable and the notes not."""
+    key = app_key(file)
+    original = file.read_bytes()
+    trial = file.with_name("trial.sqlite")
+    for page in range(len(original) // PAGE - 1, 0, -1):
+        data = bytearray(original)
+        data[page * PAGE + PAGE // 2] ^= 0xFF
+        trial.write_bytes(bytes(data))
+        try:
+            if _kit_readable_notes_not(trial, key):
+                file.write_bytes(bytes(data))
+                return
+        finally:
+            for extra in ("", "-wal", "-shm"):
+                Path(f"{trial}{extra}").unlink(missing_ok=True)
+    raise AssertionError("no page holds the notes alone (closing folds the log back in)")
+
+
+def _kit_readable_notes_not(file: Path, key: bytes) -> bool:
+    conn = encrypted_sqlite.connect(file, key)
+    try:
+        conn.execute("SELECT manifest_json FROM kit_info").fetchall()
+    except encrypted_sqlite.DatabaseError:
+        conn.close()
+        return False
+    try:
+        conn.execute("SELECT count(*) FROM ops WHERE value LIKE ?", (f"%{MARK}%",)).fetchone()
+    except encrypted_sqlite.DatabaseError:
+        return True
+    finally:
+        conn.close()
+    return False
 
 
 def _header(file: Path) -> None:
