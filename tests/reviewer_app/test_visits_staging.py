@@ -38,8 +38,12 @@ visits.open_kit(Path({kit!r}), "m-cns", paths=AppPaths.from_environment(), demo=
 """
 
 
-def _size(folder: Path) -> int:
-    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+def _staged_files(folder: Path) -> list[Path]:
+    """What a kit read keeps in its staging folder: its lock, and no plaintext evidence (the
+    evidence is sealed into the visit's store while it is unpacked)."""
+    files = [f for f in folder.rglob("*") if f.is_file()]
+    assert not any(b"%PDF" in f.read_bytes() for f in files), "plaintext evidence in staging"
+    return files
 
 
 @pytest.fixture
@@ -92,13 +96,13 @@ def test_a_folder_in_use_by_a_running_process_is_never_removed(
     paths: AppPaths, paused_open: subprocess.Popen[str], demo_kit_file: Path
 ) -> None:
     (in_use,) = _staged(paths)
-    assert _size(in_use) > 0
+    assert _staged_files(in_use)
     _age(in_use, 10 * STAGING_IDLE_SECONDS)  # however old it looks
     assert clean_staging(paths) == []
     forget_staging(paths)
     result = _cli("kit", "verify", "--demo", str(demo_kit_file))
     assert result.returncode == 0, result.stderr
-    assert _staged(paths) == [in_use] and _size(in_use) > 0
+    assert _staged(paths) == [in_use] and _staged_files(in_use)
 
 
 @pytest.mark.parametrize("entry_point", ["kit verify", "visit open", "window"])
@@ -107,7 +111,7 @@ def test_every_entry_point_cleans_what_a_killed_kit_open_left(
 ) -> None:
     (left,) = _staged(paths)
     _kill(paused_open)
-    assert left.exists() and _size(left) > 0  # what the kill left behind
+    assert left.exists() and _staged_files(left)  # what the kill left behind
     if entry_point == "window":
         forget_staging(paths)  # what the window does as it starts
     else:
