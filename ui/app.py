@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from reviewer_app import __version__
 from reviewer_app.app import keys
@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 APP_ICON = RESOURCES / "icons" / "reviewer-app.svg"
 # Going straight into a visit, the start screen shows only if opening takes longer than this.
 START_SCREEN_AFTER_MS = 400
+DIALOG_POLL_MS = 10  # locking waits for a closed dialog's entry to reach the session...
+LOCK_WAIT_MS = 2000  # ...this long at most
 LISTEN_AFTER_MS = 1000  # `visit lock` reaches the window once it is up (QtNetwork loads then)
 NEXT_TURN_MS = 1  # the visit's window is built, placed and shown at three turns of the loop
 ONE_TURN_UP_TO = 150  # standards: a smaller visit's window is built, placed and shown at once
@@ -186,6 +188,7 @@ class AppController(QObject):
         self.lock_screen: LockScreen | None = None
         self._resume: tuple[str, str, str] = ("start", "", "")  # what Unlock opens again
         self._unlocking = False
+        self._locking = False  # waiting for a dialog's entry to be saved
         self.idle_watch = IdleWatch(paths, self)
         self.idle_watch.idle.connect(self.lock)
         app = QApplication.instance()
@@ -379,7 +382,35 @@ class AppController(QObject):
     def lock(self) -> None:
         """Visit > Lock, Ctrl+L, the idle time or `visit lock`: what is being typed is saved,
         the visit closed (its storage worker and files), every key dropped from memory, and
-        the lock screen shown in the window's place, with nothing of the visit on it."""
+        the lock screen shown in the window's place, with nothing of the visit on it.
+
+        A dialog open (a note being written) is closed first: a recording dialog with a
+        complete entry is accepted, so its entry is saved; the lock follows once its caller
+        has handed the entry to the session (after the dialog's own event loop has ended)."""
+        if self._shut_down or self.lock_screen is not None or self._locking:
+            return
+        if _finish_dialogs():
+            self._locking = True
+            # Called inside a dialog's own event loop (a modal dialog's exec), the entry reaches
+            # the session once that loop has ended and its caller has gone on: wait for that.
+            level = QThread.currentThread().loopLevel()
+            self._lock_after_dialogs(level, LOCK_WAIT_MS // DIALOG_POLL_MS)
+            return
+        self._lock_now()
+
+    def _lock_after_dialogs(self, level: int, tries: int) -> None:
+        def again() -> None:
+            ended = QThread.currentThread().loopLevel() < level or level <= 1
+            if (not ended or QApplication.activeModalWidget() is not None) and tries > 0:
+                _finish_dialogs()  # (one the caller opened after: a question)
+                self._lock_after_dialogs(level, tries - 1)
+                return
+            self._locking = False
+            self._lock_now()
+
+        QTimer.singleShot(DIALOG_POLL_MS, self, again)
+
+    def _lock_now(self) -> None:
         if self._shut_down or self.lock_screen is not None:
             return
         window, session = self.window, self.session
@@ -529,6 +560,24 @@ def run_app(
     finally:
         _started()
         controller.shutdown()
+
+
+def _finish_dialogs() -> bool:
+    """Close every modal dialog showing: one that holds a complete entry (a recording dialog:
+    ``has_changes()`` and no ``problem()``) is accepted, the others rejected without a
+    question. True when there was one."""
+    found = False
+    for widget in QApplication.topLevelWidgets():
+        if not (isinstance(widget, QDialog) and widget.isVisible() and widget.isModal()):
+            continue
+        found = True
+        has_changes = getattr(widget, "has_changes", None)
+        problem = getattr(widget, "problem", None)
+        if callable(has_changes) and callable(problem) and has_changes() and not problem():
+            widget.accept()
+        else:
+            widget.done(QDialog.DialogCode.Rejected)
+    return found
 
 
 def _started() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from helpers import WAIT, Screenshot, settle
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -256,3 +256,31 @@ def test_programme_staffs_window_and_the_start_screen_lock_and_unlock_too(
     assert not controller.start_screen.isVisible()
     qtbot.mouseClick(screen.unlock_button, Qt.MouseButton.LeftButton)
     assert controller.start_screen.isVisible() and controller.lock_screen is None
+
+
+def test_a_note_being_written_when_the_window_locks_is_saved(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    from ui.dialogs import NoteDialog  # noqa: PLC0415
+
+    note = "Sluice room door propped open at 10:40"
+    window = opened(qtbot, controller)
+    window.go_to("HN-102")
+    writing: list[NoteDialog] = []
+
+    def write_then_lock() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, NoteDialog) or not dialog.text.hasFocus():
+            QTimer.singleShot(10, write_then_lock)  # (not shown yet)
+            return
+        writing.append(dialog)
+        qtbot.keyClicks(dialog.text, note)
+        controller.lock()  # as the idle time would, with the dialog open
+
+    QTimer.singleShot(0, write_then_lock)
+    with qtbot.waitSignal(controller.locked, timeout=WAIT) as blocker:
+        window.page.add_note()  # the dialog's own loop runs until the lock closes it
+    assert writing and not writing[0].isVisible()
+    assert visit_keys.is_locked()
+    again = unlocked(qtbot, controller, blocker.args[0])
+    assert [n.text for n in again.session.data.notes_for("HN-102")] == [note]
