@@ -30,7 +30,7 @@ import shutil
 import tempfile
 import threading
 import zipfile
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn, cast
@@ -84,9 +84,11 @@ class VerifiedKit(Staged):
     evidence: tuple[EvidenceDoc, ...]
     folder: Path
     signing_key_id: str
-    blobs: IncomingBlobs | None = None
-    """The evidence, sealed into the visit's blob store but not yet in it (with ``blobs_for``):
-    :meth:`IncomingBlobs.place` puts it there; :meth:`cleanup` removes what was not placed."""
+    blobs: SealedEvidence | None = None
+    """The evidence, sealed into the visit's blob store but not yet in it (with ``blobs_for``),
+    perhaps still being read: :meth:`SealedEvidence.place` waits for it, refuses the kit if a
+    document is not what the manifest says, and puts it there; :meth:`cleanup` removes what
+    was not placed."""
 
     def cleanup(self) -> None:
         if self.blobs is not None:
@@ -125,14 +127,16 @@ def read_kit(
 
     With ``blobs_for``, the evidence is not written to that folder: once the signed manifest
     names the visit, ``blobs_for(visit_id)`` gives the visit's blob store (and so its key),
-    and each file is sealed into it while it is inflated and hashed, waiting in
-    :attr:`VerifiedKit.blobs` to be placed. The JSON files are kept in memory either way.
+    and each file is sealed into it while it is inflated and hashed, on a second thread that
+    may still be at work when this returns (so that the caller's own work overlaps it): the
+    evidence's checks end in :meth:`SealedEvidence.place` (:attr:`VerifiedKit.blobs`), which
+    the caller must call before it keeps anything. The JSON files are kept in memory.
 
     Raises :class:`KitRefused` (leaving nothing behind under ``staging_root``, which is only
     created once the signature has been checked, nor in the blob store) when any check fails.
     """
     folder: Path | None = None
-    incoming: list[IncomingBlobs] = []
+    incoming: list[SealedEvidence] = []
     created_root = not staging_root.exists()
 
     def make_folder() -> Path:
@@ -149,16 +153,13 @@ def read_kit(
         return folder
 
     def make_batch(visit_id: str) -> IncomingBlobs | None:
-        if blobs_for is None:
-            return None
-        incoming.append(blobs_for(visit_id).incoming())
-        return incoming[0]
+        return None if blobs_for is None else blobs_for(visit_id).incoming()
 
     try:
-        contents = _check(path, trust, limits, make_folder, make_batch)
+        contents = _check(path, trust, limits, make_folder, make_batch, incoming)
     except BaseException:
-        for batch in incoming:
-            batch.discard()
+        for sealing in incoming:
+            sealing.discard()
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
         if created_root:
@@ -182,19 +183,22 @@ def verify_kit(path: Path, *, trust: TrustStore, limits: KitLimits = DEFAULT_LIM
 
     Returns the kit's manifest; raises :class:`KitRefused` as :func:`read_kit` does.
     """
-    return _check(path, trust, limits, None, None).manifest
+    return _check(path, trust, limits, None, None, []).manifest
 
 
-def _check(
+def _check(  # noqa: PLR0913, PLR0917 (read_kit's and verify_kit's ways)
     path: Path,
     trust: TrustStore,
     limits: KitLimits,
     make_folder: Callable[[], Path] | None,
     make_batch: Callable[[str], IncomingBlobs | None] | None,
+    sealing: list[SealedEvidence],
 ) -> _Contents:
+    """Every check; with ``make_batch``, the evidence's run on in ``sealing[0]``, which then
+    owns the zip (and closes it)."""
     kit = path.name
     zf = _open_zip(path)
-    with zf:
+    try:
         with _refuse_damaged(kit):
             files = check_directory(zf, kit, limits)
             manifest_bytes, kid = _check_signature(zf, files, kit, trust, limits)
@@ -202,16 +206,18 @@ def _check(
             _check_file_list(files, manifest, kit, limits)
             folder = make_folder() if make_folder is not None else None
             batch = make_batch(manifest.visit_id) if make_batch is not None else None
-        evidence = [n for n in sorted(manifest.files) if n not in CONTENT_JSON_NAMES]
-        with _sealing(
-            zf, files, manifest, kit, batch, evidence if batch is not None else []
-        ) as sealed:
-            with _refuse_damaged(kit):
-                texts = _extract(
-                    zf, files, manifest, kit, folder, set(evidence) if batch is not None else ()
-                )
-            contents = _parse_contents(texts, manifest, kid, kit)
-            sealed()
+        skip: set[str] = set()
+        if batch is not None:
+            skip = {n for n in manifest.files if n not in CONTENT_JSON_NAMES}
+            sealing.append(SealedEvidence(zf, files, manifest, batch, sorted(skip)))
+        with _refuse_damaged(kit):
+            texts = _extract(zf, files, manifest, kit, folder, skip)
+        contents = _parse_contents(texts, manifest, kid, kit)
+    finally:
+        if sealing:
+            sealing[0].release_zip()
+        else:
+            zf.close()
     log.info(
         "kit %s verified: kit %s, visit %s, key %s", kit, manifest.kit_id, manifest.visit_id, kid
     )
@@ -429,49 +435,79 @@ def _check_entry(name: str, size: int, sha: str, manifest: KitManifest, kit: str
         )
 
 
-@contextlib.contextmanager
-def _sealing(  # noqa: PLR0913, PLR0917 (one step of _check)
-    zf: zipfile.ZipFile,
-    files: Mapping[str, zipfile.ZipInfo],
-    manifest: KitManifest,
-    kit: str,
-    batch: IncomingBlobs | None,
-    names: Sequence[str],
-) -> Iterator[Callable[[], None]]:
-    """Seal the entries ``names`` into ``batch`` on a second thread while the block parses
-    the JSON files (inflating, hashing and writing release the GIL, so the two overlap on
-    two cores). Yields ``wait``: it joins the thread and raises the refusal it met. Leaving
-    the block early stops the thread after the file it is on."""
-    if batch is None or not names:
-        yield lambda: None
-        return
-    stop = threading.Event()
-    failed: list[BaseException] = []
+class SealedEvidence:
+    """A kit's evidence documents being sealed into the visit's blob store on a second thread
+    (inflating, hashing and writing release the GIL, so the caller's parsing and database
+    work overlap it on a second core), each checked against the signed manifest. The kit's
+    zip is shared with the thread that started it: the last of the two to let it go
+    (:meth:`release_zip`) closes it."""
 
-    def run() -> None:
+    def __init__(  # noqa: PLR0913, PLR0917 (what the thread reads)
+        self,
+        zf: zipfile.ZipFile,
+        files: Mapping[str, zipfile.ZipInfo],
+        manifest: KitManifest,
+        batch: IncomingBlobs,
+        names: Sequence[str],
+    ) -> None:
+        self.batch = batch
+        self._zip, self._zip_users, self._zip_lock = zf, 2, threading.Lock()
+        self._stop = threading.Event()
+        self._failed: list[BaseException] = []
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(zf, files, manifest, names),
+            name="kit-evidence",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _run(
+        self,
+        zf: zipfile.ZipFile,
+        files: Mapping[str, zipfile.ZipInfo],
+        manifest: KitManifest,
+        names: Sequence[str],
+    ) -> None:
+        kit = Path(zf.filename or "kit").name
         try:
             with _refuse_damaged(kit):
                 for name in names:
-                    if stop.is_set():
+                    if self._stop.is_set():
                         return
-                    size, sha = _seal(zf, files[name], manifest.files[name].size, batch, kit)
+                    expected = manifest.files[name].size
+                    size, sha = _seal(zf, files[name], expected, self.batch, kit)
                     _check_entry(name, size, sha, manifest, kit)
         except BaseException as exc:  # noqa: BLE001 (raised again on the caller's thread)
-            failed.append(exc)
+            self._failed.append(exc)
+        finally:
+            self.release_zip()
 
-    thread = threading.Thread(target=run, name="kit-evidence", daemon=True)
-    thread.start()
+    def release_zip(self) -> None:
+        """One of the two users of the kit's zip is done with it."""
+        with self._zip_lock:
+            self._zip_users -= 1
+            if self._zip_users == 0:
+                self._zip.close()
 
-    def wait() -> None:
-        thread.join()
-        if failed:
-            raise failed[0]
+    def wait(self) -> None:
+        """Wait for every document; raise :class:`KitRefused` if one is not what the signed
+        manifest says (or cannot be written)."""
+        self._thread.join()
+        if self._failed:
+            raise self._failed[0]
 
-    try:
-        yield wait
-    finally:
-        stop.set()
-        thread.join()
+    def place(self, shas: Iterable[str]) -> int:
+        """Once every document passed (:meth:`wait`), put those named by ``shas`` in the blob
+        store (renamed in, flushed); the rest are removed. How many were new."""
+        self.wait()
+        return self.batch.place(shas)
+
+    def discard(self) -> None:
+        """Stop (after the document being read) and remove what was sealed."""
+        self._stop.set()
+        self._thread.join()
+        self.batch.discard()
 
 
 def _seal(

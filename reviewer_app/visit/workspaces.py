@@ -165,10 +165,13 @@ def open_kit(
         with staging_folder(paths) as staging:
             with read_kit(kit, trust=trust, staging_root=staging, blobs_for=blobs_for) as vk:
                 return _install(vk, member_id, paths=paths, progress=progress)
-    except KitRefused:
-        for folder in new_visits:  # a refused kit leaves no key, and no folder, behind
+    except (KitRefused, VisitError):
+        # Refused before its content was committed (an evidence document is checked while
+        # the workspace is being filled; the commit waits for it): a visit new here leaves
+        # no key, and no folder, behind.
+        for folder in new_visits:
             keys().forget(folder.name, folder)
-            _remove_if_empty(folder)
+            shutil.rmtree(folder, ignore_errors=True)
         raise
 
 
@@ -203,9 +206,9 @@ def _install(
         old_kit = kit_changes.before(ws) if reissued else None
         if progress:
             progress(0, 1, "Storing the kit")
-        # The reader sealed every file into the store's temporary files while hashing it
-        # against the signed manifest, so they are only renamed into place; flushing them to
-        # disk overlaps the inserts.
+        # The reader seals every document into the store's temporary files while hashing it
+        # against the signed manifest, on a second thread that may still be at work: placing
+        # them waits for it (and refuses the kit if one is not as signed) before the commit.
         with ThreadPoolExecutor(max_workers=1) as pool:
             storing = pool.submit(_store_evidence, vk, ws)
             ws.load_kit(
