@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QKeyEvent, QShowEvent
     from PySide6.QtNetwork import QLocalSocket
 
-    from ui.dialogs.passphrase import Asked
+    from reviewer_app.app.keys import PassphraseRequest
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +247,7 @@ class _GuiAsker(QObject):
         self.host = host
         self.wanted.connect(self._ask, Qt.ConnectionType.QueuedConnection)
 
-    def __call__(self, request: Asked) -> str | None:
+    def __call__(self, request: PassphraseRequest) -> str | None:
         given = os.environ.get(keys.PASSPHRASE_ENV)
         if given and not request.retry:  # a script's (and the tests'): a wrong one is asked for
             return given
@@ -261,12 +261,12 @@ class _GuiAsker(QObject):
         return wanted.answer
 
     @Slot(object, object)
-    def _ask(self, request: Asked, wanted: _Wanted) -> None:
+    def _ask(self, request: PassphraseRequest, wanted: _Wanted) -> None:
         if not wanted.given_up:
             wanted.answer = self.ask(request)
         wanted.done.set()
 
-    def ask(self, request: Asked) -> str | None:
+    def ask(self, request: PassphraseRequest) -> str | None:
         from ui.dialogs.passphrase import PassphraseDialog  # noqa: PLC0415 (seldom needed)
 
         return PassphraseDialog.ask(self.host(), request)

@@ -672,4 +672,4 @@ class StandardPage(QScrollArea):
             self.lists.refresh()
             self.rebuilt.emit()
         self.verticalScrollBar().setValue(scroll)
-        QTimer.singleShot(0, lambda: self.verticalScrollBar().setValue(scroll))
+        QTimer.singleShot(0, self, lambda: self.verticalScrollBar().setValue(scroll))

@@ -41,8 +41,12 @@ __all__ = [
     "OUTBOX",
     "KeyLost",
     "PASSPHRASE_ENV",
+    "PassphraseRequest",
+    "VisitKeyError",
     "STAFF_SIGNING_KEY",
     "STAFF_STORE",
+    "describe",
+    "is_locked",
     "keys",
     "laptop_key",
     "laptop_key_in",
@@ -126,6 +130,10 @@ def _holds_encrypted_files(folder: Path) -> bool:
     return folder.is_dir() and any(
         entry.name not in (visit_keys.KEY_FILE,) for entry in folder.iterdir()
     )
+
+
+describe = visit_keys.describe
+is_locked = visit_keys.is_locked
 
 
 def lock() -> None:

@@ -13,12 +13,11 @@ patch ``ask``). ``ui.lock.install_passphrase_dialog`` makes it the app's way of 
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QWidget
 
+from reviewer_app.app.keys import PassphraseRequest
 from ui.dialogs.base import FormDialog, warning_colour
 
 MIN_LENGTH = 8
@@ -27,20 +26,8 @@ DIFFER = "The two passphrases differ: type the same one in both boxes."
 KEYS = "Enter to go on · Esc to cancel"
 
 
-class Asked(Protocol):
-    """What is asked (``storage.visit_keys.PassphraseRequest``): ``new``, choose one (typed
-    twice); ``retry``, the last one was wrong."""
-
-    @property
-    def account(self) -> str: ...
-    @property
-    def new(self) -> bool: ...
-    @property
-    def retry(self) -> bool: ...
-
-
 class PassphraseDialog(FormDialog):
-    def __init__(self, parent: QWidget | None, request: Asked) -> None:
+    def __init__(self, parent: QWidget | None, request: PassphraseRequest) -> None:
         title = "Choose a passphrase" if request.new else "Passphrase"
         super().__init__(parent, title)
         self.request = request
@@ -126,7 +113,7 @@ class PassphraseDialog(FormDialog):
         return self.passphrase.text()
 
     @classmethod
-    def ask(cls, parent: QWidget | None, request: Asked) -> str | None:
+    def ask(cls, parent: QWidget | None, request: PassphraseRequest) -> str | None:
         dialog = cls(parent, request)
         try:
             return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
@@ -137,4 +124,4 @@ class PassphraseDialog(FormDialog):
             dialog.deleteLater()
 
 
-__all__ = ["DIFFER", "WRONG", "Asked", "PassphraseDialog"]
+__all__ = ["DIFFER", "WRONG", "PassphraseDialog"]
