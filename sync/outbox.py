@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from storage import encrypted_sqlite
+from storage.attachments import BlobStore
 from storage.sqlite import Step, open_migrated
 from sync.client import CentralClient, CentralRefused, CentralUnavailable, MissingBlobs
 from sync.findings_format import (
@@ -131,11 +132,16 @@ class Outbox:
         path: Path,
         *,
         key: bytes,
+        blobs: Callable[[str], BlobStore] | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
+        """``blobs``: the visit's blob store, by visit id: the attachments queued are its
+        sealed files, sent decrypted (the service checks the plaintext's SHA-256). Without
+        it the files queued are sent as they are (plain files a test or a tool hands over)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.blobs = blobs
         self.clock = clock
         self.rng = rng or random.Random()
         self._lock = threading.Lock()
@@ -331,18 +337,24 @@ class Outbox:
     def _deliver(self, client: CentralClient, item: OutboxItem) -> dict[str, Any]:
         envelope = self.envelope(item.snapshot_id)
         for sha, path in item.blob_files.items():
-            source = Path(path)
-            if not source.is_file():
-                raise OSError(f"The attachment file {source} is missing; it cannot be sent.")
-            client.push_blob(source, sha)
+            if not Path(path).is_file():
+                raise OSError(f"The attachment file {path} is missing; it cannot be sent.")
+            self._push(client, item, sha)
         try:
             return client.submit(envelope).to_dict()
         except MissingBlobs as exc:
             # The service lost or never kept a blob we pushed: push what it names, once more.
             for sha in exc.missing:
                 if sha in item.blob_files:
-                    client.push_blob(Path(item.blob_files[sha]), sha)
+                    self._push(client, item, sha)
             return client.submit(envelope).to_dict()
+
+    def _push(self, client: CentralClient, item: OutboxItem, sha: str) -> None:
+        if self.blobs is None:
+            client.push_blob(Path(item.blob_files[sha]), sha)
+            return
+        with self.blobs(item.visit_id).open(sha) as plain:  # decrypted as it is read
+            client.push_blob(plain, sha)
 
 
 def _signs(queued: dict[str, Any], signed: dict[str, Any]) -> bool:

@@ -39,7 +39,7 @@ from typing import Any
 import httpx
 
 from reviewer_app.app.errors import UserError
-from reviewer_app.app.keys import OUTBOX, laptop_key
+from reviewer_app.app.keys import OUTBOX, laptop_key, visit_key
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.app.settings import Settings
 from reviewer_app.central.status import (
@@ -60,6 +60,7 @@ from reviewer_app.central.tokens import (
     store_token,
 )
 from reviewer_app.visit.workspaces import workspace_exists
+from storage.attachments import BlobStore
 from sync.client import CentralClient, CentralRefused, CentralUnavailable
 from sync.outbox import Outbox, OutboxError, OutboxItem, SendReport
 from sync.progress import Progress, no_progress
@@ -429,8 +430,13 @@ def outbox_path(paths: AppPaths) -> Path:
 
 
 def open_outbox(paths: AppPaths) -> Outbox:
-    """The laptop's sending queue, encrypted with its own key (``keys.OUTBOX``)."""
-    return Outbox(outbox_path(paths), key=laptop_key(paths, OUTBOX))
+    """The laptop's sending queue, encrypted with its own key (``keys.OUTBOX``); what it sends
+    is read from each visit's sealed blob store."""
+
+    def blobs(visit_id: str) -> BlobStore:
+        return BlobStore(paths.visit_folder(visit_id) / "blobs", visit_key(paths, visit_id))
+
+    return Outbox(outbox_path(paths), key=laptop_key(paths, OUTBOX), blobs=blobs)
 
 
 def enqueue_snapshot(
