@@ -28,7 +28,9 @@ from typing import Any
 
 from storage import encrypted_sqlite
 from storage.attachments import BlobStore
+from storage.blob_crypto import BlobCryptoError
 from storage.sqlite import Step, open_migrated
+from storage.visit_keys import VisitKeyError
 from sync.client import CentralClient, CentralRefused, CentralUnavailable, MissingBlobs
 from sync.findings_format import (
     SIGNATURE_FIELDS,
@@ -319,7 +321,8 @@ class Outbox:
                 last_error=exc.message,
                 next_attempt_at=self.clock() + wait,
             )
-        except (CentralRefused, OSError) as exc:
+        except (CentralRefused, OSError, VisitKeyError, BlobCryptoError) as exc:
+            # (An attachment that cannot be read: its key is not here, or its file is damaged.)
             message = exc.message if isinstance(exc, CentralRefused) else str(exc)
             self._update(snapshot_id, state="failed", last_error=message, next_attempt_at=None)
         else:

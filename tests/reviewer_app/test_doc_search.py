@@ -328,7 +328,7 @@ def test_a_laptop_killed_mid_index_resumes(kit: Kit, reads: list[str]) -> None:
         [sys.executable, "-c", KILLER, str(kit.folder), *shas], check=False, cwd=root, timeout=120
     )
     assert done.returncode == 9
-    stored = DocIndex.open(index_path(kit.folder))
+    stored = DocIndex.open(index_path(kit.folder), key=TEST_KEY)
     try:
         assert list(stored.known()) == [shas[0]]  # the half-written second one is not there
     finally:

@@ -15,6 +15,7 @@ from reviewer_app.staff.planner import VisitPlan, load_plan, save_plan
 from storage.staff_store import StaffStore
 from sync.kit_inputs import KitInputError
 from sync.kit_model import Member, Session, StandardsSet
+from tests.keys import TEST_KEY
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +124,7 @@ def test_plan_round_trips_through_the_store(
     plan.set_section_rule(standards, "Network", "lht", True)
     plan.set_exception("HN-102", ["comm"])
     provider.add_evidence_folder(plan, DEMO_DIR / "evidence")
-    with StaffStore.open(tmp_path / "staff.sqlite") as store:
+    with StaffStore.open(tmp_path / "staff.sqlite", key=TEST_KEY) as store:
         save_plan(store, plan)
         again = load_plan(store, plan.plan_id)
     assert again == plan

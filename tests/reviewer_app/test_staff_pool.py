@@ -8,6 +8,7 @@ import pytest
 
 from reviewer_app.staff import pool
 from storage.staff_store import StaffStore
+from tests.keys import TEST_KEY
 
 
 def test_import_reports_every_bad_row(tmp_path: Path) -> None:
@@ -40,7 +41,7 @@ def test_import_merges_by_email_and_keeps_ids(tmp_path: Path) -> None:
         "Bo Ng,Consultant,South Trust,bo@nhs.net,\n",
         encoding="utf-8",
     )
-    with StaffStore.open(tmp_path / "staff.sqlite") as store:
+    with StaffStore.open(tmp_path / "staff.sqlite", key=TEST_KEY) as store:
         people, added, updated = pool.import_reviewers(store, pool.read_pool(f))
         assert (added, updated) == (2, 0)
         assert people[0].training_date == "2025-03-04"

@@ -12,9 +12,11 @@ import pytest
 
 from reviewer_app.app.cli import main
 from reviewer_app.app.errors import UserError
+from reviewer_app.app.keys import visit_key
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.central import service as central
 from reviewer_app.central import tokens
+from storage import BlobStore
 from tests.server.central_helpers import DEMO_VISIT_ID, Central, make_envelope
 
 
@@ -70,14 +72,13 @@ def test_sync_now_downloads_kits_sends_the_outbox_and_reads_comments(
 ) -> None:
     paths = AppPaths.from_environment()
     central.sign_in(paths, demo_central.url, demo_central.tokens["lead"])
-    photo_file = paths.data / "photo.jpg"
-    photo_file.parent.mkdir(parents=True, exist_ok=True)
-    photo_file.write_bytes(b"jpeg" * 1000)
-    import hashlib
-
-    sha = hashlib.sha256(photo_file.read_bytes()).hexdigest()
+    # The photo as finalising leaves it: sealed in the visit's store, with the visit's key.
+    store = BlobStore(
+        paths.visit_folder(DEMO_VISIT_ID) / "blobs", visit_key(paths, DEMO_VISIT_ID, create=True)
+    )
+    sha = store.put_bytes(b"jpeg" * 1000)
     envelope = make_envelope(attachments=[(sha, 4000)])
-    central.enqueue_snapshot(paths, envelope, {sha: photo_file})
+    central.enqueue_snapshot(paths, envelope, {sha: store.path(sha)})
     assert [i.state for i in central.outbox(paths)] == ["queued"]
 
     progress: list[tuple[int, int, str]] = []

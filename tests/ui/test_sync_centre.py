@@ -7,7 +7,6 @@ worker while the test waits for its signal.
 
 from __future__ import annotations
 
-import hashlib
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,9 +21,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
+from reviewer_app.app.keys import visit_key
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.central import service as laptop
 from reviewer_app.central.service import SignIn
+from storage import BlobStore
 from sync.server.app import create_app
 from tests.server import central_helpers
 from tests.server.central_helpers import DEMO_VISIT_ID, Central, make_envelope, serve
@@ -287,11 +288,12 @@ def test_retry_sends_a_snapshot_once_its_attachment_is_back(
     qtbot: QtBot, demo_central: Central, window: SyncCentreWindow, signs_in_as: Any
 ) -> None:
     paths = AppPaths.from_environment()
-    photo = paths.data / "photo.jpg"
-    photo.parent.mkdir(parents=True, exist_ok=True)
-    photo.write_bytes(b"jpeg" * 500)
-    content = photo.read_bytes()
-    sha = hashlib.sha256(content).hexdigest()
+    store = BlobStore(  # the photo as finalising leaves it: sealed in the visit's store
+        paths.visit_folder(DEMO_VISIT_ID) / "blobs", visit_key(paths, DEMO_VISIT_ID, create=True)
+    )
+    content = b"jpeg" * 500
+    sha = store.put_bytes(content)
+    photo = store.path(sha)
     laptop.enqueue_snapshot(paths, make_envelope(attachments=[(sha, len(content))]), {sha: photo})
     photo.unlink()
     signs_in_as(demo_central.url, demo_central.tokens["lead"])
@@ -304,7 +306,7 @@ def test_retry_sends_a_snapshot_once_its_attachment_is_back(
     window.outbox.selectRow(0)
     assert window.retry_button.isEnabled()
 
-    photo.write_bytes(content)  # put right
+    store.put_bytes(content)  # put right
     with qtbot.waitSignal(window.sync_finished, timeout=WAIT):
         qtbot.mouseClick(window.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: cell(outbox, 0, 2) == "Acknowledged", timeout=WAIT)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QToolButton, QWidget
 
 from reviewer_app.visit.read_model import KitDocument
-from storage import BlobStore
 
 Index = QModelIndex | QPersistentModelIndex
 DOC_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -67,7 +66,13 @@ def tool_button(
     return button
 
 
-def copy_for_system_viewer(blobs: BlobStore, sha256: str, target: Path) -> Path:
+class Decrypts(Protocol):
+    """What the copy needs of the visit's blob store (``storage.BlobStore``)."""
+
+    def copy_to(self, sha256: str, dst: Path) -> None: ...
+
+
+def copy_for_system_viewer(blobs: Decrypts, sha256: str, target: Path) -> Path:
     """Runs off the UI thread: the stored document, decrypted, under its own file name for the
     viewer. A plaintext copy in the app's cache, the price of another program showing it."""
     target.parent.mkdir(parents=True, exist_ok=True)
