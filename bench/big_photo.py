@@ -28,13 +28,13 @@ from PIL import Image  # noqa: E402
 from tests.storage.test_photos_hostile import one_colour_png  # noqa: E402
 
 CHILD = """
-import json, sys, time
+import json, os, sys, time
 from pathlib import Path
 from storage import BlobStore, NotAnImage
 data = Path(sys.argv[1]).read_bytes()
 start = time.perf_counter()
 try:
-    sha = BlobStore(Path(sys.argv[2])).add_photo(data)
+    sha = BlobStore(Path(sys.argv[2]), os.urandom(32)).add_photo(data)
     outcome = f"stored ({(Path(sys.argv[2]) / sha[:2] / sha).stat().st_size:,} bytes)"
 except NotAnImage as exc:
     outcome = f"refused: {exc}"
