@@ -14,7 +14,9 @@ stops with ``PassphraseNeeded``'s sentence.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
+import logging
 import os
 import sys
 import threading
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from reviewer_app.app.paths import AppPaths
 from storage import visit_keys
+from storage.files import write_atomic
 from storage.visit_keys import (
     DEVICE_KEY,
     OUTBOX,
@@ -48,12 +51,16 @@ __all__ = [
     "describe",
     "is_locked",
     "keys",
+    "prefetch",
+    "prepare_password_store",
     "laptop_key",
     "laptop_key_in",
     "lock",
     "set_passphrase_asker",
     "visit_key",
 ]
+
+log = logging.getLogger(__name__)
 
 PASSPHRASE_ENV = "REVIEWER_APP_PASSPHRASE"
 
@@ -90,6 +97,7 @@ def visit_key(paths: AppPaths, visit_id: str, *, create: bool = False) -> bytes:
     a visit this laptop may already have: its key is kept, never replaced). Raises a
     ``storage.visit_keys.VisitKeyError`` with a sentence."""
     folder = paths.visit_folder(visit_id)
+    _prepare_once(paths)
     return _get(visit_id, folder, create=create)
 
 
@@ -97,6 +105,7 @@ def laptop_key(paths: AppPaths, account: str) -> bytes:
     """The key of one of the laptop's own files (``STAFF_STORE``, ``STAFF_SIGNING_KEY``,
     ``OUTBOX``, ``DEVICE_KEY``), made on first use, kept like a visit's (wrapped in
     ``paths.data / account``'s folder when there is no keyring)."""
+    _prepare_once(paths)
     return laptop_key_in(paths.data, account)
 
 
@@ -130,6 +139,83 @@ def _holds_encrypted_files(folder: Path) -> bool:
     return folder.is_dir() and any(
         entry.name not in (visit_keys.KEY_FILE,) for entry in folder.iterdir()
     )
+
+
+# -- the password store, ready before it is needed ------------------------------------------
+
+_prepared: list[Path] = []  # the config folder whose password store was made ready
+BACKEND_FILE = "password-store"  # in the config folder: the keyring backend found last time
+_OWN_SEARCH = ("keyring.backends.fail.", "keyring.backends.null.", "keyring.backends.chainer.")
+
+
+def prepare_password_store(paths: AppPaths) -> None:
+    """Have the keyring's backend chosen. keyring finds it by loading every backend it knows
+    (some 150 ms of a window's start here): the one it found last time is remembered in the
+    config folder and loaded straight away, as long as it still answers; otherwise keyring
+    searches again. Left to keyring when the user chose one (``PYTHON_KEYRING_BACKEND``, its
+    own config file) and when one is set already (the tests')."""
+    import keyring  # noqa: PLC0415 (start-up: only when a key is wanted)
+    from keyring.util import platform_ as keyring_folders  # noqa: PLC0415
+
+    if (
+        getattr(keyring.core, "_keyring_backend", None) is not None
+        or os.environ.get("PYTHON_KEYRING_BACKEND")
+        or (keyring_folders.config_root() / "keyringrc.cfg").exists()
+    ):
+        return
+    remembered = paths.config / BACKEND_FILE
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        name = remembered.read_text("utf-8").strip()
+        if name.startswith("keyring.backends."):
+            try:
+                backend = keyring.core.load_keyring(name)
+                if backend.priority > 0:  # (a backend that cannot work here raises or says 0)
+                    keyring.set_keyring(backend)
+                    return
+            except Exception as exc:  # gone, or no longer works here: search again
+                log.info("the remembered password store %s: %s", name, type(exc).__name__)
+    found = keyring.get_keyring()
+    name = f"{type(found).__module__}.{type(found).__qualname__}"
+    if name.startswith("keyring.backends.") and not name.startswith(_OWN_SEARCH):
+        with contextlib.suppress(OSError):
+            remembered.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(remembered, name.encode("utf-8"))
+
+
+def prefetch(paths: AppPaths, visit_id: str | None) -> None:
+    """On a thread of its own, as a window starts: the password store made ready and the key
+    of the visit about to open fetched (into memory, where ``visit_key`` finds it), while the
+    window is being built. Never asks for a passphrase: without a keyring the window asks."""
+
+    def fetch() -> None:
+        try:
+            if visit_id:
+                VisitKeys(ask_passphrase=None).get(visit_id, paths.visit_folder(visit_id))
+        except Exception as exc:  # no key here, no keyring: the window finds out, and says
+            log.info("no key fetched ahead (%s)", type(exc).__name__)
+        finally:
+            _guard.release()
+
+    def prepare_then_fetch() -> None:
+        try:
+            prepare_password_store(paths)
+        except Exception as exc:  # keyring's own search happens at the first key instead
+            log.info("the password store is not ready ahead (%s)", type(exc).__name__)
+        fetch()
+
+    # Taken here: whoever asks for a key meanwhile waits for this one (and for the store).
+    _guard.acquire()
+    _prepared.append(paths.config)
+    threading.Thread(target=prepare_then_fetch, name="key-prefetch", daemon=True).start()
+
+
+def _prepare_once(paths: AppPaths) -> None:
+    if not _prepared:
+        _prepared.append(paths.config)
+        try:
+            prepare_password_store(paths)
+        except Exception as exc:  # keyring's own search happens at the first key instead
+            log.info("the password store is not ready ahead (%s)", type(exc).__name__)
 
 
 describe = visit_keys.describe
