@@ -168,6 +168,10 @@ def import_bundle(
             ]
             states = pins.key_states(conn)
             flagged = [f for f in flagged if states.get((f.member_id, f.public_key)) == f.state]
+            if not applied.refused and not held:
+                # All in the log: skip it next time. In the same transaction: one durable
+                # commit a bundle, not two.
+                _remember_ops(ws, bundle.manifest.ops_sha256)
             storing.result()  # the photos are on disk: the ops naming them may commit
     except TooManyRefused as exc:
         why = exc.first[1]
@@ -177,8 +181,6 @@ def import_bundle(
             "it is for this visit's team.",
             "implausible",
         )
-    if not applied.refused and not held:
-        _remember_ops(ws, bundle.manifest.ops_sha256)  # all in the log: skip it next time
     freed_here = sum(1 for op, _h in applied.held if op.op_id in freed)
     return ImportResult(
         applied.new + freed_here,
