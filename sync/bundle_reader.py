@@ -2,9 +2,9 @@
 
 The outer file is a sane zip; the manifest's HMAC verifies (nothing is parsed before); the
 format and version are ones this app reads (version 1 is refused: it cannot say who wrote each
-operation); the visit is the one asked for; the content decrypts whole and in order into a
-staging folder (sealed again there with a key only this read holds: the plaintext never
-reaches the disk); the content zip is sane and holds exactly what its manifest names; every line
+operation); the visit is the one asked for; the content decrypts whole and in order, in memory
+(a big one into a staging folder, sealed again there with a key only this read holds: the
+plaintext never reaches the disk); the content zip is sane and holds exactly what its manifest names; every line
 is an operation, with the right size, hash and count; each op's seal is found and its hash is
 in it (an op whose seal is missing, does not verify, or names another visit, member or device
 is marked unsigned and will be refused); every blob has its size and hash, checked while it is
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import io
 import logging
 import os
 import re
@@ -29,7 +30,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import BinaryIO, NoReturn, cast
 
 from storage import Op, blob_crypto
 from storage.attachments import BlobStore
@@ -75,6 +76,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+#: A bundle's content (its decrypted inner zip) up to this size is held in memory while it is
+#: read, rather than sealed into staging and decrypted again as it is read (a team's bundles
+#: are a few MB); a bigger one, or one whose ops are read again when imported, is staged.
+CONTENT_IN_MEMORY = 32_000_000
+
 #: Ops parsed while a bundle is read are kept for its import up to this many (~40 MB), which
 #: spares a team's bundles a second parse; a bigger bundle is read again, in batches, when it
 #: is imported (its hash checked again, inside the import's transaction).
@@ -107,7 +113,8 @@ class VerifiedBundle(Staged):
     """Too many ops to keep: :meth:`op_batches` reads them from ``content`` again."""
     seals: SealTable = field(default_factory=list)
     content: Path | None = None
-    """The decrypted content zip, sealed in ``folder`` with ``content_key``."""
+    """The decrypted content zip, sealed in ``folder`` with ``content_key``: staged for a
+    ``streamed`` bundle, or a big one (``None``: it was read in memory)."""
     content_key: bytes = b""
     sealed: bool = False
     """``blob_paths`` are sealed files in the blob store's temporary files, not in ``folder``."""
@@ -185,8 +192,10 @@ def read_bundle(  # noqa: PLR0913 (the reader's choices, each with a default)
             _check_outer_files(files, name)
             folder = _make_folder(staging_root, name)
             content, scratch = folder / STAGED_CONTENT, os.urandom(blob_crypto.KEY_BYTES)
-            _decrypt(zf, files[CONTENT_NAME], (outer, outer_bytes, team_key), content, scratch)
-        with _refuse_damaged(name), _content_zip(content, scratch) as inner:
+            held = _decrypt(
+                zf, files[CONTENT_NAME], (outer, outer_bytes, team_key), content, scratch
+            )
+        with _refuse_damaged(name), _content_zip(content, scratch, held) as inner:
             files = _check_directory(inner, name)
             manifest = parse_manifest(_read_inner_manifest(inner, files, name), name, visit_id)
             if manifest.bundle_id != outer.bundle_id:
@@ -196,6 +205,8 @@ def read_bundle(  # noqa: PLR0913 (the reader's choices, each with a default)
             seals = read_seals(inner, files[SEALS_NAME], manifest, name)
             ops_known = known_ops is not None and known_ops(manifest.ops_sha256)
             streamed = not ops_known and manifest.op_count > KEEP_PARSED_OPS
+            if streamed and held is not None:  # its ops are read again when it is imported
+                _stage(held, content, scratch, name)
             ops = (
                 []
                 if ops_known
@@ -228,7 +239,7 @@ def read_bundle(  # noqa: PLR0913 (the reader's choices, each with a default)
         ops_known,
         streamed,
         seals,
-        content,
+        content if held is None or streamed else None,
         content_key=scratch,
         sealed=blobs is not None,
     )
@@ -251,21 +262,32 @@ def _decrypt(
     outer: tuple[OuterManifest, bytes, bytes],
     target: Path,
     scratch_key: bytes,
-) -> None:
-    """Decrypt the bundle's content into ``target``, sealed there with ``scratch_key``.
-    ``outer``: the outer manifest, its exact bytes and the team key."""
+) -> bytes | None:
+    """Decrypt the bundle's content: into memory when it holds at most
+    ``CONTENT_IN_MEMORY`` bytes (returned), otherwise into ``target``, sealed there with
+    ``scratch_key`` (``None`` returned). ``outer``: the outer manifest, its exact bytes and
+    the team key."""
     manifest, outer_bytes, team_key = outer
     name = Path(zf.filename or "bundle").name
     key = bundle_crypto.content_key(team_key, bytes.fromhex(manifest.salt))
     try:
-        with (
-            zf.open(info) as src,
-            open(target, "xb") as raw,
-            blob_crypto.SealingWriter(raw, scratch_key, hashed=False) as out,
-        ):
-            bundle_crypto.decrypt(
-                src.read, info.file_size, manifest.content_size, out.write, key=key, aad=outer_bytes
-            )
+        with zf.open(info) as src:
+            if manifest.content_size <= CONTENT_IN_MEMORY:
+                parts: list[bytes] = []
+                bundle_crypto.decrypt(
+                    src.read, info.file_size, manifest.content_size, parts.append,
+                    key=key, aad=outer_bytes,
+                )  # fmt: skip
+                return b"".join(parts)
+            with (
+                open(target, "xb") as raw,
+                blob_crypto.SealingWriter(raw, scratch_key, hashed=False) as out,
+            ):
+                bundle_crypto.decrypt(
+                    src.read, info.file_size, manifest.content_size, out.write,
+                    key=key, aad=outer_bytes,
+                )  # fmt: skip
+            return None
     except bundle_crypto.ContentProblem as exc:
         log.info("bundle %s content: %s (%s)", name, exc.kind, exc)
         if exc.kind == "truncated":
@@ -287,11 +309,27 @@ def _decrypt(
             "tampered",
         )
     except OSError as exc:
-        raise BundleRefused(
-            f"Cannot unpack {name} into {target.parent}: {exc.strerror or exc}; check there "
-            "is free disk space and try again.",
-            reason="invalid",
-        ) from exc
+        _cannot_stage(name, target, exc)
+
+
+def _stage(content: bytes, target: Path, scratch_key: bytes, name: str) -> None:
+    """The decrypted ``content`` written to ``target``, sealed there with ``scratch_key``."""
+    try:
+        with (
+            open(target, "xb") as raw,
+            blob_crypto.SealingWriter(raw, scratch_key, hashed=False) as out,
+        ):
+            out.write(content)
+    except OSError as exc:
+        _cannot_stage(name, target, exc)
+
+
+def _cannot_stage(name: str, target: Path, exc: OSError) -> NoReturn:
+    raise BundleRefused(
+        f"Cannot unpack {name} into {target.parent}: {exc.strerror or exc}; check there "
+        "is free disk space and try again.",
+        reason="invalid",
+    ) from exc
 
 
 def _read_inner_manifest(
@@ -321,8 +359,13 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
 
 
 @contextlib.contextmanager
-def _content_zip(path: Path, key: bytes) -> Iterator[zipfile.ZipFile]:
-    """The content zip, decrypted from its sealed staging file as it is read."""
+def _content_zip(path: Path, key: bytes, held: bytes | None = None) -> Iterator[zipfile.ZipFile]:
+    """The content zip: ``held`` in memory, or decrypted from its sealed staging file as it is
+    read."""
+    if held is not None:
+        with zipfile.ZipFile(io.BytesIO(held)) as zf:
+            yield zf
+        return
     with blob_crypto.open_decrypted(path, key) as reader, zipfile.ZipFile(reader) as zf:
         yield zf
 
@@ -486,7 +529,9 @@ def _seal_blobs(  # noqa: PLR0913, PLR0917 (one step of read_bundle)
     that is not what the manifest says refuses the bundle, and removes what was sealed."""
     with store.incoming() as batch:
         for sha, expected in sorted(manifest.blobs.items()):
-            if (have_blob is not None and have_blob(sha)) or store.has(sha):
+            if store.has(sha) or (
+                have_blob is not None and have_blob != store.has and have_blob(sha)
+            ):
                 continue
             with zf.open(files[BLOBS_DIR + sha]) as src:
                 sealed = batch.seal(cast(BinaryIO, src), limit=expected + 1)
