@@ -27,6 +27,7 @@ from sync.bundle_reader import VerifiedBundle, read_bundle
 from sync.processes import single_worker_pool
 
 __all__ = [
+    "READ_AHEAD_FROM_BYTES",
     "READ_AHEAD_FROM_SECONDS",
     "BundleReader",
     "read_each",
@@ -83,6 +84,11 @@ READ_AHEAD_FROM_SECONDS = 0.5
 bundle's check sets 0, to prove the process starts there)."""
 
 
+READ_AHEAD_FROM_BYTES = 8_000_000
+"""... or, before any bundle of the visit was imported, when the rest hold this many bytes: a
+bundle is read at ~10 MB/s here, so they take longer than the process takes to start."""
+
+
 def _read_ahead_from() -> float:
     try:
         return float(os.environ["REVIEWER_APP_READ_AHEAD_FROM_SECONDS"])
@@ -102,10 +108,16 @@ def read_each(
     is Python's work under the GIL, so a thread cannot overlap it with the import, but a
     second core can. One file is read ahead, no more (a bundle's ops are held in memory until
     imported), and only when reading the rest here would take a while (``READ_AHEAD_FROM_SECONDS``,
-    judged by the first file). Should the second process fail to start or die, the files are
-    read here.
+    judged by the first file; or ``READ_AHEAD_FROM_BYTES`` when none of the visit's bundles was
+    imported before, judged by their sizes: the process then starts while the first file is
+    read). Should the second process fail to start or die, the files are read here.
     """
     if not files:
+        return
+    if isinstance(read, BundleReader) and _worth_starting_first(read, files):
+        # The process starts (a quarter of a second, more on a busy laptop) while the first
+        # file is read here, instead of after it.
+        yield from _read_ahead(files, read, None)
         return
     started = time.perf_counter()
     first = _outcome(read, files[0])
@@ -117,9 +129,32 @@ def read_each(
         for file in files[1:]:
             yield from _handed_over(file, _outcome(read, file))
         return
+    yield from _read_ahead(files, read, first)
+
+
+def _worth_starting_first(read: BundleReader, files: Sequence[Path]) -> bool:
+    """Whether reading the rest is sure to take a while, so the second process should start
+    before the first file is read: nothing was imported before (every file's ops are new:
+    each is parsed and checked whole), and the rest are big."""
+    if read.known or len(files) < 2:  # noqa: PLR2004 (a second file to read ahead)
+        return False
+    rest = 0
+    for file in files[1:]:
+        with contextlib.suppress(OSError):  # (a missing file is refused when it is read)
+            rest += file.stat().st_size
+    return rest >= READ_AHEAD_FROM_BYTES
+
+
+def _read_ahead(
+    files: Sequence[Path], read: BundleReader, first: ReadOutcome | None
+) -> Generator[tuple[Path, ReadOutcome], None, None]:
+    """Every file's outcome, the next read in a second process; ``first``: the first file's,
+    when it was read here already."""
     log.info("reading %d bundles ahead in a second process", len(files) - 1)
     with _ReadAhead(read) as ahead:
         ahead.submit(files[1])
+        if first is None:
+            first = _outcome(read, files[0])
         yield from _handed_over(files[0], first)
         for i, file in enumerate(files[1:], start=1):
             result = ahead.take(file)
