@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from storage.attachments import BlobStore
 from sync.keys import TrustStore, generate_key, key_id, load_signing_key
 from sync.kit_builder import build_kit
 from sync.kit_format import DEFAULT_LIMITS, KitLimits, canonical_json
@@ -423,6 +424,64 @@ def test_one_changed_byte_anywhere_is_refused(
         assert "changed after it was signed" in str(problem)
     else:
         assert f"{name!r} in {kit.name} does not match its manifest" in str(problem)
+
+
+# -- evidence sealed into a visit's blob store while it is read ---------------------------------
+
+
+def sealed_refusal(kit: Path, trust: TrustStore, staging: Path, store: BlobStore) -> KitRefused:
+    """``read_kit`` with a blob store refuses ``kit`` (perhaps once its evidence is read),
+    leaving nothing in the store or in staging."""
+    with (
+        pytest.raises(KitRefused) as caught,
+        read_kit(kit, trust=trust, staging_root=staging, blobs_for=lambda _: store) as vk,
+    ):
+        assert vk.blobs is not None
+        vk.blobs.wait()
+    assert not store.root.exists() or not any(p.is_file() for p in store.root.rglob("*"))
+    assert list(staging.iterdir()) == []
+    return caught.value
+
+
+def test_evidence_sealed_into_the_store_reads_back_as_the_kit_holds_it(
+    kit: Path, trust: TrustStore, staging: Path, tmp_path: Path
+) -> None:
+    store = BlobStore(tmp_path / "visit" / "blobs", os.urandom(32))
+    evidence = {n: b for n, b in members_of(kit).items() if n.startswith("evidence/") and
+                n != "evidence/index.json"}  # fmt: skip
+    with read_kit(kit, trust=trust, staging_root=staging, blobs_for=lambda _: store) as vk:
+        assert vk.blobs is not None
+        shas = [hashlib.sha256(data).hexdigest() for data in evidence.values()]
+        assert vk.blobs.place(shas) == len(evidence)
+    for sha, data in zip(shas, evidence.values(), strict=True):
+        assert store.read_bytes(sha) == data
+        assert data[:200] not in store.path(sha).read_bytes()  # sealed, not plain
+
+
+def test_a_damaged_stored_evidence_file_is_refused_as_damaged_when_sealed(
+    kit: Path, trust: TrustStore, staging: Path, tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(kit) as zf:
+        info = zf.getinfo("evidence/policy.pdf")
+    assert info.compress_type == zipfile.ZIP_STORED  # read straight from the file, no CRC-32
+    data = bytearray(kit.read_bytes())
+    data[info.header_offset + 30 + len(info.filename) + 100] ^= 0xFF
+    kit.write_bytes(bytes(data))
+    store = BlobStore(tmp_path / "visit" / "blobs", os.urandom(32))
+    assert sealed_refusal(kit, trust, staging, store).reason == "damaged"
+
+
+def test_a_changed_stored_evidence_file_is_refused_when_sealed(
+    kit: Path, trust: TrustStore, staging: Path, tmp_path: Path
+) -> None:
+    members = members_of(kit)
+    name = "evidence/policy.pdf"
+    members[name] = _flip_one_byte(name, members[name])
+    write_zip(kit, members.items(), zipfile.ZIP_STORED)  # its CRC-32 matches the change
+    store = BlobStore(tmp_path / "visit" / "blobs", os.urandom(32))
+    problem = sealed_refusal(kit, trust, staging, store)
+    assert problem.reason == "tampered"
+    assert f"{name!r} in {kit.name} does not match its manifest" in str(problem)
 
 
 def test_a_file_whose_size_differs_from_the_manifest_is_refused(
