@@ -65,7 +65,8 @@ def test_a_draft_report_shows_a_photo_that_is_sealed_on_disk(
     text = "The resuscitation trolley was not checked daily."
     do(lead, lead.add_finding("shc", "concern", text, photos=[photo.entity_id]))
     raw = sealed_on_disk(lead, sha)
-    assert JPEG_START not in raw  # the photo is not readable on disk
+    plain = lead.read_blob(sha)
+    assert plain.startswith(JPEG_START) and plain[:16] not in raw  # not readable on disk
 
     out = write_report(
         AppPaths.from_environment(), lead.data.visit.visit_id, "pdf", tmp_path / "r.pdf"
