@@ -4,13 +4,13 @@ The outer file is a sane zip; the manifest's HMAC verifies (nothing is parsed be
 format and version are ones this app reads (version 1 is refused: it cannot say who wrote each
 operation); the visit is the one asked for; the content decrypts whole and in order, in memory
 (a big one into a staging folder, sealed again there with a key only this read holds: the
-plaintext never reaches the disk); the content zip is sane and holds exactly what its manifest names; every line
-is an operation, with the right size, hash and count; each op's seal is found and its hash is
-in it (an op whose seal is missing, does not verify, or names another visit, member or device
-is marked unsigned and will be refused); every blob has its size and hash, checked while it is
-sealed with the visit's key into the blob store's temporary files (``blobs``: no plaintext
-photo reaches the disk; the import renames them into place). Any failure raises
-:class:`BundleRefused` with one sentence for the user, and leaves nothing behind.
+plaintext never reaches the disk); the content zip is sane and holds exactly what its manifest
+names; every line is an operation, with the right size, hash and count; each op's seal is found
+and its hash is in it (an op whose seal is missing, does not verify, or names another visit,
+member or device is marked unsigned and will be refused); every blob has its size and hash,
+checked while it is sealed with the visit's key into the blob store's temporary files
+(``blobs``: no plaintext photo reaches the disk; the import renames them into place). Any
+failure raises :class:`BundleRefused` with one sentence for the user, and leaves nothing behind.
 
 The layout and the manifests are :mod:`sync.bundle_format`; the ops and their seals are read by
 :mod:`sync.bundle_ops`; :mod:`sync.bundle_read_ahead` reads a visit's bundles one after another.
