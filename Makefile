@@ -50,15 +50,16 @@ screenshots: $(STAMP)
 dist: $(STAMP)
 	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
 	./dist/reviewer-app/reviewer-app --version
-	# The bundle must also do real work: build, verify and open the demo kit, headless.
+	# The bundle must also do real work: build, verify and open the demo kit, headless. With no
+	# password store here (CI), the visit's key is wrapped with a passphrase given as a script does.
 	rm -rf build/smoke && mkdir -p build/smoke
-	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app demo kit -o build/smoke/demo.rvkit
-	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app --demo kit verify build/smoke/demo.rvkit
-	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app visit open build/smoke/demo.rvkit --as m-lead --demo > build/smoke/visit-id
+	REVIEWER_APP_HOME=build/smoke REVIEWER_APP_PASSPHRASE=smoke-passphrase ./dist/reviewer-app/reviewer-app demo kit -o build/smoke/demo.rvkit
+	REVIEWER_APP_HOME=build/smoke REVIEWER_APP_PASSPHRASE=smoke-passphrase ./dist/reviewer-app/reviewer-app --demo kit verify build/smoke/demo.rvkit
+	REVIEWER_APP_HOME=build/smoke REVIEWER_APP_PASSPHRASE=smoke-passphrase ./dist/reviewer-app/reviewer-app visit open build/smoke/demo.rvkit --as m-lead --demo > build/smoke/visit-id
 	# Two bundles: the second is read ahead in a second process, which must start in the bundle.
-	REVIEWER_APP_HOME=build/smoke ./dist/reviewer-app/reviewer-app bundle export --visit "$$(cat build/smoke/visit-id)" -o build/smoke/a.rvbundle
+	REVIEWER_APP_HOME=build/smoke REVIEWER_APP_PASSPHRASE=smoke-passphrase ./dist/reviewer-app/reviewer-app bundle export --visit "$$(cat build/smoke/visit-id)" -o build/smoke/a.rvbundle
 	cp build/smoke/a.rvbundle build/smoke/b.rvbundle
-	REVIEWER_APP_HOME=build/smoke REVIEWER_APP_READ_AHEAD_FROM_SECONDS=0 ./dist/reviewer-app/reviewer-app bundle import --visit "$$(cat build/smoke/visit-id)" build/smoke/a.rvbundle build/smoke/b.rvbundle
+	REVIEWER_APP_HOME=build/smoke REVIEWER_APP_PASSPHRASE=smoke-passphrase REVIEWER_APP_READ_AHEAD_FROM_SECONDS=0 ./dist/reviewer-app/reviewer-app bundle import --visit "$$(cat build/smoke/visit-id)" build/smoke/a.rvbundle build/smoke/b.rvbundle
 	grep -q "ahead in a second process" build/smoke/logs/reviewer-app.log
 	! grep -s "reading bundles in this process\|the reading process stopped" build/smoke/logs/*.log
 
