@@ -134,13 +134,13 @@ class Outbox:
         path: Path,
         *,
         key: bytes,
-        blobs: Callable[[str], BlobStore] | None = None,
+        blobs: Callable[[str], BlobStore],
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
         """``blobs``: the visit's blob store, by visit id: the attachments queued are its
-        sealed files, sent decrypted (the service checks the plaintext's SHA-256). Without
-        it the files queued are sent as they are (plain files a test or a tool hands over)."""
+        sealed files, sent decrypted as they are read (the service checks the plaintext's
+        SHA-256). Nothing on the laptop is a plain file to send as it is."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.blobs = blobs
@@ -353,9 +353,6 @@ class Outbox:
             return client.submit(envelope).to_dict()
 
     def _push(self, client: CentralClient, item: OutboxItem, sha: str) -> None:
-        if self.blobs is None:
-            client.push_blob(Path(item.blob_files[sha]), sha)
-            return
         with self.blobs(item.visit_id).open(sha) as plain:  # decrypted as it is read
             client.push_blob(plain, sha)
 

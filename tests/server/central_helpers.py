@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from reviewer_app.app.paths import DEMO_DIR
+from storage import BlobStore
 from sync.authorship import public_hex, sign_findings
 from sync.client import CentralClient
 from sync.findings_format import FORMAT, VERSION, canonical_bytes, content_sha256
@@ -248,19 +249,17 @@ def make_envelope(
     return sign(envelope, key)
 
 
-def queue_findings(outbox: Outbox, photos: Path, count: int) -> None:
+def queue_findings(outbox: Outbox, photos: BlobStore, count: int) -> None:
     """``count`` versions of the demo visit's findings in ``outbox``, each superseding the one
-    before, one in ten with a photo (its file in ``photos``)."""
-    photos.mkdir()
+    before, one in ten with a photo (sealed in ``photos``, the store the outbox sends from)."""
     previous = None
     for i in range(count):
         blob_files: dict[str, Path] = {}
         attachments = []
         if i % 10 == 0:
             data = f"photo {i}".encode() * 500
-            sha = hashlib.sha256(data).hexdigest()
-            (photos / sha).write_bytes(data)
-            blob_files[sha] = photos / sha
+            sha = photos.put_bytes(data)
+            blob_files[sha] = photos.path(sha)
             attachments.append((sha, len(data)))
         envelope = make_envelope(
             version=i + 1, supersedes=previous, attachments=attachments, note=f"finding {i}"

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from storage import BlobStore
 from sync.outbox import Outbox
 from sync.server.db import audit, submissions
 from tests.keys import TEST_KEY
@@ -29,8 +30,9 @@ def test_300_submissions_through_30_percent_faults(demo_central: Central, tmp_pa
         return rng.choice(FAULTS) if rng.random() < 0.3 else "pass"
 
     port = int(demo_central.url.rsplit(":", 1)[1])
-    outbox = Outbox(tmp_path / "outbox.sqlite", key=TEST_KEY)
-    queue_findings(outbox, tmp_path / "photos", N)
+    photos = BlobStore(tmp_path / "photos", TEST_KEY)  # the visit's sealed store
+    outbox = Outbox(tmp_path / "outbox.sqlite", key=TEST_KEY, blobs=lambda _visit: photos)
+    queue_findings(outbox, photos, N)
 
     with FaultProxy(port, choose) as proxy:
         client = demo_central.client("lead", url=proxy.url, max_attempts=4, timeout=5.0)

@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import func, select
 
 from reviewer_app.app.paths import DEMO_DIR
+from storage import BlobStore
 from sync.client import CentralClient
 from sync.outbox import Outbox
 from sync.server.accounts import add_user, issue_token
@@ -96,8 +97,9 @@ def test_two_processes_store_300_submissions_exactly_once_through_faults(
     with CentralClient(f"http://127.0.0.1:{ports[1]}", staff_token) as staff:
         staff.assign(kit["kit_id"], "lead", "m-lead")  # the other process sees the kit
 
-    outbox = Outbox(tmp_path / "outbox.sqlite", key=TEST_KEY)
-    queue_findings(outbox, tmp_path / "photos", N)
+    photos = BlobStore(tmp_path / "photos", TEST_KEY)  # the visit's sealed store
+    outbox = Outbox(tmp_path / "outbox.sqlite", key=TEST_KEY, blobs=lambda _visit: photos)
+    queue_findings(outbox, photos, N)
     rng = random.Random(17)
 
     def choose(_method: str, _path: str) -> str:

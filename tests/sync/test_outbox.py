@@ -3,13 +3,13 @@ retry."""
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from storage import encrypted_sqlite
+from storage import BlobStore, encrypted_sqlite
 from sync.outbox import Outbox, OutboxError
 from tests.keys import TEST_KEY
 from tests.server.central_helpers import (
@@ -18,10 +18,16 @@ from tests.server.central_helpers import (
 )
 
 
+def sealed(tmp_path: Path) -> Callable[[str], BlobStore]:
+    """The visit's blob store, which the outbox sends attachments from (decrypted as read)."""
+    store = BlobStore(tmp_path / "blobs", TEST_KEY)
+    return lambda _visit_id: store
+
+
 def test_enqueue_is_durable_and_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "outbox.sqlite"
     envelope = make_envelope()
-    with Outbox(path, key=TEST_KEY) as outbox:
+    with Outbox(path, key=TEST_KEY, blobs=sealed(tmp_path)) as outbox:
         outbox.enqueue(envelope, {})
         outbox.enqueue(envelope, {})
         other = make_envelope(note="changed")
@@ -30,7 +36,7 @@ def test_enqueue_is_durable_and_idempotent(tmp_path: Path) -> None:
             outbox.enqueue(other, {})
         with pytest.raises(OutboxError, match="no file"):
             outbox.enqueue(make_envelope(attachments=[("c" * 64, 3)]), {})
-    with Outbox(path, key=TEST_KEY) as again:
+    with Outbox(path, key=TEST_KEY, blobs=sealed(tmp_path)) as again:
         items = again.items()
     assert [(i.snapshot_id, i.state) for i in items] == [(envelope["snapshot_id"], "queued")]
     assert again is not None
@@ -41,19 +47,19 @@ def test_an_item_left_sending_by_a_crash_is_sent_once(
 ) -> None:
     path = tmp_path / "outbox.sqlite"
     photo = b"photo" * 100
-    sha = hashlib.sha256(photo).hexdigest()
-    (tmp_path / sha).write_bytes(photo)
+    store = sealed(tmp_path)
+    sha = store("").put_bytes(photo)
     envelope = make_envelope(attachments=[(sha, len(photo))])
     client = demo_central.client("lead")
-    with Outbox(path, key=TEST_KEY) as outbox:
-        outbox.enqueue(envelope, {sha: tmp_path / sha})
+    with Outbox(path, key=TEST_KEY, blobs=store) as outbox:
+        outbox.enqueue(envelope, {sha: store("").path(sha)})
         first = outbox.send_one(client, envelope["snapshot_id"])
     assert first.state == "acknowledged"
     # The process died after the service committed but before the receipt was stored.
     conn = encrypted_sqlite.connect(path, TEST_KEY)
     conn.execute("UPDATE items SET state = 'sending', receipt = NULL")
     conn.close()
-    with Outbox(path, key=TEST_KEY) as outbox:
+    with Outbox(path, key=TEST_KEY, blobs=sealed(tmp_path)) as outbox:
         assert [i.snapshot_id for i in outbox.due()] == [envelope["snapshot_id"]]
         report = outbox.send_all(client)
         assert [i.receipt for i in report.acknowledged] == [first.receipt]
@@ -64,7 +70,7 @@ def test_an_item_left_sending_by_a_crash_is_sent_once(
 def test_a_refusal_waits_for_a_person_and_retry_queues_it(
     demo_central: Central, tmp_path: Path
 ) -> None:
-    with Outbox(tmp_path / "outbox.sqlite", key=TEST_KEY) as outbox:
+    with Outbox(tmp_path / "outbox.sqlite", key=TEST_KEY, blobs=sealed(tmp_path)) as outbox:
         envelope = make_envelope()
         outbox.enqueue(envelope, {})
         report = outbox.send_all(demo_central.client("cns"))  # not the lead
@@ -79,7 +85,9 @@ def test_offline_keeps_everything_for_later(demo_central: Central, tmp_path: Pat
     from sync.client import CentralClient
 
     clock = [1000.0]
-    with Outbox(tmp_path / "outbox.sqlite", key=TEST_KEY, clock=lambda: clock[0]) as outbox:
+    with Outbox(
+        tmp_path / "outbox.sqlite", key=TEST_KEY, blobs=sealed(tmp_path), clock=lambda: clock[0]
+    ) as outbox:
         for v in (1, 2):
             outbox.enqueue(make_envelope(version=v), {})
         dead = CentralClient("http://127.0.0.1:9", "t", sleep=lambda _s: None, max_attempts=2)
@@ -129,7 +137,7 @@ def test_an_outbox_the_older_app_made_opens_with_its_items(tmp_path: Path) -> No
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
     conn.close()
 
-    with Outbox(path, key=TEST_KEY) as outbox:
+    with Outbox(path, key=TEST_KEY, blobs=sealed(tmp_path)) as outbox:
         [item] = outbox.items()
         assert (item.snapshot_id, item.state, item.attempts, item.last_error) == (
             envelope["snapshot_id"],
@@ -143,5 +151,7 @@ def test_an_outbox_the_older_app_made_opens_with_its_items(tmp_path: Path) -> No
     conn = encrypted_sqlite.connect(path, TEST_KEY)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     conn.close()
-    with Outbox(path, key=TEST_KEY) as again:  # opening a versioned file again changes nothing
+    with Outbox(
+        path, key=TEST_KEY, blobs=sealed(tmp_path)
+    ) as again:  # opening a versioned file again changes nothing
         assert [i.state for i in again.items()] == ["queued"]
