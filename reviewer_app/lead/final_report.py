@@ -30,6 +30,7 @@ from typing import Any
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.lead import finalise as fin
+from reviewer_app.visit.outside import PdfInMemory
 from reviewer_app.visit.read_model import read_visit_data
 from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.workspaces import open_workspace
@@ -191,15 +192,11 @@ def make_final_report(
     return report
 
 
-def viewable_copy(paths: AppPaths, report: FinalReport, visit_id: str) -> Path:
-    """The final report's PDF under a name a PDF viewer recognises (the store names files by
-    hash), in the app's cache; written again if it is not this report's. A plaintext copy, as
-    any report the lead opens or saves: the final report is what the service publishes."""
-    out = paths.cache / "reports" / f"approved-report-v{report.version}-{visit_id}.pdf"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not out.exists() or out.stat().st_size != report.pdf_size:
-        report.store.copy_to(report.pdf_sha256, out)
-    return out
+def viewable(report: FinalReport, visit_id: str) -> PdfInMemory:
+    """The final report's PDF, decrypted into memory for the app's preview (which writes a
+    copy only when the lead asks for the system's PDF viewer)."""
+    name = f"approved-report-v{report.version}-{visit_id}.pdf"
+    return PdfInMemory(name, report.store.read_bytes(report.pdf_sha256))
 
 
 def start_final_report(

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.outside import PdfInMemory
 from reviewer_app.visit.read_model import VisitData, read_visit_data
 from reviewer_app.visit.session import VisitSession
 from storage import BlobStore, Workspace
@@ -115,40 +116,27 @@ def render_feedback(
     return _fresh(session, job)
 
 
-def preview_path(paths: AppPaths, visit_id: str) -> Path:
-    """Where the in-app preview of a visit's draft report is written (the app's cache)."""
-    return paths.cache / "preview" / f"draft-report-{visit_id}.pdf"
-
-
 def render_preview(
     session: VisitSession, paths: AppPaths, progress: Progress | None = None
-) -> Future[Path]:
-    out = preview_path(paths, session.data.visit.visit_id)
+) -> Future[PdfInMemory]:
+    """The draft report as it stands, rendered in memory for the preview: no copy on disk."""
+    name = f"draft-report-{session.data.visit.visit_id}.pdf"
 
-    def job(data: VisitData) -> Path:
-        from reviewer_app.report import draft_report_model, render_pdf  # noqa: PLC0415
+    def job(data: VisitData) -> PdfInMemory:
+        from reviewer_app.report import draft_report_model, render_pdf_bytes  # noqa: PLC0415
 
-        out.parent.mkdir(parents=True, exist_ok=True)
         model = draft_report_model(data, open_blob=session.open_blob, paths=paths)
-        return render_pdf(model, out, progress)
+        return PdfInMemory(name, render_pdf_bytes(model, progress))
 
     return _fresh(session, job)
 
 
-def _copy_report(blobs: BlobStore, sha256: str, out: Path) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not out.exists() or out.stat().st_size != blobs.size(sha256):
-        blobs.copy_to(sha256, out)  # decrypted, written whole or not at all
-    return out
-
-
 def snapshot_report(
-    paths: AppPaths, blobs: BlobStore, report_sha256: str, version: int, visit_id: str
-) -> Future[Path]:
-    """A finalised report's PDF (in the visit's sealed store) under a name a PDF viewer
-    recognises, decrypted: a copy in the app's cache, made once."""
-    out = paths.cache / "reports" / f"final-report-v{version}-{visit_id}.pdf"
-    return _small.submit(_copy_report, blobs, report_sha256, out)
+    blobs: BlobStore, report_sha256: str, version: int, visit_id: str
+) -> Future[PdfInMemory]:
+    """A finalised report's PDF (in the visit's sealed store), decrypted into memory."""
+    name = f"final-report-v{version}-{visit_id}.pdf"
+    return _small.submit(lambda: PdfInMemory(name, blobs.read_bytes(report_sha256)))
 
 
 # -- immediate risks ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ final report" renders it (Final, the approval) and shows it."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pypdf
@@ -113,6 +114,6 @@ def test_comments_to_answer_then_the_final_report(
     preview = win.lead.printer.preview
     assert "Final report, version 2" in preview.windowTitle()
     assert "final report of version 2 is made" in dialog.result_label.text()
-    pages = [p.extract_text() or "" for p in pypdf.PdfReader(str(preview.path)).pages]
+    pages = [p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(preview.pdf.data)).pages]
     assert "Approved by Quality Assurance Group on 20 January 2027" in " ".join(pages[0].split())
     assert not any("DRAFT" in p for p in pages)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pypdf
 import pytest
 from helpers import WAIT, Screenshot, settle
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -23,6 +23,7 @@ from reviewer_app.app.paths import AppPaths
 from reviewer_app.demo.visit import DemoVisitOptions, create_demo_visit
 from reviewer_app.lead import finalise as fin
 from reviewer_app.visit.model import NOT_MET, TEAM_JUDGEMENT, team_judgement_id
+from reviewer_app.visit.outside import outside_folder, remove_outside_copies
 from reviewer_app.visit.workspaces import open_session
 from ui.lead import LeadActions
 from ui.lead.dialogs import (
@@ -288,7 +289,8 @@ def test_the_lead_writes_findings_escalates_prints_and_finalises(
     dialog.open_snapshot.click()
     qtbot.waitUntil(lambda: lead.printer.preview is not None, timeout=WAIT)
     preview = lead.printer.preview
-    assert preview.page_count() > 3 and preview.path.suffix == ".pdf"
+    assert preview.page_count() > 3 and preview.pdf.name.endswith(".pdf")
+    assert pdfs_in(win.paths) == []  # decrypted into memory, not into a file
     assert "version 1" in preview.windowTitle()
     screenshot(preview, "lead_preview.png")
 
@@ -358,6 +360,47 @@ def test_the_draft_report_as_docx_the_preview_and_the_report_texts(
     qtbot.waitUntil(lambda: lead.printer.preview is not None, timeout=60_000)
     preview = lead.printer.preview
     assert preview.page_count() > 3 and "preview" in preview.windowTitle().lower()
+    # Shown from memory: the app's folders hold no PDF of the visit (issue 19).
+    assert pdfs_in(win.paths) == []
+
+    # The system's PDF viewer is another program: it gets one copy, in the app's cache.
+    opened: list[str] = []
+    handler = UrlCatcher(opened)
+    QDesktopServices.setUrlHandler("file", handler, "open")
+    try:
+        preview.open_outside.click()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    [copy] = pdfs_in(win.paths)
+    assert opened == [QUrl.fromLocalFile(str(copy)).toString()]
+    assert copy.parent.parent == outside_folder(win.paths) and copy.name.startswith("draft-report")
+    remove_outside_copies(win.paths)  # as locking and closing the app do (tests/ui/test_lock.py)
+    assert pdfs_in(win.paths) == []
+
+
+def pdfs_in(paths: AppPaths) -> list[Path]:
+    """Every file in the app's folders that is a plain PDF (its first bytes say so)."""
+    found = []
+    for path in (
+        p for root in (paths.data, paths.config, paths.cache, paths.logs) for p in root.rglob("*")
+    ):
+        if path.is_file():
+            with open(path, "rb") as f:
+                if f.read(5) == b"%PDF-":
+                    found.append(path)
+    return found
+
+
+class UrlCatcher(QObject):
+    """Stands in for the desktop's viewer: the URLs the app asked to open (Qt's own hook)."""
+
+    def __init__(self, opened: list[str]) -> None:
+        super().__init__()
+        self.opened = opened
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.opened.append(url.toString())
 
 
 def test_the_lead_drags_a_finding_to_its_place_in_its_category(

@@ -318,7 +318,7 @@ def test_tool_windows_open_inside_the_screen_and_close_with_esc(
     viewer = window.viewer
     qtbot.waitExposed(viewer)
     assert on_screen(viewer), (viewer.frameGeometry(), QGuiApplication.primaryScreen())
-    preview = ReportPreview(window)
+    preview = ReportPreview(window.paths, window)
     qtbot.addWidget(preview)
     preview.show()
     qtbot.waitExposed(preview)
@@ -382,13 +382,13 @@ def test_a_tool_window_opens_at_the_size_it_was_left_fitted_to_a_smaller_screen(
     qtbot: QtBot, visit_id: str
 ) -> None:
     window = open_window(qtbot, visit_id, LAPTOP)
-    preview = ReportPreview(window)
+    preview = ReportPreview(window.paths, window)
     qtbot.addWidget(preview)
     preview.show()
     qtbot.waitExposed(preview)
     preview.resize(640, 500)
     preview.close()
-    again = ReportPreview(window)
+    again = ReportPreview(window.paths, window)
     qtbot.addWidget(again)
     assert again.size() == QSize(640, 500)
     small = QRect(0, 0, 600, 400)

@@ -24,7 +24,7 @@ FIT_WIDTH = ("Ctrl+0",)
 FIND = ("Ctrl+F",)
 NEXT_RESULT = ("F3", "Ctrl+G")
 PREVIOUS_RESULT = ("Shift+F3", "Ctrl+Shift+G")
-FILTER_DOCUMENTS = ("Ctrl+L",)
+FILTER_DOCUMENTS = ("Ctrl+Shift+L",)  # (Ctrl+L locks, in every window of the app)
 
 MISSING = "This document is missing from the workspace; open the visit's kit again to restore it."
 DAMAGED = (

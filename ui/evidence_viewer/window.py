@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
     QUrl,
+    Signal,
 )
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -45,8 +46,10 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.outside import outside_folder
 from reviewer_app.visit.read_model import KitDocument
 from reviewer_app.visit.session import VisitSession
+from ui import shortcuts
 from ui.evidence_viewer import documents as d
 from ui.evidence_viewer.all_documents import AllDocumentsSearch
 from ui.evidence_viewer.documents import DocumentsModel, size_text, tool_button
@@ -74,6 +77,10 @@ _copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-copy")
 
 class EvidenceViewer(QMainWindow):
     """A window of the kit's documents: a filterable list, and the chosen PDF with search."""
+
+    # Ctrl+L here locks the app as it does in the reviewer's window (whoever opens the viewer
+    # connects it to its Lock): a window of visit content must not be the one place it does not.
+    lock_requested = Signal()
 
     def __init__(self, session: VisitSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -238,6 +245,7 @@ class EvidenceViewer(QMainWindow):
             (d.ZOOM_OUT, lambda: self.zoom(1 / ZOOM_STEP)),
             (d.FIT_WIDTH, self.fit_width),
             (d.FILTER_DOCUMENTS, self.filter.setFocus),
+            (shortcuts.LOCK, self.lock_requested.emit),
         ]
         if self.finder is not None:
             pairs += [
@@ -429,7 +437,7 @@ class EvidenceViewer(QMainWindow):
         doc = self.current
         if doc is None:
             return None
-        folder = AppPaths.from_environment().cache / "open" / doc.sha256[:16]
+        folder = outside_folder(AppPaths.from_environment()) / doc.sha256[:16]
         target = folder / Path(doc.file).name
         future = _copier.submit(d.copy_for_system_viewer, self.session.blobs, doc.sha256, target)
         self.message.setText(f"Opening “{doc.file}” in the system viewer…")

@@ -75,7 +75,7 @@ class FinaliseDialog(QDialog):
     go_to_standard = Signal(str, str)  # ref, component
     open_finding = Signal(str)  # finding id
     open_text = Signal(str, str, str)  # entity, entity id, field (a hit's text to edit)
-    open_report = Signal(object, str)  # Path of a PDF, title
+    open_report = Signal(object, str)  # a PdfInMemory (reviewer_app.visit.outside), title
 
     def __init__(  # noqa: PLR0915 (one widget after another)
         self, bridge: SessionBridge, paths: AppPaths, parent: QWidget | None = None
@@ -420,10 +420,10 @@ class FinaliseDialog(QDialog):
         TaskOp(
             self,
             lambda _progress: lead_view.snapshot_report(
-                self.paths, blobs, report_sha, snap.version, self.visit.visit.visit_id
+                blobs, report_sha, snap.version, self.visit.visit.visit_id
             ),
             what="open the finalised report",
-        ).success(lambda path: self.open_report.emit(path, title)).run()
+        ).success(lambda pdf: self.open_report.emit(pdf, title)).run()
 
     # -- the final report -----------------------------------------------------------------------
 
@@ -456,7 +456,7 @@ class FinaliseDialog(QDialog):
         TaskOp(
             self,
             lambda _progress: self.bridge.session.worker.submit(
-                lambda _ws: final_rep.viewable_copy(self.paths, made, visit_id)
+                lambda _ws: final_rep.viewable(made, visit_id)
             ),
             what="open the final report",
-        ).success(lambda path: self.open_report.emit(path, title)).run()
+        ).success(lambda pdf: self.open_report.emit(pdf, title)).run()

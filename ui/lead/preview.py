@@ -1,17 +1,20 @@
 """A report, read inside the app: the draft as it stands, or a finalised snapshot's report.
 
-Qt PDF shows every page in one scrolling view with zoom; when Qt PDF is missing (a packager
-dropped it), the window says so and offers the system's PDF viewer instead.
+Qt PDF shows every page in one scrolling view with zoom, read from memory (a ``QBuffer``): a
+report of the visit is never written to disk to be shown. "Open in the PDF viewer" writes the one
+copy another program needs (``reviewer_app.visit.outside``: removed when the visit locks or the
+app closes). When Qt PDF is missing (a packager dropped it), the window says so and offers the
+system's PDF viewer instead.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import QSize, QUrl
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, QUrl
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
+from reviewer_app.app.paths import AppPaths
+from reviewer_app.visit.outside import PdfInMemory, outside_copy
 from ui.text_style import muted
 from ui.windows import bring_forward, close_on_escape, fit_to_screen
 
@@ -27,10 +30,12 @@ ZOOM_STEP = 1.25
 
 
 class ReportPreview(QMainWindow):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, paths: AppPaths, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Report preview")
-        self.path: Path | None = None
+        self.paths = paths
+        self.pdf: PdfInMemory | None = None
+        self._buffer: QBuffer | None = None  # Qt PDF reads it as long as the report shows
         body = QWidget(self)
         layout = QVBoxLayout(body)
         bar = QHBoxLayout()
@@ -40,7 +45,7 @@ class ReportPreview(QMainWindow):
         muted(self.caption)
         self.open_outside = QPushButton("Open in the PDF &viewer", body)
         self.open_outside.setAccessibleName("Open in the system PDF viewer")
-        self.open_outside.clicked.connect(self._open_outside)
+        self.open_outside.clicked.connect(self.open_in_pdf_viewer)
         bar.addWidget(self.caption, 1)
         bar.addWidget(self.open_outside)
         layout.addLayout(bar)
@@ -71,13 +76,19 @@ class ReportPreview(QMainWindow):
         fit_to_screen(self, "report_preview", QSize(900, 1000))
         close_on_escape(self)
 
-    def show_pdf(self, path: Path, title: str) -> None:
-        """Show the PDF at ``path`` (re-read: the draft is rendered again each time)."""
-        self.path = path
+    def show_pdf(self, pdf: PdfInMemory, title: str) -> None:
+        """Show ``pdf`` (the draft is rendered again each time it is asked for)."""
+        self.pdf = pdf
         self.setWindowTitle(title)
         if self.document is not None:
             self.document.close()
-            self.document.load(str(path))
+            old, self._buffer = self._buffer, QBuffer(self)
+            self._buffer.setData(QByteArray(pdf.data))
+            self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+            self.document.load(self._buffer)
+            if old is not None:
+                old.close()
+                old.deleteLater()
             pages = self.document.pageCount()
             self.caption.setText(f"{title} — {pages} page{'s' if pages != 1 else ''}")
         else:
@@ -91,6 +102,27 @@ class ReportPreview(QMainWindow):
         self.view.setZoomMode(QPdfView.ZoomMode.Custom)
         self.view.setZoomFactor(max(0.25, min(6.0, self.view.zoomFactor() * step)))
 
-    def _open_outside(self) -> None:
-        if self.path is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path)))
+    def open_in_pdf_viewer(self) -> None:
+        """The system's PDF viewer: the one moment a copy is written for another program."""
+        if self.pdf is None:
+            return
+        try:
+            path = outside_copy(self.paths, self.pdf.name, self.pdf.data)
+        except OSError as exc:
+            self.caption.setText(
+                f"The report could not be handed to the PDF viewer ({exc.strerror or exc}): "
+                "make room on the disk and try again."
+            )
+            return
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self.caption.setText("No program on this computer opens PDF files.")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        """The report leaves memory with the window (it may be long and is visit content)."""
+        if self.document is not None:
+            self.document.close()
+        if self._buffer is not None:
+            self._buffer.close()
+            self._buffer = None
+        self.pdf = None
+        super().closeEvent(event)

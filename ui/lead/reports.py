@@ -12,13 +12,14 @@ import re
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QWidget
 
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.lead import view as lead_view
+from reviewer_app.visit.outside import PdfInMemory
 from ui.operations import Progress, TaskOp
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 # when it is first named) are imported when first used: the window's start-up stays as it was.
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PDF_FILTER = "PDF (*.pdf)"
 REPORT_FILTERS = "PDF (*.pdf);;Word document (*.docx)"
@@ -53,7 +55,7 @@ class ReportPrinter(QObject):
         self.window: QWidget = window
         self.session = window.session
         self.paths = paths
-        self.task: TaskOp[Path] | None = None
+        self.task: TaskOp[Any] | None = None  # a saved file's Path, or a preview's PDF
         self.last_saved: Path | None = None
         self.last_message: QMessageBox | None = None
         self.preview: ReportPreview | None = None
@@ -107,25 +109,25 @@ class ReportPrinter(QObject):
             lambda progress: lead_view.render_preview(self.session, self.paths, _counted(progress)),
             "Preparing the preview…",
             "preview the report",
-            lambda path: self.show_pdf(path, "Draft report (preview)"),
+            lambda pdf: self.show_pdf(pdf, "Draft report (preview)"),
         )
 
-    def show_pdf(self, path: Path, title: str) -> ReportPreview:
+    def show_pdf(self, pdf: PdfInMemory, title: str) -> ReportPreview:
         if self.preview is None:
             from ui.lead.preview import ReportPreview  # noqa: PLC0415 - Qt PDF loads slowly
 
-            self.preview = ReportPreview(self.window)
-        self.preview.show_pdf(Path(path), title)
+            self.preview = ReportPreview(self.paths, self.window)
+        self.preview.show_pdf(pdf, title)
         return self.preview
 
     # -- running one ----------------------------------------------------------------------------
 
     def _run(
         self,
-        start: Callable[[Progress], Future[Path]],
+        start: Callable[[Progress], Future[T]],
         label: str,
         what: str,
-        done: Callable[[Path], Any],
+        done: Callable[[T], Any],
     ) -> None:
         """``start(progress)`` renders; one at a time, with the progress dialog (no Cancel:
         a renderer does not stop half way)."""
