@@ -526,10 +526,10 @@ def _seal(  # noqa: PLR0913, PLR0917 (one step of SealedEvidence._run)
     """Inflate, hash and seal an entry into ``batch`` in one pass (never more than
     ``expected`` + 1 bytes); return its size and SHA-256 for the caller to compare."""
     try:
-        with zf.open(info) as src:  # checks the entry's local header
-            if stored is not None and info.compress_type == zipfile.ZIP_STORED:
-                sealed = batch.seal(stored.entry(info), limit=expected + 1)
-            else:
+        if stored is not None and info.compress_type == zipfile.ZIP_STORED:
+            sealed = batch.seal(stored.entry(info), limit=expected + 1)
+        else:
+            with zf.open(info) as src:  # checks the entry's local header
                 sealed = batch.seal(cast(BinaryIO, src), limit=expected + 1)
     except OSError as exc:
         raise KitRefused(
@@ -568,20 +568,32 @@ class _StoredEntries:
             os.close(fd)
 
     def entry(self, info: zipfile.ZipInfo) -> BinaryIO:
-        """The stored entry's bytes (its local header was checked by ``zipfile.open``)."""
-        header = os.pread(self._fd, _LOCAL_HEADER.size, info.header_offset)
-        if len(header) != _LOCAL_HEADER.size:
+        """The stored entry's bytes, once its local header is checked as ``zipfile.open``
+        checks it (its signature, and the name the directory gives it), in one read: no seek
+        of zipfile's shared file (each gave the GIL away, and waited to take it back)."""
+        guess = len(info.orig_filename.encode("utf-8", errors="replace"))
+        header = os.pread(self._fd, _LOCAL_HEADER.size + guess, info.header_offset)
+        if len(header) < _LOCAL_HEADER.size:
             raise zipfile.BadZipFile(f"the header of {info.filename!r} is cut short")
-        signature, name_size, extra_size = _LOCAL_HEADER.unpack(header)
+        signature, flags, name_size, extra_size = _LOCAL_HEADER.unpack_from(header)
         if signature != b"PK\x03\x04":
             raise zipfile.BadZipFile(f"bad magic number for the header of {info.filename!r}")
+        name = header[_LOCAL_HEADER.size :]
+        if name_size != len(name):
+            name = os.pread(self._fd, name_size, info.header_offset + _LOCAL_HEADER.size)
+        # As zipfile reads it: UTF-8 when the header's flag says so, else cp437.
+        if name.decode("utf-8" if flags & _UTF8_NAME else "cp437") != info.orig_filename:
+            raise zipfile.BadZipFile(
+                f"file name in directory {info.orig_filename!r} and header {name!r} differ"
+            )
         start = info.header_offset + _LOCAL_HEADER.size + name_size + extra_size
         return cast(BinaryIO, _Range(self._fd, start, info.compress_size))
 
 
-#: A zip entry's local header: its signature, and the sizes of the name and extra field that
-#: follow it (the entry's data comes after them).
-_LOCAL_HEADER = struct.Struct("<4s22xHH")
+#: A zip entry's local header: its signature, its flags, and the sizes of the name and extra
+#: field that follow it (the entry's data comes after them).
+_LOCAL_HEADER = struct.Struct("<4s2xH18xHH")
+_UTF8_NAME = 0x800  # flag bit 11: the name is UTF-8
 
 
 class _Range:

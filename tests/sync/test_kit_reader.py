@@ -471,6 +471,26 @@ def test_a_damaged_stored_evidence_file_is_refused_as_damaged_when_sealed(
     assert sealed_refusal(kit, trust, staging, store).reason == "damaged"
 
 
+@pytest.mark.parametrize(
+    ("offset", "what"), [(0, "its header's signature"), (30, "the name in its header")]
+)
+def test_a_stored_evidence_file_whose_local_header_is_damaged_is_refused_when_sealed(  # noqa: PLR0913, PLR0917
+    kit: Path, trust: TrustStore, staging: Path, tmp_path: Path, offset: int, what: str
+) -> None:
+    # The sealer reads stored entries straight from the file: it checks their local header as
+    # zipfile would (a header naming another file is damage, not that file's bytes).
+    with zipfile.ZipFile(kit) as zf:
+        info = zf.getinfo("evidence/policy.pdf")
+    assert info.compress_type == zipfile.ZIP_STORED
+    data = bytearray(kit.read_bytes())
+    data[info.header_offset + offset] ^= 0x01  # "PK.." or the name's first letter
+    kit.write_bytes(bytes(data))
+    store = BlobStore(tmp_path / "visit" / "blobs", os.urandom(32))
+    problem = sealed_refusal(kit, trust, staging, store)
+    assert problem.reason == "damaged", what
+    assert "evidence/policy.pdf" in str(problem)
+
+
 def test_a_changed_stored_evidence_file_is_refused_when_sealed(
     kit: Path, trust: TrustStore, staging: Path, tmp_path: Path
 ) -> None:
