@@ -16,8 +16,11 @@ stalls: the longest, p99, and the total time are printed (medians over the trial
 Budget (issue 3): longest <= 50 ms.
 
 With ``--why`` (and whenever the median longest stall is over budget) one more trial runs with a
-watchdog thread that samples the UI thread's Python stack while a stall is going on (> 20 ms
-since the last tick), and prints where the longest stalls were spent.
+watchdog thread that samples every thread's Python stack while a stall is going on (> 20 ms
+since the last tick), and prints where the longest stalls were spent: the UI thread's stack, the
+stacks of the other threads not waiting on something (a stall while the UI thread sits in the
+event loop is another thread holding the GIL), how late the watchdog itself woke (it needs the
+GIL too), and the garbage collections that ran during each.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import collections
 import cProfile
+import gc
 import io
 import json
 import os
@@ -44,34 +48,87 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 BUDGET_MS = 50.0
 PROBE_MS = 5
-STALL_MS = 20.0  # the watchdog samples the UI thread after this long without a tick
+STALL_MS = 20.0  # the watchdog samples every thread after this long without a tick
+
+
+IDLE_FUNCTIONS = {
+    "wait",
+    "_wait_for_tstate_lock",
+    "select",
+    "poll",
+    "sleep",
+    "get",
+    "accept",
+    "recv",
+    "readinto",
+    "acquire",
+    "join",
+    "_worker",
+}  # a thread waiting, GIL free
 
 
 class Watchdog(threading.Thread):
-    """Samples the UI thread's stack while it has not ticked for more than STALL_MS."""
+    """Samples every thread's stack while the UI thread has not ticked for more than STALL_MS.
+
+    The watchdog needs the GIL to wake: when it wakes late (``late``), some thread held the GIL
+    for that long (a long call into C that keeps it: ``json.loads`` of a big document, a full
+    garbage collection, AES-GCM...). The stacks of the threads not waiting on something tell
+    which. Garbage collections are timed by ``gc.callbacks``, on whichever thread ran them.
+    """
 
     def __init__(self, ticks: list[float]) -> None:
         super().__init__(name="stall-watchdog", daemon=True)
         self.ticks = ticks
         self.ui = threading.main_thread().ident or 0
-        self.samples: dict[int, list[list[str]]] = collections.defaultdict(list)  # gap -> stacks
+        # gap -> samples; a sample is [(thread name, its stack)...], the UI thread first
+        self.samples: dict[int, list[list[tuple[str, list[str]]]]] = collections.defaultdict(list)
+        self.late: dict[int, float] = collections.defaultdict(float)  # gap -> longest late wake
+        self.collections: list[tuple[float, float, int, str]] = []  # (start, ms, gen, thread)
+        self._gc_start: dict[int, float] = {}
         self.stop = threading.Event()
 
+    def start(self) -> None:
+        gc.callbacks.append(self._gc)
+        super().start()
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        now, me = time.perf_counter(), threading.get_ident()
+        if phase == "start":
+            self._gc_start[me] = now
+        elif me in self._gc_start:
+            began = self._gc_start.pop(me)
+            name = threading.current_thread().name
+            self.collections.append((began, (now - began) * 1000, info["generation"], name))
+
     def run(self) -> None:
+        names = {}
+        due = time.perf_counter() + 0.004
         while not self.stop.wait(0.004):
+            now = time.perf_counter()
+            late, due = (now - due) * 1000, now + 0.004
             if not self.ticks:
                 continue
             gap_index = len(self.ticks)  # the gap after the last tick
-            if (time.perf_counter() - self.ticks[-1]) * 1000 < STALL_MS:
+            if (now - self.ticks[-1]) * 1000 < STALL_MS:
                 continue
-            frame = sys._current_frames().get(self.ui)  # noqa: SLF001
-            if frame is None:
-                continue
-            stack = [
-                f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                for f in traceback.extract_stack(frame)
-            ]
-            self.samples[gap_index].append(stack[-12:])
+            self.late[gap_index] = max(self.late[gap_index], late)
+            if len(names) != threading.active_count():
+                names = {t.ident: t.name for t in threading.enumerate()}
+            sample = []
+            for ident, frame in sys._current_frames().items():  # noqa: SLF001
+                if ident == self.ident:
+                    continue
+                stack = [
+                    f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                    for f in traceback.extract_stack(frame)
+                ][-10:]
+                name = "UI" if ident == self.ui else names.get(ident, str(ident))
+                idle = frame.f_code.co_name in IDLE_FUNCTIONS and ident != self.ui
+                if not idle:
+                    sample.append((name, stack))
+            sample.sort(key=lambda s: s[0] != "UI")
+            self.samples[gap_index].append(sample)
+        gc.callbacks.remove(self._gc)
 
 
 def child(kit: Path, why: bool) -> dict[str, object]:
@@ -142,12 +199,20 @@ def child(kit: Path, why: bool) -> dict[str, object]:
     }
     if watchdog is not None:
         longest = sorted(range(len(gaps)), key=lambda i: gaps[i], reverse=True)[:5]
-        result["stacks"] = {
-            f"{gaps[i]:.1f} ms at {(ticks[i] - start) * 1000:.0f} ms": watchdog.samples.get(
-                i + 1, []
-            )
-            for i in longest
-        }
+        stacks: dict[str, object] = {}
+        for i in longest:
+            begin, end = ticks[i], ticks[i + 1]
+            gcs = [
+                f"gen {gen} collection {ms:.1f} ms on {name} at {(at - start) * 1000:.0f} ms"
+                for at, ms, gen, name in watchdog.collections
+                if at < end and at + ms / 1000 > begin and ms >= 2
+            ]
+            stacks[f"{gaps[i]:.1f} ms at {(begin - start) * 1000:.0f} ms"] = {
+                "samples": watchdog.samples.get(i + 1, []),
+                "late": watchdog.late.get(i + 1, 0.0),
+                "gc": gcs,
+            }
+        result["stacks"] = stacks
         result["phases"] = [(label, (t - start) * 1000) for label, t in phases]
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
@@ -193,6 +258,9 @@ def run_child(kit: Path, tmp: Path, n: int, why: bool) -> dict[str, object]:
         # PYTHONDONTWRITEBYTECODE): kept in the temporary folder, not in the source tree.
         "PYTHONPYCACHEPREFIX": str(tmp / "pycache"),
     }
+    # With no keyring here (a laptop has one), the new visit's key is wrapped with a passphrase
+    # (else the app would ask for one in a dialog, and the trial would wait for it).
+    env.setdefault("REVIEWER_APP_PASSPHRASE", "ui-stall bench passphrase")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     cmd = [sys.executable, __file__, "--child", "--kit", str(kit)] + (["--why"] if why else [])
     proc = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True)
@@ -212,14 +280,29 @@ def explain(why: dict[str, object]) -> None:
     print("  phases on the UI thread (ms since open_kit was called):")
     for label, at in why["phases"]:  # type: ignore[attr-defined]
         print(f"    {at:8.1f}  {label}")
-    print("  the five longest gaps, with the UI thread's stack sampled during each (> 20 ms):")
-    for gap, samples in why["stacks"].items():  # type: ignore[attr-defined]
-        print(f"  gap of {gap}: {len(samples)} samples")
-        counts = collections.Counter(tuple(s) for s in samples)
-        for stack, count in counts.most_common(2):
-            print(f"    x{count}:")
-            for line in stack:
-                print(f"      {line}")
+    print(
+        "  the five longest gaps, every busy thread's stack sampled during each (> 20 ms; "
+        "threads waiting on a lock, a queue or a socket left out):"
+    )
+    for gap, seen in why["stacks"].items():  # type: ignore[attr-defined]
+        samples = seen["samples"]
+        print(
+            f"  gap of {gap}: {len(samples)} samples; the watchdog woke up to "
+            f"{seen['late']:.0f} ms late (the GIL held by some thread that long)"
+        )
+        for line in seen["gc"]:
+            print(f"    {line}")
+        per_thread: dict[str, collections.Counter[tuple[str, ...]]] = collections.defaultdict(
+            collections.Counter
+        )
+        for sample in samples:
+            for name, stack in sample:
+                per_thread[name][tuple(stack)] += 1
+        for name, counts in per_thread.items():
+            for stack, count in counts.most_common(2):
+                print(f"    {name} x{count}/{len(samples)}:")
+                for line in stack[-8:]:
+                    print(f"      {line}")
 
 
 def main() -> None:
@@ -229,7 +312,7 @@ def main() -> None:
     ap.add_argument("--mb", type=float, default=100)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--kit", type=Path, help="use this kit instead of building one")
-    ap.add_argument("--why", action="store_true", help="sample the UI thread's stack in stalls")
+    ap.add_argument("--why", action="store_true", help="sample every thread's stack in stalls")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:

@@ -107,26 +107,15 @@ class ReviewerWindow(QMainWindow):
         layout.setContentsMargins(8, 4, 8, 0)
         self._build_header(central, layout)
         self.navigator = NavigatorPanel(self.bridge, central)
-        self.page = StandardPage(self.bridge, central)
-        # The side panel's tabs are there from the first paint; what is in them (the timetable,
-        # my observations) is made just after it (``build_side``), or when first asked for.
-        self.side = QTabWidget(central)
-        self.side.setAccessibleName("Timetable and observations")
-        self._tabs: list[QVBoxLayout] = []
-        for title in ("Timetable", "Observations"):
-            page = QWidget(self.side)
-            tab = QVBoxLayout(page)
-            tab.setContentsMargins(0, 0, 0, 0)
-            self._tabs.append(tab)
-            self.side.addTab(page, title)
+        self.side = self._build_side_tabs(central)
         self._timetable: TimetablePanel | None = None
         self._observations: QListWidget | None = None
-        self.centre = self._build_centre(central)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
         self.splitter.setChildrenCollapsible(False)
         # Widening the window widens the navigator and the page alike; the page stops at a
-        # readable measure (``_share_width``), the side panel keeps its width.
-        for widget, stretch in ((self.navigator, 1), (self.centre, 1), (self.side, 0)):
+        # readable measure (``_share_width``), the side panel keeps its width. (The page, in
+        # the middle, comes at the next step of building: ``_build_page``.)
+        for widget, stretch in ((self.navigator, 1), (self.side, 0)):
             self.splitter.addWidget(widget)
             self.splitter.setStretchFactor(self.splitter.indexOf(widget), stretch)
         layout.addWidget(self.splitter, 1)
@@ -136,7 +125,6 @@ class ReviewerWindow(QMainWindow):
         self._build_status_bar()
         # The kit's documents, searched from the search box too (ui/document_search.py).
         self.documents = document_search.install(self)
-        self._build_menus()
         self._team: TeamActions | None = None
         self._sync: SyncCentre | None = None
         self._lead: LeadActions | None = None
@@ -145,9 +133,69 @@ class ReviewerWindow(QMainWindow):
         # has painted: the reviewer starts on the standard, not on the menus (some 5 ms).
         QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, self.install_menus)
         self._connect()
-        self.focus_order = install_focus_order(self)  # Tab follows the screen (issue 16)
+        # The standard's page and the menus are made at the next turns of the event loop, one
+        # a turn (``_build_next``), or at once when wanted first (``finish_building``): a big
+        # visit's window made in one go held the UI thread for 90-180 ms while a kit opened.
+        self._page: StandardPage | None = None
+        self._menus_built = False
+        self._steps: list[Callable[[], None]] = [self._build_page, self._build_menus]
+        self._next_step = QTimer(self)
+        self._next_step.setSingleShot(True)
+        self._next_step.setInterval(0)  # (a timer, not a posted call: the loop turns between)
+        self._next_step.timeout.connect(self._build_next)
+        self._next_step.start()
         if restore_position:
             self.restore_position()
+
+    def _build_side_tabs(self, central: QWidget) -> QTabWidget:
+        """The side panel's tabs are there from the first paint; what is in them (the timetable,
+        my observations) is made just after it (``build_side``), or when first asked for."""
+        side = QTabWidget(central)
+        side.setAccessibleName("Timetable and observations")
+        self._tabs: list[QVBoxLayout] = []
+        for title in ("Timetable", "Observations"):
+            page = QWidget(side)
+            tab = QVBoxLayout(page)
+            tab.setContentsMargins(0, 0, 0, 0)
+            self._tabs.append(tab)
+            side.addTab(page, title)
+        return side
+
+    # -- building in steps ------------------------------------------------------------------------
+
+    def _build_next(self) -> None:
+        if self._steps:
+            self._steps.pop(0)()
+        if self._steps:
+            self._next_step.start()
+
+    def finish_building(self) -> None:
+        """Make what is still to be made of the window, now (before it shows, at the latest)."""
+        self._next_step.stop()
+        while self._steps:
+            self._steps.pop(0)()
+
+    @property
+    def page(self) -> StandardPage:
+        """The standard's page (made now if it is not yet)."""
+        if self._page is None:
+            self._build_page()
+        assert self._page is not None
+        return self._page
+
+    def _build_page(self) -> None:
+        if self._page is not None:
+            return
+        if self._build_page in self._steps:
+            self._steps.remove(self._build_page)
+        central = self.centralWidget()
+        self._page = StandardPage(self.bridge, central)
+        self.centre = self._build_centre(central)
+        self.splitter.insertWidget(1, self.centre)
+        self.splitter.setStretchFactor(1, 1)
+        self._page.open_document.connect(self.open_viewer)
+        self._page.open_standard.connect(self.go_to)  # a "see HN-102" link on the page
+        self.focus_order = install_focus_order(self)  # Tab follows the screen (issue 16)
 
     # -- the side panel ---------------------------------------------------------------------------
 
@@ -186,10 +234,12 @@ class ReviewerWindow(QMainWindow):
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt's names)
         """Tab or Shift+Tab from any control (Qt asks each parent up to the window): the Tab
         order is set first if the page changed since (see ui/focus_order.py)."""
+        self.finish_building()
         self.focus_order.before_tab()
         return super().focusNextPrevChild(next)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        self.finish_building()  # (already done when shown by ui.app: restore_position did it)
         super().showEvent(event)
         if not self._shared_width:
             self._shared_width = True
@@ -306,6 +356,7 @@ class ReviewerWindow(QMainWindow):
         order, once: after the first paint, or as soon as one of them is wanted."""
         if self._team is not None:
             return
+        self.finish_building()  # (the window's own menus come first)
         from ui.lead import install as install_lead  # noqa: PLC0415 (see __init__)
         from ui.sync_centre import install as install_sync  # noqa: PLC0415
         from ui.team.import_export import install as install_team  # noqa: PLC0415
@@ -387,6 +438,9 @@ class ReviewerWindow(QMainWindow):
         self._update_progress()
 
     def _build_menus(self) -> None:
+        if self._menus_built:
+            return
+        self._menus_built = True
         bar = self.menuBar()
         nav, page = self.navigator, self.page
         visit = bar.addMenu("&Visit")
@@ -493,13 +547,13 @@ class ReviewerWindow(QMainWindow):
         bridge.reloaded.connect(self._fill_observations)
         self.navigator.standard_selected.connect(self._standard_selected)
         self.navigator.component_changed.connect(self._component_changed)
-        self.page.open_document.connect(self.open_viewer)
-        self.page.open_standard.connect(self.go_to)  # a "see HN-102" link on the page
 
     # -- moving ---------------------------------------------------------------------------------
 
     def restore_position(self) -> None:
-        """Go back to where the reviewer was (else the first standard)."""
+        """Go back to where the reviewer was (else the first standard); the window is made
+        whole first."""
+        self.finish_building()
         position = self.session.data.position
         if position is not None:
             ref, component = position
@@ -592,6 +646,8 @@ class ReviewerWindow(QMainWindow):
 
     def _update_history(self) -> None:
         """Undo and Redo name the change they would take back or make again."""
+        if not self._menus_built:
+            return  # (named when the menus are made)
         for action, text, can in (
             (self.undo_action, self.bridge.undo_text(), self.bridge.can_undo()),
             (self.redo_action, self.bridge.redo_text(), self.bridge.can_redo()),

@@ -39,6 +39,7 @@ from PySide6.QtGui import (
     QStandardItemModel,
 )
 
+import reviewer_app.lead.consensus  # noqa: F401 (filter_tags imports it late, at the first narrowing: ahead here, not while the window is made)
 from reviewer_app.visit import filter_tags
 from reviewer_app.visit.model import (
     JUDGEMENT,
