@@ -101,7 +101,7 @@ class Watchdog(threading.Thread):
             self.collections.append((began, (now - began) * 1000, info["generation"], name))
 
     def run(self) -> None:
-        names = {}
+        names: dict[int | None, str] = {}
         due = time.perf_counter() + 0.004
         while not self.stop.wait(0.004):
             now = time.perf_counter()

@@ -189,6 +189,7 @@ class ReviewerWindow(QMainWindow):
         if self._build_page in self._steps:
             self._steps.remove(self._build_page)
         central = self.centralWidget()
+        assert central is not None
         self._page = StandardPage(self.bridge, central)
         self.centre = self._build_centre(central)
         self.splitter.insertWidget(1, self.centre)
