@@ -425,7 +425,8 @@ class IncomingBlobs:
     anything is kept: each blob is sealed as it is read (:meth:`put_stream`, :meth:`seal`)
     and flushed to disk on a second thread while the next is read (fsync waits on the disk,
     not the CPU); once all passed, :meth:`place` renames them in and flushes their folders;
-    :meth:`discard` removes them. Not for several threads at once."""
+    :meth:`discard` removes them. Several threads may seal into it at once; placing and
+    discarding are for one, once they are done."""
 
     def __init__(self, store: BlobStore) -> None:
         self.store = store
@@ -434,6 +435,7 @@ class IncomingBlobs:
         self._flushes: list[_Flush] = []  # each closes its file's descriptor, once
         self._pool: ThreadPoolExecutor | None = None  # fsync
         self._writeback: ThreadPoolExecutor | None = None  # the writeback started, in order
+        self._lock = threading.Lock()  # sealing threads keep their files at once
         self._made_root: Path | None = None  # the first folder of the store's path made here
         if not store.root.exists():
             self._made_root = store.root
@@ -470,18 +472,19 @@ class IncomingBlobs:
     def _keep(self, sha: str, tmp: Path, fd: int | None = None) -> None:
         """Keep ``tmp`` for ``sha`` and start flushing it to disk (through ``fd``, its open
         descriptor, which the batch then owns: no second open of the file)."""
-        previous = self._pending.pop(sha, None)
-        if previous is not None:
-            self._flushing.pop(previous, None)
-            previous.unlink(missing_ok=True)
-        self._pending[sha] = tmp
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="blob-flush")
-            self._writeback = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blob-writeback")
-        assert self._writeback is not None
-        flush = _Flush(tmp, fd, self._writeback)
-        self._flushes.append(flush)
-        self._flushing[tmp] = self._pool.submit(flush.run)
+        with self._lock:
+            previous = self._pending.pop(sha, None)
+            if previous is not None:
+                self._flushing.pop(previous, None)
+                previous.unlink(missing_ok=True)
+            self._pending[sha] = tmp
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="blob-flush")
+                self._writeback = ThreadPoolExecutor(1, thread_name_prefix="blob-writeback")
+            assert self._writeback is not None
+            flush = _Flush(tmp, fd, self._writeback)
+            self._flushes.append(flush)
+            self._flushing[tmp] = self._pool.submit(flush.run)
 
     def place(self, only: Iterable[str] | None = None) -> int:
         """Put the batch's blobs (or those of ``only`` it holds) in the store, flushed to
