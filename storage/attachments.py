@@ -436,6 +436,7 @@ class IncomingBlobs:
         self._pool: ThreadPoolExecutor | None = None  # fsync
         self._writeback: ThreadPoolExecutor | None = None  # the writeback started, in order
         self._lock = threading.Lock()  # sealing threads keep their files at once
+        self._made: set[Path] = set()  # the blobs' folders made for the batch, ahead of place
         self._made_root: Path | None = None  # the first folder of the store's path made here
         if not store.root.exists():
             self._made_root = store.root
@@ -482,7 +483,7 @@ class IncomingBlobs:
                 self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="blob-flush")
                 self._writeback = ThreadPoolExecutor(1, thread_name_prefix="blob-writeback")
             assert self._writeback is not None
-            flush = _Flush(tmp, fd, self._writeback)
+            flush = _Flush(tmp, fd, self._writeback, self.store.path(sha).parent, self._made)
             self._flushes.append(flush)
             self._flushing[tmp] = self._pool.submit(flush.run)
 
@@ -500,10 +501,11 @@ class IncomingBlobs:
             for sha, tmp in moving.items():
                 final = self.store.path(sha)
                 if final.parent not in folders:
-                    final.parent.mkdir(parents=True, exist_ok=True)
+                    final.parent.mkdir(parents=True, exist_ok=True)  # made ahead, mostly
                     folders.add(final.parent)
                 os.replace(tmp, final)
                 del self._pending[sha]
+            self._made -= folders
             with ThreadPoolExecutor(max_workers=8) as pool:
                 list(pool.map(fsync_dir, [*sorted(folders), self.store.root]))
         self.discard()
@@ -535,6 +537,10 @@ class IncomingBlobs:
         for tmp in self._pending.values():
             tmp.unlink(missing_ok=True)
         self._pending.clear()
+        for folder in self._made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty
+        self._made.clear()
         if self._made_root is not None:
             made, self._made_root = self._made_root, None
             for folder in (self.store.root, *self.store.root.parents):
@@ -555,14 +561,28 @@ class _Flush:
     started at once (on the batch's writeback thread, in the order files come: the advice
     can wait on the disk's queue, and sealing should not), then fsync (on a flush thread).
     Given the descriptor the file was written through, it uses it and closes it (no second
-    open of the file)."""
+    open of the file). The blob's folder is made then too (noted in ``made``), so that
+    placing the batch only renames."""
 
-    def __init__(self, path: Path, fd: int | None, writeback: ThreadPoolExecutor) -> None:
+    def __init__(  # noqa: PLR0913, PLR0917 (what the two threads need)
+        self,
+        path: Path,
+        fd: int | None,
+        writeback: ThreadPoolExecutor,
+        folder: Path,
+        made: set[Path],
+    ) -> None:
         self._path, self._fd = path, fd
+        self._folder, self._made = folder, made
         self._lock = threading.Lock()
         self._started = writeback.submit(self._start)
 
     def _start(self) -> None:
+        try:
+            os.mkdir(self._folder)
+            self._made.add(self._folder)
+        except OSError:  # there already; or not, and placing will say why
+            pass
         with self._lock:
             if self._fd is None:
                 _start_writeback(self._path)

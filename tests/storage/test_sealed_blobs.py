@@ -126,6 +126,26 @@ def test_a_refused_batch_leaves_no_store_behind(tmp_path: Path) -> None:
     assert not (tmp_path / "visit").exists()
 
 
+def test_a_batch_leaves_a_kept_store_as_it_found_it_but_for_what_it_placed(
+    tmp_path: Path,
+) -> None:
+    # A re-issued kit refused, or a document of it not wanted: the store of a visit already
+    # here keeps no folder made for it (folders are made ahead, while the batch is sealed).
+    store = BlobStore(tmp_path / "blobs", TEST_KEY)
+    kept = store.put_bytes(b"kept")
+    before = sorted(p.relative_to(store.root) for p in store.root.rglob("*"))
+    with store.incoming() as batch:
+        batch.seal(io.BytesIO(document(100)))
+        batch.seal(io.BytesIO(b"another"))
+    assert sorted(p.relative_to(store.root) for p in store.root.rglob("*")) == before
+    with store.incoming() as batch:
+        wanted = batch.seal(io.BytesIO(document(100))).sha256
+        batch.seal(io.BytesIO(b"unwanted"))
+        assert batch.place([wanted]) == 1
+    assert sorted(p.name for p in files_under(store.root)) == sorted([kept, wanted])
+    assert sorted(p.name for p in store.root.iterdir()) == sorted({kept[:2], wanted[:2]})
+
+
 def test_a_damaged_or_foreign_file_is_refused_with_a_sentence(tmp_path: Path) -> None:
     store = BlobStore(tmp_path / "blobs", TEST_KEY)
     sha = store.put_bytes(document())
