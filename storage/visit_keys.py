@@ -134,6 +134,10 @@ class PassphraseRequest:
 AskPassphrase = Callable[[PassphraseRequest], str | None]
 """Returns the passphrase typed, or None when the person cancelled."""
 
+ReadKeyring = Callable[[str, str], str | None]
+"""``read(service, account)``: a quicker way to the keyring's entry, tried first (the window's
+start: ``reviewer_app.app.secret_service``); None when it cannot tell: keyring is asked."""
+
 _lock = threading.Lock()
 _keys: dict[tuple[str, str, str], bytearray] = {}  # (service, account, folder)
 _passphrase: list[str] = []  # the session's, once one opened a key
@@ -159,10 +163,15 @@ class VisitKeys:
     """Keys kept in the keyring under ``service``, or wrapped beside what they encrypt."""
 
     def __init__(
-        self, ask_passphrase: AskPassphrase | None = None, *, service: str = SERVICE
+        self,
+        ask_passphrase: AskPassphrase | None = None,
+        *,
+        service: str = SERVICE,
+        read: ReadKeyring | None = None,
     ) -> None:
         self.ask_passphrase = ask_passphrase
         self.service = service
+        self.read = read
 
     def create(self, account: str, folder: Path) -> bytes:
         """A new random key for ``account``, kept in the keyring, or wrapped with a passphrase
@@ -191,7 +200,9 @@ class VisitKeys:
         wrapped = key_file(folder)
         keyring_problem = ""
         try:
-            kept = _keyring().get_password(self.service, account)
+            kept = self.read(self.service, account) if self.read is not None else None
+            if kept is None:
+                kept = _keyring().get_password(self.service, account)
         except Exception as exc:  # NoKeyringError, a locked or broken keyring: all the same here
             log.warning("cannot read the keyring (%s)", type(exc).__name__)
             kept, keyring_problem = None, _keyring_reason(exc)

@@ -96,27 +96,26 @@ def visit_key(paths: AppPaths, visit_id: str, *, create: bool = False) -> bytes:
     """The key of ``visit_id``; with ``create``, a new one when none is kept (a kit opened for
     a visit this laptop may already have: its key is kept, never replaced). Raises a
     ``storage.visit_keys.VisitKeyError`` with a sentence."""
-    folder = paths.visit_folder(visit_id)
-    _prepare_once(paths)
-    return _get(visit_id, folder, create=create)
+    return _get(visit_id, paths.visit_folder(visit_id), create=create, config=paths.config)
 
 
 def laptop_key(paths: AppPaths, account: str) -> bytes:
     """The key of one of the laptop's own files (``STAFF_STORE``, ``STAFF_SIGNING_KEY``,
     ``OUTBOX``, ``DEVICE_KEY``), made on first use, kept like a visit's (wrapped in
     ``paths.data / account``'s folder when there is no keyring)."""
-    _prepare_once(paths)
-    return laptop_key_in(paths.data, account)
+    return _get(account, paths.data / "keys" / account, create=True, config=paths.config)
 
 
 def laptop_key_in(data: Path, account: str) -> bytes:
     """``laptop_key`` of the installation whose data folder is ``data`` (what holds a
     workspace knows its data folder, not its ``AppPaths``)."""
-    return _get(account, data / "keys" / account, create=True)
+    return _get(account, data / "keys" / account, create=True, config=None)
 
 
-def _get(account: str, folder: Path, *, create: bool) -> bytes:
-    chain = keys()
+def _get(account: str, folder: Path, *, create: bool, config: Path | None) -> bytes:
+    """``config``: the config folder, where the password store found last time is remembered
+    (None: keyring finds it)."""
+    chain = VisitKeys(ask_passphrase=_asker[0] or _ask_headless, read=_reader(config))
     with _guard:  # two threads creating one visit's key would make two
         try:
             return chain.get(account, folder)
@@ -130,6 +129,8 @@ def _get(account: str, folder: Path, *, create: bool) -> bytes:
                     raise KeyLost(account, folder) from exc
                 raise
             folder.mkdir(parents=True, exist_ok=True)
+            if config is not None:
+                _prepare_once(config)
             return chain.create(account, folder)
 
 
@@ -146,6 +147,7 @@ def _holds_encrypted_files(folder: Path) -> bool:
 _prepared: list[Path] = []  # the config folder whose password store was made ready
 BACKEND_FILE = "password-store"  # in the config folder: the keyring backend found last time
 _OWN_SEARCH = ("keyring.backends.fail.", "keyring.backends.null.", "keyring.backends.chainer.")
+SECRET_SERVICE = "keyring.backends.SecretService.Keyring"
 
 
 def prepare_password_store(paths: AppPaths) -> None:
@@ -154,16 +156,19 @@ def prepare_password_store(paths: AppPaths) -> None:
     config folder and loaded straight away, as long as it still answers; otherwise keyring
     searches again. Left to keyring when the user chose one (``PYTHON_KEYRING_BACKEND``, its
     own config file) and when one is set already (the tests')."""
+    _prepare(paths.config)
+
+
+def _prepare(config: Path) -> None:
     import keyring  # noqa: PLC0415 (start-up: only when a key is wanted)
-    from keyring.util import platform_ as keyring_folders  # noqa: PLC0415
 
     if (
         getattr(keyring.core, "_keyring_backend", None) is not None
         or os.environ.get("PYTHON_KEYRING_BACKEND")
-        or (keyring_folders.config_root() / "keyringrc.cfg").exists()
+        or _keyring_config_file().exists()
     ):
         return
-    remembered = paths.config / BACKEND_FILE
+    remembered = config / BACKEND_FILE
     with contextlib.suppress(OSError, UnicodeDecodeError):
         name = remembered.read_text("utf-8").strip()
         if name.startswith("keyring.backends."):
@@ -182,40 +187,87 @@ def prepare_password_store(paths: AppPaths) -> None:
             write_atomic(remembered, name.encode("utf-8"))
 
 
+def _keyring_config_file() -> Path:
+    """keyring's own configuration file (``keyring.util.platform_.config_root()``, without
+    importing keyring: its location on Linux, the only system read directly)."""
+    if sys.platform.startswith("linux"):
+        root = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+        return Path(root) / "python_keyring" / "keyringrc.cfg"
+    from keyring.util import platform_ as keyring_folders  # noqa: PLC0415
+
+    return Path(keyring_folders.config_root()) / "keyringrc.cfg"
+
+
+def _prepare_once(config: Path) -> None:
+    """``_prepare`` the first time keyring is wanted (called with ``_guard`` held)."""
+    if not _prepared:
+        _prepared.append(config)
+        try:
+            _prepare(config)
+        except Exception as exc:  # keyring's own search happens at the first key instead
+            log.info("the password store is not ready ahead (%s)", type(exc).__name__)
+
+
+def _reader(config: Path | None) -> visit_keys.ReadKeyring | None:
+    """How a key is read before keyring is asked: straight from the Secret Service when that
+    is the store keyring found last time (``secret_service``: no keyring imported, a quarter
+    of a second of a window's start); else keyring, made ready first (``_prepare_once``)."""
+    if config is None:
+        return None
+
+    def read(service: str, account: str) -> str | None:
+        if _reads_directly(config):
+            from reviewer_app.app import secret_service  # noqa: PLC0415
+
+            found = secret_service.read_password(service, account)
+            if found is not None:
+                return found
+        _prepare_once(config)  # keyring is asked next
+        return None
+
+    return read
+
+
+def _reads_directly(config: Path) -> bool:
+    """Whether the key may be read from the Secret Service without keyring: keyring found it
+    last time (remembered in ``config``), and nobody chose another store since (keyring's
+    environment variables, its config file, a backend set in this process)."""
+    if any(name == "PYTHON_KEYRING_BACKEND" or "KEYRING_PROPERTY_" in name for name in os.environ):
+        return False
+    core = sys.modules.get("keyring.core")
+    chosen = getattr(core, "_keyring_backend", None) if core is not None else None
+    if chosen is not None and f"{type(chosen).__module__}.{type(chosen).__qualname__}" != (
+        SECRET_SERVICE
+    ):
+        return False
+    try:
+        remembered = (config / BACKEND_FILE).read_text("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return remembered == SECRET_SERVICE and not _keyring_config_file().exists()
+
+
 def prefetch(paths: AppPaths, visit_id: str | None) -> None:
-    """On a thread of its own, as a window starts: the password store made ready and the key
-    of the visit about to open fetched (into memory, where ``visit_key`` finds it), while the
-    window is being built. Never asks for a passphrase: without a keyring the window asks."""
+    """On a thread of its own, as a window starts: the key of the visit about to open fetched
+    (into memory, where ``visit_key`` finds it), or, with no visit to open, the password store
+    made ready, while the window is being built. Never asks for a passphrase: without a
+    keyring the window asks."""
 
     def fetch() -> None:
         try:
             if visit_id:
-                VisitKeys(ask_passphrase=None).get(visit_id, paths.visit_folder(visit_id))
+                chain = VisitKeys(ask_passphrase=None, read=_reader(paths.config))
+                chain.get(visit_id, paths.visit_folder(visit_id))
+            else:
+                _prepare_once(paths.config)
         except Exception as exc:  # no key here, no keyring: the window finds out, and says
             log.info("no key fetched ahead (%s)", type(exc).__name__)
         finally:
             _guard.release()
 
-    def prepare_then_fetch() -> None:
-        try:
-            prepare_password_store(paths)
-        except Exception as exc:  # keyring's own search happens at the first key instead
-            log.info("the password store is not ready ahead (%s)", type(exc).__name__)
-        fetch()
-
     # Taken here: whoever asks for a key meanwhile waits for this one (and for the store).
     _guard.acquire()
-    _prepared.append(paths.config)
-    threading.Thread(target=prepare_then_fetch, name="key-prefetch", daemon=True).start()
-
-
-def _prepare_once(paths: AppPaths) -> None:
-    if not _prepared:
-        _prepared.append(paths.config)
-        try:
-            prepare_password_store(paths)
-        except Exception as exc:  # keyring's own search happens at the first key instead
-            log.info("the password store is not ready ahead (%s)", type(exc).__name__)
+    threading.Thread(target=fetch, name="key-prefetch", daemon=True).start()
 
 
 describe = visit_keys.describe
