@@ -9,6 +9,12 @@ in a visit's blob store, sealed (encryption at rest), and sent decrypted as they
 files unencrypted on disk, streamed the same way, to a sink on the same uvicorn set-up over the
 same loopback that reads and discards the body. Runs alternate; medians.
 Budget (issue 6): push <= 2x the raw upload.
+
+The service and the floor's sink each run in a process of their own (uvicorn on a free port of
+127.0.0.1, set up the same way for both, as tests/server/central_helpers.serve sets it up), as
+a real service does: its client is a laptop, not a thread of the service. In one process the
+client and the service took turns on one GIL, which charged the service for the client's work
+and the other way round. ``--one-process`` runs both in threads of this process, as before.
 """
 
 from __future__ import annotations
@@ -16,16 +22,21 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+import uvicorn  # noqa: E402
 
 from storage import BlobStore  # noqa: E402
 from sync.client import CHUNK, CentralClient  # noqa: E402
@@ -52,14 +63,55 @@ def _chunks(path: Path):  # type: ignore[no-untyped-def]
             yield chunk
 
 
-def push_run(files: list[tuple[Path, str]], store: BlobStore | None, root: Path, n: str) -> float:
+def _uvicorn(app, sock: socket.socket) -> None:  # type: ignore[no-untyped-def]
+    """Serve ``app`` on ``sock`` until stopped, set up as the tests' ``serve`` does."""
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_keep_alive=30)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+@contextmanager
+def in_child(what: str) -> Iterator[str]:
+    """A process of its own serving ``what`` (``sink``, or a service's database URL); its URL,
+    once it answers."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as central_helpers.serve
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    command = [sys.executable, __file__, "--serve", what, "--fd", str(sock.fileno())]
+    proc = subprocess.Popen(command, pass_fds=[sock.fileno()])
+    sock.close()
+    try:
+        httpx.get(f"{url}/", timeout=60)  # waits in the listen queue until the child answers
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def serving(app, one_process: bool, what: str) -> AbstractContextManager[str]:  # type: ignore[no-untyped-def]
+    if not one_process:
+        return in_child(what)
+
+    @contextmanager
+    def threaded() -> Iterator[str]:
+        with serve(app) as live:
+            yield live.url
+
+    return threaded()
+
+
+def push_run(
+    files: list[tuple[Path, str]], store: BlobStore | None, root: Path, n: str, one_process: bool
+) -> float:
     """Every file pushed to a fresh service: from the sealed ``store``, or (None) from the plain
     files (the same push without encryption at rest, for comparison)."""
-    app = create_app(f"sqlite:///{root / f'run{n}' / 'c.sqlite'}")
+    url = f"sqlite:///{root / f'run{n}' / 'c.sqlite'}"
+    app = create_app(url)
     # Staff may upload without a visit (a reviewer must be a visit's lead): the same code path.
     add_user(app.state.db, "uploader", "staff")
     token = issue_token(app.state.db, "uploader")
-    with serve(app) as live, CentralClient(live.url, token) as client:
+    with serving(app, one_process, url) as live, CentralClient(live, token) as client:
         start = time.perf_counter()
         for path, sha in files:
             if store is None:
@@ -72,8 +124,8 @@ def push_run(files: list[tuple[Path, str]], store: BlobStore | None, root: Path,
     return elapsed
 
 
-def raw_run(files: list[tuple[Path, str]]) -> float:
-    with serve(sink) as live, httpx.Client(base_url=live.url) as http:  # type: ignore[arg-type]
+def raw_run(files: list[tuple[Path, str]], one_process: bool) -> float:
+    with serving(sink, one_process, "sink") as live, httpx.Client(base_url=live) as http:
         start = time.perf_counter()
         for path, sha in files:
             size = str(path.stat().st_size)
@@ -87,7 +139,15 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=200)
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--one-process", action="store_true", help="services in threads")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)  # a child: what it serves
+    parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # its listening socket
     args = parser.parse_args()
+    if args.serve:
+        _uvicorn(
+            sink if args.serve == "sink" else create_app(args.serve), socket.socket(fileno=args.fd)
+        )
+        return
     with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
         root = Path(tmp)
         size = int(args.mb * 1024 * 1024 / args.files)
@@ -101,12 +161,13 @@ def main() -> None:
             store.put_file(path)
         pushes, plains, raws = [], [], []
         for n in range(args.runs):
-            raws.append(raw_run(files))
-            pushes.append(push_run(files, store, root, f"{n}"))
-            plains.append(push_run(files, None, root, f"{n}-plain"))
+            raws.append(raw_run(files, args.one_process))
+            pushes.append(push_run(files, store, root, f"{n}", args.one_process))
+            plains.append(push_run(files, None, root, f"{n}-plain", args.one_process))
         push, raw = statistics.median(pushes), statistics.median(raws)
         plain = statistics.median(plains)
-        print(f"attachments: {args.files} files, {args.mb:.0f} MB")
+        where = "threads of this process" if args.one_process else "processes of their own"
+        print(f"attachments: {args.files} files, {args.mb:.0f} MB; services in {where}")
         print("push_blob from the sealed store (decrypted as sent); raw upload of plain files")
         print(f"push_blob:  median {push:.2f} s ({args.mb / push:.0f} MB/s)  runs {pushes}")
         print(f"raw upload: median {raw:.2f} s ({args.mb / raw:.0f} MB/s)  runs {raws}")

@@ -131,10 +131,14 @@ def visit_submissions(db: Db, visit_id: IdPath, user: Me) -> list[dict[str, Any]
     return sub_ops.visit_submissions(db, user, visit_id)
 
 
+# The blob routes take the database and the blob folder from the request, not as dependencies:
+# FastAPI runs a plain-function dependency on a worker thread, two thread hops a request that a
+# push of many attachments paid for twice per file (HEAD, then PUT).
 @router.head("/blobs/{sha256}")
-async def head_blob(db: Db, files: Files, sha256: str, user: Me) -> Response:
+async def head_blob(sha256: str, request: Request, user: Me) -> Response:
     """200 and the size to those who may read the blob (staff, anyone who has uploaded it);
     to anyone else 404 with the offset of their own unfinished upload, as if it were absent."""
+    db, files = _blob_state(request)
     sha = _check_sha(sha256)
     if not files.complete(sha):
         # An upload of it may still be writing what arrived before its connection dropped:
@@ -154,8 +158,10 @@ async def head_blob(db: Db, files: Files, sha256: str, user: Me) -> Response:
 
 
 @router.put("/blobs/{sha256}", status_code=201, openapi_extra=_BINARY_BODY)
-async def put_blob(db: Db, files: Files, sha256: str, request: Request, user: Me) -> Response:
-    if not await run_in_threadpool(blob_ops.may_upload, db, user):
+async def put_blob(sha256: str, request: Request, user: Me) -> Response:
+    db, files = _blob_state(request)
+    stored = await run_in_threadpool(blob_ops.upload_allowance, db, user)
+    if stored is None:
         raise ServiceError(403, "Only a visit's lead reviewer or programme staff may upload files.")
     sha = _check_sha(sha256)
     if files.complete(sha) and await run_in_threadpool(blob_ops.may_read, db, user, sha):
@@ -165,7 +171,6 @@ async def put_blob(db: Db, files: Files, sha256: str, request: Request, user: Me
         await run_in_threadpool(files.cleanup)
     try:
         quota: int = getattr(request.app.state, "upload_quota", blob_ops.DEFAULT_QUOTA)
-        stored = await run_in_threadpool(blob_ops.stored_bytes, db, user)
         upload = Upload(
             user_id=user.id,
             sha=sha,
@@ -193,6 +198,10 @@ async def put_blob(db: Db, files: Files, sha256: str, request: Request, user: Me
         )
     await run_in_threadpool(blob_ops.record_blob, db, sha, size, user, uploaded=True)
     return JSONResponse({"sha256": sha, "size": size, "complete": True}, 201)
+
+
+def _blob_state(request: Request) -> tuple[Database, BlobFiles]:
+    return request.app.state.db, request.app.state.files
 
 
 @router.put("/submissions/{snapshot_id}", status_code=201)

@@ -56,6 +56,12 @@ def may_read(db: Database, user: User, sha: str) -> bool:
     return owned is not None
 
 
+def upload_allowance(db: Database, user: User) -> int | None:
+    """What the user's finished uploads already take of their quota, or None when they may not
+    upload (one worker-thread trip for both, before every upload)."""
+    return stored_bytes(db, user) if may_upload(db, user) else None
+
+
 def stored_bytes(db: Database, user: User) -> int:
     """What the user's finished uploads count against their quota."""
     with db.read() as conn:
@@ -70,18 +76,10 @@ def stored_bytes(db: Database, user: User) -> int:
 def record_blob(db: Database, sha: str, size: int, user: User, *, uploaded: bool) -> None:
     """The ``blobs`` row of a complete file (once, whoever gets there first) and, when
     ``uploaded``, the user as one of its owners. Safe when several processes do it at once."""
-    with db.read() as conn:  # most calls find both rows there: no write transaction then
-        known = conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == sha)).first()
-        owned = (
-            not uploaded
-            or conn.execute(
-                select(blob_owners.c.sha256).where(
-                    blob_owners.c.sha256 == sha, blob_owners.c.user_id == user.id
-                )
-            ).first()
-        )
-    if known and owned:
-        return
+    if not uploaded:  # asked by a HEAD, which mostly finds the row there: no write then
+        with db.read() as conn:
+            if conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == sha)).first():
+                return
     with db.write() as conn:
         at = now_iso()
         row = insert_or_ignore(conn, blobs, sha256=sha, size=size, created_at=at)
@@ -102,4 +100,5 @@ __all__ = [
     "may_upload",
     "record_blob",
     "stored_bytes",
+    "upload_allowance",
 ]
