@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 from storage import records
 from storage.records import OPTIONAL, ErrorType, Record, RecordError, read, read_field
@@ -218,15 +218,98 @@ class Standard(_Record):
         return self.ref
 
     def to_dict(self) -> dict[str, Any]:
-        return {**Record.to_dict(self), "notes": [_Note(*n).to_dict() for n in self.notes]}
+        # Spelt out (what Record.to_dict gives, tested): a kit holds thousands of standards.
+        return {
+            "ref": self.ref,
+            "section": self.section,
+            "title": self.title,
+            "requirement": self.requirement,
+            "parts": [{"label": p.label, "text": p.text} for p in self.parts],
+            "evidence_expected": self.evidence_expected,
+            "key": self.key,
+            "applies_to": list(self.applies_to),
+            "order": self.order,
+            "notes": [{"name": name, "value": value} for name, value in self.notes],
+        }
 
     @classmethod
     def from_dict(cls, d: Any, where: str = "standard") -> Self:
+        return _plain_standard(cls, d) or cls._read(d, where)
+
+    @classmethod
+    def _read(cls, d: Any, where: str) -> Self:
+        """The standard read field by field by their types, refusing with the path of a bad
+        value."""
         notes = _items(_Note, _obj(d, where).get("notes", []), f"{where}.notes")
         standard = _read(cls, d, where, notes=tuple((n.name, n.value) for n in notes))
         if not standard.requirement.strip() and not standard.parts:
             raise KitDataError(f"{where}.requirement", "is empty")
         return standard
+
+
+def _plain_standard(cls: type[_S], d: Any) -> _S | None:
+    """A standard whose every value is of the plain kind :meth:`Standard._read` takes
+    without a question (a kit of 2,000 standards is read several times faster so), or
+    ``None``: the field-by-field reading then says what is wrong, or reads what is odd but
+    right. Gives exactly what ``_read`` gives (tested)."""
+    if type(d) is not dict:
+        return None
+    ref, section, title = d.get("ref"), d.get("section"), d.get("title")
+    requirement = d.get("requirement", "")
+    evidence = d.get("evidence_expected", "")
+    key, order = d.get("key", False), d.get("order", 0)
+    parts, applies_to, notes = d.get("parts", []), d.get("applies_to", []), d.get("notes", [])
+    if not (
+        type(ref) is str
+        and type(section) is str
+        and type(title) is str
+        and type(requirement) is str
+        and type(evidence) is str
+        and type(key) is bool
+        and type(order) is int
+        and type(parts) is list
+        and type(applies_to) is list
+        and type(notes) is list
+        and ref.strip()
+        and section.strip()
+        and title.strip()
+        and (parts or requirement.strip())
+        and all(type(a) is str for a in applies_to)
+    ):
+        return None
+    plain_parts = _plain_pairs(parts, "label", "text")
+    plain_notes = _plain_pairs(notes, "name", "value")
+    if plain_parts is None or plain_notes is None:
+        return None
+    return cls(
+        ref=ref,
+        section=section,
+        title=title,
+        requirement=requirement,
+        parts=tuple(Part(label, text) for label, text in plain_parts),
+        evidence_expected=evidence,
+        key=key,
+        applies_to=tuple(applies_to),
+        order=order,
+        notes=tuple(plain_notes),
+    )
+
+
+def _plain_pairs(items: list[Any], first: str, second: str) -> list[tuple[str, str]] | None:
+    """``(item[first], item[second])`` of each object of ``items`` when both are text that is
+    not blank; else ``None``."""
+    pairs = []
+    for item in items:
+        if type(item) is not dict:
+            return None
+        a, b = item.get(first), item.get(second)
+        if not (type(a) is str and type(b) is str and a.strip() and b.strip()):
+            return None
+        pairs.append((a, b))
+    return pairs
+
+
+_S = TypeVar("_S", bound=Standard)
 
 
 @dataclass(frozen=True, slots=True)
