@@ -404,17 +404,33 @@ class BlobStore:
             self.root.mkdir(parents=True, exist_ok=True)
             self.remove_stale_incoming()
         try:
-            fd, name = tempfile.mkstemp(prefix=INCOMING_PREFIX, dir=self.root)
+            return _create_temp(self.root)
         except FileNotFoundError:  # the store was removed since (an emptied batch's folder)
             self.root.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=INCOMING_PREFIX, dir=self.root)
-        return Path(name), fd
+            return _create_temp(self.root)
 
     def _place(self, tmp: Path, sha: str) -> None:
         final = self.path(sha)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, final)
         fsync_dir(final.parent)
+
+
+_TEMP_FLAGS = (
+    os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)
+
+
+def _create_temp(folder: Path) -> tuple[Path, int]:
+    """A new file of ``folder`` (mode 0600), named ``.incoming-`` and 16 random hex digits,
+    and its descriptor, open to write: ``tempfile.mkstemp``, without its Python-made names
+    (a kit's 200 documents each made one on the thread every import waits for)."""
+    while True:
+        path = folder / f"{INCOMING_PREFIX}{os.urandom(8).hex()}"
+        try:
+            return path, os.open(path, _TEMP_FLAGS, 0o600)
+        except FileExistsError:  # 1 in 2^64
+            continue
 
 
 class IncomingBlobs:
