@@ -439,8 +439,9 @@ class IncomingBlobs:
 
     For bulk imports (a kit's evidence, a bundle's photos) that are checked whole before
     anything is kept: each blob is sealed as it is read (:meth:`put_stream`, :meth:`seal`)
-    and flushed to disk on a second thread while the next is read (fsync waits on the disk,
-    not the CPU); once all passed, :meth:`place` renames them in and flushes their folders;
+    and flushed to disk on other threads while the next is read (its writeback started at
+    once, then fsync: they wait on the disk, not the CPU), its folder made then too; once
+    all passed, :meth:`place` renames them in and flushes their folders;
     :meth:`discard` removes them. Several threads may seal into it at once; placing and
     discarding are for one, once they are done."""
 

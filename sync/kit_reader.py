@@ -129,8 +129,9 @@ def read_kit(
 
     With ``blobs_for``, the evidence is not written to that folder: once the signed manifest
     names the visit, ``blobs_for(visit_id)`` gives the visit's blob store (and so its key),
-    and each file is sealed into it while it is inflated and hashed, on a second thread that
-    may still be at work when this returns (so that the caller's own work overlaps it): the
+    and each file is sealed into it while it is inflated and hashed, on other threads
+    (:data:`SEALING_THREADS`) that may still be at work when this returns (so that the
+    caller's own work overlaps them): the
     evidence's checks end in :meth:`SealedEvidence.place` (:attr:`VerifiedKit.blobs`), which
     the caller must call before it keeps anything. The JSON files are kept in memory.
 
