@@ -142,18 +142,24 @@ class JudgementCard(Card):
 
     def _recolour(self) -> CardColours:
         """Colour the hint, the rings and the reason box from the application's palette."""
+        c = card_colours(QApplication.palette(self))
+        ring = max(12, QFontMetrics(QApplication.font(self)).height() * 3 // 4)
+        # The style sheets only when their colours or size changed: set again (the card moved
+        # to another parent, or shown), each re-polished the card for nothing.
+        sheets = (c, ring) != getattr(self, "_sheets_for", None)
+        self._sheets_for = (c, ring)
         self._recolouring = True
         try:
-            c = self.colours = card_colours(QApplication.palette(self))
+            self.colours = c
             hint = QPalette(self.keys_hint.palette())
             hint.setColor(QPalette.ColorRole.WindowText, c.hint)
             self.keys_hint.setPalette(hint)
-            ring = max(12, QFontMetrics(QApplication.font(self)).height() * 3 // 4)
-            self.choice_row.setStyleSheet(_radio_sheet(c, ring))
             reason = QPalette(self.reason.palette())
             reason.setColor(QPalette.ColorRole.PlaceholderText, c.hint)
             self.reason.setPalette(reason)
-            self.reason.setStyleSheet(_reason_sheet(c))
+            if sheets:
+                self.choice_row.setStyleSheet(_radio_sheet(c, ring))
+                self.reason.setStyleSheet(_reason_sheet(c))
         finally:
             self._recolouring = False
         return c

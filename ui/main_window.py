@@ -129,23 +129,45 @@ class ReviewerWindow(QMainWindow):
         self._sync: SyncCentre | None = None
         self._lead: LeadActions | None = None
         self._kit_handlers: list[Callable[[Any], object]] = []
-        # The Team, Lead (or Report) menus and the sync centre's entry come once the window
-        # has painted: the reviewer starts on the standard, not on the menus (some 5 ms).
-        QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, self.install_menus)
-        self._connect()
-        # The standard's page and the menus are made at the next turns of the event loop, one
-        # a turn (``_build_next``), or at once when wanted first (``finish_building``): a big
-        # visit's window made in one go held the UI thread for 90-180 ms while a kit opened.
         self._page: StandardPage | None = None
         self._menus_built = False
-        self._steps: list[Callable[[], None]] = [self._build_page, self._build_menus]
-        self._next_step = QTimer(self)
-        self._next_step.setSingleShot(True)
-        self._next_step.setInterval(0)  # (a timer, not a posted call: the loop turns between)
-        self._next_step.timeout.connect(self._build_next)
-        self._next_step.start()
+        self._build_menus()
+        self._connect()
+        # The standard's page is made with the return to the reviewer's place
+        # (``restore_position``, which ui.app calls at the next turn of the event loop), or at
+        # once when wanted first (``finish_building``, ``page``): a big visit's window made in
+        # one go held the UI thread for 90-180 ms while a kit opened. (Not at a turn of its own
+        # in between: ui.app's next step, due by then, would follow it with no turn between.)
         if restore_position:
             self.restore_position()
+
+    # -- building in steps ------------------------------------------------------------------------
+
+    def finish_building(self) -> None:
+        """Make what is still to be made of the window, now (before it shows, at the latest)."""
+        self._build_page()
+        self._build_menus()
+
+    @property
+    def page(self) -> StandardPage:
+        """The standard's page (made now if it is not yet)."""
+        if self._page is None:
+            self._build_page()
+        assert self._page is not None
+        return self._page
+
+    def _build_page(self) -> None:
+        if self._page is not None:
+            return
+        central = self.centralWidget()
+        assert central is not None
+        self._page = StandardPage(self.bridge, central)
+        self.centre = self._build_centre(central)
+        self.splitter.insertWidget(1, self.centre)
+        self.splitter.setStretchFactor(1, 1)
+        self._page.open_document.connect(self.open_viewer)
+        self._page.open_standard.connect(self.go_to)  # a "see HN-102" link on the page
+        self.focus_order = install_focus_order(self)  # Tab follows the screen (issue 16)
 
     def _build_side_tabs(self, central: QWidget) -> QTabWidget:
         """The side panel's tabs are there from the first paint; what is in them (the timetable,
@@ -160,43 +182,6 @@ class ReviewerWindow(QMainWindow):
             self._tabs.append(tab)
             side.addTab(page, title)
         return side
-
-    # -- building in steps ------------------------------------------------------------------------
-
-    def _build_next(self) -> None:
-        if self._steps:
-            self._steps.pop(0)()
-        if self._steps:
-            self._next_step.start()
-
-    def finish_building(self) -> None:
-        """Make what is still to be made of the window, now (before it shows, at the latest)."""
-        self._next_step.stop()
-        while self._steps:
-            self._steps.pop(0)()
-
-    @property
-    def page(self) -> StandardPage:
-        """The standard's page (made now if it is not yet)."""
-        if self._page is None:
-            self._build_page()
-        assert self._page is not None
-        return self._page
-
-    def _build_page(self) -> None:
-        if self._page is not None:
-            return
-        if self._build_page in self._steps:
-            self._steps.remove(self._build_page)
-        central = self.centralWidget()
-        assert central is not None
-        self._page = StandardPage(self.bridge, central)
-        self.centre = self._build_centre(central)
-        self.splitter.insertWidget(1, self.centre)
-        self.splitter.setStretchFactor(1, 1)
-        self._page.open_document.connect(self.open_viewer)
-        self._page.open_standard.connect(self.go_to)  # a "see HN-102" link on the page
-        self.focus_order = install_focus_order(self)  # Tab follows the screen (issue 16)
 
     # -- the side panel ---------------------------------------------------------------------------
 
@@ -245,6 +230,10 @@ class ReviewerWindow(QMainWindow):
         if not self._shared_width:
             self._shared_width = True
             self._share_width()
+            # The Team, Lead (or Report) menus and the sync centre's entry come once the window
+            # has painted: the reviewer starts on the standard, not on the menus (their modules'
+            # import alone is some 60 ms).
+            QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, self.install_menus)
         if self._timetable is None:
             # Folded away (a laptop's screen), it is filled once the first paint is well
             # over, not while the reviewer waits for the page; opening it fills it at once.
@@ -333,11 +322,11 @@ class ReviewerWindow(QMainWindow):
             choices.insert(0, (now, f"After {now:g} minutes"))
         self.idle_actions: dict[float, QAction] = {}
         for minutes, text in choices:
-            action = make_action(
-                self, text, lambda on, m=minutes: self._set_idle(m, on), None, checkable=True
-            )
+            action = make_action(self, text, None, None, checkable=True)
             action.setObjectName(f"action_idle_lock_{minutes:g}")
+            # Checked before it is connected: the choice already made is not saved again.
             action.setChecked(minutes == now)
+            action.toggled.connect(lambda on, m=minutes: self._set_idle(m, on))
             group.addAction(action)
             menu.addAction(action)
             self.idle_actions[float(minutes)] = action
@@ -443,7 +432,11 @@ class ReviewerWindow(QMainWindow):
             return
         self._menus_built = True
         bar = self.menuBar()
-        nav, page = self.navigator, self.page
+        nav = self.navigator
+
+        def on_page(name: str) -> Callable[[], object]:  # (the page may be made after the menus)
+            return lambda: getattr(self.page, name)()  # noqa: PLW0108 (self.page: when called)
+
         visit = bar.addMenu("&Visit")
         visit.addAction(
             make_action(
@@ -489,7 +482,9 @@ class ReviewerWindow(QMainWindow):
         go.addAction(
             make_action(self, "Standards &list", self.focus_navigator, shortcuts.FOCUS_NAVIGATOR)
         )
-        go.addAction(make_action(self, "My &reason", page.focus_reason, shortcuts.FOCUS_REASON))
+        go.addAction(
+            make_action(self, "My &reason", on_page("focus_reason"), shortcuts.FOCUS_REASON)
+        )
         go.addAction(make_action(self, "&Timetable", lambda: self.show_tab(0), shortcuts.TIMETABLE))
         go.addAction(
             make_action(self, "&Observations", lambda: self.show_tab(1), shortcuts.OBSERVATIONS)
@@ -513,17 +508,25 @@ class ReviewerWindow(QMainWindow):
             self.judge_actions[value] = action
             record.addAction(action)
         record.addAction(
-            make_action(self, "&Use the suggestion", page.use_suggestion, shortcuts.USE_SUGGESTION)
+            make_action(
+                self, "&Use the suggestion", on_page("use_suggestion"), shortcuts.USE_SUGGESTION
+            )
         )
         record.addSeparator()
         record.addAction(
-            make_action(self, "Add &evidence seen…", page.add_evidence, shortcuts.ADD_EVIDENCE)
+            make_action(
+                self, "Add &evidence seen…", on_page("add_evidence"), shortcuts.ADD_EVIDENCE
+            )
         )
-        record.addAction(make_action(self, "Add n&ote…", page.add_note, shortcuts.ADD_NOTE))
+        record.addAction(make_action(self, "Add n&ote…", on_page("add_note"), shortcuts.ADD_NOTE))
         record.addAction(
-            make_action(self, "Add o&bservation…", page.add_observation, shortcuts.ADD_OBSERVATION)
+            make_action(
+                self, "Add o&bservation…", on_page("add_observation"), shortcuts.ADD_OBSERVATION
+            )
         )
-        record.addAction(make_action(self, "Add &photo…", page.add_photo, shortcuts.ADD_PHOTO))
+        record.addAction(
+            make_action(self, "Add &photo…", on_page("add_photo"), shortcuts.ADD_PHOTO)
+        )
         view = bar.addMenu("V&iew")
         self._build_side_toggle(view)
         for name, box in nav.filter_boxes.items():

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -41,6 +41,11 @@ SEARCH_DELAY_MS = 150
 # made (once the window is up), so that the first keystroke does not wait 75 ms for it.
 PREPARE_SEARCH_AFTER_MS = 1500
 BADGE_SAMPLE = "  999/999  "  # the widest the badge column shows (a section's count)
+# A big visit's rows not made with the model are made once the window has painted: made at the
+# turns of the event loop that build and show the window, they lengthened each (6-10 ms a
+# turn). Shown, the panel starts them ``ROWS_AFTER_SHOW_MS`` after; never shown, after this.
+REST_OF_ROWS_AFTER_MS = 1000
+ROWS_AFTER_SHOW_MS = 150
 
 
 # -- the panel ------------------------------------------------------------------------------
@@ -54,6 +59,7 @@ class NavigatorPanel(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Navigator")
         self.bridge = bridge
+        self._shown_once = False
         data: VisitData = bridge.session.data
         self.visit = data
         layout = QVBoxLayout(self)
@@ -125,7 +131,7 @@ class NavigatorPanel(QWidget):
         return filters
 
     def _build_tree(self, data: VisitData) -> None:
-        self.model = NavigatorModel(data, self.component, self)
+        self.model = NavigatorModel(data, self.component, self, rest_after_ms=REST_OF_ROWS_AFTER_MS)
         self.tree = QTreeView(self)
         self.tree.setAccessibleName("Standards")
         self.tree.setModel(self.model)
@@ -141,6 +147,12 @@ class NavigatorPanel(QWidget):
         # A fixed badge column: sizing it to contents would ask every row for its size.
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         restyle_on_change(self, _follow_font)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.model.make_rest_after(ROWS_AFTER_SHOW_MS)
 
     def follow_font(self) -> None:
         """The badge column's width, and the rows' bold fonts, from the font in use (larger

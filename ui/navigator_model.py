@@ -70,7 +70,11 @@ class NavigatorModel(QSortFilterProxyModel):
     shown_changed = Signal()  # the component, filters or search changed what is shown
     section_made = Signal(str)  # a section's rows were made after the model was (its name)
 
-    def __init__(self, data: VisitData, component: str, parent: Any = None) -> None:
+    def __init__(
+        self, data: VisitData, component: str, parent: Any = None, *, rest_after_ms: int = 0
+    ) -> None:
+        """``rest_after_ms``: the rows not made at once are made from this long after (else
+        from the next turn of the event loop); ``make_rest_after`` changes it."""
         super().__init__(parent)
         self.visit = data
         self.component = component
@@ -97,6 +101,7 @@ class NavigatorModel(QSortFilterProxyModel):
         self._more = QTimer(self)
         self._more.setSingleShot(True)
         self._more.timeout.connect(self._make_more)
+        self._rest_after = rest_after_ms  # (for the first rows left to make; then 0)
         self._show_component()
 
     # -- what is shown ------------------------------------------------------------------------
@@ -274,7 +279,13 @@ class NavigatorModel(QSortFilterProxyModel):
             made += len(self._unmade[name])
             self._make_section(name)
         if self._unmade:
-            self._more.start(0)
+            self._more.start(self._rest_after)
+        self._rest_after = 0
+
+    def make_rest_after(self, ms: int) -> None:
+        """Make the rows still to be made from ``ms`` from now (their making had not begun)."""
+        if self._more.isActive():
+            self._more.start(ms)
 
     def _make_section(self, name: str) -> None:
         """A section's row with its standards' rows under it, put in its place in the kit's

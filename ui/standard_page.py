@@ -439,15 +439,21 @@ class StandardPage(QScrollArea):
     def _recolour(self) -> None:
         """Colour the secondary text and the parts' boxes from the application's palette,
         readable on the page (``ui.palette``): a dark palette had made them all but vanish."""
+        c = page_colours(QApplication.palette(self))
+        size = max(12, QFontMetrics(QApplication.font(self)).height() * 3 // 4)
+        # The style sheet only when its colours or size changed: set again, it re-polished the
+        # parts' boxes for nothing.
+        sheet = (c, size) != getattr(self, "_sheet_for", None)
+        self._sheet_for = (c, size)
         self._recolouring = True
         try:
-            c = self.colours = page_colours(QApplication.palette(self))
+            self.colours = c
             for label in (self.section_label, self.kit_notes):
                 palette = QPalette(label.palette())
                 palette.setColor(QPalette.ColorRole.WindowText, c.muted)
                 label.setPalette(palette)
-            size = max(12, QFontMetrics(QApplication.font(self)).height() * 3 // 4)
-            self.parts_box.setStyleSheet(check_box_sheet(c.box, c.checked, c.background, size))
+            if sheet:
+                self.parts_box.setStyleSheet(check_box_sheet(c.box, c.checked, c.background, size))
         finally:
             self._recolouring = False
 
