@@ -52,8 +52,9 @@ log = logging.getLogger(__name__)
 SHA256_RE = re.compile(r"[0-9a-f]{64}")  # use fullmatch: "$" would let a newline through
 _RANGE_RE = re.compile(r"bytes (\d{1,19})-(\d{1,19})/(\d{1,19})")
 CHUNK = 1024 * 1024
+BATCH = 2 * CHUNK  # received bytes handed to the writer thread at a time (see _Writer._write)
 AHEAD = 8 * CHUNK  # received bytes that may wait for the disk before receiving waits too
-WRITEBACK_EVERY = 4 * CHUNK  # how often the disk is asked to start on what was written
+WRITEBACK_EVERY = CHUNK  # how often the disk is asked to start on what was written
 ABANDONED_AFTER = 24 * 3600.0  # seconds without a byte before a partial upload is removed
 CLEANUP_EVERY = 3600.0
 LOCK_WAIT = 30.0  # how long a request waits for another upload of the same file by its user
@@ -390,7 +391,7 @@ async def _write_from(
                 raise problem
             batch.append(chunk)
             waiting += len(chunk)
-            if writer.idle or waiting >= AHEAD:
+            if waiting >= AHEAD or (waiting >= BATCH and writer.idle):
                 await writer.write(batch)
                 batch, waiting = [], 0
     except BodyTooLarge:
@@ -467,13 +468,16 @@ class _Writer:
                 pending.add_done_callback(lambda _done: os.close(self._fd))
 
     def _write(self, batch: list[bytes], offset: int) -> None:
-        for chunk in batch:
-            view = memoryview(chunk)
-            while view:
-                n = os.pwrite(self._fd, view, offset)
-                offset += n
-                view = view[n:]
-            self._hasher.update(chunk)
+        # One buffer, so one call each to hash, write and start the writeback: every call that
+        # lets go of the GIL has to win it back from the event loop, which is busy receiving,
+        # and a piece at a time that wait cost more than the hashing and writing themselves.
+        data = batch[0] if len(batch) == 1 else b"".join(batch)
+        self._hasher.update(data)
+        view = memoryview(data)
+        while view:
+            n = os.pwrite(self._fd, view, offset)
+            offset += n
+            view = view[n:]
         if offset - self._flushed >= WRITEBACK_EVERY:
             _start_writeback(self._fd, self._flushed, offset - self._flushed)
             self._flushed = offset
