@@ -1,18 +1,24 @@
 """A blob's bytes are written and hashed on a worker thread while the next ones arrive
 (sync/server/blobs.py ``_Writer``): what is stored is the body byte for byte, whatever pieces it
 came in, a resumed upload replaces what follows its offset, and a body the service refuses part
-way keeps nothing of that request."""
+way keeps nothing of that request. The laptop may send several attachments at once
+(``CentralClient.push_blobs``)."""
 
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import random
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 import pytest
 
+from storage import BlobStore
 from tests.server.central_helpers import Central
 
 
@@ -104,3 +110,34 @@ def test_content_of_another_hash_is_refused_and_nothing_kept(lead: httpx.Client)
     assert r.status_code == 422
     r = lead.head(f"/v1/blobs/{sha}")
     assert r.status_code == 404 and r.headers["Upload-Offset"] == "0"
+
+
+def test_push_blobs_sends_several_at_once_and_then_nothing(
+    demo_central: Central, tmp_path: Path
+) -> None:
+    store = BlobStore(tmp_path / "photos", os.urandom(32))  # sealed, as on the laptop
+    sent = {}
+    for i in range(5):
+        data, _sha = content(300_000 + i, seed=i)
+        source = tmp_path / f"p{i}.jpg"
+        source.write_bytes(data)
+        sent[store.put_file(source)] = data
+    client = demo_central.client("lead")
+    blobs = [(sha, partial(store.open, sha)) for sha in sent]
+    assert client.push_blobs(blobs, at_once=2) == 5
+    for sha, data in sent.items():
+        assert stored(demo_central, sha) == data
+    assert client.push_blobs(blobs, at_once=2) == 0  # all there: only HEADs
+
+
+def test_push_blobs_stops_at_the_first_attachment_it_cannot_read(
+    demo_central: Central, tmp_path: Path
+) -> None:
+    def unreadable() -> BinaryIO:
+        raise OSError("the attachment file is missing")
+
+    data, sha = content(1000)
+    client = demo_central.client("lead")
+    with pytest.raises(OSError, match="missing"):
+        client.push_blobs([("0" * 64, unreadable), (sha, lambda: io.BytesIO(data))], at_once=1)
+    assert client.has_blob(sha) == (False, 0)  # not started after the failure
