@@ -298,7 +298,7 @@ def explain(why: dict[str, object]) -> None:
         samples = seen["samples"]
         print(
             f"  gap of {gap}: {len(samples)} samples; the watchdog woke up to "
-            f"{seen['late']:.0f} ms late (the GIL held by some thread that long)"
+            f"{seen['late']:.0f} ms late (the GIL held elsewhere, or no core free, that long)"
         )
         for line in seen["gc"]:
             print(f"    {line}")

@@ -161,12 +161,12 @@ class ReviewerWindow(QMainWindow):
             return
         central = self.centralWidget()
         assert central is not None
-        self._page = StandardPage(self.bridge, central)
         self.centre = self._build_centre(central)
         self.splitter.insertWidget(1, self.centre)
         self.splitter.setStretchFactor(1, 1)
-        self._page.open_document.connect(self.open_viewer)
-        self._page.open_standard.connect(self.go_to)  # a "see HN-102" link on the page
+        page = self.page
+        page.open_document.connect(self.open_viewer)
+        page.open_standard.connect(self.go_to)  # a "see HN-102" link on the page
         self.focus_order = install_focus_order(self)  # Tab follows the screen (issue 16)
 
     def _build_side_tabs(self, central: QWidget) -> QTabWidget:
@@ -279,15 +279,12 @@ class ReviewerWindow(QMainWindow):
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
-        column.addWidget(self.page, 1)
         below = QWidget(centre)
         below.setMaximumWidth(PAGE_WIDTH)
         box = QVBoxLayout(below)
         box.setContentsMargins(11, 0, 0, 4)  # in line with the page's text
-        for widget in (self.page.judgement, self.page.team_line):
-            self.page.body.removeWidget(widget)
-            widget.setParent(below)
-            box.addWidget(widget)
+        self._page = StandardPage(self.bridge, centre, judgement_box=box)
+        column.addWidget(self._page, 1)
         row = QHBoxLayout()
         row.addWidget(below, 1)
         row.addStretch(0)

@@ -282,7 +282,15 @@ class StandardPage(QScrollArea):
     open_standard = Signal(str)  # a cross-reference was followed: the ref to go to
     rebuilt = Signal()  # controls were made or removed (parts, document links, lists): Tab order
 
-    def __init__(self, bridge: SessionBridge, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        bridge: SessionBridge,
+        parent: QWidget | None = None,
+        *,
+        judgement_box: QVBoxLayout | None = None,
+    ) -> None:
+        """``judgement_box``: where "My judgement" and the team's go (the window holds them
+        below the page), made there at once; else at the foot of the page."""
         super().__init__(parent)
         self.bridge = bridge
         self.session: VisitSession = bridge.session
@@ -311,7 +319,7 @@ class StandardPage(QScrollArea):
         self._build_header(body)
         self._build_requirement(body)
         self._build_claim(body)
-        self._build_judgement(body)
+        self._build_judgement(body, judgement_box)
         self.lists = RecordLists(bridge, self._context, body)
         self.lists.open_document.connect(self.open_document)
         self.body.addWidget(self.lists)
@@ -409,11 +417,15 @@ class StandardPage(QScrollArea):
         layout.addLayout(self.documents_box)
         self.body.addWidget(self.claim_group)
 
-    def _build_judgement(self, body: QWidget) -> None:
-        self.judgement = JudgementCard(self.bridge, body)
-        self.body.addWidget(self.judgement)
-        self.team_line = TeamJudgementLine(self.bridge, body)
-        self.body.addWidget(self.team_line)
+    def _build_judgement(self, body: QWidget, box: QVBoxLayout | None) -> None:
+        # (Made where they go: moved there after, each was polished again with its styles.)
+        holder = box.parentWidget() if box is not None else body
+        assert holder is not None
+        into = box if box is not None else self.body
+        self.judgement = JudgementCard(self.bridge, holder)
+        into.addWidget(self.judgement)
+        self.team_line = TeamJudgementLine(self.bridge, holder)
+        into.addWidget(self.team_line)
         self._beside_team: list[Any] = []  # show_for(ref, component) of what the lead adds
 
     def add_beside_team_judgement(self, widget: QWidget, show_for: Any) -> None:
