@@ -398,15 +398,28 @@ def run() -> NoReturn:
 
     if not can_end_quickly():
         raise SystemExit(code)
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+    _wait_for_threads()
     method_cache.save_now()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):  # (buffered output is lost by os._exit)
         with contextlib.suppress(Exception):
             stream.flush()
     os._exit(code)
+
+
+def _wait_for_threads() -> None:
+    """What the interpreter does first as it exits: the thread pools' exit hooks run (each
+    pool's workers finish what was queued, then stop), then every other non-daemon thread is
+    joined (a kit still being opened). Joining the threads alone would wait for ever on the
+    idle worker of a pool nobody shuts down (one made at import, as ``reviewer_app.lead.view``
+    has): the window closed, the process never ended."""
+    shutdown = getattr(threading, "_shutdown", None)  # (CPython's, run before finalising)
+    if callable(shutdown):
+        shutdown()
+        return
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
 
 
 def _open_window(args: argparse.Namespace, paths: AppPaths) -> int:

@@ -225,6 +225,31 @@ def test_the_program_ends_quickly_after_its_window_and_keeps_everything(
     assert log.strip(), "the log was flushed before the process ended"
 
 
+def test_the_program_ends_with_a_thread_pool_nobody_shut_down(app_home: Path) -> None:
+    """A pool made at import (as ``reviewer_app.lead.view`` has) keeps an idle worker that no
+    one shuts down: the program still ends once its window has closed (it used to wait for
+    that worker for ever)."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    made_at_import = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "POOL = ThreadPoolExecutor(1, thread_name_prefix='made-at-import')\n"
+        "POOL.submit(int).result()\n"
+    )
+    env = {**os.environ, "REVIEWER_APP_HOME": str(app_home), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", made_at_import + _RUN_AND_CLOSE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def test_the_program_ends_as_usual_while_it_owns_the_clipboard(
     qapp: QApplication, monkeypatch: pytest.MonkeyPatch
 ) -> None:
