@@ -13,6 +13,8 @@ measure), never narrower than a standard's title needs at the font in use.
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -233,7 +235,7 @@ class ReviewerWindow(QMainWindow):
             # The Team, Lead (or Report) menus and the sync centre's entry come once the window
             # has painted: the reviewer starts on the standard, not on the menus (their modules'
             # import alone is some 60 ms).
-            QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, self.install_menus)
+            QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, self._install_in_turns)
         if self._timetable is None:
             # Folded away (a laptop's screen), it is filled once the first paint is well
             # over, not while the reviewer waits for the page; opening it fills it at once.
@@ -340,19 +342,40 @@ class ReviewerWindow(QMainWindow):
 
     def install_menus(self) -> None:
         """Add the Team menu, the sync centre's entry and the Lead (or Report) menu, in that
-        order, once: after the first paint, or as soon as one of them is wanted."""
-        if self._team is not None:
-            return
-        self.finish_building()  # (the window's own menus come first)
-        from ui.lead import install as install_lead  # noqa: PLC0415 (see __init__)
-        from ui.sync_centre import install as install_sync  # noqa: PLC0415
-        from ui.team.import_export import install as install_team  # noqa: PLC0415
+        order, once: after the first paint (a step a turn), or as soon as one of them is
+        wanted (all at once)."""
+        while self._install_next():
+            pass
 
-        self._team = install_team(self)  # Team menu, bundle drops, conflicts badge
-        self._sync = install_sync(self)  # Visit > Sync with the central service (issue 6)
+    def _install_in_turns(self) -> None:
+        # One step a turn, the next timed from the end of this one (so the loop turns between):
+        # all at once they held the UI thread some 60-100 ms just after the window showed.
+        if self._install_next():
+            QTimer.singleShot(1, self, self._install_in_turns)
+
+    def _install_next(self) -> bool:
+        """One step of ``install_menus``; False when all is done."""
+        if self._lead is not None:
+            return False
+        self.finish_building()  # (the window's own menus come first)
+        if self._team is None:
+            from ui.sync_centre import install as install_sync  # noqa: PLC0415 (see __init__)
+            from ui.team.import_export import install as install_team  # noqa: PLC0415
+
+            self._team = install_team(self)  # Team menu, bundle drops, conflicts badge
+            self._sync = install_sync(self)  # Visit > Sync with the central service (issue 6)
+            for handler in self._kit_handlers:
+                self._sync.open_kit_requested.connect(handler)
+            return True
+        if self.session.is_lead and "ui.lead.accuracy" not in sys.modules:
+            # The lead's menu brings the factual accuracy window's module (some 20 ms to
+            # import): imported at a turn of its own.
+            importlib.import_module("ui.lead.accuracy")
+            return True
+        from ui.lead import install as install_lead  # noqa: PLC0415
+
         self._lead = install_lead(self)  # Lead menu (Report for others), overdue risks badge
-        for handler in self._kit_handlers:
-            self._sync.open_kit_requested.connect(handler)
+        return True
 
     @property
     def team(self) -> TeamActions:
