@@ -12,7 +12,8 @@ its message; anything else is logged with its traceback and reported once, polit
 
 A visit's key is got here, on the GUI thread, before the work goes to a worker: without a
 password store the passphrase dialog may have to ask for it (``ui.lock``), and the worker then
-finds it in memory.
+finds it in memory. As the window starts, the key being fetched ahead (``keys.prefetch``), the
+worker waits for it instead, so that the GUI thread goes on building the window meanwhile.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from reviewer_app.app import keys
 from reviewer_app.app.keys import visit_key
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.demo.kits import demo_visit, prepare_demo
@@ -188,7 +190,7 @@ class VisitOpener(QObject):
         if not self._key_here(visit_id, "open this visit"):
             return
         self._run(
-            open_session(self.paths, visit_id),
+            self._pool.submit(lambda: open_session(self.paths, visit_id).result()),
             self._loaded,
             "open this visit",
             visit_id=visit_id,
@@ -230,6 +232,11 @@ class VisitOpener(QObject):
         forgets it again if the kit is refused; a new passphrase is then asked for from that
         worker, on this thread (``ui.lock``)."""
         if create and not self.paths.visit_folder(visit_id).exists():
+            return True
+        if keys.fetching_ahead(visit_id):
+            # Still on its way from the password store (the window's start): the worker that
+            # opens the visit waits for it, and the GUI thread goes on building meanwhile.
+            # Without a keyring, that worker has the dialog ask for the passphrase (ui.lock).
             return True
         try:
             visit_key(self.paths, visit_id, create=create)

@@ -51,6 +51,7 @@ __all__ = [
     "describe",
     "is_locked",
     "keys",
+    "fetching_ahead",
     "prefetch",
     "prepare_password_store",
     "laptop_key",
@@ -144,6 +145,7 @@ def _holds_encrypted_files(folder: Path) -> bool:
 
 # -- the password store, ready before it is needed ------------------------------------------
 
+_ahead: list[str] = []  # the visit whose key ``prefetch`` is fetching
 _prepared: list[Path] = []  # the config folder whose password store was made ready
 BACKEND_FILE = "password-store"  # in the config folder: the keyring backend found last time
 _OWN_SEARCH = ("keyring.backends.fail.", "keyring.backends.null.", "keyring.backends.chainer.")
@@ -263,11 +265,20 @@ def prefetch(paths: AppPaths, visit_id: str | None) -> None:
         except Exception as exc:  # no key here, no keyring: the window finds out, and says
             log.info("no key fetched ahead (%s)", type(exc).__name__)
         finally:
+            _ahead.clear()
             _guard.release()
 
     # Taken here: whoever asks for a key meanwhile waits for this one (and for the store).
     _guard.acquire()
+    _ahead[:] = [visit_id] if visit_id else []
     threading.Thread(target=fetch, name="key-prefetch", daemon=True).start()
+
+
+def fetching_ahead(visit_id: str) -> bool:
+    """Whether ``prefetch`` is still fetching this visit's key: then the GUI thread need not
+    wait for it (a worker asking for the key waits, and is asked a passphrase through the
+    window's dialog if the key cannot be had without one)."""
+    return _guard.locked() and visit_id in _ahead
 
 
 describe = visit_keys.describe
