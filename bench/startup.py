@@ -9,7 +9,8 @@ Each trial is a fresh child process, timed from spawn to exit (``time.perf_count
   label, process events until its window is exposed, close it and exit.
 - app: ``python -m reviewer_app --demo`` (run as that command runs: ``reviewer_app.app.cli.run``,
   hence ``main``, ``run_app`` and the app's own exit) with the demo workspace already prepared
-  (one untimed start beforehand), in a driver that only adds: on the
+  (one untimed start beforehand), in a driver that imports nothing itself (the app imports its
+  modules in its own order) and only adds, as ``ui.app`` is imported: on the
   ``AppController.window_shown`` signal, wait until the ReviewerWindow is exposed, its navigator
   filled and the standard's page showing a standard, then ``QApplication.quit()``. The exit
   includes the app's own shutdown (the window closes, the storage worker drains).
@@ -61,19 +62,29 @@ print(json.dumps({"usable": usable[0]}))
 """
 
 APP = """
-import json, os, sys, time
-# As reviewer_app.app.cli's window path does: the dataclass method cache, then our non-Qt
-# modules before PySide6.
-from reviewer_app.app import method_cache
-method_cache.install()
-import reviewer_app.demo.kits, reviewer_app.app.settings, reviewer_app.visit.workspaces
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-import ui.app as ui_app
+import importlib.machinery, json, os, sys, time
 
-_init = ui_app.AppController.__init__
+class PatchAppController:
+    # Adds the check below to ui.app.AppController as ui.app is imported by the app itself, so
+    # that the app imports its modules in its own order (the driver imports nothing of ours).
+    def find_spec(self, name, path=None, target=None):
+        if name != "ui.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        run_module = spec.loader.exec_module
+
+        def exec_module(module):
+            run_module(module)
+            patch(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
 
 def check(window):
+    from PySide6.QtCore import QTimer  # (imported by the app by now)
+    from PySide6.QtWidgets import QApplication
+
     handle = window.windowHandle()
     if (
         window.isVisible()
@@ -88,11 +99,16 @@ def check(window):
     else:
         QTimer.singleShot(1, lambda: check(window))
 
-def init(self, *args, **kwargs):
-    _init(self, *args, **kwargs)
-    self.window_shown.connect(check)
+def patch(ui_app):
+    init = ui_app.AppController.__init__
 
-ui_app.AppController.__init__ = init
+    def checked_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.window_shown.connect(check)
+
+    ui_app.AppController.__init__ = checked_init
+
+sys.meta_path.insert(0, PatchAppController())
 import runpy
 
 sys.argv = ["reviewer-app", "--demo"]

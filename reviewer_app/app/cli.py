@@ -427,18 +427,22 @@ def _open_window(args: argparse.Namespace, paths: AppPaths) -> int:
     # start. Only here, so that headless commands, the tests and a bundle-reading process
     # keep the standard library's dataclasses as they are.
     method_cache.install()
+    from reviewer_app.app import keys  # noqa: PLC0415
+    from reviewer_app.demo import demo_visit_id  # noqa: PLC0415
+
+    # The key of the visit about to open is fetched from the password store (or the store made
+    # ready) on a thread of its own, from now on, while the rest is imported and the window
+    # built: a D-Bus round trip or two, or, without the store found last time, keyring's own
+    # start (a quarter of a second).
+    opening = args.visit or (demo_visit_id() if args.demo else None)
+    if not getattr(args, "staff", False):
+        keys.prefetch(paths, opening)
+
     # Our own non-Qt modules first: imported before PySide6 they skip its import hook, which
     # reads every later module's source (~15 ms of start-up).
     import reviewer_app.app.settings  # noqa: F401, PLC0415
-    import reviewer_app.demo.kits  # noqa: PLC0415
+    import reviewer_app.demo.kits  # noqa: F401, PLC0415
     import reviewer_app.visit.workspaces  # noqa: F401, PLC0415
-    from reviewer_app.app import keys  # noqa: PLC0415
-
-    # The password store is made ready, and the key of the visit about to open fetched, while
-    # the window is built (the keyring's own start is a quarter of a second).
-    opening = args.visit or (reviewer_app.demo.kits.demo_visit().visit_id if args.demo else None)
-    if not getattr(args, "staff", False):
-        keys.prefetch(paths, opening)
 
     # The one place a layer above reviewer_app is imported: only when a window is wanted.
     from ui.app import run_app  # noqa: PLC0415
