@@ -75,8 +75,9 @@ class Watchdog(threading.Thread):
 
     The watchdog needs the GIL to wake: when it wakes late (``late``), some thread held the GIL
     for that long (a long call into C that keeps it: ``json.loads`` of a big document, a full
-    garbage collection, AES-GCM...), or no core was free to run it (a busy machine). The stacks of the threads not waiting on something tell
-    which. Garbage collections are timed by ``gc.callbacks``, on whichever thread ran them.
+    garbage collection, AES-GCM...), or no core was free to run it (a busy machine). The stacks
+    of the threads not waiting on something tell which. Garbage collections are timed by
+    ``gc.callbacks``, on whichever thread ran them.
     """
 
     def __init__(self, ticks: list[float]) -> None:
