@@ -10,9 +10,10 @@ keystroke: 60-70 ms).
 Edits update only the rows they touch. A row that stops matching a filter stays until the
 filter changes, so nothing vanishes under the reviewer's cursor.
 
-The rows are made a section at a time: about ``ROWS_AT_ONCE`` standards' worth when the model
-is made, the rest at later turns of the event loop (making 2,000 rows at once held the window
-still for 70-110 ms while a kit opened). A standard asked for before its section is made (the
+The rows are made a section at a time: about ``FIRST_ROWS`` standards' worth (a screenful) when
+the model is made, the rest ``ROWS_AT_ONCE`` at a turn of the event loop, from ``rest_after_ms``
+on (the navigator starts them once it has shown: making 2,000 rows at once held the window still
+for 70-110 ms while a kit opened). A standard asked for before its section is made (the
 position the app reopens at, a search hit) has its section made at once, in its place.
 """
 
@@ -60,6 +61,7 @@ _TAG_ROLE = Qt.ItemDataRole.UserRole + 2  # the row's tag (filter_tags): what th
 _FILTER_CHANGE = hasattr(QSortFilterProxyModel, "beginFilterChange")  # Qt 6.9 and later
 RELAYOUT_ABOVE = 200  # rows a search hides at once above which the proxy is cleared, not narrowed
 ROWS_AT_ONCE = 150  # standards' rows made at one turn of the event loop (some 5 ms)
+FIRST_ROWS = 60  # ...and with the model, in the turn that makes the window: a screenful
 
 
 # -- the model ------------------------------------------------------------------------------
@@ -268,13 +270,14 @@ class NavigatorModel(QSortFilterProxyModel):
         self._bold.setBold(True)
         self.font_size = self._bold.pointSizeF()  # the font the rows were made with
         self._badge = (_badge_font(), _badge_colour())
-        self._make_more()
+        self._make_more(min(FIRST_ROWS, ROWS_AT_ONCE))
         return self._source
 
-    def _make_more(self) -> None:
-        """Make the next sections' rows, about ``ROWS_AT_ONCE`` standards' worth."""
+    def _make_more(self, rows: int | None = None) -> None:
+        """Make the next sections' rows, about ``rows`` (``ROWS_AT_ONCE``) standards' worth."""
+        rows = ROWS_AT_ONCE if rows is None else rows
         made = 0
-        while self._unmade and made < ROWS_AT_ONCE:
+        while self._unmade and made < rows:
             name = next(iter(self._unmade))
             made += len(self._unmade[name])
             self._make_section(name)
