@@ -191,9 +191,7 @@ class AppController(QObject):
         self._locking = False  # waiting for a dialog's entry to be saved
         self.idle_watch = IdleWatch(paths, self)
         self.idle_watch.idle.connect(self.lock)
-        app = QApplication.instance()
-        assert app is not None, "the QApplication is made first"
-        app.installEventFilter(self.idle_watch)
+        self._watching_input = False  # (from the first window on: ``_watch_input``)
         self.idle_watch.start()
         self.listener: LockListener | None = None
         QTimer.singleShot(LISTEN_AFTER_MS, self, self.listen)
@@ -246,6 +244,7 @@ class AppController(QObject):
             self._start_screen.hide()
         self._unlocked()
         _started()
+        self._watch_input()
         self.window_shown.emit(window)
 
     def show_start_screen(self) -> None:
@@ -277,6 +276,15 @@ class AppController(QObject):
     def _show_start_screen(self) -> None:
         self.start_screen.show()
         _started()
+        self._watch_input()
+
+    def _watch_input(self) -> None:
+        """Input restarts the idle time from now on: the filter sees every event of the app,
+        so it is installed once a window shows, not during the thousands of start-up's."""
+        app = QApplication.instance()
+        if not self._watching_input and app is not None:
+            app.installEventFilter(self.idle_watch)
+            self._watching_input = True
 
     def _visit_opened(self, session: VisitSession) -> None:
         """Build the visit's window now; go back to the reviewer's place in it at the next turn
@@ -345,6 +353,7 @@ class AppController(QObject):
             self._start_screen.hide()
         self._unlocked()
         _started()
+        self._watch_input()
         self._save_setting("last_visit_id", session.data.visit.visit_id)
         self.window_shown.emit(window)
         QTimer.singleShot(AFTER_FIRST_PAINT_MS, window, lambda: self._after_first_paint(window))
