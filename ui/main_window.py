@@ -648,6 +648,7 @@ class ReviewerWindow(QMainWindow):
                 from ui.evidence_viewer import EvidenceViewer  # noqa: PLC0415
 
                 self.viewer = EvidenceViewer(self.session, self)
+                self.viewer.lock_requested.connect(self.lock_requested)  # Ctrl+L there too
             if doc_id:
                 self.viewer.show_document(doc_id, search)
             bring_forward(self.viewer)

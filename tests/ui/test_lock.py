@@ -284,3 +284,32 @@ def test_a_note_being_written_when_the_window_locks_is_saved(
     assert visit_keys.is_locked()
     again = unlocked(qtbot, controller, blocker.args[0])
     assert [n.text for n in again.session.data.notes_for("HN-102")] == [note]
+
+
+def test_ctrl_l_in_the_evidence_viewer_locks_the_app_and_hides_its_documents(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    """The viewer is a window of its own: Ctrl+L there locks too (it used to filter the
+    documents, which moved to Ctrl+Shift+L), and the viewer goes with the visit."""
+    window = opened(qtbot, controller)
+    window.open_viewer()
+    viewer = window.viewer
+    qtbot.waitExposed(viewer)
+    viewer.activateWindow()
+    qtbot.keyClick(
+        viewer,
+        Qt.Key.Key_L,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    qtbot.waitUntil(viewer.filter.hasFocus, timeout=WAIT)  # the list's filter: a key of its own
+    assert not visit_keys.is_locked()
+
+    screen = locked(
+        qtbot,
+        controller,
+        lambda: qtbot.keyClick(viewer, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier),
+    )
+    assert visit_keys.is_locked()
+    assert controller.window is screen
+    assert not viewer.isVisible()
+    assert window.session.data.visit.title not in texts_shown()
