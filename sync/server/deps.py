@@ -15,12 +15,14 @@ from sync.server.db import Database
 bearer = HTTPBearer(auto_error=False)
 
 
-def get_db(request: Request) -> Database:
+# Async, though they do no I/O: FastAPI runs a plain function dependency on a worker thread, a
+# round trip per dependency per request on every route.
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_files(request: Request) -> BlobFiles:
+async def get_files(request: Request) -> BlobFiles:
     files: BlobFiles = request.app.state.files
     return files
 
@@ -31,7 +33,8 @@ async def current_user(
 ) -> User:
     if creds is None or creds.scheme.lower() != "bearer":
         raise ServiceError(401, "Sign in: send your token as 'Authorization: Bearer TOKEN'.")
-    user = await run_in_threadpool(user_for_token, get_db(request), creds.credentials)
+    db: Database = request.app.state.db
+    user = await run_in_threadpool(user_for_token, db, creds.credentials)
     if user is None:
         raise ServiceError(401, "That token is not valid (or was revoked); ask staff for one.")
     return user
