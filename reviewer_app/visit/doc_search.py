@@ -380,7 +380,9 @@ def index_one(
     else:
         reason = str(found)
         index.skip_document(sha256, reason)
-    log.warning("%s is not searchable: %s", file_name, reason)
+    # A property of the document, shown beside it in the viewer: a line in the log, no warning
+    # (a provider's pack of 200 scanned PDFs is not 200 problems of the app's).
+    log.info("%s is not searchable: %s", file_name, reason)
     return reason
 
 
