@@ -2,8 +2,9 @@
 
 ``MIGRATIONS`` is a list of ``(version, sql)``; a workspace at version *n* gets every step with a
 larger version, each in its own transaction together with the new ``user_version``, so a crash
-leaves the file at one version or the next, never in between (the runner is
-``storage.sqlite.migrate``). Add steps; never edit a released one.
+leaves the file at one version or the next, never in between; a new file gets them all in one
+transaction (a crash leaves it empty, created from scratch at the next open). The runner is
+``storage.sqlite.migrate``. Add steps; never edit a released one.
 """
 
 from __future__ import annotations

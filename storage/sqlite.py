@@ -154,16 +154,17 @@ def migrate(conn: sqlite3.Connection, steps: Sequence[Step], *, what: str = "fil
 
     ``conn`` must be in autocommit mode (``isolation_level=None``): each step runs in its own
     ``BEGIN IMMEDIATE ... COMMIT`` with its ``user_version`` and is rolled back whole if it
-    fails. ``what`` names the file in ``SchemaTooNew``'s message ("workspace").
+    fails; a new file (version 0) gets all of them (SQL scripts) in one transaction. ``what`` names the file in ``SchemaTooNew``'s message ("workspace").
     """
     latest = steps[-1][0] if steps else 0
     current = user_version(conn)
     if current > latest:
         raise SchemaTooNew(what, current, latest)
+    pending = [(v, c) for v, c in steps if v > current]
+    if current == 0 and len(pending) > 1 and all(isinstance(c, str) for _, c in pending):
+        return _create(conn, pending)
     applied: list[int] = []
-    for version, change in steps:
-        if version <= current:
-            continue
+    for version, change in pending:
         try:
             if isinstance(change, str):
                 conn.executescript(
@@ -180,6 +181,22 @@ def migrate(conn: sqlite3.Connection, steps: Sequence[Step], *, what: str = "fil
             raise
         applied.append(version)
     return applied
+
+
+def _create(conn: sqlite3.Connection, steps: Sequence[tuple[int, str]]) -> list[int]:
+    """A new file's schema: every step in one transaction, one commit (a commit is an fsync,
+    and a kit's import creates its workspace while the evidence is being written). A crash
+    before the commit leaves version 0 and no tables: the next open creates it from scratch."""
+    script = "\n".join(change for _, change in steps)
+    try:
+        conn.executescript(
+            f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {int(steps[-1][0])};\nCOMMIT;"
+        )
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return [version for version, _ in steps]
 
 
 def damage_detail(exc: BaseException) -> str | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,3 +108,40 @@ def test_a_file_from_a_newer_app_is_refused_and_left_alone(conn: sqlite3.Connect
     with pytest.raises(SchemaTooNew, match=r"this staff workspace .*newer Reviewer App"):
         migrate(conn, STEPS, what="staff workspace")
     assert user_version(conn) == 7
+
+
+def test_a_new_file_killed_while_created_is_created_whole_at_the_next_open(
+    tmp_path: Path,
+) -> None:
+    # A new file's steps run as one transaction: a process killed in the last step leaves
+    # nothing half made (no table of the first step without its version), and the next
+    # open creates it from scratch.
+    file = tmp_path / "new.sqlite"
+    child = f"""
+import os, sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+from pathlib import Path
+from storage.sqlite import migrate, open_durable
+from tests.keys import TEST_KEY
+conn = open_durable(Path({str(file)!r}), key=TEST_KEY)
+conn.create_function("die", 0, lambda: os._exit(9))
+migrate(conn, [*{STEPS!r}, (3, "CREATE TABLE notes (id TEXT); SELECT die();")])
+"""
+    done = subprocess.run([sys.executable, "-c", child], check=False, timeout=60)
+    assert done.returncode == 9
+    conn = open_durable(file, key=TEST_KEY)
+    try:
+        assert user_version(conn) == 0 and _tables(conn) == set()
+        assert migrate(conn, STEPS) == [1, 2]
+        assert user_version(conn) == 2 and _tables(conn) == {"reviewers", "plans"}
+    finally:
+        conn.close()
+
+
+def test_a_failing_step_of_a_new_file_leaves_it_empty(conn: sqlite3.Connection) -> None:
+    broken: list[Step] = [*STEPS, (3, "CREATE TABLE notes (id TEXT);\nNOT SQL;")]
+    with pytest.raises(encrypted_sqlite.OperationalError):
+        migrate(conn, broken)
+    assert user_version(conn) == 0 and _tables(conn) == set()
+    assert not conn.in_transaction
+    assert migrate(conn, STEPS) == [1, 2]
