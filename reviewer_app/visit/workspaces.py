@@ -207,9 +207,12 @@ def _install(
         if progress:
             progress(0, 1, "Storing the kit")
         # The reader seals every document into the store's temporary files while hashing it
-        # against the signed manifest, on a second thread that may still be at work: placing
-        # them waits for it (and refuses the kit if one is not as signed) before the commit.
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        # against the signed manifest, on a second thread that may still be at work. The kit's
+        # rows and who this laptop works as are written meanwhile, in the one transaction
+        # (one commit: one fsync) that also pins its key; placing the documents waits for that
+        # thread (and refuses the kit, leaving nothing of it, if one is not as signed) before
+        # the commit, so the rows never name a document that is not yet safely on disk.
+        with ThreadPoolExecutor(max_workers=1) as pool, ws.transaction():
             storing = pool.submit(_store_evidence, vk, ws)
             ws.load_kit(
                 kit_id=manifest.kit_id,
@@ -219,14 +222,17 @@ def _install(
                 standards=[s.to_dict() for s in vk.standards.standards],
                 self_assessment=[e.to_dict() for e in vk.self_assessment],
                 evidence=[{**d.to_dict(), **_file_entry(manifest, d.file)} for d in vk.evidence],
-                before_commit=storing.result,
             )
-        changes = kit_changes.record(ws, old_kit, vk.standards.standards, visit, manifest.kit_id)
+            changes = kit_changes.record(
+                ws, old_kit, vk.standards.standards, visit, manifest.kit_id
+            )
+            ws.set_local("member_id", member_id)
+            ws.set_local("demo", "1" if demo else "0")
+            storing.result()
+            # After the documents: a refused kit makes no device key on a new laptop.
+            pin_own_device(ws, paths, visit.visit_id, member_id)
         if progress:
             progress(1, 1, "Storing the kit")
-        ws.set_local("member_id", member_id)
-        ws.set_local("demo", "1" if demo else "0")
-        pin_own_device(ws, paths, visit.visit_id, member_id)
     return OpenedVisit(
         visit_id=visit.visit_id,
         kit_id=manifest.kit_id,
