@@ -154,15 +154,17 @@ def migrate(conn: sqlite3.Connection, steps: Sequence[Step], *, what: str = "fil
 
     ``conn`` must be in autocommit mode (``isolation_level=None``): each step runs in its own
     ``BEGIN IMMEDIATE ... COMMIT`` with its ``user_version`` and is rolled back whole if it
-    fails; a new file (version 0) gets all of them (SQL scripts) in one transaction. ``what`` names the file in ``SchemaTooNew``'s message ("workspace").
+    fails; a new file (version 0) gets all of them (SQL scripts) in one transaction. ``what``
+    names the file in ``SchemaTooNew``'s message ("workspace").
     """
     latest = steps[-1][0] if steps else 0
     current = user_version(conn)
     if current > latest:
         raise SchemaTooNew(what, current, latest)
     pending = [(v, c) for v, c in steps if v > current]
-    if current == 0 and len(pending) > 1 and all(isinstance(c, str) for _, c in pending):
-        return _create(conn, pending)
+    scripts = [(v, c) for v, c in pending if isinstance(c, str)]
+    if current == 0 and len(pending) > 1 and len(scripts) == len(pending):
+        return _create(conn, scripts)
     applied: list[int] = []
     for version, change in pending:
         try:
