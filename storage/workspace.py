@@ -449,6 +449,12 @@ class Workspace:
         """Close the file (SQLite folds the write-ahead log back into it)."""
         with contextlib.suppress(*encrypted_sqlite.Error):
             self._conn.execute("PRAGMA optimize")
+            # The log folded back and emptied here, in a statement (other threads run
+            # meanwhile), not in ``close``, which holds the interpreter's lock throughout: its
+            # unlink of a big log alone took ~20 ms (the window stalled). Without waiting: if
+            # another connection is reading, this is busy at once and ``close`` does the rest.
+            self._conn.execute("PRAGMA busy_timeout = 0")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._conn.close()
 
     def __enter__(self) -> Workspace:
