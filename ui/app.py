@@ -61,7 +61,7 @@ START_SCREEN_AFTER_MS = 400
 DIALOG_POLL_MS = 10  # locking waits for a closed dialog's entry to reach the session...
 LOCK_WAIT_MS = 2000  # ...this long at most
 LISTEN_AFTER_MS = 1000  # `visit lock` reaches the window once it is up (QtNetwork loads then)
-NEXT_TURN_MS = 1  # the visit's window is built, placed and shown at three turns of the loop
+NEXT_TURN_MS = 1  # the visit's window is built, placed and shown at four turns of the loop
 ONE_TURN_UP_TO = 150  # standards: a smaller visit's window is built, placed and shown at once
 
 
@@ -244,7 +244,7 @@ class AppController(QObject):
             self._start_screen.hide()
         self._unlocked()
         _started()
-        self._watch_input()
+        self._watch_input(window)
         self.window_shown.emit(window)
 
     def show_start_screen(self) -> None:
@@ -276,21 +276,23 @@ class AppController(QObject):
     def _show_start_screen(self) -> None:
         self.start_screen.show()
         _started()
-        self._watch_input()
+        self._watch_input(self.start_screen)
 
-    def _watch_input(self) -> None:
-        """Input restarts the idle time from now on: the filter sees every event of the app,
-        so it is installed once a window shows, not during the thousands of start-up's."""
-        app = QApplication.instance()
-        if not self._watching_input and app is not None:
-            app.installEventFilter(self.idle_watch)
+    def _watch_input(self, window: QWidget) -> None:
+        """Input to this window restarts the idle time, and so does input to any other that
+        gets the focus from now on (a dialog, the evidence viewer): ``IdleWatch.watch``."""
+        self.idle_watch.watch(window.windowHandle())
+        app = QGuiApplication.instance()
+        if not self._watching_input and isinstance(app, QGuiApplication):
+            app.focusWindowChanged.connect(self.idle_watch.watch)
             self._watching_input = True
 
     def _visit_opened(self, session: VisitSession) -> None:
-        """Build the visit's window now; go back to the reviewer's place in it at the next turn
-        of the event loop, and show it at the one after (its first paint follows at once):
-        each a short stall, instead of one long one. A small visit's window takes a few
-        milliseconds for all three, done at once (``ONE_TURN_UP_TO``)."""
+        """Build the visit's window now, its standard's page and menus at the next turn of
+        the event loop, go back to the reviewer's place in it at the one after, and show it at
+        the next (its first paint follows at once): each a short stall, instead of one long
+        one. A small visit's window takes a few milliseconds for all of it, done at once
+        (``ONE_TURN_UP_TO``)."""
         if self._shut_down:  # opened after the app closed (a slow disk): nothing to show it in
             session.close()
             return
@@ -316,7 +318,7 @@ class AppController(QObject):
         window.idle_changed.connect(self.idle_watch.start)
         window.on_kit_from_service(self.opener.open_kit)  # a kit the service sent
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
-        self._then(window, session, lambda: self._place_window(window, session))
+        self._then(window, session, lambda: self._build_window(window, session))
 
     def _then(self, window: QWidget, session: VisitSession, step: Callable[[], None]) -> None:
         """The next step: now for a small visit (a few milliseconds each), else at the next
@@ -331,16 +333,31 @@ class AppController(QObject):
         # events, before any timer that is due, so the event loop would not turn in between.
         QTimer.singleShot(NEXT_TURN_MS, window, step)
 
+    def _build_window(self, window: ReviewerWindow, session: VisitSession) -> None:
+        """The standard's page and the menus: a turn of their own (a big visit's page took
+        20-30 ms, which made the next step's turn the UI's longest while a kit opened)."""
+        if window is not self.window:
+            return  # replaced or closed meanwhile
+        try:
+            window.finish_building()
+        except Exception as exc:  # as when it fails to build
+            self._drop_window(window, session, exc)
+            return
+        self._then(window, session, lambda: self._place_window(window, session))
+
+    def _drop_window(self, window: ReviewerWindow, session: VisitSession, exc: Exception) -> None:
+        self.window, self.session = None, None
+        window.close()
+        window.deleteLater()
+        self._window_failed(session, exc)
+
     def _place_window(self, window: ReviewerWindow, session: VisitSession) -> None:
         if window is not self.window:
             return  # replaced or closed meanwhile
         try:
             window.restore_position()
         except Exception as exc:  # as when it fails to build
-            self.window, self.session = None, None
-            window.close()
-            window.deleteLater()
-            self._window_failed(session, exc)
+            self._drop_window(window, session, exc)
             return
         self._then(window, session, lambda: self._show_window(window, session))
 
@@ -349,14 +366,22 @@ class AppController(QObject):
             return
         window.show()
         settle_layout()
-        if self._start_screen is not None:
-            self._start_screen.hide()
         self._unlocked()
         _started()
-        self._watch_input()
+        self._watch_input(window)
         self._save_setting("last_visit_id", session.data.visit.visit_id)
         self.window_shown.emit(window)
+        if self._start_screen is not None and self._start_screen.isVisible():
+            # Put away once the window has painted over it (hiding it took some 6 ms).
+            QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, lambda: self._put_away_start(window))
         QTimer.singleShot(AFTER_FIRST_PAINT_MS, window, lambda: self._after_first_paint(window))
+
+    def _put_away_start(self, window: QWidget) -> None:
+        screen = self._start_screen
+        if screen is not None and window is self.window:  # (not shown again meanwhile)
+            # Closed, not hidden: with the window closed meanwhile, this is the app's last
+            # window closed, and the app ends.
+            screen.close()
 
     def _after_first_paint(self, window: ReviewerWindow) -> None:
         """What the reviewer need not wait for: what a re-issued kit changed (shown once)."""
@@ -523,9 +548,10 @@ class AppController(QObject):
             return
         self._shut_down = True
         self.idle_watch.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self.idle_watch)
+        app = QGuiApplication.instance()
+        if self._watching_input and isinstance(app, QGuiApplication):
+            app.focusWindowChanged.disconnect(self.idle_watch.watch)
+            self._watching_input = False
         if self.listener is not None:
             self.listener.close()
         if self.lock_screen is not None:

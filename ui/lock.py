@@ -4,8 +4,8 @@ Visit > Lock (Ctrl+L).
 - ``LockScreen``: the window while the app is locked: no visit content (the visit's window is
   closed, its session and keys gone), one Unlock button. ``AppController`` (ui/app.py) does the
   locking and unlocking.
-- ``IdleWatch``: an application event filter; no key pressed and no mouse used anywhere in the
-  app for the setting ``idle_lock_minutes``, and it asks for a lock.
+- ``IdleWatch``: an event filter on each top-level window (its QWindow); no key pressed and no
+  mouse used anywhere in the app for the setting ``idle_lock_minutes``, and it asks for a lock.
 - ``LockListener``: ``reviewer-app visit lock`` from a terminal reaches the window through a
   local socket of this user's (``reviewer_app.app.cli.lock_listener_folder``), no network.
 - ``install_passphrase_dialog``: with no password store, unlocking (and every first open of a
@@ -42,7 +42,7 @@ from reviewer_app.app.settings import Settings
 from ui.text_style import heading, muted, tone
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QKeyEvent, QShowEvent
+    from PySide6.QtGui import QKeyEvent, QShowEvent, QWindow
     from PySide6.QtNetwork import QLocalSocket
 
     from reviewer_app.app.keys import PassphraseRequest
@@ -168,6 +168,16 @@ class IdleWatch(QObject):
     def stop(self) -> None:
         self._watching = False
         self.timer.stop()
+
+    def watch(self, window: QWindow | None) -> None:
+        """Count input to this top-level window from now on (again: nothing changes).
+
+        Installed on the window's QWindow, where the desktop's key presses, clicks and wheel
+        turns arrive before Qt hands them to a widget, and not on the app: a filter on the app
+        is called for each of its events, some 900 a turn of the event loop, and took 6-12 ms
+        of the UI thread a turn (bench/ui_stall.py)."""
+        if window is not None:
+            window.installEventFilter(self)  # (once: Qt keeps one entry for a filter)
 
     def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if self._watching and event.type() in INPUT:

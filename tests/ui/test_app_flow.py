@@ -142,7 +142,9 @@ def test_close_visit_comes_back_to_the_start_screen(
     # ...and the visit opens again from the list.
     with qtbot.waitSignal(c.window_shown, timeout=WAIT):
         c.start_screen.open_visit(demo_visit().visit_id)
-    assert c.window is not None and not c.start_screen.isVisible()
+    assert c.window is not None
+    # (put away once the window has painted over it)
+    qtbot.waitUntil(lambda: not c.start_screen.isVisible(), timeout=WAIT)
 
 
 def test_a_window_that_fails_to_build_is_reported_and_the_start_screen_stays(

@@ -210,7 +210,8 @@ def test_a_whole_visit_by_keyboard_survives_closing_and_reopening(
     window = shown.args[0]
     assert isinstance(window, ReviewerWindow)
     assert window.session.member_id == ME
-    assert not c.start_screen.isVisible()
+    # (put away once the window has painted over it)
+    qtbot.waitUntil(lambda: not c.start_screen.isVisible(), timeout=WAIT)
     activate(qtbot, window)
     page, nav = window.page, window.navigator
     assert page.ref == "HN-101" and page.component == COMPONENT
