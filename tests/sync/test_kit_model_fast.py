@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storage.records import Record
-from sync.kit_model import KitDataError, Part, Standard
+from sync.kit_model import KitDataError, Part, SelfAssessmentEntry, Standard
 
 WORDS = st.sampled_from(["a", "HN-101", "Safe staffing", " x ", "é"])
 BLANK = st.sampled_from(["", " ", "\t"])
@@ -114,3 +114,56 @@ def test_a_plain_standard_is_read_in_full() -> None:
         "HN-101", "Information", "Leaflet", "", (Part("a", "what it is"),), "The leaflet",
         key=True, applies_to=("SC",), order=3, notes=(("Guidance", "See NICE"),),
     )  # fmt: skip
+
+
+ENTRY = {
+    "ref": WORDS,
+    "component": WORDS,
+    "claim": st.sampled_from(["met", "not_met", "not_applicable", "Met", "maybe"]),
+    "comment": st.one_of(WORDS, BLANK),
+    "evidence": st.lists(WORDS, max_size=3),
+}
+
+
+@st.composite
+def entries(draw: st.DrawFn) -> Any:
+    """A self-assessment entry as a kit holds it, right, or wrong in up to three places."""
+    if draw(st.integers(0, 19)) == 0:
+        return draw(ODD)
+    d: dict[str, Any] = draw(
+        st.fixed_dictionaries(
+            {k: ENTRY[k] for k in ("ref", "component", "claim")},
+            optional={k: ENTRY[k] for k in ("comment", "evidence")},
+        )
+    )
+    for _ in range(draw(st.integers(0, 3))):
+        key = draw(st.sampled_from([*ENTRY, "extra"]))
+        how = draw(st.sampled_from(["value", "drop", "inner"]))
+        if how == "drop":
+            d.pop(key, None)
+        elif how == "inner" and key == "evidence" and isinstance(d.get(key), list) and d[key]:
+            d[key] = [*d[key][:-1], draw(ODD)]
+        else:
+            d[key] = draw(ODD)
+    return d
+
+
+@settings(max_examples=600, deadline=None)
+@given(entries())
+def test_a_self_assessment_entry_reads_the_same_quick_or_field_by_field(d: Any) -> None:
+    results: list[Any] = []
+    for read in (SelfAssessmentEntry.from_dict, SelfAssessmentEntry._read):
+        try:
+            results.append(read(d, "e"))
+        except KitDataError as exc:
+            results.append(str(exc))
+    assert results[0] == results[1]
+    if not isinstance(results[0], str):
+        assert type(results[0]) is SelfAssessmentEntry
+
+
+def test_a_plain_self_assessment_entry_is_read_in_full() -> None:
+    d = {"ref": "HN-101", "component": "SC", "claim": "met", "comment": "", "evidence": ["E1"]}
+    assert SelfAssessmentEntry.from_dict(d) == SelfAssessmentEntry(
+        "HN-101", "SC", "met", "", ("E1",)
+    )
