@@ -7,15 +7,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from helpers import WAIT, Screenshot, settle
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QApplication,
+    QDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -177,6 +180,35 @@ def test_the_window_locks_itself_after_the_idle_time(
     settings.set("idle_lock_minutes", 0.0)  # never, from now on
     unlocked(qtbot, controller, screen)
     assert not controller.idle_watch.timer.isActive()
+
+
+def test_input_to_the_window_or_a_dialog_restarts_the_idle_time(
+    qtbot: QtBot, paths: AppPaths, controller: AppController
+) -> None:
+    """Key presses and clicks as the desktop delivers them (to the window, then to a widget)
+    count, in the visit's window and in a dialog shown over it."""
+    window = opened(qtbot, controller)
+    Settings.shared(paths).set("idle_lock_minutes", 1.0)
+    controller.idle_watch.start()
+    timer = controller.idle_watch.timer
+
+    def restarted_by(send: Callable[[], None]) -> bool:
+        timer.stop()  # (the count is started again by input: it is seen)
+        send()
+        return timer.isActive()
+
+    handle = window.windowHandle()
+    assert handle is not None
+    assert restarted_by(lambda: QTest.keyClick(handle, Qt.Key.Key_Down))
+    dialog = QDialog(window)
+    dialog.setWindowTitle("A note")
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is dialog.windowHandle(), timeout=WAIT)
+    dialog_handle = dialog.windowHandle()
+    assert restarted_by(lambda: QTest.mouseClick(dialog_handle, Qt.MouseButton.LeftButton))
+    dialog.close()
 
 
 def test_lock_when_idle_is_chosen_in_the_visit_menu(
