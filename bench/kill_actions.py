@@ -302,10 +302,13 @@ class KitOpen:
         if not check_workspace(file, result):
             return
         with reading(file) as conn:
-            has_kit = conn.execute("SELECT count(*) FROM kit_info").fetchone()[0]
+            # A kill before the new file's one creating commit leaves it empty (no schema yet).
+            made = conn.execute("PRAGMA user_version").fetchone()[0] > 0
+            has_kit = made and conn.execute("SELECT count(*) FROM kit_info").fetchone()[0]
             if not has_kit:
                 # The file and its schema are made before the kit's transaction: an empty
-                # workspace is "no visit yet" (no list shows it); the next open fills it.
+                # workspace (or one with no schema yet) is "no visit yet" (no list shows it);
+                # the next open fills it.
                 result.note("workspaces made but no kit yet")
                 if acked:
                     result.problem("lost", "the opened visit's workspace has no kit")
