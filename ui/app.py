@@ -26,6 +26,7 @@ from reviewer_app.app.errors import is_user_error
 from reviewer_app.app.paths import RESOURCES, AppPaths
 from reviewer_app.app.settings import Settings
 from reviewer_app.demo.kits import prepare_demo
+from reviewer_app.visit.outside import remove_outside_copies
 from reviewer_app.visit.session import VisitSession
 from reviewer_app.visit.workspaces import forget_staging, workspace_exists
 from ui.errors import report_error
@@ -475,6 +476,7 @@ class AppController(QObject):
             if other is not screen and other.isVisible():
                 other.close()
         keys.lock()
+        remove_outside_copies(self.paths)  # what the system's viewers were handed
         self.idle_watch.stop()
         screen.activateWindow()
         self.locked.emit(screen)
@@ -564,6 +566,7 @@ class AppController(QObject):
         if self._start_screen is not None:
             self._start_screen.close()
         self.opener.close()
+        remove_outside_copies(self.paths)  # what the system's viewers were handed
         stop_saving()
 
 

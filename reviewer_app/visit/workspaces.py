@@ -453,8 +453,13 @@ def _damaged_title(paths: AppPaths, file: Path) -> str:
 
 def forget_staging(paths: AppPaths) -> None:
     """Remove what interrupted kit checks left behind (the window calls it at start-up); what
-    another running process is using is kept (``clean_staging``)."""
+    another running process is using is kept (``clean_staging``). Copies made for another
+    program that a crash left (``reviewer_app.visit.outside``) go too."""
     clean_staging(paths)
+    from reviewer_app.visit.outside import outside_folder, remove_outside_copies  # noqa: PLC0415
+
+    if outside_folder(paths).exists() or (paths.cache / "preview").exists():
+        remove_outside_copies(paths)
 
 
 def kit_team(kit: Path, *, paths: AppPaths, demo: bool) -> tuple[VisitDetails, tuple[Member, ...]]:

@@ -32,6 +32,7 @@ from reviewer_app.app.cli import lock_listener_folder, main
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.app.settings import Settings
 from reviewer_app.visit.model import NOT_MET
+from reviewer_app.visit.outside import outside_copy, outside_folder
 from storage import visit_keys
 from ui.app import AppController
 from ui.lock import LockScreen
@@ -345,3 +346,23 @@ def test_ctrl_l_in_the_evidence_viewer_locks_the_app_and_hides_its_documents(
     assert controller.window is screen
     assert not viewer.isVisible()
     assert window.session.data.visit.title not in texts_shown()
+
+
+def test_copies_handed_to_other_programs_go_when_the_app_locks_and_when_it_starts(
+    qtbot: QtBot, controller: AppController, paths: AppPaths
+) -> None:
+    """A report or document opened in the system's viewer is the one plaintext copy the app
+    writes (docs/encryption.md): locking removes it, and a start removes what a crash left."""
+    window = opened(qtbot, controller)
+    copy = outside_copy(paths, "draft-report.pdf", b"%PDF-1.4 the visit's draft")
+    locked(qtbot, controller, window.lock_requested.emit)
+    assert not copy.exists() and not outside_folder(paths).exists()
+
+    left = outside_copy(paths, "final-report.pdf", b"%PDF-1.4 left by a crash")
+    again = AppController(paths, demo=True)
+    qtbot.addWidget(again.start_screen)
+    try:
+        again.start()
+        assert not left.exists()
+    finally:
+        again.shutdown()
