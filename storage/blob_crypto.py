@@ -37,12 +37,12 @@ import struct
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, cast
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from storage.files import write_atomic
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 32
 MAGIC = b"RVBLOB"
@@ -54,7 +54,6 @@ HEADER_BYTES = _HEADER.size  # 32
 _MAX_CHUNKS = 2**32  # the counter in the nonce
 _MAX_CHUNK_SIZE = 64 * 1024 * 1024  # a header asking for more is damaged, not obeyed
 _KEY_CHECK_LABEL = b"reviewer-app blob key check v1"
-_ENCRYPT_INTO = hasattr(AESGCM, "encrypt_into")  # cryptography >= 45
 _CACHED_CHUNKS = 3  # decrypted chunks a reader keeps
 
 
@@ -93,6 +92,20 @@ class _Header:
     raw: bytes
     chunk_size: int
     prefix: bytes
+
+
+def _aead(key: bytes) -> AESGCM:
+    """The cipher for ``key``. cryptography is imported at the first blob sealed or opened,
+    not with this module: it is 20 ms of the window's start, which needs no blob before its
+    first paint."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415 (see above)
+
+    return AESGCM(key)
+
+
+def _into(aead: AESGCM) -> bool:
+    """Whether ``aead`` encrypts and decrypts into a given buffer (cryptography >= 45)."""
+    return hasattr(aead, "encrypt_into")
 
 
 def _check_key(key: bytes) -> None:
@@ -147,7 +160,8 @@ def seal_stream(
     cost 200 write calls fewer)."""
     _check_key(key)
     header = _new_header(key, chunk_size)
-    aead = AESGCM(key)
+    aead = _aead(key)
+    encrypt_into = _into(aead)
     digest = hashlib.sha256()
     buffers, sealed = _seal_buffers(chunk_size)
     sealed[:HEADER_BYTES] = header.raw
@@ -162,7 +176,7 @@ def seal_stream(
         size += n
         nonce, aad = _nonce(header, index), _aad(header, index, final)
         end = HEADER_BYTES + n + TAG_BYTES
-        if _ENCRYPT_INTO:
+        if encrypt_into:
             aead.encrypt_into(nonce, chunk, aad, sealed[HEADER_BYTES:end])
         else:  # cryptography < 45
             sealed[HEADER_BYTES:end] = aead.encrypt(nonce, bytes(chunk), aad)
@@ -319,7 +333,7 @@ class SealingWriter(io.RawIOBase):
         super().__init__()
         _check_key(key)
         self._out, self._header = out, _new_header(key, chunk_size)
-        self._aead = AESGCM(key)
+        self._aead = _aead(key)
         self._digest = hashlib.sha256() if hashed else None  # (not hashed: sealed.sha256 "")
         self._pending = bytearray()
         self._index = self._size = 0
@@ -393,7 +407,8 @@ class _DecryptingReader(io.RawIOBase):
             raise BlobDamaged(what, "it was cut short")
         self._size = size
         self._chunks = max(1, -(-size // self.chunk_size))  # an empty file: one empty chunk
-        self._aead = AESGCM(key)
+        self._aead = _aead(key)
+        self._decrypt_into = _into(self._aead)
         self._pos = 0
         # A few chunks kept decrypted, in buffers reused from chunk to chunk (see seal_stream),
         # no bigger than the file (a report reads hundreds of small photos): a zip reader
@@ -432,6 +447,8 @@ class _DecryptingReader(io.RawIOBase):
         return n
 
     def _chunk(self, index: int) -> memoryview:
+        from cryptography.exceptions import InvalidTag  # noqa: PLC0415 (imported by _aead)
+
         kept = self._cache.pop(index, None)
         if kept is not None:
             self._cache[index] = kept  # the most recent now
@@ -445,7 +462,7 @@ class _DecryptingReader(io.RawIOBase):
         got = _fill(self._raw, self._sealed)
         nonce, aad = _nonce(self._header, index), _aad(self._header, index, final)
         try:
-            if _ENCRYPT_INTO and got >= TAG_BYTES:
+            if self._decrypt_into and got >= TAG_BYTES:
                 size = got - TAG_BYTES
                 self._aead.decrypt_into(nonce, self._sealed[:got], aad, buffer[:size])
             else:  # cryptography < 45, or a chunk too short to hold its tag
