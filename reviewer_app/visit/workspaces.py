@@ -44,12 +44,12 @@ from storage.sqlite import damage_detail
 from storage.visit_keys import VisitKeyError
 from storage.workspace import backup_made, lock_fd
 from sync.kit_model import KitManifest, Member, VisitDetails
-from sync.progress import Progress
 
 if TYPE_CHECKING:
     from reviewer_app.visit.kit_changes import KitChanges
     from sync.keys import TrustStore
     from sync.kit_reader import VerifiedKit
+    from sync.progress import Progress
 
 WORKSPACE_FILE = "workspace.sqlite"
 DEMO_PUBLIC_KEY = DEMO_DIR / "demo_key.pub"
