@@ -15,7 +15,6 @@ stops with ``PassphraseNeeded``'s sentence.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import logging
 import os
 import sys
@@ -298,6 +297,8 @@ def _ask_headless(request: PassphraseRequest) -> str | None:
         return given
     if not (sys.stdin and sys.stdin.isatty()):
         return None
+    import getpass  # noqa: PLC0415 (a terminal's prompt: kept off the window's start)
+
     what = visit_keys.describe(request.account)
     if request.new:
         first = getpass.getpass(
