@@ -50,6 +50,10 @@ def read_password(service: str, account: str) -> str | None:
         from jeepney.io.blocking import open_dbus_connection  # noqa: PLC0415 (see above)
     except ImportError:  # not on Linux, or installed without it: keyring's way
         return None
+    # _decrypt's cipher, imported now: the window's start runs this on a thread of its own,
+    # and now is before PySide6 is imported (whose import hook makes every later import dearer).
+    import cryptography.hazmat.primitives.ciphers  # noqa: F401, PLC0415
+
     try:
         with open_dbus_connection(bus="SESSION") as conn:
             return _read(conn, service, account)
