@@ -337,30 +337,38 @@ class AppController(QObject):
     def _build_window(self, window: ReviewerWindow, session: VisitSession) -> None:
         """The standard's page and the menus: a turn of their own (a big visit's page took
         20-30 ms, which made the next step's turn the UI's longest while a kit opened)."""
+        self._window_step(
+            window, session, window.finish_building, lambda: self._place_window(window, session)
+        )
+
+    def _place_window(self, window: ReviewerWindow, session: VisitSession) -> None:
+        self._window_step(
+            window, session, window.restore_position, lambda: self._show_window(window, session)
+        )
+
+    def _window_step(
+        self,
+        window: ReviewerWindow,
+        session: VisitSession,
+        step: Callable[[], object],
+        then: Callable[[], None],
+    ) -> None:
+        """``step`` of making ``window`` (still the one to show), then ``then`` at a later turn;
+        a step that fails drops the window, as when it fails to build."""
         if window is not self.window:
             return  # replaced or closed meanwhile
         try:
-            window.finish_building()
-        except Exception as exc:  # as when it fails to build
+            step()
+        except Exception as exc:
             self._drop_window(window, session, exc)
             return
-        self._then(window, session, lambda: self._place_window(window, session))
+        self._then(window, session, then)
 
     def _drop_window(self, window: ReviewerWindow, session: VisitSession, exc: Exception) -> None:
         self.window, self.session = None, None
         window.close()
         window.deleteLater()
         self._window_failed(session, exc)
-
-    def _place_window(self, window: ReviewerWindow, session: VisitSession) -> None:
-        if window is not self.window:
-            return  # replaced or closed meanwhile
-        try:
-            window.restore_position()
-        except Exception as exc:  # as when it fails to build
-            self._drop_window(window, session, exc)
-            return
-        self._then(window, session, lambda: self._show_window(window, session))
 
     def _show_window(self, window: ReviewerWindow, session: VisitSession) -> None:
         if window is not self.window:
