@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from reviewer_app.app.errors import UserError
 from reviewer_app.app.keys import keys
+from reviewer_app.lead import findings
+from reviewer_app.visit.conflicts import resolve_group
 from reviewer_app.visit.model import (
     DELETED,
     EVIDENCE_SEEN,
@@ -42,8 +44,6 @@ from reviewer_app.visit.read_model import VisitData, read_visit_data
 from storage import KEEP_WINNER, BlobStore, Op, StorageWorker, Workspace
 
 if TYPE_CHECKING:
-    from types import ModuleType
-
     from reviewer_app.visit.doc_search import DocumentIndex
 
 UNDO_DEPTH = 200
@@ -350,8 +350,6 @@ class VisitSession:
         first = losers[0]
 
         def job(ws: Workspace) -> Change:
-            from reviewer_app.visit.conflicts import resolve_group  # noqa: PLC0415 (as _findings)
-
             now = resolve_group(ws, self.member_id, [op.op_id for op in losers], value)
             return Change(first.entity, first.entity_id, now, {}, {}, "resolve a conflict", True)
 
@@ -407,7 +405,7 @@ class VisitSession:
     ) -> Future[Change]:
         """``edit`` is (entity, entity_id, what only the lead does, description for undo)."""
         entity, entity_id, what, description = edit
-        _findings().require_lead(self.data.visit, self.member_id, what)
+        findings.require_lead(self.data.visit, self.member_id, what)
         job = (entity, entity_id, description, plan, args)
         return self._submit_edit(description, _planned, self.member_id, job)
 
@@ -430,36 +428,36 @@ class VisitSession:
             "evidence": list(evidence),
             "photos": list(photos),
             "author": self.member_id,
-            "created_at": _findings().now_utc(),
+            "created_at": findings.now_utc(),
             "risk_status": "open",
         }
         edit = (FINDING, _new_id(), "writes findings", "add a finding")
-        return self._lead_edit(edit, _findings().plan_add, self.data.visit, fields)
+        return self._lead_edit(edit, findings.plan_add, self.data.visit, fields)
 
     def edit_finding(self, finding_id: str, **changes: Any) -> Future[Change]:
         """Change a finding's fields (text, category, component, refs, evidence, photos, ...)."""
         edit = (FINDING, finding_id, "edits findings", "edit a finding")
-        return self._lead_edit(edit, _findings().plan_edit, self.data.visit, changes)
+        return self._lead_edit(edit, findings.plan_edit, self.data.visit, changes)
 
     def move_finding(self, finding_id: str, before_id: str | None) -> Future[Change]:
         """Put a finding just before another of its component and category (None: last)."""
         edit = (FINDING, finding_id, "orders findings", "move a finding")
-        return self._lead_edit(edit, _findings().plan_move, before_id)
+        return self._lead_edit(edit, findings.plan_move, before_id)
 
     def delete_finding(self, finding_id: str) -> Future[Change]:
-        _findings().require_lead(self.data.visit, self.member_id, "deletes findings")
+        findings.require_lead(self.data.visit, self.member_id, "deletes findings")
         return self._run(FINDING, finding_id, {DELETED: True}, "delete a finding")
 
     def promote_observation(self, observation_id: str, component: str) -> Future[Change]:
         """A finding made from a reviewer's observation: its text, category, refs and photos."""
         edit = (FINDING, _new_id(), "writes findings", "make an observation a finding")
         args = (self.data.visit, observation_id, component, self.member_id)
-        return self._lead_edit(edit, _findings().plan_promote, *args)
+        return self._lead_edit(edit, findings.plan_promote, *args)
 
     def record_escalation(self, finding_id: str, to: str, at: str, how: str) -> Future[Change]:
         """An immediate risk was escalated: to whom, when (ISO date and time), how."""
         edit = (FINDING, finding_id, "records escalations", "record an escalation")
-        return self._lead_edit(edit, _findings().plan_escalation, to, at, how)
+        return self._lead_edit(edit, findings.plan_escalation, to, at, how)
 
     def set_risk_status(
         self, finding_id: str, status: str, confirmation_sent: str | None = None
@@ -467,12 +465,12 @@ class VisitSession:
         """An immediate risk's status (RISK_STATUSES); confirming it dates the letter."""
         description = RISK_STATUS_CHANGES.get(status, "set a risk's status")
         edit = (FINDING, finding_id, "sets risk statuses", description)
-        return self._lead_edit(edit, _findings().plan_status, status, confirmation_sent)
+        return self._lead_edit(edit, findings.plan_status, status, confirmation_sent)
 
     def set_report_text(self, name: str, text: str) -> Future[Change]:
         """One of the report's editable passages (introduction, acknowledgements ...)."""
         edit = (REPORT_TEXT, name, "edits the report's text", "edit the report's text")
-        return self._lead_edit(edit, _findings().plan_report_text, text)
+        return self._lead_edit(edit, findings.plan_report_text, text)
 
     # -- undo and redo through the operation log ----------------------------------------------
 
@@ -517,14 +515,6 @@ class VisitSession:
 
 def _a(noun: str) -> str:
     return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
-
-
-def _findings() -> ModuleType:
-    """The lead's rules (reviewer_app/lead/findings.py), imported at the first lead's edit:
-    like the conflicts' resolution, nothing the window needs before its first paint."""
-    from reviewer_app.lead import findings  # noqa: PLC0415 (see above)
-
-    return findings
 
 
 def _new_id() -> str:
