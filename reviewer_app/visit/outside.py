@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from reviewer_app.app.paths import AppPaths
 from storage.files import write_atomic
@@ -40,17 +38,6 @@ def outside_copy(paths: AppPaths, name: str, data: bytes, *, group: str = "repor
     target = outside_folder(paths) / group / Path(name).name
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, data, mode=0o600)
-    return target
-
-
-def outside_copy_of(
-    paths: AppPaths, name: str, copy_to: Callable[[Path | BinaryIO], object], group: str
-) -> Path:
-    """A stored blob decrypted (``copy_to``, e.g. ``BlobStore.copy_to`` bound to its hash)
-    as ``cache/open/<group>/<name>``."""
-    target = outside_folder(paths) / group / Path(name).name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    copy_to(target)
     return target
 
 
