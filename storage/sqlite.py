@@ -64,6 +64,7 @@ def open_durable(
     key: bytes | None,
     cache_kib: int | None = None,
     check_same_thread: bool = True,
+    page_size: int = encrypted_sqlite.DEFAULT_PAGE_SIZE,
 ) -> sqlite3.Connection:
     """Open (creating when missing) the SQLite file at ``path`` for durable use.
 
@@ -76,9 +77,12 @@ def open_durable(
     cannot be read at all (``damage_detail`` words it). ``cache_kib``: the page cache, when
     SQLite's default (2 MB) is too small. ``check_same_thread=False`` only lets a worker open it
     on one thread and close it on another; a connection is never safe for concurrent use.
+    ``page_size``: an encrypted file's when it is new (``encrypted_sqlite.connect``).
     """
     if key is not None:
-        conn = encrypted_sqlite.connect(path, key, check_same_thread=check_same_thread)
+        conn = encrypted_sqlite.connect(
+            path, key, check_same_thread=check_same_thread, page_size=page_size
+        )
     else:
         conn = sqlite3.connect(
             path,

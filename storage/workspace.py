@@ -40,6 +40,7 @@ from storage import encrypted_sqlite
 from storage import kit as kit_tables
 from storage import snapshots as snapshot_rows
 from storage.attachments import BlobStore
+from storage.checkpoints import Checkpointer
 from storage.files import replacing
 from storage.hlc import HLC_PATTERN, HybridClock
 from storage.migrations import migrate
@@ -360,6 +361,11 @@ class Workspace:
         self._conn = conn
         self._key = key
         self.path = path
+        # The log is folded back into the file on a thread of its own, not by the commit that
+        # takes it past SQLite's threshold (storage.checkpoints).
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        self._page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        self._checkpoints = Checkpointer(path, key, self._page_size)
         self.folder = path.parent
         self.device_id = device_id
         self.keep_backups = keep_backups
@@ -410,9 +416,18 @@ class Workspace:
             if existed:
                 _encrypt_plain(path, key, progress)
             # 32 MB of page cache (default 2 MB): merging bundles inserts random UUIDs into indexes.
-            conn = open_durable(path, key=key, cache_kib=32000, check_same_thread=False)
+            # A new workspace has 16 KB pages (encrypted_sqlite.LARGE_PAGE_SIZE); one made
+            # before them keeps its 4 KB pages.
+            conn = open_durable(
+                path,
+                key=key,
+                cache_kib=32000,
+                check_same_thread=False,
+                page_size=encrypted_sqlite.LARGE_PAGE_SIZE,
+            )
         except BaseException as exc:
             _raise_open_failure(path, exc, key)
+        ws: Workspace | None = None
         try:
             cls._prepare(conn, path, existed=existed, create=create)
             ws = cls(conn, path, device_id, keep_backups, key)
@@ -426,6 +441,8 @@ class Workspace:
             if backup and existed:
                 ws.backup_if_changed("open")
         except BaseException as exc:
+            if ws is not None:
+                ws._checkpoints.close()
             conn.close()
             _raise_open_failure(path, exc, key)
         return ws
@@ -447,6 +464,7 @@ class Workspace:
 
     def close(self) -> None:
         """Close the file (SQLite folds the write-ahead log back into it)."""
+        self._checkpoints.close()
         with contextlib.suppress(*encrypted_sqlite.Error):
             self._conn.execute("PRAGMA optimize")
             # The log folded back and emptied here, in a statement (other threads run
@@ -482,6 +500,7 @@ class Workspace:
             yield from self._savepoint()
             return
         self._conn.execute("BEGIN IMMEDIATE")
+        before = self._conn.total_changes
         try:
             yield self._conn
         except BaseException:
@@ -489,6 +508,7 @@ class Workspace:
                 self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
+        self._checkpoints.committed(self._conn.total_changes - before)
 
     def _savepoint(self) -> Iterator[sqlite3.Connection]:
         self._conn.execute("SAVEPOINT nested_write")
@@ -874,7 +894,8 @@ class Workspace:
         tmp = folder / f".{target.name}.tmp"
         with replacing(target, temp=tmp, leftovers=("-journal",)):
             # Encrypted with the workspace's own key: a backup is as private as the workspace.
-            dest = encrypted_sqlite.connect(tmp, self._key)
+            # Pages of the workspace's size: the online backup copies pages as they are.
+            dest = encrypted_sqlite.connect(tmp, self._key, page_size=self._page_size)
             try:
                 self._conn.backup(dest)
             finally:
