@@ -35,8 +35,10 @@ import errno
 import fcntl
 import hashlib
 import logging
+import mmap
 import os
 import re
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -416,22 +418,40 @@ def _too_much(received: int, upload: Upload, total: int | None, start: int) -> U
 
 
 class _Writer:
-    """Writes and hashes one upload's bytes at their offsets on a worker thread, one batch at a
-    time (in order; at most :data:`AHEAD` bytes wait in memory besides the batch being written),
-    and asks the kernel to start writing them to disk every :data:`WRITEBACK_EVERY` bytes, so
-    that the fsync before the answer finds little left to do.
+    """Writes and hashes one upload's bytes at their offsets on worker threads, one batch at a
+    time (in order; at most :data:`AHEAD` bytes wait in memory besides the batch being written).
 
-    It writes through its own duplicate of the partial file's descriptor, closed when the last
-    batch is written: the upload's ``flock`` (shared by duplicates) holds until then, even if
-    the request is cancelled while a batch is still being written.
+    Each batch is copied into a staging buffer (page-aligned, reused from upload to upload),
+    then hashed on one thread while another writes it, so that the two take the time of the
+    longer rather than of both. The file is written with ``O_DIRECT`` where the system allows
+    it (:func:`_open_direct`): straight from the staging buffer to the disk, in whole blocks
+    (:data:`ALIGN`), with no page cache in between. Written through the page cache, each
+    upload's pages had first to be found and filled, then written back by the final fsync or
+    the writeback asked for as they landed; on the service's machine that took from a fifth of
+    the upload's time to several times all of it, from run to run, where the direct write took
+    the same each time. What does not fill a whole block (the end of a batch) waits for the
+    next batch, and is written through the page cache when the upload stops (:meth:`close`),
+    as are the bytes before the first whole block of an upload resumed mid-block. Where
+    ``O_DIRECT`` is refused, everything goes through the page cache, and the kernel is asked to
+    start writing every :data:`WRITEBACK_EVERY` bytes so that the fsync before the answer
+    finds little left to do. Durability still comes from that fsync either way: a direct
+    write may sit in the disk's own cache until then.
+
+    It writes through its own duplicates of the partial file's descriptor, closed once the
+    last batch is written: the upload's ``flock`` (shared by duplicates) holds until then, even
+    if the request is cancelled while a batch is still being written.
     """
 
     def __init__(self, fd: int, start: int, hasher: hashlib._Hash) -> None:
         self._fd = os.dup(fd)
+        self._direct = _open_direct(fd)
+        self._buffer = _STAGING.take()
         self._offset = start  # where the next batch goes
-        self._flushed = start  # writeback asked for up to here
+        self._flushed = start  # writeback asked for up to here (through the page cache)
+        self._held = b""  # the end of the last batch, short of a whole block: not written yet
         self._hasher = hasher
         self._pending: Future[None] | None = None
+        self._released = False
 
     @property
     def idle(self) -> bool:
@@ -452,35 +472,154 @@ class _Writer:
     async def cut(self, size: int) -> None:
         """Settle, then cut the file back to ``size`` bytes (what follows is written again)."""
         await self.settle()
+        self._held = b""
         os.ftruncate(self._fd, size)
         self._offset = self._flushed = size
 
     async def close(self) -> None:
+        """Write what is held back and let the file go (once the batch under way is written)."""
         pending = self._pending
         try:
             await self.settle()
         finally:
-            # A batch a cancelled request left being written closes the file once written (its
-            # callback runs on the writing thread, or here at once when it is done).
+            # A batch a cancelled request left being written lets go of the file once written
+            # (its callback runs on the writing thread, or here at once when it is done).
             if pending is None:
-                os.close(self._fd)
+                self._release()
             else:
-                pending.add_done_callback(lambda _done: os.close(self._fd))
+                pending.add_done_callback(lambda _done: self._release())
+
+    def _release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        try:
+            if self._held:  # what arrived is kept, whole blocks or not
+                _pwrite_all(self._fd, memoryview(self._held), self._offset - len(self._held))
+                self._held = b""
+        finally:
+            os.close(self._fd)
+            if self._direct is not None:
+                os.close(self._direct)
+            _STAGING.give(self._buffer)
 
     def _write(self, batch: list[bytes], offset: int) -> None:
-        # One buffer, so one call each to hash, write and start the writeback: every call that
-        # lets go of the GIL has to win it back from the event loop, which is busy receiving,
-        # and a piece at a time that wait cost more than the hashing and writing themselves.
-        data = batch[0] if len(batch) == 1 else b"".join(batch)
-        self._hasher.update(data)
-        view = memoryview(data)
-        while view:
-            n = os.pwrite(self._fd, view, offset)
-            offset += n
-            view = view[n:]
-        if offset - self._flushed >= WRITEBACK_EVERY:
-            _start_writeback(self._fd, self._flushed, offset - self._flushed)
-            self._flushed = offset
+        # Copied into the staging buffer a piece at a time (a batch can outgrow it), after what
+        # was held back from the batch before: one buffer, so one call each to hash and write,
+        # both of which let go of the GIL (every call that does has to win it back from the
+        # event loop, which is busy receiving).
+        with memoryview(self._buffer) as buffer:
+            room = len(buffer) - ALIGN
+            at = offset - len(self._held)  # where buffer[0] goes in the file
+            filled = len(self._held)  # of which the first are hashed already: the held bytes
+            buffer[:filled] = self._held
+            for chunk in batch:
+                view = memoryview(chunk)
+                while view:
+                    n = min(len(view), room - filled)
+                    buffer[filled : filled + n] = view[:n]
+                    filled += n
+                    view = view[n:]
+                    if filled == room:
+                        at, filled = self._store(buffer, at, filled, len(self._held))
+                        self._held = bytes(buffer[:filled])
+            at, filled = self._store(buffer, at, filled, len(self._held))
+            self._held = bytes(buffer[:filled])
+
+    def _store(self, buffer: memoryview, at: int, filled: int, hashed: int) -> tuple[int, int]:
+        """Hash ``buffer[hashed:filled]`` (the bytes before were hashed already) while writing
+        what of ``buffer[:filled]`` can go now, from file offset ``at``; where the bytes not
+        written yet go, and how many there are (moved to the buffer's start)."""
+        hashing = _HASHERS.submit(self._hasher.update, buffer[hashed:filled])
+        try:
+            if self._direct is None:
+                _pwrite_all(self._fd, buffer[:filled], at)
+                written = filled
+            else:
+                written = self._write_direct(buffer, at, filled)
+        finally:
+            hashing.result()
+        end = at + written
+        if self._direct is None and end - self._flushed >= WRITEBACK_EVERY:
+            _start_writeback(self._fd, self._flushed, end - self._flushed)
+            self._flushed = end
+        rest = filled - written
+        if rest:
+            buffer[:rest] = buffer[written:filled]
+        return end, rest
+
+    def _write_direct(self, buffer: memoryview, at: int, filled: int) -> int:
+        """Whole blocks straight to the disk; how many bytes were written."""
+        assert self._direct is not None
+        start = 0
+        if at % ALIGN:  # an upload resumed mid-block: up to the next block through the cache
+            start = min(filled, ALIGN - at % ALIGN)
+            _pwrite_all(self._fd, buffer[:start], at)
+        end = start + (filled - start) // ALIGN * ALIGN
+        try:
+            _pwrite_all(self._direct, buffer[start:end], at + start)
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+            # Refused after all (a file system that opens O_DIRECT but cannot do it here):
+            # the page cache from now on.
+            os.close(self._direct)
+            self._direct = None
+            _pwrite_all(self._fd, buffer[start:filled], at + start)
+            return filled
+        return end
+
+
+def _pwrite_all(fd: int, view: memoryview, offset: int) -> None:
+    while view:
+        n = os.pwrite(fd, view, offset)
+        offset += n
+        view = view[n:]
+
+
+def _open_direct(fd: int) -> int | None:
+    """A second descriptor of the file open as ``fd``, writing with ``O_DIRECT``, or None
+    where the system has no such thing or the file system refuses it (tmpfs, some network
+    file systems): everything then goes through the page cache."""
+    flag = getattr(os, "O_DIRECT", 0)
+    if not flag:
+        return None
+    try:
+        return os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | flag)
+    except OSError:
+        return None
+
+
+class _Buffers:
+    """Page-aligned staging buffers (anonymous mappings), kept for the next upload: fresh ones
+    cost a page fault per page as they are first filled, which the service's machine made
+    dear, and ``O_DIRECT`` needs the alignment."""
+
+    def __init__(self, size: int, keep: int) -> None:
+        self._size = size
+        self._keep = keep
+        self._free: list[mmap.mmap] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> mmap.mmap:
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+        return mmap.mmap(-1, self._size)
+
+    def give(self, buffer: mmap.mmap) -> None:
+        with self._lock:
+            if len(self._free) < self._keep:
+                self._free.append(buffer)
+                return
+        with contextlib.suppress(BufferError):  # a view still held: unmapped once collected
+            buffer.close()
+
+
+ALIGN = 4096  # O_DIRECT: offsets, lengths and memory in whole blocks of this (or a divisor)
+_STAGING = _Buffers(2 * BATCH + ALIGN, keep=4)
+# Threads that hash a batch while a writer thread writes it.
+_HASHERS = ThreadPoolExecutor(thread_name_prefix="blob-hasher")
 
 
 def _start_writeback(fd: int, offset: int, length: int) -> None:

@@ -1,4 +1,4 @@
-"""A blob's bytes are written and hashed on a worker thread while the next ones arrive
+"""A blob's bytes are written and hashed on worker threads while the next ones arrive
 (sync/server/blobs.py ``_Writer``): what is stored is the body byte for byte, whatever pieces it
 came in, a resumed upload replaces what follows its offset, and a body the service refuses part
 way keeps nothing of that request. The laptop may send several attachments at once
@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from storage import BlobStore
+from sync.server import blobs
 from tests.server.central_helpers import Central
 
 
@@ -76,6 +77,32 @@ def test_a_resumed_upload_replaces_what_follows_its_offset(
         f"/v1/blobs/{sha}",
         content=pieces(data[head:], seed=2),
         headers={"Content-Range": f"bytes {head}-{len(data) - 1}/{len(data)}"},
+    )
+    assert r.status_code == 201, r.text
+    assert stored(demo_central, sha) == data
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["o_direct", "page_cache"])
+def test_an_upload_resumed_mid_block_is_stored_byte_for_byte(
+    demo_central: Central, lead: httpx.Client, monkeypatch: pytest.MonkeyPatch, direct: bool
+) -> None:
+    """Whole blocks go straight to the disk where the system allows it, the rest through the
+    page cache: offsets that fall inside a block, on either side, lose and add nothing."""
+    if not direct:  # as on a file system that refuses O_DIRECT
+        monkeypatch.setattr(blobs, "_open_direct", lambda _fd: None)
+    data, sha = content(5 * 1024 * 1024 + 4099, seed=3)
+    first = 1_000_003  # stops mid-block: its last bytes are held back, then kept
+    r = lead.put(
+        f"/v1/blobs/{sha}",
+        content=pieces(data[:first]),
+        headers={"Content-Range": f"bytes 0-{first - 1}/{len(data)}"},
+    )
+    assert r.status_code == 202 and r.headers["Upload-Offset"] == str(first)
+    again = 777_777  # from further back, mid-block too
+    r = lead.put(
+        f"/v1/blobs/{sha}",
+        content=pieces(data[again:], seed=4),
+        headers={"Content-Range": f"bytes {again}-{len(data) - 1}/{len(data)}"},
     )
     assert r.status_code == 201, r.text
     assert stored(demo_central, sha) == data
