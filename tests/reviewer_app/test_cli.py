@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -290,3 +291,18 @@ def test_a_sub_command_or_help_gets_the_whole_command_line(argv: list[str]) -> N
 def test_an_unknown_command_is_still_named_as_such(tmp_path: Path) -> None:
     proc = run("bogus", home=tmp_path, check=False)
     assert proc.returncode == 2 and "invalid choice: 'bogus'" in proc.stderr
+
+
+def test_a_headless_command_keeps_the_garbage_collector(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Only the window's start turns Python's cycle collector off (until the window shows):
+    a headless command (merging many bundles, a report) keeps it, and its memory with it."""
+    from reviewer_app.app import cli
+
+    monkeypatch.setenv("REVIEWER_APP_HOME", str(tmp_path))
+    monkeypatch.setattr(sys, "argv", ["reviewer-app", "visit", "list"])
+    with pytest.raises(SystemExit) as ended:
+        cli.run()
+    assert ended.value.code == 0
+    assert gc.isenabled()
