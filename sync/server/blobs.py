@@ -54,8 +54,8 @@ log = logging.getLogger(__name__)
 SHA256_RE = re.compile(r"[0-9a-f]{64}")  # use fullmatch: "$" would let a newline through
 _RANGE_RE = re.compile(r"bytes (\d{1,19})-(\d{1,19})/(\d{1,19})")
 CHUNK = 1024 * 1024
-BATCH = 2 * CHUNK  # received bytes handed to the writer thread at a time (see _Writer._write)
-AHEAD = 8 * CHUNK  # received bytes that may wait for the disk before receiving waits too
+BATCH = 2 * CHUNK  # received bytes handed to an idle writer thread (see _Writer)
+STAGE = 4 * CHUNK  # a staging buffer; two an upload: received bytes wait for the disk in one
 WRITEBACK_EVERY = CHUNK  # how often the disk is asked to start on what was written
 ABANDONED_AFTER = 24 * 3600.0  # seconds without a byte before a partial upload is removed
 CLEANUP_EVERY = 3600.0
@@ -373,39 +373,26 @@ async def _write_from(
 ) -> int:
     """Write the body from ``start``; the offset reached. What arrived is kept on a drop.
 
-    The bytes are written and hashed on a worker thread (both release the GIL) while the event
-    loop receives what follows, and the disk starts on them as they land (:class:`_Writer`):
-    done one after the other, receiving, hashing, writing and the final fsync added up to more
-    than four times the upload itself.
+    The bytes are written and hashed on worker threads (both release the GIL) while the event
+    loop receives what follows (:class:`_Writer`): done one after the other, receiving, hashing,
+    writing and the final fsync added up to more than four times the upload itself.
     """
     os.ftruncate(f.fileno(), start)
     writer = _Writer(f.fileno(), start, hasher)
     received = start
-    batch: list[bytes] = []
-    waiting = 0
     try:
         async for chunk in chunks:
             received += len(chunk)
             problem = _too_much(received, upload, total, start)
             if problem is not None:
-                batch = []
                 await writer.cut(start)
                 raise problem
-            batch.append(chunk)
-            waiting += len(chunk)
-            if waiting >= AHEAD or (waiting >= BATCH and writer.idle):
-                await writer.write(batch)
-                batch, waiting = [], 0
+            await writer.add(chunk)
     except BodyTooLarge:
-        batch = []
         await writer.cut(start)  # over the service's limit: none of it can be used
         raise
     finally:
-        try:
-            if batch:  # keep what arrived, even when the connection dropped
-                await writer.write(batch)
-        finally:
-            await writer.close()
+        await writer.close()  # writes what arrived, even when the connection dropped
     return received
 
 
@@ -418,37 +405,44 @@ def _too_much(received: int, upload: Upload, total: int | None, start: int) -> U
 
 
 class _Writer:
-    """Writes and hashes one upload's bytes at their offsets on worker threads, one batch at a
-    time (in order; at most :data:`AHEAD` bytes wait in memory besides the batch being written).
+    """Writes and hashes one upload's bytes on worker threads while the event loop receives.
 
-    Each batch is copied into a staging buffer (page-aligned, reused from upload to upload),
-    then hashed on one thread while another writes it, so that the two take the time of the
-    longer rather than of both. The file is written with ``O_DIRECT`` where the system allows
-    it (:func:`_open_direct`): straight from the staging buffer to the disk, in whole blocks
-    (:data:`ALIGN`), with no page cache in between. Written through the page cache, each
-    upload's pages had first to be found and filled, then written back by the final fsync or
-    the writeback asked for as they landed; on the service's machine that took from a fifth of
-    the upload's time to several times all of it, from run to run, where the direct write took
-    the same each time. What does not fill a whole block (the end of a batch) waits for the
-    next batch, and is written through the page cache when the upload stops (:meth:`close`),
-    as are the bytes before the first whole block of an upload resumed mid-block. Where
-    ``O_DIRECT`` is refused, everything goes through the page cache, and the kernel is asked to
-    start writing every :data:`WRITEBACK_EVERY` bytes so that the fsync before the answer
-    finds little left to do. Durability still comes from that fsync either way: a direct
-    write may sit in the disk's own cache until then.
+    The event loop copies what arrives into one of two staging buffers (page-aligned, of
+    :data:`STAGE` bytes, reused from upload to upload); a full buffer, or :data:`BATCH` bytes
+    when the worker is idle, is handed to a worker thread, which hashes it on a second thread
+    while it writes it, so that the two take the time of the longer rather than of both. The
+    loop meanwhile fills the other buffer, and waits only when that one is full too. The
+    workers take the GIL for a few calls a buffer: copying each piece that arrived on a worker
+    had it wait for the event loop, busy receiving, and the loop for it, piece after piece.
+
+    The file is written with ``O_DIRECT`` where the system allows it (:func:`_open_direct`):
+    straight from the buffer to the disk, in whole blocks (:data:`ALIGN`), with no page cache
+    in between. Written through the page cache, each upload's pages had first to be found and
+    filled, then written back by the final fsync or the writeback asked for as they landed; on
+    the service's machine that took from a fifth of the upload's time to several times all of
+    it, from run to run, where the direct write took the same each time. The end of a buffer
+    short of a whole block goes at the start of the next one; the end of the upload (and the
+    bytes before the first whole block of an upload resumed mid-block) go through the page
+    cache. Where ``O_DIRECT`` is refused, everything does, and the kernel is asked to start
+    writing every :data:`WRITEBACK_EVERY` bytes so that the fsync before the answer finds
+    little left to do. Durability still comes from that fsync either way: a direct write may
+    sit in the disk's own cache until then.
 
     It writes through its own duplicates of the partial file's descriptor, closed once the
-    last batch is written: the upload's ``flock`` (shared by duplicates) holds until then, even
-    if the request is cancelled while a batch is still being written.
+    last buffer is written: the upload's ``flock`` (shared by duplicates) holds until then, even
+    if the request is cancelled while a buffer is still being written.
     """
 
     def __init__(self, fd: int, start: int, hasher: hashlib._Hash) -> None:
         self._fd = os.dup(fd)
         self._direct = _open_direct(fd)
-        self._buffer = _STAGING.take()
-        self._offset = start  # where the next batch goes
+        self._buffers = (_STAGING.take(), _STAGING.take())
+        self._fill = memoryview(self._buffers[0])  # being filled by the event loop
+        self._spare = memoryview(self._buffers[1])  # being written, or free
+        self._at = start  # where _fill[0] goes in the file
+        self._filled = 0  # bytes in _fill
+        self._hashed = 0  # of which the first are hashed already (carried from the last one)
         self._flushed = start  # writeback asked for up to here (through the page cache)
-        self._held = b""  # the end of the last batch, short of a whole block: not written yet
         self._hasher = hasher
         self._pending: Future[None] | None = None
         self._released = False
@@ -457,33 +451,59 @@ class _Writer:
     def idle(self) -> bool:
         return self._pending is None or self._pending.done()
 
-    async def write(self, batch: list[bytes]) -> None:
-        """Hand ``batch`` over once the one before it is written."""
+    async def add(self, chunk: bytes) -> None:
+        """Take ``chunk`` (copied: the caller may drop it), handing buffers over as they fill."""
+        view = memoryview(chunk)
+        while view:
+            n = min(len(view), STAGE - self._filled)
+            self._fill[self._filled : self._filled + n] = view[:n]
+            self._filled += n
+            view = view[n:]
+            if self._filled == STAGE:
+                await self._hand_over()
+        if self._filled - self._hashed >= BATCH and self.idle:
+            await self._hand_over()
+
+    async def _hand_over(self, *, last: bool = False) -> None:
+        """Once the buffer before is written, give the worker ``_fill`` to hash and write:
+        whole blocks of it (all of it when ``last``); the rest starts the other buffer."""
         await self.settle()
-        self._pending = _WRITERS.submit(self._write, batch, self._offset)
-        self._offset += sum(len(chunk) for chunk in batch)
+        buffer, at, filled, hashed = self._fill, self._at, self._filled, self._hashed
+        end = filled if last or self._direct is None else _whole_blocks_end(at, filled)
+        rest = filled - end
+        self._spare[:rest] = buffer[end:filled]
+        self._fill, self._spare = self._spare, buffer
+        self._at, self._filled, self._hashed = at + end, rest, rest
+        self._pending = _WRITERS.submit(self._store, buffer, at, filled, hashed, end)
 
     async def settle(self) -> None:
-        """Wait for the batch being written; its error, if it had one."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
+        """Wait for the buffer being written; its error, if it had one."""
+        pending = self._pending
+        if pending is None:
+            return
+        try:
             await asyncio.wrap_future(pending)
+        finally:
+            if pending.done():  # (not when this request was cancelled while it was written)
+                self._pending = None
 
     async def cut(self, size: int) -> None:
         """Settle, then cut the file back to ``size`` bytes (what follows is written again)."""
         await self.settle()
-        self._held = b""
+        self._filled = self._hashed = 0
         os.ftruncate(self._fd, size)
-        self._offset = self._flushed = size
+        self._at = self._flushed = size
 
     async def close(self) -> None:
-        """Write what is held back and let the file go (once the batch under way is written)."""
-        pending = self._pending
+        """Hash and write what is still in the buffer, then let the file go."""
         try:
+            if self._filled:
+                await self._hand_over(last=True)
             await self.settle()
         finally:
-            # A batch a cancelled request left being written lets go of the file once written
+            # A buffer a cancelled request left being written lets go of the file once written
             # (its callback runs on the writing thread, or here at once when it is done).
+            pending = self._pending
             if pending is None:
                 self._release()
             else:
@@ -493,71 +513,37 @@ class _Writer:
         if self._released:
             return
         self._released = True
-        try:
-            if self._held:  # what arrived is kept, whole blocks or not
-                _pwrite_all(self._fd, memoryview(self._held), self._offset - len(self._held))
-                self._held = b""
-        finally:
-            os.close(self._fd)
-            if self._direct is not None:
-                os.close(self._direct)
-            _STAGING.give(self._buffer)
+        os.close(self._fd)
+        if self._direct is not None:
+            os.close(self._direct)
+        self._fill.release()
+        self._spare.release()
+        for buffer in self._buffers:
+            _STAGING.give(buffer)
 
-    def _write(self, batch: list[bytes], offset: int) -> None:
-        # Copied into the staging buffer a piece at a time (a batch can outgrow it), after what
-        # was held back from the batch before: one buffer, so one call each to hash and write,
-        # both of which let go of the GIL (every call that does has to win it back from the
-        # event loop, which is busy receiving).
-        with memoryview(self._buffer) as buffer:
-            room = len(buffer) - ALIGN
-            at = offset - len(self._held)  # where buffer[0] goes in the file
-            filled = len(self._held)  # of which the first are hashed already: the held bytes
-            buffer[:filled] = self._held
-            for chunk in batch:
-                view = memoryview(chunk)
-                while view:
-                    n = min(len(view), room - filled)
-                    buffer[filled : filled + n] = view[:n]
-                    filled += n
-                    view = view[n:]
-                    if filled == room:
-                        at, filled = self._store(buffer, at, filled, len(self._held))
-                        self._held = bytes(buffer[:filled])
-            at, filled = self._store(buffer, at, filled, len(self._held))
-            self._held = bytes(buffer[:filled])
-
-    def _store(self, buffer: memoryview, at: int, filled: int, hashed: int) -> tuple[int, int]:
-        """Hash ``buffer[hashed:filled]`` (the bytes before were hashed already) while writing
-        what of ``buffer[:filled]`` can go now, from file offset ``at``; where the bytes not
-        written yet go, and how many there are (moved to the buffer's start)."""
+    def _store(self, buffer: memoryview, at: int, filled: int, hashed: int, end: int) -> None:
+        """Hash ``buffer[hashed:filled]`` (the bytes before were hashed already) on another
+        thread while writing ``buffer[:end]`` at file offset ``at``."""
         hashing = _HASHERS.submit(self._hasher.update, buffer[hashed:filled])
         try:
-            if self._direct is None:
-                _pwrite_all(self._fd, buffer[:filled], at)
-                written = filled
-            else:
-                written = self._write_direct(buffer, at, filled)
+            self._write(buffer[:end], at)
         finally:
             hashing.result()
-        end = at + written
-        if self._direct is None and end - self._flushed >= WRITEBACK_EVERY:
-            _start_writeback(self._fd, self._flushed, end - self._flushed)
-            self._flushed = end
-        rest = filled - written
-        if rest:
-            buffer[:rest] = buffer[written:filled]
-        return end, rest
 
-    def _write_direct(self, buffer: memoryview, at: int, filled: int) -> int:
-        """Whole blocks straight to the disk; how many bytes were written."""
-        assert self._direct is not None
-        start = 0
-        if at % ALIGN:  # an upload resumed mid-block: up to the next block through the cache
-            start = min(filled, ALIGN - at % ALIGN)
-            _pwrite_all(self._fd, buffer[:start], at)
-        end = start + (filled - start) // ALIGN * ALIGN
+    def _write(self, view: memoryview, at: int) -> None:
+        if self._direct is None:
+            _pwrite_all(self._fd, view, at)
+            end = at + len(view)
+            if end - self._flushed >= WRITEBACK_EVERY:
+                _start_writeback(self._fd, self._flushed, end - self._flushed)
+                self._flushed = end
+            return
+        # Before the first whole block and after the last, through the page cache.
+        head = min(len(view), -at % ALIGN)
+        tail = head + (len(view) - head) // ALIGN * ALIGN
+        _pwrite_all(self._fd, view[:head], at)
         try:
-            _pwrite_all(self._direct, buffer[start:end], at + start)
+            _pwrite_all(self._direct, view[head:tail], at + head)
         except OSError as exc:
             if exc.errno != errno.EINVAL:
                 raise
@@ -565,9 +551,13 @@ class _Writer:
             # the page cache from now on.
             os.close(self._direct)
             self._direct = None
-            _pwrite_all(self._fd, buffer[start:filled], at + start)
-            return filled
-        return end
+            _pwrite_all(self._fd, view[head:tail], at + head)
+        _pwrite_all(self._fd, view[tail:], at + tail)
+
+
+def _whole_blocks_end(at: int, filled: int) -> int:
+    """Of ``filled`` bytes that go at file offset ``at``, how many reach the last whole block."""
+    return max(0, filled - (at + filled) % ALIGN)
 
 
 def _pwrite_all(fd: int, view: memoryview, offset: int) -> None:
@@ -617,7 +607,7 @@ class _Buffers:
 
 
 ALIGN = 4096  # O_DIRECT: offsets, lengths and memory in whole blocks of this (or a divisor)
-_STAGING = _Buffers(2 * BATCH + ALIGN, keep=4)
+_STAGING = _Buffers(STAGE, keep=4)  # two uploads at once (CentralClient.push_blobs)
 # Threads that hash a batch while a writer thread writes it.
 _HASHERS = ThreadPoolExecutor(thread_name_prefix="blob-hasher")
 
