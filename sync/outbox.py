@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -339,22 +340,25 @@ class Outbox:
 
     def _deliver(self, client: CentralClient, item: OutboxItem) -> dict[str, Any]:
         envelope = self.envelope(item.snapshot_id)
-        for sha, path in item.blob_files.items():
+        for path in item.blob_files.values():
             if not Path(path).is_file():
                 raise OSError(f"The attachment file {path} is missing; it cannot be sent.")
-            self._push(client, item, sha)
+        self._push(client, item, list(item.blob_files))
         try:
             return client.submit(envelope).to_dict()
         except MissingBlobs as exc:
             # The service lost or never kept a blob we pushed: push what it names, once more.
-            for sha in exc.missing:
-                if sha in item.blob_files:
-                    self._push(client, item, sha)
+            self._push(client, item, [sha for sha in exc.missing if sha in item.blob_files])
             return client.submit(envelope).to_dict()
 
-    def _push(self, client: CentralClient, item: OutboxItem, sha: str) -> None:
-        with self.blobs(item.visit_id).open(sha) as plain:  # decrypted as it is read
-            client.push_blob(plain, sha)
+    def _push(self, client: CentralClient, item: OutboxItem, shas: list[str]) -> None:
+        """The attachments ``shas``, each decrypted as it is read, two at a time
+        (``CentralClient.push_blobs``): one at a time, the link stood idle while the service
+        finished each one (its fsync and database row) and answered the next one's HEAD."""
+        if not shas:  # (nor the visit's key then: a submission without attachments)
+            return
+        store = self.blobs(item.visit_id)
+        client.push_blobs([(sha, partial(store.open, sha)) for sha in shas])
 
 
 def _signs(queued: dict[str, Any], signed: dict[str, Any]) -> bool:

@@ -6,11 +6,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import delete
 
 from storage import BlobStore, encrypted_sqlite
+from sync.client import AT_ONCE
 from sync.outbox import Outbox, OutboxError
+from sync.server.db import blob_owners, blobs
 from tests.keys import TEST_KEY
 from tests.server.central_helpers import (
     Central,
@@ -65,6 +69,45 @@ def test_an_item_left_sending_by_a_crash_is_sent_once(
         assert [i.receipt for i in report.acknowledged] == [first.receipt]
     status = client.visit_status(envelope["visit_id"])
     assert len(status) == 1
+
+
+def test_attachments_go_two_at_a_time_and_one_the_service_lost_goes_again(
+    demo_central: Central, tmp_path: Path
+) -> None:
+    store = sealed(tmp_path)
+    photos = [bytes([i]) * (300_000 + i) for i in range(5)]
+    shas = [store("").put_bytes(p) for p in photos]
+    envelope = make_envelope(attachments=[(s, len(p)) for s, p in zip(shas, photos, strict=True)])
+    client = demo_central.client("lead")
+    at_once = []
+    push_blobs = client.push_blobs
+
+    def counted(blobs: Any, **kwargs: Any) -> int:
+        at_once.append(kwargs.get("at_once", AT_ONCE))
+        return push_blobs(blobs, **kwargs)
+
+    submit = client.submit
+    lost: list[str] = []
+
+    def losing_one(env: dict[str, Any]) -> Any:  # the service lost the third, once
+        if not lost:
+            lost.append(shas[2])
+            with demo_central.db.write() as conn:
+                conn.execute(delete(blob_owners).where(blob_owners.c.sha256 == shas[2]))
+                conn.execute(delete(blobs).where(blobs.c.sha256 == shas[2]))
+            blob = demo_central.folder / "central-blobs" / shas[2][:2] / shas[2]
+            blob.unlink()
+        return submit(env)
+
+    client.push_blobs = counted  # type: ignore[method-assign]
+    client.submit = losing_one  # type: ignore[method-assign]
+    with Outbox(tmp_path / "outbox.sqlite", key=TEST_KEY, blobs=store) as outbox:
+        outbox.enqueue(envelope, {s: store("").path(s) for s in shas})
+        done = outbox.send_one(client, envelope["snapshot_id"])
+    assert done.state == "acknowledged", done.last_error
+    assert at_once == [AT_ONCE, AT_ONCE] and AT_ONCE == 2  # all five, then the lost one again
+    for sha, photo in zip(shas, photos, strict=True):
+        assert (demo_central.folder / "central-blobs" / sha[:2] / sha).read_bytes() == photo
 
 
 def test_a_refusal_waits_for_a_person_and_retry_queues_it(
