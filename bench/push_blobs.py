@@ -154,7 +154,8 @@ def raw_run(files: list[tuple[Path, str]], one_process: bool) -> float:
 def disk_run(files: list[tuple[Path, str]], root: Path, n: str) -> float:
     """Diagnostic, not the floor: the disk's share of a push. Each file written and fsynced
     (and renamed into place) one after the other, as the service must before answering, with
-    its writeback started as it is written."""
+    its writeback started as it is written: through the page cache, as the service wrote
+    before it wrote with ``O_DIRECT`` (sync/server/blobs.py ``_Writer``)."""
     folder = root / f"disk{n}"
     folder.mkdir()
     start = time.perf_counter()
