@@ -29,7 +29,6 @@ own client (its own token, the patient defaults) and skips the probe.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -42,6 +41,7 @@ from reviewer_app.app.errors import UserError
 from reviewer_app.app.keys import OUTBOX, laptop_key, visit_key
 from reviewer_app.app.paths import AppPaths
 from reviewer_app.app.settings import Settings
+from reviewer_app.central.downloads import already_opened, file_sha256, kit_file
 from reviewer_app.central.status import (
     AssignedKit,
     CentralStatus,
@@ -68,7 +68,6 @@ from sync.progress import Progress, no_progress
 log = logging.getLogger(__name__)
 
 OUTBOX_FILE = "outbox.sqlite"
-DOWNLOADS = "downloads"
 QUICK_TIMEOUT = 2.5  # seconds: a probe of /v1/me; two attempts, so "offline" within ~5.5 s
 ClientFactory = Callable[..., CentralClient]
 
@@ -224,7 +223,7 @@ def load_status(paths: AppPaths) -> CentralStatus:
         comments=_counts(values.get("comments")),
     )
     for kit in values.get("kits", []):
-        path = _kit_file(paths, str(kit["kit_id"]))
+        path = kit_file(paths, str(kit["kit_id"]))
         status.kits.append(
             AssignedKit(
                 kit_id=str(kit["kit_id"]),
@@ -487,24 +486,6 @@ def retry(paths: AppPaths, snapshot_id: str) -> OutboxRow:
 # -- sync now ---------------------------------------------------------------------------------
 
 
-def downloads_folder(paths: AppPaths) -> Path:
-    return paths.data / DOWNLOADS
-
-
-def _kit_file(paths: AppPaths, kit_id: str) -> Path:
-    return downloads_folder(paths) / f"{kit_id}.rvkit"
-
-
-def _same_file(path: Path, sha: str) -> bool:
-    if not path.is_file():
-        return False
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest() == sha
-
-
 def sync(
     paths: AppPaths,
     progress: Progress | None = None,
@@ -554,8 +535,11 @@ def _sync(
     kits = client.list_kits()
     for n, kit in enumerate(kits):
         progress(n, len(kits), "Downloading kits")
-        dest = _kit_file(paths, kit["kit_id"])
-        if _same_file(dest, kit["sha256"]):
+        dest = kit_file(paths, kit["kit_id"])
+        if file_sha256(dest) == kit["sha256"] or (  # here, or opened here and removed
+            workspace_exists(paths, kit["visit_id"])
+            and already_opened(paths, kit["kit_id"], kit["sha256"])
+        ):
             report.kits_up_to_date += 1
             continue
         client.download_kit(kit["kit_id"], dest, kit["sha256"])
@@ -659,9 +643,8 @@ def _upload_final_report(
             f"The final report of version {sub.get('version')} could not be made: {exc}"
         )
         return False
-    for sha in made.hashes():
-        with made.store.open(sha) as f:  # the plaintext: the service checks its SHA-256
-            client.push_blob(f, sha)
+    # The plaintext (the service checks its SHA-256), two at a time as the outbox sends.
+    client.push_blobs([(sha, functools.partial(made.store.open, sha)) for sha in made.hashes()])
     body = made.body()
     try:
         client.put_final_report(snapshot_id, body["pdf"], body["docx"])
