@@ -51,8 +51,9 @@ DEFAULT_PAGE_SIZE = 4096
 """SQLCipher 4's page size: every file made before ``LARGE_PAGE_SIZE``, and most files still."""
 LARGE_PAGE_SIZE = 16_384
 """The page size of new workspaces (``connect(..., page_size=LARGE_PAGE_SIZE)``): each page
-written is encrypted, given a random IV and an HMAC of its own, and a merge writes thousands;
-a quarter as many pages made merging bundles ~10% faster."""
+written is encrypted, given a random IV and an HMAC of its own, and SQLite's work is per page;
+a merge writes thousands, and a quarter as many made importing 8 bundles of 5,000 operations
+~10% faster (an edit, a few pages, takes ~0.2 ms more)."""
 PAGE_SIZES = (DEFAULT_PAGE_SIZE, LARGE_PAGE_SIZE)
 """The page sizes a file of ours may have. Nothing in a SQLCipher 4 file says which it has (no
 plaintext header): ``connect`` tries the one it is given, then the others (a try that fails

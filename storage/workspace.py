@@ -40,7 +40,6 @@ from storage import encrypted_sqlite
 from storage import kit as kit_tables
 from storage import snapshots as snapshot_rows
 from storage.attachments import BlobStore
-from storage.checkpoints import Checkpointer
 from storage.files import replacing
 from storage.hlc import HLC_PATTERN, HybridClock
 from storage.migrations import migrate
@@ -81,6 +80,9 @@ _BACKUP_STAMP = "%Y%m%dT%H%M%S%f"
 _BACKUP_LEFTOVERS = ".workspace-*.tmp*"  # a backup's temporary file and its -journal
 BLOBS_SEALED = "blobs_sealed"
 """The meta row that says every blob is sealed (an older version's plain ones included)."""
+WAL_CHECKPOINT_BYTES = 4_096_000
+"""The write-ahead log is copied back into the file once it holds this much (SQLite's default
+of 1,000 pages, at 4 KB pages)."""
 KEEP_WINNER: Any = object()
 """Default of ``Workspace.resolve_conflict``'s ``value``: keep the winning value as it is."""
 
@@ -361,11 +363,10 @@ class Workspace:
         self._conn = conn
         self._key = key
         self.path = path
-        # The log is folded back into the file on a thread of its own, not by the commit that
-        # takes it past SQLite's threshold (storage.checkpoints).
-        conn.execute("PRAGMA wal_autocheckpoint = 0")
         self._page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
-        self._checkpoints = Checkpointer(path, key, self._page_size)
+        # SQLite's threshold is in pages (1,000): with 16 KB pages the log would grow to 16 MB
+        # and the edit that took it there would copy all of it back. The same ~4 MB as before.
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_BYTES // self._page_size}")
         self.folder = path.parent
         self.device_id = device_id
         self.keep_backups = keep_backups
@@ -427,7 +428,6 @@ class Workspace:
             )
         except BaseException as exc:
             _raise_open_failure(path, exc, key)
-        ws: Workspace | None = None
         try:
             cls._prepare(conn, path, existed=existed, create=create)
             ws = cls(conn, path, device_id, keep_backups, key)
@@ -441,8 +441,6 @@ class Workspace:
             if backup and existed:
                 ws.backup_if_changed("open")
         except BaseException as exc:
-            if ws is not None:
-                ws._checkpoints.close()
             conn.close()
             _raise_open_failure(path, exc, key)
         return ws
@@ -464,7 +462,6 @@ class Workspace:
 
     def close(self) -> None:
         """Close the file (SQLite folds the write-ahead log back into it)."""
-        self._checkpoints.close()
         with contextlib.suppress(*encrypted_sqlite.Error):
             self._conn.execute("PRAGMA optimize")
             # The log folded back and emptied here, in a statement (other threads run
@@ -500,7 +497,6 @@ class Workspace:
             yield from self._savepoint()
             return
         self._conn.execute("BEGIN IMMEDIATE")
-        before = self._conn.total_changes
         try:
             yield self._conn
         except BaseException:
@@ -508,7 +504,6 @@ class Workspace:
                 self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
-        self._checkpoints.committed(self._conn.total_changes - before)
 
     def _savepoint(self) -> Iterator[sqlite3.Connection]:
         self._conn.execute("SAVEPOINT nested_write")

@@ -19,6 +19,7 @@ from storage.encrypted_sqlite import (
     WrongKey,
     connect,
 )
+from storage.workspace import WAL_CHECKPOINT_BYTES
 from tests.keys import TEST_KEY
 
 REPO = Path(__file__).resolve().parents[2]
@@ -121,3 +122,14 @@ def test_a_connection_made_elsewhere_is_keyed_for_the_files_page_size(
         assert conn.execute("SELECT count(*) FROM notes").fetchone()[0] == 500
     finally:
         conn.close()
+
+
+def test_the_log_of_a_large_page_workspace_is_folded_back_at_4_mb(tmp_path: Path) -> None:
+    """SQLite's threshold is in pages: with 16 KB pages, left as it is, the log would grow to
+    16 MB before an edit copies it back (a long edit), and take that room on disk."""
+    path = tmp_path / "w" / "workspace.sqlite"
+    with Workspace.open(path, key=TEST_KEY, device_id="d1", create=True) as ws:
+        for i in range(200):  # a few pages each: ~12 MB written through the log
+            ws.record("m1", "note", f"n{i}", {"text": "x" * 2000})
+        log_size = Path(f"{path}-wal").stat().st_size
+    assert log_size < WAL_CHECKPOINT_BYTES + 16 * LARGE_PAGE_SIZE  # (and the last edit)
