@@ -65,7 +65,10 @@ class KeyringUnavailable(VisitKeyError):
     def __init__(self, account: str, reason: str) -> None:
         super().__init__(
             f"The password store (keyring) that keeps the key of {_name(account)} cannot be "
-            f"reached ({reason}): unlock it, or sign in to the desktop, and try again."
+            f"reached ({reason}): unlock it, or sign in to the desktop, and try again. If "
+            "this computer has no password store and the key was kept in a key file beside the "
+            "visit that is gone, it can be opened again from its kit and the team's bundles "
+            "(work not yet in a bundle is lost with the key)."
         )
         self.account = account
 

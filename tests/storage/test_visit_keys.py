@@ -228,7 +228,10 @@ def test_a_locked_keyring_and_no_key_file_says_to_unlock_it(tmp_path: Path) -> N
         keyring.set_keyring(previous)
     assert str(caught.value) == (
         f"The password store (keyring) that keeps the key of visit {VISIT} cannot be reached "
-        "(it is locked): unlock it, or sign in to the desktop, and try again."
+        "(it is locked): unlock it, or sign in to the desktop, and try again. If this "
+        "computer has no password store and the key was kept in a key file beside the visit "
+        "that is gone, it can be opened again from its kit and the team's bundles (work not "
+        "yet in a bundle is lost with the key)."
     )
 
 
