@@ -19,6 +19,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from reviewer_app.app.paths import AppPaths
@@ -209,24 +210,85 @@ def _prepare_once(config: Path) -> None:
             log.info("the password store is not ready ahead (%s)", type(exc).__name__)
 
 
-def _reader(config: Path | None) -> visit_keys.ReadKeyring | None:
+def _reader(
+    config: Path | None, read_ahead: dict[tuple[str, str], Callable[[], str | None]] | None = None
+) -> visit_keys.ReadKeyring | None:
     """How a key is read before keyring is asked: straight from the Secret Service when that
     is the store keyring found last time (``secret_service``: no keyring imported, a quarter
-    of a second of a window's start); else keyring, made ready first (``_prepare_once``)."""
+    of a second of a window's start), or from ``read_ahead`` (``_read_in_child``); else
+    keyring, made ready first (``_prepare_once``)."""
     if config is None:
         return None
 
     def read(service: str, account: str) -> str | None:
         if _reads_directly(config):
-            from reviewer_app.app import secret_service  # noqa: PLC0415
+            answer = (read_ahead or {}).pop((service, account), None)
+            if answer is not None:
+                found = answer()
+            else:
+                from reviewer_app.app import secret_service  # noqa: PLC0415
 
-            found = secret_service.read_password(service, account)
+                found = secret_service.read_password(service, account)
             if found is not None:
                 return found
         _prepare_once(config)  # keyring is asked next
         return None
 
     return read
+
+
+def _read_in_child(service: str, account: str) -> Callable[[], str | None] | None:
+    """The Secret Service read in a child process forked now; the answer, got by calling what
+    this returns (it waits for the child, once). None where that cannot be done safely.
+
+    As a window starts, reading the key in this process costs some 15-20 ms of the GIL
+    (importing jeepney and cryptography, the D-Bus exchange) while the main thread imports
+    the window's modules: the two wait on each other on one core. A child forked before any
+    other thread or Qt exists does it on the other core, and hands back only the answer, by a
+    pipe (only these two processes hold its ends); it ends with ``os._exit`` (no exit hooks,
+    none of this process's buffers written twice). Linux only, where the Secret Service is
+    read directly; with another thread already running a fork is not safe, and the key is
+    read in this process as before.
+    """
+    if sys.platform != "linux" or threading.active_count() != 1:
+        return None
+    readable, writable = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(readable)
+        os.close(writable)
+        return None
+    if pid == 0:  # the child: read, answer, end
+        code = 1
+        try:
+            os.close(readable)
+            from reviewer_app.app import secret_service  # noqa: PLC0415
+
+            found = secret_service.read_password(service, account)
+            reply = memoryview(b"-" if found is None else b"+" + found.encode("utf-8"))
+            while reply:
+                reply = reply[os.write(writable, reply) :]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writable)
+    done: list[str | None] = []
+
+    def answer() -> str | None:
+        if not done:
+            chunks = []
+            try:
+                while chunk := os.read(readable, 4096):
+                    chunks.append(chunk)
+            finally:
+                os.close(readable)
+                os.waitpid(pid, 0)
+            data = b"".join(chunks)
+            done.append(data[1:].decode("utf-8") if data[:1] == b"+" else None)
+        return done[0]
+
+    return answer
 
 
 def _reads_directly(config: Path) -> bool:
@@ -252,18 +314,27 @@ def prefetch(paths: AppPaths, visit_id: str | None) -> None:
     """On a thread of its own, as a window starts: the key of the visit about to open fetched
     (into memory, where ``visit_key`` finds it), or, with no visit to open, the password store
     made ready, while the window is being built. Never asks for a passphrase: without a
-    keyring the window asks."""
+    keyring the window asks. Read straight from the Secret Service, the key is read by a child
+    process forked here (``_read_in_child``), on the other core."""
+    read_ahead: dict[tuple[str, str], Callable[[], str | None]] = {}
+    if visit_id and _reads_directly(paths.config):
+        answer = _read_in_child(visit_keys.SERVICE, visit_id)
+        if answer is not None:
+            read_ahead[(visit_keys.SERVICE, visit_id)] = answer
 
     def fetch() -> None:
         try:
             if visit_id:
-                chain = VisitKeys(ask_passphrase=None, read=_reader(paths.config))
+                chain = VisitKeys(ask_passphrase=None, read=_reader(paths.config, read_ahead))
                 chain.get(visit_id, paths.visit_folder(visit_id))
             else:
                 _prepare_once(paths.config)
         except Exception as exc:  # no key here, no keyring: the window finds out, and says
             log.info("no key fetched ahead (%s)", type(exc).__name__)
         finally:
+            for unused in read_ahead.values():  # (the child waited for, whatever happened)
+                with contextlib.suppress(Exception):
+                    unused()
             _ahead.clear()
             _guard.release()
 

@@ -107,3 +107,50 @@ def test_a_window_start_finds_the_key_without_importing_keyring(
     # Another store chosen since (keyring's own setting): keyring is asked again.
     env["PYTHON_KEYRING_BACKEND"] = keys.SECRET_SERVICE
     assert start("open") == (made, True)
+
+
+def test_the_window_reads_the_key_ahead_in_a_child_process(
+    secret_service: SecretService, tmp_path: Path
+) -> None:
+    """As a window starts (``keys.prefetch``), the key is read by a child process on the other
+    core: the same key reaches the window, the window's process never imports the D-Bus and
+    cipher libraries, and no child is left behind."""
+    env = {**secret_service.env, "REVIEWER_APP_HOME": str(tmp_path / "home")}
+    env.pop("REVIEWER_APP_PASSPHRASE", None)
+    made = subprocess.run(
+        [sys.executable, "-c", _CREATE, VISIT], check=True, env=env, cwd=ROOT, capture_output=True
+    )
+    code = (
+        "import json, os, sys\n"
+        "from reviewer_app.app import keys\n"
+        "from reviewer_app.app.paths import AppPaths\n"
+        "paths = AppPaths.from_environment()\n"
+        "keys.prefetch(paths, sys.argv[1])\n"
+        "key = keys.visit_key(paths, sys.argv[1])  # (waits for the prefetch)\n"
+        "try:\n"
+        "    os.waitpid(-1, os.WNOHANG)\n"
+        "    left = True\n"
+        "except ChildProcessError:\n"
+        "    left = False\n"
+        "loaded = [m for m in ('jeepney', 'cryptography', 'keyring') if m in sys.modules]\n"
+        "print(json.dumps([key.hex(), loaded, left]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, VISIT],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    key, loaded, left = json.loads(out.stdout.strip().splitlines()[-1])
+    assert key == made.stdout.decode().strip().splitlines()[-1]
+    assert loaded == [] and not left
+
+
+_CREATE = (
+    "import sys\n"
+    "from reviewer_app.app import keys\n"
+    "from reviewer_app.app.paths import AppPaths\n"
+    "print(keys.visit_key(AppPaths.from_environment(), sys.argv[1], create=True).hex())\n"
+)
