@@ -137,10 +137,19 @@ def _get(account: str, folder: Path, *, create: bool, config: Path | None) -> by
 
 def _holds_encrypted_files(folder: Path) -> bool:
     """Whether ``folder`` already holds what a key encrypted (a workspace, blobs): a key made
-    now would not open it."""
-    return folder.is_dir() and any(
-        entry.name not in (visit_keys.KEY_FILE,) for entry in folder.iterdir()
-    )
+    now would not open it. What a write of the key file killed half way left behind (its
+    temporary file: no key was kept) is not such a file: it is removed."""
+    if not folder.is_dir():
+        return False
+    held = False
+    for entry in folder.iterdir():
+        if entry.name == visit_keys.KEY_FILE:
+            continue
+        if entry.name.startswith(f".{visit_keys.KEY_FILE}.") and entry.name.endswith(".tmp"):
+            entry.unlink(missing_ok=True)
+            continue
+        held = True
+    return held
 
 
 # -- the password store, ready before it is needed ------------------------------------------

@@ -24,6 +24,7 @@ from reviewer_app.visit.workspaces import open_kit, open_workspace, workspace_pa
 from storage import visit_keys
 from storage.visit_keys import SERVICE, KeyDamaged, PassphraseRequest, WrongPassphrase
 from tests.conftest import MemoryKeyring
+from tests.server.central_helpers import DEMO_VISIT_ID
 
 MEMBER = "m-cns"
 REASON = "Rota-gaps-on-nights-were-never-escalated"
@@ -223,5 +224,23 @@ def test_a_visit_whose_key_is_lost_opens_again_from_its_kit(
     assert is_user_error(caught.value)
     folder.rename(folder.with_name(folder.name + ".lost-key"))
     opened = open_kit(demo_kit_file, MEMBER, paths=paths, demo=True)
+    with open_workspace(paths, opened.workspace_path, backup=False) as ws:
+        assert ws.kit_info() is not None
+
+
+def test_a_key_file_whose_writing_was_killed_does_not_block_the_visit(
+    demo_kit_file: Path, wrapped_keys: MemoryKeyring
+) -> None:
+    """Killed while a new visit's wrapped key was being written: its temporary file is all
+    there is (no key kept, nothing encrypted). Opening the kit again makes the key, and the
+    leftover goes; it used to say the keyring could not be reached, for ever."""
+    paths = AppPaths.from_environment()
+    folder = paths.visit_folder(DEMO_VISIT_ID)
+    folder.mkdir(parents=True)
+    leftover = folder / f".{visit_keys.KEY_FILE}.0badf00d.tmp"
+    leftover.write_bytes(b'{"format": ')
+    opened = open_kit(demo_kit_file, MEMBER, paths=paths, demo=True)
+    assert opened.visit_id == DEMO_VISIT_ID
+    assert not leftover.exists() and visit_keys.key_file(folder).is_file()
     with open_workspace(paths, opened.workspace_path, backup=False) as ws:
         assert ws.kit_info() is not None
