@@ -144,6 +144,7 @@ def open_kit(
     """Create (or reopen) this laptop's workspace for the kit's visit, as ``member_id``.
 
     A re-issued kit for a visit already here replaces the kit's content and keeps every operation.
+    A kit a sync downloaded is removed once opened (``reviewer_app.central.downloads``).
     """
     from reviewer_app.app.disk import ensure_space  # noqa: PLC0415
     from sync.kit_reader import KitRefused, read_kit  # noqa: PLC0415
@@ -164,7 +165,7 @@ def open_kit(
     try:
         with staging_folder(paths) as staging:
             with read_kit(kit, trust=trust, staging_root=staging, blobs_for=blobs_for) as vk:
-                return _install(vk, member_id, paths=paths, progress=progress)
+                opened = _install(vk, member_id, paths=paths, progress=progress)
     except (KitRefused, VisitError):
         # Refused before its content was committed (an evidence document is checked while
         # the workspace is being filled; the commit waits for it): a visit new here leaves
@@ -173,6 +174,10 @@ def open_kit(
             keys().forget(folder.name, folder)
             shutil.rmtree(folder, ignore_errors=True)
         raise
+    from reviewer_app.central.downloads import kit_opened  # noqa: PLC0415 (opening only)
+
+    kit_opened(paths, Path(kit))  # a kit a sync downloaded holds the evidence in the clear
+    return opened
 
 
 def pin_own_device(ws: Workspace, paths: AppPaths, visit_id: str, member_id: str) -> None:
