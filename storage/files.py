@@ -15,6 +15,7 @@ next render; a backup's ``.workspace-*.tmp`` is removed under the backup lock; a
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -104,6 +105,12 @@ def fsync_dir(folder: Path) -> None:
 
 def _temp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
+
+
+def temp_leftovers(path: Path) -> list[Path]:
+    """The temporary files that writes of ``path`` by :func:`write_atomic` (without ``temp``)
+    killed half way left beside it: nothing of them was put in place."""
+    return sorted(Path(path).parent.glob(f".{glob.escape(Path(path).name)}.*.tmp"))
 
 
 def _create(path: Path, temp: Path | None, mode: int) -> tuple[Path, int]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from reviewer_app.app.paths import AppPaths
 from storage import visit_keys
-from storage.files import write_atomic
+from storage.files import temp_leftovers, write_atomic
 from storage.visit_keys import (
     DEVICE_KEY,
     OUTBOX,
@@ -141,15 +141,9 @@ def _holds_encrypted_files(folder: Path) -> bool:
     temporary file: no key was kept) is not such a file: it is removed."""
     if not folder.is_dir():
         return False
-    held = False
-    for entry in folder.iterdir():
-        if entry.name == visit_keys.KEY_FILE:
-            continue
-        if entry.name.startswith(f".{visit_keys.KEY_FILE}.") and entry.name.endswith(".tmp"):
-            entry.unlink(missing_ok=True)
-            continue
-        held = True
-    return held
+    for leftover in temp_leftovers(visit_keys.key_file(folder)):
+        leftover.unlink(missing_ok=True)
+    return any(entry.name != visit_keys.KEY_FILE for entry in folder.iterdir())
 
 
 # -- the password store, ready before it is needed ------------------------------------------

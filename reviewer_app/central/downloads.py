@@ -14,11 +14,11 @@ a file of their own (a USB stick, an e-mail) is theirs: it is left where it is.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
 from reviewer_app.app.paths import AppPaths
+from storage.attachments import sha256_file
 from storage.files import fsync_dir, write_atomic
 
 log = logging.getLogger(__name__)
@@ -38,13 +38,7 @@ def kit_file(paths: AppPaths, kit_id: str) -> Path:
 
 def file_sha256(path: Path) -> str | None:
     """The file's SHA-256; None when there is no such file."""
-    if not path.is_file():
-        return None
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+    return sha256_file(path)[0] if path.is_file() else None
 
 
 def _opened_note(paths: AppPaths, kit_id: str) -> Path:

@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 import pytest
 
-from storage.files import replacing, write_atomic
+from storage.files import replacing, temp_leftovers, write_atomic
 
 OLD = b"the old settings, whole\n" * 100
 
@@ -183,3 +183,23 @@ def test_a_writer_by_name_replaces_the_file_when_it_succeeds(tmp_path: Path) -> 
         tmp.write_bytes(b"a whole kit")
     assert target.read_bytes() == b"a whole kit"
     assert _others(tmp_path, target) == []
+
+
+def test_the_leftovers_of_a_killed_write_are_found_and_no_others(tmp_path: Path) -> None:
+    target = tmp_path / "visit-key.json"
+
+    def killed(f: BinaryIO) -> None:
+        f.write(b'{"format": ')
+        raise KeyboardInterrupt  # stands for the kill: the temporary file is removed...
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, killed)
+    assert temp_leftovers(target) == []  # ...when the writer lives to remove it
+    leftover = tmp_path / ".visit-key.json.0badf00d.tmp"  # what a kill -9 leaves instead
+    leftover.write_bytes(b'{"format": ')
+    (tmp_path / ".visit-key.json.bak").write_bytes(b"")
+    (tmp_path / ".other.json.0badf00d.tmp").write_bytes(b"")
+    write_atomic(tmp_path / "[odd].json", b"{}")
+    (tmp_path / ".[odd].json.12345678.tmp").write_bytes(b"")
+    assert temp_leftovers(target) == [leftover]
+    assert temp_leftovers(tmp_path / "[odd].json") == [tmp_path / ".[odd].json.12345678.tmp"]
